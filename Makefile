@@ -1,0 +1,52 @@
+# The two commands of the README: `make synth` and `make test`. Both set up everything they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# pipenv picks the newest Python it can find unless told; use the interpreter `python3` resolves to.
+PYTHON ?= python3
+PYTHON_BIN := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
+PIPENV_VERSION := 2026.10.3
+# Use an installed pipenv; otherwise install one into .tools/ (a private venv, no system changes).
+PIPENV := $(shell $(PYTHON_BIN) -m pipenv --version >/dev/null 2>&1 && echo "$(PYTHON_BIN) -m pipenv" || echo .tools/bin/pipenv)
+VENV_PYTHON := .venv/bin/python
+VENV_STAMP := .venv/.synced
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help install synth test bench lock clean
+
+help:
+	@echo "make synth  - install the locked environment and synthesize every stack into cdktf.out/"
+	@echo "make test   - install the locked environment and run the whole test suite"
+	@echo "make bench  - time main.py against an ordinary hello-world cdktf app"
+	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile"
+
+install: $(VENV_STAMP)
+
+.tools/bin/pipenv:
+	@test -n "$(PYTHON_BIN)" || { echo "error: $(PYTHON) not found; install Python 3.11+" >&2; exit 1; }
+	$(PYTHON_BIN) -m venv .tools
+	.tools/bin/pip install --quiet "pipenv==$(PIPENV_VERSION)"
+
+$(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
+	@$(PYTHON_BIN) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11+ required, $(PYTHON_BIN) is older" >&2; exit 1; }
+	$(PIPENV) sync --dev --python $(PYTHON_BIN)
+	@touch $@
+
+synth: install
+	$(VENV_PYTHON) main.py
+
+test: install
+	$(VENV_PYTHON) -m pytest
+
+bench: install
+	$(VENV_PYTHON) bench/bench_synth.py
+
+lock: $(filter .tools/bin/pipenv,$(PIPENV))
+	$(PIPENV) lock --dev --python $(PYTHON_BIN)
+
+clean:
+	rm -rf cdktf.out .pytest_cache

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Times `main.py` synthesizing every stack against an ordinary hello-world cdktf app, in one run.
+
+    .venv/bin/python bench/bench_synth.py [--rounds 3]
+
+Each round runs both programs once, alternating, each in a fresh interpreter (so each pays the
+provider import and the jsii start-up), and samples the resident memory of the whole process tree
+(Python and its Node.js jsii runtime) every 20 ms. Prints every run, the medians, the ratio
+main/hello-world and the peak memory of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+@dataclass(frozen=True)
+class Run:
+    program: str
+    seconds: float
+    peak_mib: float
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    return children
+
+
+def _tree_rss_mib(root: int) -> float:
+    children, pending, total_pages = _children(), [root], 0
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+                total_pages += int(handle.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total_pages * PAGE_KIB / 1024
+
+
+def measure(program: str, command: list[str], environment: dict[str, str]) -> Run:
+    peak = 0.0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_mib(process.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"{program} failed with exit status {process.returncode}:\n{stderr.decode(errors='replace')}")
+    return Run(program, seconds, peak)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each program, alternating (default 3)")
+    rounds = parser.parse_args().rounds
+    if rounds < 1:
+        parser.error("--rounds must be at least 1")
+
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT")}
+    environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
+        programs = {
+            "hello-world": [sys.executable, str(PROJECT_ROOT / "bench" / "hello_world_app.py"), f"{scratch}/hello"],
+            "main.py (6 stacks)": [sys.executable, str(PROJECT_ROOT / "main.py"), "--outdir", f"{scratch}/main"],
+        }
+        for round_number in range(1, rounds + 1):
+            for program, command in programs.items():
+                run = measure(program, command, environment)
+                runs.append(run)
+                print(f"round {round_number}  {program:<20} {run.seconds:7.2f} s  peak {run.peak_mib:7.0f} MiB", flush=True)
+
+    medians = {program: statistics.median(run.seconds for run in runs if run.program == program) for program in programs}
+    peaks = {program: max(run.peak_mib for run in runs if run.program == program) for program in programs}
+    print()
+    for program in programs:
+        print(f"median {program:<20} {medians[program]:7.2f} s  peak {peaks[program]:7.0f} MiB")
+    ratio = medians["main.py (6 stacks)"] / medians["hello-world"]
+    print(f"ratio main.py / hello-world: {ratio:.3f} (target <= 0.25)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Per-environment configuration of the platform: TOML files validated into a typed model.
+
+``load_configuration`` reads ``project.toml`` and the selected ``<env>.toml`` files plus the
+environment variables that choose state backends, and raises :class:`ConfigError` listing every
+problem (one line each: file, key, rule) before anything is synthesized.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .reader import ConfigError, Problems
+from .runtime import StateBackendSettings, read_state_backend_settings
+from .schema import CLOUDS, ENVIRONMENTS, EnvironmentConfig, read_environment, read_project_name
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent
+
+__all__ = [
+    "CLOUDS",
+    "DEFAULT_CONFIG_DIR",
+    "ENVIRONMENTS",
+    "ConfigError",
+    "Configuration",
+    "EnvironmentConfig",
+    "StateBackendSettings",
+    "display_path",
+    "load_configuration",
+]
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """Everything a synth needs: the selected environments and where their state lives."""
+
+    environments: tuple[EnvironmentConfig, ...]
+    state: StateBackendSettings
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.lines.append(f"{problems.source}: file not found")
+    except tomllib.TOMLDecodeError as error:
+        problems.lines.append(f"{problems.source}: invalid TOML: {error}")
+    except OSError as error:
+        problems.lines.append(f"{problems.source}: cannot be read: {error.strerror}")
+    return None
+
+
+def load_configuration(
+    environments: Sequence[str] = ENVIRONMENTS,
+    *,
+    config_dir: Path = DEFAULT_CONFIG_DIR,
+    environ: Mapping[str, str] | None = None,
+) -> Configuration:
+    """Loads and validates the selected environments; raises ConfigError with every problem found."""
+    environ = os.environ if environ is None else environ
+    all_problems: list[str] = []
+
+    project_path = config_dir / "project.toml"
+    project_problems = Problems(display_path(project_path))
+    project_data = _read_toml(project_path, project_problems)
+    project = read_project_name(project_problems, project_data) if project_data is not None else ""
+    all_problems.extend(project_problems.lines)
+
+    loaded: list[EnvironmentConfig] = []
+    for environment in environments:
+        if environment not in ENVIRONMENTS:
+            raise ValueError(f"unknown environment {environment!r}")  # selection is validated before this
+        path = config_dir / f"{environment}.toml"
+        problems = Problems(display_path(path))
+        data = _read_toml(path, problems)
+        if data is not None:
+            loaded.append(read_environment(problems, data, project=project, environment=environment, environ=environ))
+        all_problems.extend(problems.lines)
+
+    runtime_problems = Problems("environment")
+    state = read_state_backend_settings(runtime_problems, environ)
+    all_problems.extend(runtime_problems.lines)
+
+    if all_problems:
+        raise ConfigError(all_problems)
+    return Configuration(environments=tuple(loaded), state=state)

@@ -1,0 +1,8 @@
+"""AWS constructs. Importing this package registers the AWS provider bindings for on-demand loading.
+
+Constructs live one per module (``constructs_lib.aws.data_bucket``, ...); import them from there.
+"""
+
+from ..provider_bindings import register_lazily
+
+register_lazily("cdktf_cdktf_provider_aws")

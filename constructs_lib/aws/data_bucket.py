@@ -1,0 +1,108 @@
+"""The analytics data bucket: versioned, encrypted, private, TLS-only, with noncurrent versions expiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from constructs import Construct
+
+from ._bucket import BUCKET_PREFIX_PATTERN, BUCKET_PREFIX_RULE, harden_bucket
+
+
+@dataclass(frozen=True)
+class DataBucketProps:
+    """Props of :class:`DataBucket`.
+
+    Attributes:
+        bucket_prefix: Start of the bucket name (3-37 characters, ending with ``-``); S3 names are
+            global, so Terraform appends a unique suffix.
+        noncurrent_version_expiration_days: Days a replaced or deleted object version is kept. Default 90.
+        kms_key_arn: Customer-managed KMS key for default encryption. Default ``None``: the
+            AWS-managed ``aws/s3`` key (still SSE-KMS).
+        access_log_bucket: Name of a bucket that receives S3 server access logs. Default ``None`` (off).
+        access_log_prefix: Key prefix of those logs. Default ``s3/<bucket_prefix>``.
+        abort_incomplete_multipart_upload_days: Days before unfinished uploads are removed. Default 7.
+        force_destroy: Let ``terraform destroy`` delete a non-empty bucket. Default ``False``: data is kept.
+    """
+
+    bucket_prefix: str
+    noncurrent_version_expiration_days: int = 90
+    kms_key_arn: str | None = None
+    access_log_bucket: str | None = None
+    access_log_prefix: str | None = None
+    abort_incomplete_multipart_upload_days: int = 7
+    force_destroy: bool = False
+
+    def __post_init__(self) -> None:
+        if not BUCKET_PREFIX_PATTERN.fullmatch(self.bucket_prefix):
+            raise ValueError(f"DataBucketProps.bucket_prefix {self.bucket_prefix!r}: {BUCKET_PREFIX_RULE}")
+        if not 1 <= self.noncurrent_version_expiration_days <= 3650:
+            raise ValueError("DataBucketProps.noncurrent_version_expiration_days must be 1 to 3650")
+        if not 1 <= self.abort_incomplete_multipart_upload_days <= 365:
+            raise ValueError("DataBucketProps.abort_incomplete_multipart_upload_days must be 1 to 365")
+
+
+class DataBucket(Construct):
+    """An S3 bucket for analytics data.
+
+    Versioning on; default encryption with KMS (bucket key enabled); all four public access blocks;
+    ACLs disabled (BucketOwnerEnforced); a policy denying requests without TLS 1.2+; a lifecycle rule
+    expiring noncurrent versions, aborting stale multipart uploads and removing expired delete markers;
+    optional server access logging.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: DataBucketProps) -> None:
+        super().__init__(scope, id_)
+        self.bucket = S3Bucket(self, "bucket", bucket_prefix=props.bucket_prefix, force_destroy=props.force_destroy)
+        self.policy = harden_bucket(self, self.bucket, kms_key_arn=props.kms_key_arn)
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-noncurrent-versions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=props.noncurrent_version_expiration_days
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                            days_after_initiation=props.abort_incomplete_multipart_upload_days
+                        )
+                    ],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)],
+                )
+            ],
+        )
+        if props.access_log_bucket is not None:
+            S3BucketLoggingA(
+                self,
+                "access-logging",
+                bucket=self.bucket.id,
+                target_bucket=props.access_log_bucket,
+                target_prefix=props.access_log_prefix or f"s3/{props.bucket_prefix}",
+            )
+
+    @property
+    def name(self) -> str:
+        """The bucket name (known after apply)."""
+        return self.bucket.bucket
+
+    @property
+    def arn(self) -> str:
+        """The bucket ARN (known after apply)."""
+        return self.bucket.arn

@@ -1,0 +1,91 @@
+"""A customer-managed KMS key with rotation and an explicit key policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from .iam import Condition, Statement, policy_document
+
+_USE_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+
+
+@dataclass(frozen=True)
+class EncryptionKeyProps:
+    """Props of :class:`EncryptionKey`.
+
+    Attributes:
+        alias: Alias name without the ``alias/`` prefix, e.g. ``duckdb-analytics-prod``.
+        account_id: The account that owns the key; its IAM policies decide who else may use it.
+        description: Shown in the KMS console.
+        service_statements: Extra key-policy statements for AWS services that encrypt with the key
+            (CloudWatch Logs, SNS, ...); the account root statement is always present.
+        deletion_window_in_days: Waiting period before a scheduled deletion (7-30). Default 30.
+        partition: AWS partition of the account ARN. Default ``aws``.
+    """
+
+    alias: str
+    account_id: str
+    description: str
+    service_statements: tuple[Statement, ...] = ()
+    deletion_window_in_days: int = 30
+    partition: str = "aws"
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.deletion_window_in_days <= 30:
+            raise ValueError(f"EncryptionKeyProps.deletion_window_in_days must be 7 to 30, got {self.deletion_window_in_days}")
+        if self.alias.startswith("alias/"):
+            raise ValueError("EncryptionKeyProps.alias is given without the 'alias/' prefix")
+
+
+class EncryptionKey(Construct):
+    """A symmetric KMS key with yearly rotation, an explicit key policy and an alias.
+
+    The key policy gives the owning account full control (so IAM policies decide access) and lets
+    the listed AWS services encrypt with it.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: EncryptionKeyProps) -> None:
+        super().__init__(scope, id_)
+        account_root = f"arn:{props.partition}:iam::{props.account_id}:root"
+        policy = policy_document(
+            self,
+            "policy",
+            (
+                Statement(
+                    sid="AccountAdministration",
+                    actions=("kms:*",),
+                    resources=("*",),
+                    principals=(("AWS", (account_root,)),),
+                ),
+                *props.service_statements,
+            ),
+        )
+        self.key = KmsKey(
+            self,
+            "key",
+            description=props.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_in_days,
+            policy=policy.json,
+        )
+        KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
+
+    @property
+    def arn(self) -> str:
+        """ARN of the key."""
+        return self.key.arn
+
+    @staticmethod
+    def service_use_statement(sid: str, service: str, *conditions: Condition) -> Statement:
+        """A key-policy statement letting an AWS service principal encrypt and decrypt with the key."""
+        return Statement(
+            sid=sid,
+            actions=_USE_ACTIONS,
+            resources=("*",),
+            principals=(("Service", (service,)),),
+            conditions=tuple(conditions),
+        )

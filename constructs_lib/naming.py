@@ -1,0 +1,51 @@
+"""Names, AWS tags and GCP labels of one deployment: the same convention on both clouds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .rules import NAME_PATTERN, NAME_RULE
+
+_ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
+
+
+@dataclass(frozen=True)
+class PlatformIdentity:
+    """Project and environment that every resource name, tag and label carries.
+
+    Attributes:
+        project: Name prefix of every resource, e.g. ``duckdb-analytics`` (3-20 of ``a-z0-9-``).
+        environment: Environment name, e.g. ``prod`` (1-10 of ``a-z0-9``, starting with a letter).
+        managed_by: Value of the ManagedBy tag / managed-by label.
+    """
+
+    project: str
+    environment: str
+    managed_by: str = "cdktf"
+
+    def __post_init__(self) -> None:
+        if not NAME_PATTERN.fullmatch(self.project):
+            raise ValueError(f"PlatformIdentity.project {self.project!r}: {NAME_RULE}")
+        if not _ENVIRONMENT_PATTERN.fullmatch(self.environment):
+            raise ValueError(
+                f"PlatformIdentity.environment {self.environment!r}: must be 1 to 10 lowercase letters or digits, "
+                "starting with a letter"
+            )
+
+    @property
+    def prefix(self) -> str:
+        """``<project>-<environment>``: the start of every resource name."""
+        return f"{self.project}-{self.environment}"
+
+    def name(self, *parts: str) -> str:
+        """``<project>-<environment>-<part>-...``, e.g. ``name("data")`` -> ``duckdb-analytics-prod-data``."""
+        return "-".join((self.prefix, *parts))
+
+    def aws_tags(self) -> dict[str, str]:
+        """Tags every AWS resource carries (through the provider's ``default_tags``)."""
+        return {"Project": self.project, "Environment": self.environment, "ManagedBy": self.managed_by}
+
+    def gcp_labels(self) -> dict[str, str]:
+        """Labels every GCP resource carries (through the provider's ``default_labels``)."""
+        return {"project": self.project, "environment": self.environment, "managed-by": self.managed_by}

@@ -1,0 +1,63 @@
+"""Limits the clouds themselves impose, in plain Python (no cdktf import), shared by constructs and config checks.
+
+Constructs check their props against these at construction time; the project's configuration schema
+checks the same rules earlier so that a bad value is reported before anything is synthesized.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Retention periods CloudWatch Logs accepts, in days, that Cloud Logging buckets (1-3650 days) accept too.
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+)
+
+#: Backup retention both RDS and Cloud SQL accept for automated backups, in days.
+BACKUP_RETENTION_DAYS_RANGE: tuple[int, int] = (1, 35)
+
+#: A name usable as a prefix of AWS and GCP resource names (S3/GCS buckets, load balancers, Cloud Run services).
+#: 20 characters leave room for the environment and a suffix inside the 32-character load balancer limit.
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9-]{1,18}[a-z0-9]")
+NAME_RULE = "must be 3 to 20 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen"
+
+
+# Memory sizes (MiB) Fargate accepts for each task CPU size (units; 1024 = 1 vCPU), Linux platform 1.4.
+_FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+
+def fargate_memory_choices(cpu: int) -> tuple[int, ...]:
+    """Memory sizes (MiB) that Fargate accepts for a task with ``cpu`` units; empty if the CPU value is invalid."""
+    return _FARGATE_MEMORY.get(cpu, ())
+
+
+FARGATE_CPU_CHOICES: tuple[int, ...] = tuple(_FARGATE_MEMORY)
+
+
+def fargate_size_problem(cpu: int, memory: int) -> str | None:
+    """Describes why Fargate would reject this CPU/memory pair, or None when it is valid."""
+    if cpu not in FARGATE_CPU_CHOICES:
+        return f"Fargate CPU must be one of {', '.join(map(str, FARGATE_CPU_CHOICES))} units"
+    choices = fargate_memory_choices(cpu)
+    if memory not in choices:
+        if len(choices) <= 4:
+            accepted = ", ".join(map(str, choices))
+        else:
+            accepted = f"{choices[0]} to {choices[-1]} in steps of {choices[1] - choices[0]}"
+        return f"Fargate accepts memory of {accepted} MiB with {cpu} CPU units"
+    return None
+
+
+def log_retention_problem(days: int) -> str | None:
+    """Describes why a log retention period is not accepted by both clouds, or None when it is."""
+    if days not in LOG_RETENTION_DAYS:
+        return f"log retention must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} days"
+    return None

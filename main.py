@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Synthesizes the DuckDB Analytics Platform into Terraform JSON, one stack per cloud and environment.
+
+    python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--outdir DIR] [--config-dir DIR]
+
+Without flags, PLATFORM_CLOUDS and PLATFORM_ENVIRONMENTS select (comma-separated, for ``cdktf synth``
+users); without those, every stack is synthesized. The output directory defaults to CDKTF_OUTDIR,
+then ``cdktf.out``. Configuration is validated before anything is written: every problem is printed
+on its own line and the exit status is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from config import CLOUDS, DEFAULT_CONFIG_DIR, ENVIRONMENTS, ConfigError, display_path, load_configuration
+
+CLOUDS_VARIABLE = "PLATFORM_CLOUDS"
+ENVIRONMENTS_VARIABLE = "PLATFORM_ENVIRONMENTS"
+EXIT_USAGE = 2
+
+
+class SelectionError(ValueError):
+    """An unknown or empty selection of clouds or environments."""
+
+
+def parse_selection(text: str, allowed: Sequence[str], what: str, source: str) -> tuple[str, ...]:
+    """``"gcp, aws"`` -> ``("aws", "gcp")``: known names, in canonical order, without duplicates."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise SelectionError(f"{source}: name at least one {what} ({', '.join(allowed)})")
+    for name in names:
+        if name not in allowed:
+            raise SelectionError(f"{source}: unknown {what} {name!r} (choose from {', '.join(allowed)})")
+    return tuple(name for name in allowed if name in names)
+
+
+def _argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Synthesize the DuckDB Analytics Platform stacks.")
+    parser.add_argument("--clouds", help=f"comma-separated subset of {','.join(CLOUDS)} (env {CLOUDS_VARIABLE})")
+    parser.add_argument(
+        "--environments", help=f"comma-separated subset of {','.join(ENVIRONMENTS)} (env {ENVIRONMENTS_VARIABLE})"
+    )
+    parser.add_argument("--outdir", type=Path, help="output directory (default: $CDKTF_OUTDIR, else cdktf.out)")
+    parser.add_argument("--config-dir", type=Path, default=DEFAULT_CONFIG_DIR, help="directory of the TOML files")
+    return parser
+
+
+def _select(flag: str | None, environ: Mapping[str, str], variable: str, allowed: Sequence[str], what: str, option: str):
+    if flag is not None:
+        return parse_selection(flag, allowed, what, option)
+    if variable in environ:
+        return parse_selection(environ[variable], allowed, what, f"environment variable {variable}")
+    return tuple(allowed)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    environ = os.environ if environ is None else environ
+    args = _argument_parser().parse_args(argv)
+    try:
+        clouds = _select(args.clouds, environ, CLOUDS_VARIABLE, CLOUDS, "cloud", "--clouds")
+        environments = _select(args.environments, environ, ENVIRONMENTS_VARIABLE, ENVIRONMENTS, "environment", "--environments")
+        configuration = load_configuration(environments, config_dir=args.config_dir, environ=environ)
+    except SelectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{len(error.problems)} configuration problem(s); nothing was synthesized.", file=sys.stderr)
+        return EXIT_USAGE
+
+    from stacks.synthesis import synthesize  # imports cdktf only once the input is known to be valid
+
+    outdir = args.outdir or Path(environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    written = synthesize(configuration, clouds, outdir)
+    width = max(len(stack.name) for stack in written)
+    print(f"Synthesized {len(written)} stack(s) into {display_path(outdir)}:")
+    for stack in written:
+        print(f"  {stack.name:<{width}}  {stack.resource_count:>4} resources  {display_path(stack.path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

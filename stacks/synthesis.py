@@ -1,0 +1,103 @@
+"""Builds the cdktf App for a selection of clouds and environments and writes it out safely.
+
+The app is synthesized into a staging directory next to the output directory and only moved into
+place when synthesis succeeded, so a failed run leaves the previous output exactly as it was.
+Files Terraform keeps inside a stack's directory (``.terraform/``, ``.terraform.lock.hcl``) are kept;
+stack directories that are no longer synthesized are removed, as ``cdktf synth`` does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from constructs_lib.provider_bindings import prepare_jsii_runtime
+
+prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime without the lazy exports hook
+
+from cdktf import App  # noqa: E402
+
+from config import CLOUDS, Configuration  # noqa: E402
+
+from . import stack_name  # noqa: E402
+
+_STACK_CLASSES = {
+    "aws": ("stacks.aws_platform_stack", "AwsPlatformStack"),
+    "gcp": ("stacks.gcp_platform_stack", "GcpPlatformStack"),
+}
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SynthesizedStack:
+    """One stack as written: its name, Terraform JSON file and number of managed resources."""
+
+    name: str
+    cloud: str
+    environment: str
+    path: Path
+    resource_count: int
+
+
+def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> App:
+    """An App holding one stack per selected cloud and environment, clouds in the order of ``CLOUDS``."""
+    app = App(outdir=str(outdir))
+    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
+        module_name, class_name = _STACK_CLASSES[cloud]
+        stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
+        for environment in configuration.environments:
+            stack_class(app, environment, configuration.state)
+    return app
+
+
+def _count_resources(stack_file: Path) -> int:
+    document = json.loads(stack_file.read_text(encoding="utf-8"))
+    return sum(len(instances) for instances in document.get("resource", {}).values())
+
+
+def _publish(staging: Path, outdir: Path) -> None:
+    """Moves the staged output into ``outdir`` file by file, keeping Terraform's working files."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    staged_stacks, target_stacks = staging / "stacks", outdir / "stacks"
+    target_stacks.mkdir(exist_ok=True)
+    staged_names = {entry.name for entry in staged_stacks.iterdir()}
+    for existing in target_stacks.iterdir():
+        if existing.is_dir() and existing.name not in staged_names:
+            shutil.rmtree(existing)
+    for stack_dir in staged_stacks.iterdir():
+        target_dir = target_stacks / stack_dir.name
+        target_dir.mkdir(exist_ok=True)
+        for item in stack_dir.iterdir():
+            if (target_dir / item.name).is_dir():
+                shutil.rmtree(target_dir / item.name)
+            os.replace(item, target_dir / item.name)
+    for item in staging.iterdir():
+        if item.name != "stacks":
+            os.replace(item, outdir / item.name)
+
+
+def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> list[SynthesizedStack]:
+    """Synthesizes the selected stacks into ``outdir`` and describes what was written."""
+    outdir = outdir.absolute()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        build_app(configuration, clouds, staging).synth()
+        _publish(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
+    written = []
+    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
+        for environment in configuration.environments:
+            name = stack_name(environment.project, cloud, environment.environment)
+            path = outdir / manifest["stacks"][name]["synthesizedStackPath"]
+            written.append(SynthesizedStack(name, cloud, environment.environment, path, _count_resources(path)))
+    return written

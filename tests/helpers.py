@@ -1,0 +1,73 @@
+"""Helpers for reading synthesized Terraform JSON in tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "duckdb-analytics"
+ENVIRONMENTS = ("dev", "staging", "prod")
+CLOUDS = ("aws", "gcp")
+
+
+def stack_id(cloud: str, environment: str) -> str:
+    return f"{PROJECT}-{cloud}-{environment}"
+
+
+def resources(document: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """All resources of one type in a stack, by logical id (empty when there are none)."""
+    return dict(document.get("resource", {}).get(resource_type, {}))
+
+
+def data_sources(document: Mapping[str, Any], data_type: str) -> dict[str, dict[str, Any]]:
+    return dict(document.get("data", {}).get(data_type, {}))
+
+
+def only(document: Mapping[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    """The single resource of a type: fails when there is none or more than one."""
+    found = resources(document, resource_type)
+    assert len(found) == 1, f"expected exactly one {resource_type}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def reference(resource_type: str, logical_id: str, attribute: str) -> str:
+    """The interpolation Terraform JSON uses to refer to another resource's attribute."""
+    return f"${{{resource_type}.{logical_id}.{attribute}}}"
+
+
+def subprocess_environment(**overrides: str) -> dict[str, str]:
+    """The environment for child processes: this one without variables that change what is synthesized."""
+    removed = {
+        "PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CDKTF_OUTDIR", "TERRAFORM_STATE_BUCKET",
+        "TERRAFORM_STATE_REGION", "GCP_STATE_BUCKET", "GOOGLE_CLOUD_PROJECT", "AWS_ACCOUNT_ID",
+        "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG",
+    }
+    environment = {key: value for key, value in os.environ.items() if key not in removed}
+    environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    environment.update(overrides)
+    return environment
+
+
+def run_main(
+    arguments: Sequence[str], *, cwd: Path, main: Path = PROJECT_ROOT / "main.py", **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """Runs main.py in a fresh interpreter, the way `make synth` and `cdktf synth` do."""
+    return subprocess.run(
+        [sys.executable, str(main), *arguments],
+        cwd=cwd,
+        env=subprocess_environment(**environment),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` by relative path, for byte-for-byte comparisons."""
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}

@@ -1,0 +1,66 @@
+"""Security scan: checkov over every synthesized stack finds nothing beyond the reasoned skips."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Synthesized
+from .helpers import subprocess_environment
+
+SKIPS_FILE = Path(__file__).with_name("checkov_skips.toml")
+
+
+@pytest.fixture(scope="module")
+def checkov_report(synthesized: Synthesized) -> dict[str, Any]:
+    checkov = Path(sys.executable).with_name("checkov")
+    result = subprocess.run(
+        [str(checkov), "--directory", str(synthesized.outdir / "stacks"), "--framework", "terraform_json",
+         "--skip-download", "--output", "json", "--compact"],
+        capture_output=True, text=True, timeout=600, env=subprocess_environment(), check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr  # 1: findings, which the tests below judge
+    report = json.loads(result.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+def _skips() -> list[dict[str, str]]:
+    skips = tomllib.loads(SKIPS_FILE.read_text(encoding="utf-8"))["skip"]
+    for skip in skips:
+        assert set(skip) == {"check", "resource", "reason"} and len(skip["reason"]) > 20, skip
+    return skips
+
+
+def _matches(skip: dict[str, str], finding: dict[str, Any]) -> bool:
+    return skip["check"] == finding["check_id"] and fnmatch.fnmatchcase(finding["resource"], skip["resource"])
+
+
+def test_checkov_scanned_every_stack(checkov_report: dict[str, Any], synthesized: Synthesized) -> None:
+    summary = checkov_report["summary"]
+    assert summary["parsing_errors"] == 0
+    assert summary["passed"] > 0
+    scanned = {check["file_path"].strip("/").split("/")[0] for check in checkov_report["results"]["passed_checks"]}
+    assert scanned == set(synthesized.documents)
+
+
+def test_no_finding_beyond_the_reasoned_skips(checkov_report: dict[str, Any]) -> None:
+    skips = _skips()
+    unexplained = [
+        f"{finding['check_id']} {finding['resource']} ({finding['file_path']}): {finding['check_name']}"
+        for finding in checkov_report["results"]["failed_checks"]
+        if not any(_matches(skip, finding) for skip in skips)
+    ]
+    assert unexplained == []
+
+
+def test_every_skip_still_matches_a_finding(checkov_report: dict[str, Any]) -> None:
+    findings = checkov_report["results"]["failed_checks"]
+    stale = [skip for skip in _skips() if not any(_matches(skip, finding) for finding in findings)]
+    assert stale == [], "remove skips that no longer match anything"

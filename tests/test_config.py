@@ -1,0 +1,321 @@
+"""Configuration: the committed files hold the design values, and every rule rejects bad input clearly."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import DEFAULT_CONFIG_DIR, ConfigError, Configuration, load_configuration
+from constructs_lib.rules import LOG_RETENTION_DAYS
+
+from .helpers import ENVIRONMENTS, run_main, tree_bytes
+from .toml_writer import dumps
+
+# The platform design (GUIDE.md §1). A change to a design value in config/ must fail here.
+DESIGN: dict[str, dict[str, Any]] = {
+    "dev": {
+        "min_capacity": 1, "max_capacity": 3, "target_cpu": 70,
+        "backend": (256, 512), "frontend": (256, 512), "retention_days": 7,
+    },
+    "staging": {"retention_days": 14},
+    "prod": {
+        "min_capacity": 2, "max_capacity": 20, "target_cpu": 60,
+        "scale_out_cooldown": 300, "scale_in_cooldown": 600,
+        "backend": (1024, 2048), "frontend": (512, 1024), "retention_days": 90,
+    },
+}
+
+
+def _committed() -> dict[str, Any]:
+    configuration = load_configuration(environ={})
+    return {config.environment: config for config in configuration.environments}
+
+
+def test_committed_files_hold_the_design_values() -> None:
+    configs = _committed()
+    for environment, design in DESIGN.items():
+        config = configs[environment]
+        actual = {
+            "min_capacity": config.scaling.min_capacity,
+            "max_capacity": config.scaling.max_capacity,
+            "target_cpu": config.scaling.target_cpu,
+            "scale_out_cooldown": config.scaling.scale_out_cooldown,
+            "scale_in_cooldown": config.scaling.scale_in_cooldown,
+            "backend": (config.backend.cpu, config.backend.memory),
+            "frontend": (config.frontend.cpu, config.frontend.memory),
+            "retention_days": config.logging.retention_days,
+        }
+        assert {key: actual[key] for key in design} == design, environment
+        assert config.database.backup_retention_days == 7
+        assert config.aws.region == "us-east-1"
+        assert config.gcp.region == "us-central1"
+        assert config.project == "duckdb-analytics"
+        assert (config.alerting.error_rate_percent, config.alerting.response_time_seconds) == (5.0, 2.0)
+
+
+def test_staging_sits_between_dev_and_prod() -> None:
+    dev, staging, prod = (_committed()[environment] for environment in ENVIRONMENTS)
+    for read in (
+        lambda c: c.scaling.min_capacity,
+        lambda c: c.scaling.max_capacity,
+        lambda c: c.scaling.scale_out_cooldown,
+        lambda c: c.scaling.scale_in_cooldown,
+        lambda c: c.backend.cpu,
+        lambda c: c.backend.memory,
+        lambda c: c.frontend.cpu,
+        lambda c: c.frontend.memory,
+        lambda c: c.logging.retention_days,
+        lambda c: c.storage.noncurrent_version_expiration_days,
+    ):
+        assert read(dev) <= read(staging) <= read(prod)
+    assert dev.scaling.target_cpu >= staging.scaling.target_cpu >= prod.scaling.target_cpu
+
+
+# --- rules -------------------------------------------------------------------------------------------
+
+
+def _copy_config(tmp_path: Path) -> Path:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    for file in DEFAULT_CONFIG_DIR.glob("*.toml"):
+        shutil.copy(file, config_dir / file.name)
+    return config_dir
+
+
+def _edit(config_dir: Path, file: str, change: Callable[[dict[str, Any]], None]) -> Path:
+    path = config_dir / file
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(dumps(data), encoding="utf-8")
+    return path
+
+
+def _setter(section: str | None, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        (data if section is None else data[section])[key] = value
+
+    return change
+
+
+def _problems(config_dir: Path, environments: tuple[str, ...] = ("dev",), environ: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_configuration(environments, config_dir=config_dir, environ=environ or {})
+    return list(raised.value.problems)
+
+
+RULE_CASES = [
+    ("scaling", "min_capacity", -1, "must be a whole number from 0 to 100 tasks, got -1"),
+    ("scaling", "min_capacity", 101, "must be a whole number from 0 to 100 tasks, got 101"),
+    ("scaling", "min_capacity", "1", 'must be a whole number from 0 to 100 tasks, got "1"'),
+    ("scaling", "min_capacity", 1.5, "must be a whole number from 0 to 100 tasks, got 1.5"),
+    ("scaling", "min_capacity", True, "must be a whole number from 0 to 100 tasks, got true"),
+    ("scaling", "max_capacity", 0, "must be a whole number from 1 to 100 tasks, got 0"),
+    ("scaling", "target_cpu", 5, "must be a whole number from 10 to 90 percent, got 5"),
+    ("scaling", "target_cpu", 95, "must be a whole number from 10 to 90 percent, got 95"),
+    ("scaling", "scale_out_cooldown", -1, "must be a whole number from 0 to 3600 seconds, got -1"),
+    ("scaling", "scale_in_cooldown", 3601, "must be a whole number from 0 to 3600 seconds, got 3601"),
+    ("backend", "cpu", 128, "must be a whole number from 256 to 16384 CPU units, got 128"),
+    ("frontend", "memory", 256, "must be a whole number from 512 to 122880 MiB, got 256"),
+    ("logging", "retention_days", 10, "must be a retention CloudWatch Logs and Cloud Logging accept: "
+     f"{', '.join(map(str, LOG_RETENTION_DAYS))} days, got 10"),
+    ("logging", "retention_days", 3653, "must be a retention CloudWatch Logs and Cloud Logging accept: "
+     f"{', '.join(map(str, LOG_RETENTION_DAYS))} days, got 3653"),
+    ("storage", "noncurrent_version_expiration_days", 0, "must be a whole number from 1 to 3650 days, got 0"),
+    ("database", "enabled", "yes", 'must be true or false, got "yes"'),
+    ("database", "backup_retention_days", 0, "must be a whole number from 1 to 35 days, got 0"),
+    ("database", "backup_retention_days", 36, "must be a whole number from 1 to 35 days, got 36"),
+    ("alerting", "error_rate_percent", 0, "must be a number above 0 and at most 100 percent, got 0"),
+    ("alerting", "error_rate_percent", 150, "must be a number above 0 and at most 100 percent, got 150"),
+    ("alerting", "response_time_seconds", -2.0, "must be a number above 0 and at most 60 seconds, got -2.0"),
+    ("aws", "region", "useast1", 'must be an AWS region name such as us-east-1, got "useast1"'),
+    ("aws", "account_id", 111122223333, "must be a 12-digit AWS account ID (a string), got 111122223333"),
+    ("aws", "account_id", "1234", 'must be a 12-digit AWS account ID (a string), got "1234"'),
+    ("gcp", "region", "us central1", 'must be a Google Cloud region name such as us-central1, got "us central1"'),
+    ("gcp", "project_id", "Duckdb_Prod", "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits or "
+     'hyphens, starting with a letter and not ending with a hyphen, got "Duckdb_Prod"'),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "value", "rule"), RULE_CASES, ids=lambda case: str(case))
+def test_each_rule_names_file_key_and_rule(tmp_path: Path, section: str, key: str, value: Any, rule: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "dev.toml", _setter(section, key, value))
+    assert _problems(config_dir) == [f"{path}: {section}.{key}: {rule}"]
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("DuckDB", '"DuckDB"'), ("ab", '"ab"'), ("a" * 21, f'"{"a" * 21}"'), ("duckdb-", '"duckdb-"'), (7, "7")],
+)
+def test_project_name_must_fit_both_clouds(tmp_path: Path, name: Any, shown: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "project.toml", _setter(None, "name", name))
+    assert _problems(config_dir) == [
+        f"{path}: name: must be 3 to 20 lowercase letters, digits or hyphens, start with a letter "
+        f"and not end with a hyphen, got {shown}"
+    ]
+
+
+def test_min_capacity_above_max_capacity_is_rejected(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+
+    def change(data: dict[str, Any]) -> None:
+        data["scaling"].update(min_capacity=5, max_capacity=4)
+
+    path = _edit(config_dir, "prod.toml", change)
+    assert _problems(config_dir, ("prod",)) == [
+        f"{path}: scaling.max_capacity: must be at least scaling.min_capacity (5), got 4"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "rule"),
+    [
+        (300, 1024, "Fargate CPU must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 units"),
+        (256, 4096, "Fargate accepts memory of 512, 1024, 2048 MiB with 256 CPU units"),
+        (1024, 1024, "Fargate accepts memory of 2048 to 8192 in steps of 1024 MiB with 1024 CPU units"),
+        (8192, 17000, "Fargate accepts memory of 16384 to 61440 in steps of 4096 MiB with 8192 CPU units"),
+    ],
+)
+def test_fargate_cpu_memory_pairs(tmp_path: Path, cpu: int, memory: int, rule: str) -> None:
+    config_dir = _copy_config(tmp_path)
+
+    def change(data: dict[str, Any]) -> None:
+        data["backend"].update(cpu=cpu, memory=memory)
+
+    path = _edit(config_dir, "dev.toml", change)
+    assert _problems(config_dir) == [f"{path}: backend.cpu/backend.memory: {rule}, got \"{cpu}/{memory}\""]
+
+
+def test_unknown_and_missing_keys_are_reported(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+
+    def change(data: dict[str, Any]) -> None:
+        data["scaling"]["max_capacty"] = data["scaling"].pop("max_capacity")  # a typo
+        data["monitoring"] = {"enabled": True}
+        del data["storage"]
+
+    path = _edit(config_dir, "dev.toml", change)
+    assert sorted(_problems(config_dir)) == sorted([
+        f"{path}: scaling.max_capacity: required key is missing",
+        f"{path}: scaling.max_capacty: unknown key (not part of the configuration schema)",
+        f"{path}: storage: required key is missing",
+        f"{path}: monitoring: unknown key (not part of the configuration schema)",
+    ])
+
+
+def test_a_section_must_be_a_table(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "dev.toml", _setter(None, "logging", 7))
+    assert _problems(config_dir) == [f"{path}: logging: must be a table, got 7"]
+
+
+def test_every_problem_of_every_file_is_reported_at_once(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    dev = _edit(config_dir, "dev.toml", _setter("scaling", "target_cpu", 99))
+    prod = _edit(config_dir, "prod.toml", _setter("logging", "retention_days", 100))
+    _edit(config_dir, "prod.toml", _setter("database", "backup_retention_days", 40))
+    problems = _problems(config_dir, ENVIRONMENTS)
+    assert [problem.split(": ")[:2] for problem in problems] == [
+        [str(dev), "scaling.target_cpu"],
+        [str(prod), "logging.retention_days"],
+        [str(prod), "database.backup_retention_days"],
+    ]
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    (config_dir / "dev.toml").write_text("[scaling]\nmin_capacity = = 1\n", encoding="utf-8")
+    (config_dir / "prod.toml").unlink()
+    problems = _problems(config_dir, ("dev", "prod"))
+    assert problems[0].startswith(f"{config_dir / 'dev.toml'}: invalid TOML: ")
+    assert "line 2" in problems[0]
+    assert problems[1] == f"{config_dir / 'prod.toml'}: file not found"
+
+
+def test_gcp_project_falls_back_to_google_cloud_project(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "dev.toml", lambda data: data["gcp"].pop("project_id"))
+    config = load_configuration(("dev",), config_dir=config_dir, environ={"GOOGLE_CLOUD_PROJECT": "my-analytics-42"})
+    assert config.environments[0].gcp.project_id == "my-analytics-42"
+    assert _problems(config_dir) == [f"{path}: gcp.project_id: required key is missing (or set GOOGLE_CLOUD_PROJECT)"]
+    assert _problems(config_dir, environ={"GOOGLE_CLOUD_PROJECT": "X"}) == [
+        f"{path}: gcp.project_id: from GOOGLE_CLOUD_PROJECT must be a Google Cloud project ID: 6 to 30 lowercase "
+        'letters, digits or hyphens, starting with a letter and not ending with a hyphen, got "X"'
+    ]
+
+
+def test_config_value_wins_over_google_cloud_project() -> None:
+    configuration = load_configuration(("prod",), environ={"GOOGLE_CLOUD_PROJECT": "someone-elses-project"})
+    assert configuration.environments[0].gcp.project_id == "duckdb-analytics-prod"
+
+
+def test_aws_account_falls_back_to_aws_account_id(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "dev.toml", lambda data: data["aws"].pop("account_id"))
+    config = load_configuration(("dev",), config_dir=config_dir, environ={"AWS_ACCOUNT_ID": "999988887777"})
+    assert config.environments[0].aws.account_id == "999988887777"
+    assert _problems(config_dir) == [f"{path}: aws.account_id: required key is missing (or set AWS_ACCOUNT_ID)"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "problem"),
+    [
+        ({"TERRAFORM_STATE_BUCKET": "Bad_Bucket"}, 'environment: TERRAFORM_STATE_BUCKET: must be an S3 bucket name: '
+         '3 to 63 lowercase letters, digits, dots or hyphens, got "Bad_Bucket"'),
+        ({"TERRAFORM_STATE_REGION": "us-west-2"}, "environment: TERRAFORM_STATE_REGION: is only used together with "
+         'TERRAFORM_STATE_BUCKET, which is not set, got "us-west-2"'),
+        ({"TERRAFORM_STATE_BUCKET": "tf-state", "TERRAFORM_STATE_REGION": "west"}, "environment: "
+         'TERRAFORM_STATE_REGION: must be an AWS region name such as us-east-1, got "west"'),
+        ({"GCP_STATE_BUCKET": "gs://tf-state"}, "environment: GCP_STATE_BUCKET: must be a Cloud Storage bucket name: "
+         '3 to 63 lowercase letters, digits, dots, hyphens or underscores, got "gs://tf-state"'),
+    ],
+)
+def test_state_backend_variables_are_validated(variables: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_configuration(environ=variables)
+    assert list(raised.value.problems) == [problem]
+
+
+def test_valid_state_backend_variables_are_read() -> None:
+    configuration: Configuration = load_configuration(
+        environ={"TERRAFORM_STATE_BUCKET": "acme-tf-state", "TERRAFORM_STATE_REGION": "eu-west-1",
+                 "GCP_STATE_BUCKET": "acme_tf_state"}
+    )
+    assert (configuration.state.s3_bucket, configuration.state.s3_region, configuration.state.gcs_bucket) == (
+        "acme-tf-state", "eu-west-1", "acme_tf_state"
+    )
+
+
+# --- the command line ---------------------------------------------------------------------------------
+
+
+def test_invalid_config_exits_2_lists_every_problem_and_leaves_output_untouched(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    dev = _edit(config_dir, "dev.toml", _setter("scaling", "max_capacity", 0))
+    prod = _edit(config_dir, "prod.toml", _setter("backend", "memory", 1024))
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "previous").mkdir(parents=True)
+    (outdir / "manifest.json").write_text('{"previous": true}', encoding="utf-8")
+    (outdir / "stacks" / "previous" / "cdk.tf.json").write_text("{}", encoding="utf-8")
+    before = tree_bytes(outdir)
+
+    result = run_main(["--config-dir", str(config_dir), "--outdir", str(outdir)], cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    # Paths are shown relative to the working directory when the files lie below it.
+    assert (dev.relative_to(tmp_path), prod.relative_to(tmp_path)) == (Path("config/dev.toml"), Path("config/prod.toml"))
+    assert result.stderr.splitlines() == [
+        "error: config/dev.toml: scaling.max_capacity: must be a whole number from 1 to 100 tasks, got 0",
+        'error: config/prod.toml: backend.cpu/backend.memory: Fargate accepts memory of 2048 to 8192 in steps of 1024 MiB '
+        'with 1024 CPU units, got "1024/1024"',
+        "2 configuration problem(s); nothing was synthesized.",
+    ]
+    assert tree_bytes(outdir) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdktf.out", "config"]

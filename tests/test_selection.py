@@ -1,0 +1,86 @@
+"""Choosing clouds and environments: flags, environment variables, errors, and what gets imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from main import SelectionError, parse_selection
+
+from .helpers import PROJECT_ROOT, run_main, subprocess_environment
+
+
+def test_selection_is_canonical_ordered_and_deduplicated() -> None:
+    assert parse_selection("gcp, aws,gcp", ("aws", "gcp"), "cloud", "--clouds") == ("aws", "gcp")
+    assert parse_selection("prod,dev", ("dev", "staging", "prod"), "environment", "x") == ("dev", "prod")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("azure", "--clouds: unknown cloud 'azure' (choose from aws, gcp)"),
+        ("aws,Azure", "--clouds: unknown cloud 'Azure' (choose from aws, gcp)"),
+        (" , ", "--clouds: name at least one cloud (aws, gcp)"),
+    ],
+)
+def test_bad_selection_is_a_clear_error(text: str, message: str) -> None:
+    with pytest.raises(SelectionError) as raised:
+        parse_selection(text, ("aws", "gcp"), "cloud", "--clouds")
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "message"),
+    [
+        (["--environments", "qa"], {}, "error: --environments: unknown environment 'qa' (choose from dev, staging, prod)"),
+        ([], {"PLATFORM_CLOUDS": "aws,oci"},
+         "error: environment variable PLATFORM_CLOUDS: unknown cloud 'oci' (choose from aws, gcp)"),
+    ],
+)
+def test_unknown_selection_exits_2_before_writing(
+    tmp_path: Path, arguments: list[str], environment: dict[str, str], message: str
+) -> None:
+    result = run_main([*arguments, "--outdir", str(tmp_path / "out")], cwd=tmp_path, **environment)
+    assert (result.returncode, result.stderr.strip(), result.stdout) == (2, message, "")
+    assert not (tmp_path / "out").exists()
+
+
+_SELECTION_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import main
+code = main.main(sys.argv[2:])
+print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if "provider" in m and "." not in m)}))
+"""
+
+
+def _probe(tmp_path: Path, *arguments: str, **environment: str) -> tuple[dict[str, object], list[str]]:
+    outdir = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-c", _SELECTION_PROBE, str(PROJECT_ROOT), *arguments, "--outdir", str(outdir)],
+        cwd=tmp_path, env=subprocess_environment(**environment), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    return report, sorted(path.name for path in (outdir / "stacks").iterdir())
+
+
+def test_aws_only_never_imports_the_google_bindings(tmp_path: Path) -> None:
+    report, stacks = _probe(tmp_path, "--clouds", "aws", "--environments", "dev")
+    assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_aws"]}
+    assert stacks == ["duckdb-analytics-aws-dev"]
+
+
+def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(tmp_path: Path) -> None:
+    report, stacks = _probe(tmp_path, PLATFORM_CLOUDS="gcp", PLATFORM_ENVIRONMENTS="staging,prod")
+    assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_google"]}
+    assert stacks == ["duckdb-analytics-gcp-prod", "duckdb-analytics-gcp-staging"]
+
+
+def test_flags_override_environment_variables(tmp_path: Path) -> None:
+    _, stacks = _probe(tmp_path, "--clouds", "aws", "--environments", "prod", PLATFORM_CLOUDS="gcp")
+    assert stacks == ["duckdb-analytics-aws-prod"]
