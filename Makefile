@@ -5,6 +5,9 @@ SHELL := /bin/bash
 # pipenv picks the newest Python it can find unless told; use the interpreter `python3` resolves to.
 PYTHON ?= python3
 PYTHON_BIN := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
+ifeq ($(PYTHON_BIN),)
+$(error "$(PYTHON)" does not run; install Python 3.11+ or pass PYTHON=/path/to/python3)
+endif
 PIPENV_VERSION := 2026.10.3
 # Use an installed pipenv; otherwise install one into .tools/ (a private venv, no system changes).
 PIPENV := $(shell $(PYTHON_BIN) -m pipenv --version >/dev/null 2>&1 && echo "$(PYTHON_BIN) -m pipenv" || echo .tools/bin/pipenv)
@@ -27,7 +30,6 @@ help:
 install: $(VENV_STAMP)
 
 .tools/bin/pipenv:
-	@test -n "$(PYTHON_BIN)" || { echo "error: $(PYTHON) not found; install Python 3.11+" >&2; exit 1; }
 	$(PYTHON_BIN) -m venv .tools
 	.tools/bin/pip install --quiet "pipenv==$(PIPENV_VERSION)"
 
