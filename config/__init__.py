@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 
 from .reader import ConfigError, Problems
 from .runtime import StateBackendSettings, read_state_backend_settings
-from .schema import CLOUDS, ENVIRONMENTS, EnvironmentConfig, read_environment, read_project_name
+from .schema import CLOUDS, ENVIRONMENTS, EnvironmentConfig, ServiceSettings, read_environment, read_project_name
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent
 
@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "Configuration",
     "EnvironmentConfig",
+    "ServiceSettings",
     "StateBackendSettings",
     "display_path",
     "load_configuration",

@@ -6,6 +6,7 @@ A read that fails returns a neutral placeholder; the caller raises once the whol
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -99,6 +100,35 @@ class TableReader:
             self.problems.add(self.key(name), f"must be a whole number from {minimum} to {maximum}{suffix}", value)
             return minimum
         return value
+
+    def optional_integer(self, name: str, *, minimum: int, maximum: int, unit: str = "") -> int | None:
+        """Like :meth:`integer`, but an absent key is ``None`` (a feature left off)."""
+        if not self.has(name):
+            self._read.add(name)
+            return None
+        return self.integer(name, minimum=minimum, maximum=maximum, unit=unit)
+
+    def optional_boolean(self, name: str) -> bool:
+        """Like :meth:`boolean`, but an absent key is ``False``."""
+        if not self.has(name):
+            self._read.add(name)
+            return False
+        return self.boolean(name)
+
+    def network(self, name: str, *, min_prefix: int, max_prefix: int) -> ipaddress.IPv4Network | None:
+        """A private IPv4 CIDR block whose prefix length lies in the given range."""
+        value = self._take(name)
+        if value is _MISSING:
+            return None
+        rule = f"must be a private IPv4 CIDR block from /{min_prefix} to /{max_prefix}, e.g. 10.0.0.0/{min_prefix}"
+        try:
+            network = ipaddress.IPv4Network(value, strict=True) if isinstance(value, str) else None
+        except ValueError:
+            network = None
+        if network is None or not network.is_private or not min_prefix <= network.prefixlen <= max_prefix:
+            self.problems.add(self.key(name), rule, value)
+            return None
+        return network
 
     def number(self, name: str, *, above: float, maximum: float, unit: str = "") -> float:
         value = self._take(name)

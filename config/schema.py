@@ -1,21 +1,30 @@
 """The typed configuration model of the platform and the rules every value must satisfy.
 
 ``config/project.toml`` holds what all environments share (the project name); ``config/<env>.toml``
-holds one environment. Every key is required and unknown keys are rejected, so a typo cannot silently
-fall back to a default. Each rule states its limits in the error message.
+holds one environment. Keys are required unless the README marks them optional (a feature that is
+off when absent); unknown keys are rejected, so a typo cannot silently fall back to a default. Each
+rule states its limits in the error message. Rules that depend on the environment (what only dev may
+do, what prod must do) live here, so stacks and constructs never branch on an environment name.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from constructs_lib.rules import (
     BACKUP_RETENTION_DAYS_RANGE,
+    IMAGE_TAG_PATTERN,
+    IMAGE_TAG_RULE,
     LOG_RETENTION_DAYS,
     NAME_PATTERN,
     NAME_RULE,
+    POSTGRES_MAJOR_VERSIONS,
+    RATE_LIMIT_WINDOWS_SECONDS,
+    cloud_run_size_problem,
     fargate_size_problem,
 )
 
@@ -23,6 +32,7 @@ from .reader import Problems, TableReader, join_choices
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 CLOUDS: tuple[str, ...] = ("aws", "gcp")
+IMAGE_TAG_VARIABLE = "IMAGE_TAG"
 
 AWS_REGION_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 AWS_ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
@@ -32,22 +42,60 @@ GCP_PROJECT_RULE = (
     "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits or hyphens, "
     "starting with a letter and not ending with a hyphen"
 )
+DOMAIN_PATTERN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+DOMAIN_RULE = "must be a lowercase DNS name such as app.example.com"
+CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}")
+HOSTED_ZONE_PATTERN = re.compile(r"Z[A-Z0-9]{1,31}")
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+RDS_CLASS_PATTERN = re.compile(r"db\.[a-z0-9]+\.[a-z0-9]+")
+CLOUD_SQL_TIER_PATTERN = re.compile(r"db-(custom-[0-9]+-[0-9]+|f1-micro|g1-small|perf-optimized-N-[0-9]+)")
+_DAY = r"(MON|TUE|WED|THU|FRI|SAT|SUN)"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+WORKING_HOURS_PATTERN = re.compile(rf"{_DAY}(-{_DAY})? {_TIME}-{_TIME}")
+
+
+@dataclass(frozen=True)
+class HttpsSettings:
+    """How the AWS load balancer serves HTTPS (all None with ``http_only``)."""
+
+    http_only: bool
+    domain: str | None
+    certificate_arn: str | None
+    hosted_zone_id: str | None
 
 
 @dataclass(frozen=True)
 class AwsSettings:
-    """Where the AWS stack of an environment is deployed."""
+    """Where and on what network the AWS stack of an environment is deployed."""
 
     region: str
     account_id: str
+    availability_zones: tuple[str, ...]
+    vpc_cidr: ipaddress.IPv4Network
+    single_nat_gateway: bool
+    https: HttpsSettings
 
 
 @dataclass(frozen=True)
 class GcpSettings:
-    """Where the GCP stack of an environment is deployed."""
+    """Where and on what network the GCP stack of an environment is deployed."""
 
     project_id: str
     region: str
+    domain: str | None
+    without_load_balancer: bool
+    subnet_cidr: ipaddress.IPv4Network
+    private_services_cidr: ipaddress.IPv4Network
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When dev runs; outside these hours it scales to zero. ``days`` as ``MON-FRI``, times ``HH:MM``."""
+
+    days: str
+    start: str
+    end: str
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -59,14 +107,21 @@ class ScalingSettings:
     target_cpu: int
     scale_out_cooldown: int
     scale_in_cooldown: int
+    target_memory: int | None
+    requests_per_target: int | None
+    working_hours: WorkingHours | None
 
 
 @dataclass(frozen=True)
-class ServiceSize:
-    """Container size of one service in Fargate units: CPU units (1024 = 1 vCPU) and memory in MiB."""
+class ServiceSettings:
+    """One service: Fargate size (CPU units, 1024 = 1 vCPU; memory MiB) and Cloud Run size and limits."""
 
     cpu: int
     memory: int
+    cloud_run_cpu: int
+    cloud_run_memory: int
+    concurrency: int
+    request_timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -89,14 +144,43 @@ class DatabaseSettings:
 
     enabled: bool
     backup_retention_days: int
+    high_availability: bool
+    postgres_major_version: int
+    instance_class: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
+    cloud_sql_tier: str
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """Which container image tag the services run (``IMAGE_TAG`` overrides the file)."""
+
+    tag: str
+
+
+@dataclass(frozen=True)
+class WafSettings:
+    """Per client IP rate limit of the web application firewall (AWS WAF, Cloud Armor)."""
+
+    rate_limit_requests: int
+    rate_limit_window_seconds: int
+
+
+@dataclass(frozen=True)
+class ProtectionSettings:
+    """Deletion protection of the load balancer, database and services."""
+
+    deletion_protection: bool
 
 
 @dataclass(frozen=True)
 class AlertingSettings:
-    """Thresholds of the alerts both clouds raise."""
+    """Thresholds of the alerts both clouds raise, and who receives them."""
 
     error_rate_percent: float
     response_time_seconds: float
+    email: str
 
 
 @dataclass(frozen=True)
@@ -109,11 +193,14 @@ class EnvironmentConfig:
     aws: AwsSettings
     gcp: GcpSettings
     scaling: ScalingSettings
-    backend: ServiceSize
-    frontend: ServiceSize
+    backend: ServiceSettings
+    frontend: ServiceSettings
+    images: ImageSettings
+    waf: WafSettings
     logging: LoggingSettings
     storage: StorageSettings
     database: DatabaseSettings
+    protection: ProtectionSettings
     alerting: AlertingSettings
 
 
@@ -125,42 +212,147 @@ def read_project_name(problems: Problems, data: Mapping[str, Any]) -> str:
     return name or ""
 
 
-def _read_aws(reader: TableReader, environ: Mapping[str, str]) -> AwsSettings:
+def _from_file_or_variable(
+    table: TableReader, key: str, variable: str, environ: Mapping[str, str], pattern: re.Pattern[str], rule: str
+) -> str:
+    if table.has(key):
+        return table.string(key, pattern=pattern, rule=rule) or ""
+    value = environ.get(variable)
+    if value is None:
+        if not table.absent:
+            table.problems.add(table.key(key), f"required key is missing (or set {variable})", show_value=False)
+        return ""
+    if not pattern.fullmatch(value):
+        table.problems.add(table.key(key), f"from {variable} {rule}", value)
+        return ""
+    return value
+
+
+def _read_https(aws: TableReader, environment: str, region: str) -> HttpsSettings:
+    http_only = aws.optional_boolean("http_only")
+    domain = aws.string("domain", pattern=DOMAIN_PATTERN, rule=DOMAIN_RULE, required=False)
+    certificate_arn = aws.string(
+        "certificate_arn", pattern=CERTIFICATE_ARN_PATTERN, rule="must be an ACM certificate ARN", required=False
+    )
+    hosted_zone_id = aws.string(
+        "hosted_zone_id", pattern=HOSTED_ZONE_PATTERN, rule="must be a Route 53 hosted zone ID such as Z0123456789ABC",
+        required=False,
+    )
+    problems = aws.problems
+    if not problems.all_valid(*(aws.key(key) for key in ("http_only", "domain", "certificate_arn", "hosted_zone_id"))):
+        return HttpsSettings(http_only, domain, certificate_arn, hosted_zone_id)
+    if http_only:
+        if environment != "dev":
+            problems.add(aws.key("http_only"), f"is allowed in dev only; {environment} must serve HTTPS", True)
+        elif domain or certificate_arn or hosted_zone_id:
+            problems.add(aws.key("http_only"), "contradicts domain/certificate_arn/hosted_zone_id: leave those out", True)
+    elif certificate_arn is None and (domain is None or hosted_zone_id is None):
+        problems.add(
+            aws.key("certificate_arn"),
+            "is required (or domain together with hosted_zone_id, to issue a DNS-validated ACM certificate); "
+            "dev may set http_only = true instead",
+            show_value=False,
+        )
+    elif certificate_arn is not None:
+        match = CERTIFICATE_ARN_PATTERN.fullmatch(certificate_arn)
+        if match and match.group(1) != region:
+            problems.add(aws.key("certificate_arn"), f"must be in the load balancer's region {region}", certificate_arn)
+    return HttpsSettings(http_only, domain, certificate_arn, hosted_zone_id)
+
+
+def _read_aws(reader: TableReader, environment: str, environ: Mapping[str, str]) -> AwsSettings:
     aws = reader.section("aws")
-    region = aws.string("region", pattern=AWS_REGION_PATTERN, rule="must be an AWS region name such as us-east-1")
-    account_rule = "must be a 12-digit AWS account ID (a string)"
-    if aws.has("account_id"):
-        account_id = aws.string("account_id", pattern=AWS_ACCOUNT_PATTERN, rule=account_rule)
-    else:
-        account_id = environ.get("AWS_ACCOUNT_ID")
-        if account_id is None and not aws.absent:
-            aws.problems.add(aws.key("account_id"), "required key is missing (or set AWS_ACCOUNT_ID)", show_value=False)
-        elif not AWS_ACCOUNT_PATTERN.fullmatch(account_id):
-            aws.problems.add(aws.key("account_id"), f"from AWS_ACCOUNT_ID {account_rule}", account_id)
-            account_id = None
+    region = aws.string("region", pattern=AWS_REGION_PATTERN, rule="must be an AWS region name such as us-east-1") or ""
+    account_id = _from_file_or_variable(
+        aws, "account_id", "AWS_ACCOUNT_ID", environ, AWS_ACCOUNT_PATTERN, "must be a 12-digit AWS account ID (a string)"
+    )
+    zones = aws.string_list(
+        "availability_zones",
+        pattern=re.compile(r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]"),
+        rule="must be availability zone names such as us-east-1a",
+        min_items=2,
+        max_items=6,
+    )
+    if zones and region and not all(zone[:-1] == region for zone in zones):
+        aws.problems.add(aws.key("availability_zones"), f"must all be in the region {region}", list(zones))
+    vpc_cidr = aws.network("vpc_cidr", min_prefix=16, max_prefix=20)
+    single_nat = aws.boolean("single_nat_gateway")
+    if single_nat and environment != "dev":
+        aws.problems.add(aws.key("single_nat_gateway"), "is allowed in dev only; other environments get a NAT per zone", True)
+    https = _read_https(aws, environment, region)
     aws.finish()
-    return AwsSettings(region=region or "", account_id=account_id or "")
+    return AwsSettings(
+        region=region,
+        account_id=account_id,
+        availability_zones=zones,
+        vpc_cidr=vpc_cidr or ipaddress.IPv4Network("10.0.0.0/16"),
+        single_nat_gateway=single_nat,
+        https=https,
+    )
 
 
-def _read_gcp(reader: TableReader, environ: Mapping[str, str]) -> GcpSettings:
+def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str]) -> GcpSettings:
     gcp = reader.section("gcp")
-    if gcp.has("project_id"):
-        project_id = gcp.string("project_id", pattern=GCP_PROJECT_PATTERN, rule=GCP_PROJECT_RULE)
-    else:
-        project_id = environ.get("GOOGLE_CLOUD_PROJECT")
-        if project_id is None and not gcp.absent:
-            gcp.problems.add(
-                gcp.key("project_id"), "required key is missing (or set GOOGLE_CLOUD_PROJECT)", show_value=False
-            )
-        elif not GCP_PROJECT_PATTERN.fullmatch(project_id):
-            gcp.problems.add(gcp.key("project_id"), f"from GOOGLE_CLOUD_PROJECT {GCP_PROJECT_RULE}", project_id)
-            project_id = None
+    project_id = _from_file_or_variable(
+        gcp, "project_id", "GOOGLE_CLOUD_PROJECT", environ, GCP_PROJECT_PATTERN, GCP_PROJECT_RULE
+    )
     region = gcp.string("region", pattern=GCP_REGION_PATTERN, rule="must be a Google Cloud region name such as us-central1")
+    domain = gcp.string("domain", pattern=DOMAIN_PATTERN, rule=DOMAIN_RULE, required=False)
+    without_load_balancer = gcp.optional_boolean("without_load_balancer")
+    if gcp.problems.all_valid(gcp.key("domain"), gcp.key("without_load_balancer")):
+        if without_load_balancer and environment != "dev":
+            gcp.problems.add(gcp.key("without_load_balancer"), f"is allowed in dev only; {environment} needs a domain", True)
+        elif without_load_balancer and domain:
+            gcp.problems.add(gcp.key("without_load_balancer"), "contradicts domain: leave one out", True)
+        elif not without_load_balancer and domain is None:
+            gcp.problems.add(
+                gcp.key("domain"),
+                "is required for the HTTPS load balancer (dev may set without_load_balancer = true instead)",
+                show_value=False,
+            )
+    subnet = gcp.network("subnet_cidr", min_prefix=16, max_prefix=26)
+    private_services = gcp.network("private_services_cidr", min_prefix=16, max_prefix=24)
+    if subnet and private_services and subnet.overlaps(private_services):
+        gcp.problems.add(gcp.key("private_services_cidr"), f"must not overlap subnet_cidr {subnet}", str(private_services))
     gcp.finish()
-    return GcpSettings(project_id=project_id or "", region=region or "")
+    return GcpSettings(
+        project_id=project_id,
+        region=region or "",
+        domain=domain,
+        without_load_balancer=without_load_balancer,
+        subnet_cidr=subnet or ipaddress.IPv4Network("10.0.0.0/24"),
+        private_services_cidr=private_services or ipaddress.IPv4Network("10.1.0.0/16"),
+    )
 
 
-def _read_scaling(reader: TableReader) -> ScalingSettings:
+def _read_working_hours(scaling: TableReader, environment: str) -> WorkingHours | None:
+    text = scaling.string(
+        "working_hours", pattern=WORKING_HOURS_PATTERN, rule='must look like "MON-FRI 07:00-19:00"', required=False
+    )
+    timezone = scaling.string(
+        "working_hours_timezone", pattern=re.compile(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*"),
+        rule="must be an IANA time zone such as Europe/Berlin", required=False,
+    )
+    if text is None:
+        if timezone is not None and not scaling.has("working_hours"):
+            scaling.problems.add(scaling.key("working_hours_timezone"), "is only used with working_hours", timezone)
+        return None
+    if environment != "dev":
+        scaling.problems.add(scaling.key("working_hours"), f"is allowed in dev only; {environment} runs around the clock", text)
+        return None
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            scaling.problems.add(scaling.key("working_hours_timezone"), "must be an IANA time zone such as Europe/Berlin", timezone)
+    days, hours = text.split(" ")
+    start, end = hours.split("-")
+    if start >= end:
+        scaling.problems.add(scaling.key("working_hours"), "must end after it starts on the same day", text)
+    return WorkingHours(days=days, start=start, end=end, timezone=timezone or "UTC")
+
+
+def _read_scaling(reader: TableReader, environment: str) -> ScalingSettings:
     scaling = reader.section("scaling")
     settings = ScalingSettings(
         min_capacity=scaling.integer("min_capacity", minimum=0, maximum=100, unit="tasks"),
@@ -168,6 +360,9 @@ def _read_scaling(reader: TableReader) -> ScalingSettings:
         target_cpu=scaling.integer("target_cpu", minimum=10, maximum=90, unit="percent"),
         scale_out_cooldown=scaling.integer("scale_out_cooldown", minimum=0, maximum=3600, unit="seconds"),
         scale_in_cooldown=scaling.integer("scale_in_cooldown", minimum=0, maximum=3600, unit="seconds"),
+        target_memory=scaling.optional_integer("target_memory", minimum=10, maximum=90, unit="percent"),
+        requests_per_target=scaling.optional_integer("requests_per_target", minimum=1, maximum=100000, unit="requests"),
+        working_hours=_read_working_hours(scaling, environment),
     )
     scaling.finish()
     min_key, max_key = scaling.key("min_capacity"), scaling.key("max_capacity")
@@ -176,17 +371,54 @@ def _read_scaling(reader: TableReader) -> ScalingSettings:
     return settings
 
 
-def _read_service_size(reader: TableReader, service: str) -> ServiceSize:
+def _read_service(reader: TableReader, service: str) -> ServiceSettings:
     table = reader.section(service)
-    cpu = table.integer("cpu", minimum=256, maximum=16384, unit="CPU units")
-    memory = table.integer("memory", minimum=512, maximum=122880, unit="MiB")
+    settings = ServiceSettings(
+        cpu=table.integer("cpu", minimum=256, maximum=16384, unit="CPU units"),
+        memory=table.integer("memory", minimum=512, maximum=122880, unit="MiB"),
+        cloud_run_cpu=table.integer("cloud_run_cpu", minimum=1, maximum=8, unit="vCPU"),
+        cloud_run_memory=table.integer("cloud_run_memory", minimum=512, maximum=32768, unit="MiB"),
+        concurrency=table.integer("concurrency", minimum=1, maximum=1000, unit="requests per instance"),
+        request_timeout_seconds=table.integer("request_timeout_seconds", minimum=1, maximum=3600, unit="seconds"),
+    )
     table.finish()
-    cpu_key, memory_key = table.key("cpu"), table.key("memory")
-    if reader.problems.all_valid(cpu_key, memory_key):
-        problem = fargate_size_problem(cpu, memory)
-        if problem is not None:
-            reader.problems.add(f"{cpu_key}/{memory_key}", problem, f"{cpu}/{memory}")
-    return ServiceSize(cpu=cpu, memory=memory)
+    for cpu_name, memory_name, check in (
+        ("cpu", "memory", fargate_size_problem),
+        ("cloud_run_cpu", "cloud_run_memory", cloud_run_size_problem),
+    ):
+        cpu_key, memory_key = table.key(cpu_name), table.key(memory_name)
+        if reader.problems.all_valid(cpu_key, memory_key):
+            cpu, memory = getattr(settings, cpu_name), getattr(settings, memory_name)
+            problem = check(cpu, memory)
+            if problem is not None:
+                reader.problems.add(f"{cpu_key}/{memory_key}", problem, f"{cpu}/{memory}")
+    return settings
+
+
+def _read_images(reader: TableReader, environ: Mapping[str, str]) -> ImageSettings:
+    images = reader.section("images")
+    file_tag = images.string("tag", pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE) or ""
+    images.finish()
+    override = environ.get(IMAGE_TAG_VARIABLE)
+    if override:
+        if not IMAGE_TAG_PATTERN.fullmatch(override):
+            images.problems.add(images.key("tag"), f"from {IMAGE_TAG_VARIABLE} {IMAGE_TAG_RULE}", override)
+        return ImageSettings(tag=override)
+    return ImageSettings(tag=file_tag)
+
+
+def _read_waf(reader: TableReader) -> WafSettings:
+    waf = reader.section("waf")
+    settings = WafSettings(
+        rate_limit_requests=waf.integer("rate_limit_requests", minimum=10, maximum=2_000_000_000, unit="requests"),
+        rate_limit_window_seconds=waf.one_of(
+            "rate_limit_window_seconds",
+            RATE_LIMIT_WINDOWS_SECONDS,
+            rule=f"must be a window AWS WAF and Cloud Armor accept: {join_choices(RATE_LIMIT_WINDOWS_SECONDS)} seconds",
+        ),
+    )
+    waf.finish()
+    return settings
 
 
 def _read_logging(reader: TableReader) -> LoggingSettings:
@@ -207,15 +439,45 @@ def _read_storage(reader: TableReader) -> StorageSettings:
     return StorageSettings(noncurrent_version_expiration_days=days)
 
 
-def _read_database(reader: TableReader) -> DatabaseSettings:
+def _read_database(reader: TableReader, environment: str) -> DatabaseSettings:
     database = reader.section("database")
     low, high = BACKUP_RETENTION_DAYS_RANGE
     settings = DatabaseSettings(
         enabled=database.boolean("enabled"),
         backup_retention_days=database.integer("backup_retention_days", minimum=low, maximum=high, unit="days"),
+        high_availability=database.boolean("high_availability"),
+        postgres_major_version=database.one_of(
+            "postgres_major_version", POSTGRES_MAJOR_VERSIONS,
+            rule=f"must be a PostgreSQL major version RDS and Cloud SQL offer: {join_choices(POSTGRES_MAJOR_VERSIONS)}",
+        ),
+        instance_class=database.string(
+            "instance_class", pattern=RDS_CLASS_PATTERN, rule="must be an RDS instance class such as db.t4g.medium"
+        ) or "",
+        allocated_storage_gb=database.integer("allocated_storage_gb", minimum=20, maximum=65536, unit="GiB"),
+        max_allocated_storage_gb=database.integer("max_allocated_storage_gb", minimum=20, maximum=65536, unit="GiB"),
+        cloud_sql_tier=database.string(
+            "cloud_sql_tier", pattern=CLOUD_SQL_TIER_PATTERN, rule="must be a Cloud SQL tier such as db-custom-2-7680"
+        ) or "",
     )
     database.finish()
+    allocated, maximum = database.key("allocated_storage_gb"), database.key("max_allocated_storage_gb")
+    if reader.problems.all_valid(allocated, maximum) and settings.max_allocated_storage_gb < settings.allocated_storage_gb:
+        reader.problems.add(maximum, f"must be at least {allocated} ({settings.allocated_storage_gb})",
+                            settings.max_allocated_storage_gb)
+    ha_key = database.key("high_availability")
+    if environment == "prod" and settings.enabled and reader.problems.all_valid(ha_key) and not settings.high_availability:
+        reader.problems.add(ha_key, "must be true in prod (Multi-AZ on AWS, regional on GCP)", False)
     return settings
+
+
+def _read_protection(reader: TableReader, environment: str) -> ProtectionSettings:
+    protection = reader.section("protection")
+    enabled = protection.boolean("deletion_protection")
+    protection.finish()
+    key = protection.key("deletion_protection")
+    if environment == "prod" and reader.problems.all_valid(key) and not enabled and not protection.absent:
+        reader.problems.add(key, "must be true in prod", False)
+    return ProtectionSettings(deletion_protection=enabled)
 
 
 def _read_alerting(reader: TableReader) -> AlertingSettings:
@@ -223,6 +485,7 @@ def _read_alerting(reader: TableReader) -> AlertingSettings:
     settings = AlertingSettings(
         error_rate_percent=alerting.number("error_rate_percent", above=0, maximum=100, unit="percent"),
         response_time_seconds=alerting.number("response_time_seconds", above=0, maximum=60, unit="seconds"),
+        email=alerting.string("email", pattern=EMAIL_PATTERN, rule="must be an email address") or "",
     )
     alerting.finish()
     return settings
@@ -237,14 +500,17 @@ def read_environment(
         source=problems.source,
         project=project,
         environment=environment,
-        aws=_read_aws(root, environ),
-        gcp=_read_gcp(root, environ),
-        scaling=_read_scaling(root),
-        backend=_read_service_size(root, "backend"),
-        frontend=_read_service_size(root, "frontend"),
+        aws=_read_aws(root, environment, environ),
+        gcp=_read_gcp(root, environment, environ),
+        scaling=_read_scaling(root, environment),
+        backend=_read_service(root, "backend"),
+        frontend=_read_service(root, "frontend"),
+        images=_read_images(root, environ),
+        waf=_read_waf(root),
         logging=_read_logging(root),
         storage=_read_storage(root),
-        database=_read_database(root),
+        database=_read_database(root, environment),
+        protection=_read_protection(root, environment),
         alerting=_read_alerting(root),
     )
     root.finish()

@@ -61,3 +61,29 @@ def log_retention_problem(days: int) -> str | None:
     if days not in LOG_RETENTION_DAYS:
         return f"log retention must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} days"
     return None
+
+
+CLOUD_RUN_CPU_CHOICES: tuple[int, ...] = (1, 2, 4, 8)
+# Least memory Cloud Run accepts per vCPU count, and the most memory each vCPU count allows (MiB).
+_CLOUD_RUN_MEMORY_RANGE: dict[int, tuple[int, int]] = {1: (512, 4096), 2: (1024, 8192), 4: (2048, 16384), 8: (4096, 32768)}
+
+
+def cloud_run_size_problem(cpu: int, memory: int) -> str | None:
+    """Describes why Cloud Run would reject this vCPU/memory (MiB) pair, or None when it is valid."""
+    if cpu not in _CLOUD_RUN_MEMORY_RANGE:
+        return f"Cloud Run CPU must be one of {', '.join(map(str, CLOUD_RUN_CPU_CHOICES))} vCPU"
+    low, high = _CLOUD_RUN_MEMORY_RANGE[cpu]
+    if not low <= memory <= high:
+        return f"Cloud Run accepts {low} to {high} MiB with {cpu} vCPU"
+    return None
+
+
+#: Rate-limit windows both AWS WAF (evaluation_window_sec) and Cloud Armor (interval_sec) accept.
+RATE_LIMIT_WINDOWS_SECONDS: tuple[int, ...] = (60, 120, 300, 600)
+
+#: PostgreSQL major versions both RDS and Cloud SQL offer.
+POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = (14, 15, 16, 17)
+
+#: A container image tag (Docker's rule). ``latest`` is refused: repositories use immutable tags.
+IMAGE_TAG_PATTERN = re.compile(r"(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+IMAGE_TAG_RULE = "must be a container image tag (letters, digits, '_', '.', '-', at most 128) other than 'latest'"

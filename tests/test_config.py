@@ -319,3 +319,121 @@ def test_invalid_config_exits_2_lists_every_problem_and_leaves_output_untouched(
     ]
     assert tree_bytes(outdir) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["cdktf.out", "config"]
+
+
+# --- rules that depend on the environment and on other keys -------------------------------------------
+
+
+def _change(section: str, **values: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if value is None:
+                data[section].pop(key, None)
+            else:
+                data[section][key] = value
+
+    return change
+
+
+CROSS_RULE_CASES = [
+    ("staging", _change("aws", http_only=True, domain=None, certificate_arn=None),
+     "aws.http_only: is allowed in dev only; staging must serve HTTPS, got true"),
+    ("dev", _change("aws", domain="dev.example.com"),
+     "aws.http_only: contradicts domain/certificate_arn/hosted_zone_id: leave those out, got true"),
+    ("staging", _change("aws", certificate_arn=None),
+     "aws.certificate_arn: is required (or domain together with hosted_zone_id, to issue a DNS-validated ACM "
+     "certificate); dev may set http_only = true instead"),
+    ("prod", _change("aws", hosted_zone_id=None),
+     "aws.certificate_arn: is required (or domain together with hosted_zone_id, to issue a DNS-validated ACM "
+     "certificate); dev may set http_only = true instead"),
+    ("staging", _change("aws", certificate_arn="arn:aws:acm:eu-west-1:222233334444:certificate/"
+                                               "0b5e2f61-7d3c-4e0a-9c1b-5a8f3d2e7c41"),
+     'aws.certificate_arn: must be in the load balancer\'s region us-east-1, got "arn:aws:acm:eu-west-1:'
+     '222233334444:certificate/0b5e2f61-7d3c-4e0a-9c1b-5a8f3d2e7c41"'),
+    ("prod", _change("aws", single_nat_gateway=True),
+     "aws.single_nat_gateway: is allowed in dev only; other environments get a NAT per zone, got true"),
+    ("prod", _change("aws", availability_zones=["us-east-1a"]),
+     'aws.availability_zones: must be a list of 2 to 6 distinct entries, got ["us-east-1a"]'),
+    ("prod", _change("aws", availability_zones=["us-east-1a", "us-west-2b"]),
+     'aws.availability_zones: must all be in the region us-east-1, got ["us-east-1a", "us-west-2b"]'),
+    ("prod", _change("aws", vpc_cidr="52.0.0.0/16"),
+     'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16, got "52.0.0.0/16"'),
+    ("prod", _change("aws", vpc_cidr="10.0.0.0/24"),
+     'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16, got "10.0.0.0/24"'),
+    ("prod", _change("gcp", domain=None, without_load_balancer=True),
+     "gcp.without_load_balancer: is allowed in dev only; prod needs a domain, got true"),
+    ("staging", _change("gcp", domain=None),
+     "gcp.domain: is required for the HTTPS load balancer (dev may set without_load_balancer = true instead)"),
+    ("dev", _change("gcp", domain="dev.example.com"), "gcp.without_load_balancer: contradicts domain: leave one out, got true"),
+    ("prod", _change("gcp", private_services_cidr="10.40.0.0/16"),
+     'gcp.private_services_cidr: must not overlap subnet_cidr 10.40.0.0/24, got "10.40.0.0/16"'),
+    ("prod", _change("scaling", working_hours="MON-FRI 07:00-19:00"),
+     'scaling.working_hours: is allowed in dev only; prod runs around the clock, got "MON-FRI 07:00-19:00"'),
+    ("dev", _change("scaling", working_hours="weekdays 7-19"),
+     'scaling.working_hours: must look like "MON-FRI 07:00-19:00", got "weekdays 7-19"'),
+    ("dev", _change("scaling", working_hours="MON-FRI 19:00-07:00"),
+     'scaling.working_hours: must end after it starts on the same day, got "MON-FRI 19:00-07:00"'),
+    ("dev", _change("scaling", working_hours_timezone="Mars/Olympus"),
+     'scaling.working_hours_timezone: must be an IANA time zone such as Europe/Berlin, got "Mars/Olympus"'),
+    ("prod", _change("scaling", working_hours_timezone="UTC"),
+     'scaling.working_hours_timezone: is only used with working_hours, got "UTC"'),
+    ("prod", _change("scaling", target_memory=95), "scaling.target_memory: must be a whole number from 10 to 90 percent, got 95"),
+    ("prod", _change("backend", cloud_run_cpu=3),
+     'backend.cloud_run_cpu/backend.cloud_run_memory: Cloud Run CPU must be one of 1, 2, 4, 8 vCPU, got "3/2048"'),
+    ("prod", _change("backend", cloud_run_cpu=1, cloud_run_memory=8192),
+     'backend.cloud_run_cpu/backend.cloud_run_memory: Cloud Run accepts 512 to 4096 MiB with 1 vCPU, got "1/8192"'),
+    ("prod", _change("frontend", concurrency=0),
+     "frontend.concurrency: must be a whole number from 1 to 1000 requests per instance, got 0"),
+    ("prod", _change("images", tag="latest"),
+     "images.tag: must be a container image tag (letters, digits, '_', '.', '-', at most 128) other than 'latest', "
+     'got "latest"'),
+    ("prod", _change("waf", rate_limit_window_seconds=100),
+     "waf.rate_limit_window_seconds: must be a window AWS WAF and Cloud Armor accept: 60, 120, 300, 600 seconds, got 100"),
+    ("prod", _change("waf", rate_limit_requests=5),
+     "waf.rate_limit_requests: must be a whole number from 10 to 2000000000 requests, got 5"),
+    ("prod", _change("database", high_availability=False),
+     "database.high_availability: must be true in prod (Multi-AZ on AWS, regional on GCP), got false"),
+    ("prod", _change("database", max_allocated_storage_gb=50),
+     "database.max_allocated_storage_gb: must be at least database.allocated_storage_gb (100), got 50"),
+    ("prod", _change("database", postgres_major_version=13),
+     "database.postgres_major_version: must be a PostgreSQL major version RDS and Cloud SQL offer: 14, 15, 16, 17, got 13"),
+    ("prod", _change("database", instance_class="m7g.large"),
+     'database.instance_class: must be an RDS instance class such as db.t4g.medium, got "m7g.large"'),
+    ("prod", _change("database", cloud_sql_tier="n2-standard-2"),
+     'database.cloud_sql_tier: must be a Cloud SQL tier such as db-custom-2-7680, got "n2-standard-2"'),
+    ("prod", _change("protection", deletion_protection=False), "protection.deletion_protection: must be true in prod, got false"),
+    ("prod", _change("alerting", email="platform-alerts"), 'alerting.email: must be an email address, got "platform-alerts"'),
+]
+
+
+@pytest.mark.parametrize(("environment", "change", "problem"), CROSS_RULE_CASES, ids=[case[2].split(":")[0] + f"[{i}]" for i, case in enumerate(CROSS_RULE_CASES)])
+def test_environment_and_cross_key_rules(
+    tmp_path: Path, environment: str, change: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, f"{environment}.toml", change)
+    assert _problems(config_dir, (environment,)) == [f"{path}: {problem}"]
+
+
+def test_dev_may_run_without_database_protection_or_https() -> None:
+    dev = _committed()["dev"]
+    assert (dev.aws.https.http_only, dev.gcp.without_load_balancer, dev.aws.single_nat_gateway) == (True, True, True)
+    assert (dev.database.enabled, dev.protection.deletion_protection) == (False, False)
+    assert dev.scaling.working_hours is not None
+
+
+def test_prod_is_protected_highly_available_and_served_over_https() -> None:
+    prod = _committed()["prod"]
+    assert prod.protection.deletion_protection and prod.database.enabled and prod.database.high_availability
+    assert not prod.aws.single_nat_gateway and len(prod.aws.availability_zones) == 3
+    assert prod.aws.https.domain and prod.aws.https.hosted_zone_id and prod.gcp.domain
+    assert prod.scaling.working_hours is None
+
+
+def test_image_tag_variable_overrides_the_file() -> None:
+    configuration = load_configuration(("prod",), environ={"IMAGE_TAG": "git-3f2a9c1"})
+    assert configuration.environments[0].images.tag == "git-3f2a9c1"
+    with pytest.raises(ConfigError) as raised:
+        load_configuration(("prod",), environ={"IMAGE_TAG": "latest"})
+    assert raised.value.problems[0].endswith("images.tag: from IMAGE_TAG must be a container image tag (letters, "
+                                             "digits, '_', '.', '-', at most 128) other than 'latest', got \"latest\"")

@@ -1,0 +1,31 @@
+"""The two services of the DuckDB Analytics Platform, as both clouds run them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config import EnvironmentConfig, ServiceSettings
+
+
+@dataclass(frozen=True)
+class AppService:
+    """One containerized service: its name, the port it listens on and its health check path."""
+
+    name: str
+    port: int
+    health_path: str
+
+    def settings(self, config: EnvironmentConfig) -> ServiceSettings:
+        """This service's sizes and limits in the environment's configuration."""
+        return config.backend if self.name == "backend" else config.frontend
+
+
+BACKEND = AppService(name="backend", port=8000, health_path="/health")
+FRONTEND = AppService(name="frontend", port=3000, health_path="/")
+SERVICES: tuple[AppService, ...] = (BACKEND, FRONTEND)
+
+#: Request paths the load balancer sends to the backend; everything else goes to the frontend.
+BACKEND_PATHS: tuple[str, ...] = ("/api/*", "/health")
+
+#: Secrets the backend reads at start-up; their values live in Secrets Manager / Secret Manager only.
+BACKEND_SECRETS: tuple[str, ...] = ("DATABASE_URL",)
