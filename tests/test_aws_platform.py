@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from .aws_reading import by_prefix
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, data_sources, only, reference, resources
 
@@ -37,17 +38,17 @@ def test_platform_key_rotates_and_has_an_explicit_policy(synthesized: Synthesize
 
 def test_data_bucket_is_versioned_encrypted_private_and_owner_enforced(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
-    bucket_id, bucket = only(stack, "aws_s3_bucket")
+    bucket_id, bucket = by_prefix(stack, "aws_s3_bucket", "data_bucket")
     bucket_ref = reference("aws_s3_bucket", bucket_id, "id")
     key_id, _ = only(stack, "aws_kms_key")
     assert bucket["bucket_prefix"] == f"duckdb-analytics-{environment}-data-"
     assert bucket["force_destroy"] is False
 
-    _, versioning = only(stack, "aws_s3_bucket_versioning")
+    _, versioning = by_prefix(stack, "aws_s3_bucket_versioning", "data_bucket")
     assert versioning["bucket"] == bucket_ref
     assert versioning["versioning_configuration"] == {"status": "Enabled"}
 
-    _, encryption = only(stack, "aws_s3_bucket_server_side_encryption_configuration")
+    _, encryption = by_prefix(stack, "aws_s3_bucket_server_side_encryption_configuration", "data_bucket")
     assert encryption["bucket"] == bucket_ref
     assert encryption["rule"] == [{
         "apply_server_side_encryption_by_default": {
@@ -56,18 +57,18 @@ def test_data_bucket_is_versioned_encrypted_private_and_owner_enforced(synthesiz
         "bucket_key_enabled": True,
     }]
 
-    _, block = only(stack, "aws_s3_bucket_public_access_block")
+    _, block = by_prefix(stack, "aws_s3_bucket_public_access_block", "data_bucket")
     assert block == {**block, "bucket": bucket_ref, "block_public_acls": True, "block_public_policy": True,
                      "ignore_public_acls": True, "restrict_public_buckets": True}
 
-    _, ownership = only(stack, "aws_s3_bucket_ownership_controls")
+    _, ownership = by_prefix(stack, "aws_s3_bucket_ownership_controls", "data_bucket")
     assert ownership["rule"] == {"object_ownership": "BucketOwnerEnforced"}
 
 
 def test_data_bucket_lifecycle_follows_the_environment(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
     days = synthesized.configs[environment].storage.noncurrent_version_expiration_days
-    _, lifecycle = only(stack, "aws_s3_bucket_lifecycle_configuration")
+    _, lifecycle = by_prefix(stack, "aws_s3_bucket_lifecycle_configuration", "data_bucket")
     (rule,) = lifecycle["rule"]
     assert rule["status"] == "Enabled"
     assert rule["filter"] == [{"prefix": ""}]
@@ -78,8 +79,8 @@ def test_data_bucket_lifecycle_follows_the_environment(synthesized: Synthesized,
 
 def test_data_bucket_policy_denies_requests_without_tls_1_2(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
-    bucket_id, _ = only(stack, "aws_s3_bucket")
-    _, policy = only(stack, "aws_s3_bucket_policy")
+    bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
+    _, policy = by_prefix(stack, "aws_s3_bucket_policy", "data_bucket")
     assert policy["bucket"] == reference("aws_s3_bucket", bucket_id, "id")
     document_id = policy["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
     statements = {statement["sid"]: statement for statement in data_sources(stack, "aws_iam_policy_document")[document_id]["statement"]}
@@ -97,11 +98,47 @@ def test_data_bucket_policy_denies_requests_without_tls_1_2(synthesized: Synthes
 def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesized, environment: str) -> None:
     """Changing a construct id renames the Terraform address: destroy and create, losing the data."""
     stack = synthesized.stack("aws", environment)
-    assert list(resources(stack, "aws_s3_bucket")) == ["data_bucket_51E298BF"]
+    assert sorted(resources(stack, "aws_s3_bucket")) == ["data_bucket_51E298BF", "log_bucket_BB8B1AF7"]
     assert list(resources(stack, "aws_kms_key")) == ["platform_key_E02BB579"]
+    assert sorted(resources(stack, "aws_ecr_repository")) == [
+        "backend_repository_6D93725B", "frontend_repository_F5BD6FC9"
+    ]
+    database = synthesized.configs[environment].database.enabled
+    assert list(resources(stack, "aws_db_instance")) == (["database_instance_D7FC2283"] if database else [])
+    assert list(resources(stack, "aws_secretsmanager_secret")) == (["database_url_secret_E0FFC538"] if database else [])
 
 
-def test_outputs_name_the_data_bucket(synthesized: Synthesized, environment: str) -> None:
+def test_data_bucket_logs_server_access_to_the_log_bucket(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
-    bucket_id, _ = only(stack, "aws_s3_bucket")
-    assert stack["output"]["data_bucket_name"]["value"] == reference("aws_s3_bucket", bucket_id, "bucket")
+    data_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
+    log_id, _ = by_prefix(stack, "aws_s3_bucket", "log_bucket")
+    _, logging = only(stack, "aws_s3_bucket_logging")
+    assert logging == {**logging, "bucket": reference("aws_s3_bucket", data_id, "id"),
+                       "target_bucket": reference("aws_s3_bucket", log_id, "bucket"), "target_prefix": "s3/data/"}
+
+
+def test_log_bucket_is_hardened_and_writable_by_log_delivery_only(synthesized: Synthesized, environment: str) -> None:
+    stack = synthesized.stack("aws", environment)
+    config = synthesized.configs[environment]
+    log_id, bucket = by_prefix(stack, "aws_s3_bucket", "log_bucket")
+    assert bucket["bucket_prefix"] == f"duckdb-analytics-{environment}-logs-"
+    _, encryption = by_prefix(stack, "aws_s3_bucket_server_side_encryption_configuration", "log_bucket")
+    assert encryption["rule"][0]["apply_server_side_encryption_by_default"] == {"sse_algorithm": "AES256"}
+    _, block = by_prefix(stack, "aws_s3_bucket_public_access_block", "log_bucket")
+    assert all(block[key] is True for key in ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                                              "restrict_public_buckets"))
+    _, lifecycle = by_prefix(stack, "aws_s3_bucket_lifecycle_configuration", "log_bucket")
+    assert lifecycle["rule"][0]["expiration"] == [{"days": config.logging.retention_days}]
+    _, policy = by_prefix(stack, "aws_s3_bucket_policy", "log_bucket")
+    document_id = policy["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
+    statements = {s["sid"]: s for s in data_sources(stack, "aws_iam_policy_document")[document_id]["statement"]}
+    arn = reference("aws_s3_bucket", log_id, "arn")
+    assert statements["LoadBalancerLogDelivery"]["principals"] == [
+        {"type": "AWS", "identifiers": ["arn:aws:iam::127311923021:root"]}  # the ELB account of us-east-1
+    ]
+    assert statements["LoadBalancerLogDelivery"]["resources"] == [f"{arn}/alb/AWSLogs/{config.aws.account_id}/*"]
+    assert statements["ServerAccessLogDelivery"]["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [config.aws.account_id]}
+    ]
+    assert {"DenyInsecureTransport", "DenyOutdatedTls"} <= set(statements)
+    assert {s["effect"] for sid, s in statements.items() if sid.endswith("Delivery")} == {"Allow"}

@@ -31,15 +31,21 @@ def checkov_report(synthesized: Synthesized) -> dict[str, Any]:
     return report[0] if isinstance(report, list) else report
 
 
-def _skips() -> list[dict[str, str]]:
+def _skips() -> list[dict[str, Any]]:
     skips = tomllib.loads(SKIPS_FILE.read_text(encoding="utf-8"))["skip"]
     for skip in skips:
-        assert set(skip) == {"check", "resource", "reason"} and len(skip["reason"]) > 20, skip
+        assert {"check", "resource", "reason"} <= set(skip) <= {"check", "resource", "reason", "stacks"}, skip
+        assert len(skip["reason"]) > 20, skip
     return skips
 
 
-def _matches(skip: dict[str, str], finding: dict[str, Any]) -> bool:
-    return skip["check"] == finding["check_id"] and fnmatch.fnmatchcase(finding["resource"], skip["resource"])
+def _matches(skip: dict[str, Any], finding: dict[str, Any]) -> bool:
+    stack = finding["file_path"].strip("/").split("/")[0]
+    return (
+        skip["check"] == finding["check_id"]
+        and fnmatch.fnmatchcase(finding["resource"], skip["resource"])
+        and any(fnmatch.fnmatchcase(stack, pattern) for pattern in skip.get("stacks", ["*"]))
+    )
 
 
 def test_checkov_scanned_every_stack(checkov_report: dict[str, Any], synthesized: Synthesized) -> None:

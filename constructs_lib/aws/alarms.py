@@ -1,0 +1,187 @@
+"""CloudWatch alarms on the metrics the platform emits: load balancer, ECS services, RDS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
+from constructs import Construct
+
+from ..alerting import AlertThresholds
+
+_GIB = 1024**3
+
+
+def _alarm(scope: Construct, id_: str, topic_arn: str, evaluation_minutes: int, **settings: Any) -> CloudwatchMetricAlarm:
+    """An alarm over one-minute periods that notifies ``topic_arn`` when it fires and when it clears."""
+    if "metric_query" not in settings:  # metric math queries carry their own period
+        settings.setdefault("period", 60)
+    return CloudwatchMetricAlarm(
+        scope, id_,
+        evaluation_periods=evaluation_minutes,
+        datapoints_to_alarm=evaluation_minutes,
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        **settings,
+    )
+
+
+@dataclass(frozen=True)
+class LoadBalancerAlarmsProps:
+    """Props of :class:`LoadBalancerAlarms`.
+
+    Attributes:
+        name_prefix: Start of every alarm name.
+        load_balancer: The load balancer's ``arn_suffix`` (``app/<name>/<id>``).
+        target_groups: Target group ``arn_suffix`` by service name.
+        topic_arn: Where alarms notify.
+        thresholds: Error rate and response time limits. Default: 5 % and 2 s over 5 minutes.
+    """
+
+    name_prefix: str
+    load_balancer: str
+    target_groups: Mapping[str, str]
+    topic_arn: str
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+
+
+class LoadBalancerAlarms(Construct):
+    """5xx error rate, p95 target response time and unhealthy targets of an Application Load Balancer.
+
+    The error rate is metric math: (target 5xx + load balancer 5xx) / requests x 100, so a quiet
+    period never divides by zero and a burst of errors in a busy minute counts by its share.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: LoadBalancerAlarmsProps) -> None:
+        super().__init__(scope, id_)
+        minutes = props.thresholds.evaluation_minutes
+        dimensions = {"LoadBalancer": props.load_balancer}
+
+        def count(query_id: str, metric: str) -> CloudwatchMetricAlarmMetricQuery:
+            return CloudwatchMetricAlarmMetricQuery(id=query_id, return_data=False, metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace="AWS/ApplicationELB", metric_name=metric, dimensions=dimensions, stat="Sum", period=60,
+            ))
+
+        self.error_rate = _alarm(
+            self, "error_rate", props.topic_arn, minutes,
+            alarm_name=f"{props.name_prefix}-alb-5xx-rate",
+            alarm_description=f"More than {props.thresholds.error_rate_percent:g} % of requests failed with 5xx",
+            comparison_operator="GreaterThanThreshold",
+            threshold=props.thresholds.error_rate_percent,
+            metric_query=[
+                count("target_5xx", "HTTPCode_Target_5XX_Count"),
+                count("elb_5xx", "HTTPCode_ELB_5XX_Count"),
+                count("requests", "RequestCount"),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="error_rate", label="5xx error rate (%)", return_data=True,
+                    expression="IF(requests > 0, 100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)",
+                ),
+            ],
+        )
+        self.response_time = _alarm(
+            self, "response_time", props.topic_arn, minutes,
+            alarm_name=f"{props.name_prefix}-alb-response-time-p95",
+            alarm_description=f"p95 target response time above {props.thresholds.response_time_seconds:g} s",
+            comparison_operator="GreaterThanThreshold",
+            threshold=props.thresholds.response_time_seconds,
+            namespace="AWS/ApplicationELB", metric_name="TargetResponseTime", dimensions=dimensions,
+            extended_statistic="p95",
+        )
+        for service, target_group in sorted(props.target_groups.items()):
+            _alarm(
+                self, f"{service}_unhealthy_hosts", props.topic_arn, minutes,
+                alarm_name=f"{props.name_prefix}-{service}-unhealthy-hosts",
+                alarm_description=f"{service} has targets failing the load balancer health check",
+                comparison_operator="GreaterThanThreshold", threshold=0,
+                namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount", statistic="Maximum",
+                dimensions={"LoadBalancer": props.load_balancer, "TargetGroup": target_group},
+            )
+
+
+@dataclass(frozen=True)
+class ServiceAlarmsProps:
+    """Props of :class:`ServiceAlarms`.
+
+    Attributes:
+        name_prefix: Start of every alarm name.
+        cluster_name: The ECS cluster.
+        service_name: The ECS service.
+        topic_arn: Where alarms notify.
+        cpu_percent: Average CPU utilization that alarms. Default 85.
+        memory_percent: Average memory utilization that alarms. Default 85.
+        evaluation_minutes: How long the condition must hold. Default 5.
+    """
+
+    name_prefix: str
+    cluster_name: str
+    service_name: str
+    topic_arn: str
+    cpu_percent: int = 85
+    memory_percent: int = 85
+    evaluation_minutes: int = 5
+
+
+class ServiceAlarms(Construct):
+    """CPU and memory of an ECS service staying high (autoscaling at its ceiling, or a leak)."""
+
+    def __init__(self, scope: Construct, id_: str, props: ServiceAlarmsProps) -> None:
+        super().__init__(scope, id_)
+        for resource, threshold in (("CPU", props.cpu_percent), ("Memory", props.memory_percent)):
+            _alarm(
+                self, f"{resource.lower()}_high", props.topic_arn, props.evaluation_minutes,
+                alarm_name=f"{props.name_prefix}-{resource.lower()}-high",
+                alarm_description=f"{props.service_name} average {resource} above {threshold} %",
+                comparison_operator="GreaterThanThreshold", threshold=threshold,
+                namespace="AWS/ECS", metric_name=f"{resource}Utilization", statistic="Average",
+                dimensions={"ClusterName": props.cluster_name, "ServiceName": props.service_name},
+            )
+
+
+@dataclass(frozen=True)
+class DatabaseAlarmsProps:
+    """Props of :class:`DatabaseAlarms`.
+
+    Attributes:
+        name_prefix: Start of every alarm name.
+        identifier: The RDS instance identifier.
+        allocated_storage_gb: Storage the instance starts with; the free-storage alarm fires below 10 % of it.
+        topic_arn: Where alarms notify.
+        cpu_percent: Average CPU utilization that alarms. Default 80.
+        evaluation_minutes: How long the condition must hold. Default 5.
+    """
+
+    name_prefix: str
+    identifier: str
+    allocated_storage_gb: int
+    topic_arn: str
+    cpu_percent: int = 80
+    evaluation_minutes: int = 5
+
+
+class DatabaseAlarms(Construct):
+    """CPU and free storage of an RDS instance."""
+
+    def __init__(self, scope: Construct, id_: str, props: DatabaseAlarmsProps) -> None:
+        super().__init__(scope, id_)
+        dimensions = {"DBInstanceIdentifier": props.identifier}
+        _alarm(
+            self, "cpu_high", props.topic_arn, props.evaluation_minutes,
+            alarm_name=f"{props.name_prefix}-cpu-high",
+            alarm_description=f"Database average CPU above {props.cpu_percent} %",
+            comparison_operator="GreaterThanThreshold", threshold=props.cpu_percent,
+            namespace="AWS/RDS", metric_name="CPUUtilization", statistic="Average", dimensions=dimensions,
+        )
+        _alarm(
+            self, "free_storage_low", props.topic_arn, props.evaluation_minutes,
+            alarm_name=f"{props.name_prefix}-free-storage-low",
+            alarm_description=f"Database free storage below {props.allocated_storage_gb * 0.1:g} GiB",
+            comparison_operator="LessThanThreshold", threshold=int(props.allocated_storage_gb * _GIB * 0.1),
+            namespace="AWS/RDS", metric_name="FreeStorageSpace", statistic="Minimum", dimensions=dimensions,
+        )

@@ -1,0 +1,52 @@
+"""The SNS topic every alarm of a deployment notifies, encrypted, with an email subscription."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+from .iam import Condition, Statement, policy_document
+
+
+@dataclass(frozen=True)
+class AlertTopicProps:
+    """Props of :class:`AlertTopic`.
+
+    Attributes:
+        name: Topic name.
+        account_id: The account whose CloudWatch alarms may publish.
+        kms_key_arn: Key encrypting messages; its policy must let ``cloudwatch.amazonaws.com`` use it.
+        email: Address subscribed to the topic (AWS sends a confirmation mail first). Default ``None``.
+    """
+
+    name: str
+    account_id: str
+    kms_key_arn: str
+    email: str | None = None
+
+
+class AlertTopic(Construct):
+    """An encrypted SNS topic that only this account's CloudWatch alarms can publish to."""
+
+    def __init__(self, scope: Construct, id_: str, props: AlertTopicProps) -> None:
+        super().__init__(scope, id_)
+        self.topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.kms_key_arn)
+        policy = policy_document(self, "policy_document", (Statement(
+            sid="CloudWatchAlarmsPublish",
+            actions=("sns:Publish",),
+            resources=(self.topic.arn,),
+            principals=(("Service", ("cloudwatch.amazonaws.com",)),),
+            conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
+        ),))
+        SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=policy.json)
+        if props.email:
+            SnsTopicSubscription(self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=props.email)
+
+    @property
+    def arn(self) -> str:
+        """The topic ARN."""
+        return self.topic.arn

@@ -1,0 +1,260 @@
+"""One container service on ECS Fargate in private subnets, reachable only from its load balancer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
+    EcsServiceNetworkConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionRuntimePlatform,
+    EcsTaskDefinitionVolume,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from ..rules import fargate_size_problem
+from .iam import Condition, Statement, policy_document
+from .log_group import LogGroup, LogGroupProps
+
+
+@dataclass(frozen=True)
+class ContainerSecret:
+    """An environment variable whose value ECS reads from Secrets Manager when a task starts.
+
+    Attributes:
+        name: The variable name, e.g. ``PGPASSWORD``.
+        secret_arn: The Secrets Manager secret.
+        json_key: A key of a JSON secret (e.g. ``password`` of an RDS-managed secret); ``None`` for the whole value.
+    """
+
+    name: str
+    secret_arn: str
+    json_key: str | None = None
+
+    @property
+    def value_from(self) -> str:
+        return f"{self.secret_arn}:{self.json_key}::" if self.json_key else self.secret_arn
+
+
+@dataclass(frozen=True)
+class FargateServiceProps:
+    """Props of :class:`FargateService`.
+
+    Attributes:
+        name: Service, task family and role name base, e.g. ``duckdb-analytics-prod-backend``.
+        container_name: Name of the (single) container, e.g. ``backend``.
+        image: Full image reference including the tag.
+        image_repository_arn: The ECR repository of ``image``; the execution role may pull from it only.
+        cpu: Task CPU units (1024 = 1 vCPU); with ``memory`` a pair Fargate accepts.
+        memory: Task memory in MiB.
+        container_port: The port the container listens on.
+        cluster_arn: The ECS cluster.
+        vpc_id: The VPC of ``subnet_ids``.
+        subnet_ids: Private subnets for the tasks (no public IP is ever assigned).
+        target_group_arn: The load balancer target group the tasks register with.
+        load_balancer_security_group_id: The only source allowed to reach ``container_port``.
+        region: Region of the log group.
+        account_id: Account the task roles trust deliveries for.
+        log_retention_days: Days container logs are kept.
+        desired_count: Tasks to start with (autoscaling adjusts it afterwards).
+        environment: Plain environment variables (never secrets).
+        secrets: Variables read from Secrets Manager at start-up.
+        task_role_statements: What the application may do (the task role); nothing by default.
+        kms_key_arn: Key of the log group and of the secrets. Default ``None``.
+        writable_paths: Paths given a writable scratch volume; the root filesystem is read-only. Default ``/tmp``.
+        health_check_grace_period_seconds: Time load balancer health checks are ignored after a start. Default 60.
+        cpu_architecture: ``X86_64`` or ``ARM64``. Default ``X86_64``.
+    """
+
+    name: str
+    container_name: str
+    image: str
+    image_repository_arn: str
+    cpu: int
+    memory: int
+    container_port: int
+    cluster_arn: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    target_group_arn: str
+    load_balancer_security_group_id: str
+    region: str
+    account_id: str
+    log_retention_days: int
+    desired_count: int
+    environment: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[ContainerSecret, ...] = ()
+    task_role_statements: tuple[Statement, ...] = ()
+    kms_key_arn: str | None = None
+    writable_paths: tuple[str, ...] = ("/tmp",)
+    health_check_grace_period_seconds: int = 60
+    cpu_architecture: str = "X86_64"
+
+    def __post_init__(self) -> None:
+        problem = fargate_size_problem(self.cpu, self.memory)
+        if problem is not None:
+            raise ValueError(f"FargateServiceProps.cpu/memory {self.cpu}/{self.memory}: {problem}")
+        if not 1 <= self.container_port <= 65535:
+            raise ValueError(f"FargateServiceProps.container_port {self.container_port}: must be 1-65535")
+        if not self.subnet_ids:
+            raise ValueError("FargateServiceProps.subnet_ids must name at least one subnet")
+        if self.cpu_architecture not in ("X86_64", "ARM64"):
+            raise ValueError("FargateServiceProps.cpu_architecture must be X86_64 or ARM64")
+        clash = set(self.environment) & {secret.name for secret in self.secrets}
+        if clash:
+            raise ValueError(f"FargateServiceProps: {sorted(clash)} are both plain variables and secrets")
+        if not all(path.startswith("/") for path in self.writable_paths):
+            raise ValueError("FargateServiceProps.writable_paths must be absolute paths")
+
+
+class FargateService(Construct):
+    """A Fargate service with its task definition, roles, log group and security group.
+
+    The container runs with a read-only root filesystem (writable scratch volumes only where
+    listed), in private subnets without a public IP, accepting traffic only from the load balancer's
+    security group and sending only HTTPS out (plus what :meth:`allow_egress_to` adds). The execution
+    role may pull images, write the log group and read exactly the listed secrets; the task role gets
+    only ``task_role_statements``. Deployments roll back on failure (circuit breaker).
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: FargateServiceProps) -> None:
+        super().__init__(scope, id_)
+        self.name = props.name
+        self.log_group = LogGroup(self, "logs", LogGroupProps(
+            name=f"/ecs/{props.name}", retention_days=props.log_retention_days, kms_key_arn=props.kms_key_arn,
+        ))
+        execution_role = self._role("execution_role", props, "execution", self._execution_statements(props))
+        self.task_role = self._role("task_role", props, "task", props.task_role_statements)
+
+        volumes = {path: f"scratch-{index}" for index, path in enumerate(props.writable_paths)}
+        container: dict[str, Any] = {
+            "name": props.container_name,
+            "image": props.image,
+            "essential": True,
+            "readonlyRootFilesystem": True,
+            "portMappings": [{"containerPort": props.container_port, "protocol": "tcp", "name": "http"}],
+            "environment": [{"name": key, "value": value} for key, value in sorted(props.environment.items())],
+            "secrets": [{"name": secret.name, "valueFrom": secret.value_from}
+                        for secret in sorted(props.secrets, key=lambda secret: secret.name)],
+            "mountPoints": [{"sourceVolume": volume, "containerPath": path, "readOnly": False}
+                            for path, volume in volumes.items()],
+            "linuxParameters": {"initProcessEnabled": True},
+            "stopTimeout": 30,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": self.log_group.name, "awslogs-region": props.region,
+                            "awslogs-stream-prefix": props.container_name},
+            },
+        }
+        self.task_definition = EcsTaskDefinition(
+            self, "task_definition",
+            family=props.name,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(props.cpu),
+            memory=str(props.memory),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture=props.cpu_architecture
+            ),
+            volume=[EcsTaskDefinitionVolume(name=volume) for volume in volumes.values()],
+            container_definitions=json.dumps([container], sort_keys=True),
+        )
+
+        self.security_group = SecurityGroup(
+            self, "security_group", name_prefix=f"{props.name[:40]}-", vpc_id=props.vpc_id,
+            description=f"{props.name} tasks: traffic from the load balancer only",
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        VpcSecurityGroupIngressRule(
+            self, "from_load_balancer", security_group_id=self.security_group.id, ip_protocol="tcp",
+            from_port=props.container_port, to_port=props.container_port,
+            referenced_security_group_id=props.load_balancer_security_group_id,
+            description="Requests forwarded by the load balancer",
+        )
+        VpcSecurityGroupEgressRule(
+            self, "https_out", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443, to_port=443,
+            cidr_ipv4="0.0.0.0/0", description="HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, S3) and the internet",
+        )
+
+        self.service = EcsService(
+            self, "service",
+            name=props.name,
+            cluster=props.cluster_arn,
+            task_definition=self.task_definition.arn,
+            desired_count=props.desired_count,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=list(props.subnet_ids), security_groups=[self.security_group.id], assign_public_ip=False
+            ),
+            load_balancer=[EcsServiceLoadBalancer(
+                target_group_arn=props.target_group_arn, container_name=props.container_name,
+                container_port=props.container_port,
+            )],
+            health_check_grace_period_seconds=props.health_check_grace_period_seconds,
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            enable_execute_command=False,
+            # Autoscaling owns the task count once the service exists.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+        )
+
+    def _role(self, id_: str, props: FargateServiceProps, kind: str, statements: tuple[Statement, ...]) -> IamRole:
+        trust = policy_document(self, f"{id_}_trust", (Statement(
+            sid="EcsTasksAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
+            principals=(("Service", ("ecs-tasks.amazonaws.com",)),),
+            conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
+        ),))
+        role = IamRole(self, id_, name_prefix=f"{props.name[:30]}-{kind[:4]}-", assume_role_policy=trust.json,
+                       description=f"{props.name} {kind} role")
+        if statements:
+            document = policy_document(self, f"{id_}_permissions", statements)
+            IamRolePolicy(self, f"{id_}_policy", role=role.id, policy=document.json)
+        return role
+
+    def _execution_statements(self, props: FargateServiceProps) -> tuple[Statement, ...]:
+        statements = [
+            Statement(sid="EcrAuthorization", actions=("ecr:GetAuthorizationToken",), resources=("*",)),
+            Statement(
+                sid="PullImage",
+                actions=("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"),
+                resources=(props.image_repository_arn,),
+            ),
+            Statement(sid="WriteLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                      resources=(f"{self.log_group.arn}:*",)),
+        ]
+        if props.secrets:
+            statements.append(Statement(
+                sid="ReadSecrets", actions=("secretsmanager:GetSecretValue",),
+                resources=tuple(sorted({secret.secret_arn for secret in props.secrets})),
+            ))
+            if props.kms_key_arn:
+                statements.append(Statement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=(props.kms_key_arn,)))
+        return tuple(statements)
+
+    def allow_egress_to(self, id_: str, security_group_id: str, port: int, description: str) -> None:
+        """Lets the tasks open TCP connections to ``security_group_id`` on ``port`` (e.g. the database)."""
+        VpcSecurityGroupEgressRule(
+            self, id_, security_group_id=self.security_group.id, ip_protocol="tcp", from_port=port, to_port=port,
+            referenced_security_group_id=security_group_id, description=description,
+        )
+

@@ -1,0 +1,179 @@
+"""The VPC: public subnets for the load balancer, private subnets for tasks, isolated subnets for data."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
+from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from constructs import Construct
+
+from .iam import Condition, Statement, policy_document
+from .log_group import LogGroup, LogGroupProps
+
+
+@dataclass(frozen=True)
+class SubnetLayout:
+    """CIDR blocks per availability zone, carved deterministically out of the VPC block."""
+
+    public: tuple[ipaddress.IPv4Network, ...]
+    private: tuple[ipaddress.IPv4Network, ...]
+    isolated: tuple[ipaddress.IPv4Network, ...]
+
+    @classmethod
+    def for_vpc(cls, cidr: ipaddress.IPv4Network, zone_count: int) -> SubnetLayout:
+        """Private subnets get a sixteenth of the VPC each (tasks need addresses); public and isolated
+        subnets a 256th each, from the next two sixteenths. A /16 gives /20 private and /24 other subnets."""
+        sixteenths = list(cidr.subnets(prefixlen_diff=4))
+        public = list(sixteenths[zone_count].subnets(prefixlen_diff=4))
+        isolated = list(sixteenths[zone_count + 1].subnets(prefixlen_diff=4))
+        return cls(
+            public=tuple(public[:zone_count]),
+            private=tuple(sixteenths[:zone_count]),
+            isolated=tuple(isolated[:zone_count]),
+        )
+
+
+@dataclass(frozen=True)
+class NetworkProps:
+    """Props of :class:`Network`.
+
+    Attributes:
+        name_prefix: Start of every name, e.g. ``duckdb-analytics-prod``.
+        region: The VPC's region, e.g. ``us-east-1``.
+        account_id: The owning account; the flow-log role trusts only deliveries for it.
+        cidr: The VPC's private IPv4 block, /16 to /20.
+        availability_zones: Zones to spread subnets over (2 to 6), e.g. ``("us-east-1a", "us-east-1b")``.
+        flow_log_retention_days: Days VPC flow logs are kept.
+        single_nat_gateway: One NAT gateway for all zones (cheaper, not zone-redundant). Default
+            ``False``: one per zone, so a zone outage does not cut the others off.
+        kms_key_arn: Key encrypting the flow log group. Default ``None``.
+    """
+
+    name_prefix: str
+    region: str
+    account_id: str
+    cidr: ipaddress.IPv4Network
+    availability_zones: tuple[str, ...]
+    flow_log_retention_days: int
+    single_nat_gateway: bool = False
+    kms_key_arn: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.availability_zones) <= 6 or len(set(self.availability_zones)) != len(self.availability_zones):
+            raise ValueError("NetworkProps.availability_zones must name 2 to 6 distinct zones")
+        if not (self.cidr.is_private and 16 <= self.cidr.prefixlen <= 20):
+            raise ValueError(f"NetworkProps.cidr {self.cidr}: must be a private block from /16 to /20")
+
+
+class Network(Construct):
+    """A VPC across the given zones.
+
+    Public subnets (internet gateway route) hold only the load balancer and the NAT gateways;
+    private subnets reach the internet through NAT and hold the tasks; isolated subnets have no
+    route out and hold the database. S3 traffic stays on a gateway endpoint. The default security
+    group is stripped of all rules, and every flow (accepted and rejected) is logged to CloudWatch.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: NetworkProps) -> None:
+        super().__init__(scope, id_)
+        layout = SubnetLayout.for_vpc(props.cidr, len(props.availability_zones))
+        self.vpc = Vpc(
+            self, "vpc", cidr_block=str(props.cidr), enable_dns_support=True, enable_dns_hostnames=True,
+            tags={"Name": props.name_prefix},
+        )
+        DefaultSecurityGroup(self, "default_security_group", vpc_id=self.vpc.id, ingress=[], egress=[])
+        internet_gateway = InternetGateway(self, "internet_gateway", vpc_id=self.vpc.id, tags={"Name": props.name_prefix})
+
+        public_routes = RouteTable(self, "public_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name_prefix}-public"})
+        Route(self, "public_default_route", route_table_id=public_routes.id, destination_cidr_block="0.0.0.0/0",
+              gateway_id=internet_gateway.id)
+        isolated_routes = RouteTable(self, "isolated_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name_prefix}-isolated"})
+
+        self.public_subnets: list[Subnet] = []
+        self.private_subnets: list[Subnet] = []
+        self.isolated_subnets: list[Subnet] = []
+        private_route_tables: list[RouteTable] = []
+        nat_gateways: list[NatGateway] = []
+        for index, zone in enumerate(props.availability_zones):
+            public = Subnet(
+                self, f"public_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.public[index]),
+                map_public_ip_on_launch=False, tags={"Name": f"{props.name_prefix}-public-{zone}", "Tier": "public"},
+            )
+            RouteTableAssociation(self, f"public_{zone}_routes", subnet_id=public.id, route_table_id=public_routes.id)
+            self.public_subnets.append(public)
+            if index == 0 or not props.single_nat_gateway:
+                address = Eip(self, f"nat_{zone}_address", domain="vpc", tags={"Name": f"{props.name_prefix}-nat-{zone}"})
+                nat_gateways.append(NatGateway(
+                    self, f"nat_{zone}", allocation_id=address.id, subnet_id=public.id,
+                    tags={"Name": f"{props.name_prefix}-nat-{zone}"}, depends_on=[internet_gateway],
+                ))
+
+            private = Subnet(
+                self, f"private_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.private[index]),
+                tags={"Name": f"{props.name_prefix}-private-{zone}", "Tier": "private"},
+            )
+            private_routes = RouteTable(self, f"private_{zone}_routes_table", vpc_id=self.vpc.id,
+                                        tags={"Name": f"{props.name_prefix}-private-{zone}"})
+            Route(self, f"private_{zone}_default_route", route_table_id=private_routes.id,
+                  destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_gateways[-1].id)
+            RouteTableAssociation(self, f"private_{zone}_routes", subnet_id=private.id, route_table_id=private_routes.id)
+            self.private_subnets.append(private)
+            private_route_tables.append(private_routes)
+
+            isolated = Subnet(
+                self, f"isolated_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.isolated[index]),
+                tags={"Name": f"{props.name_prefix}-isolated-{zone}", "Tier": "isolated"},
+            )
+            RouteTableAssociation(self, f"isolated_{zone}_routes", subnet_id=isolated.id, route_table_id=isolated_routes.id)
+            self.isolated_subnets.append(isolated)
+
+        VpcEndpoint(
+            self, "s3_endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{props.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[table.id for table in private_route_tables] + [isolated_routes.id],
+            tags={"Name": f"{props.name_prefix}-s3"},
+        )
+        self._add_flow_logs(props)
+
+    def _add_flow_logs(self, props: NetworkProps) -> None:
+        log_group = LogGroup(self, "flow_logs", LogGroupProps(
+            name=f"/vpc/{props.name_prefix}/flow-logs", retention_days=props.flow_log_retention_days,
+            kms_key_arn=props.kms_key_arn,
+        ))
+        trust = policy_document(self, "flow_logs_trust", (Statement(
+            sid="VpcFlowLogsAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
+            principals=(("Service", ("vpc-flow-logs.amazonaws.com",)),),
+            conditions=(
+                Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),
+                Condition("ArnLike", "aws:SourceArn", (f"arn:aws:ec2:{props.region}:{props.account_id}:vpc-flow-log/*",)),
+            ),
+        ),))
+        role = IamRole(self, "flow_logs_role", name_prefix=f"{props.name_prefix[:26]}-flow-", assume_role_policy=trust.json)
+        permissions = policy_document(self, "flow_logs_permissions", (Statement(
+            sid="WriteFlowLogs",
+            actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+            resources=(f"{log_group.arn}:*",),
+        ),))
+        IamRolePolicy(self, "flow_logs_policy", role=role.id, policy=permissions.json)
+        FlowLog(
+            self, "flow_log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=60,
+        )
+
+    @property
+    def vpc_id(self) -> str:
+        """ID of the VPC."""
+        return self.vpc.id

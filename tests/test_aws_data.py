@@ -1,0 +1,113 @@
+"""AWS database: optional RDS PostgreSQL, isolated, encrypted, backed up, protected where config says."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import load_configuration
+
+from .aws_reading import all_by_prefix, by_prefix, ref
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, only, resources
+
+# The environments whose committed config enables the database (staging and prod).
+DATABASE_ENVIRONMENTS = [config.environment for config in load_configuration(environ={}).environments
+                         if config.database.enabled]
+with_database = pytest.mark.parametrize("environment", DATABASE_ENVIRONMENTS)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_database_exists_only_where_enabled(synthesized: Synthesized, environment: str) -> None:
+    stack, enabled = synthesized.stack("aws", environment), synthesized.configs[environment].database.enabled
+    for resource_type in ("aws_db_instance", "aws_db_subnet_group", "aws_db_parameter_group", "aws_secretsmanager_secret"):
+        assert len(resources(stack, resource_type)) == (1 if enabled else 0), resource_type
+    assert (environment != "dev") is enabled
+
+
+def _database(synthesized: Synthesized, environment: str) -> tuple[str, dict, dict]:
+    stack = synthesized.stack("aws", environment)
+    database_id, database = only(stack, "aws_db_instance")
+    return database_id, database, stack
+
+
+@with_database
+def test_database_settings_follow_the_environment(synthesized: Synthesized, environment: str) -> None:
+    _, database, stack = _database(synthesized, environment)
+    config = synthesized.configs[environment]
+    settings = config.database
+    assert database["backup_retention_period"] == settings.backup_retention_days == 7
+    assert database["multi_az"] is settings.high_availability
+    assert database["deletion_protection"] is config.protection.deletion_protection
+    assert (database["instance_class"], database["engine"], database["engine_version"]) == (
+        settings.instance_class, "postgres", str(settings.postgres_major_version))
+    assert (database["allocated_storage"], database["max_allocated_storage"]) == (
+        settings.allocated_storage_gb, settings.max_allocated_storage_gb)
+    if environment == "prod":
+        assert database["multi_az"] is True and database["deletion_protection"] is True
+
+
+@with_database
+def test_database_is_private_encrypted_and_keeps_a_final_snapshot(synthesized: Synthesized, environment: str) -> None:
+    _, database, stack = _database(synthesized, environment)
+    key_id, _ = only(stack, "aws_kms_key")
+    key = ref("aws_kms_key", key_id, "arn")
+    assert database["publicly_accessible"] is False
+    assert (database["storage_encrypted"], database["kms_key_id"]) == (True, key)
+    assert (database["skip_final_snapshot"], database["final_snapshot_identifier"]) == (
+        False, f"duckdb-analytics-{environment}-final")
+    assert (database["manage_master_user_password"], database["master_user_secret_kms_key_id"]) == (True, key)
+    assert "password" not in database
+    assert (database["performance_insights_enabled"], database["performance_insights_kms_key_id"]) == (True, key)
+    assert database["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
+    assert database["monitoring_interval"] == 60 and database["auto_minor_version_upgrade"] is True
+    _, parameters = only(stack, "aws_db_parameter_group")
+    assert {"name": "rds.force_ssl", "value": "1"} in parameters["parameter"]
+    assert database["parameter_group_name"] == ref("aws_db_parameter_group", only(stack, "aws_db_parameter_group")[0], "name")
+
+
+@with_database
+def test_database_lives_in_isolated_subnets(synthesized: Synthesized, environment: str) -> None:
+    _, database, stack = _database(synthesized, environment)
+    group_id, group = only(stack, "aws_db_subnet_group")
+    isolated = {ref("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_isolated_")}
+    assert set(group["subnet_ids"]) == isolated
+    assert database["db_subnet_group_name"] == ref("aws_db_subnet_group", group_id, "name")
+
+
+@with_database
+def test_only_the_backend_reaches_the_database(synthesized: Synthesized, environment: str) -> None:
+    _, database, stack = _database(synthesized, environment)
+    database_group, _ = by_prefix(stack, "aws_security_group", "database_security_group")
+    backend_group, _ = by_prefix(stack, "aws_security_group", "backend_service_security_group")
+    assert database["vpc_security_group_ids"] == [ref("aws_security_group", database_group, "id")]
+    ingress = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+               if rule["security_group_id"] == ref("aws_security_group", database_group, "id")]
+    assert [(rule["from_port"], rule["referenced_security_group_id"]) for rule in ingress] == [
+        (5432, ref("aws_security_group", backend_group, "id"))
+    ]
+    egress = [rule for rule in resources(stack, "aws_vpc_security_group_egress_rule").values()
+              if rule.get("referenced_security_group_id") == ref("aws_security_group", database_group, "id")]
+    assert [rule["security_group_id"] for rule in egress] == [ref("aws_security_group", backend_group, "id")]
+
+
+@with_database
+def test_database_logs_keep_the_environment_retention(synthesized: Synthesized, environment: str) -> None:
+    database_id, database, stack = _database(synthesized, environment)
+    groups = all_by_prefix(stack, "aws_cloudwatch_log_group", "database_")
+    assert sorted(group["name"] for group in groups.values()) == [
+        f"/aws/rds/instance/duckdb-analytics-{environment}/postgresql",
+        f"/aws/rds/instance/duckdb-analytics-{environment}/upgrade",
+    ]
+    assert {group["retention_in_days"] for group in groups.values()} == {synthesized.configs[environment].logging.retention_days}
+    assert set(database["depends_on"]) == {f"aws_cloudwatch_log_group.{name}" for name in groups}
+
+
+@with_database
+def test_connection_url_secret_holds_no_password(synthesized: Synthesized, environment: str) -> None:
+    database_id, _, stack = _database(synthesized, environment)
+    _, secret = only(stack, "aws_secretsmanager_secret")
+    _, version = only(stack, "aws_secretsmanager_secret_version")
+    assert secret["kms_key_id"].startswith("${aws_kms_key.")
+    assert version["secret_string"] == (
+        f"postgresql://analytics_admin@${{aws_db_instance.{database_id}.address}}:5432/analytics?sslmode=require"
+    )

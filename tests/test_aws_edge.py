@@ -1,0 +1,156 @@
+"""AWS edge: the load balancer, its listeners and routing, the certificate, WAF, and who may talk to whom."""
+
+from __future__ import annotations
+
+import pytest
+
+from stacks.app_services import BACKEND, BACKEND_PATHS, FRONTEND, SERVICES
+
+from .aws_reading import all_by_prefix, by_prefix, ref
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, only, resources
+
+pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
+
+
+def test_load_balancer_is_public_logged_and_strict(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    _, alb = only(stack, "aws_lb")
+    log_bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "log_bucket")
+    public = {ref("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_public_")}
+    assert (alb["internal"], alb["load_balancer_type"]) == (False, "application")
+    assert set(alb["subnets"]) == public
+    assert alb["drop_invalid_header_fields"] is True
+    assert alb["enable_deletion_protection"] is config.protection.deletion_protection
+    assert alb["access_logs"] == {"bucket": ref("aws_s3_bucket", log_bucket_id, "bucket"), "prefix": "alb", "enabled": True}
+
+
+def test_prod_load_balancer_is_deletion_protected(synthesized: Synthesized, environment: str) -> None:
+    _, alb = only(synthesized.stack("aws", environment), "aws_lb")
+    assert alb["enable_deletion_protection"] is (environment == "prod")
+
+
+def test_listeners_https_with_redirect_or_explicit_http_only(synthesized: Synthesized, environment: str) -> None:
+    stack, https = synthesized.stack("aws", environment), synthesized.configs[environment].aws.https
+    alb_id, _ = only(stack, "aws_lb")
+    listeners = {body["port"]: body for body in resources(stack, "aws_lb_listener").values()}
+    frontend_group, _ = by_prefix(stack, "aws_lb_target_group", "load_balancer_frontend_targets")
+    forward_frontend = [{"type": "forward", "target_group_arn": ref("aws_lb_target_group", frontend_group, "arn")}]
+    assert all(listener["load_balancer_arn"] == ref("aws_lb", alb_id, "arn") for listener in listeners.values())
+    if https.http_only:
+        assert list(listeners) == [80]
+        assert (listeners[80]["protocol"], listeners[80]["default_action"]) == ("HTTP", forward_frontend)
+        return
+    assert sorted(listeners) == [80, 443]
+    assert listeners[80]["default_action"] == [
+        {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}
+    ]
+    secure = listeners[443]
+    assert (secure["protocol"], secure["ssl_policy"]) == ("HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    assert secure["default_action"] == forward_frontend
+    if https.certificate_arn:
+        assert secure["certificate_arn"] == https.certificate_arn
+        assert resources(stack, "aws_acm_certificate") == {}
+    else:
+        validation_id, _ = only(stack, "aws_acm_certificate_validation")
+        assert secure["certificate_arn"] == ref("aws_acm_certificate_validation", validation_id, "certificate_arn")
+
+
+def test_certificate_is_dns_validated_in_the_configured_zone(synthesized: Synthesized, environment: str) -> None:
+    stack, https = synthesized.stack("aws", environment), synthesized.configs[environment].aws.https
+    certificates = resources(stack, "aws_acm_certificate")
+    if https.certificate_arn or https.http_only:
+        assert certificates == {}
+        return
+    (certificate,) = certificates.values()
+    assert (certificate["domain_name"], certificate["validation_method"]) == (https.domain, "DNS")
+    records = {name: body for name, body in resources(stack, "aws_route53_record").items()}
+    validation = [body for name, body in records.items() if name.startswith("certificate_validation_record")]
+    assert len(validation) == 1 and validation[0]["zone_id"] == https.hosted_zone_id and "for_each" in validation[0]
+    (alias,) = [body for name, body in records.items() if name.startswith("load_balancer_alias")]
+    assert (alias["name"], alias["type"], alias["zone_id"]) == (https.domain, "A", https.hosted_zone_id)
+
+
+def test_path_routing_sends_api_and_health_to_the_backend(synthesized: Synthesized, environment: str) -> None:
+    stack = synthesized.stack("aws", environment)
+    listener_port = 80 if synthesized.configs[environment].aws.https.http_only else 443
+    (listener_id,) = [name for name, body in resources(stack, "aws_lb_listener").items() if body["port"] == listener_port]
+    backend_group, _ = by_prefix(stack, "aws_lb_target_group", "load_balancer_backend_targets")
+    _, rule = only(stack, "aws_lb_listener_rule")
+    assert rule["listener_arn"] == ref("aws_lb_listener", listener_id, "arn")
+    assert rule["condition"] == [{"path_pattern": {"values": list(BACKEND_PATHS)}}]
+    assert rule["action"] == [{"type": "forward", "target_group_arn": ref("aws_lb_target_group", backend_group, "arn")}]
+    assert BACKEND_PATHS == ("/api/*", "/health")
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_target_group_health_checks(synthesized: Synthesized, environment: str, service) -> None:
+    _, group = by_prefix(synthesized.stack("aws", environment), "aws_lb_target_group", f"load_balancer_{service.name}_targets")
+    assert (group["port"], group["protocol"], group["target_type"]) == (service.port, "HTTP", "ip")
+    check = group["health_check"]
+    assert (check["path"], check["matcher"], check["enabled"]) == (service.health_path, "200", True)
+    assert {BACKEND.name: "/health", FRONTEND.name: "/"}[service.name] == check["path"]
+
+
+def test_web_acl_has_managed_rules_and_the_configured_rate_limit(synthesized: Synthesized, environment: str) -> None:
+    stack, waf = synthesized.stack("aws", environment), synthesized.configs[environment].waf
+    _, acl = only(stack, "aws_wafv2_web_acl")
+    assert (acl["scope"], acl["default_action"]) == ("REGIONAL", {"allow": {}})
+    managed = [rule["statement"][0]["managed_rule_group_statement"][0]["name"]
+               for rule in acl["rule"] if "managed_rule_group_statement" in rule["statement"][0]]
+    assert managed == ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
+                       "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]
+    assert all(rule["override_action"] == {"none": {}} for rule in acl["rule"] if "override_action" in rule)
+    (rate_rule,) = [rule for rule in acl["rule"] if "rate_based_statement" in rule["statement"][0]]
+    assert rate_rule["statement"][0]["rate_based_statement"] == [{
+        "limit": waf.rate_limit_requests, "aggregate_key_type": "IP", "evaluation_window_sec": waf.rate_limit_window_seconds,
+    }]
+    assert rate_rule["action"] == {"block": {}}
+    assert sorted(rule["priority"] for rule in acl["rule"]) == [1, 2, 3, 4, 5]
+
+
+def test_web_acl_is_associated_with_this_load_balancer_and_logs(synthesized: Synthesized, environment: str) -> None:
+    stack = synthesized.stack("aws", environment)
+    acl_id, _ = only(stack, "aws_wafv2_web_acl")
+    alb_id, _ = only(stack, "aws_lb")
+    _, association = only(stack, "aws_wafv2_web_acl_association")
+    assert association["resource_arn"] == ref("aws_lb", alb_id, "arn")
+    assert association["web_acl_arn"] == ref("aws_wafv2_web_acl", acl_id, "arn")
+    _, logging = only(stack, "aws_wafv2_web_acl_logging_configuration")
+    group_id, group = by_prefix(stack, "aws_cloudwatch_log_group", "web_acl_logs")
+    assert logging["resource_arn"] == ref("aws_wafv2_web_acl", acl_id, "arn")
+    assert logging["log_destination_configs"] == [ref("aws_cloudwatch_log_group", group_id, "arn")]
+    assert group["name"] == f"aws-waf-logs-duckdb-analytics-{environment}"
+    assert {field["single_header"]["name"] for field in logging["redacted_fields"]} == {"authorization", "cookie"}
+
+
+def test_only_the_load_balancer_listens_to_the_internet(synthesized: Synthesized, environment: str) -> None:
+    stack, https = synthesized.stack("aws", environment), synthesized.configs[environment].aws.https
+    alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
+    world = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+             if rule.get("cidr_ipv4") == "0.0.0.0/0" or rule.get("cidr_ipv6") == "::/0"]
+    assert {rule["security_group_id"] for rule in world} == {ref("aws_security_group", alb_group, "id")}
+    assert sorted(rule["from_port"] for rule in world) == ([80] if https.http_only else [80, 443])
+    assert all(rule["from_port"] == rule["to_port"] for rule in world)
+    assert all("ingress" not in group for group in resources(stack, "aws_security_group").values())
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_tasks_accept_only_the_load_balancer_on_their_port(synthesized: Synthesized, environment: str, service) -> None:
+    stack = synthesized.stack("aws", environment)
+    task_group, _ = by_prefix(stack, "aws_security_group", f"{service.name}_service_security_group")
+    alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
+    ingress = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+               if rule["security_group_id"] == ref("aws_security_group", task_group, "id")]
+    assert ingress == [{**ingress[0], "ip_protocol": "tcp", "from_port": service.port, "to_port": service.port,
+                        "referenced_security_group_id": ref("aws_security_group", alb_group, "id")}]
+
+
+def test_load_balancer_sends_only_to_target_ports_inside_the_vpc(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
+    egress = [rule for rule in resources(stack, "aws_vpc_security_group_egress_rule").values()
+              if rule["security_group_id"] == ref("aws_security_group", alb_group, "id")]
+    assert sorted((rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) for rule in egress) == [
+        (service.port, service.port, str(config.aws.vpc_cidr)) for service in sorted(SERVICES, key=lambda s: s.port)
+    ]

@@ -1,0 +1,140 @@
+"""AWS monitoring: encrypted alert topic, alarms on emitted metrics with the configured thresholds, dashboard, outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks.app_services import SERVICES
+
+from .aws_reading import by_prefix, ref
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, only, resources
+
+pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
+
+
+def _alarms(stack: dict) -> dict[str, dict]:
+    return {alarm["alarm_name"]: alarm for alarm in resources(stack, "aws_cloudwatch_metric_alarm").values()}
+
+
+def test_alert_topic_is_encrypted_and_mails_the_configured_address(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    topic_id, topic = only(stack, "aws_sns_topic")
+    key_id, _ = only(stack, "aws_kms_key")
+    assert topic["kms_master_key_id"] == ref("aws_kms_key", key_id, "arn")
+    _, subscription = only(stack, "aws_sns_topic_subscription")
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", config.alerting.email)
+    assert subscription["topic_arn"] == ref("aws_sns_topic", topic_id, "arn")
+
+
+def test_every_alarm_notifies_the_topic(synthesized: Synthesized, environment: str) -> None:
+    stack = synthesized.stack("aws", environment)
+    topic_id, _ = only(stack, "aws_sns_topic")
+    for alarm in _alarms(stack).values():
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == [ref("aws_sns_topic", topic_id, "arn")]
+
+
+def test_error_rate_alarm_is_5xx_share_of_requests(synthesized: Synthesized, environment: str) -> None:
+    stack, alerting = synthesized.stack("aws", environment), synthesized.configs[environment].alerting
+    alb_id, _ = only(stack, "aws_lb")
+    alarm = _alarms(stack)[f"duckdb-analytics-{environment}-alb-5xx-rate"]
+    assert (alarm["threshold"], alarm["comparison_operator"]) == (alerting.error_rate_percent, "GreaterThanThreshold")
+    assert alarm["threshold"] == 5.0
+    queries = {query["id"]: query for query in alarm["metric_query"]}
+    assert queries["error_rate"]["expression"] == (
+        "IF(requests > 0, 100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)")
+    assert [query["id"] for query in alarm["metric_query"] if query["return_data"]] == ["error_rate"]
+    metrics = {query_id: queries[query_id]["metric"] for query_id in ("target_5xx", "elb_5xx", "requests")}
+    assert {metric["metric_name"] for metric in metrics.values()} == {
+        "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"}
+    assert all(metric["namespace"] == "AWS/ApplicationELB" and metric["stat"] == "Sum" for metric in metrics.values())
+    assert all(metric["dimensions"] == {"LoadBalancer": ref("aws_lb", alb_id, "arn_suffix")} for metric in metrics.values())
+
+
+def test_response_time_alarm_is_p95_over_the_threshold(synthesized: Synthesized, environment: str) -> None:
+    stack, alerting = synthesized.stack("aws", environment), synthesized.configs[environment].alerting
+    alarm = _alarms(stack)[f"duckdb-analytics-{environment}-alb-response-time-p95"]
+    assert (alarm["metric_name"], alarm["extended_statistic"]) == ("TargetResponseTime", "p95")
+    assert alarm["threshold"] == alerting.response_time_seconds == 2.0
+    assert (alarm["evaluation_periods"], alarm["period"]) == (5, 60)
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_service_alarms(synthesized: Synthesized, environment: str, service) -> None:
+    stack = synthesized.stack("aws", environment)
+    alarms = _alarms(stack)
+    group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
+    unhealthy = alarms[f"duckdb-analytics-{environment}-{service.name}-unhealthy-hosts"]
+    assert unhealthy["dimensions"]["TargetGroup"] == ref("aws_lb_target_group", group_id, "arn_suffix")
+    assert (unhealthy["metric_name"], unhealthy["threshold"]) == ("UnHealthyHostCount", 0)
+    service_id, _ = by_prefix(stack, "aws_ecs_service", f"{service.name}_service_")
+    for resource in ("cpu", "memory"):
+        alarm = alarms[f"duckdb-analytics-{environment}-{service.name}-{resource}-high"]
+        assert alarm["namespace"] == "AWS/ECS"
+        assert alarm["dimensions"]["ServiceName"] == ref("aws_ecs_service", service_id, "name")
+
+
+def test_database_alarms_exist_with_the_database(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    alarms = {name: alarm for name, alarm in _alarms(stack).items() if alarm.get("namespace") == "AWS/RDS"}
+    if not config.database.enabled:
+        assert alarms == {}
+        return
+    database_id, _ = only(stack, "aws_db_instance")
+    cpu = alarms[f"duckdb-analytics-{environment}-database-cpu-high"]
+    storage = alarms[f"duckdb-analytics-{environment}-database-free-storage-low"]
+    assert cpu["dimensions"] == storage["dimensions"] == {
+        "DBInstanceIdentifier": ref("aws_db_instance", database_id, "identifier")}
+    assert (storage["metric_name"], storage["comparison_operator"]) == ("FreeStorageSpace", "LessThanThreshold")
+    assert storage["threshold"] == int(config.database.allocated_storage_gb * 1024**3 * 0.1)
+
+
+def test_alarms_watch_only_metrics_the_platform_emits(synthesized: Synthesized, environment: str) -> None:
+    stack = synthesized.stack("aws", environment)
+    emitted = {
+        "AWS/ApplicationELB": {"HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount",
+                               "TargetResponseTime", "UnHealthyHostCount"},
+        "AWS/ECS": {"CPUUtilization", "MemoryUtilization"},
+        "AWS/RDS": {"CPUUtilization", "FreeStorageSpace"},
+    }
+    for alarm in resources(stack, "aws_cloudwatch_metric_alarm").values():
+        metrics = [query["metric"] for query in alarm.get("metric_query", []) if "metric" in query] or [alarm]
+        for metric in metrics:
+            assert metric["metric_name"] in emitted[metric["namespace"]], alarm["alarm_name"]
+
+
+def test_dashboard_covers_services_load_balancer_and_database(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    _, dashboard = only(stack, "aws_cloudwatch_dashboard")
+    namespaces = {metric[0] for widget in json.loads(dashboard["dashboard_body"])["widgets"]
+                  for metric in widget["properties"]["metrics"]}
+    assert namespaces == ({"AWS/ApplicationELB", "AWS/ECS", "AWS/RDS"} if config.database.enabled
+                          else {"AWS/ApplicationELB", "AWS/ECS"})
+
+
+def test_every_log_group_keeps_the_environment_retention_encrypted(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    key_id, _ = only(stack, "aws_kms_key")
+    groups = resources(stack, "aws_cloudwatch_log_group")
+    assert len(groups) == (6 if config.database.enabled else 4)
+    for group in groups.values():
+        assert group["retention_in_days"] == config.logging.retention_days
+        assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
+
+
+def test_outputs(synthesized: Synthesized, environment: str) -> None:
+    stack, https = synthesized.stack("aws", environment), synthesized.configs[environment].aws.https
+    alb_id, _ = only(stack, "aws_lb")
+    topic_id, _ = only(stack, "aws_sns_topic")
+    outputs = {name: output["value"] for name, output in stack["output"].items()}
+    site = f"https://{https.domain}" if not https.http_only else f"http://{ref('aws_lb', alb_id, 'dns_name')}"
+    assert outputs["frontend_url"] == site
+    assert outputs["backend_url"] == f"{site}/api"
+    assert outputs["load_balancer_dns_name"] == ref("aws_lb", alb_id, "dns_name")
+    assert outputs["alarm_topic_arn"] == ref("aws_sns_topic", topic_id, "arn")
+    for service in SERVICES:
+        repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
+        assert outputs[f"{service.name}_repository_url"] == ref("aws_ecr_repository", repository_id, "repository_url")
+    assert {"data_bucket_name", "log_bucket_name"} <= set(outputs)

@@ -1,0 +1,177 @@
+"""AWS services: Fargate tasks sized from config, hardened containers, least-privilege roles, autoscaling, ECR."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks.app_services import BACKEND, FRONTEND, SERVICES
+
+from .aws_reading import by_prefix, container, policy_statements, ref
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, only, resources
+
+pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
+
+
+def test_cluster_has_container_insights(synthesized: Synthesized, environment: str) -> None:
+    _, cluster = only(synthesized.stack("aws", environment), "aws_ecs_cluster")
+    assert cluster["name"] == f"duckdb-analytics-{environment}"
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_task_size_follows_the_environment(synthesized: Synthesized, environment: str, service) -> None:
+    settings = service.settings(synthesized.configs[environment])
+    _, task = by_prefix(synthesized.stack("aws", environment), "aws_ecs_task_definition", f"{service.name}_service_")
+    assert (task["cpu"], task["memory"]) == (str(settings.cpu), str(settings.memory))
+    assert (task["network_mode"], task["requires_compatibilities"]) == ("awsvpc", ["FARGATE"])
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_container_is_hardened_and_logs_with_retention(synthesized: Synthesized, environment: str, service) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    definition = container(stack, service.name)
+    repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
+    assert definition["image"] == f"{ref('aws_ecr_repository', repository_id, 'repository_url')}:{config.images.tag}"
+    assert definition["readonlyRootFilesystem"] is True
+    assert definition["portMappings"] == [{"containerPort": service.port, "protocol": "tcp", "name": "http"}]
+    assert {mount["containerPath"] for mount in definition["mountPoints"]} >= {"/tmp"}
+    assert all(mount["readOnly"] is False for mount in definition["mountPoints"])
+    log_group_id, log_group = by_prefix(stack, "aws_cloudwatch_log_group", f"{service.name}_service_logs")
+    assert definition["logConfiguration"]["options"]["awslogs-group"] == ref("aws_cloudwatch_log_group", log_group_id, "name")
+    assert log_group["retention_in_days"] == config.logging.retention_days
+
+
+def test_container_environment_and_secrets(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    backend, frontend = container(stack, BACKEND.name), container(stack, FRONTEND.name)
+    bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
+    assert {item["name"]: item["value"] for item in backend["environment"]} == {
+        "ENVIRONMENT": environment, "PORT": "8000", "AWS_REGION": config.aws.region,
+        "S3_BUCKET": ref("aws_s3_bucket", bucket_id, "bucket"),
+    }
+    frontend_environment = {item["name"]: item["value"] for item in frontend["environment"]}
+    site = (f"https://{config.aws.https.domain}" if not config.aws.https.http_only
+            else "http://${aws_lb.load_balancer_5CB6B27E.dns_name}")
+    assert frontend_environment == {"ENVIRONMENT": environment, "PORT": "3000", "HOSTNAME": "0.0.0.0",
+                                    "NEXT_PUBLIC_API_URL": f"{site}/api"}
+    assert frontend["secrets"] == []
+    if config.database.enabled:
+        database_id, _ = only(stack, "aws_db_instance")
+        secret_id, _ = only(stack, "aws_secretsmanager_secret")
+        assert backend["secrets"] == [
+            {"name": "DATABASE_URL", "valueFrom": ref("aws_secretsmanager_secret", secret_id, "arn")},
+            {"name": "PGPASSWORD",
+             "valueFrom": f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}:password::"},
+        ]
+    else:
+        assert backend["secrets"] == []
+    for definition in (backend, frontend):  # no secret ever travels as a plain variable
+        names = {item["name"] for item in definition["environment"]}
+        assert not names & {"DATABASE_URL", "PGPASSWORD", "PASSWORD", "SECRET_KEY"}
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environment: str, service) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    _, ecs_service = by_prefix(stack, "aws_ecs_service", f"{service.name}_service_")
+    private = {ref("aws_subnet", name, "id") for name in resources(stack, "aws_subnet") if name.startswith("network_private_")}
+    network = ecs_service["network_configuration"]
+    assert network["assign_public_ip"] is False and set(network["subnets"]) == private
+    assert ecs_service["launch_type"] == "FARGATE"
+    assert ecs_service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    assert ecs_service["health_check_grace_period_seconds"] == 60
+    assert ecs_service["desired_count"] == config.scaling.min_capacity
+    assert ecs_service["lifecycle"] == {"ignore_changes": ["desired_count"]}
+    target_group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
+    assert ecs_service["load_balancer"] == [{"container_name": service.name, "container_port": service.port,
+                                             "target_group_arn": ref("aws_lb_target_group", target_group_id, "arn")}]
+
+
+def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesized, environment: str) -> None:
+    stack = synthesized.stack("aws", environment)
+    bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
+    key_id, _ = only(stack, "aws_kms_key")
+    arn = ref("aws_s3_bucket", bucket_id, "arn")
+    _, policy = by_prefix(stack, "aws_iam_role_policy", "backend_service_task_role_policy")
+    statements = policy_statements(stack, policy["policy"])
+    assert statements["ListDataBucket"]["resources"] == [arn]
+    assert statements["ReadWriteDataObjects"]["resources"] == [f"{arn}/*"]
+    assert statements["UseDataKey"]["resources"] == [ref("aws_kms_key", key_id, "arn")]
+    assert all("*" not in action for statement in statements.values() for action in statement["actions"])
+    assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"}
+    # The frontend's task role has no permissions at all.
+    assert [name for name in resources(stack, "aws_iam_role_policy") if name.startswith("frontend_service_task_role")] == []
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_execution_role_pulls_its_image_writes_its_logs_reads_its_secrets(
+    synthesized: Synthesized, environment: str, service
+) -> None:
+    stack = synthesized.stack("aws", environment)
+    _, policy = by_prefix(stack, "aws_iam_role_policy", f"{service.name}_service_execution_role_policy")
+    statements = policy_statements(stack, policy["policy"])
+    repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
+    log_group_id, _ = by_prefix(stack, "aws_cloudwatch_log_group", f"{service.name}_service_logs")
+    assert statements["PullImage"]["resources"] == [ref("aws_ecr_repository", repository_id, "arn")]
+    assert statements["WriteLogs"]["resources"] == [f"{ref('aws_cloudwatch_log_group', log_group_id, 'arn')}:*"]
+    secrets = {secret["valueFrom"].split("}")[0] + "}" for secret in container(stack, service.name)["secrets"]}
+    assert set(statements.get("ReadSecrets", {"resources": []})["resources"]) == secrets
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_autoscaling_bounds_target_and_cooldowns(synthesized: Synthesized, environment: str, service) -> None:
+    stack, scaling = synthesized.stack("aws", environment), synthesized.configs[environment].scaling
+    _, target = by_prefix(stack, "aws_appautoscaling_target", f"{service.name}_autoscaling")
+    assert (target["min_capacity"], target["max_capacity"]) == (scaling.min_capacity, scaling.max_capacity)
+    assert target["scalable_dimension"] == "ecs:service:DesiredCount"
+    policies = {
+        body["target_tracking_scaling_policy_configuration"]["predefined_metric_specification"]["predefined_metric_type"]:
+            body["target_tracking_scaling_policy_configuration"]
+        for name, body in resources(stack, "aws_appautoscaling_policy").items() if name.startswith(f"{service.name}_")
+    }
+    expected = {"ECSServiceAverageCPUUtilization": scaling.target_cpu}
+    if scaling.target_memory is not None:
+        expected["ECSServiceAverageMemoryUtilization"] = scaling.target_memory
+    if scaling.requests_per_target is not None:
+        expected["ALBRequestCountPerTarget"] = scaling.requests_per_target
+    assert {metric: policy["target_value"] for metric, policy in policies.items()} == expected
+    for policy in policies.values():
+        assert (policy["scale_out_cooldown"], policy["scale_in_cooldown"]) == (
+            scaling.scale_out_cooldown, scaling.scale_in_cooldown)
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_office_hours_scale_dev_to_zero(synthesized: Synthesized, environment: str, service) -> None:
+    stack, scaling = synthesized.stack("aws", environment), synthesized.configs[environment].scaling
+    actions = {name: body for name, body in resources(stack, "aws_appautoscaling_scheduled_action").items()
+               if name.startswith(f"{service.name}_")}
+    if scaling.working_hours is None:
+        assert actions == {}
+        return
+    hours = scaling.working_hours
+    by_kind = {("stop" if "stop" in name else "start"): body for name, body in actions.items()}
+    end_hour, end_minute = (int(part) for part in hours.end.split(":"))
+    start_hour, start_minute = (int(part) for part in hours.start.split(":"))
+    assert by_kind["stop"]["schedule"] == f"cron({end_minute} {end_hour} ? * {hours.days} *)"
+    assert by_kind["stop"]["scalable_target_action"] == {"min_capacity": "0", "max_capacity": "0"}
+    assert by_kind["start"]["schedule"] == f"cron({start_minute} {start_hour} ? * {hours.days} *)"
+    assert by_kind["start"]["scalable_target_action"] == {
+        "min_capacity": str(scaling.min_capacity), "max_capacity": str(scaling.max_capacity)}
+    assert {body["timezone"] for body in actions.values()} == {hours.timezone}
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_repository_scans_keeps_tags_immutable_and_prunes(synthesized: Synthesized, environment: str, service) -> None:
+    stack = synthesized.stack("aws", environment)
+    repository_id, repository = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
+    key_id, _ = only(stack, "aws_kms_key")
+    assert repository["name"] == f"duckdb-analytics-{environment}/{service.name}"
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+    assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": ref("aws_kms_key", key_id, "arn")}]
+    _, lifecycle = by_prefix(stack, "aws_ecr_lifecycle_policy", f"{service.name}_repository")
+    rules = json.loads(lifecycle["policy"])["rules"]
+    assert [rule["selection"]["countType"] for rule in rules] == ["sinceImagePushed", "imageCountMoreThan"]
