@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -202,11 +203,21 @@ def test_secrets_are_regional_protected_and_readable_by_the_backend_only(synthes
 
 def test_no_credential_is_written_as_a_literal(synthesized: Synthesized, environment: str) -> None:
     _, stack = gcp(synthesized, environment)
-    texts = strings(stack["resource"])
-    assert not [text for text in texts if "postgresql://" in text and "@${" not in text]
+    texts = strings(stack)
+    assert not [text for text in texts if re.search(r"postgres(ql)?://[^@/\s]*:[^@/\s]*@", text)]  # user:password@
     for version in resources(stack, "google_secret_manager_secret_version").values():
-        assert "${" in version["secret_data"]
-    assert not [text for text in texts if "password" in text.lower() and text.startswith(("postgresql://", "postgres://"))]
+        assert version["secret_data"].startswith(("${", "postgresql://backend@${"))
+    # the generated password goes to the database user and its secret, nowhere else
+    users_of_password = sorted(
+        f"{kind}.{key}"
+        for kind, found in stack["resource"].items()
+        for key, item in found.items()
+        if any("${random_password." in text for text in strings(item))
+    )
+    expected = ["google_secret_manager_secret_version." + SECRET_VERSION_IDS["PGPASSWORD"],
+                "google_sql_user.database_user_9EB13DDB"]
+    assert users_of_password == (expected if resources(stack, "random_password") else [])
+    assert not [text for text in strings(stack.get("output", {})) if "random_password" in text]
 
 
 def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesized: Synthesized, environment: str) -> None:
