@@ -1,18 +1,69 @@
-"""GCP stacks: what the configuration drives, per environment, and the hardening that never varies."""
+"""GCP stacks: what the configuration drives, per environment, and the hardening that never varies.
+
+This module holds the platform-wide tests (provider, APIs, buckets, pinned addresses, outputs) and the
+lookups the other ``test_gcp_*`` modules share.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from config import EnvironmentConfig
+
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, reference, resources
+from .helpers import ENVIRONMENTS, reference, resources
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
+DATA_BUCKET = "data_bucket_51E298BF"
+ACCESS_LOG_BUCKET = "access_logs_bucket_6F4F867B"
+SERVICE_IDS = {"backend": "run_backend_service_EDBB2E9D", "frontend": "run_frontend_service_7672BE90"}
+ACCOUNT_IDS = {"backend": "backend_account_529B1D2F", "frontend": "frontend_account_D9884882"}
+REGISTRY = "registry_repository_BAFE171E"
+SQL_INSTANCE = "database_instance_D7FC2283"
+SECRET_IDS = {"DATABASE_URL": "database_url_secret_39AE2C31", "PGPASSWORD": "database_password_secret_A0B7D4A0"}
+SECRET_VERSION_IDS = {"DATABASE_URL": "database_url_version_338FC579", "PGPASSWORD": "database_password_version_1EDAEE69"}
+SECURITY_POLICY = "cloud_armor_policy_332897D1"
+LB_ADDRESS = "load_balancer_address_BE893F01"
+
+
+def gcp(synthesized: Synthesized, environment: str) -> tuple[EnvironmentConfig, dict[str, Any]]:
+    """The environment's configuration and its synthesized GCP stack."""
+    return synthesized.configs[environment], synthesized.stack("gcp", environment)
+
+
+def resource(stack: dict[str, Any], resource_type: str, logical_id: str) -> dict[str, Any]:
+    """One resource by type and logical id; fails with the ids that exist when it is missing."""
+    found = resources(stack, resource_type)
+    assert logical_id in found, f"{resource_type}.{logical_id} not in {sorted(found)}"
+    return found[logical_id]
+
+
+def starting_with(stack: dict[str, Any], resource_type: str, prefix: str) -> dict[str, dict[str, Any]]:
+    """Resources of a type whose logical id starts with ``prefix`` (a construct path)."""
+    return {key: value for key, value in resources(stack, resource_type).items() if key.startswith(prefix)}
+
+
+def strings(value: Any) -> list[str]:
+    """Every string anywhere inside a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return []
+
+
+def has_load_balancer(config: EnvironmentConfig) -> bool:
+    return not config.gcp.without_load_balancer
+
 
 def test_provider_project_region_and_labels(synthesized: Synthesized, environment: str) -> None:
-    config = synthesized.configs[environment]
-    (provider,) = synthesized.stack("gcp", environment)["provider"]["google"]
+    config, stack = gcp(synthesized, environment)
+    (provider,) = stack["provider"]["google"]
     assert provider == {
         "project": config.gcp.project_id,
         "region": config.gcp.region,
@@ -20,9 +71,29 @@ def test_provider_project_region_and_labels(synthesized: Synthesized, environmen
     }
 
 
+def test_random_provider_only_where_a_password_is_generated(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    assert ("random" in stack["terraform"]["required_providers"]) is config.database.enabled
+    assert (len(resources(stack, "random_password")) == 1) is config.database.enabled
+
+
+def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    services = {api["service"]: api for api in resources(stack, "google_project_service").values()}
+    expected = {"iam", "run", "artifactregistry", "storage", "monitoring", "logging"}
+    if has_load_balancer(config) or config.database.enabled:
+        expected.add("compute")
+    if config.database.enabled:
+        expected |= {"sqladmin", "servicenetworking", "secretmanager"}
+    assert set(services) == {f"{name}.googleapis.com" for name in expected}
+    for api in services.values():
+        assert api["project"] == config.gcp.project_id
+        assert api["disable_on_destroy"] is False
+
+
 def test_data_bucket_is_versioned_private_and_uniform(synthesized: Synthesized, environment: str) -> None:
-    config = synthesized.configs[environment]
-    _, bucket = only(synthesized.stack("gcp", environment), "google_storage_bucket")
+    config, stack = gcp(synthesized, environment)
+    bucket = resource(stack, "google_storage_bucket", DATA_BUCKET)
     assert bucket["name"] == f"{config.gcp.project_id}-{environment}-data"
     assert bucket["location"] == config.gcp.region
     assert bucket["versioning"] == {"enabled": True}
@@ -33,19 +104,106 @@ def test_data_bucket_is_versioned_private_and_uniform(synthesized: Synthesized, 
 
 
 def test_data_bucket_lifecycle_follows_the_environment(synthesized: Synthesized, environment: str) -> None:
-    days = synthesized.configs[environment].storage.noncurrent_version_expiration_days
-    _, bucket = only(synthesized.stack("gcp", environment), "google_storage_bucket")
+    config, stack = gcp(synthesized, environment)
+    days = config.storage.noncurrent_version_expiration_days
+    bucket = resource(stack, "google_storage_bucket", DATA_BUCKET)
     assert bucket["lifecycle_rule"] == [
         {"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": days, "with_state": "ARCHIVED"}},
         {"action": {"type": "AbortIncompleteMultipartUpload"}, "condition": {"age": 7}},
     ]
 
 
+def test_data_bucket_logs_usage_to_the_access_log_bucket(synthesized: Synthesized, environment: str) -> None:
+    _, stack = gcp(synthesized, environment)
+    bucket = resource(stack, "google_storage_bucket", DATA_BUCKET)
+    assert bucket["logging"] == {
+        "log_bucket": reference("google_storage_bucket", ACCESS_LOG_BUCKET, "name"),
+        "log_object_prefix": bucket["name"],
+    }
+
+
+def test_access_log_bucket_is_hardened_and_expires_logs_after_the_log_retention(
+    synthesized: Synthesized, environment: str
+) -> None:
+    config, stack = gcp(synthesized, environment)
+    days = config.logging.retention_days
+    bucket = resource(stack, "google_storage_bucket", ACCESS_LOG_BUCKET)
+    assert bucket["name"] == f"{config.gcp.project_id}-{environment}-access-logs"
+    assert bucket["location"] == config.gcp.region
+    assert bucket["versioning"] == {"enabled": True}
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["public_access_prevention"] == "enforced"
+    assert bucket["force_destroy"] is False
+    assert "logging" not in bucket  # a log bucket does not log to itself
+    assert bucket["lifecycle_rule"] == [
+        {"action": {"type": "Delete"}, "condition": {"age": days}},
+        {"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": days, "with_state": "ARCHIVED"}},
+        {"action": {"type": "AbortIncompleteMultipartUpload"}, "condition": {"age": 1}},
+    ]
+
+
+def test_bucket_grants_are_exactly_the_backend_on_data_and_the_log_writer_on_logs(
+    synthesized: Synthesized, environment: str
+) -> None:
+    _, stack = gcp(synthesized, environment)
+    grants = sorted(
+        (grant["bucket"], grant["role"], grant["member"])
+        for grant in resources(stack, "google_storage_bucket_iam_member").values()
+    )
+    assert grants == sorted([
+        (reference("google_storage_bucket", ACCESS_LOG_BUCKET, "name"), "roles/storage.objectCreator",
+         "group:cloud-storage-analytics@google.com"),
+        (reference("google_storage_bucket", DATA_BUCKET, "name"), "roles/storage.objectUser",
+         reference("google_service_account", ACCOUNT_IDS["backend"], "member")),
+    ])
+    assert resources(stack, "google_storage_bucket_iam_binding") == {}
+    assert resources(stack, "google_storage_bucket_iam_policy") == {}
+
+
+def test_nothing_is_granted_to_the_public_or_on_the_whole_project(synthesized: Synthesized, environment: str) -> None:
+    _, stack = gcp(synthesized, environment)
+    iam = {kind: found for kind, found in stack["resource"].items() if "_iam_" in kind}
+    members = [text for found in iam.values() for text in strings(found)]
+    assert not [member for member in members if member in ("allUsers", "allAuthenticatedUsers")]
+    assert not [kind for kind in iam if kind.startswith("google_project_iam")]
+
+
 def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesized, environment: str) -> None:
-    assert list(resources(synthesized.stack("gcp", environment), "google_storage_bucket")) == ["data_bucket_51E298BF"]
+    config, stack = gcp(synthesized, environment)
+    assert sorted(resources(stack, "google_storage_bucket")) == [ACCESS_LOG_BUCKET, DATA_BUCKET]
+    assert list(resources(stack, "google_artifact_registry_repository")) == [REGISTRY]
+    assert list(resources(stack, "google_logging_project_bucket_config")) == ["log_retention_bucket_6A02F61F"]
+    database = config.database.enabled
+    assert list(resources(stack, "google_sql_database_instance")) == ([SQL_INSTANCE] if database else [])
+    assert list(resources(stack, "google_sql_database")) == (["database_7CF902CB"] if database else [])
+    assert list(resources(stack, "random_password")) == (["database_password_22A6A8E7"] if database else [])
+    assert sorted(resources(stack, "google_secret_manager_secret")) == (sorted(SECRET_IDS.values()) if database else [])
+    assert sorted(resources(stack, "google_service_account")) == sorted(ACCOUNT_IDS.values())
 
 
-def test_outputs_name_the_data_bucket(synthesized: Synthesized, environment: str) -> None:
-    stack = synthesized.stack("gcp", environment)
-    bucket_id, _ = only(stack, "google_storage_bucket")
-    assert stack["output"]["data_bucket_name"]["value"] == reference("google_storage_bucket", bucket_id, "name")
+def test_outputs_name_urls_registry_and_buckets(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    outputs = {name: output["value"] for name, output in stack["output"].items()}
+    expected = {
+        "data_bucket_name": reference("google_storage_bucket", DATA_BUCKET, "name"),
+        "access_log_bucket_name": reference("google_storage_bucket", ACCESS_LOG_BUCKET, "name"),
+        "artifact_registry_url": f"{config.gcp.region}-docker.pkg.dev/"
+        + reference("google_artifact_registry_repository", REGISTRY, "project") + "/"
+        + reference("google_artifact_registry_repository", REGISTRY, "repository_id"),
+        "backend_url": reference("google_cloud_run_v2_service", SERVICE_IDS["backend"], "uri"),
+        "frontend_url": reference("google_cloud_run_v2_service", SERVICE_IDS["frontend"], "uri"),
+    }
+    if has_load_balancer(config):
+        expected["load_balancer_ip"] = reference("google_compute_global_address", LB_ADDRESS, "address")
+        expected["load_balancer_url"] = f"https://{config.gcp.domain}"
+    assert outputs == expected
+
+
+def test_no_resource_is_left_without_a_reason_to_exist_in_dev(synthesized: Synthesized, environment: str) -> None:
+    """Without a load balancer or database nothing of either is created (no network, no secrets)."""
+    config, stack = gcp(synthesized, environment)
+    compute = [kind for kind in stack["resource"] if kind.startswith("google_compute_")]
+    database_parts = [kind for kind in stack["resource"]
+                      if kind.startswith(("google_sql_", "google_secret_manager_", "google_service_networking_"))]
+    assert bool(database_parts) is config.database.enabled
+    assert bool(compute) is (has_load_balancer(config) or config.database.enabled)

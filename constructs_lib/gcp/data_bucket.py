@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_google.storage_bucket import (
-    StorageBucket,
-    StorageBucketEncryption,
-    StorageBucketLifecycleRule,
-    StorageBucketLifecycleRuleAction,
-    StorageBucketLifecycleRuleCondition,
-    StorageBucketSoftDeletePolicy,
-    StorageBucketVersioning,
-)
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
-_BUCKET_NAME = re.compile(r"(?!goog)[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]")
+from ._bucket import abort_multipart_rule, check_bucket_props, delete_rule, grant_on_bucket, hardened_bucket
+from ._props import require, require_range
+
+#: Read, create, overwrite and delete objects; no bucket or IAM administration.
+OBJECT_USER_ROLE = "roles/storage.objectUser"
 
 
 @dataclass(frozen=True)
@@ -31,6 +28,9 @@ class GcsDataBucketProps:
         abort_incomplete_multipart_upload_days: Days before unfinished XML multipart uploads are removed. Default 7.
         soft_delete_retention_days: Days a deleted object can still be restored (0 or 7-90). Default 7.
         force_destroy: Let ``terraform destroy`` delete a non-empty bucket. Default ``False``: data is kept.
+        access_log_bucket: Name of the bucket that receives this bucket's usage logs (e.g. a
+            :class:`~constructs_lib.gcp.access_log_bucket.GcsAccessLogBucket`). Default ``None``: no usage logs.
+        depends_on: Resources to create first, e.g. the ``storage.googleapis.com`` project service. Default none.
     """
 
     name: str
@@ -40,16 +40,14 @@ class GcsDataBucketProps:
     abort_incomplete_multipart_upload_days: int = 7
     soft_delete_retention_days: int = 7
     force_destroy: bool = False
+    access_log_bucket: str | None = None
+    depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
-        if not _BUCKET_NAME.fullmatch(self.name):
-            raise ValueError(
-                f"GcsDataBucketProps.name {self.name!r}: must be 3 to 63 lowercase letters, digits, '-' or '_'"
-            )
-        if not 1 <= self.noncurrent_version_expiration_days <= 3650:
-            raise ValueError("GcsDataBucketProps.noncurrent_version_expiration_days must be 1 to 3650")
-        if self.soft_delete_retention_days != 0 and not 7 <= self.soft_delete_retention_days <= 90:
-            raise ValueError("GcsDataBucketProps.soft_delete_retention_days must be 0 or 7 to 90")
+        check_bucket_props(self)
+        require_range(self, "noncurrent_version_expiration_days", 1, 3650, "days")
+        require_range(self, "abort_incomplete_multipart_upload_days", 1, 3650, "days")
+        require(self.access_log_bucket != self.name, self, "access_log_bucket", "name another bucket: a bucket cannot log to itself")
 
 
 class GcsDataBucket(Construct):
@@ -57,41 +55,30 @@ class GcsDataBucket(Construct):
 
     Versioning on; uniform bucket-level access (no object ACLs); public access prevention
     ``enforced``; lifecycle rules deleting noncurrent versions after the configured days and
-    aborting stale multipart uploads; soft delete; optional CMEK.
+    aborting stale multipart uploads; soft delete; optional CMEK and usage logs. Nobody has object
+    access until :meth:`grant_object_user` grants it.
     """
 
     def __init__(self, scope: Construct, id_: str, props: GcsDataBucketProps) -> None:
         super().__init__(scope, id_)
-        self.bucket = StorageBucket(
+        self.bucket = hardened_bucket(
             self,
-            "bucket",
             name=props.name,
             location=props.location,
-            storage_class="STANDARD",
+            soft_delete_retention_days=props.soft_delete_retention_days,
             force_destroy=props.force_destroy,
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            versioning=StorageBucketVersioning(enabled=True),
-            soft_delete_policy=StorageBucketSoftDeletePolicy(
-                retention_duration_seconds=props.soft_delete_retention_days * 86400
+            kms_key_name=props.kms_key_name,
+            access_log_bucket=props.access_log_bucket,
+            depends_on=props.depends_on,
+            lifecycle_rules=(
+                delete_rule(days_since_noncurrent_time=props.noncurrent_version_expiration_days),
+                abort_multipart_rule(props.abort_incomplete_multipart_upload_days),
             ),
-            encryption=StorageBucketEncryption(default_kms_key_name=props.kms_key_name)
-            if props.kms_key_name is not None
-            else None,
-            lifecycle_rule=[
-                StorageBucketLifecycleRule(
-                    action=StorageBucketLifecycleRuleAction(type="Delete"),
-                    condition=StorageBucketLifecycleRuleCondition(
-                        days_since_noncurrent_time=props.noncurrent_version_expiration_days,
-                        with_state="ARCHIVED",
-                    ),
-                ),
-                StorageBucketLifecycleRule(
-                    action=StorageBucketLifecycleRuleAction(type="AbortIncompleteMultipartUpload"),
-                    condition=StorageBucketLifecycleRuleCondition(age=props.abort_incomplete_multipart_upload_days),
-                ),
-            ],
         )
+
+    def grant_object_user(self, name: str, member: str) -> StorageBucketIamMember:
+        """Lets ``member`` (e.g. ``serviceAccount:...``) read, write and delete objects; ``name`` keys the grant."""
+        return grant_on_bucket(self, f"{name}_object_user", self.bucket, role=OBJECT_USER_ROLE, member=member)
 
     @property
     def name(self) -> str:

@@ -1,10 +1,11 @@
-"""The Google provider configured the way every stack of the library expects."""
+"""The providers configured the way every GCP stack of the library expects."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from cdktf_cdktf_provider_google.provider import GoogleProvider
+from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 
@@ -13,5 +14,11 @@ def google_provider(scope: Construct, *, project: str, region: str, labels: Mapp
     provider = GoogleProvider(scope, "google", project=project, region=region)
     # Set through an override: cdktf 0.21 rewrites the keys of a provider's top-level map attribute
     # to snake_case ("managed-by" would become "managed_by"); overrides are written verbatim.
+    # (Map attributes of resources, such as labels or resource limits, are written verbatim.)
     provider.add_override("default_labels", dict(labels))
     return provider
+
+
+def random_provider(scope: Construct) -> RandomProvider:
+    """Adds the Random provider, which generates secrets (database passwords) inside Terraform, never at synth time."""
+    return RandomProvider(scope, "random")

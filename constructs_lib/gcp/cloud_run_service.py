@@ -1,0 +1,277 @@
+"""A Cloud Run (v2) service: sized, scaled and probed from typed props, private by default."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cdktf import Fn, ITerraformDependable
+from cdktf_cdktf_provider_google.cloud_run_v2_service import (
+    CloudRunV2Service,
+    CloudRunV2ServiceTemplate,
+    CloudRunV2ServiceTemplateContainers,
+    CloudRunV2ServiceTemplateContainersEnv,
+    CloudRunV2ServiceTemplateContainersEnvValueSource,
+    CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef,
+    CloudRunV2ServiceTemplateContainersLivenessProbe,
+    CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet,
+    CloudRunV2ServiceTemplateContainersPorts,
+    CloudRunV2ServiceTemplateContainersResources,
+    CloudRunV2ServiceTemplateContainersStartupProbe,
+    CloudRunV2ServiceTemplateContainersStartupProbeHttpGet,
+    CloudRunV2ServiceTemplateScaling,
+    CloudRunV2ServiceTemplateVpcAccess,
+    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
+    CloudRunV2ServiceTraffic,
+)
+from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
+from constructs import Construct
+
+from ..rules import cloud_run_size_problem
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+
+#: Only the services' own project (VPC) and Google Cloud load balancers may send requests.
+INGRESS_INTERNAL_LOAD_BALANCER = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+#: Anyone on the internet may send requests (then ``invoker_iam_disabled`` decides who may invoke).
+INGRESS_ALL = "INGRESS_TRAFFIC_ALL"
+INGRESS_INTERNAL_ONLY = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+INGRESS_SETTINGS = (INGRESS_INTERNAL_LOAD_BALANCER, INGRESS_INTERNAL_ONLY, INGRESS_ALL)
+INVOKER_ROLE = "roles/run.invoker"
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Set by Cloud Run itself; a revision that sets them is rejected.
+RESERVED_ENV_NAMES = frozenset({"PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"})
+
+
+@dataclass(frozen=True)
+class SecretEnv:
+    """An environment variable read from Secret Manager when an instance starts.
+
+    Attributes:
+        secret: Secret name (or ID) in the service's project.
+        version: Secret version. Default ``latest``; pin a version so that a new value rolls a new revision.
+    """
+
+    secret: str
+    version: str = "latest"
+
+
+@dataclass(frozen=True)
+class VpcEgress:
+    """Direct VPC egress: instances send traffic from a subnet of a VPC network, no connector needed.
+
+    Attributes:
+        network: Network ID or name.
+        subnetwork: Subnet ID or name (in the service's region; /26 or larger).
+        private_ranges_only: Route only private (RFC 1918) destinations through the VPC. Default
+            ``True``: internet traffic leaves directly, without needing Cloud NAT.
+    """
+
+    network: str
+    subnetwork: str
+    private_ranges_only: bool = True
+
+
+@dataclass(frozen=True)
+class CloudRunServiceProps:
+    """Props of :class:`CloudRunService`.
+
+    Attributes:
+        name: Service name (1-49 lowercase letters, digits or hyphens, starting with a letter).
+        location: Region, e.g. ``us-central1``.
+        image: Container image reference, e.g. from :meth:`DockerRepository.image`.
+        service_account_email: Identity of the instances (a dedicated, least-privilege account).
+        port: Port the container listens on (Cloud Run sets ``PORT`` to it). Default 8080.
+        health_path: HTTP path of the startup and liveness probes. Default ``/``.
+        cpu: vCPUs per instance (1, 2, 4 or 8). Default 1.
+        memory_mib: Memory per instance in MiB, within Cloud Run's range for ``cpu``. Default 512.
+        min_instances: Instances kept warm. Default 0.
+        max_instances: Upper bound of scaling. Default 10.
+        concurrency: Concurrent requests per instance (1-1000). Default 80.
+        request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 300.
+        env: Plain environment variables (never secrets). Default none.
+        secret_env: Environment variables read from Secret Manager, by name. Default none.
+        ingress: Where requests may come from: :data:`INGRESS_INTERNAL_LOAD_BALANCER` (default: the
+            project's own network and Google Cloud load balancers only), ``INGRESS_TRAFFIC_INTERNAL_ONLY``
+            or :data:`INGRESS_ALL`.
+        invoker_iam_disabled: Skip the ``run.invoker`` IAM check, so callers need no Google identity.
+            Default ``False``. A serverless load balancer cannot attach identity tokens, so a service
+            behind one sets this to ``True`` together with internal-and-load-balancer ingress: the
+            ingress setting then keeps every other caller out. With :data:`INGRESS_ALL` it makes the
+            service public on its ``run.app`` URL; use that only where no load balancer fronts it.
+        deletion_protection: Refuse ``terraform destroy`` of the service (Terraform-level). Default ``True``.
+        vpc_egress: Send traffic to private ranges through a VPC subnet (e.g. to a private Cloud SQL
+            IP). Default ``None``: no VPC access.
+        startup_period_seconds: Interval of the startup probe. Default 5.
+        startup_failure_threshold: Failed startup probes before the instance is replaced (so the
+            startup budget is period x threshold). Default 24 (2 minutes).
+        liveness_period_seconds: Interval of the liveness probe. Default 30.
+        liveness_failure_threshold: Failed liveness probes before the instance is restarted. Default 3.
+        cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
+            ``False``: CPU only while serving, which suits request/response services.
+        depends_on: Resources to create first: the run API, and the secret versions and accessor
+            grants the instances read at start-up.
+    """
+
+    name: str
+    location: str
+    image: str
+    service_account_email: str
+    port: int = 8080
+    health_path: str = "/"
+    cpu: int = 1
+    memory_mib: int = 512
+    min_instances: int = 0
+    max_instances: int = 10
+    concurrency: int = 80
+    request_timeout_seconds: int = 300
+    env: Mapping[str, str] = field(default_factory=dict)
+    secret_env: Mapping[str, SecretEnv] = field(default_factory=dict)
+    ingress: str = INGRESS_INTERNAL_LOAD_BALANCER
+    invoker_iam_disabled: bool = False
+    deletion_protection: bool = True
+    vpc_egress: VpcEgress | None = None
+    startup_period_seconds: int = 5
+    startup_failure_threshold: int = 24
+    liveness_period_seconds: int = 30
+    liveness_failure_threshold: int = 3
+    cpu_always_allocated: bool = False
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
+        require(len(self.name) <= 49, self, "name", "be at most 49 characters")
+        require_match(REGION, self, "location", REGION_RULE)
+        require_range(self, "port", 1, 65535)
+        require(self.health_path.startswith("/"), self, "health_path", "start with '/'")
+        size_problem = cloud_run_size_problem(self.cpu, self.memory_mib)
+        require(size_problem is None, self, "memory_mib", f"fit cpu {self.cpu}: {size_problem}")
+        require_range(self, "max_instances", 1, 1000, "instances")
+        require(0 <= self.min_instances <= self.max_instances, self, "min_instances",
+                f"be 0 to max_instances ({self.max_instances})")
+        require_range(self, "concurrency", 1, 1000, "requests")
+        require_range(self, "request_timeout_seconds", 1, 3600, "seconds")
+        names = [*self.env, *self.secret_env]
+        require(all(_ENV_NAME.fullmatch(name) for name in names), self, "env",
+                "have names of letters, digits and '_', not starting with a digit")
+        require(not RESERVED_ENV_NAMES.intersection(names), self, "env",
+                f"not set {', '.join(sorted(RESERVED_ENV_NAMES))} (Cloud Run sets them)")
+        require(not set(self.env) & set(self.secret_env), self, "secret_env", "not repeat a name of env")
+        require(self.ingress in INGRESS_SETTINGS, self, "ingress", f"be one of {', '.join(INGRESS_SETTINGS)}")
+        require_range(self, "startup_period_seconds", 1, 240, "seconds")
+        require_range(self, "startup_failure_threshold", 1, 100)
+        require_range(self, "liveness_period_seconds", 1, 3600, "seconds")
+        require_range(self, "liveness_failure_threshold", 1, 100)
+
+
+class CloudRunService(Construct):
+    """A Cloud Run service with one container, serving all traffic from its latest revision.
+
+    Startup and liveness probes call :attr:`CloudRunServiceProps.health_path`; secrets reach the
+    container as environment variables resolved by Cloud Run from Secret Manager (their values never
+    appear in the configuration); the second-generation execution environment; startup CPU boost.
+    Secure by default: traffic only from the VPC and load balancers, the ``run.invoker`` IAM check on,
+    deletion protection on. :meth:`grant_invoker` lets another identity call the service.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: CloudRunServiceProps) -> None:
+        super().__init__(scope, id_)
+        env = [CloudRunV2ServiceTemplateContainersEnv(name=name, value=value) for name, value in props.env.items()]
+        env += [
+            CloudRunV2ServiceTemplateContainersEnv(
+                name=name,
+                value_source=CloudRunV2ServiceTemplateContainersEnvValueSource(
+                    secret_key_ref=CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef(
+                        secret=secret.secret, version=secret.version
+                    )
+                ),
+            )
+            for name, secret in props.secret_env.items()
+        ]
+        vpc_access = None
+        if props.vpc_egress is not None:
+            vpc_access = CloudRunV2ServiceTemplateVpcAccess(
+                network_interfaces=[
+                    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
+                        network=props.vpc_egress.network, subnetwork=props.vpc_egress.subnetwork
+                    )
+                ],
+                egress="PRIVATE_RANGES_ONLY" if props.vpc_egress.private_ranges_only else "ALL_TRAFFIC",
+            )
+        self.service = CloudRunV2Service(
+            self,
+            "service",
+            name=props.name,
+            location=props.location,
+            ingress=props.ingress,
+            invoker_iam_disabled=props.invoker_iam_disabled,
+            deletion_protection=props.deletion_protection,
+            template=CloudRunV2ServiceTemplate(
+                service_account=props.service_account_email,
+                execution_environment="EXECUTION_ENVIRONMENT_GEN2",
+                max_instance_request_concurrency=props.concurrency,
+                timeout=f"{props.request_timeout_seconds}s",
+                scaling=CloudRunV2ServiceTemplateScaling(
+                    min_instance_count=props.min_instances, max_instance_count=props.max_instances
+                ),
+                vpc_access=vpc_access,
+                containers=[
+                    CloudRunV2ServiceTemplateContainers(
+                        image=props.image,
+                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=props.port, name="http1"),
+                        resources=CloudRunV2ServiceTemplateContainersResources(
+                            limits={"cpu": str(props.cpu), "memory": f"{props.memory_mib}Mi"},
+                            cpu_idle=not props.cpu_always_allocated,
+                            startup_cpu_boost=True,
+                        ),
+                        env=env or None,
+                        startup_probe=CloudRunV2ServiceTemplateContainersStartupProbe(
+                            http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(
+                                path=props.health_path, port=props.port
+                            ),
+                            initial_delay_seconds=0,
+                            period_seconds=props.startup_period_seconds,
+                            timeout_seconds=min(3, props.startup_period_seconds),
+                            failure_threshold=props.startup_failure_threshold,
+                        ),
+                        liveness_probe=CloudRunV2ServiceTemplateContainersLivenessProbe(
+                            http_get=CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet(
+                                path=props.health_path, port=props.port
+                            ),
+                            period_seconds=props.liveness_period_seconds,
+                            timeout_seconds=min(5, props.liveness_period_seconds),
+                            failure_threshold=props.liveness_failure_threshold,
+                        ),
+                    )
+                ],
+            ),
+            traffic=[CloudRunV2ServiceTraffic(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100)],
+            depends_on=list(props.depends_on) or None,
+        )
+
+    def grant_invoker(self, name: str, member: str) -> CloudRunV2ServiceIamMember:
+        """Lets ``member`` (e.g. another service's account) invoke this service; ``name`` keys the grant."""
+        return CloudRunV2ServiceIamMember(
+            self,
+            f"{name}_invoker",
+            name=self.service.name,
+            location=self.service.location,
+            role=INVOKER_ROLE,
+            member=member,
+        )
+
+    @property
+    def name(self) -> str:
+        """The service name, as a reference (so that a user of it is created after the service)."""
+        return self.service.name
+
+    @property
+    def uri(self) -> str:
+        """The service's ``https://...run.app`` URL."""
+        return self.service.uri
+
+    @property
+    def host(self) -> str:
+        """The host of :attr:`uri` (``<name>-<hash>.<region>.run.app``)."""
+        return Fn.trimprefix(self.service.uri, "https://")

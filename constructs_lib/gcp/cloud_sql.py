@@ -1,0 +1,232 @@
+"""Cloud SQL for PostgreSQL on a private IP only, with backups, point-in-time recovery and a generated password."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_google.sql_database import SqlDatabase
+from cdktf_cdktf_provider_google.sql_database_instance import (
+    SqlDatabaseInstance,
+    SqlDatabaseInstanceSettings,
+    SqlDatabaseInstanceSettingsBackupConfiguration,
+    SqlDatabaseInstanceSettingsBackupConfigurationBackupRetentionSettings,
+    SqlDatabaseInstanceSettingsDatabaseFlags,
+    SqlDatabaseInstanceSettingsInsightsConfig,
+    SqlDatabaseInstanceSettingsIpConfiguration,
+    SqlDatabaseInstanceSettingsMaintenanceWindow,
+)
+from cdktf_cdktf_provider_google.sql_user import SqlUser
+from cdktf_cdktf_provider_random.password import Password
+from constructs import Construct
+
+from ..rules import POSTGRES_MAJOR_VERSIONS
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+
+_TIER = re.compile(r"db-[a-z0-9-]+")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+POSTGRES_PORT = 5432
+
+#: Server logging every instance gets (CIS benchmark for Cloud SQL PostgreSQL): connections,
+#: disconnections, checkpoints, lock waits, temporary files, errors with their statement, and every
+#: schema change (DDL). Statement durations are not logged (-1): query insights measure them.
+LOGGING_FLAGS: tuple[tuple[str, str], ...] = (
+    ("log_checkpoints", "on"),
+    ("log_connections", "on"),
+    ("log_disconnections", "on"),
+    ("log_lock_waits", "on"),
+    ("log_min_messages", "warning"),
+    ("log_min_error_statement", "error"),
+    ("log_temp_files", "0"),
+    ("log_min_duration_statement", "-1"),
+    ("log_statement", "ddl"),
+)
+
+
+@dataclass(frozen=True)
+class PostgresDatabaseProps:
+    """Props of :class:`PostgresDatabase`.
+
+    Attributes:
+        instance_name: Instance name (1-63 lowercase letters, digits or hyphens; not reusable for a
+            week after deletion).
+        region: Region of the instance, e.g. ``us-central1``.
+        network_id: ID of the VPC network whose private service access gives the instance its private IP.
+        allocated_ip_range: Name of the reserved range in that network to take the IP from. Default
+            ``None``: any range reserved for private service access.
+        tier: Machine type, e.g. ``db-custom-2-7680`` (Enterprise edition).
+        postgres_major_version: PostgreSQL major version. Default 16.
+        database_name: Database created for the application. Default ``app``.
+        user_name: Built-in user created for the application, with a generated password. Default ``app``.
+        high_availability: Regional instance with a standby in another zone and automatic failover.
+            Default ``False``: zonal.
+        disk_size_gb: Initial SSD size. Default 20.
+        disk_autoresize_limit_gb: Upper bound of automatic disk growth; 0 means no bound. Default 0.
+        backup_retention_days: Daily automated backups kept (1-365). Default 7.
+        backup_start_time: UTC start of the daily backup window, ``HH:MM``. Default ``03:00``.
+        point_in_time_recovery: Keep write-ahead logs for point-in-time recovery (for
+            ``min(7, backup_retention_days)`` days). Default ``True``.
+        deletion_protection: Refuse deletion, both in Terraform and in the Cloud SQL API. Default ``True``.
+        query_insights: Record query performance (plans, latency, without client addresses). Default ``True``.
+        maintenance_day: Day of the weekly maintenance window, 1 (Monday) to 7 (Sunday). Default 7.
+        maintenance_hour: UTC hour of the maintenance window, 0-23. Default 4.
+        password_length: Length of the generated password (letters and digits). Default 32.
+        depends_on: Resources to create first: the sqladmin project service and the private service
+            access connection (without it the instance cannot get a private IP).
+    """
+
+    instance_name: str
+    region: str
+    network_id: str
+    tier: str
+    allocated_ip_range: str | None = None
+    postgres_major_version: int = 16
+    database_name: str = "app"
+    user_name: str = "app"
+    high_availability: bool = False
+    disk_size_gb: int = 20
+    disk_autoresize_limit_gb: int = 0
+    backup_retention_days: int = 7
+    backup_start_time: str = "03:00"
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = True
+    query_insights: bool = True
+    maintenance_day: int = 7
+    maintenance_hour: int = 4
+    password_length: int = 32
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        require_match(RESOURCE_NAME, self, "instance_name", RESOURCE_NAME_RULE)
+        require_match(REGION, self, "region", REGION_RULE)
+        require_match(_TIER, self, "tier", "be a Cloud SQL tier such as db-custom-2-7680")
+        require(self.postgres_major_version in POSTGRES_MAJOR_VERSIONS, self, "postgres_major_version",
+                f"be one of {', '.join(map(str, POSTGRES_MAJOR_VERSIONS))}")
+        for attribute in ("database_name", "user_name"):
+            require_match(_IDENTIFIER, self, attribute, "be a PostgreSQL identifier: lowercase letters, digits, '_'")
+        require(self.user_name not in ("postgres", "cloudsqladmin", "cloudsqlsuperuser"), self, "user_name",
+                "not be a user Cloud SQL reserves")
+        require_range(self, "disk_size_gb", 10, 65536, "GB")
+        require(self.disk_autoresize_limit_gb == 0 or self.disk_autoresize_limit_gb >= self.disk_size_gb, self,
+                "disk_autoresize_limit_gb", f"be 0 (no limit) or at least disk_size_gb ({self.disk_size_gb})")
+        require_range(self, "backup_retention_days", 1, 365, "days")
+        require_match(_TIME, self, "backup_start_time", "be a UTC time HH:MM")
+        require_range(self, "maintenance_day", 1, 7)
+        require_range(self, "maintenance_hour", 0, 23)
+        require_range(self, "password_length", 16, 128, "characters")
+
+
+class PostgresDatabase(Construct):
+    """A Cloud SQL for PostgreSQL instance with one database and one application user.
+
+    Private IP only (no public address, so no authorized networks); every connection must use TLS
+    (``ssl_mode`` ``ENCRYPTED_ONLY``: clients connect with ``sslmode=require``, no client certificate);
+    daily automated backups and point-in-time recovery; backups kept after the instance is deleted;
+    server logging per :data:`LOGGING_FLAGS`; query insights; deletion protection in Terraform
+    (``deletion_protection``) and in the API (``deletion_protection_enabled``) alike. The Enterprise
+    edition is set explicitly: for PostgreSQL 16 and later Cloud SQL otherwise picks Enterprise Plus,
+    which does not offer ``db-custom-*`` tiers.
+
+    The user's password is generated by Terraform (``random_password``): it lives in Terraform state
+    and wherever :attr:`password` is handed (e.g. a :class:`~constructs_lib.gcp.secrets.Secret`),
+    never in the synthesized configuration. The database and the user are abandoned rather than
+    dropped when they leave the configuration (dropping a user that owns objects fails, and dropping
+    the database would lose data); deleting the instance removes both.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: PostgresDatabaseProps) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        self.instance = SqlDatabaseInstance(
+            self,
+            "instance",
+            name=props.instance_name,
+            region=props.region,
+            database_version=f"POSTGRES_{props.postgres_major_version}",
+            deletion_protection=props.deletion_protection,
+            settings=SqlDatabaseInstanceSettings(
+                tier=props.tier,
+                edition="ENTERPRISE",
+                availability_type="REGIONAL" if props.high_availability else "ZONAL",
+                disk_type="PD_SSD",
+                disk_size=props.disk_size_gb,
+                disk_autoresize=True,
+                disk_autoresize_limit=props.disk_autoresize_limit_gb,
+                deletion_protection_enabled=props.deletion_protection,
+                retain_backups_on_delete=True,
+                ip_configuration=SqlDatabaseInstanceSettingsIpConfiguration(
+                    ipv4_enabled=False,
+                    private_network=props.network_id,
+                    allocated_ip_range=props.allocated_ip_range,
+                    ssl_mode="ENCRYPTED_ONLY",
+                ),
+                backup_configuration=SqlDatabaseInstanceSettingsBackupConfiguration(
+                    enabled=True,
+                    start_time=props.backup_start_time,
+                    point_in_time_recovery_enabled=props.point_in_time_recovery,
+                    transaction_log_retention_days=min(7, props.backup_retention_days),
+                    backup_retention_settings=SqlDatabaseInstanceSettingsBackupConfigurationBackupRetentionSettings(
+                        retained_backups=props.backup_retention_days, retention_unit="COUNT"
+                    ),
+                ),
+                insights_config=SqlDatabaseInstanceSettingsInsightsConfig(
+                    query_insights_enabled=props.query_insights,
+                    query_string_length=1024,
+                    record_application_tags=props.query_insights,
+                    record_client_address=False,
+                ),
+                maintenance_window=SqlDatabaseInstanceSettingsMaintenanceWindow(
+                    day=props.maintenance_day, hour=props.maintenance_hour, update_track="stable"
+                ),
+                database_flags=[SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value)
+                                for name, value in LOGGING_FLAGS],
+            ),
+            depends_on=list(props.depends_on) or None,
+        )
+        self.database = SqlDatabase(
+            self, "database", name=props.database_name, instance=self.instance.name, deletion_policy="ABANDON"
+        )
+        self.generated_password = Password(self, "password", length=props.password_length, special=False)
+        self.user = SqlUser(
+            self,
+            "user",
+            name=props.user_name,
+            instance=self.instance.name,
+            type="BUILT_IN",
+            password=self.generated_password.result,
+            deletion_policy="ABANDON",
+        )
+
+    @property
+    def instance_name(self) -> str:
+        """The instance name."""
+        return self._props.instance_name
+
+    @property
+    def private_ip_address(self) -> str:
+        """The instance's private IP address."""
+        return self.instance.private_ip_address
+
+    @property
+    def password(self) -> str:
+        """The application user's generated password (sensitive: hand it to a secret, never to plain configuration)."""
+        return self.generated_password.result
+
+    @property
+    def connection_url(self) -> str:
+        """``postgresql://<user>@<private ip>:5432/<database>?sslmode=require``: no password inside.
+
+        libpq-compatible drivers take the password from ``PGPASSWORD``.
+        """
+        return (
+            f"postgresql://{self._props.user_name}@{self.private_ip_address}:{POSTGRES_PORT}/"
+            f"{self._props.database_name}?sslmode=require"
+        )
+
+    @property
+    def dependables(self) -> list[ITerraformDependable]:
+        """The database and the user: what a client needs before it starts."""
+        return [self.database, self.user]

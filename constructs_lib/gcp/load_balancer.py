@@ -1,0 +1,237 @@
+"""A global external HTTPS load balancer in front of Cloud Run services, with path routing and HTTP->HTTPS redirect."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf_cdktf_provider_google.compute_backend_service import (
+    ComputeBackendService,
+    ComputeBackendServiceBackend,
+    ComputeBackendServiceLogConfig,
+)
+from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
+from cdktf_cdktf_provider_google.compute_global_forwarding_rule import ComputeGlobalForwardingRule
+from cdktf_cdktf_provider_google.compute_managed_ssl_certificate import (
+    ComputeManagedSslCertificate,
+    ComputeManagedSslCertificateManaged,
+)
+from cdktf_cdktf_provider_google.compute_region_network_endpoint_group import (
+    ComputeRegionNetworkEndpointGroup,
+    ComputeRegionNetworkEndpointGroupCloudRun,
+)
+from cdktf_cdktf_provider_google.compute_ssl_policy import ComputeSslPolicy
+from cdktf_cdktf_provider_google.compute_target_http_proxy import ComputeTargetHttpProxy
+from cdktf_cdktf_provider_google.compute_target_https_proxy import ComputeTargetHttpsProxy
+from cdktf_cdktf_provider_google.compute_url_map import (
+    ComputeUrlMap,
+    ComputeUrlMapDefaultUrlRedirect,
+    ComputeUrlMapHostRule,
+    ComputeUrlMapPathMatcher,
+    ComputeUrlMapPathMatcherPathRule,
+)
+from constructs import Construct
+
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_KEY = re.compile(r"[a-z][a-z0-9]{0,19}")
+_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?")
+
+
+@dataclass(frozen=True)
+class ServerlessBackend:
+    """One Cloud Run service behind the load balancer.
+
+    Attributes:
+        key: Short name used in resource names and ids (1-20 lowercase letters or digits), e.g. ``backend``.
+        service_name: The Cloud Run service (in the load balancer's region).
+        paths: URL paths routed to it, e.g. ``("/api/*", "/health")``. Empty for the default backend,
+            which gets every other path.
+    """
+
+    key: str
+    service_name: str
+    paths: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
+        require(all(_PATH.fullmatch(path) for path in self.paths), self, "paths",
+                "be URL paths starting with '/', with '*' only at the end")
+
+
+@dataclass(frozen=True)
+class ServerlessLoadBalancerProps:
+    """Props of :class:`ServerlessLoadBalancer`.
+
+    Attributes:
+        name: Prefix of every resource name (1-40 lowercase letters, digits or hyphens).
+        region: Region of the Cloud Run services.
+        domains: Domains served; a Google-managed certificate is issued for them once their DNS
+            points at :attr:`ServerlessLoadBalancer.ip_address`.
+        backends: The services; exactly one has no ``paths`` and receives all other requests.
+        security_policy: Cloud Armor policy attached to every backend service. Default ``None``:
+            none (pass one; without it nothing filters or rate-limits requests).
+        redirect_http: Answer plain HTTP on port 80 with a redirect to HTTPS. Default ``True``;
+            ``False`` leaves port 80 closed.
+        ssl_profile: TLS feature profile of the HTTPS proxy, ``MODERN`` or ``RESTRICTED``. Default ``MODERN``.
+        min_tls_version: Oldest TLS version accepted, ``TLS_1_2`` or ``TLS_1_3``. Default ``TLS_1_2``.
+        log_sample_rate: Share of requests logged by the backend services (0 to 1). Default 1.
+        depends_on: Resources to create first, e.g. the compute project service.
+    """
+
+    name: str
+    region: str
+    domains: tuple[str, ...]
+    backends: tuple[ServerlessBackend, ...]
+    security_policy: str | None = None
+    redirect_http: bool = True
+    ssl_profile: str = "MODERN"
+    min_tls_version: str = "TLS_1_2"
+    log_sample_rate: float = 1.0
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
+        require(len(self.name) <= 40, self, "name", "be at most 40 characters (suffixes follow)")
+        require_match(REGION, self, "region", REGION_RULE)
+        require(0 < len(self.domains) <= 100 and all(_DOMAIN.fullmatch(domain) for domain in self.domains), self,
+                "domains", "be 1 to 100 lowercase DNS names such as app.example.com")
+        keys = [backend.key for backend in self.backends]
+        require(len(set(keys)) == len(keys), self, "backends", "have distinct keys")
+        require(sum(not backend.paths for backend in self.backends) == 1, self, "backends",
+                "have exactly one default backend (one without paths)")
+        paths = [path for backend in self.backends for path in backend.paths]
+        require(len(set(paths)) == len(paths), self, "backends", "not route one path to two backends")
+        require(self.ssl_profile in ("MODERN", "RESTRICTED"), self, "ssl_profile", "be MODERN or RESTRICTED")
+        require(self.min_tls_version in ("TLS_1_2", "TLS_1_3"), self, "min_tls_version", "be TLS_1_2 or TLS_1_3")
+        require_range(self, "log_sample_rate", 0, 1)
+
+
+class ServerlessLoadBalancer(Construct):
+    """A global external Application Load Balancer (``EXTERNAL_MANAGED``) for Cloud Run services.
+
+    A global static IPv4 address; per service a serverless network endpoint group and a backend
+    service (request logging, the Cloud Armor policy); a URL map routing each backend's paths to it
+    on the configured domains and everything else to the default backend; an HTTPS proxy with a
+    Google-managed certificate and an SSL policy (TLS 1.2+); a forwarding rule on port 443; and,
+    with ``redirect_http``, a second URL map, HTTP proxy and forwarding rule on port 80 that only
+    redirect to HTTPS (301). The certificate's name carries a hash of the domains and is created
+    before the old one is destroyed, so changing domains never leaves the proxy without one.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: ServerlessLoadBalancerProps) -> None:
+        super().__init__(scope, id_)
+        depends_on = list(props.depends_on) or None
+        self.address = ComputeGlobalAddress(
+            self, "address", name=f"{props.name}-ip", address_type="EXTERNAL", ip_version="IPV4", depends_on=depends_on
+        )
+        self.backend_services: dict[str, ComputeBackendService] = {}
+        for backend in props.backends:
+            endpoint_group = ComputeRegionNetworkEndpointGroup(
+                self,
+                f"{backend.key}_neg",
+                name=f"{props.name}-{backend.key}-neg",
+                region=props.region,
+                network_endpoint_type="SERVERLESS",
+                cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=backend.service_name),
+                depends_on=depends_on,
+            )
+            self.backend_services[backend.key] = ComputeBackendService(
+                self,
+                f"{backend.key}_backend",
+                name=f"{props.name}-{backend.key}",
+                load_balancing_scheme="EXTERNAL_MANAGED",
+                protocol="HTTPS",
+                backend=[ComputeBackendServiceBackend(group=endpoint_group.id)],
+                security_policy=props.security_policy,
+                log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=props.log_sample_rate),
+            )
+        default_key = next(backend.key for backend in props.backends if not backend.paths)
+        default_service = self.backend_services[default_key].id
+        self.url_map = ComputeUrlMap(
+            self,
+            "url_map",
+            name=f"{props.name}-https",
+            default_service=default_service,
+            host_rule=[ComputeUrlMapHostRule(hosts=list(props.domains), path_matcher="routes")],
+            path_matcher=[
+                ComputeUrlMapPathMatcher(
+                    name="routes",
+                    default_service=default_service,
+                    path_rule=[
+                        ComputeUrlMapPathMatcherPathRule(
+                            paths=list(backend.paths), service=self.backend_services[backend.key].id
+                        )
+                        for backend in props.backends
+                        if backend.paths
+                    ],
+                )
+            ],
+        )
+        domains_hash = hashlib.sha256(",".join(props.domains).encode()).hexdigest()[:8]
+        self.certificate = ComputeManagedSslCertificate(
+            self,
+            "certificate",
+            name=f"{props.name}-cert-{domains_hash}",
+            managed=ComputeManagedSslCertificateManaged(domains=list(props.domains)),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=depends_on,
+        )
+        self.ssl_policy = ComputeSslPolicy(
+            self,
+            "ssl_policy",
+            name=f"{props.name}-tls",
+            profile=props.ssl_profile,
+            min_tls_version=props.min_tls_version,
+            depends_on=depends_on,
+        )
+        https_proxy = ComputeTargetHttpsProxy(
+            self,
+            "https_proxy",
+            name=f"{props.name}-https",
+            url_map=self.url_map.id,
+            ssl_certificates=[self.certificate.id],
+            ssl_policy=self.ssl_policy.id,
+        )
+        self.https_rule = self._forwarding_rule("https", f"{props.name}-https", https_proxy.id, 443)
+        self.http_rule: ComputeGlobalForwardingRule | None = None
+        if props.redirect_http:
+            redirect_map = ComputeUrlMap(
+                self,
+                "http_redirect",
+                name=f"{props.name}-http-redirect",
+                default_url_redirect=ComputeUrlMapDefaultUrlRedirect(
+                    https_redirect=True, strip_query=False, redirect_response_code="MOVED_PERMANENTLY_DEFAULT"
+                ),
+                depends_on=depends_on,
+            )
+            http_proxy = ComputeTargetHttpProxy(self, "http_proxy", name=f"{props.name}-http", url_map=redirect_map.id)
+            self.http_rule = self._forwarding_rule("http", f"{props.name}-http", http_proxy.id, 80)
+        self._domains = props.domains
+
+    def _forwarding_rule(self, protocol: str, name: str, target: str, port: int) -> ComputeGlobalForwardingRule:
+        """Sends TCP ``port`` of the load balancer's address to the ``target`` proxy (construct id ``<protocol>_rule``)."""
+        return ComputeGlobalForwardingRule(
+            self,
+            f"{protocol}_rule",
+            name=name,
+            target=target,
+            ip_address=self.address.id,
+            ip_protocol="TCP",
+            port_range=str(port),
+            load_balancing_scheme="EXTERNAL_MANAGED",
+        )
+
+    @property
+    def ip_address(self) -> str:
+        """The load balancer's IPv4 address (point the domains' DNS A records here)."""
+        return self.address.address
+
+    @property
+    def url(self) -> str:
+        """``https://<first domain>``."""
+        return f"https://{self._domains[0]}"

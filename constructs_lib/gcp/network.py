@@ -1,0 +1,157 @@
+"""A private VPC for serverless egress, with private service access for managed databases."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_google.compute_firewall import (
+    ComputeFirewall,
+    ComputeFirewallAllow,
+    ComputeFirewallDeny,
+    ComputeFirewallLogConfig,
+)
+from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
+from cdktf_cdktf_provider_google.compute_network import ComputeNetwork
+from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
+from cdktf_cdktf_provider_google.service_networking_connection import ServiceNetworkingConnection
+from constructs import Construct
+
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+
+
+@dataclass(frozen=True)
+class PrivateNetworkProps:
+    """Props of :class:`PrivateNetwork`.
+
+    Attributes:
+        name: Name of the network and prefix of its parts (1-40 lowercase letters, digits or hyphens).
+        region: Region of the subnet, e.g. ``us-central1``.
+        subnet_cidr: Private IPv4 range of the subnet that Cloud Run instances send traffic from
+            (direct VPC egress needs at least a /26).
+        private_services_cidr: Private IPv4 range reserved for Google-managed services such as Cloud
+            SQL (private service access; at least a /24); must not overlap ``subnet_cidr``.
+        private_services_ports: TCP ports the subnet may reach in ``private_services_cidr``; all other
+            egress into the network is denied. Default ``(5432,)``: PostgreSQL.
+        flow_log_sampling: Share of flows recorded in VPC flow logs (0 to 1). Default 0.5.
+        depends_on: Resources to create first, e.g. the compute and service networking project services.
+    """
+
+    name: str
+    region: str
+    subnet_cidr: ipaddress.IPv4Network
+    private_services_cidr: ipaddress.IPv4Network
+    private_services_ports: tuple[int, ...] = (5432,)
+    flow_log_sampling: float = 0.5
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
+        require(len(self.name) <= 40, self, "name", "be at most 40 characters (suffixes follow)")
+        require_match(REGION, self, "region", REGION_RULE)
+        require(self.subnet_cidr.is_private and self.subnet_cidr.prefixlen <= 26, self, "subnet_cidr",
+                "be a private IPv4 range of /26 or larger")
+        require(self.private_services_cidr.is_private and self.private_services_cidr.prefixlen <= 24, self,
+                "private_services_cidr", "be a private IPv4 range of /24 or larger")
+        require(not self.subnet_cidr.overlaps(self.private_services_cidr), self, "private_services_cidr",
+                f"not overlap subnet_cidr {self.subnet_cidr}")
+        require(bool(self.private_services_ports) and all(0 < port < 65536 for port in self.private_services_ports),
+                self, "private_services_ports", "name at least one TCP port, each 1 to 65535")
+        require_range(self, "flow_log_sampling", 0, 1)
+
+
+class PrivateNetwork(Construct):
+    """A custom-mode VPC network with one regional subnet and private service access.
+
+    No subnet is created automatically. Firewall rules (logged) deny all ingress, allow egress only
+    from the subnet to the private services range on ``private_services_ports``, and deny all other
+    egress: a workload in the subnet can reach its database and nothing else in the network.
+    (Serverless workloads with private-ranges-only egress reach Google APIs and the internet
+    outside the VPC, so these rules do not affect them.) The subnet has Private Google Access and
+    VPC flow logs. The reserved range is peered
+    with Google's service producer network, so a Cloud SQL instance can take a private IP from it
+    and have no public address at all. The peering is abandoned rather than deleted on destroy:
+    Google refuses to delete it while a producer resource (the database) still uses it.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: PrivateNetworkProps) -> None:
+        super().__init__(scope, id_)
+        depends_on = list(props.depends_on) or None
+        self.network = ComputeNetwork(
+            self,
+            "network",
+            name=props.name,
+            auto_create_subnetworks=False,
+            routing_mode="REGIONAL",
+            depends_on=depends_on,
+        )
+        self.subnet = ComputeSubnetwork(
+            self,
+            "subnet",
+            name=f"{props.name}-{props.region}",
+            region=props.region,
+            network=self.network.id,
+            ip_cidr_range=str(props.subnet_cidr),
+            private_ip_google_access=True,
+            log_config=ComputeSubnetworkLogConfig(
+                aggregation_interval="INTERVAL_5_SEC",
+                flow_sampling=props.flow_log_sampling,
+                metadata="INCLUDE_ALL_METADATA",
+            ),
+        )
+        self.private_services_range = ComputeGlobalAddress(
+            self,
+            "private_services_range",
+            name=f"{props.name}-private-services",
+            purpose="VPC_PEERING",
+            address_type="INTERNAL",
+            address=str(props.private_services_cidr.network_address),
+            prefix_length=props.private_services_cidr.prefixlen,
+            network=self.network.id,
+        )
+        self.private_services_connection = ServiceNetworkingConnection(
+            self,
+            "private_services_connection",
+            network=self.network.id,
+            service="servicenetworking.googleapis.com",
+            reserved_peering_ranges=[self.private_services_range.name],
+            deletion_policy="ABANDON",
+            depends_on=depends_on,
+        )
+
+        cidr = str(props.private_services_cidr)
+        ports = [str(port) for port in props.private_services_ports]
+        for key, direction, priority, rule in (
+            ("deny_all_ingress", "INGRESS", 65534, {"deny": [ComputeFirewallDeny(protocol="all")]}),
+            ("allow_private_services_egress", "EGRESS", 1000,
+             {"allow": [ComputeFirewallAllow(protocol="tcp", ports=ports)], "destination_ranges": [cidr]}),
+            ("deny_all_egress", "EGRESS", 65534, {"deny": [ComputeFirewallDeny(protocol="all")]}),
+        ):
+            ranges = "source_ranges" if direction == "INGRESS" else "destination_ranges"
+            ComputeFirewall(
+                self,
+                key,
+                name=f"{props.name}-{key.replace('_', '-')}",
+                network=self.network.id,
+                direction=direction,
+                priority=priority,
+                log_config=ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA"),
+                **{ranges: ["0.0.0.0/0"], **rule},
+            )
+
+    @property
+    def network_id(self) -> str:
+        """The network's ID (``projects/<p>/global/networks/<name>``)."""
+        return self.network.id
+
+    @property
+    def private_services_range_name(self) -> str:
+        """Name of the range reserved for private service access (a Cloud SQL ``allocated_ip_range``)."""
+        return self.private_services_range.name
+
+    @property
+    def subnet_id(self) -> str:
+        """The subnet's ID."""
+        return self.subnet.id

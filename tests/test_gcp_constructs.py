@@ -1,0 +1,142 @@
+"""The GCP constructs on their own: props are validated at construction, and the defaults are the secure choice."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from constructs_lib.gcp.access_log_bucket import GcsAccessLogBucketProps
+from constructs_lib.gcp.apis import ProjectServicesProps
+from constructs_lib.gcp.artifact_registry import DockerRepository, DockerRepositoryProps
+from constructs_lib.gcp.cloud_armor import CloudArmorPolicyProps, WafRule
+from constructs_lib.gcp.cloud_run_service import CloudRunService, CloudRunServiceProps, SecretEnv
+from constructs_lib.gcp.cloud_sql import PostgresDatabase, PostgresDatabaseProps
+from constructs_lib.gcp.data_bucket import GcsDataBucketProps
+from constructs_lib.gcp.load_balancer import ServerlessBackend, ServerlessLoadBalancerProps
+from constructs_lib.gcp.log_retention import LogRetentionProps
+from constructs_lib.gcp.monitoring import ServiceMonitoringProps, UptimeTarget
+from constructs_lib.gcp.network import PrivateNetworkProps
+from constructs_lib.gcp.provider import google_provider
+from constructs_lib.gcp.secrets import SecretProps
+from constructs_lib.gcp.service_account import ServiceAccountProps
+
+import cdktf  # noqa: E402  (after constructs_lib, so the jsii runtime starts with lazy provider loading)
+from cdktf import TerraformStack  # noqa: E402
+
+RUN = {"name": "api", "location": "europe-west1", "image": "europe-docker.pkg.dev/p/r/api:1", "service_account_email": "a@p.iam.gserviceaccount.com"}
+LB = {"name": "shop", "region": "europe-west1", "domains": ("shop.example.com",)}
+
+INVALID: list[tuple[str, Callable[[], object], str]] = [
+    ("bucket name", lambda: GcsDataBucketProps(name="Bad_Name", location="eu"), "GcsDataBucketProps.name must be"),
+    ("bucket logs to itself", lambda: GcsDataBucketProps(name="lake", location="eu", access_log_bucket="lake"),
+     "GcsDataBucketProps.access_log_bucket must name another bucket"),
+    ("log retention", lambda: GcsAccessLogBucketProps(name="logs", location="eu", retention_days=0),
+     "GcsAccessLogBucketProps.retention_days must be 1 to 3650 days, got 0"),
+    ("api name", lambda: ProjectServicesProps(project="p", services=("run",)), "ProjectServicesProps.services must be API names"),
+    ("account id", lambda: ServiceAccountProps(account_id="api", display_name="API"), "ServiceAccountProps.account_id must be 6 to 30"),
+    ("registry id", lambda: DockerRepositoryProps(repository_id="Images", location="europe-west1"),
+     "DockerRepositoryProps.repository_id must be"),
+    ("cloud run size", lambda: CloudRunServiceProps(**RUN, cpu=2, memory_mib=512),
+     "CloudRunServiceProps.memory_mib must fit cpu 2: Cloud Run accepts 1024 to 8192 MiB with 2 vCPU, got 512"),
+    ("min above max", lambda: CloudRunServiceProps(**RUN, min_instances=5, max_instances=2),
+     "CloudRunServiceProps.min_instances must be 0 to max_instances (2), got 5"),
+    ("reserved env", lambda: CloudRunServiceProps(**RUN, env={"PORT": "8080"}), "CloudRunServiceProps.env must not set K_CONFIGURATION"),
+    ("env twice", lambda: CloudRunServiceProps(**RUN, env={"A": "1"}, secret_env={"A": SecretEnv("s")}),
+     "CloudRunServiceProps.secret_env must not repeat a name of env"),
+    ("ingress", lambda: CloudRunServiceProps(**RUN, ingress="ALL"), "CloudRunServiceProps.ingress must be one of"),
+    ("literal secret", lambda: SecretProps(secret_id="db", value="hunter2"),
+     "SecretProps.value must be a Terraform expression"),
+    ("network overlap", lambda: PrivateNetworkProps(name="vpc", region="europe-west1",
+                                                    subnet_cidr=ipaddress.IPv4Network("10.0.0.0/24"),
+                                                    private_services_cidr=ipaddress.IPv4Network("10.0.0.0/20")),
+     "PrivateNetworkProps.private_services_cidr must not overlap subnet_cidr 10.0.0.0/24"),
+    ("public subnet", lambda: PrivateNetworkProps(name="vpc", region="europe-west1",
+                                                  subnet_cidr=ipaddress.IPv4Network("8.8.8.0/24"),
+                                                  private_services_cidr=ipaddress.IPv4Network("10.1.0.0/20")),
+     "PrivateNetworkProps.subnet_cidr must be a private IPv4 range"),
+    ("postgres version", lambda: PostgresDatabaseProps(instance_name="db", region="europe-west1", network_id="n",
+                                                       tier="db-custom-1-3840", postgres_major_version=9),
+     "PostgresDatabaseProps.postgres_major_version must be one of 14, 15, 16, 17, got 9"),
+    ("reserved user", lambda: PostgresDatabaseProps(instance_name="db", region="europe-west1", network_id="n",
+                                                    tier="db-custom-1-3840", user_name="postgres"),
+     "PostgresDatabaseProps.user_name must not be a user Cloud SQL reserves"),
+    ("armor window", lambda: CloudArmorPolicyProps(name="edge", rate_limit_requests=100, rate_limit_window_seconds=7),
+     "CloudArmorPolicyProps.rate_limit_window_seconds must be one of 10, 30, 60"),
+    ("waf sensitivity", lambda: WafRule("sqli-v33-stable", "SQL injection", sensitivity=5), "WafRule.sensitivity must be None or 1 to 4"),
+    ("two defaults", lambda: ServerlessLoadBalancerProps(**LB, backends=(ServerlessBackend("a", "a"), ServerlessBackend("b", "b"))),
+     "ServerlessLoadBalancerProps.backends must have exactly one default backend"),
+    ("path twice", lambda: ServerlessLoadBalancerProps(**LB, backends=(
+        ServerlessBackend("a", "a"), ServerlessBackend("b", "b", ("/x",)), ServerlessBackend("c", "c", ("/x",)))),
+     "ServerlessLoadBalancerProps.backends must not route one path to two backends"),
+    ("bad path", lambda: ServerlessBackend("api", "api", ("api/*",)), "ServerlessBackend.paths must be URL paths"),
+    ("email", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email="ops", services=("api",)),
+     "ServiceMonitoringProps.notification_email must be an email address, got 'ops'"),
+    ("uptime host", lambda: UptimeTarget("api", "https://shop.example.com", "/"), "UptimeTarget.host must be a host name"),
+    ("retention", lambda: LogRetentionProps(project="p", retention_days=4000), "LogRetentionProps.retention_days must be 1 to 3650"),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), [(make, message) for _, make, message in INVALID],
+                         ids=[name for name, _, _ in INVALID])
+def test_invalid_props_are_rejected_naming_the_prop_and_the_rule(make: Callable[[], object], message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        make()
+    assert message in str(error.value)
+
+
+def test_waf_rule_expressions() -> None:
+    assert WafRule("sqli-v33-stable", "SQL injection").expression == (
+        "evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 1})"
+    )
+    assert WafRule("cve-canary", "Log4j", sensitivity=None).expression == "evaluatePreconfiguredWaf('cve-canary')"
+
+
+def _synth(build: Callable[[TerraformStack], None]) -> dict[str, Any]:
+    stack = TerraformStack(cdktf.Testing.app(), "alone")
+    google_provider(stack, project="acme-shop", region="europe-west1", labels={})
+    build(stack)
+    return json.loads(cdktf.Testing.synth(stack))["resource"]
+
+
+def test_a_service_with_default_props_is_private_protected_and_checks_invokers() -> None:
+    def build(stack: TerraformStack) -> None:
+        repository = DockerRepository(stack, "images", DockerRepositoryProps(repository_id="images", location="europe-west1"))
+        CloudRunService(stack, "api", CloudRunServiceProps(
+            name="api", location="europe-west1", image=repository.image("api", "1.2.3"),
+            service_account_email="api@acme-shop.iam.gserviceaccount.com"))
+
+    (service,) = _synth(build)["google_cloud_run_v2_service"].values()
+    assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+    assert service["invoker_iam_disabled"] is False
+    assert service["deletion_protection"] is True
+    assert service["template"]["containers"][0]["image"].endswith("/api:1.2.3")
+
+
+def test_registry_refuses_the_latest_tag() -> None:
+    stack = TerraformStack(cdktf.Testing.app(), "alone")
+    repository = DockerRepository(stack, "images", DockerRepositoryProps(repository_id="images", location="europe-west1"))
+    with pytest.raises(ValueError, match="DockerRepository.image tag must be a container image tag"):
+        repository.image("api", "latest")
+
+
+def test_a_database_with_default_props_is_private_encrypted_backed_up_and_protected() -> None:
+    def build(stack: TerraformStack) -> None:
+        PostgresDatabase(stack, "db", PostgresDatabaseProps(
+            instance_name="shop", region="europe-west1", network_id="projects/acme-shop/global/networks/vpc",
+            tier="db-custom-1-3840"))
+
+    found = _synth(build)
+    (instance,) = found["google_sql_database_instance"].values()
+    settings = instance["settings"]
+    assert settings["ip_configuration"]["ipv4_enabled"] is False
+    assert settings["ip_configuration"]["ssl_mode"] == "ENCRYPTED_ONLY"
+    assert settings["backup_configuration"]["enabled"] is True
+    assert settings["backup_configuration"]["point_in_time_recovery_enabled"] is True
+    assert instance["deletion_protection"] is True and settings["deletion_protection_enabled"] is True
+    assert settings["availability_type"] == "ZONAL"
+    (user,) = found["google_sql_user"].values()
+    assert user["password"].startswith("${random_password.")

@@ -1,0 +1,145 @@
+"""GCP stacks: the HTTPS load balancer, its routing and certificate, and the Cloud Armor policy on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stacks.app_services import BACKEND_PATHS
+
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, reference, resources
+from .test_gcp_platform import LB_ADDRESS, SECURITY_POLICY, SERVICE_IDS, gcp, has_load_balancer, resource
+
+pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
+
+LOAD_BALANCER_TYPES = (
+    "google_compute_backend_service", "google_compute_region_network_endpoint_group", "google_compute_url_map",
+    "google_compute_target_https_proxy", "google_compute_target_http_proxy", "google_compute_global_forwarding_rule",
+    "google_compute_managed_ssl_certificate", "google_compute_ssl_policy", "google_compute_security_policy",
+)
+
+
+def edge(synthesized: Synthesized, environment: str) -> tuple[Any, dict[str, Any]]:
+    config, stack = gcp(synthesized, environment)
+    if not has_load_balancer(config):
+        pytest.skip("no load balancer in this environment (gcp.without_load_balancer)")
+    return config, stack
+
+
+def test_load_balancer_exists_exactly_where_a_domain_is_configured(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    present = {kind for kind in LOAD_BALANCER_TYPES if resources(stack, kind)}
+    assert present == (set(LOAD_BALANCER_TYPES) if config.gcp.domain else set())
+    assert (LB_ADDRESS in resources(stack, "google_compute_global_address")) is bool(config.gcp.domain)
+
+
+def test_cloud_armor_waf_rules_rate_limit_and_default(synthesized: Synthesized, environment: str) -> None:
+    config, stack = edge(synthesized, environment)
+    policy = resource(stack, "google_compute_security_policy", SECURITY_POLICY)
+    assert policy["type"] == "CLOUD_ARMOR"
+    rules = {rule["priority"]: rule for rule in policy["rule"]}
+    waf = [rules[priority] for priority in sorted(rules) if priority < 2000]
+    assert [rule["match"]["expr"]["expression"] for rule in waf] == [
+        "evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 1})",
+        "evaluatePreconfiguredWaf('xss-v33-stable', {'sensitivity': 1})",
+        "evaluatePreconfiguredWaf('lfi-v33-stable', {'sensitivity': 1})",
+        "evaluatePreconfiguredWaf('rce-v33-stable', {'sensitivity': 1})",
+        "evaluatePreconfiguredWaf('cve-canary')",  # Log4j: every signature of the set
+    ]
+    assert {(rule["action"], rule["preview"]) for rule in waf} == {("deny(403)", False)}
+    rate_limit = rules[2000]
+    assert rate_limit["action"] == "throttle" and rate_limit["preview"] is False
+    assert rate_limit["match"] == {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}}
+    assert rate_limit["rate_limit_options"] == {
+        "conform_action": "allow",
+        "exceed_action": "deny(429)",
+        "enforce_on_key": "IP",
+        "rate_limit_threshold": {
+            "count": config.waf.rate_limit_requests,
+            "interval_sec": config.waf.rate_limit_window_seconds,
+        },
+    }
+    assert max(rules) == 2147483647 and rules[2147483647]["action"] == "allow"
+    assert sorted(rules) == [1000, 1010, 1020, 1030, 1040, 2000, 2147483647]  # WAF before the throttle's allow
+    assert policy["advanced_options_config"]["json_parsing"] == "STANDARD"
+    assert policy["adaptive_protection_config"] == {"layer_7_ddos_defense_config": {"enable": True}}
+
+
+def test_cloud_armor_is_attached_to_both_backend_services(synthesized: Synthesized, environment: str) -> None:
+    _, stack = edge(synthesized, environment)
+    backends = resources(stack, "google_compute_backend_service")
+    assert len(backends) == 2
+    for backend in backends.values():
+        assert backend["security_policy"] == reference("google_compute_security_policy", SECURITY_POLICY, "id")
+        assert backend["load_balancing_scheme"] == "EXTERNAL_MANAGED"
+        assert backend["log_config"] == {"enable": True, "sample_rate": 1}
+
+
+def test_serverless_negs_point_at_the_cloud_run_services(synthesized: Synthesized, environment: str) -> None:
+    config, stack = edge(synthesized, environment)
+    groups = resources(stack, "google_compute_region_network_endpoint_group")
+    services = {group["cloud_run"]["service"]: group for group in groups.values()}
+    assert set(services) == {reference("google_cloud_run_v2_service", run_id, "name") for run_id in SERVICE_IDS.values()}
+    for group in groups.values():
+        assert group["network_endpoint_type"] == "SERVERLESS"
+        assert group["region"] == config.gcp.region
+    backends = resources(stack, "google_compute_backend_service")
+    for name, run_id in SERVICE_IDS.items():
+        (group_id,) = [key for key, group in groups.items()
+                       if group["cloud_run"]["service"] == reference("google_cloud_run_v2_service", run_id, "name")]
+        backend = backends[next(key for key in backends if key.startswith(f"load_balancer_{name}_backend"))]
+        assert backend["backend"] == [{"group": reference("google_compute_region_network_endpoint_group", group_id, "id")}]
+
+
+def test_paths_route_to_the_backend_and_the_rest_to_the_frontend(synthesized: Synthesized, environment: str) -> None:
+    config, stack = edge(synthesized, environment)
+    backends = resources(stack, "google_compute_backend_service")
+    backend_ref, frontend_ref = (
+        reference("google_compute_backend_service", next(key for key in backends if key.startswith(f"load_balancer_{name}_")), "id")
+        for name in ("backend", "frontend")
+    )
+    url_map = resource(stack, "google_compute_url_map", next(
+        key for key in resources(stack, "google_compute_url_map") if key.startswith("load_balancer_url_map")
+    ))
+    assert url_map["default_service"] == frontend_ref
+    assert url_map["host_rule"] == [{"hosts": [config.gcp.domain], "path_matcher": "routes"}]
+    (matcher,) = url_map["path_matcher"]
+    assert matcher["default_service"] == frontend_ref
+    assert matcher["path_rule"] == [{"paths": list(BACKEND_PATHS), "service": backend_ref}]
+
+
+def test_https_with_a_managed_certificate_and_modern_tls_on_the_static_ip(synthesized: Synthesized, environment: str) -> None:
+    config, stack = edge(synthesized, environment)
+    (certificate_id, certificate), = resources(stack, "google_compute_managed_ssl_certificate").items()
+    assert certificate["managed"] == {"domains": [config.gcp.domain]}
+    assert certificate["lifecycle"] == {"create_before_destroy": True}
+    (policy_id, ssl_policy), = resources(stack, "google_compute_ssl_policy").items()
+    assert (ssl_policy["profile"], ssl_policy["min_tls_version"]) == ("MODERN", "TLS_1_2")
+    (proxy_id, proxy), = resources(stack, "google_compute_target_https_proxy").items()
+    assert proxy["ssl_certificates"] == [reference("google_compute_managed_ssl_certificate", certificate_id, "id")]
+    assert proxy["ssl_policy"] == reference("google_compute_ssl_policy", policy_id, "id")
+    rules = {rule["port_range"]: rule for rule in resources(stack, "google_compute_global_forwarding_rule").values()}
+    assert set(rules) == {"443", "80"}
+    assert rules["443"]["target"] == reference("google_compute_target_https_proxy", proxy_id, "id")
+    for rule in rules.values():
+        assert rule["ip_address"] == reference("google_compute_global_address", LB_ADDRESS, "id")
+        assert rule["load_balancing_scheme"] == "EXTERNAL_MANAGED"
+    address = resource(stack, "google_compute_global_address", LB_ADDRESS)
+    assert (address["address_type"], address["ip_version"]) == ("EXTERNAL", "IPV4")
+
+
+def test_plain_http_only_redirects_to_https(synthesized: Synthesized, environment: str) -> None:
+    _, stack = edge(synthesized, environment)
+    (proxy_id, proxy), = resources(stack, "google_compute_target_http_proxy").items()
+    redirect_id = next(key for key in resources(stack, "google_compute_url_map") if key.startswith("load_balancer_http_redirect"))
+    assert proxy["url_map"] == reference("google_compute_url_map", redirect_id, "id")
+    redirect = resource(stack, "google_compute_url_map", redirect_id)
+    assert redirect["default_url_redirect"] == {
+        "https_redirect": True, "strip_query": False, "redirect_response_code": "MOVED_PERMANENTLY_DEFAULT"
+    }
+    assert "default_service" not in redirect
+    (http_rule,) = [rule for rule in resources(stack, "google_compute_global_forwarding_rule").values()
+                    if rule["port_range"] == "80"]
+    assert http_rule["target"] == reference("google_compute_target_http_proxy", proxy_id, "id")

@@ -1,0 +1,289 @@
+"""GCP stacks: the Cloud Run services, their identities, images and secrets, and the database behind them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from stacks.app_services import BACKEND, FRONTEND, SERVICES, AppService
+
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, reference, resources
+from .test_gcp_platform import (
+    ACCOUNT_IDS,
+    DATA_BUCKET,
+    REGISTRY,
+    SECRET_IDS,
+    SECRET_VERSION_IDS,
+    SERVICE_IDS,
+    SQL_INSTANCE,
+    gcp,
+    has_load_balancer,
+    resource,
+    strings,
+)
+
+pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
+by_service = pytest.mark.parametrize("service", SERVICES, ids=[service.name for service in SERVICES])
+
+
+def service_of(stack: dict[str, Any], service: AppService) -> dict[str, Any]:
+    return resource(stack, "google_cloud_run_v2_service", SERVICE_IDS[service.name])
+
+
+def container_of(stack: dict[str, Any], service: AppService) -> dict[str, Any]:
+    (container,) = service_of(stack, service)["template"]["containers"]
+    return container
+
+
+def env_of(stack: dict[str, Any], service: AppService) -> dict[str, Any]:
+    return {item["name"]: item.get("value", item.get("value_source")) for item in container_of(stack, service)["env"]}
+
+
+@by_service
+def test_instances_scale_within_the_environment_bounds(synthesized: Synthesized, environment: str, service: AppService) -> None:
+    config, stack = gcp(synthesized, environment)
+    assert service_of(stack, service)["template"]["scaling"] == {
+        "min_instance_count": config.scaling.min_capacity,
+        "max_instance_count": config.scaling.max_capacity,
+    }
+
+
+@by_service
+def test_size_concurrency_and_timeout_come_from_config(synthesized: Synthesized, environment: str, service: AppService) -> None:
+    config, stack = gcp(synthesized, environment)
+    settings = service.settings(config)
+    template = service_of(stack, service)["template"]
+    assert template["max_instance_request_concurrency"] == settings.concurrency
+    assert template["timeout"] == f"{settings.request_timeout_seconds}s"
+    resources_ = container_of(stack, service)["resources"]
+    assert resources_["limits"] == {"cpu": str(settings.cloud_run_cpu), "memory": f"{settings.cloud_run_memory}Mi"}
+
+
+@by_service
+def test_startup_and_liveness_probes_call_the_health_path(synthesized: Synthesized, environment: str, service: AppService) -> None:
+    _, stack = gcp(synthesized, environment)
+    container = container_of(stack, service)
+    assert container["ports"] == {"container_port": service.port, "name": "http1"}
+    for probe in ("startup_probe", "liveness_probe"):
+        assert container[probe]["http_get"] == {"path": service.health_path, "port": service.port}
+        assert container[probe]["timeout_seconds"] <= container[probe]["period_seconds"]
+    assert container["startup_probe"]["period_seconds"] * container["startup_probe"]["failure_threshold"] == 120
+
+
+@by_service
+def test_image_comes_from_the_environment_registry_at_the_configured_tag(
+    synthesized: Synthesized, environment: str, service: AppService
+) -> None:
+    config, stack = gcp(synthesized, environment)
+    repository = f"${{google_artifact_registry_repository.{REGISTRY}"
+    assert container_of(stack, service)["image"] == (
+        f"{config.gcp.region}-docker.pkg.dev/{repository}.project}}/{repository}.repository_id}}/"
+        f"{service.name}:{config.images.tag}"
+    )
+
+
+def test_registry_is_private_docker_with_immutable_tags_and_cleanup(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    registry = resource(stack, "google_artifact_registry_repository", REGISTRY)
+    assert registry["repository_id"] == f"duckdb-analytics-{environment}-images"
+    assert registry["location"] == config.gcp.region
+    assert registry["format"] == "DOCKER"
+    assert registry["docker_config"] == {"immutable_tags": True}
+    assert registry["cleanup_policy_dry_run"] is False
+    assert registry["cleanup_policies"] == [
+        {"id": "keep-recent-versions", "action": "KEEP", "most_recent_versions": {"keep_count": 10}},
+        {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "604800s"}},
+    ]
+    assert not [kind for kind in stack["resource"] if kind.startswith("google_artifact_registry_repository_iam")]
+
+
+@by_service
+def test_ingress_and_invocation_follow_the_load_balancer(synthesized: Synthesized, environment: str, service: AppService) -> None:
+    config, stack = gcp(synthesized, environment)
+    run = service_of(stack, service)
+    expected = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" if has_load_balancer(config) else "INGRESS_TRAFFIC_ALL"
+    assert run["ingress"] == expected
+    assert run["invoker_iam_disabled"] is True  # with internal-LB ingress, only the LB reaches it
+    assert run["deletion_protection"] is config.protection.deletion_protection
+    assert run["traffic"] == [{"percent": 100, "type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"}]
+
+
+@by_service
+def test_each_service_runs_as_its_own_account(synthesized: Synthesized, environment: str, service: AppService) -> None:
+    _, stack = gcp(synthesized, environment)
+    account = resource(stack, "google_service_account", ACCOUNT_IDS[service.name])
+    assert account["account_id"] == f"{service.name}-{environment}"
+    assert service_of(stack, service)["template"]["service_account"] == reference(
+        "google_service_account", ACCOUNT_IDS[service.name], "email"
+    )
+
+
+def test_frontend_may_invoke_the_backend(synthesized: Synthesized, environment: str) -> None:
+    _, stack = gcp(synthesized, environment)
+    (grant,) = resources(stack, "google_cloud_run_v2_service_iam_member").values()
+    assert grant["name"] == reference("google_cloud_run_v2_service", SERVICE_IDS["backend"], "name")
+    assert grant["role"] == "roles/run.invoker"
+    assert grant["member"] == reference("google_service_account", ACCOUNT_IDS["frontend"], "member")
+
+
+def test_plain_environment_variables(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    backend, frontend = env_of(stack, BACKEND), env_of(stack, FRONTEND)
+    assert backend["ENVIRONMENT"] == frontend["ENVIRONMENT"] == environment
+    assert backend["GCS_BUCKET"] == reference("google_storage_bucket", DATA_BUCKET, "name")
+    assert backend["GOOGLE_CLOUD_PROJECT"] == config.gcp.project_id
+    if has_load_balancer(config):
+        assert frontend["NEXT_PUBLIC_API_URL"] == f"https://{config.gcp.domain}/api"
+    else:
+        assert frontend["NEXT_PUBLIC_API_URL"] == reference("google_cloud_run_v2_service", SERVICE_IDS["backend"], "uri") + "/api"
+
+
+def test_database_credentials_reach_the_backend_only_from_secret_manager(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    backend, frontend = env_of(stack, BACKEND), env_of(stack, FRONTEND)
+    secret_names = {"DATABASE_URL", "PGPASSWORD"}
+    assert not secret_names & set(frontend)
+    if not config.database.enabled:
+        assert not secret_names & set(backend)
+        return
+    for name in secret_names:
+        assert backend[name] == {
+            "secret_key_ref": {
+                "secret": reference("google_secret_manager_secret", SECRET_IDS[name], "secret_id"),
+                "version": reference("google_secret_manager_secret_version", SECRET_VERSION_IDS[name], "version"),
+            }
+        }
+    # the backend starts only once the values and its access to them exist
+    depends_on = set(service_of(stack, BACKEND)["depends_on"])
+    for name in secret_names:
+        assert f"google_secret_manager_secret_version.{SECRET_VERSION_IDS[name]}" in depends_on
+
+
+def test_secret_values_follow_the_credentials_contract(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    versions = resources(stack, "google_secret_manager_secret_version")
+    if not config.database.enabled:
+        assert versions == {} and resources(stack, "google_sql_user") == {}
+        return
+    ip = reference("google_sql_database_instance", SQL_INSTANCE, "private_ip_address")
+    assert versions[SECRET_VERSION_IDS["DATABASE_URL"]]["secret_data"] == (
+        f"postgresql://backend@{ip}:5432/duckdb_analytics?sslmode=require"
+    )
+    (password_id,) = resources(stack, "random_password")
+    assert versions[SECRET_VERSION_IDS["PGPASSWORD"]]["secret_data"] == reference("random_password", password_id, "result")
+    user = next(iter(resources(stack, "google_sql_user").values()))
+    assert user["name"] == "backend"
+    assert user["password"] == reference("random_password", password_id, "result")
+    password = resources(stack, "random_password")[password_id]
+    assert (password["length"], password["special"]) == (32, False)
+
+
+def test_secrets_are_regional_protected_and_readable_by_the_backend_only(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    secrets = resources(stack, "google_secret_manager_secret")
+    grants = resources(stack, "google_secret_manager_secret_iam_member")
+    if not config.database.enabled:
+        assert secrets == grants == {}
+        return
+    assert {secret["secret_id"] for secret in secrets.values()} == {
+        f"duckdb-analytics-{environment}-database-url", f"duckdb-analytics-{environment}-database-password"
+    }
+    for secret in secrets.values():
+        assert secret["replication"] == {"user_managed": {"replicas": [{"location": config.gcp.region}]}}
+        assert secret["deletion_protection"] is config.protection.deletion_protection
+    assert sorted((grant["secret_id"], grant["role"], grant["member"]) for grant in grants.values()) == sorted(
+        (reference("google_secret_manager_secret", secret_id, "id"), "roles/secretmanager.secretAccessor",
+         reference("google_service_account", ACCOUNT_IDS["backend"], "member"))
+        for secret_id in SECRET_IDS.values()
+    )
+
+
+def test_no_credential_is_written_as_a_literal(synthesized: Synthesized, environment: str) -> None:
+    _, stack = gcp(synthesized, environment)
+    texts = strings(stack)
+    assert not [text for text in texts if re.search(r"postgres(ql)?://[^@/\s]*:[^@/\s]*@", text)]  # user:password@
+    for version in resources(stack, "google_secret_manager_secret_version").values():
+        assert version["secret_data"].startswith(("${", "postgresql://backend@${"))
+    # the generated password goes to the database user and its secret, nowhere else
+    users_of_password = sorted(
+        f"{kind}.{key}"
+        for kind, found in stack["resource"].items()
+        for key, item in found.items()
+        if any("${random_password." in text for text in strings(item))
+    )
+    expected = ["google_secret_manager_secret_version." + SECRET_VERSION_IDS["PGPASSWORD"],
+                "google_sql_user.database_user_9EB13DDB"]
+    assert users_of_password == (expected if resources(stack, "random_password") else [])
+    assert not [text for text in strings(stack.get("output", {})) if "random_password" in text]
+
+
+def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    if not config.database.enabled:
+        assert resources(stack, "google_sql_database_instance") == {}
+        return
+    database = config.database
+    instance = resource(stack, "google_sql_database_instance", SQL_INSTANCE)
+    settings = instance["settings"]
+    assert instance["database_version"] == f"POSTGRES_{database.postgres_major_version}"
+    assert instance["region"] == config.gcp.region
+    assert settings["tier"] == database.cloud_sql_tier
+    assert settings["edition"] == "ENTERPRISE"
+    assert settings["availability_type"] == ("REGIONAL" if database.high_availability else "ZONAL")
+    assert settings["disk_size"] == database.allocated_storage_gb
+    assert settings["disk_autoresize"] is True
+    assert settings["disk_autoresize_limit"] == database.max_allocated_storage_gb
+    network = next(iter(resources(stack, "google_compute_network")))
+    assert settings["ip_configuration"]["ipv4_enabled"] is False
+    assert settings["ip_configuration"]["private_network"] == reference("google_compute_network", network, "id")
+    assert settings["ip_configuration"]["ssl_mode"] == "ENCRYPTED_ONLY"
+    assert "authorized_networks" not in settings["ip_configuration"]
+    assert settings["backup_configuration"] == {
+        "enabled": True,
+        "start_time": "03:00",
+        "point_in_time_recovery_enabled": True,
+        "transaction_log_retention_days": min(7, database.backup_retention_days),
+        "backup_retention_settings": {"retained_backups": database.backup_retention_days, "retention_unit": "COUNT"},
+    }
+    assert settings["insights_config"]["query_insights_enabled"] is True
+    assert instance["deletion_protection"] is config.protection.deletion_protection
+    assert settings["deletion_protection_enabled"] is config.protection.deletion_protection
+    assert settings["retain_backups_on_delete"] is True
+    connection = next(iter(resources(stack, "google_service_networking_connection")))
+    assert f"google_service_networking_connection.{connection}" in instance["depends_on"]
+
+
+def test_network_ranges_come_from_config_and_only_the_database_port_is_open(
+    synthesized: Synthesized, environment: str
+) -> None:
+    config, stack = gcp(synthesized, environment)
+    run = service_of(stack, BACKEND)["template"]
+    if not config.database.enabled:
+        assert resources(stack, "google_compute_network") == {}
+        assert "vpc_access" not in run
+        return
+    (network_id, network), = resources(stack, "google_compute_network").items()
+    (subnet_id, subnet), = resources(stack, "google_compute_subnetwork").items()
+    assert network["auto_create_subnetworks"] is False
+    assert subnet["ip_cidr_range"] == str(config.gcp.subnet_cidr)
+    assert subnet["private_ip_google_access"] is True
+    (reserved,) = [address for address in resources(stack, "google_compute_global_address").values()
+                   if address.get("purpose") == "VPC_PEERING"]
+    cidr = config.gcp.private_services_cidr
+    assert (reserved["address"], reserved["prefix_length"]) == (str(cidr.network_address), cidr.prefixlen)
+    rules = {rule["name"].removeprefix(f"duckdb-analytics-{environment}-vpc-"): rule
+             for rule in resources(stack, "google_compute_firewall").values()}
+    assert rules["allow-private-services-egress"]["allow"] == [{"protocol": "tcp", "ports": ["5432"]}]
+    assert rules["allow-private-services-egress"]["destination_ranges"] == [str(cidr)]
+    assert rules["deny-all-egress"]["deny"] == rules["deny-all-ingress"]["deny"] == [{"protocol": "all"}]
+    assert run["vpc_access"] == {
+        "egress": "PRIVATE_RANGES_ONLY",
+        "network_interfaces": [{
+            "network": reference("google_compute_network", network_id, "id"),
+            "subnetwork": reference("google_compute_subnetwork", subnet_id, "id"),
+        }],
+    }
+    assert "vpc_access" not in service_of(stack, FRONTEND)["template"]
