@@ -173,6 +173,7 @@ class AwsPlatformStack(TerraformStack):
             deletion_protection=self.config.protection.deletion_protection,
             kms_key_arn=self.key.arn,
             log_retention_days=self.config.logging.retention_days,
+            database_name=self.config.project.replace("-", "_"),  # the same name as on GCP
         ))
 
     def _service(

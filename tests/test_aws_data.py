@@ -109,5 +109,5 @@ def test_connection_url_secret_holds_no_password(synthesized: Synthesized, envir
     _, version = only(stack, "aws_secretsmanager_secret_version")
     assert secret["kms_key_id"].startswith("${aws_kms_key.")
     assert version["secret_string"] == (
-        f"postgresql://analytics_admin@${{aws_db_instance.{database_id}.address}}:5432/analytics?sslmode=require"
+        f"postgresql://analytics_admin@${{aws_db_instance.{database_id}.address}}:5432/duckdb_analytics?sslmode=require"
     )

@@ -77,7 +77,8 @@ def test_aws_only_never_imports_the_google_bindings(tmp_path: Path) -> None:
 
 def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(tmp_path: Path) -> None:
     report, stacks = _probe(tmp_path, PLATFORM_CLOUDS="gcp", PLATFORM_ENVIRONMENTS="staging,prod")
-    assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_google"]}
+    # The random provider generates the Cloud SQL password on GCP.
+    assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_google", "cdktf_cdktf_provider_random"]}
     assert stacks == ["duckdb-analytics-gcp-prod", "duckdb-analytics-gcp-staging"]
 
 
