@@ -246,11 +246,16 @@ def _read_https(aws: TableReader, environment: str, region: str) -> HttpsSetting
             problems.add(aws.key("http_only"), f"is allowed in dev only; {environment} must serve HTTPS", True)
         elif domain or certificate_arn or hosted_zone_id:
             problems.add(aws.key("http_only"), "contradicts domain/certificate_arn/hosted_zone_id: leave those out", True)
-    elif certificate_arn is None and (domain is None or hosted_zone_id is None):
+    elif domain is None:
+        problems.add(
+            aws.key("domain"),
+            "is required: the site's name, which the certificate covers (dev may set http_only = true instead)",
+            show_value=False,
+        )
+    elif certificate_arn is None and hosted_zone_id is None:
         problems.add(
             aws.key("certificate_arn"),
-            "is required (or domain together with hosted_zone_id, to issue a DNS-validated ACM certificate); "
-            "dev may set http_only = true instead",
+            "is required, or hosted_zone_id to issue a DNS-validated ACM certificate for domain",
             show_value=False,
         )
     elif certificate_arn is not None:
@@ -275,7 +280,8 @@ def _read_aws(reader: TableReader, environment: str, environ: Mapping[str, str])
     )
     if zones and region and not all(zone[:-1] == region for zone in zones):
         aws.problems.add(aws.key("availability_zones"), f"must all be in the region {region}", list(zones))
-    vpc_cidr = aws.network("vpc_cidr", min_prefix=16, max_prefix=20)
+    # /19 at most: the public subnets (1/256 of the block each) must be /27 or larger for a load balancer.
+    vpc_cidr = aws.network("vpc_cidr", min_prefix=16, max_prefix=19)
     single_nat = aws.boolean("single_nat_gateway")
     if single_nat and environment != "dev":
         aws.problems.add(aws.key("single_nat_gateway"), "is allowed in dev only; other environments get a NAT per zone", True)

@@ -25,7 +25,8 @@ FRONTEND = AppService(name="frontend", port=3000, health_path="/")
 SERVICES: tuple[AppService, ...] = (BACKEND, FRONTEND)
 
 #: Request paths the load balancer sends to the backend; everything else goes to the frontend.
-BACKEND_PATHS: tuple[str, ...] = ("/api/*", "/health")
+#: ``/api`` itself too: ``/api/*`` matches only below it on both clouds.
+BACKEND_PATHS: tuple[str, ...] = ("/api", "/api/*", "/health")
 
 #: Secrets the backend reads at start-up; their values live in Secrets Manager / Secret Manager only.
 BACKEND_SECRETS: tuple[str, ...] = ("DATABASE_URL",)

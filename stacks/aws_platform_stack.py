@@ -70,10 +70,8 @@ class AwsPlatformStack(TerraformStack):
                     Condition("ArnLike", "kms:EncryptionContext:aws:logs:arn",
                               (f"arn:aws:logs:{aws.region}:{aws.account_id}:log-group:*",)),
                 ),
-                EncryptionKey.service_use_statement(
-                    "CloudWatchAlarmsUse", "cloudwatch.amazonaws.com",
-                    Condition("StringEquals", "aws:SourceAccount", (aws.account_id,)),
-                ),
+                # As AWS documents it for alarms publishing to an encrypted topic (no condition).
+                EncryptionKey.service_use_statement("CloudWatchAlarmsUse", "cloudwatch.amazonaws.com"),
             ),
         ))
         network = Network(self, "network", NetworkProps(
@@ -100,7 +98,9 @@ class AwsPlatformStack(TerraformStack):
             ))
             for service in SERVICES
         }
-        cluster = EcsCluster(self, "cluster", EcsClusterProps(name=identity.prefix))
+        cluster = EcsCluster(self, "cluster", EcsClusterProps(
+            name=identity.prefix, log_retention_days=retention, kms_key_arn=self.key.arn,
+        ))
 
         https = aws.https
         certificate_arn = https.certificate_arn
@@ -121,8 +121,11 @@ class AwsPlatformStack(TerraformStack):
             access_log_prefix=log_bucket.load_balancer_prefix,
             certificate_arn=certificate_arn,
             deletion_protection=config.protection.deletion_protection,
+            # Connections may idle as long as the slowest request the services allow.
+            idle_timeout_seconds=max(service.settings(config).request_timeout_seconds for service in SERVICES),
             domain_name=https.domain if https.hosted_zone_id else None,
             hosted_zone_id=https.hosted_zone_id if https.domain else None,
+            dependencies=(log_bucket.policy,),
         ))
         WebAcl(self, "web_acl", WebAclProps(
             name=identity.prefix, resource_arn=load_balancer.arn,
@@ -131,8 +134,7 @@ class AwsPlatformStack(TerraformStack):
             log_retention_days=retention, kms_key_arn=self.key.arn,
         ))
 
-        scheme, host = ("http", load_balancer.dns_name) if certificate_arn is None else ("https", https.domain or load_balancer.dns_name)
-        self.site_url = f"{scheme}://{host}"
+        self.site_url = f"http://{load_balancer.dns_name}" if https.http_only else f"https://{https.domain}"
 
         database = self._database(network) if config.database.enabled else None
         services: dict[str, FargateService] = {}
@@ -185,14 +187,27 @@ class AwsPlatformStack(TerraformStack):
         environment = {"ENVIRONMENT": config.environment, "PORT": str(service.port)}
         secrets: tuple[ContainerSecret, ...] = ()
         task_statements: tuple[Statement, ...] = ()
+        dependencies = list(load_balancer.routing)
         if service is BACKEND:
-            environment.update(AWS_REGION=aws.region, S3_BUCKET=self.data_bucket.name)
+            # DuckDB keeps extensions and spill files below HOME; /tmp is the writable volume.
+            environment.update(AWS_REGION=aws.region, S3_BUCKET=self.data_bucket.name, HOME="/tmp")
             task_statements = self._data_bucket_access()
             if database is not None:
                 secrets = (
                     ContainerSecret("DATABASE_URL", database.url_secret_arn),
                     ContainerSecret("PGPASSWORD", database.master_secret_arn, json_key="password"),
                 )
+                # RDS rotates the password; the backend re-reads it from here when a login fails.
+                environment["DATABASE_PASSWORD_SECRET_ARN"] = database.master_secret_arn
+                task_statements += (Statement(
+                    sid="ReadDatabaseSecrets", actions=("secretsmanager:GetSecretValue",),
+                    resources=(database.url_secret_arn, database.master_secret_arn),
+                ), Statement(
+                    sid="DecryptDatabaseSecrets", actions=("kms:Decrypt",), resources=(self.key.arn,),
+                    conditions=(Condition("StringEquals", "kms:ViaService",
+                                          (f"secretsmanager.{aws.region}.amazonaws.com",)),),
+                ))
+                dependencies.append(database.url_secret_value)
         else:
             environment.update(NEXT_PUBLIC_API_URL=f"{self.site_url}/api", HOSTNAME="0.0.0.0")
         name = self.identity.name(service.name)
@@ -218,7 +233,11 @@ class AwsPlatformStack(TerraformStack):
             task_role_statements=task_statements,
             kms_key_arn=self.key.arn,
             writable_paths=_WRITABLE_PATHS[service.name],
+            dependencies=tuple(dependencies),
         ))
+        if service is FRONTEND and config.aws.https.http_only:
+            # Server-side rendering calls the API through the load balancer, which dev serves on port 80.
+            fargate.allow_egress_to_internet("http_out", 80, "The API through the load balancer (HTTP in dev)")
         scaling = config.scaling
         hours = scaling.working_hours
         ServiceAutoScaling(self, f"{service.name}_autoscaling", ServiceAutoScalingProps(
@@ -274,6 +293,8 @@ class AwsPlatformStack(TerraformStack):
         LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
             name_prefix=prefix, load_balancer=load_balancer.arn_suffix, target_groups=target_groups,
             topic_arn=self.alert_topic.arn, thresholds=thresholds,
+            # Services scaled to zero outside office hours have no healthy targets by design.
+            alarm_without_healthy_targets=config.scaling.working_hours is None,
         ))
         for name, service in services.items():
             ServiceAlarms(self, f"{name}_alarms", ServiceAlarmsProps(

@@ -23,6 +23,10 @@ def test_load_balancer_is_public_logged_and_strict(synthesized: Synthesized, env
     assert alb["drop_invalid_header_fields"] is True
     assert alb["enable_deletion_protection"] is config.protection.deletion_protection
     assert alb["access_logs"] == {"bucket": ref("aws_s3_bucket", log_bucket_id, "bucket"), "prefix": "alb", "enabled": True}
+    # Enabling access logs writes a test object: the bucket policy must exist first.
+    policy_id, _ = by_prefix(stack, "aws_s3_bucket_policy", "log_bucket")
+    assert alb["depends_on"] == [f"aws_s3_bucket_policy.{policy_id}"]
+    assert alb["idle_timeout"] == max(config.backend.request_timeout_seconds, config.frontend.request_timeout_seconds)
 
 
 def test_prod_load_balancer_is_deletion_protected(synthesized: Synthesized, environment: str) -> None:
@@ -80,7 +84,7 @@ def test_path_routing_sends_api_and_health_to_the_backend(synthesized: Synthesiz
     assert rule["listener_arn"] == ref("aws_lb_listener", listener_id, "arn")
     assert rule["condition"] == [{"path_pattern": {"values": list(BACKEND_PATHS)}}]
     assert rule["action"] == [{"type": "forward", "target_group_arn": ref("aws_lb_target_group", backend_group, "arn")}]
-    assert BACKEND_PATHS == ("/api/*", "/health")
+    assert BACKEND_PATHS == ("/api", "/api/*", "/health")
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
@@ -101,6 +105,10 @@ def test_web_acl_has_managed_rules_and_the_configured_rate_limit(synthesized: Sy
     assert managed == ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
                        "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]
     assert all(rule["override_action"] == {"none": {}} for rule in acl["rule"] if "override_action" in rule)
+    (common,) = [rule for rule in acl["rule"] if rule["name"] == "AWSManagedRulesCommonRuleSet"]
+    assert common["statement"][0]["managed_rule_group_statement"][0]["rule_action_override"] == [
+        {"name": "SizeRestrictions_BODY", "action_to_use": [{"count": [{}]}]}  # API bodies may exceed 8 KB
+    ]
     (rate_rule,) = [rule for rule in acl["rule"] if "rate_based_statement" in rule["statement"][0]]
     assert rate_rule["statement"][0]["rate_based_statement"] == [{
         "limit": waf.rate_limit_requests, "aggregate_key_type": "IP", "evaluation_window_sec": waf.rate_limit_window_seconds,

@@ -44,7 +44,7 @@ def test_error_rate_alarm_is_5xx_share_of_requests(synthesized: Synthesized, env
     assert alarm["threshold"] == 5.0
     queries = {query["id"]: query for query in alarm["metric_query"]}
     assert queries["error_rate"]["expression"] == (
-        "IF(requests > 0, 100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)")
+        "IF(requests >= 10, 100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)")
     assert [query["id"] for query in alarm["metric_query"] if query["return_data"]] == ["error_rate"]
     metrics = {query_id: queries[query_id]["metric"] for query_id in ("target_5xx", "elb_5xx", "requests")}
     assert {metric["metric_name"] for metric in metrics.values()} == {
@@ -69,6 +69,13 @@ def test_service_alarms(synthesized: Synthesized, environment: str, service) -> 
     unhealthy = alarms[f"duckdb-analytics-{environment}-{service.name}-unhealthy-hosts"]
     assert unhealthy["dimensions"]["TargetGroup"] == ref("aws_lb_target_group", group_id, "arn_suffix")
     assert (unhealthy["metric_name"], unhealthy["threshold"]) == ("UnHealthyHostCount", 0)
+    no_healthy = alarms.get(f"duckdb-analytics-{environment}-{service.name}-no-healthy-hosts")
+    if synthesized.configs[environment].scaling.working_hours is None:
+        assert (no_healthy["metric_name"], no_healthy["comparison_operator"], no_healthy["threshold"]) == (
+            "HealthyHostCount", "LessThanThreshold", 1)
+        assert no_healthy["treat_missing_data"] == "breaching"
+    else:  # scaled to zero every night on purpose
+        assert no_healthy is None
     service_id, _ = by_prefix(stack, "aws_ecs_service", f"{service.name}_service_")
     for resource in ("cpu", "memory"):
         alarm = alarms[f"duckdb-analytics-{environment}-{service.name}-{resource}-high"]
@@ -95,7 +102,7 @@ def test_alarms_watch_only_metrics_the_platform_emits(synthesized: Synthesized, 
     stack = synthesized.stack("aws", environment)
     emitted = {
         "AWS/ApplicationELB": {"HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount",
-                               "TargetResponseTime", "UnHealthyHostCount"},
+                               "TargetResponseTime", "UnHealthyHostCount", "HealthyHostCount"},
         "AWS/ECS": {"CPUUtilization", "MemoryUtilization"},
         "AWS/RDS": {"CPUUtilization", "FreeStorageSpace"},
     }
@@ -103,6 +110,22 @@ def test_alarms_watch_only_metrics_the_platform_emits(synthesized: Synthesized, 
         metrics = [query["metric"] for query in alarm.get("metric_query", []) if "metric" in query] or [alarm]
         for metric in metrics:
             assert metric["metric_name"] in emitted[metric["namespace"]], alarm["alarm_name"]
+
+
+def test_key_policy_lets_logs_and_alarms_use_the_key(synthesized: Synthesized, environment: str) -> None:
+    from .aws_reading import policy_statements
+
+    stack, aws = synthesized.stack("aws", environment), synthesized.configs[environment].aws
+    _, key = only(stack, "aws_kms_key")
+    statements = policy_statements(stack, key["policy"])
+    assert set(statements) == {"AccountAdministration", "CloudWatchLogsUse", "CloudWatchAlarmsUse"}
+    logs = statements["CloudWatchLogsUse"]
+    assert logs["principals"] == [{"type": "Service", "identifiers": [f"logs.{aws.region}.amazonaws.com"]}]
+    assert logs["condition"] == [{"test": "ArnLike", "variable": "kms:EncryptionContext:aws:logs:arn",
+                                  "values": [f"arn:aws:logs:{aws.region}:{aws.account_id}:log-group:*"]}]
+    alarms = statements["CloudWatchAlarmsUse"]
+    assert alarms["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    assert {"kms:Decrypt*", "kms:GenerateDataKey*"} <= set(alarms["actions"])
 
 
 def test_dashboard_covers_services_load_balancer_and_database(synthesized: Synthesized, environment: str) -> None:
@@ -118,7 +141,8 @@ def test_every_log_group_keeps_the_environment_retention_encrypted(synthesized: 
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     key_id, _ = only(stack, "aws_kms_key")
     groups = resources(stack, "aws_cloudwatch_log_group")
-    assert len(groups) == (6 if config.database.enabled else 4)
+    # flow logs, WAF, two services, Container Insights (+ two database log groups)
+    assert len(groups) == (7 if config.database.enabled else 5)
     for group in groups.values():
         assert group["retention_in_days"] == config.logging.retention_days
         assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from .aws_reading import all_by_prefix, by_prefix, ref
+from .aws_reading import all_by_prefix, by_prefix, policy_statements, ref
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, only, resources
 
@@ -68,6 +68,14 @@ def test_flow_logs_capture_all_traffic_with_the_environment_retention(synthesize
     assert (flow_log["traffic_type"], flow_log["log_destination_type"]) == ("ALL", "cloud-watch-logs")
     assert flow_log["log_destination"] == ref("aws_cloudwatch_log_group", group_id, "arn")
     assert group["retention_in_days"] == synthesized.configs[environment].logging.retention_days
+    aws = synthesized.configs[environment].aws
+    _, role = by_prefix(stack, "aws_iam_role", "network_flow_logs_role")
+    (trust,) = policy_statements(stack, role["assume_role_policy"]).values()
+    assert trust["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [aws.account_id]},
+        {"test": "ArnLike", "variable": "aws:SourceArn",
+         "values": [f"arn:aws:ec2:{aws.region}:{aws.account_id}:vpc-flow-log/*"]},
+    ]
 
 
 def test_s3_traffic_stays_on_a_gateway_endpoint(synthesized: Synthesized, environment: str) -> None:

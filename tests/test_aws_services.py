@@ -48,10 +48,16 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     backend, frontend = container(stack, BACKEND.name), container(stack, FRONTEND.name)
     bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
-    assert {item["name"]: item["value"] for item in backend["environment"]} == {
-        "ENVIRONMENT": environment, "PORT": "8000", "AWS_REGION": config.aws.region,
+    expected_backend = {
+        "ENVIRONMENT": environment, "PORT": "8000", "AWS_REGION": config.aws.region, "HOME": "/tmp",
         "S3_BUCKET": ref("aws_s3_bucket", bucket_id, "bucket"),
     }
+    if config.database.enabled:
+        database_id, _ = only(stack, "aws_db_instance")
+        expected_backend["DATABASE_PASSWORD_SECRET_ARN"] = f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}"
+    assert {item["name"]: item["value"] for item in backend["environment"]} == expected_backend
+    for definition in (backend, frontend):
+        assert definition["logConfiguration"]["options"]["awslogs-region"] == config.aws.region
     frontend_environment = {item["name"]: item["value"] for item in frontend["environment"]}
     site = (f"https://{config.aws.https.domain}" if not config.aws.https.http_only
             else "http://${aws_lb.load_balancer_5CB6B27E.dns_name}")
@@ -86,6 +92,16 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
     assert ecs_service["desired_count"] == config.scaling.min_capacity
     assert ecs_service["lifecycle"] == {"ignore_changes": ["desired_count"]}
     target_group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
+    # ECS refuses a target group that no listener uses yet, and tasks need their permissions at start.
+    listeners = {f"aws_lb_listener.{name}" for name, body in resources(stack, "aws_lb_listener").items()
+                 if body["default_action"][0]["type"] == "forward"}
+    rules = {f"aws_lb_listener_rule.{name}" for name in resources(stack, "aws_lb_listener_rule")}
+    policies = {f"aws_iam_role_policy.{name}" for name in resources(stack, "aws_iam_role_policy")
+                if name.startswith(f"{service.name}_service_")}
+    expected = listeners | rules | policies
+    if service.name == "backend" and config.database.enabled:
+        expected.add(f"aws_secretsmanager_secret_version.{only(stack, 'aws_secretsmanager_secret_version')[0]}")
+    assert set(ecs_service["depends_on"]) == expected
     assert ecs_service["load_balancer"] == [{"container_name": service.name, "container_port": service.port,
                                              "target_group_arn": ref("aws_lb_target_group", target_group_id, "arn")}]
 
@@ -101,7 +117,16 @@ def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesi
     assert statements["ReadWriteDataObjects"]["resources"] == [f"{arn}/*"]
     assert statements["UseDataKey"]["resources"] == [ref("aws_kms_key", key_id, "arn")]
     assert all("*" not in action for statement in statements.values() for action in statement["actions"])
-    assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"}
+    database = synthesized.configs[environment].database.enabled
+    assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"} | (
+        {"ReadDatabaseSecrets", "DecryptDatabaseSecrets"} if database else set())
+    if database:  # re-reading the rotated password needs the secrets, and nothing else
+        database_id, _ = only(stack, "aws_db_instance")
+        secret_id, _ = only(stack, "aws_secretsmanager_secret")
+        assert statements["ReadDatabaseSecrets"]["resources"] == [
+            ref("aws_secretsmanager_secret", secret_id, "arn"),
+            f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}"]
+        assert statements["ReadDatabaseSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
     # The frontend's task role has no permissions at all.
     assert [name for name in resources(stack, "aws_iam_role_policy") if name.startswith("frontend_service_task_role")] == []
 
@@ -141,6 +166,14 @@ def test_autoscaling_bounds_target_and_cooldowns(synthesized: Synthesized, envir
     for policy in policies.values():
         assert (policy["scale_out_cooldown"], policy["scale_in_cooldown"]) == (
             scaling.scale_out_cooldown, scaling.scale_in_cooldown)
+    if scaling.requests_per_target is not None:
+        alb_id, _ = only(stack, "aws_lb")
+        group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
+        label = policies["ALBRequestCountPerTarget"]["predefined_metric_specification"]["resource_label"]
+        assert label == f"{ref('aws_lb', alb_id, 'arn_suffix')}/{ref('aws_lb_target_group', group_id, 'arn_suffix')}"
+    # Outside office hours the schedule owns the bounds; Terraform must not wake the service.
+    assert target.get("lifecycle") == ({"ignore_changes": ["min_capacity", "max_capacity"]}
+                                       if scaling.working_hours else None)
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)

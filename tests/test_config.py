@@ -341,11 +341,11 @@ CROSS_RULE_CASES = [
     ("dev", _change("aws", domain="dev.example.com"),
      "aws.http_only: contradicts domain/certificate_arn/hosted_zone_id: leave those out, got true"),
     ("staging", _change("aws", certificate_arn=None),
-     "aws.certificate_arn: is required (or domain together with hosted_zone_id, to issue a DNS-validated ACM "
-     "certificate); dev may set http_only = true instead"),
+     "aws.certificate_arn: is required, or hosted_zone_id to issue a DNS-validated ACM certificate for domain"),
     ("prod", _change("aws", hosted_zone_id=None),
-     "aws.certificate_arn: is required (or domain together with hosted_zone_id, to issue a DNS-validated ACM "
-     "certificate); dev may set http_only = true instead"),
+     "aws.certificate_arn: is required, or hosted_zone_id to issue a DNS-validated ACM certificate for domain"),
+    ("staging", _change("aws", domain=None),
+     "aws.domain: is required: the site's name, which the certificate covers (dev may set http_only = true instead)"),
     ("staging", _change("aws", certificate_arn="arn:aws:acm:eu-west-1:222233334444:certificate/"
                                                "0b5e2f61-7d3c-4e0a-9c1b-5a8f3d2e7c41"),
      'aws.certificate_arn: must be in the load balancer\'s region us-east-1, got "arn:aws:acm:eu-west-1:'
@@ -357,9 +357,9 @@ CROSS_RULE_CASES = [
     ("prod", _change("aws", availability_zones=["us-east-1a", "us-west-2b"]),
      'aws.availability_zones: must all be in the region us-east-1, got ["us-east-1a", "us-west-2b"]'),
     ("prod", _change("aws", vpc_cidr="52.0.0.0/16"),
-     'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16, got "52.0.0.0/16"'),
-    ("prod", _change("aws", vpc_cidr="10.0.0.0/24"),
-     'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /20, e.g. 10.0.0.0/16, got "10.0.0.0/24"'),
+     'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /19, e.g. 10.0.0.0/16, got "52.0.0.0/16"'),
+    ("prod", _change("aws", vpc_cidr="10.0.0.0/20"),  # its public subnets would be /28: too small for an ALB
+     'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /19, e.g. 10.0.0.0/16, got "10.0.0.0/20"'),
     ("prod", _change("gcp", domain=None, without_load_balancer=True),
      "gcp.without_load_balancer: is allowed in dev only; prod needs a domain, got true"),
     ("staging", _change("gcp", domain=None),

@@ -22,11 +22,11 @@ def _alarm(scope: Construct, id_: str, topic_arn: str, evaluation_minutes: int, 
     """An alarm over one-minute periods that notifies ``topic_arn`` when it fires and when it clears."""
     if "metric_query" not in settings:  # metric math queries carry their own period
         settings.setdefault("period", 60)
+    settings.setdefault("treat_missing_data", "notBreaching")
     return CloudwatchMetricAlarm(
         scope, id_,
         evaluation_periods=evaluation_minutes,
         datapoints_to_alarm=evaluation_minutes,
-        treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],
         ok_actions=[topic_arn],
         **settings,
@@ -43,6 +43,10 @@ class LoadBalancerAlarmsProps:
         target_groups: Target group ``arn_suffix`` by service name.
         topic_arn: Where alarms notify.
         thresholds: Error rate and response time limits. Default: 5 % and 2 s over 5 minutes.
+        minimum_requests_per_minute: Minutes with fewer requests count as 0 % errors, so that one
+            failed request out of two does not page anyone. Default 10.
+        alarm_without_healthy_targets: Also alarm when a target group has no healthy target at all.
+            Default ``True``; turn off for services that are scaled to zero on purpose.
     """
 
     name_prefix: str
@@ -50,12 +54,15 @@ class LoadBalancerAlarmsProps:
     target_groups: Mapping[str, str]
     topic_arn: str
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    minimum_requests_per_minute: int = 10
+    alarm_without_healthy_targets: bool = True
 
 
 class LoadBalancerAlarms(Construct):
     """5xx error rate, p95 target response time and unhealthy targets of an Application Load Balancer.
 
-    The error rate is metric math: (target 5xx + load balancer 5xx) / requests x 100, so a quiet
+    The error rate is metric math: (target 5xx + load balancer 5xx) / requests x 100 per minute,
+    counted only in minutes with at least ``minimum_requests_per_minute`` requests, so a quiet
     period never divides by zero and a burst of errors in a busy minute counts by its share.
     """
 
@@ -81,7 +88,10 @@ class LoadBalancerAlarms(Construct):
                 count("requests", "RequestCount"),
                 CloudwatchMetricAlarmMetricQuery(
                     id="error_rate", label="5xx error rate (%)", return_data=True,
-                    expression="IF(requests > 0, 100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)",
+                    expression=(
+                        f"IF(requests >= {props.minimum_requests_per_minute}, "
+                        "100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests, 0)"
+                    ),
                 ),
             ],
         )
@@ -103,6 +113,16 @@ class LoadBalancerAlarms(Construct):
                 namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount", statistic="Maximum",
                 dimensions={"LoadBalancer": props.load_balancer, "TargetGroup": target_group},
             )
+            if props.alarm_without_healthy_targets:
+                _alarm(
+                    self, f"{service}_no_healthy_hosts", props.topic_arn, minutes,
+                    alarm_name=f"{props.name_prefix}-{service}-no-healthy-hosts",
+                    alarm_description=f"{service} has no healthy target: it is down",
+                    comparison_operator="LessThanThreshold", threshold=1,
+                    namespace="AWS/ApplicationELB", metric_name="HealthyHostCount", statistic="Minimum",
+                    dimensions={"LoadBalancer": props.load_balancer, "TargetGroup": target_group},
+                    treat_missing_data="breaching",
+                )
 
 
 @dataclass(frozen=True)

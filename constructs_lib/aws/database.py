@@ -123,7 +123,7 @@ class PostgresDatabase(Construct):
             ))
             for kind in LOG_EXPORTS
         ]
-        monitoring_role = self._monitoring_role(props)
+        monitoring_role, monitoring_policy = self._monitoring_role(props)
 
         self.instance = DbInstance(
             self, "instance",
@@ -165,7 +165,7 @@ class PostgresDatabase(Construct):
             monitoring_role_arn=monitoring_role.arn,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             apply_immediately=False,
-            depends_on=[group.log_group for group in log_groups],
+            depends_on=[*(group.log_group for group in log_groups), monitoring_policy],
         )
 
         self.url_secret = SecretsmanagerSecret(
@@ -173,7 +173,7 @@ class PostgresDatabase(Construct):
             description=f"Connection URL of {props.identifier} without the password (PGPASSWORD supplies it)",
             recovery_window_in_days=7,
         )
-        SecretsmanagerSecretVersion(
+        self.url_secret_value = SecretsmanagerSecretVersion(
             self, "url_secret_value", secret_id=self.url_secret.id,
             secret_string=(
                 f"postgresql://{props.master_username}@{self.instance.address}:{POSTGRES_PORT}/"
@@ -181,17 +181,20 @@ class PostgresDatabase(Construct):
             ),
         )
 
-    def _monitoring_role(self, props: PostgresDatabaseProps) -> IamRole:
+    def _monitoring_role(self, props: PostgresDatabaseProps) -> tuple[IamRole, IamRolePolicyAttachment]:
         trust = policy_document(self, "monitoring_trust", (Statement(
             sid="EnhancedMonitoringAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
             principals=(("Service", ("monitoring.rds.amazonaws.com",)),),
             conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
         ),))
-        role = IamRole(self, "monitoring_role", name_prefix=f"{props.identifier[:30]}-rds-mon-",
+        # name_prefix allows 38 characters.
+        role = IamRole(self, "monitoring_role", name_prefix=f"{props.identifier[:28]}-rds-mon-",
                        assume_role_policy=trust.json, description=f"{props.identifier} enhanced monitoring")
-        IamRolePolicyAttachment(self, "monitoring_policy", role=role.name,
-                                policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
-        return role
+        attachment = IamRolePolicyAttachment(
+            self, "monitoring_policy", role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        )
+        return role, attachment
 
     def allow_from(self, id_: str, security_group_id: str, description: str) -> None:
         """Admits PostgreSQL connections from ``security_group_id``."""

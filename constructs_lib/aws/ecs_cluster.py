@@ -8,6 +8,8 @@ from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster as EcsClusterResourc
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsClusterSetting
 from constructs import Construct
 
+from .log_group import LogGroup, LogGroupProps
+
 
 @dataclass(frozen=True)
 class EcsClusterProps:
@@ -15,11 +17,16 @@ class EcsClusterProps:
 
     Attributes:
         name: Cluster name.
+        log_retention_days: Days Container Insights performance events are kept (CloudWatch would
+            otherwise create their log group with a one-day retention and no key).
         container_insights: ``enabled``, ``enhanced`` or ``disabled``. Default ``enabled``.
+        kms_key_arn: Key of the performance log group. Default ``None``.
     """
 
     name: str
+    log_retention_days: int
     container_insights: str = "enabled"
+    kms_key_arn: str | None = None
 
     def __post_init__(self) -> None:
         if self.container_insights not in ("enabled", "enhanced", "disabled"):
@@ -31,9 +38,15 @@ class EcsCluster(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: EcsClusterProps) -> None:
         super().__init__(scope, id_)
+        performance_logs = LogGroup(self, "performance_logs", LogGroupProps(
+            name=f"/aws/ecs/containerinsights/{props.name}/performance",
+            retention_days=props.log_retention_days,
+            kms_key_arn=props.kms_key_arn,
+        ))
         self.cluster = EcsClusterResource(
             self, "cluster", name=props.name,
             setting=[EcsClusterSetting(name="containerInsights", value=props.container_insights)],
+            depends_on=[performance_logs.log_group],
         )
 
     @property

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceDeploymentCircuitBreaker,
@@ -78,6 +78,9 @@ class FargateServiceProps:
         writable_paths: Paths given a writable scratch volume; the root filesystem is read-only. Default ``/tmp``.
         health_check_grace_period_seconds: Time load balancer health checks are ignored after a start. Default 60.
         cpu_architecture: ``X86_64`` or ``ARM64``. Default ``X86_64``.
+        dependencies: Resources the service must wait for, e.g. the listener rules that attach its
+            target group to the load balancer (ECS refuses a target group without one) and secret
+            values the tasks read at start. Default none.
     """
 
     name: str
@@ -103,6 +106,7 @@ class FargateServiceProps:
     writable_paths: tuple[str, ...] = ("/tmp",)
     health_check_grace_period_seconds: int = 60
     cpu_architecture: str = "X86_64"
+    dependencies: tuple[ITerraformDependable, ...] = ()
 
     def __post_init__(self) -> None:
         problem = fargate_size_problem(self.cpu, self.memory)
@@ -137,8 +141,8 @@ class FargateService(Construct):
         self.log_group = LogGroup(self, "logs", LogGroupProps(
             name=f"/ecs/{props.name}", retention_days=props.log_retention_days, kms_key_arn=props.kms_key_arn,
         ))
-        execution_role = self._role("execution_role", props, "execution", self._execution_statements(props))
-        self.task_role = self._role("task_role", props, "task", props.task_role_statements)
+        execution_role, execution_policy = self._role("execution_role", props, "execution", self._execution_statements(props))
+        self.task_role, task_policy = self._role("task_role", props, "task", props.task_role_statements)
 
         volumes = {path: f"scratch-{index}" for index, path in enumerate(props.writable_paths)}
         container: dict[str, Any] = {
@@ -216,9 +220,13 @@ class FargateService(Construct):
             enable_execute_command=False,
             # Autoscaling owns the task count once the service exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+            # Tasks start right away: their permissions must exist before, not eventually.
+            depends_on=[*props.dependencies, *(policy for policy in (execution_policy, task_policy) if policy)],
         )
 
-    def _role(self, id_: str, props: FargateServiceProps, kind: str, statements: tuple[Statement, ...]) -> IamRole:
+    def _role(
+        self, id_: str, props: FargateServiceProps, kind: str, statements: tuple[Statement, ...]
+    ) -> tuple[IamRole, IamRolePolicy | None]:
         trust = policy_document(self, f"{id_}_trust", (Statement(
             sid="EcsTasksAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
             principals=(("Service", ("ecs-tasks.amazonaws.com",)),),
@@ -226,10 +234,10 @@ class FargateService(Construct):
         ),))
         role = IamRole(self, id_, name_prefix=f"{props.name[:30]}-{kind[:4]}-", assume_role_policy=trust.json,
                        description=f"{props.name} {kind} role")
-        if statements:
-            document = policy_document(self, f"{id_}_permissions", statements)
-            IamRolePolicy(self, f"{id_}_policy", role=role.id, policy=document.json)
-        return role
+        if not statements:
+            return role, None
+        document = policy_document(self, f"{id_}_permissions", statements)
+        return role, IamRolePolicy(self, f"{id_}_policy", role=role.id, policy=document.json)
 
     def _execution_statements(self, props: FargateServiceProps) -> tuple[Statement, ...]:
         statements = [
@@ -250,6 +258,13 @@ class FargateService(Construct):
             if props.kms_key_arn:
                 statements.append(Statement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=(props.kms_key_arn,)))
         return tuple(statements)
+
+    def allow_egress_to_internet(self, id_: str, port: int, description: str) -> None:
+        """Lets the tasks open TCP connections to any address on ``port`` (besides HTTPS)."""
+        VpcSecurityGroupEgressRule(
+            self, id_, security_group_id=self.security_group.id, ip_protocol="tcp", from_port=port, to_port=port,
+            cidr_ipv4="0.0.0.0/0", description=description,
+        )
 
     def allow_egress_to(self, id_: str, security_group_id: str, port: int, description: str) -> None:
         """Lets the tasks open TCP connections to ``security_group_id`` on ``port`` (e.g. the database)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
@@ -60,6 +60,8 @@ class PublicLoadBalancerProps:
         idle_timeout_seconds: Connection idle timeout. Default 60.
         domain_name: A name to point at the load balancer (Route 53 alias). Default ``None``.
         hosted_zone_id: The zone of ``domain_name``. Default ``None``.
+        dependencies: Resources the load balancer must wait for, e.g. the access log bucket's policy
+            (enabling access logs writes a test object). Default none.
     """
 
     name: str
@@ -74,6 +76,7 @@ class PublicLoadBalancerProps:
     idle_timeout_seconds: int = 60
     domain_name: str | None = None
     hosted_zone_id: str | None = None
+    dependencies: tuple[ITerraformDependable, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.name) <= 32:
@@ -128,6 +131,7 @@ class PublicLoadBalancer(Construct):
             enable_deletion_protection=props.deletion_protection,
             idle_timeout=props.idle_timeout_seconds,
             access_logs=LbAccessLogs(bucket=props.access_log_bucket, prefix=props.access_log_prefix, enabled=True),
+            depends_on=list(props.dependencies),
         )
 
         self.target_groups: dict[str, LbTargetGroup] = {}
@@ -165,9 +169,11 @@ class PublicLoadBalancer(Construct):
                            redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
                        )])
 
+        #: Everything that attaches the target groups to the load balancer; services wait for these.
+        self.routing: list[ITerraformDependable] = [self.listener]
         routed = [target for target in props.targets if target.path_patterns]
         for priority, target in enumerate(routed, start=1):
-            LbListenerRule(
+            rule = LbListenerRule(
                 self, f"{target.name}_route",
                 listener_arn=self.listener.arn,
                 priority=priority * 10,
@@ -176,6 +182,7 @@ class PublicLoadBalancer(Construct):
                     path_pattern=LbListenerRuleConditionPathPattern(values=list(target.path_patterns))
                 )],
             )
+            self.routing.append(rule)
 
         if props.domain_name is not None and props.hosted_zone_id is not None:
             Route53Record(

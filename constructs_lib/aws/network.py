@@ -35,7 +35,8 @@ class SubnetLayout:
     @classmethod
     def for_vpc(cls, cidr: ipaddress.IPv4Network, zone_count: int) -> SubnetLayout:
         """Private subnets get a sixteenth of the VPC each (tasks need addresses); public and isolated
-        subnets a 256th each, from the next two sixteenths. A /16 gives /20 private and /24 other subnets."""
+        subnets a 256th each, from the next two sixteenths. A /16 gives /20 private and /24 other
+        subnets; a /19 gives /23 and /27, the smallest subnets a load balancer accepts."""
         sixteenths = list(cidr.subnets(prefixlen_diff=4))
         public = list(sixteenths[zone_count].subnets(prefixlen_diff=4))
         isolated = list(sixteenths[zone_count + 1].subnets(prefixlen_diff=4))
@@ -54,7 +55,7 @@ class NetworkProps:
         name_prefix: Start of every name, e.g. ``duckdb-analytics-prod``.
         region: The VPC's region, e.g. ``us-east-1``.
         account_id: The owning account; the flow-log role trusts only deliveries for it.
-        cidr: The VPC's private IPv4 block, /16 to /20.
+        cidr: The VPC's private IPv4 block, /16 to /19 (public subnets must be at least /27 for a load balancer).
         availability_zones: Zones to spread subnets over (2 to 6), e.g. ``("us-east-1a", "us-east-1b")``.
         flow_log_retention_days: Days VPC flow logs are kept.
         single_nat_gateway: One NAT gateway for all zones (cheaper, not zone-redundant). Default
@@ -74,8 +75,8 @@ class NetworkProps:
     def __post_init__(self) -> None:
         if not 2 <= len(self.availability_zones) <= 6 or len(set(self.availability_zones)) != len(self.availability_zones):
             raise ValueError("NetworkProps.availability_zones must name 2 to 6 distinct zones")
-        if not (self.cidr.is_private and 16 <= self.cidr.prefixlen <= 20):
-            raise ValueError(f"NetworkProps.cidr {self.cidr}: must be a private block from /16 to /20")
+        if not (self.cidr.is_private and 16 <= self.cidr.prefixlen <= 19):
+            raise ValueError(f"NetworkProps.cidr {self.cidr}: must be a private block from /16 to /19")
 
 
 class Network(Construct):

@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.appautoscaling_scheduled_action import (
     AppautoscalingScheduledAction,
     AppautoscalingScheduledActionScalableTargetAction,
 )
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from constructs import Construct
 
@@ -86,7 +87,8 @@ class ServiceAutoScaling(Construct):
     """Keeps an ECS service between its bounds, tracking CPU (and memory and requests when set).
 
     With office hours, a scheduled action scales the service to zero at ``end`` and restores the
-    bounds at ``start`` on the given days.
+    bounds at ``start`` on the given days; Terraform then leaves the target's bounds to the schedule,
+    so an apply outside office hours does not wake the service (changed bounds arrive at the next start).
     """
 
     def __init__(self, scope: Construct, id_: str, props: ServiceAutoScalingProps) -> None:
@@ -98,6 +100,9 @@ class ServiceAutoScaling(Construct):
             resource_id=f"service/{props.cluster_name}/{props.service_name}",
             min_capacity=props.min_capacity,
             max_capacity=props.max_capacity,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["min_capacity", "max_capacity"])
+            if props.office_hours is not None
+            else None,
         )
         self._track("cpu", props, "ECSServiceAverageCPUUtilization", props.target_cpu_percent)
         if props.target_memory_percent is not None:

@@ -28,6 +28,10 @@ from constructs import Construct
 from ..rules import RATE_LIMIT_WINDOWS_SECONDS
 from .log_group import LogGroup, LogGroupProps
 
+#: Rules of AWS managed rule groups that only count instead of blocking: SizeRestrictions_BODY
+#: blocks request bodies over 8 KB, which analytics queries posted to the API exceed.
+COUNT_ONLY_RULES: dict[str, tuple[str, ...]] = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
+
 #: AWS managed rule groups, in evaluation order. KnownBadInputs covers Log4j (CVE-2021-44228).
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -73,9 +77,9 @@ def _rule_visibility(metric: str) -> Wafv2WebAclRuleVisibilityConfig:
 class WebAcl(Construct):
     """A regional web ACL associated with a load balancer.
 
-    Evaluates, in order: Amazon IP reputation, the common rule set (OWASP top risks), known bad
-    inputs (Log4j and similar exploits), SQL injection, then a rate-based rule blocking any client IP
-    above the limit. Everything else is allowed. Every request is logged to CloudWatch Logs with
+    Evaluates, in order: Amazon IP reputation, the common rule set (OWASP top risks; its 8 KB body
+    limit only counts, see ``COUNT_ONLY_RULES``), known bad inputs (Log4j and similar exploits), SQL
+    injection, then a rate-based rule blocking any client IP above the limit. Everything else is allowed. Every request is logged to CloudWatch Logs with
     credentials redacted.
     """
 
@@ -86,7 +90,7 @@ class WebAcl(Construct):
                 name=group,
                 priority=priority,
                 override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
-                statement=_statement({"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}}),
+                statement=_statement({"managed_rule_group_statement": _managed_group(group)}),
                 visibility_config=_rule_visibility(f"{props.name}-{group}"),
             )
             for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
@@ -133,6 +137,14 @@ class WebAcl(Construct):
     def arn(self) -> str:
         """The web ACL ARN."""
         return self.web_acl.arn
+
+
+def _managed_group(group: str) -> dict[str, Any]:
+    statement: dict[str, Any] = {"name": group, "vendor_name": "AWS"}
+    overrides = COUNT_ONLY_RULES.get(group, ())
+    if overrides:
+        statement["rule_action_override"] = [{"name": rule, "action_to_use": [{"count": [{}]}]} for rule in overrides]
+    return statement
 
 
 def _statement(blocks: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
