@@ -416,7 +416,8 @@ def _read_images(reader: TableReader, environ: Mapping[str, str]) -> ImageSettin
 def _read_waf(reader: TableReader) -> WafSettings:
     waf = reader.section("waf")
     settings = WafSettings(
-        rate_limit_requests=waf.integer("rate_limit_requests", minimum=10, maximum=2_000_000_000, unit="requests"),
+        # AWS WAF accepts 10 to 2e9; Cloud Armor's throttle at most 1e6.
+        rate_limit_requests=waf.integer("rate_limit_requests", minimum=10, maximum=1_000_000, unit="requests"),
         rate_limit_window_seconds=waf.one_of(
             "rate_limit_window_seconds",
             RATE_LIMIT_WINDOWS_SECONDS,

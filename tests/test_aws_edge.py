@@ -110,9 +110,16 @@ def test_web_acl_has_managed_rules_and_the_configured_rate_limit(synthesized: Sy
         {"name": "SizeRestrictions_BODY", "action_to_use": [{"count": [{}]}]}  # API bodies may exceed 8 KB
     ]
     (rate_rule,) = [rule for rule in acl["rule"] if "rate_based_statement" in rule["statement"][0]]
-    assert rate_rule["statement"][0]["rate_based_statement"] == [{
+    (rate_based,) = rate_rule["statement"][0]["rate_based_statement"]
+    assert {key: rate_based[key] for key in ("limit", "aggregate_key_type", "evaluation_window_sec")} == {
         "limit": waf.rate_limit_requests, "aggregate_key_type": "IP", "evaluation_window_sec": waf.rate_limit_window_seconds,
-    }]
+    }
+    # The platform's own NAT addresses (every task's server-side calls) are not counted as one client.
+    ip_set_id, ip_set = only(stack, "aws_wafv2_ip_set")
+    assert rate_based["scope_down_statement"] == [{"not_statement": [{"statement": [
+        {"ip_set_reference_statement": [{"arn": ref("aws_wafv2_ip_set", ip_set_id, "arn")}]}]}]}]
+    assert sorted(ip_set["addresses"]) == sorted(f"{ref('aws_eip', name, 'public_ip')}/32"
+                                                 for name in resources(stack, "aws_eip"))
     assert rate_rule["action"] == {"block": {}}
     assert sorted(rule["priority"] for rule in acl["rule"]) == [1, 2, 3, 4, 5]
 

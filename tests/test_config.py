@@ -390,7 +390,9 @@ CROSS_RULE_CASES = [
     ("prod", _change("waf", rate_limit_window_seconds=100),
      "waf.rate_limit_window_seconds: must be a window AWS WAF and Cloud Armor accept: 60, 120, 300, 600 seconds, got 100"),
     ("prod", _change("waf", rate_limit_requests=5),
-     "waf.rate_limit_requests: must be a whole number from 10 to 2000000000 requests, got 5"),
+     "waf.rate_limit_requests: must be a whole number from 10 to 1000000 requests, got 5"),
+    ("prod", _change("waf", rate_limit_requests=1_000_001),  # Cloud Armor's throttle maximum
+     "waf.rate_limit_requests: must be a whole number from 10 to 1000000 requests, got 1000001"),
     ("prod", _change("database", high_availability=False),
      "database.high_availability: must be true in prod (Multi-AZ on AWS, regional on GCP), got false"),
     ("prod", _change("database", max_allocated_storage_gb=50),

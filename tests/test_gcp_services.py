@@ -45,6 +45,7 @@ def env_of(stack: dict[str, Any], service: AppService) -> dict[str, Any]:
 @by_service
 def test_instances_scale_within_the_environment_bounds(synthesized: Synthesized, environment: str, service: AppService) -> None:
     config, stack = gcp(synthesized, environment)
+    assert service_of(stack, service)["location"] == config.gcp.region
     assert service_of(stack, service)["template"]["scaling"] == {
         "min_instance_count": config.scaling.min_capacity,
         "max_instance_count": config.scaling.max_capacity,
@@ -121,12 +122,11 @@ def test_each_service_runs_as_its_own_account(synthesized: Synthesized, environm
     )
 
 
-def test_frontend_may_invoke_the_backend(synthesized: Synthesized, environment: str) -> None:
+def test_no_invoker_grants(synthesized: Synthesized, environment: str) -> None:
+    """Ingress and invoker_iam_disabled decide who reaches a service; IAM invoker grants would be inert."""
     _, stack = gcp(synthesized, environment)
-    (grant,) = resources(stack, "google_cloud_run_v2_service_iam_member").values()
-    assert grant["name"] == reference("google_cloud_run_v2_service", SERVICE_IDS["backend"], "name")
-    assert grant["role"] == "roles/run.invoker"
-    assert grant["member"] == reference("google_service_account", ACCOUNT_IDS["frontend"], "member")
+    assert resources(stack, "google_cloud_run_v2_service_iam_member") == {}
+    assert resources(stack, "google_cloud_run_v2_service_iam_binding") == {}
 
 
 def test_plain_environment_variables(synthesized: Synthesized, environment: str) -> None:
@@ -236,6 +236,8 @@ def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesiz
     assert settings["disk_size"] == database.allocated_storage_gb
     assert settings["disk_autoresize"] is True
     assert settings["disk_autoresize_limit"] == database.max_allocated_storage_gb
+    # Grown disks must not be planned back to the configured size (that would replace the instance).
+    assert instance["lifecycle"] == {"ignore_changes": ["settings[0].disk_size"]}
     network = next(iter(resources(stack, "google_compute_network")))
     assert settings["ip_configuration"]["ipv4_enabled"] is False
     assert settings["ip_configuration"]["private_network"] == reference("google_compute_network", network, "id")
@@ -269,6 +271,7 @@ def test_network_ranges_come_from_config_and_only_the_database_port_is_open(
     (subnet_id, subnet), = resources(stack, "google_compute_subnetwork").items()
     assert network["auto_create_subnetworks"] is False
     assert subnet["ip_cidr_range"] == str(config.gcp.subnet_cidr)
+    assert subnet["region"] == config.gcp.region
     assert subnet["private_ip_google_access"] is True
     (reserved,) = [address for address in resources(stack, "google_compute_global_address").values()
                    if address.get("purpose") == "VPC_PEERING"]

@@ -108,6 +108,8 @@ class Network(Construct):
         self.isolated_subnets: list[Subnet] = []
         private_route_tables: list[RouteTable] = []
         nat_gateways: list[NatGateway] = []
+        #: Public addresses the private subnets reach the internet from (one per NAT gateway).
+        self.nat_public_ips: list[str] = []
         for index, zone in enumerate(props.availability_zones):
             public = Subnet(
                 self, f"public_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.public[index]),
@@ -117,6 +119,7 @@ class Network(Construct):
             self.public_subnets.append(public)
             if index == 0 or not props.single_nat_gateway:
                 address = Eip(self, f"nat_{zone}_address", domain="vpc", tags={"Name": f"{props.name_prefix}-nat-{zone}"})
+                self.nat_public_ips.append(address.public_ip)
                 nat_gateways.append(NatGateway(
                     self, f"nat_{zone}", allocation_id=address.id, subnet_id=public.id,
                     tags={"Name": f"{props.name_prefix}-nat-{zone}"}, depends_on=[internet_gateway],

@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAclRuleVisibilityConfig,
     Wafv2WebAclVisibilityConfig,
 )
+from cdktf_cdktf_provider_aws.wafv2_ip_set import Wafv2IpSet
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
     Wafv2WebAclLoggingConfiguration,
@@ -53,6 +54,9 @@ class WebAclProps:
         log_retention_days: Days WAF logs are kept.
         kms_key_arn: Key of the WAF log group. Default ``None``.
         redacted_headers: Request headers never written to the logs. Default ``authorization``, ``cookie``.
+        rate_limit_exempt_ips: Addresses (without prefix) the rate limit does not count, e.g. the
+            platform's own NAT gateways, which carry every server-side call of all tasks. The managed
+            rule groups still inspect their requests. Default none.
     """
 
     name: str
@@ -62,6 +66,7 @@ class WebAclProps:
     rate_limit_window_seconds: int = 300
     kms_key_arn: str | None = None
     redacted_headers: tuple[str, ...] = ("authorization", "cookie")
+    rate_limit_exempt_ips: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 10 <= self.rate_limit_requests <= 2_000_000_000:
@@ -95,15 +100,25 @@ class WebAcl(Construct):
             )
             for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
         ]
+        rate_based: dict[str, Any] = {
+            "limit": props.rate_limit_requests,
+            "aggregate_key_type": "IP",
+            "evaluation_window_sec": props.rate_limit_window_seconds,
+        }
+        if props.rate_limit_exempt_ips:
+            exempt = Wafv2IpSet(
+                self, "rate_limit_exempt", name=f"{props.name}-rate-limit-exempt", scope="REGIONAL",
+                ip_address_version="IPV4", addresses=[f"{address}/32" for address in props.rate_limit_exempt_ips],
+                description="Own egress addresses the per-IP rate limit does not count",
+            )
+            rate_based["scope_down_statement"] = [{"not_statement": [{"statement": [
+                {"ip_set_reference_statement": [{"arn": exempt.arn}]}
+            ]}]}]
         rules.append(Wafv2WebAclRule(
             name="rate-limit-per-ip",
             priority=len(MANAGED_RULE_GROUPS) + 1,
             action=Wafv2WebAclRuleAction(block=Wafv2WebAclRuleActionBlock()),
-            statement=_statement({"rate_based_statement": {
-                "limit": props.rate_limit_requests,
-                "aggregate_key_type": "IP",
-                "evaluation_window_sec": props.rate_limit_window_seconds,
-            }}),
+            statement=_statement({"rate_based_statement": rate_based}),
             visibility_config=_rule_visibility(f"{props.name}-rate-limit-per-ip"),
         ))
         self.web_acl = Wafv2WebAcl(

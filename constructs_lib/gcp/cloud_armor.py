@@ -100,7 +100,7 @@ class CloudArmorPolicyProps:
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
-        require_range(self, "rate_limit_requests", 1, 2_000_000_000, "requests")
+        require_range(self, "rate_limit_requests", 1, 1_000_000, "requests")  # Cloud Armor's throttle limit
         require(self.rate_limit_window_seconds in RATE_LIMIT_INTERVALS_SECONDS, self, "rate_limit_window_seconds",
                 f"be one of {', '.join(map(str, RATE_LIMIT_INTERVALS_SECONDS))} seconds")
         require(len(self.waf_rules) <= 90, self, "waf_rules", "hold at most 90 rules")

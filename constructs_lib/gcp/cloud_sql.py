@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_google.sql_database import SqlDatabase
 from cdktf_cdktf_provider_google.sql_database_instance import (
     SqlDatabaseInstance,
@@ -143,6 +143,9 @@ class PostgresDatabase(Construct):
         self.instance = SqlDatabaseInstance(
             self,
             "instance",
+            # Cloud SQL grows the disk on its own; planning the configured size again would shrink it,
+            # which the provider can only do by replacing the instance.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["settings[0].disk_size"]),
             name=props.instance_name,
             region=props.region,
             database_version=f"POSTGRES_{props.postgres_major_version}",

@@ -96,7 +96,8 @@ class ServerlessLoadBalancerProps:
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
-        require(len(self.name) <= 40, self, "name", "be at most 40 characters (suffixes follow)")
+        # Names append up to 25 characters ("-<backend key>-neg", keys at most 20) within 63.
+        require(len(self.name) <= 38, self, "name", "be at most 38 characters (suffixes follow)")
         require_match(REGION, self, "region", REGION_RULE)
         require(0 < len(self.domains) <= 100 and all(_DOMAIN.fullmatch(domain) for domain in self.domains), self,
                 "domains", "be 1 to 100 lowercase DNS names such as app.example.com")

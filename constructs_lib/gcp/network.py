@@ -49,7 +49,8 @@ class PrivateNetworkProps:
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
-        require(len(self.name) <= 40, self, "name", "be at most 40 characters (suffixes follow)")
+        # Firewall names append up to 30 characters ("-allow-private-services-egress") within 63.
+        require(len(self.name) <= 33, self, "name", "be at most 33 characters (suffixes follow)")
         require_match(REGION, self, "region", REGION_RULE)
         require(self.subnet_cidr.is_private and self.subnet_cidr.prefixlen <= 26, self, "subnet_cidr",
                 "be a private IPv4 range of /26 or larger")
