@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .reader import Problems
+from .schema import AWS_REGION_PATTERN
 
 S3_BUCKET_PATTERN = re.compile(r"(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 GCS_BUCKET_PATTERN = re.compile(r"(?!goog)[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
-AWS_REGION_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 
 STATE_BUCKET_VARIABLE = "TERRAFORM_STATE_BUCKET"
 STATE_REGION_VARIABLE = "TERRAFORM_STATE_REGION"

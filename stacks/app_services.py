@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config import EnvironmentConfig, ServiceSettings
+from constructs_lib.alerting import AlertThresholds
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,8 @@ class AppService:
     health_path: str
 
     def settings(self, config: EnvironmentConfig) -> ServiceSettings:
-        """This service's sizes and limits in the environment's configuration."""
-        return config.backend if self.name == "backend" else config.frontend
+        """This service's sizes and limits in the environment's configuration (the table named like it)."""
+        return getattr(config, self.name)
 
 
 BACKEND = AppService(name="backend", port=8000, health_path="/health")
@@ -30,3 +31,16 @@ BACKEND_PATHS: tuple[str, ...] = ("/api", "/api/*", "/health")
 
 #: Secrets the backend reads at start-up; their values live in Secrets Manager / Secret Manager only.
 BACKEND_SECRETS: tuple[str, ...] = ("DATABASE_URL",)
+
+
+def database_name(config: EnvironmentConfig) -> str:
+    """The application's database, the same on both clouds: the project name in SQL spelling."""
+    return config.project.replace("-", "_")
+
+
+def alert_thresholds(config: EnvironmentConfig) -> AlertThresholds:
+    """The environment's alert thresholds, shared by both clouds' alarms."""
+    return AlertThresholds(
+        error_rate_percent=config.alerting.error_rate_percent,
+        response_time_seconds=config.alerting.response_time_seconds,
+    )

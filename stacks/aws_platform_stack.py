@@ -7,7 +7,6 @@ from constructs import Construct
 
 from config import EnvironmentConfig, StateBackendSettings
 from constructs_lib import PlatformIdentity
-from constructs_lib.alerting import AlertThresholds
 from constructs_lib.aws.alarms import (
     DatabaseAlarms,
     DatabaseAlarmsProps,
@@ -34,7 +33,7 @@ from constructs_lib.aws.service_autoscaling import OfficeHours, ServiceAutoScali
 from constructs_lib.aws.web_acl import WebAcl, WebAclProps
 
 from . import stack_name
-from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, SERVICES, AppService
+from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, SERVICES, AppService, alert_thresholds, database_name
 from .backends import add_state_backend
 
 # Next.js writes its image and data cache below .next/cache at run time.
@@ -102,7 +101,7 @@ class AwsPlatformStack(TerraformStack):
             name=identity.prefix, log_retention_days=retention, kms_key_arn=self.key.arn,
         ))
 
-        https = aws.https
+        https = aws.https  # the schema guarantees: http_only, or a domain with a certificate ARN or zone
         certificate_arn = https.certificate_arn
         if certificate_arn is None and https.domain is not None and https.hosted_zone_id is not None:
             certificate_arn = DnsValidatedCertificate(self, "certificate", DnsValidatedCertificateProps(
@@ -123,8 +122,9 @@ class AwsPlatformStack(TerraformStack):
             deletion_protection=config.protection.deletion_protection,
             # Connections may idle as long as the slowest request the services allow.
             idle_timeout_seconds=max(service.settings(config).request_timeout_seconds for service in SERVICES),
+            # An alias record where Terraform manages the zone; otherwise point the domain yourself.
             domain_name=https.domain if https.hosted_zone_id else None,
-            hosted_zone_id=https.hosted_zone_id if https.domain else None,
+            hosted_zone_id=https.hosted_zone_id,
             dependencies=(log_bucket.policy,),
         ))
         WebAcl(self, "web_acl", WebAclProps(
@@ -178,7 +178,7 @@ class AwsPlatformStack(TerraformStack):
             deletion_protection=self.config.protection.deletion_protection,
             kms_key_arn=self.key.arn,
             log_retention_days=self.config.logging.retention_days,
-            database_name=self.config.project.replace("-", "_"),  # the same name as on GCP
+            database_name=database_name(self.config),
         ))
 
     def _service(
@@ -288,10 +288,7 @@ class AwsPlatformStack(TerraformStack):
             name=f"{prefix}-alerts", account_id=config.aws.account_id, kms_key_arn=self.key.arn,
             email=config.alerting.email,
         ))
-        thresholds = AlertThresholds(
-            error_rate_percent=config.alerting.error_rate_percent,
-            response_time_seconds=config.alerting.response_time_seconds,
-        )
+        thresholds = alert_thresholds(config)
         target_groups = {name: group.arn_suffix for name, group in load_balancer.target_groups.items()}
         LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
             name_prefix=prefix, load_balancer=load_balancer.arn_suffix, target_groups=target_groups,

@@ -7,7 +7,6 @@ from constructs import Construct
 
 from config import EnvironmentConfig, StateBackendSettings
 from constructs_lib import PlatformIdentity
-from constructs_lib.alerting import AlertThresholds
 from constructs_lib.gcp.access_log_bucket import GcsAccessLogBucket, GcsAccessLogBucketProps
 from constructs_lib.gcp.apis import ProjectServices, ProjectServicesProps
 from constructs_lib.gcp.artifact_registry import DockerRepository, DockerRepositoryProps
@@ -32,7 +31,7 @@ from constructs_lib.gcp.secrets import Secret, SecretProps
 from constructs_lib.gcp.service_account import ServiceAccount, ServiceAccountProps
 
 from . import stack_name
-from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, SERVICES, AppService
+from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, SERVICES, AppService, alert_thresholds, database_name
 from .backends import add_state_backend
 
 #: The database user the backend connects as (its password is generated and kept in Secret Manager).
@@ -146,7 +145,7 @@ class GcpPlatformStack(TerraformStack):
                     allocated_ip_range=network.private_services_range_name,
                     tier=config.database.cloud_sql_tier,
                     postgres_major_version=config.database.postgres_major_version,
-                    database_name=config.project.replace("-", "_"),
+                    database_name=database_name(config),
                     user_name=DATABASE_USER,
                     high_availability=config.database.high_availability,
                     disk_size_gb=config.database.allocated_storage_gb,
@@ -265,10 +264,7 @@ class GcpPlatformStack(TerraformStack):
             uptime_hosts = {BACKEND.name: backend.host, FRONTEND.name: frontend.host}
 
         service_names = tuple(identity.name(service.name) for service in SERVICES)
-        thresholds = AlertThresholds(
-            error_rate_percent=config.alerting.error_rate_percent,
-            response_time_seconds=config.alerting.response_time_seconds,
-        )
+        thresholds = alert_thresholds(config)
         monitoring = ServiceMonitoringProps(
             name=identity.prefix,
             project=project,

@@ -35,6 +35,18 @@ def only(document: Mapping[str, Any], resource_type: str) -> tuple[str, dict[str
     return next(iter(found.items()))
 
 
+def all_by_prefix(document: Mapping[str, Any], resource_type: str, prefix: str) -> dict[str, dict[str, Any]]:
+    """Resources of a type whose logical id starts with ``prefix`` (the construct path)."""
+    return {name: body for name, body in resources(document, resource_type).items() if name.startswith(prefix)}
+
+
+def by_prefix(document: Mapping[str, Any], resource_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The one resource of a type whose logical id starts with ``prefix``: fails when there is none or more."""
+    found = all_by_prefix(document, resource_type, prefix)
+    assert len(found) == 1, f"expected one {resource_type} under {prefix}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
 def reference(resource_type: str, logical_id: str, attribute: str) -> str:
     """The interpolation Terraform JSON uses to refer to another resource's attribute."""
     return f"${{{resource_type}.{logical_id}.{attribute}}}"

@@ -6,9 +6,8 @@ import pytest
 
 from config import load_configuration
 
-from .aws_reading import all_by_prefix, by_prefix, ref
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, resources
+from .helpers import ENVIRONMENTS, all_by_prefix, by_prefix, only, reference, resources
 
 # The environments whose committed config enables the database (staging and prod).
 DATABASE_ENVIRONMENTS = [config.environment for config in load_configuration(environ={}).environments
@@ -50,7 +49,7 @@ def test_database_settings_follow_the_environment(synthesized: Synthesized, envi
 def test_database_is_private_encrypted_and_keeps_a_final_snapshot(synthesized: Synthesized, environment: str) -> None:
     _, database, stack = _database(synthesized, environment)
     key_id, _ = only(stack, "aws_kms_key")
-    key = ref("aws_kms_key", key_id, "arn")
+    key = reference("aws_kms_key", key_id, "arn")
     assert database["publicly_accessible"] is False
     assert (database["storage_encrypted"], database["kms_key_id"]) == (True, key)
     assert (database["skip_final_snapshot"], database["final_snapshot_identifier"]) == (
@@ -62,16 +61,16 @@ def test_database_is_private_encrypted_and_keeps_a_final_snapshot(synthesized: S
     assert database["monitoring_interval"] == 60 and database["auto_minor_version_upgrade"] is True
     _, parameters = only(stack, "aws_db_parameter_group")
     assert {"name": "rds.force_ssl", "value": "1"} in parameters["parameter"]
-    assert database["parameter_group_name"] == ref("aws_db_parameter_group", only(stack, "aws_db_parameter_group")[0], "name")
+    assert database["parameter_group_name"] == reference("aws_db_parameter_group", only(stack, "aws_db_parameter_group")[0], "name")
 
 
 @with_database
 def test_database_lives_in_isolated_subnets(synthesized: Synthesized, environment: str) -> None:
     _, database, stack = _database(synthesized, environment)
     group_id, group = only(stack, "aws_db_subnet_group")
-    isolated = {ref("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_isolated_")}
+    isolated = {reference("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_isolated_")}
     assert set(group["subnet_ids"]) == isolated
-    assert database["db_subnet_group_name"] == ref("aws_db_subnet_group", group_id, "name")
+    assert database["db_subnet_group_name"] == reference("aws_db_subnet_group", group_id, "name")
 
 
 @with_database
@@ -79,15 +78,15 @@ def test_only_the_backend_reaches_the_database(synthesized: Synthesized, environ
     _, database, stack = _database(synthesized, environment)
     database_group, _ = by_prefix(stack, "aws_security_group", "database_security_group")
     backend_group, _ = by_prefix(stack, "aws_security_group", "backend_service_security_group")
-    assert database["vpc_security_group_ids"] == [ref("aws_security_group", database_group, "id")]
+    assert database["vpc_security_group_ids"] == [reference("aws_security_group", database_group, "id")]
     ingress = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
-               if rule["security_group_id"] == ref("aws_security_group", database_group, "id")]
+               if rule["security_group_id"] == reference("aws_security_group", database_group, "id")]
     assert [(rule["from_port"], rule["referenced_security_group_id"]) for rule in ingress] == [
-        (5432, ref("aws_security_group", backend_group, "id"))
+        (5432, reference("aws_security_group", backend_group, "id"))
     ]
     egress = [rule for rule in resources(stack, "aws_vpc_security_group_egress_rule").values()
-              if rule.get("referenced_security_group_id") == ref("aws_security_group", database_group, "id")]
-    assert [rule["security_group_id"] for rule in egress] == [ref("aws_security_group", backend_group, "id")]
+              if rule.get("referenced_security_group_id") == reference("aws_security_group", database_group, "id")]
+    assert [rule["security_group_id"] for rule in egress] == [reference("aws_security_group", backend_group, "id")]
 
 
 @with_database

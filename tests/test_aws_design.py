@@ -5,8 +5,8 @@ A config change that departs from the design (say prod max_capacity 20 -> 19) fa
 
 from __future__ import annotations
 
-from .aws_reading import by_prefix
 from .conftest import Synthesized
+from .helpers import by_prefix, resources
 
 DESIGN_SIZES = {"dev": {"backend": ("256", "512"), "frontend": ("256", "512")},
                 "prod": {"backend": ("1024", "2048"), "frontend": ("512", "1024")}}
@@ -36,5 +36,5 @@ def test_scaling_bounds_target_and_prod_cooldowns(synthesized: Synthesized) -> N
 
 def test_log_retention(synthesized: Synthesized) -> None:
     for environment, days in DESIGN_RETENTION.items():
-        _, group = by_prefix(synthesized.stack("aws", environment), "aws_cloudwatch_log_group", "backend_service_logs")
-        assert group["retention_in_days"] == days, environment
+        groups = resources(synthesized.stack("aws", environment), "aws_cloudwatch_log_group")
+        assert groups and {group["retention_in_days"] for group in groups.values()} == {days}, environment

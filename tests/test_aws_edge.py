@@ -6,9 +6,8 @@ import pytest
 
 from stacks.app_services import BACKEND, BACKEND_PATHS, FRONTEND, SERVICES
 
-from .aws_reading import all_by_prefix, by_prefix, ref
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, resources
+from .helpers import ENVIRONMENTS, all_by_prefix, by_prefix, only, reference, resources
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
@@ -17,12 +16,12 @@ def test_load_balancer_is_public_logged_and_strict(synthesized: Synthesized, env
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     _, alb = only(stack, "aws_lb")
     log_bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "log_bucket")
-    public = {ref("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_public_")}
+    public = {reference("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_public_")}
     assert (alb["internal"], alb["load_balancer_type"]) == (False, "application")
     assert set(alb["subnets"]) == public
     assert alb["drop_invalid_header_fields"] is True
     assert alb["enable_deletion_protection"] is config.protection.deletion_protection
-    assert alb["access_logs"] == {"bucket": ref("aws_s3_bucket", log_bucket_id, "bucket"), "prefix": "alb", "enabled": True}
+    assert alb["access_logs"] == {"bucket": reference("aws_s3_bucket", log_bucket_id, "bucket"), "prefix": "alb", "enabled": True}
     # Enabling access logs writes a test object: the bucket policy must exist first.
     policy_id, _ = by_prefix(stack, "aws_s3_bucket_policy", "log_bucket")
     assert alb["depends_on"] == [f"aws_s3_bucket_policy.{policy_id}"]
@@ -39,8 +38,8 @@ def test_listeners_https_with_redirect_or_explicit_http_only(synthesized: Synthe
     alb_id, _ = only(stack, "aws_lb")
     listeners = {body["port"]: body for body in resources(stack, "aws_lb_listener").values()}
     frontend_group, _ = by_prefix(stack, "aws_lb_target_group", "load_balancer_frontend_targets")
-    forward_frontend = [{"type": "forward", "target_group_arn": ref("aws_lb_target_group", frontend_group, "arn")}]
-    assert all(listener["load_balancer_arn"] == ref("aws_lb", alb_id, "arn") for listener in listeners.values())
+    forward_frontend = [{"type": "forward", "target_group_arn": reference("aws_lb_target_group", frontend_group, "arn")}]
+    assert all(listener["load_balancer_arn"] == reference("aws_lb", alb_id, "arn") for listener in listeners.values())
     if https.http_only:
         assert list(listeners) == [80]
         assert (listeners[80]["protocol"], listeners[80]["default_action"]) == ("HTTP", forward_frontend)
@@ -57,7 +56,7 @@ def test_listeners_https_with_redirect_or_explicit_http_only(synthesized: Synthe
         assert resources(stack, "aws_acm_certificate") == {}
     else:
         validation_id, _ = only(stack, "aws_acm_certificate_validation")
-        assert secure["certificate_arn"] == ref("aws_acm_certificate_validation", validation_id, "certificate_arn")
+        assert secure["certificate_arn"] == reference("aws_acm_certificate_validation", validation_id, "certificate_arn")
 
 
 def test_certificate_is_dns_validated_in_the_configured_zone(synthesized: Synthesized, environment: str) -> None:
@@ -81,9 +80,9 @@ def test_path_routing_sends_api_and_health_to_the_backend(synthesized: Synthesiz
     (listener_id,) = [name for name, body in resources(stack, "aws_lb_listener").items() if body["port"] == listener_port]
     backend_group, _ = by_prefix(stack, "aws_lb_target_group", "load_balancer_backend_targets")
     _, rule = only(stack, "aws_lb_listener_rule")
-    assert rule["listener_arn"] == ref("aws_lb_listener", listener_id, "arn")
+    assert rule["listener_arn"] == reference("aws_lb_listener", listener_id, "arn")
     assert rule["condition"] == [{"path_pattern": {"values": list(BACKEND_PATHS)}}]
-    assert rule["action"] == [{"type": "forward", "target_group_arn": ref("aws_lb_target_group", backend_group, "arn")}]
+    assert rule["action"] == [{"type": "forward", "target_group_arn": reference("aws_lb_target_group", backend_group, "arn")}]
     assert BACKEND_PATHS == ("/api", "/api/*", "/health")
 
 
@@ -117,8 +116,8 @@ def test_web_acl_has_managed_rules_and_the_configured_rate_limit(synthesized: Sy
     # The platform's own NAT addresses (every task's server-side calls) are not counted as one client.
     ip_set_id, ip_set = only(stack, "aws_wafv2_ip_set")
     assert rate_based["scope_down_statement"] == [{"not_statement": [{"statement": [
-        {"ip_set_reference_statement": [{"arn": ref("aws_wafv2_ip_set", ip_set_id, "arn")}]}]}]}]
-    assert sorted(ip_set["addresses"]) == sorted(f"{ref('aws_eip', name, 'public_ip')}/32"
+        {"ip_set_reference_statement": [{"arn": reference("aws_wafv2_ip_set", ip_set_id, "arn")}]}]}]}]
+    assert sorted(ip_set["addresses"]) == sorted(f"{reference('aws_eip', name, 'public_ip')}/32"
                                                  for name in resources(stack, "aws_eip"))
     assert rate_rule["action"] == {"block": {}}
     assert sorted(rule["priority"] for rule in acl["rule"]) == [1, 2, 3, 4, 5]
@@ -129,12 +128,12 @@ def test_web_acl_is_associated_with_this_load_balancer_and_logs(synthesized: Syn
     acl_id, _ = only(stack, "aws_wafv2_web_acl")
     alb_id, _ = only(stack, "aws_lb")
     _, association = only(stack, "aws_wafv2_web_acl_association")
-    assert association["resource_arn"] == ref("aws_lb", alb_id, "arn")
-    assert association["web_acl_arn"] == ref("aws_wafv2_web_acl", acl_id, "arn")
+    assert association["resource_arn"] == reference("aws_lb", alb_id, "arn")
+    assert association["web_acl_arn"] == reference("aws_wafv2_web_acl", acl_id, "arn")
     _, logging = only(stack, "aws_wafv2_web_acl_logging_configuration")
     group_id, group = by_prefix(stack, "aws_cloudwatch_log_group", "web_acl_logs")
-    assert logging["resource_arn"] == ref("aws_wafv2_web_acl", acl_id, "arn")
-    assert logging["log_destination_configs"] == [ref("aws_cloudwatch_log_group", group_id, "arn")]
+    assert logging["resource_arn"] == reference("aws_wafv2_web_acl", acl_id, "arn")
+    assert logging["log_destination_configs"] == [reference("aws_cloudwatch_log_group", group_id, "arn")]
     assert group["name"] == f"aws-waf-logs-duckdb-analytics-{environment}"
     assert {field["single_header"]["name"] for field in logging["redacted_fields"]} == {"authorization", "cookie"}
 
@@ -144,7 +143,7 @@ def test_only_the_load_balancer_listens_to_the_internet(synthesized: Synthesized
     alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
     world = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
              if rule.get("cidr_ipv4") == "0.0.0.0/0" or rule.get("cidr_ipv6") == "::/0"]
-    assert {rule["security_group_id"] for rule in world} == {ref("aws_security_group", alb_group, "id")}
+    assert {rule["security_group_id"] for rule in world} == {reference("aws_security_group", alb_group, "id")}
     assert sorted(rule["from_port"] for rule in world) == ([80] if https.http_only else [80, 443])
     assert all(rule["from_port"] == rule["to_port"] for rule in world)
     assert all("ingress" not in group for group in resources(stack, "aws_security_group").values())
@@ -156,16 +155,16 @@ def test_tasks_accept_only_the_load_balancer_on_their_port(synthesized: Synthesi
     task_group, _ = by_prefix(stack, "aws_security_group", f"{service.name}_service_security_group")
     alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
     ingress = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
-               if rule["security_group_id"] == ref("aws_security_group", task_group, "id")]
+               if rule["security_group_id"] == reference("aws_security_group", task_group, "id")]
     assert ingress == [{**ingress[0], "ip_protocol": "tcp", "from_port": service.port, "to_port": service.port,
-                        "referenced_security_group_id": ref("aws_security_group", alb_group, "id")}]
+                        "referenced_security_group_id": reference("aws_security_group", alb_group, "id")}]
 
 
 def test_load_balancer_sends_only_to_target_ports_inside_the_vpc(synthesized: Synthesized, environment: str) -> None:
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
     egress = [rule for rule in resources(stack, "aws_vpc_security_group_egress_rule").values()
-              if rule["security_group_id"] == ref("aws_security_group", alb_group, "id")]
+              if rule["security_group_id"] == reference("aws_security_group", alb_group, "id")]
     assert sorted((rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) for rule in egress) == [
         (service.port, service.port, str(config.aws.vpc_cidr)) for service in sorted(SERVICES, key=lambda s: s.port)
     ]

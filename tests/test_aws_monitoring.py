@@ -8,9 +8,8 @@ import pytest
 
 from stacks.app_services import SERVICES
 
-from .aws_reading import by_prefix, ref
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, resources
+from .helpers import ENVIRONMENTS, by_prefix, only, reference, resources
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
@@ -23,17 +22,17 @@ def test_alert_topic_is_encrypted_and_mails_the_configured_address(synthesized: 
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     topic_id, topic = only(stack, "aws_sns_topic")
     key_id, _ = only(stack, "aws_kms_key")
-    assert topic["kms_master_key_id"] == ref("aws_kms_key", key_id, "arn")
+    assert topic["kms_master_key_id"] == reference("aws_kms_key", key_id, "arn")
     _, subscription = only(stack, "aws_sns_topic_subscription")
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", config.alerting.email)
-    assert subscription["topic_arn"] == ref("aws_sns_topic", topic_id, "arn")
+    assert subscription["topic_arn"] == reference("aws_sns_topic", topic_id, "arn")
 
 
 def test_every_alarm_notifies_the_topic(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
     topic_id, _ = only(stack, "aws_sns_topic")
     for alarm in _alarms(stack).values():
-        assert alarm["alarm_actions"] == alarm["ok_actions"] == [ref("aws_sns_topic", topic_id, "arn")]
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == [reference("aws_sns_topic", topic_id, "arn")]
 
 
 def test_error_rate_alarm_is_5xx_share_of_requests(synthesized: Synthesized, environment: str) -> None:
@@ -50,7 +49,7 @@ def test_error_rate_alarm_is_5xx_share_of_requests(synthesized: Synthesized, env
     assert {metric["metric_name"] for metric in metrics.values()} == {
         "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"}
     assert all(metric["namespace"] == "AWS/ApplicationELB" and metric["stat"] == "Sum" for metric in metrics.values())
-    assert all(metric["dimensions"] == {"LoadBalancer": ref("aws_lb", alb_id, "arn_suffix")} for metric in metrics.values())
+    assert all(metric["dimensions"] == {"LoadBalancer": reference("aws_lb", alb_id, "arn_suffix")} for metric in metrics.values())
 
 
 def test_response_time_alarm_is_p95_over_the_threshold(synthesized: Synthesized, environment: str) -> None:
@@ -67,7 +66,7 @@ def test_service_alarms(synthesized: Synthesized, environment: str, service) -> 
     alarms = _alarms(stack)
     group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
     unhealthy = alarms[f"duckdb-analytics-{environment}-{service.name}-unhealthy-hosts"]
-    assert unhealthy["dimensions"]["TargetGroup"] == ref("aws_lb_target_group", group_id, "arn_suffix")
+    assert unhealthy["dimensions"]["TargetGroup"] == reference("aws_lb_target_group", group_id, "arn_suffix")
     assert (unhealthy["metric_name"], unhealthy["threshold"]) == ("UnHealthyHostCount", 0)
     no_healthy = alarms.get(f"duckdb-analytics-{environment}-{service.name}-no-healthy-hosts")
     if synthesized.configs[environment].scaling.working_hours is None:
@@ -80,7 +79,7 @@ def test_service_alarms(synthesized: Synthesized, environment: str, service) -> 
     for resource in ("cpu", "memory"):
         alarm = alarms[f"duckdb-analytics-{environment}-{service.name}-{resource}-high"]
         assert alarm["namespace"] == "AWS/ECS"
-        assert alarm["dimensions"]["ServiceName"] == ref("aws_ecs_service", service_id, "name")
+        assert alarm["dimensions"]["ServiceName"] == reference("aws_ecs_service", service_id, "name")
 
 
 def test_database_alarms_exist_with_the_database(synthesized: Synthesized, environment: str) -> None:
@@ -93,7 +92,7 @@ def test_database_alarms_exist_with_the_database(synthesized: Synthesized, envir
     cpu = alarms[f"duckdb-analytics-{environment}-database-cpu-high"]
     storage = alarms[f"duckdb-analytics-{environment}-database-free-storage-low"]
     assert cpu["dimensions"] == storage["dimensions"] == {
-        "DBInstanceIdentifier": ref("aws_db_instance", database_id, "identifier")}
+        "DBInstanceIdentifier": reference("aws_db_instance", database_id, "identifier")}
     assert (storage["metric_name"], storage["comparison_operator"]) == ("FreeStorageSpace", "LessThanThreshold")
     assert storage["threshold"] == int(config.database.allocated_storage_gb * 1024**3 * 0.1)
 
@@ -145,7 +144,7 @@ def test_every_log_group_keeps_the_environment_retention_encrypted(synthesized: 
     assert len(groups) == (7 if config.database.enabled else 5)
     for group in groups.values():
         assert group["retention_in_days"] == config.logging.retention_days
-        assert group["kms_key_id"] == ref("aws_kms_key", key_id, "arn")
+        assert group["kms_key_id"] == reference("aws_kms_key", key_id, "arn")
 
 
 def test_outputs(synthesized: Synthesized, environment: str) -> None:
@@ -153,12 +152,12 @@ def test_outputs(synthesized: Synthesized, environment: str) -> None:
     alb_id, _ = only(stack, "aws_lb")
     topic_id, _ = only(stack, "aws_sns_topic")
     outputs = {name: output["value"] for name, output in stack["output"].items()}
-    site = f"https://{https.domain}" if not https.http_only else f"http://{ref('aws_lb', alb_id, 'dns_name')}"
+    site = f"https://{https.domain}" if not https.http_only else f"http://{reference('aws_lb', alb_id, 'dns_name')}"
     assert outputs["frontend_url"] == site
     assert outputs["backend_url"] == f"{site}/api"
-    assert outputs["load_balancer_dns_name"] == ref("aws_lb", alb_id, "dns_name")
-    assert outputs["alarm_topic_arn"] == ref("aws_sns_topic", topic_id, "arn")
+    assert outputs["load_balancer_dns_name"] == reference("aws_lb", alb_id, "dns_name")
+    assert outputs["alarm_topic_arn"] == reference("aws_sns_topic", topic_id, "arn")
     for service in SERVICES:
         repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
-        assert outputs[f"{service.name}_repository_url"] == ref("aws_ecr_repository", repository_id, "repository_url")
+        assert outputs[f"{service.name}_repository_url"] == reference("aws_ecr_repository", repository_id, "repository_url")
     assert {"data_bucket_name", "log_bucket_name"} <= set(outputs)

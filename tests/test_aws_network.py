@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from .aws_reading import all_by_prefix, by_prefix, policy_statements, ref
+from .aws_reading import policy_statements
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, resources
+from .helpers import ENVIRONMENTS, all_by_prefix, by_prefix, only, reference, resources
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
@@ -22,7 +22,7 @@ def test_vpc_spans_the_configured_zones_with_three_tiers(synthesized: Synthesize
         assert sorted(subnet["availability_zone"] for subnet in subnets.values()) == sorted(aws.availability_zones)
         blocks = [ipaddress.IPv4Network(subnet["cidr_block"]) for subnet in subnets.values()]
         assert all(block.subnet_of(aws.vpc_cidr) for block in blocks)
-        assert all(subnet["vpc_id"] == ref("aws_vpc", vpc_id, "id") for subnet in subnets.values())
+        assert all(subnet["vpc_id"] == reference("aws_vpc", vpc_id, "id") for subnet in subnets.values())
         assert all(subnet.get("map_public_ip_on_launch", False) is False for subnet in subnets.values())
     blocks = [ipaddress.IPv4Network(subnet["cidr_block"]) for subnet in resources(stack, "aws_subnet").values()]
     assert all(not a.overlaps(b) for index, a in enumerate(blocks) for b in blocks[index + 1:])
@@ -32,12 +32,12 @@ def test_nat_gateway_per_zone_or_one_where_config_allows(synthesized: Synthesize
     stack, aws = synthesized.stack("aws", environment), synthesized.configs[environment].aws
     nat_gateways = resources(stack, "aws_nat_gateway")
     assert len(nat_gateways) == (1 if aws.single_nat_gateway else len(aws.availability_zones))
-    public = {ref("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_public_")}
+    public = {reference("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_public_")}
     assert {nat["subnet_id"] for nat in nat_gateways.values()} <= public
     routes = resources(stack, "aws_route")
     private_defaults = [route for name, route in routes.items() if name.startswith("network_private_")]
     assert len(private_defaults) == len(aws.availability_zones)
-    nat_refs = {ref("aws_nat_gateway", name, "id") for name in nat_gateways}
+    nat_refs = {reference("aws_nat_gateway", name, "id") for name in nat_gateways}
     assert all(route["destination_cidr_block"] == "0.0.0.0/0" and route["nat_gateway_id"] in nat_refs
                for route in private_defaults)
     if not aws.single_nat_gateway:  # each zone leaves through its own NAT
@@ -48,10 +48,10 @@ def test_isolated_subnets_have_no_route_out(synthesized: Synthesized, environmen
     stack = synthesized.stack("aws", environment)
     table_id, _ = by_prefix(stack, "aws_route_table", "network_isolated_routes")
     assert [route for route in resources(stack, "aws_route").values()
-            if route["route_table_id"] == ref("aws_route_table", table_id, "id")] == []
-    isolated = {ref("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_isolated_")}
+            if route["route_table_id"] == reference("aws_route_table", table_id, "id")] == []
+    isolated = {reference("aws_subnet", name, "id") for name in all_by_prefix(stack, "aws_subnet", "network_isolated_")}
     associations = [a for a in resources(stack, "aws_route_table_association").values() if a["subnet_id"] in isolated]
-    assert {a["route_table_id"] for a in associations} == {ref("aws_route_table", table_id, "id")}
+    assert {a["route_table_id"] for a in associations} == {reference("aws_route_table", table_id, "id")}
 
 
 def test_default_security_group_is_closed(synthesized: Synthesized, environment: str) -> None:
@@ -64,9 +64,9 @@ def test_flow_logs_capture_all_traffic_with_the_environment_retention(synthesize
     vpc_id, _ = only(stack, "aws_vpc")
     _, flow_log = only(stack, "aws_flow_log")
     group_id, group = by_prefix(stack, "aws_cloudwatch_log_group", "network_flow_logs")
-    assert flow_log["vpc_id"] == ref("aws_vpc", vpc_id, "id")
+    assert flow_log["vpc_id"] == reference("aws_vpc", vpc_id, "id")
     assert (flow_log["traffic_type"], flow_log["log_destination_type"]) == ("ALL", "cloud-watch-logs")
-    assert flow_log["log_destination"] == ref("aws_cloudwatch_log_group", group_id, "arn")
+    assert flow_log["log_destination"] == reference("aws_cloudwatch_log_group", group_id, "arn")
     assert group["retention_in_days"] == synthesized.configs[environment].logging.retention_days
     aws = synthesized.configs[environment].aws
     _, role = by_prefix(stack, "aws_iam_role", "network_flow_logs_role")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .aws_reading import by_prefix
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, data_sources, only, reference, resources
+from .helpers import ENVIRONMENTS, by_prefix, data_sources, only, reference, resources
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 

@@ -8,9 +8,9 @@ import pytest
 
 from stacks.app_services import BACKEND, FRONTEND, SERVICES
 
-from .aws_reading import by_prefix, container, policy_statements, ref
+from .aws_reading import container, policy_statements
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, resources
+from .helpers import ENVIRONMENTS, by_prefix, only, reference, resources
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
@@ -34,13 +34,13 @@ def test_container_is_hardened_and_logs_with_retention(synthesized: Synthesized,
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     definition = container(stack, service.name)
     repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
-    assert definition["image"] == f"{ref('aws_ecr_repository', repository_id, 'repository_url')}:{config.images.tag}"
+    assert definition["image"] == f"{reference('aws_ecr_repository', repository_id, 'repository_url')}:{config.images.tag}"
     assert definition["readonlyRootFilesystem"] is True
     assert definition["portMappings"] == [{"containerPort": service.port, "protocol": "tcp", "name": "http"}]
     assert {mount["containerPath"] for mount in definition["mountPoints"]} >= {"/tmp"}
     assert all(mount["readOnly"] is False for mount in definition["mountPoints"])
     log_group_id, log_group = by_prefix(stack, "aws_cloudwatch_log_group", f"{service.name}_service_logs")
-    assert definition["logConfiguration"]["options"]["awslogs-group"] == ref("aws_cloudwatch_log_group", log_group_id, "name")
+    assert definition["logConfiguration"]["options"]["awslogs-group"] == reference("aws_cloudwatch_log_group", log_group_id, "name")
     assert log_group["retention_in_days"] == config.logging.retention_days
 
 
@@ -50,7 +50,7 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
     bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
     expected_backend = {
         "ENVIRONMENT": environment, "PORT": "8000", "AWS_REGION": config.aws.region, "HOME": "/tmp",
-        "S3_BUCKET": ref("aws_s3_bucket", bucket_id, "bucket"),
+        "S3_BUCKET": reference("aws_s3_bucket", bucket_id, "bucket"),
     }
     if config.database.enabled:
         database_id, _ = only(stack, "aws_db_instance")
@@ -68,7 +68,7 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
         database_id, _ = only(stack, "aws_db_instance")
         secret_id, _ = only(stack, "aws_secretsmanager_secret")
         assert backend["secrets"] == [
-            {"name": "DATABASE_URL", "valueFrom": ref("aws_secretsmanager_secret", secret_id, "arn")},
+            {"name": "DATABASE_URL", "valueFrom": reference("aws_secretsmanager_secret", secret_id, "arn")},
             {"name": "PGPASSWORD",
              "valueFrom": f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}:password::"},
         ]
@@ -83,7 +83,7 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
 def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environment: str, service) -> None:
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     _, ecs_service = by_prefix(stack, "aws_ecs_service", f"{service.name}_service_")
-    private = {ref("aws_subnet", name, "id") for name in resources(stack, "aws_subnet") if name.startswith("network_private_")}
+    private = {reference("aws_subnet", name, "id") for name in resources(stack, "aws_subnet") if name.startswith("network_private_")}
     network = ecs_service["network_configuration"]
     assert network["assign_public_ip"] is False and set(network["subnets"]) == private
     assert ecs_service["launch_type"] == "FARGATE"
@@ -103,19 +103,19 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
         expected.add(f"aws_secretsmanager_secret_version.{only(stack, 'aws_secretsmanager_secret_version')[0]}")
     assert set(ecs_service["depends_on"]) == expected
     assert ecs_service["load_balancer"] == [{"container_name": service.name, "container_port": service.port,
-                                             "target_group_arn": ref("aws_lb_target_group", target_group_id, "arn")}]
+                                             "target_group_arn": reference("aws_lb_target_group", target_group_id, "arn")}]
 
 
 def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
     bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
     key_id, _ = only(stack, "aws_kms_key")
-    arn = ref("aws_s3_bucket", bucket_id, "arn")
+    arn = reference("aws_s3_bucket", bucket_id, "arn")
     _, policy = by_prefix(stack, "aws_iam_role_policy", "backend_service_task_role_policy")
     statements = policy_statements(stack, policy["policy"])
     assert statements["ListDataBucket"]["resources"] == [arn]
     assert statements["ReadWriteDataObjects"]["resources"] == [f"{arn}/*"]
-    assert statements["UseDataKey"]["resources"] == [ref("aws_kms_key", key_id, "arn")]
+    assert statements["UseDataKey"]["resources"] == [reference("aws_kms_key", key_id, "arn")]
     assert all("*" not in action for statement in statements.values() for action in statement["actions"])
     database = synthesized.configs[environment].database.enabled
     assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"} | (
@@ -124,7 +124,7 @@ def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesi
         database_id, _ = only(stack, "aws_db_instance")
         secret_id, _ = only(stack, "aws_secretsmanager_secret")
         assert statements["ReadDatabaseSecrets"]["resources"] == [
-            ref("aws_secretsmanager_secret", secret_id, "arn"),
+            reference("aws_secretsmanager_secret", secret_id, "arn"),
             f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}"]
         assert statements["ReadDatabaseSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
     # The frontend's task role has no permissions at all.
@@ -140,8 +140,8 @@ def test_execution_role_pulls_its_image_writes_its_logs_reads_its_secrets(
     statements = policy_statements(stack, policy["policy"])
     repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
     log_group_id, _ = by_prefix(stack, "aws_cloudwatch_log_group", f"{service.name}_service_logs")
-    assert statements["PullImage"]["resources"] == [ref("aws_ecr_repository", repository_id, "arn")]
-    assert statements["WriteLogs"]["resources"] == [f"{ref('aws_cloudwatch_log_group', log_group_id, 'arn')}:*"]
+    assert statements["PullImage"]["resources"] == [reference("aws_ecr_repository", repository_id, "arn")]
+    assert statements["WriteLogs"]["resources"] == [f"{reference('aws_cloudwatch_log_group', log_group_id, 'arn')}:*"]
     secrets = {secret["valueFrom"].split("}")[0] + "}" for secret in container(stack, service.name)["secrets"]}
     assert set(statements.get("ReadSecrets", {"resources": []})["resources"]) == secrets
 
@@ -170,7 +170,7 @@ def test_autoscaling_bounds_target_and_cooldowns(synthesized: Synthesized, envir
         alb_id, _ = only(stack, "aws_lb")
         group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
         label = policies["ALBRequestCountPerTarget"]["predefined_metric_specification"]["resource_label"]
-        assert label == f"{ref('aws_lb', alb_id, 'arn_suffix')}/{ref('aws_lb_target_group', group_id, 'arn_suffix')}"
+        assert label == f"{reference('aws_lb', alb_id, 'arn_suffix')}/{reference('aws_lb_target_group', group_id, 'arn_suffix')}"
     # Outside office hours the schedule owns the bounds; Terraform must not wake the service.
     assert target.get("lifecycle") == ({"ignore_changes": ["min_capacity", "max_capacity"]}
                                        if scaling.working_hours else None)
@@ -204,7 +204,7 @@ def test_repository_scans_keeps_tags_immutable_and_prunes(synthesized: Synthesiz
     assert repository["name"] == f"duckdb-analytics-{environment}/{service.name}"
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"] == {"scan_on_push": True}
-    assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": ref("aws_kms_key", key_id, "arn")}]
+    assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": reference("aws_kms_key", key_id, "arn")}]
     _, lifecycle = by_prefix(stack, "aws_ecr_lifecycle_policy", f"{service.name}_repository")
     rules = json.loads(lifecycle["policy"])["rules"]
     assert [rule["selection"]["countType"] for rule in rules] == ["sinceImagePushed", "imageCountMoreThan"]

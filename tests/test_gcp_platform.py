@@ -41,11 +41,6 @@ def resource(stack: dict[str, Any], resource_type: str, logical_id: str) -> dict
     return found[logical_id]
 
 
-def starting_with(stack: dict[str, Any], resource_type: str, prefix: str) -> dict[str, dict[str, Any]]:
-    """Resources of a type whose logical id starts with ``prefix`` (a construct path)."""
-    return {key: value for key, value in resources(stack, resource_type).items() if key.startswith(prefix)}
-
-
 def strings(value: Any) -> list[str]:
     """Every string anywhere inside a JSON value."""
     if isinstance(value, str):

@@ -25,9 +25,10 @@ def _walk(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _walk(item, f"{path}[{index}]")
 
 
-def test_credentials_are_only_ever_references(synthesized: Synthesized) -> None:
+def credential_problems(documents: dict[str, Any]) -> list[str]:
+    """Every string that looks like a literal credential, or a credential-like key that is not a reference."""
     problems = []
-    for name, document in synthesized.documents.items():
+    for name, document in documents.items():
         for path, key, value in _walk(document):
             if not isinstance(value, str):
                 continue
@@ -36,12 +37,24 @@ def test_credentials_are_only_ever_references(synthesized: Synthesized) -> None:
             if CREDENTIAL_KEYS.search(key) and not REFERENCE.fullmatch(value):
                 if not URL_WITHOUT_PASSWORD.fullmatch(REFERENCE.sub("host", value)):
                     problems.append(f"{name}{path}.{key}: {value!r} is neither a reference nor a URL without password")
-    assert problems == []
+    return problems
 
 
-def test_the_scan_would_catch_a_literal_password() -> None:
-    document = {"resource": {"aws_db_instance": {"db": {"password": "hunter2hunter2"}}}}
-    flagged = [key for _, key, value in _walk(document) if isinstance(value, str) and CREDENTIAL_KEYS.search(key)
-               and not REFERENCE.fullmatch(value)]
-    assert flagged == ["password"]
-    assert LITERAL_SECRETS[2].search("postgresql://admin:s3cret@db:5432/analytics")
+def test_credentials_are_only_ever_references(synthesized: Synthesized) -> None:
+    assert credential_problems(synthesized.documents) == []
+
+
+def test_the_scan_catches_literal_credentials() -> None:
+    stack = {"resource": {
+        "aws_db_instance": {"db": {"password": "hunter2hunter2"}},
+        "aws_secretsmanager_secret_version": {"url": {"secret_string": "postgresql://admin:s3cret@${aws_db_instance.db.address}/x"}},
+        "google_secret_manager_secret_version": {"ok": {"secret_data": "${random_password.p.result}"}},
+        "aws_instance": {"vm": {"user_data": "export KEY=AKIAIOSFODNN7EXAMPLE"}},
+    }}
+    problems = credential_problems({"stack": stack})
+    assert [problem.split(":")[0] for problem in problems] == [
+        "stack.resource.aws_db_instance.db.password",
+        "stack.resource.aws_secretsmanager_secret_version.url.secret_string",
+        "stack.resource.aws_secretsmanager_secret_version.url.secret_string",
+        "stack.resource.aws_instance.vm.user_data",
+    ]
