@@ -19,12 +19,13 @@ export PIPENV_VERBOSITY := -1
 export PIPENV_NOSPIN := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth test bench lock clean
+.PHONY: help install synth check test bench lock clean
 
 help:
 	@echo "make synth  - install the locked environment and synthesize every stack into cdktf.out/"
+	@echo "make check  - the inner loop: config, synthesis, snapshots and assertions (no Terraform, no checkov)"
 	@echo "make test   - install the locked environment and run the whole test suite"
-	@echo "make bench  - time main.py against an ordinary hello-world cdktf app"
+	@echo "make bench  - measure synthesis and the test suite against their budgets"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile"
 
 install: $(VENV_STAMP)
@@ -41,11 +42,15 @@ $(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 synth: install
 	$(VENV_PYTHON) main.py
 
+# Leaves out the tests marked slow: Terraform, checkov, fresh interpreters, extra syntheses.
+check: install
+	$(VENV_PYTHON) -m pytest -m "not slow"
+
 test: install
 	$(VENV_PYTHON) -m pytest
 
 bench: install
-	$(VENV_PYTHON) bench/bench_synth.py
+	$(VENV_PYTHON) bench/bench.py
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)

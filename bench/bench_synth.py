@@ -1,17 +1,12 @@
-#!/usr/bin/env python3
 """Times `main.py` synthesizing every stack against an ordinary hello-world cdktf app, in one run.
 
-    .venv/bin/python bench/bench_synth.py [--rounds 3]
-
-Each round runs both programs once, alternating, each in a fresh interpreter (so each pays the
-provider import and the jsii start-up), and samples the resident memory of the whole process tree
-(Python and its Node.js jsii runtime) every 20 ms. Prints every run, the medians, the ratio
-main/hello-world and the peak memory of each.
+Used by ``bench/bench.py`` (``make bench``). Each round runs both programs once, alternating, each in
+a fresh interpreter (so each pays the provider import and the jsii start-up), and samples the
+resident memory of the whole process tree (Python and its Node.js jsii runtime) every 20 ms.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -24,6 +19,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+HELLO_WORLD = "hello-world"
+MAIN = "main.py (all stacks)"
 
 
 @dataclass(frozen=True)
@@ -82,21 +79,16 @@ def measure(program: str, command: list[str], environment: dict[str, str]) -> Ru
     return Run(program, seconds, peak)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each program, alternating (default 3)")
-    rounds = parser.parse_args().rounds
-    if rounds < 1:
-        parser.error("--rounds must be at least 1")
-
+def synthesis_figures(rounds: int) -> dict[str, float]:
+    """Runs both programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT")}
     environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
         programs = {
-            "hello-world": [sys.executable, str(PROJECT_ROOT / "bench" / "hello_world_app.py"), f"{scratch}/hello"],
-            "main.py (6 stacks)": [sys.executable, str(PROJECT_ROOT / "main.py"), "--outdir", f"{scratch}/main"],
+            HELLO_WORLD: [sys.executable, str(PROJECT_ROOT / "bench" / "hello_world_app.py"), f"{scratch}/hello"],
+            MAIN: [sys.executable, str(PROJECT_ROOT / "main.py"), "--outdir", f"{scratch}/main"],
         }
         for round_number in range(1, rounds + 1):
             for program, command in programs.items():
@@ -106,13 +98,7 @@ def main() -> int:
 
     medians = {program: statistics.median(run.seconds for run in runs if run.program == program) for program in programs}
     peaks = {program: max(run.peak_mib for run in runs if run.program == program) for program in programs}
-    print()
     for program in programs:
         print(f"median {program:<20} {medians[program]:7.2f} s  peak {peaks[program]:7.0f} MiB")
-    ratio = medians["main.py (6 stacks)"] / medians["hello-world"]
-    print(f"ratio main.py / hello-world: {ratio:.3f} (target <= 0.25)")
-    return 0
+    return medians
 
-
-if __name__ == "__main__":
-    sys.exit(main())

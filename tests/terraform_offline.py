@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .background import run_process
+
 MIRROR_VARIABLE = "TERRAFORM_PROVIDER_MIRROR"
 _AWS = Path("registry.terraform.io", "hashicorp", "aws")
 
@@ -98,7 +100,4 @@ def offline_copy(stack_file: Path, mirror: AwsMirror, directory: Path) -> Path:
 def terraform(directory: Path, cli_config: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
     environment.update(TF_CLI_CONFIG_FILE=str(cli_config), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
-    return subprocess.run(
-        [shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments],
-        env=environment, capture_output=True, text=True, timeout=600, check=False,
-    )
+    return run_process([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments], env=environment)

@@ -14,10 +14,12 @@ from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, PROJECT_ROOT, stack_id
 
 
-def _synthesize(tmp_path: Path, environ: dict[str, str]) -> dict[str, dict[str, Any]]:
+def _synthesize(
+    tmp_path: Path, environ: dict[str, str], environments: tuple[str, ...] = ENVIRONMENTS
+) -> dict[str, dict[str, Any]]:
     from stacks.synthesis import synthesize
 
-    written = synthesize(load_configuration(environ=environ), CLOUDS, tmp_path / "cdktf.out")
+    written = synthesize(load_configuration(environments, environ=environ), CLOUDS, tmp_path / "cdktf.out")
     return {stack.name: json.loads(stack.path.read_text(encoding="utf-8")) for stack in written}
 
 
@@ -40,6 +42,7 @@ def test_no_machine_path_in_any_output(synthesized: Synthesized) -> None:
                 assert machine_path not in text, f"{path.name} contains {machine_path}"
 
 
+@pytest.mark.slow  # synthesizes again
 def test_s3_backend_for_aws_stacks_gcs_backend_for_gcp_stacks(tmp_path: Path) -> None:
     documents = _synthesize(
         tmp_path,
@@ -60,7 +63,10 @@ def test_s3_backend_for_aws_stacks_gcs_backend_for_gcp_stacks(tmp_path: Path) ->
         }
 
 
+@pytest.mark.slow  # synthesizes again
 def test_state_region_overrides_the_stack_region_and_other_cloud_stays_local(tmp_path: Path) -> None:
-    documents = _synthesize(tmp_path, {"TERRAFORM_STATE_BUCKET": "acme-tf-state", "TERRAFORM_STATE_REGION": "eu-west-1"})
+    documents = _synthesize(
+        tmp_path, {"TERRAFORM_STATE_BUCKET": "acme-tf-state", "TERRAFORM_STATE_REGION": "eu-west-1"}, ("prod",)
+    )
     assert documents[stack_id("aws", "prod")]["terraform"]["backend"]["s3"]["region"] == "eu-west-1"
     assert list(documents[stack_id("gcp", "prod")]["terraform"]["backend"]) == ["local"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -12,23 +11,30 @@ from typing import Any
 
 import pytest
 
+from .background import BackgroundJobs, JobContext, background_job, run_process
 from .conftest import Synthesized
 from .helpers import subprocess_environment
 
 SKIPS_FILE = Path(__file__).with_name("checkov_skips.toml")
 
 
-@pytest.fixture(scope="module")
-def checkov_report(synthesized: Synthesized) -> dict[str, Any]:
+@background_job("checkov", cost=9, after_synthesis=True)
+def _scan(context: JobContext) -> dict[str, Any]:
+    assert context.synthesized_outdir is not None
     checkov = Path(sys.executable).with_name("checkov")
-    result = subprocess.run(
-        [str(checkov), "--directory", str(synthesized.outdir / "stacks"), "--framework", "terraform_json",
+    result = run_process(
+        [str(checkov), "--directory", str(context.synthesized_outdir / "stacks"), "--framework", "terraform_json",
          "--skip-download", "--output", "json", "--compact"],
-        capture_output=True, text=True, timeout=600, env=subprocess_environment(), check=False,
+        env=subprocess_environment(),
     )
     assert result.returncode in (0, 1), result.stderr  # 1: findings, which the tests below judge
     report = json.loads(result.stdout)
     return report[0] if isinstance(report, list) else report
+
+
+@pytest.fixture
+def checkov_report(background: BackgroundJobs) -> dict[str, Any]:
+    return background.result(_scan)
 
 
 def _skips() -> list[dict[str, Any]]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from .background import BackgroundJobs, JobContext, background_job, run_process
 from .conftest import Synthesized
-from .helpers import CLOUDS, ENVIRONMENTS, PROJECT_ROOT, run_main, stack_id, tree_bytes
+from .helpers import CLOUDS, ENVIRONMENTS, PROJECT_ROOT, stack_id, subprocess_environment, tree_bytes
 
 
-def test_main_from_another_checkout_and_directory_writes_identical_bytes(
-    synthesized: Synthesized, tmp_path: Path
-) -> None:
-    checkout = tmp_path / "another" / "checkout"
+@background_job("synthesis from another checkout", cost=7)
+def _synthesis_elsewhere(context: JobContext) -> tuple[subprocess.CompletedProcess[str], Path]:
+    checkout = context.workdir / "another" / "checkout"
     for item in ("main.py", "config", "stacks", "constructs_lib"):
         source = PROJECT_ROOT / item
         if source.is_dir():
@@ -20,15 +24,23 @@ def test_main_from_another_checkout_and_directory_writes_identical_bytes(
         else:
             checkout.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, checkout / item)
-    working_directory = tmp_path / "elsewhere"
+    working_directory = context.workdir / "elsewhere"
     working_directory.mkdir()
+    result = run_process(
+        [sys.executable, str(checkout / "main.py"), "--outdir", "out"], cwd=working_directory, env=subprocess_environment()
+    )
+    return result, working_directory / "out"
 
-    result = run_main(["--outdir", "out"], cwd=working_directory, main=checkout / "main.py")
+
+def test_main_from_another_checkout_and_directory_writes_identical_bytes(
+    synthesized: Synthesized, background: BackgroundJobs
+) -> None:
+    result, outdir = background.result(_synthesis_elsewhere)
 
     assert result.returncode == 0, result.stderr
-    assert tree_bytes(working_directory / "out") == tree_bytes(synthesized.outdir)
+    assert tree_bytes(outdir) == tree_bytes(synthesized.outdir)
     summary = result.stdout.splitlines()
-    assert summary[0] == "Synthesized 6 stack(s) into out:"
+    assert summary[0] == f"Synthesized {len(synthesized.documents)} stack(s) into out:"
     names = [stack_id(cloud, environment) for cloud in CLOUDS for environment in ENVIRONMENTS]
     assert [line.split()[0] for line in summary[1:]] == names
     for line, name in zip(summary[1:], names):
@@ -36,6 +48,7 @@ def test_main_from_another_checkout_and_directory_writes_identical_bytes(
         assert line.split()[1:] == [str(count), "resources", f"out/stacks/{name}/cdk.tf.json"]
 
 
+@pytest.mark.slow  # synthesizes again
 def test_synthesizing_again_keeps_terraform_working_files(synthesized: Synthesized, tmp_path: Path) -> None:
     """A new synth replaces cdk.tf.json but keeps .terraform/ and the lock file that `terraform init` wrote."""
     from config import load_configuration

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from main import SelectionError, parse_selection
+from main import SelectionError, main, parse_selection
 
+from .background import BackgroundJobs, Job, JobContext, background_job, run_process
 from .helpers import PROJECT_ROOT, run_main, subprocess_environment
 
 
@@ -58,30 +58,41 @@ print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if "pro
 """
 
 
-def _probe(tmp_path: Path, *arguments: str, **environment: str) -> tuple[dict[str, object], list[str]]:
-    outdir = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-c", _SELECTION_PROBE, str(PROJECT_ROOT), *arguments, "--outdir", str(outdir)],
-        cwd=tmp_path, env=subprocess_environment(**environment), capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
-    return report, sorted(path.name for path in (outdir / "stacks").iterdir())
+def _probe_job(name: str, arguments: tuple[str, ...], environment: dict[str, str]) -> Job[tuple[dict[str, object], list[str]]]:
+    def probe(context: JobContext) -> tuple[dict[str, object], list[str]]:
+        outdir = context.workdir / "out"
+        result = run_process(
+            [sys.executable, "-c", _SELECTION_PROBE, str(PROJECT_ROOT), *arguments, "--outdir", str(outdir)],
+            cwd=context.workdir, env=subprocess_environment(**environment),
+        )
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout.splitlines()[-1])
+        return report, sorted(path.name for path in (outdir / "stacks").iterdir())
+
+    return background_job(name, cost=3)(probe)
 
 
-def test_aws_only_never_imports_the_google_bindings(tmp_path: Path) -> None:
-    report, stacks = _probe(tmp_path, "--clouds", "aws", "--environments", "dev")
+_AWS_ONLY = _probe_job("main.py --clouds aws", ("--clouds", "aws", "--environments", "dev"), {})
+_GCP_ONLY = _probe_job("main.py with PLATFORM_CLOUDS=gcp", (), {"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "staging,prod"})
+
+
+def test_aws_only_never_imports_the_google_bindings(background: BackgroundJobs) -> None:
+    report, stacks = background.result(_AWS_ONLY)
     assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_aws"]}
     assert stacks == ["duckdb-analytics-aws-dev"]
 
 
-def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(tmp_path: Path) -> None:
-    report, stacks = _probe(tmp_path, PLATFORM_CLOUDS="gcp", PLATFORM_ENVIRONMENTS="staging,prod")
+def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(background: BackgroundJobs) -> None:
+    report, stacks = background.result(_GCP_ONLY)
     # The random provider generates the Cloud SQL password on GCP.
     assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_google", "cdktf_cdktf_provider_random"]}
     assert stacks == ["duckdb-analytics-gcp-prod", "duckdb-analytics-gcp-staging"]
 
 
-def test_flags_override_environment_variables(tmp_path: Path) -> None:
-    _, stacks = _probe(tmp_path, "--clouds", "aws", "--environments", "prod", PLATFORM_CLOUDS="gcp")
-    assert stacks == ["duckdb-analytics-aws-prod"]
+@pytest.mark.slow  # synthesizes again
+def test_flags_override_environment_variables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outdir = tmp_path / "out"
+    code = main(["--clouds", "aws", "--environments", "prod", "--outdir", str(outdir)],
+                environ={"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "dev"})
+    assert code == 0, capsys.readouterr().err
+    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == ["duckdb-analytics-aws-prod"]

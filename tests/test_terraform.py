@@ -1,16 +1,22 @@
-"""Terraform itself: every AWS stack passes `init`, `validate` and an offline `plan` (see terraform_offline.py)."""
+"""Terraform itself: every AWS stack passes `init` and an offline `plan` (see terraform_offline.py).
+
+`terraform plan` validates the configuration exactly as `terraform validate` does before it plans
+(the local backend runs the same core validation walk for every plan), and its ``-json`` stream
+carries that validation's diagnostics and every planned change. So one `plan -json` per stack is
+the whole check: no error, no warning, every resource planned for creation.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .background import BackgroundJobs, Job, JobContext, background_job
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, stack_id
 from .terraform_offline import AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
@@ -22,51 +28,101 @@ pytestmark = [
 ]
 
 
-def _init_validate_plan(synthesized: Synthesized, mirror: AwsMirror, work: Path, environment: str) -> dict[str, Any]:
-    name = stack_id("aws", environment)
-    directory = offline_copy(synthesized.outdir / "stacks" / name / "cdk.tf.json", mirror, work / name)
-    cli_config = write_cli_config(mirror, work)
-    outcome: dict[str, Any] = {"name": name}
+def diagnostics(plan_stream: str) -> list[dict[str, Any]]:
+    """The error and warning diagnostics of a `terraform plan -json` stream, each once."""
+    found: dict[str, dict[str, Any]] = {}
+    for line in plan_stream.splitlines():
+        message = json.loads(line)
+        if message.get("type") == "diagnostic":
+            diagnostic = message["diagnostic"]
+            found.setdefault(json.dumps(diagnostic, sort_keys=True), diagnostic)
+    return list(found.values())
+
+
+def planned_actions(plan_stream: str) -> dict[str, list[str]]:
+    """Managed resource address -> planned actions, from a `terraform plan -json` stream (data reads left out)."""
+    actions: dict[str, list[str]] = {}
+    for line in plan_stream.splitlines():
+        message = json.loads(line)
+        if message.get("type") == "planned_change":
+            change = message["change"]
+            if not change["resource"]["addr"].startswith("data."):
+                actions[change["resource"]["addr"]] = [change["action"]]
+    return actions
+
+
+def plan_offline(stack_file: Path, mirror: AwsMirror, workdir: Path) -> dict[str, Any]:
+    """`terraform init` and `terraform plan -json` of a stack's offline copy; what a test needs of them."""
+    directory = offline_copy(stack_file, mirror, workdir / "stack")
+    cli_config = write_cli_config(mirror, workdir)
     init = terraform(directory, cli_config, "init", "-input=false", "-no-color")
-    outcome["init"] = (init.returncode, init.stderr)
     if init.returncode:
-        return outcome
-    validate = terraform(directory, cli_config, "validate", "-json", "-no-color")
-    outcome["validate"] = json.loads(validate.stdout or "{}")
-    plan = terraform(directory, cli_config, "plan", "-refresh=false", "-lock=false", "-input=false", "-no-color", "-out=plan.bin")
-    outcome["plan"] = (plan.returncode, plan.stderr)
-    if plan.returncode == 0:
-        shown = terraform(directory, cli_config, "show", "-json", "plan.bin")
-        outcome["changes"] = json.loads(shown.stdout)["resource_changes"]
-    return outcome
+        return {"init": (init.returncode, init.stderr)}
+    plan = terraform(directory, cli_config, "plan", "-json", "-refresh=false", "-lock=false", "-input=false")
+    return {
+        "init": (0, ""),
+        "plan": (plan.returncode, plan.stderr),
+        "diagnostics": diagnostics(plan.stdout),
+        "changes": planned_actions(plan.stdout),
+    }
 
 
-@pytest.fixture(scope="module")
-def terraform_runs(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    assert MIRROR is not None
-    work = tmp_path_factory.mktemp("terraform")
-    with ThreadPoolExecutor(max_workers=len(ENVIRONMENTS)) as pool:
-        runs = pool.map(lambda environment: _init_validate_plan(synthesized, MIRROR, work, environment), ENVIRONMENTS)
-        return {run["name"]: run for run in runs}
+def _plan_job(environment: str) -> Job[dict[str, Any]]:
+    name = stack_id("aws", environment)
+
+    def plan(context: JobContext) -> dict[str, Any]:
+        assert MIRROR is not None and context.synthesized_outdir is not None
+        return plan_offline(context.synthesized_outdir / "stacks" / name / "cdk.tf.json", MIRROR, context.workdir)
+
+    return background_job(f"terraform plan {name}", cost=14, after_synthesis=True)(plan)
+
+
+PLANS = {environment: _plan_job(environment) for environment in ENVIRONMENTS}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_init_and_validate(terraform_runs: dict[str, dict[str, Any]], environment: str) -> None:
-    run = terraform_runs[stack_id("aws", environment)]
+def test_init_and_validation_pass_without_warnings(background: BackgroundJobs, environment: str) -> None:
+    run = background.result(PLANS[environment])
     assert run["init"][0] == 0, run["init"][1]
-    assert run["validate"]["valid"] is True, run["validate"]["diagnostics"]
-    assert run["validate"]["warning_count"] == 0, run["validate"]["diagnostics"]
+    assert run["plan"][0] == 0, run["plan"][1]
+    assert run["diagnostics"] == []
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_offline_plan_creates_every_resource(
-    synthesized: Synthesized, terraform_runs: dict[str, dict[str, Any]], environment: str
+    synthesized: Synthesized, background: BackgroundJobs, environment: str
 ) -> None:
-    run = terraform_runs[stack_id("aws", environment)]
+    run = background.result(PLANS[environment])
     assert run["plan"][0] == 0, run["plan"][1]
     document = synthesized.stack("aws", environment)
     expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
-    planned = {change["address"]: change["change"]["actions"] for change in run["changes"] if change["mode"] == "managed"}
+    planned = run["changes"]
     # Resources with for_each plan one instance per key: aws_route53_record.x["example.com"].
     assert {re.sub(r"\[.*\]$", "", address) for address in planned} == expected
-    assert set(map(tuple, planned.values())) == {("create",)}
+    assert {tuple(actions) for actions in planned.values()} == {("create",)}
+
+
+# A line of `terraform plan -json` as Terraform 1.11 writes a validation warning (trimmed).
+_WARNING_LINE = json.dumps({
+    "@level": "warn", "@message": "Warning: Argument is deprecated", "type": "diagnostic",
+    "diagnostic": {"severity": "warning", "summary": "Argument is deprecated",
+                   "detail": "acl is deprecated. Use the aws_s3_bucket_acl resource instead.",
+                   "address": "aws_s3_bucket.b"},
+})
+_CHANGE_LINE = json.dumps({
+    "@level": "info", "type": "planned_change",
+    "change": {"resource": {"addr": "aws_s3_bucket.b", "resource_type": "aws_s3_bucket"}, "action": "create"},
+})
+
+_DATA_READ_LINE = json.dumps({
+    "@level": "info", "type": "planned_change",
+    "change": {"resource": {"addr": "data.aws_iam_policy_document.p", "resource_type": "aws_iam_policy_document"},
+               "action": "read"},
+})
+
+
+def test_plan_stream_reading_catches_warnings_and_changes() -> None:
+    """The readers above see what a real plan stream carries (validation repeats warnings: kept once)."""
+    stream = "\n".join([_WARNING_LINE, _CHANGE_LINE, _DATA_READ_LINE, _WARNING_LINE])
+    assert [diagnostic["summary"] for diagnostic in diagnostics(stream)] == ["Argument is deprecated"]
+    assert planned_actions(stream) == {"aws_s3_bucket.b": ["create"]}

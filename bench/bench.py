@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""`make bench`: the project's performance figures and budgets, measured in one run.
+
+    .venv/bin/python bench/bench.py [--rounds 3] [--suite-rounds 3]
+
+1. Synthesis: `main.py` (all stacks) against an ordinary hello-world cdktf app (``bench_synth.py``);
+   budget: the ratio of the medians at most ``SYNTH_RATIO_BUDGET``.
+2. The test suite as CI meets it (``bench_suite.py``); budget: the median wall time at most
+   ``SUITE_BUDGET_SECONDS``. Exceeding it by up to ``TOLERANCE`` is reported; beyond that the bench fails.
+
+Exit status 1 when a budget is broken beyond its tolerance. Run it on a quiet machine: the figures
+are wall times, and other work on the same cores slows every one of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_suite import suite_figures  # noqa: E402
+from bench_synth import HELLO_WORLD, MAIN, synthesis_figures  # noqa: E402
+
+SYNTH_RATIO_BUDGET = 0.25
+SUITE_BUDGET_SECONDS = 55.0
+TOLERANCE = 0.30
+
+
+def verdict(name: str, value: float, budget: float, unit: str, tolerance: float) -> bool:
+    """Prints how ``value`` compares with ``budget``; False when it exceeds the budget beyond ``tolerance``."""
+    over = value / budget - 1
+    if over <= 0:
+        print(f"{name}: {value:.3f}{unit} within the budget of {budget:g}{unit}")
+        return True
+    tolerated = over <= tolerance
+    status = "tolerated" if tolerated else "FAILS"
+    print(f"{name}: {value:.3f}{unit} exceeds the budget of {budget:g}{unit} by {over:.0%} "
+          f"({status}: at most {tolerance:.0%} over)")
+    return tolerated
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="synthesis runs of each program (default 3)")
+    parser.add_argument("--suite-rounds", type=int, default=3, help="test suite runs, each in a fresh clone (default 3)")
+    arguments = parser.parse_args()
+    if arguments.rounds < 1 or arguments.suite_rounds < 1:
+        parser.error("--rounds and --suite-rounds must be at least 1")
+    print(f"load average before the bench: {' '.join(f'{load:.2f}' for load in os.getloadavg())} "
+          f"on {os.cpu_count()} cores")
+
+    print("\n== synthesis ==")
+    medians = synthesis_figures(arguments.rounds)
+    ratio = medians[MAIN] / medians[HELLO_WORLD]
+
+    print("\n== test suite (make test) ==")
+    suite = suite_figures(arguments.suite_rounds)
+    print("five slowest tests of the median run (setup + call + teardown):")
+    for seconds, test in suite.slowest:
+        print(f"  {seconds:6.2f} s  {test}")
+    if suite.background_jobs:
+        print("its background jobs (running time):")
+        for line in suite.background_jobs:
+            print(f"  {line}")
+
+    print("\n== budgets ==")
+    within = [
+        verdict("synthesis ratio main.py / hello-world", ratio, SYNTH_RATIO_BUDGET, "", 0.0),
+        verdict("make test median wall time", suite.seconds, SUITE_BUDGET_SECONDS, " s", TOLERANCE),
+    ]
+    return 0 if all(within) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

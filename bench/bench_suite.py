@@ -1,0 +1,85 @@
+"""Times `make test` as CI meets it: a fresh clone, its virtual environment already synced, no cache.
+
+Used by ``bench/bench.py`` (``make bench``). Each round clones the current commit (``HEAD``: changes not
+yet committed are not measured) into a new directory, links the project's synced ``.venv`` into it and
+runs the test recipe of ``make test`` there (``make -o .venv/.synced test``: the install step is taken
+as done). The five slowest tests come from pytest's JUnit report of the median run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: Variables that change what is synthesized or how tests run; a CI machine does not set them.
+_MACHINE_VARIABLES = (
+    "PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CDKTF_OUTDIR", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_REGION",
+    "GCP_STATE_BUCKET", "GOOGLE_CLOUD_PROJECT", "AWS_ACCOUNT_ID", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG",
+    "PYTEST_ADDOPTS",
+)
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    seconds: float
+    slowest: tuple[tuple[float, str], ...]
+    background_jobs: tuple[str, ...]
+
+
+def _slowest_tests(junit_report: Path, count: int) -> tuple[tuple[float, str], ...]:
+    cases = ElementTree.parse(junit_report).getroot().iter("testcase")
+    timed = [(float(case.get("time", "0")), f"{case.get('classname')}::{case.get('name')}") for case in cases]
+    return tuple(sorted(timed, key=lambda row: -row[0])[:count])
+
+
+def _background_section(output: str) -> tuple[str, ...]:
+    lines = output.splitlines()
+    start = next((index for index, line in enumerate(lines) if "background jobs" in line and line.startswith("=")), None)
+    if start is None:
+        return ()
+    section = []
+    for line in lines[start + 1:]:
+        if line.startswith(("=", "-")):
+            break
+        section.append(line.strip())
+    return tuple(section)
+
+
+def run_suite_once(scratch: Path, round_number: int) -> SuiteRun:
+    clone = scratch / f"clone-{round_number}"
+    subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True)
+    (clone / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    report = scratch / f"junit-{round_number}.xml"
+    environment = {key: value for key, value in os.environ.items() if key not in _MACHINE_VARIABLES}
+    environment["PYTEST_ADDOPTS"] = f"--junitxml={report}"
+    started = time.perf_counter()
+    result = subprocess.run(["make", "-o", ".venv/.synced", "test"], cwd=clone, env=environment,
+                            capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"make test failed in the fresh clone (exit {result.returncode}):\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
+    return SuiteRun(seconds, _slowest_tests(report, 5), _background_section(result.stdout))
+
+
+def suite_figures(rounds: int) -> SuiteRun:
+    """Runs the suite ``rounds`` times in fresh clones; prints each run; returns the median run."""
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    if dirty:
+        print("note: uncommitted changes are not measured; the suite runs on a clone of HEAD")
+    runs: list[SuiteRun] = []
+    with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch:
+        for round_number in range(1, rounds + 1):
+            run = run_suite_once(Path(scratch), round_number)
+            runs.append(run)
+            print(f"round {round_number}  make test (fresh clone) {run.seconds:7.2f} s", flush=True)
+    median = statistics.median_low(run.seconds for run in runs)
+    return next(run for run in runs if run.seconds == median)
