@@ -1,4 +1,4 @@
-"""The reference point of bench_synth.py: the smallest cdktf app using both prebuilt providers the ordinary way.
+"""The reference point of bench_synth.py (make bench): the smallest cdktf app using both prebuilt providers the ordinary way.
 
 One resource per provider, imported as the provider packages document it, so the root ``__init__``
 of each package runs and loads every resource module.
