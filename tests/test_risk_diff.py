@@ -330,29 +330,26 @@ def test_replacement_table_covers_only_stateful_types_and_cites_a_source() -> No
 # --- secrets and long values -----------------------------------------------------------------------------------
 
 
+def _stack_holding_secrets(version: str, manage_password: bool, secret_id: str) -> dict[str, Any]:
+    """Secrets and environment values ending in ``-<version>`` in every place that holds them."""
+    definitions = [{"name": "api", "environment": [{"name": "API_KEY", "value": f"env-value-{version}"}],
+                    "secrets": [{"name": "DB", "valueFrom": f"arn:secret-{version}"}]}]
+    return document({
+        "aws_ecs_task_definition.api": {"container_definitions": json.dumps(definitions)},
+        "aws_db_instance.db": {"password": f"hunter2-{version}", "manage_master_user_password": manage_password},
+        "aws_secretsmanager_secret_version.v": {"secret_string": f"s3cr3t-{version}"},
+        "google_cloud_run_v2_service.api": {"template": {"containers": [{"env": [{"name": "TOKEN", "value": f"tok-{version}"}]}]}},
+        "google_secret_manager_secret.s": {"secret_id": secret_id},
+    })
+
+
 def test_secrets_and_environment_values_are_never_printed() -> None:
-    definitions = [{"name": "api", "environment": [{"name": "API_KEY", "value": "old-value-1"}],
-                    "secrets": [{"name": "DB", "valueFrom": "arn:old-secret"}]}]
-    old = document({
-        "aws_ecs_task_definition.api": {"container_definitions": json.dumps(definitions)},
-        "aws_db_instance.db": {"password": "hunter2-old", "manage_master_user_password": False},
-        "aws_secretsmanager_secret_version.v": {"secret_string": "s3cr3t-old"},
-        "google_cloud_run_v2_service.api": {"template": {"containers": [{"env": [{"name": "TOKEN", "value": "tok-old"}]}]}},
-        "google_secret_manager_secret.s": {"secret_id": "db-password"},
-    })
-    definitions[0]["environment"][0]["value"] = "new-value-2"
-    definitions[0]["secrets"][0]["valueFrom"] = "arn:new-secret"
-    new = document({
-        "aws_ecs_task_definition.api": {"container_definitions": json.dumps(definitions)},
-        "aws_db_instance.db": {"password": "hunter2-new", "manage_master_user_password": True},
-        "aws_secretsmanager_secret_version.v": {"secret_string": "s3cr3t-new"},
-        "google_cloud_run_v2_service.api": {"template": {"containers": [{"env": [{"name": "TOKEN", "value": "tok-new"}]}]}},
-        "google_secret_manager_secret.s": {"secret_id": "db-password-2"},
-    })
+    old = _stack_holding_secrets("old", manage_password=False, secret_id="db-password")
+    new = _stack_holding_secrets("new", manage_password=True, secret_id="db-password-2")
     result = review(old, new, stack=STAGING)
     for output_format in ("text", "markdown"):
         text = render(result, output_format)
-        for secret in ("old-value-1", "new-value-2", "arn:old-secret", "arn:new-secret", "hunter2", "s3cr3t", "tok-"):
+        for secret in ("env-value-", "arn:secret-", "hunter2", "s3cr3t", "tok-"):
             assert secret not in text, (output_format, secret)
     text = render(result, "text")
     assert f"container_definitions[0].environment[0].value: {SENSITIVE_VALUE}" in text

@@ -32,7 +32,7 @@ _SENSITIVE_NAME = re.compile(r"password|passwd|secret|token|private_key|credenti
 #: Names that merely refer to a secret (``secret_id``, ``kms_key_id``, ``secret_arn``) and stay readable.
 _REFERENCE_SUFFIX = re.compile(r"_(id|ids|arn|arns|name|version)$", re.IGNORECASE)
 #: Keys holding environment variables (ECS ``environment``/``secrets``, Cloud Run ``env``): values are hidden, names shown.
-_ENVIRONMENT_KEYS = frozenset({"environment", "env", "secrets", "environment_variables", "env_vars", "variables"})
+_ENVIRONMENT_KEYS = frozenset({"environment", "env", "secrets", "environment_variables", "env_vars"})
 
 
 class _Absent:

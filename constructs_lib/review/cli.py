@@ -124,4 +124,4 @@ def _outputs(
                 for run in runs:
                     run.stop()
         old = load_output(directories[0])
-        return old, new_given or load_output(directories[1])
+        return old, new_given if new_given is not None else load_output(directories[1])
