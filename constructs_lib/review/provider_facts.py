@@ -111,7 +111,7 @@ def _decreased(old: Any, new: Any) -> bool:
 #: Attributes whose change makes Terraform destroy the resource and create a new one.
 REPLACEMENT_FACTS: tuple[AttributeFact, ...] = (
     *_aws_replacements("aws_s3_bucket", "bucket", "bucket_prefix", "object_lock_enabled"),
-    # identifier and identifier_prefix are renamed in place since hashicorp/aws 5.x (see OUTAGE_FACTS).
+    # identifier and identifier_prefix no longer force replacement (PR #32687 fixed the docs): see OUTAGE_FACTS.
     *_aws_replacements(
         "aws_db_instance", "engine", "kms_key_id", "storage_encrypted", "username", "db_name", "availability_zone",
         "character_set_name", "nchar_character_set_name", "timezone", "snapshot_identifier",
