@@ -2,11 +2,15 @@
 """Synthesizes the DuckDB Analytics Platform into Terraform JSON, one stack per cloud and environment.
 
     python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--outdir DIR] [--config-dir DIR]
+    python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown] [--max-chars N]
 
 Without flags, PLATFORM_CLOUDS and PLATFORM_ENVIRONMENTS select (comma-separated, for ``cdktf synth``
 users); without those, every stack is synthesized. The output directory defaults to CDKTF_OUTDIR,
 then ``cdktf.out``. Configuration is validated before anything is written: every problem is printed
 on its own line and the exit status is 2.
+
+``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); it
+reads JSON only and imports neither cdktf nor a provider.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from config import CLOUDS, DEFAULT_CONFIG_DIR, ENVIRONMENTS, ConfigError, displa
 CLOUDS_VARIABLE = "PLATFORM_CLOUDS"
 ENVIRONMENTS_VARIABLE = "PLATFORM_ENVIRONMENTS"
 EXIT_USAGE = 2
+PROJECT_ROOT = Path(__file__).resolve().parent
 
 
 class SelectionError(ValueError):
@@ -59,8 +64,14 @@ def _select(flag: str | None, environ: Mapping[str, str], variable: str, allowed
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["diff"]:
+        from constructs_lib.review.cli import main as review
+
+        return review(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
+                      program="main.py diff")
     environ = os.environ if environ is None else environ
-    args = _argument_parser().parse_args(argv)
+    args = _argument_parser().parse_args(arguments)
     try:
         clouds = _select(args.clouds, environ, CLOUDS_VARIABLE, CLOUDS, "cloud", "--clouds")
         environments = _select(args.environments, environ, ENVIRONMENTS_VARIABLE, ENVIRONMENTS, "environment", "--environments")

@@ -1,0 +1,36 @@
+"""A resource-level risk review of synthesized Terraform JSON: what two outputs differ in, per stack, and
+which of those changes can destroy data or cause downtime when applied.
+
+It reads JSON only (pure standard library, no cdktf, no provider bindings, no cloud credentials or
+Terraform state), so any repository can use it on its own ``cdktf.out``::
+
+    from constructs_lib.review import compare_outputs, load_output, render
+
+    review = compare_outputs(load_output(Path("old/cdktf.out")), load_output(Path("cdktf.out")))
+    print(render(review, "markdown", max_chars=60_000))
+    sys.exit(review.exit_status)  # 0 no change, 1 changes, 3 risky changes
+
+The command line lives in :mod:`.cli` (``python main.py diff`` in this project, ``python -m
+constructs_lib.review`` elsewhere); what forces a replacement is in :mod:`.provider_facts`.
+"""
+
+from .changes import ABSENT, Action, AttributeChange, BlockChange, BlockKind, Risk
+from .comparison import Review, StackReview, compare_outputs
+from .loading import ReviewInputError, SynthesizedOutput, load_output
+from .rendering import render
+
+__all__ = [
+    "ABSENT",
+    "Action",
+    "AttributeChange",
+    "BlockChange",
+    "BlockKind",
+    "Review",
+    "ReviewInputError",
+    "Risk",
+    "StackReview",
+    "SynthesizedOutput",
+    "compare_outputs",
+    "load_output",
+    "render",
+]
