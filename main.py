@@ -63,6 +63,18 @@ def _select(flag: str | None, environ: Mapping[str, str], variable: str, allowed
     return tuple(allowed)
 
 
+def output_directory(flag: Path | None, environ: Mapping[str, str]) -> Path:
+    """``--outdir``, else CDKTF_OUTDIR, else ``cdktf.out``; a SelectionError when it or a parent is not a directory."""
+    source = "--outdir" if flag is not None else "environment variable CDKTF_OUTDIR"
+    outdir = flag if flag is not None else Path(environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    if flag is None and not environ.get("CDKTF_OUTDIR"):
+        source = "the output directory"
+    for path in (outdir, *outdir.parents):
+        if path.exists() and not path.is_dir():
+            raise SelectionError(f"{source}: {display_path(path)} exists and is not a directory, got {str(outdir)!r}")
+    return outdir
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments[:1] == ["diff"]:
@@ -73,6 +85,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     args = _argument_parser().parse_args(arguments)
     try:
+        outdir = output_directory(args.outdir, environ)
         clouds = _select(args.clouds, environ, CLOUDS_VARIABLE, CLOUDS, "cloud", "--clouds")
         environments = _select(args.environments, environ, ENVIRONMENTS_VARIABLE, ENVIRONMENTS, "environment", "--environments")
         configuration = load_configuration(environments, config_dir=args.config_dir, environ=environ)
@@ -87,7 +100,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     from stacks.synthesis import synthesize  # imports cdktf only once the input is known to be valid
 
-    outdir = args.outdir or Path(environ.get("CDKTF_OUTDIR") or "cdktf.out")
     written = synthesize(configuration, clouds, outdir)
     width = max(len(stack.name) for stack in written)
     print(f"Synthesized {len(written)} stack(s) into {display_path(outdir)}:")

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from constructs_lib.rules import (
+    AWS_ACCOUNT_PATTERN,
+    AWS_REGION_PATTERN,
+    CERTIFICATE_ARN_PATTERN,
+    DOMAIN_PATTERN,
+    DOMAIN_RULE,
+    HOSTED_ZONE_PATTERN,
     BACKUP_RETENTION_DAYS_RANGE,
     IMAGE_TAG_PATTERN,
     IMAGE_TAG_RULE,
@@ -34,18 +40,12 @@ ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 CLOUDS: tuple[str, ...] = ("aws", "gcp")
 IMAGE_TAG_VARIABLE = "IMAGE_TAG"
 
-AWS_REGION_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
-AWS_ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
 GCP_REGION_PATTERN = re.compile(r"[a-z]+-[a-z]+[0-9]")
 GCP_PROJECT_PATTERN = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 GCP_PROJECT_RULE = (
     "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits or hyphens, "
     "starting with a letter and not ending with a hyphen"
 )
-DOMAIN_PATTERN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-DOMAIN_RULE = "must be a lowercase DNS name such as app.example.com"
-CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}")
-HOSTED_ZONE_PATTERN = re.compile(r"Z[A-Z0-9]{1,31}")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 RDS_CLASS_PATTERN = re.compile(r"db\.[a-z0-9]+\.[a-z0-9]+")
 CLOUD_SQL_TIER_PATTERN = re.compile(r"db-(custom-[0-9]+-[0-9]+|f1-micro|g1-small|perf-optimized-N-[0-9]+)")

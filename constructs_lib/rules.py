@@ -87,3 +87,13 @@ POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = (14, 15, 16, 17)
 #: A container image tag (Docker's rule). ``latest`` is refused: repositories use immutable tags.
 IMAGE_TAG_PATTERN = re.compile(r"(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 IMAGE_TAG_RULE = "must be a container image tag (letters, digits, '_', '.', '-', at most 128) other than 'latest'"
+
+
+#: Names of AWS regions, accounts, DNS names, ACM certificates and Route 53 zones, checked by the
+#: configuration schema and the AWS pattern specs alike.
+AWS_REGION_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
+AWS_ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
+DOMAIN_PATTERN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+DOMAIN_RULE = "must be a lowercase DNS name such as app.example.com"
+CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}")
+HOSTED_ZONE_PATTERN = re.compile(r"Z[A-Z0-9]{1,31}")

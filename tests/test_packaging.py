@@ -1,14 +1,29 @@
-"""constructs_lib is a package another repository can install and use without our config or stacks."""
+"""constructs_lib is a package another repository installs and uses without our config or stacks.
+
+One background job builds the wheel, installs it into a directory of its own, runs every app in
+``examples/`` and the README's snippet there (as printed), and plans the AWS example offline.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from .background import BackgroundJobs, JobContext, background_job, run_process
-from .helpers import PROJECT_ROOT, subprocess_environment
+from .helpers import PROJECT_ROOT, resources, subprocess_environment
+from .terraform_offline import find_aws_mirror
+from .test_terraform import plan_offline
 
+EXAMPLES = sorted(path.name for path in (PROJECT_ROOT / "examples").glob("*.py"))
+README_SECTION = "## Using the constructs in another repository"
+
+# Runs one app the way a user would (`python app.py outdir`) and reports what it could import.
 _PROBE = """
 import importlib.util, json, runpy, sys
 sys.argv = sys.argv[1:]
@@ -22,44 +37,104 @@ print(json.dumps({
 """
 
 
-@background_job("wheel install and example synthesis", cost=6)
-def _install_and_run_example(context: JobContext) -> dict[str, object]:
+def readme_snippet() -> str:
+    """The first Python block of the README's section on using the constructs elsewhere."""
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(README_SECTION):]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "the README section has no Python snippet"
+    return match.group(1)
+
+
+def _run_app(app: Path, site: Path, cwd: Path) -> dict[str, Any]:
+    result = run_process([sys.executable, "-c", _PROBE, str(app), str(cwd / "out")], cwd=cwd,
+                         env=subprocess_environment(PYTHONPATH=str(site)))
+    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+
+@background_job("wheel install, examples and their plan", cost=18)
+def _install_and_run_examples(context: JobContext) -> dict[str, Any]:
     work = context.workdir
     source = work / "source"
     source.mkdir()
-    for item in ("pyproject.toml", "README.md"):
+    for item in ("pyproject.toml", "README.md", "CHANGELOG.md"):
         shutil.copy(PROJECT_ROOT / item, source / item)
     shutil.copytree(PROJECT_ROOT / "constructs_lib", source / "constructs_lib", ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     built = run_process([*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(source)])
     assert built.returncode == 0, built.stderr
     wheels = sorted((work / "dist").glob("*.whl"))
-    installed = run_process([*pip, "install", "--no-deps", "--target", str(work / "site"), *map(str, wheels)])
+    site = work / "site"
+    installed = run_process([*pip, "install", "--no-deps", "--target", str(site), *map(str, wheels)])
     assert installed.returncode == 0, installed.stderr
-    consumer = work / "consumer"
-    consumer.mkdir()
-    example = shutil.copy(PROJECT_ROOT / "examples" / "standalone_app.py", consumer / "app.py")
-    result = run_process(
-        [sys.executable, "-c", _PROBE, str(example), str(consumer / "out")],
-        cwd=consumer, env=subprocess_environment(PYTHONPATH=str(work / "site")),
-    )
-    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
-            "wheels": [wheel.name for wheel in wheels], "site": work / "site",
-            "out": consumer / "out"}
+
+    runs: dict[str, dict[str, Any]] = {}
+    apps = {name: PROJECT_ROOT / "examples" / name for name in EXAMPLES}
+    snippet = work / "readme_snippet.py"
+    snippet.write_text(readme_snippet(), encoding="utf-8")
+    apps["README snippet"] = snippet
+    for name, app in apps.items():
+        consumer = work / "consumers" / name.replace(" ", "-")
+        consumer.mkdir(parents=True)
+        runs[name] = _run_app(shutil.copy(app, consumer / "app.py"), site, consumer) | {"outdir": consumer / "out"}
+        if name == "README snippet":  # it synthesizes into ./cdktf.out, as printed
+            runs[name]["outdir"] = consumer / "cdktf.out"
+
+    plan = None
+    mirror = find_aws_mirror()
+    aws_example = runs.get("platform_aws.py")
+    if mirror is not None and shutil.which("terraform") and aws_example and aws_example["returncode"] == 0:
+        plan = plan_offline(aws_example["outdir"] / "stacks" / "acme-shop-aws" / "cdk.tf.json", mirror, work / "plan")
+    return {"wheels": [wheel.name for wheel in wheels], "site": site, "runs": runs, "plan": plan}
 
 
-def test_wheel_installs_and_the_example_app_synthesizes_without_config_or_stacks(background: BackgroundJobs) -> None:
-    run = background.result(_install_and_run_example)
-    assert len(run["wheels"]) == 1 and run["wheels"][0].startswith("duckdb_platform_constructs-")
-    site, out = run["site"], run["out"]
-    assert (site / "constructs_lib" / "lazy_provider_exports.js").is_file()
+@pytest.fixture
+def installed(background: BackgroundJobs) -> dict[str, Any]:
+    return background.result(_install_and_run_examples)
+
+
+def _stack(run: dict[str, Any], name: str) -> dict[str, Any]:
     assert run["returncode"] == 0, run["stderr"]
-    probe = json.loads(run["stdout"].splitlines()[-1])
-    assert probe == {"constructs_lib": str(site / "constructs_lib" / "__init__.py"), "config": False, "stacks": False}
+    return json.loads((run["outdir"] / "stacks" / name / "cdk.tf.json").read_text(encoding="utf-8"))
 
-    aws = json.loads((out / "stacks" / "acme-lake-aws" / "cdk.tf.json").read_text(encoding="utf-8"))
-    (bucket,) = aws["resource"]["aws_s3_bucket"].values()
-    assert bucket["bucket_prefix"] == "acme-lake-sandbox-lake-"
-    gcp = json.loads((out / "stacks" / "acme-lake-gcp" / "cdk.tf.json").read_text(encoding="utf-8"))
-    (gcs,) = gcp["resource"]["google_storage_bucket"].values()
-    assert gcs["public_access_prevention"] == "enforced"
+
+def test_the_wheel_installs_with_the_node_hook_and_runs_apps_without_config_or_stacks(installed: dict[str, Any]) -> None:
+    assert len(installed["wheels"]) == 1 and installed["wheels"][0].startswith("duckdb_platform_constructs-")
+    site = installed["site"]
+    assert (site / "constructs_lib" / "lazy_provider_exports.js").is_file()
+    assert set(installed["runs"]) == {*EXAMPLES, "README snippet"}
+    for name, run in installed["runs"].items():
+        assert run["returncode"] == 0, f"{name}: {run['stderr']}"
+        probe = json.loads(run["stdout"].splitlines()[-1])
+        assert probe == {"constructs_lib": str(site / "constructs_lib" / "__init__.py"), "config": False, "stacks": False}
+
+
+def test_the_aws_example_runs_three_services_from_the_patterns(installed: dict[str, Any]) -> None:
+    document = _stack(installed["runs"]["platform_aws.py"], "acme-shop-aws")
+    services = sorted(body["name"] for body in resources(document, "aws_ecs_service").values())
+    assert services == ["acme-shop-prod-api", "acme-shop-prod-web", "acme-shop-prod-worker"]
+    assert len(resources(document, "aws_lb_target_group")) == 2  # the worker is not behind the load balancer
+    assert len(resources(document, "aws_db_instance")) == 1
+    assert sum(1 for line in (PROJECT_ROOT / "examples" / "platform_aws.py").read_text().splitlines() if line.strip()) < 60
+
+
+def test_the_aws_example_plans_offline(installed: dict[str, Any]) -> None:
+    plan = installed["plan"]
+    if plan is None:
+        pytest.skip("no terraform CLI or no hashicorp/aws provider mirror (set TERRAFORM_PROVIDER_MIRROR)")
+    assert plan["init"][0] == 0, plan["init"][1]
+    assert plan["plan"][0] == 0, plan["plan"][1]
+    assert plan["diagnostics"] == []
+    document = _stack(installed["runs"]["platform_aws.py"], "acme-shop-aws")
+    expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
+    assert {re.sub(r"\[.*\]$", "", address) for address in plan["changes"]} == expected
+
+
+def test_the_readme_snippet_is_one_load_balanced_service_in_fifteen_lines(installed: dict[str, Any]) -> None:
+    document = _stack(installed["runs"]["README snippet"], "orders")
+    (service,) = resources(document, "aws_ecs_service").values()
+    assert service["name"] == "acme-prod-orders"
+    assert len(resources(document, "aws_wafv2_web_acl_association")) == 1
+    code = [line for line in readme_snippet().splitlines() if line.strip()]
+    first_statement = next(index for index, line in enumerate(code) if line.startswith("app ="))
+    assert len(code) - first_statement <= 15

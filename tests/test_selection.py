@@ -96,3 +96,12 @@ def test_flags_override_environment_variables(tmp_path: Path, capsys: pytest.Cap
                 environ={"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "dev"})
     assert code == 0, capsys.readouterr().err
     assert sorted(path.name for path in (outdir / "stacks").iterdir()) == ["duckdb-analytics-aws-prod"]
+
+
+@pytest.mark.parametrize("outdir", ["taken", "taken/below"])
+def test_an_output_directory_that_is_a_file_is_a_one_line_error(tmp_path: Path, outdir: str) -> None:
+    (tmp_path / "taken").write_text("not a directory", encoding="utf-8")
+    result = run_main(["--outdir", outdir], cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [f"error: --outdir: taken exists and is not a directory, got '{outdir}'"]
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "not a directory"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,8 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 from constructs import Construct
 
 from ..alerting import AlertThresholds
+from .load_balancer import PublicLoadBalancer
+from .service_autoscaling import ScalableService
 
 _GIB = 1024**3
 
@@ -39,23 +40,21 @@ class LoadBalancerAlarmsProps:
 
     Attributes:
         name_prefix: Start of every alarm name.
-        load_balancer: The load balancer's ``arn_suffix`` (``app/<name>/<id>``).
-        target_groups: Target group ``arn_suffix`` by service name.
+        load_balancer: The load balancer; every target of it gets unhealthy-host alarms.
         topic_arn: Where alarms notify.
         thresholds: Error rate and response time limits. Default: 5 % and 2 s over 5 minutes.
         minimum_requests_per_minute: Minutes with fewer requests count as 0 % errors, so that one
             failed request out of two does not page anyone. Default 10.
-        alarm_without_healthy_targets: Also alarm when a target group has no healthy target at all.
-            Default ``True``; turn off for services that are scaled to zero on purpose.
+        idle_targets: Targets whose services are scaled to zero on purpose (office hours): they get no
+            alarm for having no healthy target at all. Default none.
     """
 
     name_prefix: str
-    load_balancer: str
-    target_groups: Mapping[str, str]
+    load_balancer: PublicLoadBalancer
     topic_arn: str
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
     minimum_requests_per_minute: int = 10
-    alarm_without_healthy_targets: bool = True
+    idle_targets: tuple[str, ...] = ()
 
 
 class LoadBalancerAlarms(Construct):
@@ -69,7 +68,8 @@ class LoadBalancerAlarms(Construct):
     def __init__(self, scope: Construct, id_: str, props: LoadBalancerAlarmsProps) -> None:
         super().__init__(scope, id_)
         minutes = props.thresholds.evaluation_minutes
-        dimensions = {"LoadBalancer": props.load_balancer}
+        load_balancer = props.load_balancer.arn_suffix
+        dimensions = {"LoadBalancer": load_balancer}
 
         def count(query_id: str, metric: str) -> CloudwatchMetricAlarmMetricQuery:
             return CloudwatchMetricAlarmMetricQuery(id=query_id, return_data=False, metric=CloudwatchMetricAlarmMetricQueryMetric(
@@ -104,23 +104,24 @@ class LoadBalancerAlarms(Construct):
             namespace="AWS/ApplicationELB", metric_name="TargetResponseTime", dimensions=dimensions,
             extended_statistic="p95",
         )
-        for service, target_group in sorted(props.target_groups.items()):
+        for service in sorted(props.load_balancer.target_names):
+            target_group = props.load_balancer.target_group(service).arn_suffix
             _alarm(
                 self, f"{service}_unhealthy_hosts", props.topic_arn, minutes,
                 alarm_name=f"{props.name_prefix}-{service}-unhealthy-hosts",
                 alarm_description=f"{service} has targets failing the load balancer health check",
                 comparison_operator="GreaterThanThreshold", threshold=0,
                 namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount", statistic="Maximum",
-                dimensions={"LoadBalancer": props.load_balancer, "TargetGroup": target_group},
+                dimensions={"LoadBalancer": load_balancer, "TargetGroup": target_group},
             )
-            if props.alarm_without_healthy_targets:
+            if service not in props.idle_targets:
                 _alarm(
                     self, f"{service}_no_healthy_hosts", props.topic_arn, minutes,
                     alarm_name=f"{props.name_prefix}-{service}-no-healthy-hosts",
                     alarm_description=f"{service} has no healthy target: it is down",
                     comparison_operator="LessThanThreshold", threshold=1,
                     namespace="AWS/ApplicationELB", metric_name="HealthyHostCount", statistic="Minimum",
-                    dimensions={"LoadBalancer": props.load_balancer, "TargetGroup": target_group},
+                    dimensions={"LoadBalancer": load_balancer, "TargetGroup": target_group},
                     treat_missing_data="breaching",
                 )
 
@@ -131,8 +132,7 @@ class ServiceAlarmsProps:
 
     Attributes:
         name_prefix: Start of every alarm name.
-        cluster_name: The ECS cluster.
-        service_name: The ECS service.
+        service: The ECS service (e.g. a :class:`~constructs_lib.aws.fargate_service.FargateService`).
         topic_arn: Where alarms notify.
         cpu_percent: Average CPU utilization that alarms. Default 85.
         memory_percent: Average memory utilization that alarms. Default 85.
@@ -140,8 +140,7 @@ class ServiceAlarmsProps:
     """
 
     name_prefix: str
-    cluster_name: str
-    service_name: str
+    service: ScalableService
     topic_arn: str
     cpu_percent: int = 85
     memory_percent: int = 85
@@ -157,10 +156,10 @@ class ServiceAlarms(Construct):
             _alarm(
                 self, f"{resource.lower()}_high", props.topic_arn, props.evaluation_minutes,
                 alarm_name=f"{props.name_prefix}-{resource.lower()}-high",
-                alarm_description=f"{props.service_name} average {resource} above {threshold} %",
+                alarm_description=f"{props.service.service_name} average {resource} above {threshold} %",
                 comparison_operator="GreaterThanThreshold", threshold=threshold,
                 namespace="AWS/ECS", metric_name=f"{resource}Utilization", statistic="Average",
-                dimensions={"ClusterName": props.cluster_name, "ServiceName": props.service_name},
+                dimensions={"ClusterName": props.service.cluster_name, "ServiceName": props.service.service_name},
             )
 
 

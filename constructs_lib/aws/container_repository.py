@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 )
 from constructs import Construct
 
-_REPOSITORY_NAME = re.compile(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*")
+REPOSITORY_NAME = re.compile(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ContainerRepositoryProps:
     untagged_expiry_days: int = 7
 
     def __post_init__(self) -> None:
-        if not _REPOSITORY_NAME.fullmatch(self.name) or len(self.name) > 256:
+        if not REPOSITORY_NAME.fullmatch(self.name) or len(self.name) > 256:
             raise ValueError(f"ContainerRepositoryProps.name {self.name!r}: must be a valid ECR repository name")
         if not 1 <= self.keep_images <= 1000 or not 1 <= self.untagged_expiry_days <= 365:
             raise ValueError("ContainerRepositoryProps: keep_images must be 1-1000, untagged_expiry_days 1-365")
@@ -75,6 +75,15 @@ class ContainerRepository(Construct):
         ]
         EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name,
                            policy=json.dumps({"rules": rules}, sort_keys=True))
+
+    def image(self, tag: str) -> str:
+        """The reference of the image ``tag`` in this repository."""
+        return f"{self.url}:{tag}"
+
+    @property
+    def name(self) -> str:
+        """The repository name."""
+        return self.repository.name
 
     @property
     def url(self) -> str:

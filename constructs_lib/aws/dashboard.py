@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
@@ -18,19 +18,19 @@ class PlatformDashboardProps:
     Attributes:
         name: Dashboard name.
         region: Region of the metrics.
-        load_balancer: The load balancer's ``arn_suffix``.
-        target_groups: Target group ``arn_suffix`` by service name.
         cluster_name: The ECS cluster.
         services: ECS service name by service name.
+        load_balancer: The load balancer's ``arn_suffix``. Default ``None``: no load balancer widgets.
+        target_groups: Target group ``arn_suffix`` by service name. Default none.
         database_identifier: The RDS instance, if any. Default ``None``.
     """
 
     name: str
     region: str
-    load_balancer: str
-    target_groups: Mapping[str, str]
     cluster_name: str
     services: Mapping[str, str]
+    load_balancer: str | None = None
+    target_groups: Mapping[str, str] = field(default_factory=dict)
     database_identifier: str | None = None
 
 
@@ -47,20 +47,22 @@ class PlatformDashboard(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: PlatformDashboardProps) -> None:
         super().__init__(scope, id_)
-        alb = ["LoadBalancer", props.load_balancer]
-        widgets = [
-            _widget("Requests and 5xx", [
-                ["AWS/ApplicationELB", "RequestCount", *alb],
-                ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *alb],
-                ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", *alb],
-            ], props.region),
-            _widget("Target response time p95 (s)", [["AWS/ApplicationELB", "TargetResponseTime", *alb]],
-                    props.region, stat="p95"),
-            _widget("Healthy targets", [
-                ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", target_group, *alb]
-                for _, target_group in sorted(props.target_groups.items())
-            ], props.region, stat="Minimum"),
-        ]
+        widgets: list[dict[str, Any]] = []
+        if props.load_balancer is not None:
+            alb = ["LoadBalancer", props.load_balancer]
+            widgets += [
+                _widget("Requests and 5xx", [
+                    ["AWS/ApplicationELB", "RequestCount", *alb],
+                    ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *alb],
+                    ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", *alb],
+                ], props.region),
+                _widget("Target response time p95 (s)", [["AWS/ApplicationELB", "TargetResponseTime", *alb]],
+                        props.region, stat="p95"),
+                _widget("Healthy targets", [
+                    ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", target_group, *alb]
+                    for _, target_group in sorted(props.target_groups.items())
+                ], props.region, stat="Minimum"),
+            ]
         for resource in ("CPUUtilization", "MemoryUtilization"):
             widgets.append(_widget(f"Services {resource}", [
                 ["AWS/ECS", resource, "ClusterName", props.cluster_name, "ServiceName", service]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -17,6 +19,10 @@ from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from constructs import Construct
 
 from ._bucket import BUCKET_PREFIX_PATTERN, BUCKET_PREFIX_RULE, harden_bucket
+from .iam import Condition, Statement, policy_document
+
+_READ_ACTIONS = ("s3:GetObject",)
+_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class DataBucketProps:
         access_log_prefix: Key prefix of those logs. Default ``s3/<bucket_prefix>``.
         abort_incomplete_multipart_upload_days: Days before unfinished uploads are removed. Default 7.
         force_destroy: Let ``terraform destroy`` delete a non-empty bucket. Default ``False``: data is kept.
+        region: The bucket's region. Grants allow ``kms_key_arn`` only through S3 there. Default
+            ``None``: through S3 in any region.
     """
 
     bucket_prefix: str
@@ -42,6 +50,7 @@ class DataBucketProps:
     access_log_prefix: str | None = None
     abort_incomplete_multipart_upload_days: int = 7
     force_destroy: bool = False
+    region: str | None = None
 
     def __post_init__(self) -> None:
         if not BUCKET_PREFIX_PATTERN.fullmatch(self.bucket_prefix):
@@ -63,6 +72,7 @@ class DataBucket(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: DataBucketProps) -> None:
         super().__init__(scope, id_)
+        self._props = props
         self.bucket = S3Bucket(self, "bucket", bucket_prefix=props.bucket_prefix, force_destroy=props.force_destroy)
         self.policy = harden_bucket(self, self.bucket, kms_key_arn=props.kms_key_arn)
         S3BucketLifecycleConfiguration(
@@ -96,6 +106,43 @@ class DataBucket(Construct):
                 target_bucket=props.access_log_bucket,
                 target_prefix=props.access_log_prefix or f"s3/{props.bucket_prefix}",
             )
+
+    def read_statements(self) -> tuple[Statement, ...]:
+        """IAM statements to list the bucket and read its objects (and decrypt them through S3)."""
+        return self._statements(_READ_ACTIONS, "ReadDataObjects", ("kms:Decrypt",))
+
+    def read_write_statements(self) -> tuple[Statement, ...]:
+        """IAM statements to list the bucket and read, write and delete its objects (and use the key through S3).
+
+        Nothing else: no bucket configuration, no policy, no version history.
+        """
+        return self._statements((*_READ_ACTIONS, *_WRITE_ACTIONS), "ReadWriteDataObjects",
+                                ("kms:Decrypt", "kms:GenerateDataKey"))
+
+    def grant_read(self, name: str, role: IamRole) -> IamRolePolicy:
+        """Lets ``role`` read (:meth:`read_statements`) through an inline policy; ``name`` keys the grant."""
+        return self._grant(f"{name}_read", role, self.read_statements())
+
+    def grant_read_write(self, name: str, role: IamRole) -> IamRolePolicy:
+        """Lets ``role`` read and write (:meth:`read_write_statements`) through an inline policy; ``name`` keys the grant."""
+        return self._grant(f"{name}_read_write", role, self.read_write_statements())
+
+    def _grant(self, id_: str, role: IamRole, statements: tuple[Statement, ...]) -> IamRolePolicy:
+        document = policy_document(self, f"{id_}_document", statements)
+        return IamRolePolicy(self, id_, role=role.id, policy=document.json)
+
+    def _statements(self, object_actions: tuple[str, ...], object_sid: str, key_actions: tuple[str, ...]) -> tuple[Statement, ...]:
+        statements = [
+            Statement(sid="ListDataBucket", actions=("s3:ListBucket", "s3:GetBucketLocation"), resources=(self.arn,)),
+            Statement(sid=object_sid, actions=object_actions, resources=(f"{self.arn}/*",)),
+        ]
+        if self._props.kms_key_arn is not None:
+            region = self._props.region
+            via_s3 = (Condition("StringEquals", "kms:ViaService", (f"s3.{region}.amazonaws.com",)) if region
+                      else Condition("StringLike", "kms:ViaService", ("s3.*.amazonaws.com",)))
+            statements.append(Statement(sid="UseDataKey", actions=key_actions, resources=(self._props.kms_key_arn,),
+                                        conditions=(via_s3,)))
+        return tuple(statements)
 
     @property
     def name(self) -> str:

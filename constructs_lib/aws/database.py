@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from ..rules import BACKUP_RETENTION_DAYS_RANGE, POSTGRES_MAJOR_VERSIONS
+from .fargate_service import ContainerSecret
 from .iam import Condition, Statement, policy_document
 from .log_group import LogGroup, LogGroupProps
 
@@ -97,6 +98,7 @@ class PostgresDatabase(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: PostgresDatabaseProps) -> None:
         super().__init__(scope, id_)
+        self._props = props
         self.security_group = SecurityGroup(
             self, "security_group", name_prefix=f"{props.identifier}-db-", vpc_id=props.vpc_id,
             description=f"{props.identifier} database: PostgreSQL from admitted clients only",
@@ -202,6 +204,36 @@ class PostgresDatabase(Construct):
             self, id_, security_group_id=self.security_group.id, ip_protocol="tcp", from_port=POSTGRES_PORT,
             to_port=POSTGRES_PORT, referenced_security_group_id=security_group_id, description=description,
         )
+
+    def client_secrets(self) -> tuple[ContainerSecret, ...]:
+        """A client container's ``DATABASE_URL`` (no password inside) and ``PGPASSWORD`` (libpq combines them)."""
+        return (
+            ContainerSecret("DATABASE_URL", self.url_secret_arn),
+            ContainerSecret("PGPASSWORD", self.master_secret_arn, json_key="password"),
+        )
+
+    def client_statements(self, region: str) -> tuple[Statement, ...]:
+        """IAM statements letting a client read both secrets at run time, e.g. again after RDS rotated the password."""
+        statements = [Statement(
+            sid="ReadDatabaseSecrets", actions=("secretsmanager:GetSecretValue",),
+            resources=(self.url_secret_arn, self.master_secret_arn),
+        )]
+        if self._props.kms_key_arn is not None:
+            statements.append(Statement(
+                sid="DecryptDatabaseSecrets", actions=("kms:Decrypt",), resources=(self._props.kms_key_arn,),
+                conditions=(Condition("StringEquals", "kms:ViaService", (f"secretsmanager.{region}.amazonaws.com",)),),
+            ))
+        return tuple(statements)
+
+    @property
+    def security_group_id(self) -> str:
+        """The database's security group (see :meth:`allow_from`)."""
+        return self.security_group.id
+
+    @property
+    def address(self) -> str:
+        """The instance's host name."""
+        return self.instance.address
 
     @property
     def master_secret_arn(self) -> str:

@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster as EcsClusterResource
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsClusterSetting
 from constructs import Construct
 
 from .log_group import LogGroup, LogGroupProps
+
+
+class EcsClusterRef(Protocol):
+    """What a service needs of its cluster: :class:`EcsCluster`, or :class:`ExistingCluster` for your own."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def arn(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ExistingCluster:
+    """An ECS cluster created elsewhere (see :class:`EcsClusterRef`).
+
+    Attributes:
+        name: The cluster name.
+        arn: The cluster ARN.
+    """
+
+    name: str
+    arn: str
 
 
 @dataclass(frozen=True)

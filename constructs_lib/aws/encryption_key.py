@@ -21,8 +21,10 @@ class EncryptionKeyProps:
         alias: Alias name without the ``alias/`` prefix, e.g. ``duckdb-analytics-prod``.
         account_id: The account that owns the key; its IAM policies decide who else may use it.
         description: Shown in the KMS console.
-        service_statements: Extra key-policy statements for AWS services that encrypt with the key
-            (CloudWatch Logs, SNS, ...); the account root statement is always present.
+        service_statements: Extra key-policy statements for AWS services that encrypt with the key:
+            :meth:`EncryptionKey.cloudwatch_logs_statement` for log groups,
+            :meth:`EncryptionKey.cloudwatch_alarms_statement` for alarm topics, or your own
+            :meth:`EncryptionKey.service_use_statement`; the account root statement is always present.
         deletion_window_in_days: Waiting period before a scheduled deletion (7-30). Default 30.
         partition: AWS partition of the account ARN. Default ``aws``.
     """
@@ -78,6 +80,32 @@ class EncryptionKey(Construct):
     def arn(self) -> str:
         """ARN of the key."""
         return self.key.arn
+
+    @property
+    def key_id(self) -> str:
+        """ID of the key."""
+        return self.key.key_id
+
+    @staticmethod
+    def cloudwatch_logs_statement(region: str, account_id: str, partition: str = "aws") -> Statement:
+        """Lets CloudWatch Logs encrypt the log groups of ``account_id`` in ``region`` (and nothing else).
+
+        Every :class:`~constructs_lib.aws.log_group.LogGroup` given this key needs it in the key policy:
+        without it, synthesis succeeds and the apply fails.
+        """
+        return EncryptionKey.service_use_statement(
+            "CloudWatchLogsUse", f"logs.{region}.amazonaws.com",
+            Condition("ArnLike", "kms:EncryptionContext:aws:logs:arn",
+                      (f"arn:{partition}:logs:{region}:{account_id}:log-group:*",)),
+        )
+
+    @staticmethod
+    def cloudwatch_alarms_statement() -> Statement:
+        """Lets CloudWatch alarms publish to an SNS topic encrypted with the key (as AWS documents it, no condition).
+
+        An :class:`~constructs_lib.aws.alert_topic.AlertTopic` given this key needs it in the key policy.
+        """
+        return EncryptionKey.service_use_statement("CloudWatchAlarmsUse", "cloudwatch.amazonaws.com")
 
     @staticmethod
     def service_use_statement(sid: str, service: str, *conditions: Condition) -> Statement:

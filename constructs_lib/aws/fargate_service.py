@@ -26,8 +26,10 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from ..rules import fargate_size_problem
+from ..rules import fargate_size_problem, log_retention_problem
+from .ecs_cluster import EcsClusterRef
 from .iam import Condition, Statement, policy_document
+from .load_balancer import LoadBalancerTarget
 from .log_group import LogGroup, LogGroupProps
 
 
@@ -57,50 +59,53 @@ class FargateServiceProps:
     Attributes:
         name: Service, task family and role name base, e.g. ``duckdb-analytics-prod-backend``.
         container_name: Name of the (single) container, e.g. ``backend``.
-        image: Full image reference including the tag.
-        image_repository_arn: The ECR repository of ``image``; the execution role may pull from it only.
+        image: Full image reference including the tag, from any registry.
         cpu: Task CPU units (1024 = 1 vCPU); with ``memory`` a pair Fargate accepts.
         memory: Task memory in MiB.
-        container_port: The port the container listens on.
-        cluster_arn: The ECS cluster.
+        cluster: The ECS cluster (:class:`~constructs_lib.aws.ecs_cluster.EcsCluster` or ``ExistingCluster``).
         vpc_id: The VPC of ``subnet_ids``.
         subnet_ids: Private subnets for the tasks (no public IP is ever assigned).
-        target_group_arn: The load balancer target group the tasks register with.
-        load_balancer_security_group_id: The only source allowed to reach ``container_port``.
         region: Region of the log group.
         account_id: Account the task roles trust deliveries for.
-        log_retention_days: Days container logs are kept.
-        desired_count: Tasks to start with (autoscaling adjusts it afterwards).
-        environment: Plain environment variables (never secrets).
-        secrets: Variables read from Secrets Manager at start-up.
-        task_role_statements: What the application may do (the task role); nothing by default.
+        log_retention_days: Days container logs are kept; a value CloudWatch Logs accepts.
+        container_port: The port the container listens on. Default ``None``: a worker that takes no requests.
+        load_balancer: Where the tasks register, from :meth:`PublicLoadBalancer.target`; its security
+            group becomes the only source allowed to reach ``container_port``, and the service waits for
+            the listener rules. Needs ``container_port``. Default ``None``: no load balancer.
+        image_repository_arn: The ECR repository of ``image``; the execution role may pull from it
+            (and only from it). Default ``None``: an image another registry serves without credentials.
+        desired_count: Tasks to start with (autoscaling adjusts it afterwards). Default 1.
+        environment: Plain environment variables (never secrets). Default none.
+        secrets: Variables read from Secrets Manager at start-up. Default none.
+        command: Overrides the image's command. Default: the image's own.
+        task_role_statements: What the application may do (the task role), e.g.
+            :meth:`DataBucket.read_write_statements`; nothing by default.
         kms_key_arn: Key of the log group and of the secrets. Default ``None``.
         writable_paths: Paths given a writable scratch volume; the root filesystem is read-only. Default ``/tmp``.
         health_check_grace_period_seconds: Time load balancer health checks are ignored after a start. Default 60.
         cpu_architecture: ``X86_64`` or ``ARM64``. Default ``X86_64``.
-        dependencies: Resources the service must wait for, e.g. the listener rules that attach its
-            target group to the load balancer (ECS refuses a target group without one) and secret
-            values the tasks read at start. Default none.
+        dependencies: Further resources the service must wait for, e.g. secret values the tasks read
+            at start. Default none.
     """
 
     name: str
     container_name: str
     image: str
-    image_repository_arn: str
     cpu: int
     memory: int
-    container_port: int
-    cluster_arn: str
+    cluster: EcsClusterRef
     vpc_id: str
     subnet_ids: tuple[str, ...]
-    target_group_arn: str
-    load_balancer_security_group_id: str
     region: str
     account_id: str
     log_retention_days: int
-    desired_count: int
+    container_port: int | None = None
+    load_balancer: LoadBalancerTarget | None = None
+    image_repository_arn: str | None = None
+    desired_count: int = 1
     environment: Mapping[str, str] = field(default_factory=dict)
     secrets: tuple[ContainerSecret, ...] = ()
+    command: tuple[str, ...] = ()
     task_role_statements: tuple[Statement, ...] = ()
     kms_key_arn: str | None = None
     writable_paths: tuple[str, ...] = ("/tmp",)
@@ -112,17 +117,25 @@ class FargateServiceProps:
         problem = fargate_size_problem(self.cpu, self.memory)
         if problem is not None:
             raise ValueError(f"FargateServiceProps.cpu/memory {self.cpu}/{self.memory}: {problem}")
-        if not 1 <= self.container_port <= 65535:
+        if self.container_port is not None and not 1 <= self.container_port <= 65535:
             raise ValueError(f"FargateServiceProps.container_port {self.container_port}: must be 1-65535")
+        if self.load_balancer is not None and self.container_port is None:
+            raise ValueError("FargateServiceProps.load_balancer needs container_port: the port the targets listen on")
+        object.__setattr__(self, "subnet_ids", tuple(self.subnet_ids))
         if not self.subnet_ids:
             raise ValueError("FargateServiceProps.subnet_ids must name at least one subnet")
+        retention_problem = log_retention_problem(self.log_retention_days)
+        if retention_problem is not None:
+            raise ValueError(f"FargateServiceProps.log_retention_days {self.log_retention_days}: {retention_problem}")
+        if self.desired_count < 0:
+            raise ValueError(f"FargateServiceProps.desired_count {self.desired_count}: must be 0 or more")
         if self.cpu_architecture not in ("X86_64", "ARM64"):
-            raise ValueError("FargateServiceProps.cpu_architecture must be X86_64 or ARM64")
+            raise ValueError(f"FargateServiceProps.cpu_architecture {self.cpu_architecture!r}: must be X86_64 or ARM64")
         clash = set(self.environment) & {secret.name for secret in self.secrets}
         if clash:
             raise ValueError(f"FargateServiceProps: {sorted(clash)} are both plain variables and secrets")
         if not all(path.startswith("/") for path in self.writable_paths):
-            raise ValueError("FargateServiceProps.writable_paths must be absolute paths")
+            raise ValueError(f"FargateServiceProps.writable_paths {self.writable_paths!r}: must be absolute paths")
 
 
 class FargateService(Construct):
@@ -150,7 +163,8 @@ class FargateService(Construct):
             "image": props.image,
             "essential": True,
             "readonlyRootFilesystem": True,
-            "portMappings": [{"containerPort": props.container_port, "protocol": "tcp", "name": "http"}],
+            "portMappings": [{"containerPort": props.container_port, "protocol": "tcp", "name": "http"}]
+            if props.container_port is not None else [],
             "environment": [{"name": key, "value": value} for key, value in sorted(props.environment.items())],
             "secrets": [{"name": secret.name, "valueFrom": secret.value_from}
                         for secret in sorted(props.secrets, key=lambda secret: secret.name)],
@@ -164,6 +178,8 @@ class FargateService(Construct):
                             "awslogs-stream-prefix": props.container_name},
             },
         }
+        if props.command:
+            container["command"] = list(props.command)
         self.task_definition = EcsTaskDefinition(
             self, "task_definition",
             family=props.name,
@@ -185,12 +201,14 @@ class FargateService(Construct):
             description=f"{props.name} tasks: traffic from the load balancer only",
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        VpcSecurityGroupIngressRule(
-            self, "from_load_balancer", security_group_id=self.security_group.id, ip_protocol="tcp",
-            from_port=props.container_port, to_port=props.container_port,
-            referenced_security_group_id=props.load_balancer_security_group_id,
-            description="Requests forwarded by the load balancer",
-        )
+        target = props.load_balancer
+        if target is not None and props.container_port is not None:
+            VpcSecurityGroupIngressRule(
+                self, "from_load_balancer", security_group_id=self.security_group.id, ip_protocol="tcp",
+                from_port=props.container_port, to_port=props.container_port,
+                referenced_security_group_id=target.security_group_id,
+                description="Requests forwarded by the load balancer",
+            )
         VpcSecurityGroupEgressRule(
             self, "https_out", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443, to_port=443,
             cidr_ipv4="0.0.0.0/0", description="HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, S3) and the internet",
@@ -199,7 +217,7 @@ class FargateService(Construct):
         self.service = EcsService(
             self, "service",
             name=props.name,
-            cluster=props.cluster_arn,
+            cluster=props.cluster.arn,
             task_definition=self.task_definition.arn,
             desired_count=props.desired_count,
             launch_type="FARGATE",
@@ -208,10 +226,10 @@ class FargateService(Construct):
                 subnets=list(props.subnet_ids), security_groups=[self.security_group.id], assign_public_ip=False
             ),
             load_balancer=[EcsServiceLoadBalancer(
-                target_group_arn=props.target_group_arn, container_name=props.container_name,
+                target_group_arn=target.target_group_arn, container_name=props.container_name,
                 container_port=props.container_port,
-            )],
-            health_check_grace_period_seconds=props.health_check_grace_period_seconds,
+            )] if target is not None else None,
+            health_check_grace_period_seconds=props.health_check_grace_period_seconds if target is not None else None,
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
@@ -220,9 +238,14 @@ class FargateService(Construct):
             enable_execute_command=False,
             # Autoscaling owns the task count once the service exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
-            # Tasks start right away: their permissions must exist before, not eventually.
-            depends_on=[*props.dependencies, *(policy for policy in (execution_policy, task_policy) if policy)],
+            # Tasks start right away: their permissions and load balancer rules must exist before, not eventually.
+            depends_on=[
+                *(target.dependencies if target is not None else ()),
+                *props.dependencies,
+                *(policy for policy in (execution_policy, task_policy) if policy),
+            ],
         )
+        self._cluster_name = props.cluster.name
 
     def _role(
         self, id_: str, props: FargateServiceProps, kind: str, statements: tuple[Statement, ...]
@@ -240,16 +263,19 @@ class FargateService(Construct):
         return role, IamRolePolicy(self, f"{id_}_policy", role=role.id, policy=document.json)
 
     def _execution_statements(self, props: FargateServiceProps) -> tuple[Statement, ...]:
-        statements = [
-            Statement(sid="EcrAuthorization", actions=("ecr:GetAuthorizationToken",), resources=("*",)),
-            Statement(
-                sid="PullImage",
-                actions=("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"),
-                resources=(props.image_repository_arn,),
-            ),
-            Statement(sid="WriteLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
-                      resources=(f"{self.log_group.arn}:*",)),
-        ]
+        statements: list[Statement] = []
+        if props.image_repository_arn is not None:
+            statements += [
+                # GetAuthorizationToken has no resource: it returns a login for the registry, pulls are per repository.
+                Statement(sid="EcrAuthorization", actions=("ecr:GetAuthorizationToken",), resources=("*",)),
+                Statement(
+                    sid="PullImage",
+                    actions=("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"),
+                    resources=(props.image_repository_arn,),
+                ),
+            ]
+        statements.append(Statement(sid="WriteLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                                    resources=(f"{self.log_group.arn}:*",)))
         if props.secrets:
             statements.append(Statement(
                 sid="ReadSecrets", actions=("secretsmanager:GetSecretValue",),
@@ -258,6 +284,31 @@ class FargateService(Construct):
             if props.kms_key_arn:
                 statements.append(Statement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=(props.kms_key_arn,)))
         return tuple(statements)
+
+    @property
+    def service_name(self) -> str:
+        """The ECS service name."""
+        return self.service.name
+
+    @property
+    def cluster_name(self) -> str:
+        """The name of the service's cluster."""
+        return self._cluster_name
+
+    @property
+    def security_group_id(self) -> str:
+        """The tasks' security group (admit it where the tasks connect to, e.g. a database)."""
+        return self.security_group.id
+
+    @property
+    def task_role_arn(self) -> str:
+        """The role the application runs as (grant it what the application may do)."""
+        return self.task_role.arn
+
+    @property
+    def log_group_name(self) -> str:
+        """The log group of the containers' output."""
+        return self.log_group.name
 
     def allow_egress_to_internet(self, id_: str, port: int, description: str) -> None:
         """Lets the tasks open TCP connections to any address on ``port`` (besides HTTPS)."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
-from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionFixedResponse,
+    LbListenerDefaultActionRedirect,
+)
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRule,
     LbListenerRuleAction,
@@ -21,8 +26,45 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from .network import NetworkRef
+
 #: TLS 1.3 and 1.2 only, forward secrecy only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+_MATCHER = re.compile(r"[0-9]{3}([-,][0-9]{3})*")
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """How the load balancer decides that a target is healthy.
+
+    Attributes:
+        path: Path requested, e.g. ``/health``. Default ``/``.
+        matcher: HTTP codes that count as healthy, e.g. ``200``, ``200-299`` or ``200,204``. Default ``200``.
+        interval_seconds: Time between checks (5-300). Default 15.
+        timeout_seconds: Time to answer (2-120, below the interval). Default 5.
+        healthy_threshold: Successes before a target receives traffic (2-10). Default 2.
+        unhealthy_threshold: Failures before a target is taken out (2-10). Default 3.
+    """
+
+    path: str = "/"
+    matcher: str = "200"
+    interval_seconds: int = 15
+    timeout_seconds: int = 5
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 3
+
+    def __post_init__(self) -> None:
+        if not self.path.startswith("/"):
+            raise ValueError(f"HealthCheck.path {self.path!r}: must start with '/'")
+        if not _MATCHER.fullmatch(self.matcher):
+            raise ValueError(f"HealthCheck.matcher {self.matcher!r}: must be HTTP codes such as 200, 200-299 or 200,204")
+        if not 5 <= self.interval_seconds <= 300:
+            raise ValueError(f"HealthCheck.interval_seconds {self.interval_seconds}: must be 5 to 300")
+        if not 2 <= self.timeout_seconds < self.interval_seconds or self.timeout_seconds > 120:
+            raise ValueError(f"HealthCheck.timeout_seconds {self.timeout_seconds}: must be 2 to 120 and below interval_seconds")
+        for name in ("healthy_threshold", "unhealthy_threshold"):
+            if not 2 <= getattr(self, name) <= 10:
+                raise ValueError(f"HealthCheck.{name} {getattr(self, name)}: must be 2 to 10")
 
 
 @dataclass(frozen=True)
@@ -30,16 +72,40 @@ class TargetSpec:
     """A group of targets behind the load balancer.
 
     Attributes:
-        name: Short name, e.g. ``backend`` (first five characters prefix the target group name).
+        name: Short name, e.g. ``backend`` (its first five characters prefix the target group name,
+            so they differ between targets).
         port: The port targets listen on.
-        health_check_path: Path that answers 200 when a target is healthy.
+        health_check: How targets are checked. Default :class:`HealthCheck` (``GET /`` answering 200).
         path_patterns: Request paths routed here, e.g. ``("/api/*", "/health")``; empty for the default target.
     """
 
     name: str
     port: int
-    health_check_path: str
+    health_check: HealthCheck = field(default_factory=HealthCheck)
     path_patterns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"TargetSpec.port {self.port}: must be 1 to 65535")
+        object.__setattr__(self, "path_patterns", tuple(self.path_patterns))
+        if not all(pattern.startswith("/") for pattern in self.path_patterns):
+            raise ValueError(f"TargetSpec.path_patterns {self.path_patterns!r}: must start with '/'")
+
+
+@dataclass(frozen=True)
+class LoadBalancerTarget:
+    """What a service needs to register with a load balancer: see :meth:`PublicLoadBalancer.target`.
+
+    Attributes:
+        target_group_arn: The target group the tasks register with.
+        security_group_id: The load balancer's security group, the only source the tasks admit.
+        dependencies: Listener and rules that attach the target group (ECS refuses a target group
+            that no listener uses, so the service waits for them).
+    """
+
+    target_group_arn: str
+    security_group_id: str
+    dependencies: tuple[ITerraformDependable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,10 +114,11 @@ class PublicLoadBalancerProps:
 
     Attributes:
         name: Load balancer name (at most 32 characters).
-        vpc_id: The VPC.
-        vpc_cidr: The VPC block; the load balancer sends traffic only into it.
-        subnet_ids: Public subnets, at least two zones.
-        targets: Target groups; exactly one without ``path_patterns`` receives everything else.
+        network: The VPC (:class:`~constructs_lib.aws.network.Network` or ``ExistingNetwork``): the load
+            balancer sits in its public subnets (two zones or more) and sends traffic only into its block.
+        targets: Target groups; at most one without ``path_patterns`` receives every other request.
+            More can be added with :meth:`PublicLoadBalancer.add_target`. Without a default target,
+            other requests are answered with 404. Default none.
         access_log_bucket: Bucket receiving access logs (SSE-S3, with a log delivery policy).
         access_log_prefix: Key prefix of the access logs. Default ``alb``.
         certificate_arn: Certificate of the HTTPS listener; port 80 then redirects to HTTPS.
@@ -65,11 +132,9 @@ class PublicLoadBalancerProps:
     """
 
     name: str
-    vpc_id: str
-    vpc_cidr: ipaddress.IPv4Network
-    subnet_ids: tuple[str, ...]
-    targets: tuple[TargetSpec, ...]
+    network: NetworkRef
     access_log_bucket: str
+    targets: tuple[TargetSpec, ...] = ()
     access_log_prefix: str = "alb"
     certificate_arn: str | None = None
     deletion_protection: bool = True
@@ -81,15 +146,23 @@ class PublicLoadBalancerProps:
     def __post_init__(self) -> None:
         if not 1 <= len(self.name) <= 32:
             raise ValueError(f"PublicLoadBalancerProps.name {self.name!r}: must be 1 to 32 characters")
-        if len(self.subnet_ids) < 2:
-            raise ValueError("PublicLoadBalancerProps.subnet_ids must span at least two availability zones")
-        defaults = [target for target in self.targets if not target.path_patterns]
-        if len(defaults) != 1:
-            raise ValueError("PublicLoadBalancerProps.targets: exactly one target must have no path_patterns")
-        if len({target.name[:5] for target in self.targets}) != len(self.targets):
-            raise ValueError("PublicLoadBalancerProps.targets: names must differ in their first five characters")
+        if len(self.network.public_subnet_ids) < 2:
+            raise ValueError("PublicLoadBalancerProps.network must have public subnets in at least two availability zones")
+        object.__setattr__(self, "targets", tuple(self.targets))
+        _check_targets(self.targets, "PublicLoadBalancerProps.targets")
         if (self.domain_name is None) != (self.hosted_zone_id is None):
             raise ValueError("PublicLoadBalancerProps: domain_name and hosted_zone_id go together")
+        if not 1 <= self.idle_timeout_seconds <= 4000:
+            raise ValueError(f"PublicLoadBalancerProps.idle_timeout_seconds {self.idle_timeout_seconds}: must be 1 to 4000")
+
+
+def _check_targets(targets: tuple[TargetSpec, ...], owner: str) -> None:
+    defaults = [target.name for target in targets if not target.path_patterns]
+    if len(defaults) > 1:
+        raise ValueError(f"{owner}: at most one target may have no path_patterns (the default), got {defaults}")
+    prefixes = [target.name[:5] for target in targets]
+    if len(set(prefixes)) != len(prefixes):
+        raise ValueError(f"{owner}: names must differ in their first five characters, got {[t.name for t in targets]}")
 
 
 class PublicLoadBalancer(Construct):
@@ -98,13 +171,14 @@ class PublicLoadBalancer(Construct):
     Accepts 80 (and 443 with a certificate) from anywhere and sends traffic only to the target
     ports inside the VPC. HTTPS uses a TLS 1.2+ policy and port 80 redirects to it; invalid header
     fields are dropped; access logs go to S3. Requests matching a target's path patterns go to that
-    target, all others to the default target.
+    target, all others to the default target (or a 404 without one).
     """
 
     def __init__(self, scope: Construct, id_: str, props: PublicLoadBalancerProps) -> None:
         super().__init__(scope, id_)
+        self._props = props
         self.security_group = SecurityGroup(
-            self, "security_group", name_prefix=f"{props.name}-alb-", vpc_id=props.vpc_id,
+            self, "security_group", name_prefix=f"{props.name}-alb-", vpc_id=props.network.vpc_id,
             description=f"{props.name} load balancer: web traffic in, target ports out",
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
@@ -114,18 +188,16 @@ class PublicLoadBalancer(Construct):
                 self, f"ingress_{port}", security_group_id=self.security_group.id, ip_protocol="tcp",
                 from_port=port, to_port=port, cidr_ipv4="0.0.0.0/0", description=f"Web clients on port {port}",
             )
+        self._egress_ports: set[int] = set()
         for port in sorted({target.port for target in props.targets}):
-            VpcSecurityGroupEgressRule(
-                self, f"egress_{port}", security_group_id=self.security_group.id, ip_protocol="tcp",
-                from_port=port, to_port=port, cidr_ipv4=str(props.vpc_cidr), description=f"Targets on port {port}",
-            )
+            self._allow_egress(port)
 
         self.load_balancer = Lb(
             self, "load_balancer",
             name=props.name,
             load_balancer_type="application",
             internal=False,
-            subnets=list(props.subnet_ids),
+            subnets=list(props.network.public_subnet_ids),
             security_groups=[self.security_group.id],
             drop_invalid_header_fields=True,
             enable_deletion_protection=props.deletion_protection,
@@ -134,34 +206,25 @@ class PublicLoadBalancer(Construct):
             depends_on=list(props.dependencies),
         )
 
-        self.target_groups: dict[str, LbTargetGroup] = {}
+        self._targets: dict[str, TargetSpec] = {}
+        self._target_groups: dict[str, LbTargetGroup] = {}
         for target in props.targets:
-            self.target_groups[target.name] = LbTargetGroup(
-                self, f"{target.name}_targets",
-                name_prefix=f"{target.name[:5]}-",
-                port=target.port,
-                protocol="HTTP",
-                target_type="ip",
-                vpc_id=props.vpc_id,
-                deregistration_delay="30",
-                health_check=LbTargetGroupHealthCheck(
-                    enabled=True, path=target.health_check_path, protocol="HTTP", port="traffic-port",
-                    matcher="200", interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3,
-                ),
-                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            )
-        default_target = next(target for target in props.targets if not target.path_patterns)
-        forward_default = LbListenerDefaultAction(
-            type="forward", target_group_arn=self.target_groups[default_target.name].arn
+            self._add_target_group(target)
+        default_target = next((target for target in props.targets if not target.path_patterns), None)
+        default_action = (
+            LbListenerDefaultAction(type="forward", target_group_arn=self._target_groups[default_target.name].arn)
+            if default_target is not None
+            else LbListenerDefaultAction(type="fixed-response", fixed_response=LbListenerDefaultActionFixedResponse(
+                content_type="text/plain", message_body="Not found", status_code="404"))
         )
 
         if props.certificate_arn is None:
             self.listener = LbListener(self, "http_listener", load_balancer_arn=self.load_balancer.arn, port=80,
-                                       protocol="HTTP", default_action=[forward_default])
+                                       protocol="HTTP", default_action=[default_action])
         else:
             self.listener = LbListener(
                 self, "https_listener", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
-                ssl_policy=TLS_POLICY, certificate_arn=props.certificate_arn, default_action=[forward_default],
+                ssl_policy=TLS_POLICY, certificate_arn=props.certificate_arn, default_action=[default_action],
             )
             LbListener(self, "http_redirect", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
                        default_action=[LbListenerDefaultAction(
@@ -169,20 +232,11 @@ class PublicLoadBalancer(Construct):
                            redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
                        )])
 
-        #: Everything that attaches the target groups to the load balancer; services wait for these.
-        self.routing: list[ITerraformDependable] = [self.listener]
-        routed = [target for target in props.targets if target.path_patterns]
-        for priority, target in enumerate(routed, start=1):
-            rule = LbListenerRule(
-                self, f"{target.name}_route",
-                listener_arn=self.listener.arn,
-                priority=priority * 10,
-                action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.name].arn)],
-                condition=[LbListenerRuleCondition(
-                    path_pattern=LbListenerRuleConditionPathPattern(values=list(target.path_patterns))
-                )],
-            )
-            self.routing.append(rule)
+        self._routing: list[ITerraformDependable] = [self.listener]
+        self._rules = 0
+        for target in props.targets:
+            if target.path_patterns:
+                self._add_rule(target)
 
         if props.domain_name is not None and props.hosted_zone_id is not None:
             Route53Record(
@@ -190,6 +244,81 @@ class PublicLoadBalancer(Construct):
                 alias=Route53RecordAlias(name=self.load_balancer.dns_name, zone_id=self.load_balancer.zone_id,
                                          evaluate_target_health=True),
             )
+
+    def add_target(self, target: TargetSpec) -> LoadBalancerTarget:
+        """Adds a routed target group (``path_patterns`` required) to a load balancer shared by several services."""
+        if not target.path_patterns:
+            raise ValueError(f"TargetSpec {target.name!r}: a target added later needs path_patterns (the default is fixed)")
+        _check_targets((*self._targets.values(), target), f"PublicLoadBalancer.add_target({target.name!r})")
+        if target.port not in self._egress_ports:
+            self._allow_egress(target.port)
+        self._add_target_group(target)
+        self._add_rule(target)
+        return self.target(target.name)
+
+    def target(self, name: str) -> LoadBalancerTarget:
+        """The target group ``name`` with what a service needs to register with it."""
+        return LoadBalancerTarget(
+            target_group_arn=self.target_group(name).arn,
+            security_group_id=self.security_group.id,
+            dependencies=tuple(self._routing),
+        )
+
+    def target_group(self, name: str) -> LbTargetGroup:
+        """The target group of the target ``name``; a KeyError lists the known names."""
+        try:
+            return self._target_groups[name]
+        except KeyError:
+            raise KeyError(f"no target {name!r} on this load balancer (targets: {', '.join(self._target_groups)})") from None
+
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        """Names of the targets, in the order they were added."""
+        return tuple(self._target_groups)
+
+    @property
+    def routing(self) -> tuple[ITerraformDependable, ...]:
+        """The listener and its rules: everything that attaches the target groups to the load balancer."""
+        return tuple(self._routing)
+
+    def _allow_egress(self, port: int) -> None:
+        self._egress_ports.add(port)
+        VpcSecurityGroupEgressRule(
+            self, f"egress_{port}", security_group_id=self.security_group.id, ip_protocol="tcp",
+            from_port=port, to_port=port, cidr_ipv4=str(self._props.network.cidr), description=f"Targets on port {port}",
+        )
+
+    def _add_target_group(self, target: TargetSpec) -> None:
+        check = target.health_check
+        self._targets[target.name] = target
+        self._target_groups[target.name] = LbTargetGroup(
+            self, f"{target.name}_targets",
+            name_prefix=f"{target.name[:5]}-",
+            port=target.port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=self._props.network.vpc_id,
+            deregistration_delay="30",
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True, path=check.path, protocol="HTTP", port="traffic-port", matcher=check.matcher,
+                interval=check.interval_seconds, timeout=check.timeout_seconds,
+                healthy_threshold=check.healthy_threshold, unhealthy_threshold=check.unhealthy_threshold,
+            ),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+
+    def _add_rule(self, target: TargetSpec) -> None:
+        self._rules += 1
+        rule = LbListenerRule(
+            self, f"{target.name}_route",
+            listener_arn=self.listener.arn,
+            priority=self._rules * 10,
+            action=[LbListenerRuleAction(type="forward", target_group_arn=self._target_groups[target.name].arn)],
+            condition=[LbListenerRuleCondition(
+                path_pattern=LbListenerRuleConditionPathPattern(values=list(target.path_patterns))
+            )],
+        )
+        self._routing.append(rule)
 
     @property
     def arn(self) -> str:
@@ -202,6 +331,26 @@ class PublicLoadBalancer(Construct):
         return self.load_balancer.dns_name
 
     @property
+    def zone_id(self) -> str:
+        """The Route 53 zone of :attr:`dns_name` (for alias records)."""
+        return self.load_balancer.zone_id
+
+    @property
     def arn_suffix(self) -> str:
         """The ``app/<name>/<id>`` part CloudWatch metrics use as dimension."""
         return self.load_balancer.arn_suffix
+
+    @property
+    def security_group_id(self) -> str:
+        """The load balancer's security group (the source services admit)."""
+        return self.security_group.id
+
+    @property
+    def listener_arn(self) -> str:
+        """The listener that forwards requests (HTTPS, or HTTP without a certificate)."""
+        return self.listener.arn
+
+    @property
+    def https(self) -> bool:
+        """True when the load balancer serves HTTPS (and redirects port 80)."""
+        return self._props.certificate_arn is not None

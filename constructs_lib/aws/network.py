@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Protocol, Union
 
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
@@ -47,6 +48,63 @@ class SubnetLayout:
         )
 
 
+#: A private IPv4 block, written as text (``"10.0.0.0/16"``) or as an :class:`ipaddress.IPv4Network`.
+Cidr = Union[str, ipaddress.IPv4Network]
+
+
+def parse_cidr(value: Cidr, owner: str) -> ipaddress.IPv4Network:
+    """``value`` as a network; a ValueError naming ``owner`` (e.g. ``NetworkProps.cidr``) when it is none."""
+    if isinstance(value, ipaddress.IPv4Network):
+        return value
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{owner} {value!r}: must be an IPv4 CIDR block such as 10.0.0.0/16 ({error})") from None
+
+
+class NetworkRef(Protocol):
+    """What services and load balancers need of a VPC: :class:`Network`, or :class:`ExistingNetwork` for your own."""
+
+    @property
+    def vpc_id(self) -> str: ...
+
+    @property
+    def cidr(self) -> ipaddress.IPv4Network: ...
+
+    @property
+    def public_subnet_ids(self) -> tuple[str, ...]: ...
+
+    @property
+    def private_subnet_ids(self) -> tuple[str, ...]: ...
+
+    @property
+    def isolated_subnet_ids(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class ExistingNetwork:
+    """A VPC created elsewhere, described for the patterns (see :class:`NetworkRef`).
+
+    Attributes:
+        vpc_id: The VPC.
+        cidr: Its IPv4 block (text or :class:`ipaddress.IPv4Network`); load balancers send only into it.
+        public_subnet_ids: Subnets with an internet gateway route (load balancers), two zones or more.
+        private_subnet_ids: Subnets reaching the internet through NAT (tasks).
+        isolated_subnet_ids: Subnets without a route out (databases). Default none.
+    """
+
+    vpc_id: str
+    cidr: ipaddress.IPv4Network
+    public_subnet_ids: tuple[str, ...]
+    private_subnet_ids: tuple[str, ...]
+    isolated_subnet_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cidr", parse_cidr(self.cidr, "ExistingNetwork.cidr"))
+        if not self.private_subnet_ids:
+            raise ValueError("ExistingNetwork.private_subnet_ids must name at least one subnet")
+
+
 @dataclass(frozen=True)
 class NetworkProps:
     """Props of :class:`Network`.
@@ -55,7 +113,8 @@ class NetworkProps:
         name_prefix: Start of every name, e.g. ``duckdb-analytics-prod``.
         region: The VPC's region, e.g. ``us-east-1``.
         account_id: The owning account; the flow-log role trusts only deliveries for it.
-        cidr: The VPC's private IPv4 block, /16 to /19 (public subnets must be at least /27 for a load balancer).
+        cidr: The VPC's private IPv4 block, /16 to /19 (public subnets must be at least /27 for a load
+            balancer), as text (``"10.0.0.0/16"``) or :class:`ipaddress.IPv4Network`.
         availability_zones: Zones to spread subnets over (2 to 6), e.g. ``("us-east-1a", "us-east-1b")``.
         flow_log_retention_days: Days VPC flow logs are kept.
         single_nat_gateway: One NAT gateway for all zones (cheaper, not zone-redundant). Default
@@ -73,10 +132,12 @@ class NetworkProps:
     kms_key_arn: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "cidr", parse_cidr(self.cidr, "NetworkProps.cidr"))
+        object.__setattr__(self, "availability_zones", tuple(self.availability_zones))
         if not 2 <= len(self.availability_zones) <= 6 or len(set(self.availability_zones)) != len(self.availability_zones):
-            raise ValueError("NetworkProps.availability_zones must name 2 to 6 distinct zones")
+            raise ValueError(f"NetworkProps.availability_zones {self.availability_zones!r}: must name 2 to 6 distinct zones")
         if not (self.cidr.is_private and 16 <= self.cidr.prefixlen <= 19):
-            raise ValueError(f"NetworkProps.cidr {self.cidr}: must be a private block from /16 to /19")
+            raise ValueError(f"NetworkProps.cidr {str(self.cidr)!r}: must be a private block from /16 to /19")
 
 
 class Network(Construct):
@@ -90,6 +151,7 @@ class Network(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: NetworkProps) -> None:
         super().__init__(scope, id_)
+        self._cidr = props.cidr
         layout = SubnetLayout.for_vpc(props.cidr, len(props.availability_zones))
         self.vpc = Vpc(
             self, "vpc", cidr_block=str(props.cidr), enable_dns_support=True, enable_dns_hostnames=True,
@@ -103,23 +165,22 @@ class Network(Construct):
               gateway_id=internet_gateway.id)
         isolated_routes = RouteTable(self, "isolated_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name_prefix}-isolated"})
 
-        self.public_subnets: list[Subnet] = []
-        self.private_subnets: list[Subnet] = []
-        self.isolated_subnets: list[Subnet] = []
+        self._public_subnets: list[Subnet] = []
+        self._private_subnets: list[Subnet] = []
+        self._isolated_subnets: list[Subnet] = []
         private_route_tables: list[RouteTable] = []
         nat_gateways: list[NatGateway] = []
-        #: Public addresses the private subnets reach the internet from (one per NAT gateway).
-        self.nat_public_ips: list[str] = []
+        self._nat_public_ips: list[str] = []
         for index, zone in enumerate(props.availability_zones):
             public = Subnet(
                 self, f"public_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.public[index]),
                 map_public_ip_on_launch=False, tags={"Name": f"{props.name_prefix}-public-{zone}", "Tier": "public"},
             )
             RouteTableAssociation(self, f"public_{zone}_routes", subnet_id=public.id, route_table_id=public_routes.id)
-            self.public_subnets.append(public)
+            self._public_subnets.append(public)
             if index == 0 or not props.single_nat_gateway:
                 address = Eip(self, f"nat_{zone}_address", domain="vpc", tags={"Name": f"{props.name_prefix}-nat-{zone}"})
-                self.nat_public_ips.append(address.public_ip)
+                self._nat_public_ips.append(address.public_ip)
                 nat_gateways.append(NatGateway(
                     self, f"nat_{zone}", allocation_id=address.id, subnet_id=public.id,
                     tags={"Name": f"{props.name_prefix}-nat-{zone}"}, depends_on=[internet_gateway],
@@ -134,7 +195,7 @@ class Network(Construct):
             Route(self, f"private_{zone}_default_route", route_table_id=private_routes.id,
                   destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_gateways[-1].id)
             RouteTableAssociation(self, f"private_{zone}_routes", subnet_id=private.id, route_table_id=private_routes.id)
-            self.private_subnets.append(private)
+            self._private_subnets.append(private)
             private_route_tables.append(private_routes)
 
             isolated = Subnet(
@@ -142,7 +203,7 @@ class Network(Construct):
                 tags={"Name": f"{props.name_prefix}-isolated-{zone}", "Tier": "isolated"},
             )
             RouteTableAssociation(self, f"isolated_{zone}_routes", subnet_id=isolated.id, route_table_id=isolated_routes.id)
-            self.isolated_subnets.append(isolated)
+            self._isolated_subnets.append(isolated)
 
         VpcEndpoint(
             self, "s3_endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{props.region}.s3",
@@ -181,3 +242,28 @@ class Network(Construct):
     def vpc_id(self) -> str:
         """ID of the VPC."""
         return self.vpc.id
+
+    @property
+    def cidr(self) -> ipaddress.IPv4Network:
+        """The VPC's IPv4 block."""
+        return self._cidr
+
+    @property
+    def public_subnet_ids(self) -> tuple[str, ...]:
+        """Subnets with a route to the internet gateway, one per zone (load balancers, NAT gateways)."""
+        return tuple(subnet.id for subnet in self._public_subnets)
+
+    @property
+    def private_subnet_ids(self) -> tuple[str, ...]:
+        """Subnets reaching the internet through NAT, one per zone (tasks)."""
+        return tuple(subnet.id for subnet in self._private_subnets)
+
+    @property
+    def isolated_subnet_ids(self) -> tuple[str, ...]:
+        """Subnets without any route out, one per zone (databases)."""
+        return tuple(subnet.id for subnet in self._isolated_subnets)
+
+    @property
+    def nat_public_ips(self) -> tuple[str, ...]:
+        """Public addresses the private subnets reach the internet from, one per NAT gateway."""
+        return tuple(self._nat_public_ips)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
@@ -16,6 +18,11 @@ from cdktf_cdktf_provider_aws.appautoscaling_scheduled_action import (
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from constructs import Construct
+
+
+_DAY = "(MON|TUE|WED|THU|FRI|SAT|SUN)"
+_DAYS = re.compile(rf"{_DAY}(-{_DAY})?")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 @dataclass(frozen=True)
@@ -34,9 +41,70 @@ class OfficeHours:
     end: str
     timezone: str = "UTC"
 
+    def __post_init__(self) -> None:
+        if not _DAYS.fullmatch(self.days):
+            raise ValueError(f"OfficeHours.days {self.days!r}: must be a day or range such as MON-FRI")
+        for name in ("start", "end"):
+            if not _TIME.fullmatch(getattr(self, name)):
+                raise ValueError(f"OfficeHours.{name} {getattr(self, name)!r}: must be HH:MM, e.g. 07:00")
+        if self.start >= self.end:
+            raise ValueError(f"OfficeHours.end {self.end!r}: must be after start {self.start!r} on the same day")
+
     def cron(self, time: str) -> str:
         hour, minute = (int(part) for part in time.split(":"))
         return f"cron({minute} {hour} ? * {self.days} *)"
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """How many tasks a service runs and what makes it scale.
+
+    Attributes:
+        min_capacity: Fewest tasks. Default 1.
+        max_capacity: Most tasks. Default 3.
+        target_cpu_percent: Average CPU utilization to hold. Default 70.
+        scale_out_cooldown: Seconds after a scale-out before another. Default 60.
+        scale_in_cooldown: Seconds after a scale-in before another. Default 300.
+        target_memory_percent: Also hold average memory utilization at this value. Default ``None`` (off).
+        requests_per_target: Also hold load balancer requests per task (per minute) at this value;
+            only for a service behind a load balancer. Default ``None`` (off).
+        office_hours: Scale to zero outside these hours. Default ``None`` (always on).
+    """
+
+    min_capacity: int = 1
+    max_capacity: int = 3
+    target_cpu_percent: int = 70
+    scale_out_cooldown: int = 60
+    scale_in_cooldown: int = 300
+    target_memory_percent: int | None = None
+    requests_per_target: int | None = None
+    office_hours: OfficeHours | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_capacity <= self.max_capacity or self.max_capacity < 1:
+            raise ValueError(
+                f"Scaling.min_capacity/max_capacity {self.min_capacity}/{self.max_capacity}: "
+                "need 0 <= min_capacity <= max_capacity and max_capacity >= 1"
+            )
+        for name in ("target_cpu_percent", "target_memory_percent"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= 100:
+                raise ValueError(f"Scaling.{name} {value}: must be 1 to 100")
+        for name in ("scale_out_cooldown", "scale_in_cooldown"):
+            if not 0 <= getattr(self, name) <= 3600:
+                raise ValueError(f"Scaling.{name} {getattr(self, name)}: must be 0 to 3600 seconds")
+        if self.requests_per_target is not None and self.requests_per_target < 1:
+            raise ValueError(f"Scaling.requests_per_target {self.requests_per_target}: must be at least 1")
+
+
+class ScalableService(Protocol):
+    """What autoscaling needs of a service: :class:`~constructs_lib.aws.fargate_service.FargateService` has it."""
+
+    @property
+    def cluster_name(self) -> str: ...
+
+    @property
+    def service_name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -44,43 +112,21 @@ class ServiceAutoScalingProps:
     """Props of :class:`ServiceAutoScaling`.
 
     Attributes:
-        cluster_name: The service's ECS cluster.
-        service_name: The ECS service.
-        min_capacity: Fewest tasks.
-        max_capacity: Most tasks.
-        target_cpu_percent: Average CPU utilization to hold.
-        scale_out_cooldown: Seconds after a scale-out before another. Default 60.
-        scale_in_cooldown: Seconds after a scale-in before another. Default 300.
-        target_memory_percent: Also hold average memory utilization at this value. Default ``None`` (off).
-        requests_per_target: Also hold ALB requests per task (per minute) at this value. Default ``None`` (off).
-        load_balancer_resource_label: ``app/<alb>/<id>/targetgroup/<tg>/<id>``; required with ``requests_per_target``.
-        office_hours: Scale to zero outside these hours. Default ``None`` (always on).
+        service: The ECS service (e.g. a :class:`~constructs_lib.aws.fargate_service.FargateService`).
+        scaling: Bounds, targets and schedule. Default :class:`Scaling` defaults.
+        load_balancer_resource_label: ``app/<alb>/<id>/targetgroup/<tg>/<id>``; required with
+            ``scaling.requests_per_target``. Default ``None``.
     """
 
-    cluster_name: str
-    service_name: str
-    min_capacity: int
-    max_capacity: int
-    target_cpu_percent: int
-    scale_out_cooldown: int = 60
-    scale_in_cooldown: int = 300
-    target_memory_percent: int | None = None
-    requests_per_target: int | None = None
+    service: ScalableService
+    scaling: Scaling = field(default_factory=Scaling)
     load_balancer_resource_label: str | None = None
-    office_hours: OfficeHours | None = None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.min_capacity <= self.max_capacity or self.max_capacity < 1:
+        if (self.scaling.requests_per_target is None) != (self.load_balancer_resource_label is None):
             raise ValueError(
-                f"ServiceAutoScalingProps: need 0 <= min_capacity <= max_capacity and max_capacity >= 1, "
-                f"got {self.min_capacity}/{self.max_capacity}"
+                "ServiceAutoScalingProps: scaling.requests_per_target and load_balancer_resource_label go together"
             )
-        for name in ("target_cpu_percent", "target_memory_percent"):
-            value = getattr(self, name)
-            if value is not None and not 1 <= value <= 100:
-                raise ValueError(f"ServiceAutoScalingProps.{name} must be 1-100, got {value}")
-        if (self.requests_per_target is None) != (self.load_balancer_resource_label is None):
-            raise ValueError("ServiceAutoScalingProps: requests_per_target and load_balancer_resource_label go together")
 
 
 class ServiceAutoScaling(Construct):
@@ -93,32 +139,33 @@ class ServiceAutoScaling(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: ServiceAutoScalingProps) -> None:
         super().__init__(scope, id_)
+        scaling, service_name = props.scaling, props.service.service_name
         self.target = AppautoscalingTarget(
             self, "target",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
-            resource_id=f"service/{props.cluster_name}/{props.service_name}",
-            min_capacity=props.min_capacity,
-            max_capacity=props.max_capacity,
+            resource_id=f"service/{props.service.cluster_name}/{service_name}",
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
             lifecycle=TerraformResourceLifecycle(ignore_changes=["min_capacity", "max_capacity"])
-            if props.office_hours is not None
+            if scaling.office_hours is not None
             else None,
         )
-        self._track("cpu", props, "ECSServiceAverageCPUUtilization", props.target_cpu_percent)
-        if props.target_memory_percent is not None:
-            self._track("memory", props, "ECSServiceAverageMemoryUtilization", props.target_memory_percent)
-        if props.requests_per_target is not None:
-            self._track("requests", props, "ALBRequestCountPerTarget", props.requests_per_target,
+        self._track("cpu", props, "ECSServiceAverageCPUUtilization", scaling.target_cpu_percent)
+        if scaling.target_memory_percent is not None:
+            self._track("memory", props, "ECSServiceAverageMemoryUtilization", scaling.target_memory_percent)
+        if scaling.requests_per_target is not None:
+            self._track("requests", props, "ALBRequestCountPerTarget", scaling.requests_per_target,
                         resource_label=props.load_balancer_resource_label)
-        if props.office_hours is not None:
-            hours = props.office_hours
+        if scaling.office_hours is not None:
+            hours = scaling.office_hours
             for name, time, low, high in (
                 ("stop", hours.end, 0, 0),
-                ("start", hours.start, props.min_capacity, props.max_capacity),
+                ("start", hours.start, scaling.min_capacity, scaling.max_capacity),
             ):
                 AppautoscalingScheduledAction(
                     self, f"{name}_schedule",
-                    name=f"{props.service_name}-{name}",
+                    name=f"{service_name}-{name}",
                     service_namespace=self.target.service_namespace,
                     scalable_dimension=self.target.scalable_dimension,
                     resource_id=self.target.resource_id,
@@ -133,15 +180,15 @@ class ServiceAutoScaling(Construct):
                resource_label: str | None = None) -> None:
         AppautoscalingPolicy(
             self, f"{name}_policy",
-            name=f"{props.service_name}-{name}",
+            name=f"{props.service.service_name}-{name}",
             policy_type="TargetTrackingScaling",
             service_namespace=self.target.service_namespace,
             scalable_dimension=self.target.scalable_dimension,
             resource_id=self.target.resource_id,
             target_tracking_scaling_policy_configuration=AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
                 target_value=target,
-                scale_out_cooldown=props.scale_out_cooldown,
-                scale_in_cooldown=props.scale_in_cooldown,
+                scale_out_cooldown=props.scaling.scale_out_cooldown,
+                scale_in_cooldown=props.scaling.scale_in_cooldown,
                 predefined_metric_specification=(
                     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
                         predefined_metric_type=metric, resource_label=resource_label

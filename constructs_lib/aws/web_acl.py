@@ -29,16 +29,37 @@ from constructs import Construct
 from ..rules import RATE_LIMIT_WINDOWS_SECONDS
 from .log_group import LogGroup, LogGroupProps
 
-#: Rules of AWS managed rule groups that only count instead of blocking: SizeRestrictions_BODY
-#: blocks request bodies over 8 KB, which analytics queries posted to the API exceed.
-COUNT_ONLY_RULES: dict[str, tuple[str, ...]] = {"AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",)}
+@dataclass(frozen=True)
+class ManagedRuleGroup:
+    """An AWS managed rule group in the web ACL.
 
-#: AWS managed rule groups, in evaluation order. KnownBadInputs covers Log4j (CVE-2021-44228).
-MANAGED_RULE_GROUPS: tuple[str, ...] = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
+    Attributes:
+        name: The group, e.g. ``AWSManagedRulesCommonRuleSet``.
+        vendor: Who publishes it. Default ``AWS``.
+        count_only_rules: Rules of the group that only count matching requests instead of blocking
+            them (e.g. a size limit your API exceeds on purpose). Default none.
+        excluded_path_prefixes: Request paths the group does not inspect at all, e.g. ``/api/query``
+            for an API that accepts SQL text (the SQL injection group would block it). Default none.
+    """
+
+    name: str
+    vendor: str = "AWS"
+    count_only_rules: tuple[str, ...] = ()
+    excluded_path_prefixes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not all(prefix.startswith("/") for prefix in self.excluded_path_prefixes):
+            raise ValueError(f"ManagedRuleGroup.excluded_path_prefixes {self.excluded_path_prefixes!r}: must start with '/'")
+
+
+#: The default rule groups, in evaluation order: Amazon IP reputation, the common rule set (OWASP top
+#: risks; its 8 KB body limit SizeRestrictions_BODY only counts, because analytics queries posted to an
+#: API exceed it), known bad inputs (Log4j, CVE-2021-44228, and similar exploits), SQL injection.
+DEFAULT_MANAGED_RULE_GROUPS: tuple[ManagedRuleGroup, ...] = (
+    ManagedRuleGroup("AWSManagedRulesAmazonIpReputationList"),
+    ManagedRuleGroup("AWSManagedRulesCommonRuleSet", count_only_rules=("SizeRestrictions_BODY",)),
+    ManagedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet"),
+    ManagedRuleGroup("AWSManagedRulesSQLiRuleSet"),
 )
 
 
@@ -57,6 +78,8 @@ class WebAclProps:
         rate_limit_exempt_ips: Addresses (without prefix) the rate limit does not count, e.g. the
             platform's own NAT gateways, which carry every server-side call of all tasks. The managed
             rule groups still inspect their requests. Default none.
+        managed_rule_groups: The AWS managed rule groups, in evaluation order, with their count-only
+            rules and excluded paths. Default :data:`DEFAULT_MANAGED_RULE_GROUPS`.
     """
 
     name: str
@@ -67,8 +90,12 @@ class WebAclProps:
     kms_key_arn: str | None = None
     redacted_headers: tuple[str, ...] = ("authorization", "cookie")
     rate_limit_exempt_ips: tuple[str, ...] = ()
+    managed_rule_groups: tuple[ManagedRuleGroup, ...] = DEFAULT_MANAGED_RULE_GROUPS
 
     def __post_init__(self) -> None:
+        names = [group.name for group in self.managed_rule_groups]
+        if len(set(names)) != len(names):
+            raise ValueError(f"WebAclProps.managed_rule_groups {names}: each group at most once")
         if not 10 <= self.rate_limit_requests <= 2_000_000_000:
             raise ValueError(f"WebAclProps.rate_limit_requests must be 10 to 2000000000, got {self.rate_limit_requests}")
         if self.rate_limit_window_seconds not in RATE_LIMIT_WINDOWS_SECONDS:
@@ -82,23 +109,22 @@ def _rule_visibility(metric: str) -> Wafv2WebAclRuleVisibilityConfig:
 class WebAcl(Construct):
     """A regional web ACL associated with a load balancer.
 
-    Evaluates, in order: Amazon IP reputation, the common rule set (OWASP top risks; its 8 KB body
-    limit only counts, see ``COUNT_ONLY_RULES``), known bad inputs (Log4j and similar exploits), SQL
-    injection, then a rate-based rule blocking any client IP above the limit. Everything else is allowed. Every request is logged to CloudWatch Logs with
-    credentials redacted.
+    Evaluates the managed rule groups in order (by default :data:`DEFAULT_MANAGED_RULE_GROUPS`), then
+    a rate-based rule blocking any client IP above the limit. Everything else is allowed. Every
+    request is logged to CloudWatch Logs with credentials redacted.
     """
 
     def __init__(self, scope: Construct, id_: str, props: WebAclProps) -> None:
         super().__init__(scope, id_)
         rules = [
             Wafv2WebAclRule(
-                name=group,
+                name=group.name,
                 priority=priority,
                 override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
                 statement=_statement({"managed_rule_group_statement": _managed_group(group)}),
-                visibility_config=_rule_visibility(f"{props.name}-{group}"),
+                visibility_config=_rule_visibility(f"{props.name}-{group.name}"),
             )
-            for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
+            for priority, group in enumerate(props.managed_rule_groups, start=1)
         ]
         rate_based: dict[str, Any] = {
             "limit": props.rate_limit_requests,
@@ -116,7 +142,7 @@ class WebAcl(Construct):
             ]}]}]
         rules.append(Wafv2WebAclRule(
             name="rate-limit-per-ip",
-            priority=len(MANAGED_RULE_GROUPS) + 1,
+            priority=len(props.managed_rule_groups) + 1,
             action=Wafv2WebAclRuleAction(block=Wafv2WebAclRuleActionBlock()),
             statement=_statement({"rate_based_statement": rate_based}),
             visibility_config=_rule_visibility(f"{props.name}-rate-limit-per-ip"),
@@ -154,11 +180,23 @@ class WebAcl(Construct):
         return self.web_acl.arn
 
 
-def _managed_group(group: str) -> dict[str, Any]:
-    statement: dict[str, Any] = {"name": group, "vendor_name": "AWS"}
-    overrides = COUNT_ONLY_RULES.get(group, ())
-    if overrides:
-        statement["rule_action_override"] = [{"name": rule, "action_to_use": [{"count": [{}]}]} for rule in overrides]
+def _managed_group(group: ManagedRuleGroup) -> dict[str, Any]:
+    statement: dict[str, Any] = {"name": group.name, "vendor_name": group.vendor}
+    if group.count_only_rules:
+        statement["rule_action_override"] = [
+            {"name": rule, "action_to_use": [{"count": [{}]}]} for rule in group.count_only_rules
+        ]
+    if group.excluded_path_prefixes:
+        starts_with = [
+            {"byte_match_statement": [{
+                "search_string": prefix, "positional_constraint": "STARTS_WITH",
+                "field_to_match": [{"uri_path": [{}]}],
+                "text_transformation": [{"priority": 0, "type": "NONE"}],
+            }]}
+            for prefix in group.excluded_path_prefixes
+        ]
+        excluded = starts_with[0] if len(starts_with) == 1 else {"or_statement": [{"statement": starts_with}]}
+        statement["scope_down_statement"] = [{"not_statement": [{"statement": [excluded]}]}]
     return statement
 
 

@@ -1,0 +1,49 @@
+"""AWS patterns: a whole platform of services (:class:`WebPlatform`) or one load-balanced service
+(:class:`LoadBalancedFargateService`), composed from the primitives in ``constructs_lib.aws`` with the
+secure wiring (key policies, grants, listener dependencies) done for you.
+"""
+
+from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
+from ..fargate_service import ContainerSecret
+from ..load_balancer import HealthCheck
+from ..network import ExistingNetwork
+from ..service_autoscaling import OfficeHours, Scaling
+from ..web_acl import DEFAULT_MANAGED_RULE_GROUPS, ManagedRuleGroup
+from .specs import (
+    ContainerImage,
+    DatabaseSpec,
+    DataBucketSpec,
+    Https,
+    LoadBalancerSpec,
+    NetworkSpec,
+    ServiceSpec,
+    WafSpec,
+)
+from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
+from .web_platform import WebPlatform, WebPlatformProps
+
+__all__ = [
+    "DATA_BUCKET_NAME",
+    "DEFAULT_MANAGED_RULE_GROUPS",
+    "Alerting",
+    "ContainerImage",
+    "ContainerSecret",
+    "DataAccess",
+    "DataBucketSpec",
+    "DatabaseSpec",
+    "ExistingNetwork",
+    "HealthCheck",
+    "Https",
+    "LoadBalancedFargateService",
+    "LoadBalancedFargateServiceProps",
+    "LoadBalancerSpec",
+    "ManagedRuleGroup",
+    "NetworkSpec",
+    "OfficeHours",
+    "Scaling",
+    "ServiceSpec",
+    "ServiceUrl",
+    "WafSpec",
+    "WebPlatform",
+    "WebPlatformProps",
+]

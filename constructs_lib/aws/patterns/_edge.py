@@ -1,0 +1,82 @@
+"""The parts both AWS patterns build the same way: the KMS key and the internet-facing load balancer with its WAF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from ...naming import PlatformIdentity
+from ..certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
+from ..encryption_key import EncryptionKey, EncryptionKeyProps
+from ..load_balancer import PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec
+from ..log_bucket import LogBucket
+from ..network import NetworkRef
+from ..web_acl import WebAcl, WebAclProps
+from .specs import LoadBalancerSpec
+
+
+def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str) -> EncryptionKey:
+    """The key of a pattern: its policy lets CloudWatch Logs (log groups) and alarms (the topic) use it."""
+    return EncryptionKey(scope, "platform_key", EncryptionKeyProps(
+        alias=alias, account_id=account_id, description=description,
+        service_statements=(
+            EncryptionKey.cloudwatch_logs_statement(region, account_id),
+            EncryptionKey.cloudwatch_alarms_statement(),
+        ),
+    ))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A load balancer a pattern created, its WAF (if any) and the site's URL."""
+
+    load_balancer: PublicLoadBalancer
+    web_acl: WebAcl | None
+    url: str
+
+
+def add_edge(
+    scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
+    idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
+    deletion_protection: bool, nat_public_ips: tuple[str, ...],
+) -> Edge:
+    """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL."""
+    https = spec.https
+    certificate_arn = None
+    if https is not None:
+        certificate_arn = https.certificate_arn
+        if certificate_arn is None and https.hosted_zone_id is not None:
+            certificate_arn = DnsValidatedCertificate(scope, "certificate", DnsValidatedCertificateProps(
+                domain_name=https.domain, hosted_zone_id=https.hosted_zone_id,
+            )).arn
+    load_balancer = PublicLoadBalancer(scope, "load_balancer", PublicLoadBalancerProps(
+        name=name,
+        network=network,
+        targets=targets,
+        access_log_bucket=log_bucket.name,
+        access_log_prefix=log_bucket.load_balancer_prefix,
+        certificate_arn=certificate_arn,
+        deletion_protection=deletion_protection,
+        idle_timeout_seconds=spec.idle_timeout_seconds or idle_timeout_seconds,
+        # An alias record where the zone is known; otherwise point the domain yourself.
+        domain_name=https.domain if https is not None and https.hosted_zone_id else None,
+        hosted_zone_id=https.hosted_zone_id if https is not None else None,
+        dependencies=(log_bucket.policy,),
+    ))
+    web_acl = None
+    if spec.waf is not None:
+        waf = spec.waf
+        web_acl = WebAcl(scope, "web_acl", WebAclProps(
+            name=name, resource_arn=load_balancer.arn,
+            rate_limit_requests=waf.rate_limit_requests, rate_limit_window_seconds=waf.rate_limit_window_seconds,
+            log_retention_days=log_retention_days, kms_key_arn=kms_key_arn,
+            rate_limit_exempt_ips=nat_public_ips if waf.exempt_own_nat_addresses else (),
+            managed_rule_groups=waf.managed_rule_groups,
+        ))
+    url = f"https://{https.domain}" if https is not None else f"http://{load_balancer.dns_name}"
+    return Edge(load_balancer, web_acl, url)
+
+
+def key_description(identity: PlatformIdentity) -> str:
+    return f"Encrypts the data, logs, secrets and alerts of {identity.prefix}"

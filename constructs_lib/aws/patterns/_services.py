@@ -1,0 +1,136 @@
+"""How both AWS patterns turn a ServiceSpec into a wired Fargate service, its scaling and its alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from constructs import Construct
+
+from ...alerting import AlertThresholds
+from ...naming import PlatformIdentity
+from ...specs import DataAccess, ServiceUrl, referenced_services, render_environment
+from ..alarms import ServiceAlarms, ServiceAlarmsProps
+from ..container_repository import ContainerRepository, ContainerRepositoryProps
+from ..data_bucket import DataBucket
+from ..database import POSTGRES_PORT, PostgresDatabase
+from ..ecs_cluster import EcsClusterRef
+from ..fargate_service import FargateService, FargateServiceProps
+from ..iam import Statement
+from ..load_balancer import PublicLoadBalancer, TargetSpec
+from ..network import NetworkRef
+from ..service_autoscaling import ServiceAutoScaling, ServiceAutoScalingProps
+from .specs import ServiceSpec
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """What the services of one pattern share."""
+
+    identity: PlatformIdentity
+    account_id: str
+    region: str
+    network: NetworkRef
+    cluster: EcsClusterRef
+    kms_key_arn: str | None
+    log_retention_days: int
+    load_balancer: PublicLoadBalancer | None
+    data_bucket: DataBucket | None
+    database: PostgresDatabase | None
+    service_url: Callable[[ServiceUrl], str]
+
+
+def target_spec(spec: ServiceSpec) -> TargetSpec:
+    """The load balancer target of a service with a port."""
+    assert spec.port is not None
+    return TargetSpec(spec.name, spec.port, spec.health_check, spec.routes)
+
+
+def platform_repository(scope: Construct, spec: ServiceSpec, identity: PlatformIdentity,
+                        kms_key_arn: str | None) -> ContainerRepository | None:
+    """The ECR repository the pattern creates for ``spec``, if its image asks for one."""
+    if not spec.image.needs_platform_repository:
+        return None
+    return ContainerRepository(scope, f"{spec.name}_repository", ContainerRepositoryProps(
+        name=f"{identity.prefix}/{spec.name}", kms_key_arn=kms_key_arn,
+    ))
+
+
+def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
+                repository: ContainerRepository | None) -> FargateService:
+    """The Fargate service of ``spec`` with its permissions, network paths and autoscaling."""
+    owner = f"ServiceSpec({spec.name!r}).environment"
+    data_bucket, database = context.data_bucket, context.database
+    environment = render_environment(
+        spec.environment, service_url=context.service_url, owner=owner,
+        data_bucket_name=data_bucket.name if data_bucket is not None else None,
+    )
+    if spec.port is not None:
+        environment.setdefault("PORT", str(spec.port))
+    secrets = spec.secrets
+    statements: tuple[Statement, ...] = ()
+    dependencies: tuple[ITerraformDependable, ...] = ()
+    if spec.data_access is not DataAccess.NONE and data_bucket is not None:
+        statements += (data_bucket.read_write_statements() if spec.data_access is DataAccess.READ_WRITE
+                       else data_bucket.read_statements())
+    if spec.database_access and database is not None:
+        secrets += database.client_secrets()
+        # RDS rotates the password; the application re-reads it from here when a login fails.
+        environment["DATABASE_PASSWORD_SECRET_ARN"] = database.master_secret_arn
+        statements += database.client_statements(context.region)
+        dependencies += (database.url_secret_value,)
+
+    if repository is not None:
+        image, repository_arn = repository.image(spec.image.tag or ""), repository.arn
+    else:
+        image, repository_arn = spec.image.reference or "", spec.image.repository_arn
+    load_balancer = context.load_balancer
+    service = FargateService(scope, f"{spec.name}_service", FargateServiceProps(
+        name=context.identity.name(spec.name),
+        container_name=spec.name,
+        image=image,
+        image_repository_arn=repository_arn,
+        cpu=spec.cpu,
+        memory=spec.memory,
+        container_port=spec.port,
+        cluster=context.cluster,
+        vpc_id=context.network.vpc_id,
+        subnet_ids=context.network.private_subnet_ids,
+        load_balancer=load_balancer.target(spec.name) if load_balancer is not None and spec.port is not None else None,
+        region=context.region,
+        account_id=context.account_id,
+        log_retention_days=context.log_retention_days,
+        desired_count=spec.scaling.min_capacity,
+        environment=environment,
+        secrets=secrets,
+        command=spec.command,
+        task_role_statements=statements,
+        kms_key_arn=context.kms_key_arn,
+        writable_paths=spec.writable_paths,
+        cpu_architecture=spec.cpu_architecture,
+        dependencies=dependencies,
+    ))
+    if load_balancer is not None and not load_balancer.https and referenced_services(spec.environment):
+        # It calls the site's URL, which a load balancer without HTTPS serves on port 80 only.
+        service.allow_egress_to_internet("http_out", 80, "The platform's URL through the load balancer (plain HTTP)")
+    if spec.database_access and database is not None:
+        database.allow_from(f"from_{spec.name}", service.security_group_id, f"{spec.name.capitalize()} tasks")
+        service.allow_egress_to("to_database", database.security_group_id, POSTGRES_PORT, "Database")
+
+    label = None
+    if spec.scaling.requests_per_target is not None and load_balancer is not None:
+        label = f"{load_balancer.arn_suffix}/{load_balancer.target_group(spec.name).arn_suffix}"
+    ServiceAutoScaling(scope, f"{spec.name}_autoscaling", ServiceAutoScalingProps(
+        service=service, scaling=spec.scaling, load_balancer_resource_label=label,
+    ))
+    return service
+
+
+def add_service_alarms(scope: Construct, spec: ServiceSpec, service: FargateService, identity: PlatformIdentity,
+                       topic_arn: str, thresholds: AlertThresholds) -> ServiceAlarms:
+    """CPU and memory alarms of one service."""
+    return ServiceAlarms(scope, f"{spec.name}_alarms", ServiceAlarmsProps(
+        name_prefix=identity.name(spec.name), service=service, topic_arn=topic_arn,
+        evaluation_minutes=thresholds.evaluation_minutes,
+    ))

@@ -1,0 +1,175 @@
+"""LoadBalancedFargateService: one container service behind its own or a shared load balancer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from constructs import Construct
+
+from ...naming import PlatformIdentity
+from ...rules import log_retention_problem
+from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
+from ..alarms import LoadBalancerAlarms, LoadBalancerAlarmsProps
+from ..alert_topic import AlertTopic, AlertTopicProps
+from ..container_repository import ContainerRepository
+from ..ecs_cluster import EcsCluster, EcsClusterProps, EcsClusterRef
+from ..fargate_service import FargateService
+from ..load_balancer import PublicLoadBalancer
+from ..log_bucket import LogBucket, LogBucketProps
+from ..network import Network, NetworkProps, NetworkRef
+from ..web_acl import WebAcl
+from ._edge import add_edge, key_description, platform_key
+from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
+from .specs import LoadBalancerSpec, NetworkSpec, ServiceSpec
+
+
+@dataclass(frozen=True)
+class LoadBalancedFargateServiceProps:
+    """Props of :class:`LoadBalancedFargateService`.
+
+    Attributes:
+        identity: Project and environment; names start with ``<project>-<environment>-<service>``.
+        account_id: The AWS account.
+        region: The region of the stack's AWS provider.
+        network: A :class:`NetworkSpec` to create a VPC, or an existing one
+            (:class:`~constructs_lib.aws.network.Network`, ``ExistingNetwork``).
+        service: The service; it needs a port. With a shared load balancer it needs ``routes``.
+        load_balancer: A :class:`LoadBalancerSpec` for a load balancer of its own (with WAF and
+            alarms), or a :class:`~constructs_lib.aws.load_balancer.PublicLoadBalancer` to share.
+        cluster: The ECS cluster. Default ``None``: one of its own.
+        alerting: Who is alerted and when. Default: thresholds 5 % and 2 s, no subscriber.
+        log_retention_days: Days every log is kept; a value CloudWatch Logs accepts. Default 30.
+        deletion_protection: An own load balancer refuses deletion. Default ``True``.
+    """
+
+    identity: PlatformIdentity
+    account_id: str
+    region: str
+    network: Union[NetworkSpec, NetworkRef]
+    service: ServiceSpec
+    load_balancer: Union[LoadBalancerSpec, PublicLoadBalancer]
+    cluster: EcsClusterRef | None = None
+    alerting: Alerting = field(default_factory=Alerting)
+    log_retention_days: int = 30
+    deletion_protection: bool = True
+
+    def __post_init__(self) -> None:
+        owner, spec = "LoadBalancedFargateServiceProps", self.service
+        if spec.port is None:
+            raise ValueError(f"{owner}.service {spec.name!r}: needs a port to sit behind a load balancer")
+        if isinstance(self.load_balancer, PublicLoadBalancer) and not spec.routes:
+            raise ValueError(f"{owner}.service {spec.name!r}: on a shared load balancer it needs routes")
+        if spec.data_access is not DataAccess.NONE or spec.database_access:
+            raise ValueError(f"{owner}.service {spec.name!r}: no data bucket or database here; use WebPlatform")
+        for variable, value in spec.environment.items():
+            if isinstance(value, (ServiceUrl, DataBucketName)):
+                raise ValueError(
+                    f"ServiceSpec({spec.name!r}).environment[{variable!r}]: pattern values need WebPlatform; give text"
+                )
+        problem = log_retention_problem(self.log_retention_days)
+        if problem is not None:
+            raise ValueError(f"{owner}.log_retention_days {self.log_retention_days}: {problem}")
+
+
+class LoadBalancedFargateService(Construct):
+    """One Fargate service behind an internet-facing load balancer, with autoscaling, alarms and log retention.
+
+    With a :class:`LoadBalancerSpec` it gets a load balancer of its own (HTTPS or plain HTTP, WAF,
+    access logs to its own log bucket, 5xx/latency/health alarms); with a shared
+    :class:`~constructs_lib.aws.load_balancer.PublicLoadBalancer` its routes are added to it. Either way
+    it gets its own KMS key (logs, alert topic), an ECS cluster unless one is given, an ECR repository
+    when its image asks for one, CPU/memory alarms and an SNS topic.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: LoadBalancedFargateServiceProps) -> None:
+        super().__init__(scope, id_)
+        spec, identity, region, account_id = props.service, props.identity, props.region, props.account_id
+        name = identity.name(spec.name)
+        retention = props.log_retention_days
+        self.key = platform_key(self, name, account_id, region, key_description(identity))
+        self.network: NetworkRef = (
+            Network(self, "network", NetworkProps(
+                name_prefix=name, region=region, account_id=account_id, cidr=props.network.cidr,
+                availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
+                single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self.key.arn,
+            ))
+            if isinstance(props.network, NetworkSpec) else props.network
+        )
+        self.repository: ContainerRepository | None = platform_repository(self, spec, identity, self.key.arn)
+        self.cluster: EcsClusterRef = props.cluster or EcsCluster(self, "cluster", EcsClusterProps(
+            name=name, log_retention_days=retention, kms_key_arn=self.key.arn,
+        ))
+
+        self.web_acl: WebAcl | None = None
+        self._url: str | None = None
+        self._own_load_balancer = isinstance(props.load_balancer, LoadBalancerSpec)
+        if isinstance(props.load_balancer, LoadBalancerSpec):
+            log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
+                bucket_prefix=f"{name[:31].rstrip('-')}-logs-", account_id=account_id, region=region,
+                retention_days=retention,
+            ))
+            edge = add_edge(
+                self, props.load_balancer, name=name[:32].rstrip("-"), network=self.network, targets=(target_spec(spec),),
+                idle_timeout_seconds=spec.request_timeout_seconds, log_bucket=log_bucket, kms_key_arn=self.key.arn,
+                log_retention_days=retention, deletion_protection=props.deletion_protection,
+                nat_public_ips=self.network.nat_public_ips if isinstance(self.network, Network) else (),
+            )
+            self.load_balancer, self.web_acl, self._url = edge.load_balancer, edge.web_acl, edge.url
+        else:
+            self.load_balancer = props.load_balancer
+            self.load_balancer.add_target(target_spec(spec))
+
+        context = ServiceContext(
+            identity=identity, account_id=account_id, region=region, network=self.network, cluster=self.cluster,
+            kms_key_arn=self.key.arn, log_retention_days=retention, load_balancer=self.load_balancer,
+            data_bucket=None, database=None, service_url=lambda url: "",
+        )
+        self.service = add_service(self, spec, context, self.repository)
+
+        thresholds = props.alerting.thresholds
+        self.alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
+            name=f"{name}-alerts", account_id=account_id, kms_key_arn=self.key.arn, email=props.alerting.email,
+        ))
+        if self._own_load_balancer:
+            LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
+                name_prefix=name, load_balancer=self.load_balancer, topic_arn=self.alert_topic.arn,
+                thresholds=thresholds,
+                idle_targets=(spec.name,) if spec.scaling.office_hours is not None else (),
+            ))
+        add_service_alarms(self, spec, self.service, identity, self.alert_topic.arn, thresholds)
+
+    @property
+    def fargate_service(self) -> FargateService:
+        """The Fargate service (roles, security group, log group)."""
+        return self.service
+
+    @property
+    def service_name(self) -> str:
+        """The ECS service name."""
+        return self.service.service_name
+
+    @property
+    def security_group_id(self) -> str:
+        """The tasks' security group."""
+        return self.service.security_group_id
+
+    @property
+    def url(self) -> str | None:
+        """The URL of an own load balancer (``https://<domain>`` or ``http://<dns name>``); ``None`` when shared."""
+        return self._url
+
+    @property
+    def load_balancer_dns_name(self) -> str:
+        """The DNS name of the load balancer the service is behind."""
+        return self.load_balancer.dns_name
+
+    @property
+    def alert_topic_arn(self) -> str:
+        """The SNS topic the service's alarms notify."""
+        return self.alert_topic.arn
+
+    @property
+    def repository_url(self) -> str | None:
+        """The ECR repository the pattern created (push images here), ``None`` for another registry."""
+        return self.repository.url if self.repository is not None else None

@@ -1,0 +1,290 @@
+"""WebPlatform: any number of container services on AWS behind one load balancer, with their data and alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from constructs import Construct
+
+from ...naming import PlatformIdentity
+from ...rules import log_retention_problem
+from ...specs import SERVICE_NAME, Alerting, DataAccess, DataBucketName, ServiceUrl
+from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
+from ..alert_topic import AlertTopic, AlertTopicProps
+from ..container_repository import ContainerRepository
+from ..dashboard import PlatformDashboard, PlatformDashboardProps
+from ..data_bucket import DataBucket, DataBucketProps
+from ..database import PostgresDatabase, PostgresDatabaseProps
+from ..ecs_cluster import EcsCluster, EcsClusterProps
+from ..fargate_service import FargateService
+from ..load_balancer import PublicLoadBalancer
+from ..log_bucket import LogBucket, LogBucketProps
+from ..network import Network, NetworkProps
+from ..web_acl import WebAcl
+from ._edge import add_edge, key_description, platform_key
+from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
+from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ServiceSpec
+
+
+@dataclass(frozen=True)
+class WebPlatformProps:
+    """Props of :class:`WebPlatform`.
+
+    Attributes:
+        identity: Project and environment: every name starts with ``<project>-<environment>``.
+        account_id: The AWS account (key policy, role trust conditions, log delivery).
+        region: The region of the stack's AWS provider.
+        network: The VPC to create.
+        services: The services, any number; names are unique.
+        load_balancer: The internet-facing entry for the services with a port. ``None``: no load
+            balancer (then no service may have a port).
+        data_bucket: The data bucket. Default :class:`DataBucketSpec` defaults; ``None``: no bucket.
+        database: A PostgreSQL database. Default ``None``.
+        alerting: Who is alerted and when. Default: thresholds 5 % and 2 s, no subscriber.
+        log_retention_days: Days every log (containers, flow logs, WAF, database, access logs) is
+            kept; a value CloudWatch Logs accepts. Default 30.
+        deletion_protection: The load balancer and the database refuse deletion. Default ``True``.
+    """
+
+    identity: PlatformIdentity
+    account_id: str
+    region: str
+    network: NetworkSpec
+    services: tuple[ServiceSpec, ...]
+    load_balancer: LoadBalancerSpec | None
+    data_bucket: DataBucketSpec | None = field(default_factory=DataBucketSpec)
+    database: DatabaseSpec | None = None
+    alerting: Alerting = field(default_factory=Alerting)
+    log_retention_days: int = 30
+    deletion_protection: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "services", tuple(self.services))
+        check_services(self.services, has_load_balancer=self.load_balancer is not None,
+                       has_data_bucket=self.data_bucket is not None, has_database=self.database is not None,
+                       owner="WebPlatformProps")
+        problem = log_retention_problem(self.log_retention_days)
+        if problem is not None:
+            raise ValueError(f"WebPlatformProps.log_retention_days {self.log_retention_days}: {problem}")
+
+
+def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool, has_data_bucket: bool,
+                   has_database: bool, owner: str) -> None:
+    """The rules between services and the rest of a pattern, each failing with the prop it is about."""
+    if not services:
+        raise ValueError(f"{owner}.services: name at least one service")
+    names = [spec.name for spec in services]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{owner}.services {names}: names must be unique")
+    served = {spec.name for spec in services if spec.port is not None}
+    if served and not has_load_balancer:
+        raise ValueError(f"{owner}.load_balancer: services {sorted(served)} have a port but there is no load balancer")
+    defaults = [spec.name for spec in services if spec.is_default_route]
+    if len(defaults) > 1:
+        raise ValueError(f"{owner}.services {defaults}: only one service may have no routes (the default)")
+    prefixes = [name[:5] for name in served]
+    if len(set(prefixes)) != len(prefixes):
+        raise ValueError(f"{owner}.services {sorted(served)}: names of served services must differ in their first five letters")
+    for spec in services:
+        for variable, value in spec.environment.items():
+            where = f"ServiceSpec({spec.name!r}).environment[{variable!r}]"
+            if isinstance(value, ServiceUrl) and value.service not in served:
+                raise ValueError(f"{where}: ServiceUrl({value.service!r}) names no service behind the load balancer")
+            if isinstance(value, DataBucketName) and not has_data_bucket:
+                raise ValueError(f"{where}: DATA_BUCKET_NAME needs {owner}.data_bucket")
+        if spec.data_access is not DataAccess.NONE and not has_data_bucket:
+            raise ValueError(f"ServiceSpec({spec.name!r}).data_access {spec.data_access.value}: needs {owner}.data_bucket")
+        if spec.database_access and not has_database:
+            raise ValueError(f"ServiceSpec({spec.name!r}).database_access: needs {owner}.database")
+
+
+class WebPlatform(Construct):
+    """Any number of container services on ECS Fargate behind one load balancer, with everything they need.
+
+    - a VPC over the given zones (public, private and isolated subnets, NAT, S3 endpoint, flow logs);
+    - one KMS key for data, logs, secrets and alerts, whose policy lets CloudWatch Logs and alarms use it;
+    - a log bucket (load balancer and S3 access logs) and the data bucket;
+    - an ECS cluster; per service a Fargate service in private subnets (read-only root filesystem,
+      its own execution and task roles, log group, security group), CPU-tracking autoscaling, an ECR
+      repository when its image asks for one, and the permissions its spec asks for (data bucket,
+      database) — nothing more;
+    - an internet-facing load balancer routing paths to services, HTTPS with a TLS 1.2+ policy (or
+      plain HTTP when asked), a WAF (AWS managed rules, per-IP rate limit, logging);
+    - optionally a PostgreSQL database in isolated subnets admitting only the services that use it;
+    - an SNS topic with alarms (5xx rate, p95 response time, unhealthy targets, service CPU/memory,
+      database CPU/storage) and a dashboard.
+
+    Created with the construct id ``Default``, its parts get the Terraform addresses they would have if
+    created directly in the stack (cdktf leaves ``Default`` out of logical ids), which lets a stack that
+    built the same parts by hand adopt the pattern without replacing anything.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: WebPlatformProps) -> None:
+        super().__init__(scope, id_)
+        identity, region, account_id = props.identity, props.region, props.account_id
+        retention = props.log_retention_days
+        self._props = props
+        self.key = platform_key(self, identity.prefix, account_id, region, key_description(identity))
+        self.network = Network(self, "network", NetworkProps(
+            name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
+            availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
+            single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self.key.arn,
+        ))
+        self.log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
+            bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
+        ))
+        self.data_bucket: DataBucket | None = None
+        if props.data_bucket is not None:
+            self.data_bucket = DataBucket(self, "data_bucket", DataBucketProps(
+                bucket_prefix=f"{identity.name('data')}-",
+                noncurrent_version_expiration_days=props.data_bucket.noncurrent_version_expiration_days,
+                kms_key_arn=self.key.arn,
+                access_log_bucket=self.log_bucket.name,
+                access_log_prefix=f"{self.log_bucket.server_access_prefix}/data/",
+                region=region,
+            ))
+        self._repositories: dict[str, ContainerRepository] = {}
+        for spec in props.services:
+            repository = platform_repository(self, spec, identity, self.key.arn)
+            if repository is not None:
+                self._repositories[spec.name] = repository
+        self.cluster = EcsCluster(self, "cluster", EcsClusterProps(
+            name=identity.prefix, log_retention_days=retention, kms_key_arn=self.key.arn,
+        ))
+        self.web_acl: WebAcl | None = None
+        self.load_balancer = self._load_balancer(props)
+        self.database = self._database(props.database) if props.database is not None else None
+
+        context = ServiceContext(
+            identity=identity, account_id=account_id, region=region, network=self.network, cluster=self.cluster,
+            kms_key_arn=self.key.arn, log_retention_days=retention, load_balancer=self.load_balancer,
+            data_bucket=self.data_bucket, database=self.database, service_url=lambda url: f"{self.url}{url.path}",
+        )
+        self._services: dict[str, FargateService] = {
+            spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
+        }
+        self._monitoring(props)
+
+    def _load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
+        served = [service for service in props.services if service.port is not None]
+        self._url: str | None = None
+        if props.load_balancer is None or not served:
+            return None
+        edge = add_edge(
+            self, props.load_balancer, name=props.identity.prefix, network=self.network,
+            targets=tuple(target_spec(service) for service in served),
+            # Connections may idle as long as the slowest request the services allow.
+            idle_timeout_seconds=max(service.request_timeout_seconds for service in served),
+            log_bucket=self.log_bucket, kms_key_arn=self.key.arn, log_retention_days=props.log_retention_days,
+            deletion_protection=props.deletion_protection, nat_public_ips=self.network.nat_public_ips,
+        )
+        self.web_acl, self._url = edge.web_acl, edge.url
+        return edge.load_balancer
+
+    def _database(self, spec: DatabaseSpec) -> PostgresDatabase:
+        props = self._props
+        return PostgresDatabase(self, "database", PostgresDatabaseProps(
+            identifier=props.identity.prefix,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=self.network.isolated_subnet_ids,
+            account_id=props.account_id,
+            instance_class=spec.instance_class,
+            postgres_major_version=spec.postgres_major_version,
+            allocated_storage_gb=spec.allocated_storage_gb,
+            max_allocated_storage_gb=spec.max_allocated_storage_gb,
+            backup_retention_days=spec.backup_retention_days,
+            multi_az=spec.multi_az,
+            deletion_protection=props.deletion_protection,
+            kms_key_arn=self.key.arn,
+            log_retention_days=props.log_retention_days,
+            database_name=spec.database_name,
+            master_username=spec.master_username,
+        ))
+
+    def _monitoring(self, props: WebPlatformProps) -> None:
+        identity, thresholds = props.identity, props.alerting.thresholds
+        self.alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
+            name=f"{identity.prefix}-alerts", account_id=props.account_id, kms_key_arn=self.key.arn,
+            email=props.alerting.email,
+        ))
+        load_balancer = self.load_balancer
+        if load_balancer is not None:
+            LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
+                name_prefix=identity.prefix, load_balancer=load_balancer, topic_arn=self.alert_topic.arn,
+                thresholds=thresholds,
+                # Services scaled to zero outside office hours have no healthy targets by design.
+                idle_targets=tuple(spec.name for spec in props.services
+                                   if spec.port is not None and spec.scaling.office_hours is not None),
+            ))
+        for spec in props.services:
+            add_service_alarms(self, spec, self._services[spec.name], identity, self.alert_topic.arn, thresholds)
+        if self.database is not None and props.database is not None:
+            DatabaseAlarms(self, "database_alarms", DatabaseAlarmsProps(
+                name_prefix=identity.name("database"), identifier=self.database.identifier,
+                allocated_storage_gb=props.database.allocated_storage_gb, topic_arn=self.alert_topic.arn,
+                evaluation_minutes=thresholds.evaluation_minutes,
+            ))
+        PlatformDashboard(self, "dashboard", PlatformDashboardProps(
+            name=identity.prefix, region=props.region,
+            load_balancer=load_balancer.arn_suffix if load_balancer is not None else None,
+            target_groups={name: load_balancer.target_group(name).arn_suffix for name in load_balancer.target_names}
+            if load_balancer is not None else {},
+            cluster_name=self.cluster.name,
+            services={name: service.service_name for name, service in self._services.items()},
+            database_identifier=self.database.identifier if self.database is not None else None,
+        ))
+
+    def service(self, name: str) -> FargateService:
+        """The Fargate service ``name``; a KeyError lists the known names."""
+        try:
+            return self._services[name]
+        except KeyError:
+            raise KeyError(f"no service {name!r} (services: {', '.join(self._services)})") from None
+
+    @property
+    def services(self) -> Mapping[str, FargateService]:
+        """Every Fargate service by name."""
+        return dict(self._services)
+
+    def repository(self, name: str) -> ContainerRepository:
+        """The ECR repository the pattern created for service ``name`` (``ContainerImage.platform_repository``)."""
+        try:
+            return self._repositories[name]
+        except KeyError:
+            raise KeyError(f"no platform repository for {name!r} (repositories: {', '.join(self._repositories)})") from None
+
+    @property
+    def repositories(self) -> Mapping[str, ContainerRepository]:
+        """The ECR repositories the pattern created, by service name."""
+        return dict(self._repositories)
+
+    @property
+    def url(self) -> str | None:
+        """The site's URL: ``https://<domain>``, or ``http://<load balancer>`` without HTTPS; ``None`` without one."""
+        return self._url
+
+    @property
+    def key_arn(self) -> str:
+        """The platform's KMS key (data, logs, secrets, alerts)."""
+        return self.key.arn
+
+    @property
+    def alert_topic_arn(self) -> str:
+        """The SNS topic every alarm notifies (subscribe more receivers here)."""
+        return self.alert_topic.arn
+
+    @property
+    def data_bucket_name(self) -> str | None:
+        """The data bucket's name, ``None`` without one."""
+        return self.data_bucket.name if self.data_bucket is not None else None
+
+    @property
+    def log_bucket_name(self) -> str:
+        """The bucket of load balancer and S3 access logs."""
+        return self.log_bucket.name
+
+    @property
+    def load_balancer_dns_name(self) -> str | None:
+        """The load balancer's DNS name (point the domain here when the zone is not managed), ``None`` without one."""
+        return self.load_balancer.dns_name if self.load_balancer is not None else None

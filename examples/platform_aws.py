@@ -1,0 +1,54 @@
+"""A consumer app on AWS from the patterns alone: an API, a worker without a load balancer, a web frontend.
+
+    pip install "duckdb-platform-constructs[aws] @ git+https://<this repository>"
+    python platform_aws.py [outdir]
+"""
+
+from __future__ import annotations
+
+import sys
+
+from constructs_lib import PlatformIdentity
+from constructs_lib.aws.patterns import (
+    DATA_BUCKET_NAME, Alerting, ContainerImage, DataAccess, DatabaseSpec, HealthCheck, Https, LoadBalancerSpec,
+    NetworkSpec, Scaling, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
+)
+from constructs_lib.aws.provider import aws_provider
+
+from cdktf import App, TerraformOutput, TerraformStack  # isort: skip  (after constructs_lib: fast provider loading)
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+
+
+def build(outdir: str) -> App:
+    app = App(outdir=outdir)
+    stack = TerraformStack(app, "acme-shop-aws")
+    identity = PlatformIdentity("acme-shop", "prod")
+    aws_provider(stack, region=REGION, tags=identity.aws_tags(), allowed_account_ids=[ACCOUNT])
+    image = ContainerImage.platform_repository
+    shop = WebPlatform(stack, "shop", WebPlatformProps(
+        identity=identity, account_id=ACCOUNT, region=REGION,
+        network=NetworkSpec("10.40.0.0/16", ("eu-west-1a", "eu-west-1b", "eu-west-1c")),
+        services=(
+            ServiceSpec("api", image("2.3.1"), cpu=512, memory=1024, port=8080, health_check=HealthCheck("/healthz"),
+                        routes=("/api", "/api/*"), scaling=Scaling(min_capacity=2, max_capacity=10),
+                        environment={"BUCKET": DATA_BUCKET_NAME}, data_access=DataAccess.READ_WRITE,
+                        database_access=True),
+            ServiceSpec("worker", image("2.3.1"), port=None, command=("python", "-m", "shop.worker"),
+                        data_access=DataAccess.READ_WRITE, database_access=True),
+            ServiceSpec("web", image("5.0.0"), port=3000, scaling=Scaling(min_capacity=2, max_capacity=6),
+                        environment={"API_URL": ServiceUrl("api", "/api")}),
+        ),
+        load_balancer=LoadBalancerSpec(https=Https("shop.example.com", hosted_zone_id="Z0123456789EXAMPLE")),
+        database=DatabaseSpec(instance_class="db.t4g.large", database_name="shop"),
+        alerting=Alerting("oncall@example.com"),
+        log_retention_days=90,
+    ))
+    TerraformOutput(stack, "url", value=shop.url)
+    for name, repository in shop.repositories.items():
+        TerraformOutput(stack, f"{name}_repository", value=repository.url)
+    return app
+
+
+if __name__ == "__main__":
+    build(sys.argv[1] if len(sys.argv) > 1 else "cdktf.out").synth()
