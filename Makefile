@@ -19,13 +19,14 @@ export PIPENV_VERBOSITY := -1
 export PIPENV_NOSPIN := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth check test bench lock clean
+.PHONY: help install synth check test bench docs lock clean
 
 help:
 	@echo "make synth  - install the locked environment and synthesize every stack into cdktf.out/"
 	@echo "make check  - the inner loop: config, synthesis, snapshots and assertions (no Terraform, no checkov)"
 	@echo "make test   - install the locked environment and run the whole test suite"
 	@echo "make bench  - measure synthesis and the test suite against their budgets"
+	@echo "make docs   - regenerate the API references in docs/ from the docstrings"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile"
 
 install: $(VENV_STAMP)
@@ -51,6 +52,9 @@ test: install
 
 bench: install
 	$(VENV_PYTHON) bench/bench.py
+
+docs: install
+	$(VENV_PYTHON) docs/api_reference.py constructs_lib.aws.patterns > docs/api-aws.md
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)

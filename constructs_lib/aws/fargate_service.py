@@ -49,6 +49,7 @@ class ContainerSecret:
 
     @property
     def value_from(self) -> str:
+        """The ``valueFrom`` of the container definition: the secret ARN, with ``:<json_key>::`` for a JSON key."""
         return f"{self.secret_arn}:{self.json_key}::" if self.json_key else self.secret_arn
 
 

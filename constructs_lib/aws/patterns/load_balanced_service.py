@@ -14,6 +14,7 @@ from ..alarms import LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ..alert_topic import AlertTopic, AlertTopicProps
 from ..container_repository import ContainerRepository
 from ..ecs_cluster import EcsCluster, EcsClusterProps, EcsClusterRef
+from ..encryption_key import EncryptionKey
 from ..fargate_service import FargateService
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
@@ -87,21 +88,21 @@ class LoadBalancedFargateService(Construct):
         spec, identity, region, account_id = props.service, props.identity, props.region, props.account_id
         name = identity.name(spec.name)
         retention = props.log_retention_days
-        self.key = platform_key(self, name, account_id, region, key_description(identity))
-        self.network: NetworkRef = (
+        self._key = platform_key(self, name, account_id, region, key_description(identity))
+        self._network: NetworkRef = (
             Network(self, "network", NetworkProps(
                 name_prefix=name, region=region, account_id=account_id, cidr=props.network.cidr,
                 availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
-                single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self.key.arn,
+                single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
             ))
             if isinstance(props.network, NetworkSpec) else props.network
         )
-        self.repository: ContainerRepository | None = platform_repository(self, spec, identity, self.key.arn)
-        self.cluster: EcsClusterRef = props.cluster or EcsCluster(self, "cluster", EcsClusterProps(
-            name=name, log_retention_days=retention, kms_key_arn=self.key.arn,
+        self._repository: ContainerRepository | None = platform_repository(self, spec, identity, self._key.arn)
+        self._cluster: EcsClusterRef = props.cluster or EcsCluster(self, "cluster", EcsClusterProps(
+            name=name, log_retention_days=retention, kms_key_arn=self._key.arn,
         ))
 
-        self.web_acl: WebAcl | None = None
+        self._web_acl: WebAcl | None = None
         self._url: str | None = None
         self._own_load_balancer = isinstance(props.load_balancer, LoadBalancerSpec)
         if isinstance(props.load_balancer, LoadBalancerSpec):
@@ -110,49 +111,84 @@ class LoadBalancedFargateService(Construct):
                 retention_days=retention,
             ))
             edge = add_edge(
-                self, props.load_balancer, name=name[:32].rstrip("-"), network=self.network, targets=(target_spec(spec),),
-                idle_timeout_seconds=spec.request_timeout_seconds, log_bucket=log_bucket, kms_key_arn=self.key.arn,
+                self, props.load_balancer, name=name[:32].rstrip("-"), network=self._network, targets=(target_spec(spec),),
+                idle_timeout_seconds=spec.request_timeout_seconds, log_bucket=log_bucket, kms_key_arn=self._key.arn,
                 log_retention_days=retention, deletion_protection=props.deletion_protection,
-                nat_public_ips=self.network.nat_public_ips if isinstance(self.network, Network) else (),
+                nat_public_ips=self._network.nat_public_ips if isinstance(self._network, Network) else (),
             )
-            self.load_balancer, self.web_acl, self._url = edge.load_balancer, edge.web_acl, edge.url
+            self._load_balancer, self._web_acl, self._url = edge.load_balancer, edge.web_acl, edge.url
         else:
-            self.load_balancer = props.load_balancer
-            self.load_balancer.add_target(target_spec(spec))
+            self._load_balancer = props.load_balancer
+            self._load_balancer.add_target(target_spec(spec))
 
         context = ServiceContext(
-            identity=identity, account_id=account_id, region=region, network=self.network, cluster=self.cluster,
-            kms_key_arn=self.key.arn, log_retention_days=retention, load_balancer=self.load_balancer,
+            identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
+            kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
             data_bucket=None, database=None, service_url=lambda url: "",
         )
-        self.service = add_service(self, spec, context, self.repository)
+        self._service = add_service(self, spec, context, self._repository)
 
         thresholds = props.alerting.thresholds
-        self.alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
-            name=f"{name}-alerts", account_id=account_id, kms_key_arn=self.key.arn, email=props.alerting.email,
+        self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
+            name=f"{name}-alerts", account_id=account_id, kms_key_arn=self._key.arn, email=props.alerting.email,
         ))
         if self._own_load_balancer:
             LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-                name_prefix=name, load_balancer=self.load_balancer, topic_arn=self.alert_topic.arn,
+                name_prefix=name, load_balancer=self._load_balancer, topic_arn=self._alert_topic.arn,
                 thresholds=thresholds,
                 idle_targets=(spec.name,) if spec.scaling.office_hours is not None else (),
             ))
-        add_service_alarms(self, spec, self.service, identity, self.alert_topic.arn, thresholds)
+        add_service_alarms(self, spec, self._service, identity, self._alert_topic.arn, thresholds)
+
+    @property
+    def key(self) -> EncryptionKey:
+        """The KMS key of the service's logs and alert topic."""
+        return self._key
+
+    @property
+    def network(self) -> NetworkRef:
+        """The VPC the service runs in (created from a ``NetworkSpec``, or the one given)."""
+        return self._network
+
+    @property
+    def cluster(self) -> EcsClusterRef:
+        """The ECS cluster (its own, or the one given)."""
+        return self._cluster
+
+    @property
+    def load_balancer(self) -> PublicLoadBalancer:
+        """The load balancer the service is behind (its own, or the shared one)."""
+        return self._load_balancer
+
+    @property
+    def web_acl(self) -> WebAcl | None:
+        """The web ACL of an own load balancer; ``None`` when shared (protect it where it is created)."""
+        return self._web_acl
+
+    @property
+    def repository(self) -> ContainerRepository | None:
+        """The ECR repository the pattern created, ``None`` for an image from elsewhere."""
+        return self._repository
+
+    @property
+    def alert_topic(self) -> AlertTopic:
+        """The SNS topic the service's alarms notify."""
+        return self._alert_topic
 
     @property
     def fargate_service(self) -> FargateService:
         """The Fargate service (roles, security group, log group)."""
-        return self.service
+        return self._service
 
     @property
     def service_name(self) -> str:
         """The ECS service name."""
-        return self.service.service_name
+        return self._service.service_name
 
     @property
     def security_group_id(self) -> str:
         """The tasks' security group."""
-        return self.service.security_group_id
+        return self._service.security_group_id
 
     @property
     def url(self) -> str | None:
@@ -162,14 +198,14 @@ class LoadBalancedFargateService(Construct):
     @property
     def load_balancer_dns_name(self) -> str:
         """The DNS name of the load balancer the service is behind."""
-        return self.load_balancer.dns_name
+        return self._load_balancer.dns_name
 
     @property
     def alert_topic_arn(self) -> str:
         """The SNS topic the service's alarms notify."""
-        return self.alert_topic.arn
+        return self._alert_topic.arn
 
     @property
     def repository_url(self) -> str | None:
         """The ECR repository the pattern created (push images here), ``None`` for another registry."""
-        return self.repository.url if self.repository is not None else None
+        return self._repository.url if self._repository is not None else None

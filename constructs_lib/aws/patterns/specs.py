@@ -41,6 +41,11 @@ class ContainerImage:
     - :meth:`from_registry`: any registry that serves the image without credentials.
 
     The execution role may pull from the ECR repository of the first two, and from nothing else.
+
+    Attributes:
+        tag: The tag in the pattern's own repository (``platform_repository`` only).
+        reference: The full image reference (``ecr`` and ``from_registry``).
+        repository_arn: The ECR repository the execution role may pull from (``ecr`` only).
     """
 
     tag: str | None = None

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...rules import log_retention_problem
-from ...specs import SERVICE_NAME, Alerting, DataAccess, DataBucketName, ServiceUrl
+from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ..alert_topic import AlertTopic, AlertTopicProps
 from ..container_repository import ContainerRepository
@@ -21,6 +21,7 @@ from ..fargate_service import FargateService
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps
+from ..encryption_key import EncryptionKey
 from ..web_acl import WebAcl
 from ._edge import add_edge, key_description, platform_key
 from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
@@ -125,69 +126,69 @@ class WebPlatform(Construct):
         identity, region, account_id = props.identity, props.region, props.account_id
         retention = props.log_retention_days
         self._props = props
-        self.key = platform_key(self, identity.prefix, account_id, region, key_description(identity))
-        self.network = Network(self, "network", NetworkProps(
+        self._key = platform_key(self, identity.prefix, account_id, region, key_description(identity))
+        self._network = Network(self, "network", NetworkProps(
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
-            single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self.key.arn,
+            single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
         ))
-        self.log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
+        self._log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
             bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
         ))
-        self.data_bucket: DataBucket | None = None
+        self._data_bucket: DataBucket | None = None
         if props.data_bucket is not None:
-            self.data_bucket = DataBucket(self, "data_bucket", DataBucketProps(
+            self._data_bucket = DataBucket(self, "data_bucket", DataBucketProps(
                 bucket_prefix=f"{identity.name('data')}-",
                 noncurrent_version_expiration_days=props.data_bucket.noncurrent_version_expiration_days,
-                kms_key_arn=self.key.arn,
-                access_log_bucket=self.log_bucket.name,
-                access_log_prefix=f"{self.log_bucket.server_access_prefix}/data/",
+                kms_key_arn=self._key.arn,
+                access_log_bucket=self._log_bucket.name,
+                access_log_prefix=f"{self._log_bucket.server_access_prefix}/data/",
                 region=region,
             ))
         self._repositories: dict[str, ContainerRepository] = {}
         for spec in props.services:
-            repository = platform_repository(self, spec, identity, self.key.arn)
+            repository = platform_repository(self, spec, identity, self._key.arn)
             if repository is not None:
                 self._repositories[spec.name] = repository
-        self.cluster = EcsCluster(self, "cluster", EcsClusterProps(
-            name=identity.prefix, log_retention_days=retention, kms_key_arn=self.key.arn,
+        self._cluster = EcsCluster(self, "cluster", EcsClusterProps(
+            name=identity.prefix, log_retention_days=retention, kms_key_arn=self._key.arn,
         ))
-        self.web_acl: WebAcl | None = None
-        self.load_balancer = self._load_balancer(props)
-        self.database = self._database(props.database) if props.database is not None else None
+        self._web_acl: WebAcl | None = None
+        self._load_balancer = self._create_load_balancer(props)
+        self._database_instance = self._create_database(props.database) if props.database is not None else None
 
         context = ServiceContext(
-            identity=identity, account_id=account_id, region=region, network=self.network, cluster=self.cluster,
-            kms_key_arn=self.key.arn, log_retention_days=retention, load_balancer=self.load_balancer,
-            data_bucket=self.data_bucket, database=self.database, service_url=lambda url: f"{self.url}{url.path}",
+            identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
+            kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
+            data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
         }
         self._monitoring(props)
 
-    def _load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
+    def _create_load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
         served = [service for service in props.services if service.port is not None]
         self._url: str | None = None
         if props.load_balancer is None or not served:
             return None
         edge = add_edge(
-            self, props.load_balancer, name=props.identity.prefix, network=self.network,
+            self, props.load_balancer, name=props.identity.prefix, network=self._network,
             targets=tuple(target_spec(service) for service in served),
             # Connections may idle as long as the slowest request the services allow.
             idle_timeout_seconds=max(service.request_timeout_seconds for service in served),
-            log_bucket=self.log_bucket, kms_key_arn=self.key.arn, log_retention_days=props.log_retention_days,
-            deletion_protection=props.deletion_protection, nat_public_ips=self.network.nat_public_ips,
+            log_bucket=self._log_bucket, kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days,
+            deletion_protection=props.deletion_protection, nat_public_ips=self._network.nat_public_ips,
         )
-        self.web_acl, self._url = edge.web_acl, edge.url
+        self._web_acl, self._url = edge.web_acl, edge.url
         return edge.load_balancer
 
-    def _database(self, spec: DatabaseSpec) -> PostgresDatabase:
+    def _create_database(self, spec: DatabaseSpec) -> PostgresDatabase:
         props = self._props
         return PostgresDatabase(self, "database", PostgresDatabaseProps(
             identifier=props.identity.prefix,
-            vpc_id=self.network.vpc_id,
-            subnet_ids=self.network.isolated_subnet_ids,
+            vpc_id=self._network.vpc_id,
+            subnet_ids=self._network.isolated_subnet_ids,
             account_id=props.account_id,
             instance_class=spec.instance_class,
             postgres_major_version=spec.postgres_major_version,
@@ -196,7 +197,7 @@ class WebPlatform(Construct):
             backup_retention_days=spec.backup_retention_days,
             multi_az=spec.multi_az,
             deletion_protection=props.deletion_protection,
-            kms_key_arn=self.key.arn,
+            kms_key_arn=self._key.arn,
             log_retention_days=props.log_retention_days,
             database_name=spec.database_name,
             master_username=spec.master_username,
@@ -204,25 +205,25 @@ class WebPlatform(Construct):
 
     def _monitoring(self, props: WebPlatformProps) -> None:
         identity, thresholds = props.identity, props.alerting.thresholds
-        self.alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
-            name=f"{identity.prefix}-alerts", account_id=props.account_id, kms_key_arn=self.key.arn,
+        self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
+            name=f"{identity.prefix}-alerts", account_id=props.account_id, kms_key_arn=self._key.arn,
             email=props.alerting.email,
         ))
-        load_balancer = self.load_balancer
+        load_balancer = self._load_balancer
         if load_balancer is not None:
             LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-                name_prefix=identity.prefix, load_balancer=load_balancer, topic_arn=self.alert_topic.arn,
+                name_prefix=identity.prefix, load_balancer=load_balancer, topic_arn=self._alert_topic.arn,
                 thresholds=thresholds,
                 # Services scaled to zero outside office hours have no healthy targets by design.
                 idle_targets=tuple(spec.name for spec in props.services
                                    if spec.port is not None and spec.scaling.office_hours is not None),
             ))
         for spec in props.services:
-            add_service_alarms(self, spec, self._services[spec.name], identity, self.alert_topic.arn, thresholds)
-        if self.database is not None and props.database is not None:
+            add_service_alarms(self, spec, self._services[spec.name], identity, self._alert_topic.arn, thresholds)
+        if self._database_instance is not None and props.database is not None:
             DatabaseAlarms(self, "database_alarms", DatabaseAlarmsProps(
-                name_prefix=identity.name("database"), identifier=self.database.identifier,
-                allocated_storage_gb=props.database.allocated_storage_gb, topic_arn=self.alert_topic.arn,
+                name_prefix=identity.name("database"), identifier=self._database_instance.identifier,
+                allocated_storage_gb=props.database.allocated_storage_gb, topic_arn=self._alert_topic.arn,
                 evaluation_minutes=thresholds.evaluation_minutes,
             ))
         PlatformDashboard(self, "dashboard", PlatformDashboardProps(
@@ -230,10 +231,55 @@ class WebPlatform(Construct):
             load_balancer=load_balancer.arn_suffix if load_balancer is not None else None,
             target_groups={name: load_balancer.target_group(name).arn_suffix for name in load_balancer.target_names}
             if load_balancer is not None else {},
-            cluster_name=self.cluster.name,
+            cluster_name=self._cluster.name,
             services={name: service.service_name for name, service in self._services.items()},
-            database_identifier=self.database.identifier if self.database is not None else None,
+            database_identifier=self._database_instance.identifier if self._database_instance is not None else None,
         ))
+
+    @property
+    def key(self) -> EncryptionKey:
+        """The platform's KMS key (data, logs, secrets, alert topic)."""
+        return self._key
+
+    @property
+    def network(self) -> Network:
+        """The VPC: ``vpc_id``, ``cidr``, ``public_subnet_ids``, ``private_subnet_ids``, ``isolated_subnet_ids``, ``nat_public_ips``."""
+        return self._network
+
+    @property
+    def cluster(self) -> EcsCluster:
+        """The ECS cluster of the services."""
+        return self._cluster
+
+    @property
+    def load_balancer(self) -> PublicLoadBalancer | None:
+        """The load balancer (``target_group(name)``, ``security_group_id``, ``dns_name``, ``listener_arn``), if any."""
+        return self._load_balancer
+
+    @property
+    def web_acl(self) -> WebAcl | None:
+        """The web ACL attached to the load balancer, if any."""
+        return self._web_acl
+
+    @property
+    def data_bucket(self) -> DataBucket | None:
+        """The data bucket (``name``, ``arn``, ``grant_read``, ``grant_read_write``), if any."""
+        return self._data_bucket
+
+    @property
+    def log_bucket(self) -> LogBucket:
+        """The bucket of load balancer and S3 access logs."""
+        return self._log_bucket
+
+    @property
+    def database(self) -> PostgresDatabase | None:
+        """The database (``address``, ``security_group_id``, ``allow_from``, client secrets), if any."""
+        return self._database_instance
+
+    @property
+    def alert_topic(self) -> AlertTopic:
+        """The SNS topic every alarm notifies."""
+        return self._alert_topic
 
     def service(self, name: str) -> FargateService:
         """The Fargate service ``name``; a KeyError lists the known names."""
@@ -267,24 +313,24 @@ class WebPlatform(Construct):
     @property
     def key_arn(self) -> str:
         """The platform's KMS key (data, logs, secrets, alerts)."""
-        return self.key.arn
+        return self._key.arn
 
     @property
     def alert_topic_arn(self) -> str:
         """The SNS topic every alarm notifies (subscribe more receivers here)."""
-        return self.alert_topic.arn
+        return self._alert_topic.arn
 
     @property
     def data_bucket_name(self) -> str | None:
         """The data bucket's name, ``None`` without one."""
-        return self.data_bucket.name if self.data_bucket is not None else None
+        return self._data_bucket.name if self._data_bucket is not None else None
 
     @property
     def log_bucket_name(self) -> str:
         """The bucket of load balancer and S3 access logs."""
-        return self.log_bucket.name
+        return self._log_bucket.name
 
     @property
     def load_balancer_dns_name(self) -> str | None:
         """The load balancer's DNS name (point the domain here when the zone is not managed), ``None`` without one."""
-        return self.load_balancer.dns_name if self.load_balancer is not None else None
+        return self._load_balancer.dns_name if self._load_balancer is not None else None

@@ -1,0 +1,30 @@
+"""The committed API references are what docs/api_reference.py writes from today's docstrings."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from .helpers import PROJECT_ROOT
+
+_spec = importlib.util.spec_from_file_location("api_reference", PROJECT_ROOT / "docs" / "api_reference.py")
+assert _spec is not None and _spec.loader is not None
+api_reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(api_reference)
+
+REFERENCES = {"docs/api-aws.md": "constructs_lib.aws.patterns"}
+
+
+@pytest.mark.parametrize(("path", "package"), sorted(REFERENCES.items()))
+def test_the_committed_reference_is_current(path: str, package: str) -> None:
+    committed = (PROJECT_ROOT / path).read_text(encoding="utf-8")
+    assert committed == api_reference.reference(package), f"run `make docs` and commit {path}"
+
+
+def test_every_public_output_of_the_patterns_is_documented() -> None:
+    text = (PROJECT_ROOT / "docs" / "api-aws.md").read_text(encoding="utf-8")
+    for output in ("private_subnet_ids", "target_group", "security_group_id", "service_name", "url"):
+        assert output in text
+    undocumented = [line for line in text.splitlines() if line.endswith(" |  |")]
+    assert undocumented == [], "a prop or output without a description"
