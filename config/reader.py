@@ -149,6 +149,16 @@ class TableReader:
             return allowed[0]
         return value
 
+    def choice(self, name: str, allowed: Sequence[str]) -> str | None:
+        """A string out of ``allowed``."""
+        value = self._take(name)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str) or value not in allowed:
+            self.problems.add(self.key(name), f"must be one of {join_choices(allowed)}", value)
+            return None
+        return value
+
     def boolean(self, name: str) -> bool:
         value = self._take(name)
         if value is _MISSING:
@@ -168,9 +178,9 @@ class TableReader:
         return value
 
     def string_list(
-        self, name: str, *, pattern: re.Pattern[str], rule: str, min_items: int, max_items: int
+        self, name: str, *, pattern: re.Pattern[str], rule: str, min_items: int, max_items: int, required: bool = True
     ) -> tuple[str, ...]:
-        value = self._take(name)
+        value = self._take(name, required=required)
         if value is _MISSING:
             return ()
         count_rule = f"must be a list of {min_items} to {max_items} distinct entries"

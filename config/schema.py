@@ -159,6 +159,36 @@ class ImageSettings:
     tag: str
 
 
+RELEASE_STRATEGIES: tuple[str, ...] = ("rolling", "blue_green", "canary", "linear")
+#: Strategies one cloud cannot run: Cloud Run splits traffic in fixed shares, it has no timed steps.
+UNSUPPORTED_STRATEGIES: dict[str, tuple[str, ...]] = {"gcp": ("linear",)}
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """How a new image tag reaches users on both clouds (see README, Releases).
+
+    ``strategy`` is ``rolling`` or a traffic-shifting one: ``blue_green`` (the candidate gets a test
+    route, then all traffic), ``canary`` (``canary_percent`` first) or ``linear`` (AWS only: steps of
+    ``linear_step_percent``). ``candidate_tag`` is the release being rolled out; ``images.tag`` stays
+    the current one until it is promoted.
+    """
+
+    strategy: str
+    bake_minutes: int
+    canary_percent: int | None
+    canary_bake_minutes: int | None
+    linear_step_percent: int | None
+    linear_step_minutes: int | None
+    test_cidrs: tuple[str, ...]
+    test_port: int
+    candidate_tag: str | None
+
+    @property
+    def shifts_traffic(self) -> bool:
+        return self.strategy != "rolling"
+
+
 @dataclass(frozen=True)
 class WafSettings:
     """Per client IP rate limit of the web application firewall (AWS WAF, Cloud Armor)."""
@@ -196,6 +226,7 @@ class EnvironmentConfig:
     backend: ServiceSettings
     frontend: ServiceSettings
     images: ImageSettings
+    release: ReleaseSettings
     waf: WafSettings
     logging: LoggingSettings
     storage: StorageSettings
@@ -413,6 +444,73 @@ def _read_images(reader: TableReader, environ: Mapping[str, str]) -> ImageSettin
     return ImageSettings(tag=file_tag)
 
 
+def _read_cidr_list(table: TableReader, name: str) -> tuple[str, ...]:
+    """A list of IPv4 CIDR blocks no wider than /8 (never the whole internet)."""
+    values = table.string_list(
+        name, pattern=re.compile(r"[0-9./]+"), rule="must be IPv4 CIDR blocks such as 10.0.0.0/8", min_items=1, max_items=20,
+        required=False,
+    )
+    for value in values:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            table.problems.add(table.key(name), "must be IPv4 CIDR blocks such as 10.0.0.0/8", value)
+            return ()
+        if network.prefixlen < 8:
+            table.problems.add(table.key(name), "must be /8 or narrower: a test route is never open to the internet", value)
+            return ()
+    return values
+
+
+def _read_release(reader: TableReader) -> ReleaseSettings:
+    release = reader.section("release")
+    strategy = release.choice("strategy", RELEASE_STRATEGIES) or "rolling"
+    settings = ReleaseSettings(
+        strategy=strategy,
+        bake_minutes=release.integer("bake_minutes", minimum=0, maximum=1440, unit="minutes"),
+        canary_percent=release.optional_integer("canary_percent", minimum=1, maximum=99, unit="percent"),
+        canary_bake_minutes=release.optional_integer("canary_bake_minutes", minimum=0, maximum=1440, unit="minutes"),
+        linear_step_percent=release.optional_integer("linear_step_percent", minimum=3, maximum=100, unit="percent"),
+        linear_step_minutes=release.optional_integer("linear_step_minutes", minimum=0, maximum=1440, unit="minutes"),
+        test_cidrs=_read_cidr_list(release, "test_cidrs"),
+        test_port=release.optional_integer("test_port", minimum=1, maximum=65535, unit="port") or 8443,
+        candidate_tag=release.string("candidate_tag", pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE, required=False),
+    )
+    release.finish()
+    problems = release.problems
+    if not problems.all_valid(release.key("strategy")):
+        return settings
+    for option_strategy, names in (("canary", ("canary_percent", "canary_bake_minutes")),
+                                   ("linear", ("linear_step_percent", "linear_step_minutes"))):
+        for name in names:
+            given = getattr(settings, name) is not None
+            if given and strategy != option_strategy:
+                problems.add(release.key(name), f"is only used with strategy {option_strategy}, strategy is {strategy}",
+                             getattr(settings, name))
+            elif not given and strategy == option_strategy and problems.all_valid(release.key(name)):
+                problems.add(release.key(name), f"is required with strategy {option_strategy}", show_value=False)
+    if settings.shifts_traffic and not settings.test_cidrs and problems.all_valid(release.key("test_cidrs")):
+        problems.add(release.key("test_cidrs"), f"is required with strategy {strategy}: who may reach the test route",
+                     show_value=False)
+    if not settings.shifts_traffic:
+        for name in ("test_cidrs", "test_port"):
+            if release.has(name):
+                problems.add(release.key(name), "is only used with a traffic-shifting strategy, strategy is rolling",
+                             release.table[name])
+    return settings
+
+
+def cloud_problems(config: EnvironmentConfig, clouds: tuple[str, ...]) -> list[tuple[str, str, object]]:
+    """(key, rule, value) of every setting one of the selected clouds cannot honour."""
+    found: list[tuple[str, str, object]] = []
+    for cloud in clouds:
+        if config.release.strategy in UNSUPPORTED_STRATEGIES.get(cloud, ()):
+            found.append(("release.strategy",
+                          f"{config.release.strategy} is not available on {cloud.upper()} (Cloud Run splits traffic in fixed "
+                          "shares): choose canary, or select --clouds aws", config.release.strategy))
+    return found
+
+
 def _read_waf(reader: TableReader) -> WafSettings:
     waf = reader.section("waf")
     settings = WafSettings(
@@ -513,6 +611,7 @@ def read_environment(
         backend=_read_service(root, "backend"),
         frontend=_read_service(root, "frontend"),
         images=_read_images(root, environ),
+        release=_read_release(root),
         waf=_read_waf(root),
         logging=_read_logging(root),
         storage=_read_storage(root),
@@ -521,4 +620,12 @@ def read_environment(
         alerting=_read_alerting(root),
     )
     root.finish()
+    release = config.release
+    if release.candidate_tag is not None and release.candidate_tag == config.images.tag:
+        problems.add("release.candidate_tag", f"equals images.tag ({config.images.tag}): a candidate is a new release",
+                     release.candidate_tag)
+    if release.shifts_traffic and config.scaling.requests_per_target is not None:
+        problems.add("scaling.requests_per_target",
+                     f"counts one target group, but release.strategy {release.strategy} moves traffic between two: "
+                     "leave it out (CPU and memory still scale)", config.scaling.requests_per_target)
     return config

@@ -439,3 +439,58 @@ def test_image_tag_variable_overrides_the_file() -> None:
         load_configuration(("prod",), environ={"IMAGE_TAG": "latest"})
     assert raised.value.problems[0].endswith("images.tag: from IMAGE_TAG must be a container image tag (letters, "
                                              "digits, '_', '.', '-', at most 128) other than 'latest', got \"latest\"")
+
+
+RELEASE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("unknown strategy", {"strategy": "big_bang"},
+     ['release.strategy: must be one of rolling, blue_green, canary, linear, got "big_bang"']),
+    ("canary 0 %", {"strategy": "canary", "canary_percent": 0, "canary_bake_minutes": 5},
+     ["release.canary_percent: must be a whole number from 1 to 99 percent, got 0"]),
+    ("canary 100 %", {"strategy": "canary", "canary_percent": 100, "canary_bake_minutes": 5},
+     ["release.canary_percent: must be a whole number from 1 to 99 percent, got 100"]),
+    ("canary without share", {"strategy": "canary", "canary_bake_minutes": 5},
+     ["release.canary_percent: is required with strategy canary"]),
+    ("share without canary", {"canary_percent": 10},
+     ["release.canary_percent: is only used with strategy canary, strategy is blue_green, got 10"]),
+    ("no test route", {"test_cidrs": None},
+     ["release.test_cidrs: is required with strategy blue_green: who may reach the test route"]),
+    ("internet test route", {"test_cidrs": ["0.0.0.0/0"]},
+     ['release.test_cidrs: must be /8 or narrower: a test route is never open to the internet, got "0.0.0.0/0"']),
+    ("candidate equals current", {"candidate_tag": "1.0.0"},
+     ['release.candidate_tag: equals images.tag (1.0.0): a candidate is a new release, got "1.0.0"']),
+    ("linear needs AWS alone", {"strategy": "linear", "linear_step_percent": 25, "linear_step_minutes": 5},
+     ['release.strategy: linear is not available on GCP (Cloud Run splits traffic in fixed shares): choose canary, '
+      'or select --clouds aws, got "linear"']),
+]
+
+
+@pytest.mark.parametrize(("name", "changes", "rules"), RELEASE_CASES, ids=[case[0] for case in RELEASE_CASES])
+def test_release_rules(tmp_path: Path, name: str, changes: dict[str, Any], rules: list[str]) -> None:
+    config_dir = _copy_config(tmp_path)
+
+    def change(data: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            if value is None:
+                data["release"].pop(key)
+            else:
+                data["release"][key] = value
+
+    path = _edit(config_dir, "staging.toml", change)
+    assert _problems(config_dir, ("staging",)) == [f"{path}: {rule}" for rule in rules]
+
+
+def test_linear_is_fine_when_only_aws_is_selected(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    _edit(config_dir, "staging.toml", lambda data: data["release"].update(
+        strategy="linear", linear_step_percent=25, linear_step_minutes=5))
+    configuration = load_configuration(("staging",), config_dir=config_dir, environ={}, clouds=("aws",))
+    assert configuration.environments[0].release.linear_step_percent == 25
+
+
+def test_request_scaling_and_traffic_shifting_exclude_each_other(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "staging.toml", lambda data: data["scaling"].update(requests_per_target=500))
+    assert _problems(config_dir, ("staging",)) == [
+        f"{path}: scaling.requests_per_target: counts one target group, but release.strategy blue_green moves traffic "
+        "between two: leave it out (CPU and memory still scale), got 500"
+    ]

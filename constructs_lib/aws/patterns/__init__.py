@@ -4,8 +4,8 @@ secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
-from ..fargate_service import ContainerSecret
-from ..load_balancer import HealthCheck
+from ..fargate_service import ContainerSecret, Deployment
+from ..load_balancer import HealthCheck, TestListener
 from ..network import ExistingNetwork
 from ..service_autoscaling import OfficeHours, Scaling
 from ..web_acl import DEFAULT_MANAGED_RULE_GROUPS, ManagedRuleGroup
@@ -16,6 +16,7 @@ from .specs import (
     Https,
     LoadBalancerSpec,
     NetworkSpec,
+    ReleaseSpec,
     ServiceSpec,
     WafSpec,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "DataAccess",
     "DataBucketSpec",
     "DatabaseSpec",
+    "Deployment",
     "ExistingNetwork",
     "HealthCheck",
     "Https",
@@ -40,9 +42,11 @@ __all__ = [
     "ManagedRuleGroup",
     "NetworkSpec",
     "OfficeHours",
+    "ReleaseSpec",
     "Scaling",
     "ServiceSpec",
     "ServiceUrl",
+    "TestListener",
     "WafSpec",
     "WebPlatform",
     "WebPlatformProps",
