@@ -190,6 +190,25 @@ class ReleaseSettings:
 
 
 @dataclass(frozen=True)
+class BudgetSettings:
+    """The monthly cost budget of each cloud's stack of the environment."""
+
+    monthly_amount: float
+    currency: str
+    actual_thresholds: tuple[int, ...]
+    forecast_thresholds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    """Where AWS tasks run: ``on_demand_base`` tasks on on-demand Fargate, the rest split by weight with Spot."""
+
+    on_demand_base: int
+    on_demand_weight: int
+    spot_weight: int
+
+
+@dataclass(frozen=True)
 class WafSettings:
     """Per client IP rate limit of the web application firewall (AWS WAF, Cloud Armor)."""
 
@@ -227,6 +246,8 @@ class EnvironmentConfig:
     frontend: ServiceSettings
     images: ImageSettings
     release: ReleaseSettings
+    budget: BudgetSettings
+    capacity: CapacitySettings | None
     waf: WafSettings
     logging: LoggingSettings
     storage: StorageSettings
@@ -500,9 +521,56 @@ def _read_release(reader: TableReader) -> ReleaseSettings:
     return settings
 
 
+_THRESHOLD_RULE = "must be a list of ascending whole percentages from 1 to 1000, e.g. [50, 80, 100]"
+
+
+def _read_budget(reader: TableReader) -> BudgetSettings:
+    budget = reader.section("budget")
+    settings = BudgetSettings(
+        monthly_amount=budget.number("monthly_amount", above=0, maximum=10_000_000, unit="per month"),
+        currency=budget.string("currency", pattern=re.compile(r"[A-Z]{3}"), rule="must be an ISO 4217 code such as USD")
+        or "USD",
+        actual_thresholds=budget.ascending_integers("actual_thresholds", minimum=1, maximum=1000, rule=_THRESHOLD_RULE),
+        forecast_thresholds=budget.ascending_integers("forecast_thresholds", minimum=1, maximum=1000,
+                                                      rule=_THRESHOLD_RULE),
+    )
+    budget.finish()
+    if (not settings.actual_thresholds and not settings.forecast_thresholds
+            and budget.problems.all_valid(budget.key("actual_thresholds"), budget.key("forecast_thresholds"))
+            and not budget.absent):
+        budget.problems.add(budget.key("actual_thresholds"), "and forecast_thresholds are both empty: the budget would alert nobody",
+                            show_value=False)
+    return settings
+
+
+def _read_capacity(reader: TableReader, environment: str) -> CapacitySettings | None:
+    if not reader.has("capacity"):
+        reader.section("capacity", required=False)
+        return None
+    capacity = reader.section("capacity")
+    settings = CapacitySettings(
+        on_demand_base=capacity.integer("on_demand_base", minimum=0, maximum=100, unit="tasks"),
+        on_demand_weight=capacity.integer("on_demand_weight", minimum=0, maximum=1000),
+        spot_weight=capacity.integer("spot_weight", minimum=0, maximum=1000),
+    )
+    capacity.finish()
+    keys = [capacity.key(name) for name in ("on_demand_base", "on_demand_weight", "spot_weight")]
+    if not capacity.problems.all_valid(*keys):
+        return settings
+    if settings.on_demand_weight == 0 and settings.spot_weight == 0:
+        capacity.problems.add(f"{keys[1]}/{keys[2]}", "must not both be 0: the tasks need somewhere to run", "0/0")
+    elif environment == "prod" and settings.on_demand_base == 0 and settings.on_demand_weight == 0:
+        capacity.problems.add(f"{keys[0]}/{keys[1]}", "must not both be 0 in prod: an all-Spot prod can lose every task "
+                              "at once", "0/0")
+    return settings
+
+
 def cloud_problems(config: EnvironmentConfig, clouds: tuple[str, ...]) -> list[tuple[str, str, object]]:
     """(key, rule, value) of every setting one of the selected clouds cannot honour."""
     found: list[tuple[str, str, object]] = []
+    if "aws" in clouds and config.budget.currency != "USD":
+        found.append(("budget.currency", "must be USD while AWS is selected (AWS Budgets count in USD)",
+                      config.budget.currency))
     for cloud in clouds:
         if config.release.strategy in UNSUPPORTED_STRATEGIES.get(cloud, ()):
             found.append(("release.strategy",
@@ -612,6 +680,8 @@ def read_environment(
         frontend=_read_service(root, "frontend"),
         images=_read_images(root, environ),
         release=_read_release(root),
+        budget=_read_budget(root),
+        capacity=_read_capacity(root, environment),
         waf=_read_waf(root),
         logging=_read_logging(root),
         storage=_read_storage(root),

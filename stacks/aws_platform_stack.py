@@ -21,7 +21,7 @@ from constructs_lib.aws.provider import aws_provider
 
 from . import stack_name
 from .app_services import SERVICES, alert_thresholds
-from .aws_props import database_spec, release_spec, service_spec
+from .aws_props import budget_spec, capacity_split, database_spec, release_spec, service_spec
 from .backends import add_state_backend
 
 
@@ -50,6 +50,8 @@ class AwsPlatformStack(TerraformStack):
             log_retention_days=config.logging.retention_days,
             deletion_protection=config.protection.deletion_protection,
             release=release_spec(config.release),
+            capacity=capacity_split(config),
+            budget=budget_spec(config),
         ))
         self._outputs()
 

@@ -6,6 +6,8 @@ from config import EnvironmentConfig
 from config.schema import ReleaseSettings
 from constructs_lib.aws.patterns import (
     DATA_BUCKET_NAME,
+    BudgetSpec,
+    CapacitySplit,
     ContainerImage,
     DataAccess,
     DatabaseSpec,
@@ -79,3 +81,17 @@ def release_spec(release: ReleaseSettings) -> ReleaseSpec:
     )
     test_listener = TestListener(release.test_cidrs, release.test_port) if release.shifts_traffic else None
     return ReleaseSpec(deployment=deployment, test_listener=test_listener)
+
+
+def capacity_split(config: EnvironmentConfig) -> CapacitySplit | None:
+    """On-demand and Spot shares of the tasks; ``None`` (on-demand only) without a [capacity] table."""
+    capacity = config.capacity
+    if capacity is None:
+        return None
+    return CapacitySplit(capacity.on_demand_base, capacity.on_demand_weight, capacity.spot_weight)
+
+
+def budget_spec(config: EnvironmentConfig) -> BudgetSpec:
+    """The monthly budget of this cloud's stack of the environment."""
+    budget = config.budget
+    return BudgetSpec(budget.monthly_amount, budget.currency, budget.actual_thresholds, budget.forecast_thresholds)

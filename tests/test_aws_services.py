@@ -86,7 +86,10 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
     private = {reference("aws_subnet", name, "id") for name in resources(stack, "aws_subnet") if name.startswith("network_private_")}
     network = ecs_service["network_configuration"]
     assert network["assign_public_ip"] is False and set(network["subnets"]) == private
-    assert ecs_service["launch_type"] == "FARGATE"
+    if config.capacity is None:
+        assert ecs_service["launch_type"] == "FARGATE" and "capacity_provider_strategy" not in ecs_service
+    else:  # test_aws_cost.py checks the shares
+        assert "launch_type" not in ecs_service and len(ecs_service["capacity_provider_strategy"]) == 2
     assert ecs_service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
     assert ecs_service["health_check_grace_period_seconds"] == 60
     assert ecs_service["desired_count"] == config.scaling.min_capacity
@@ -96,6 +99,8 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
     listeners = {f"aws_lb_listener.{name}" for name, body in resources(stack, "aws_lb_listener").items()
                  if body["port"] in (80, 443) and body["default_action"][0]["type"] != "redirect"}
     rules = {f"aws_lb_listener_rule.{name}" for name in resources(stack, "aws_lb_listener_rule")}
+    if config.capacity is not None:  # Spot needs the cluster's capacity providers first
+        rules.add(f"aws_ecs_cluster_capacity_providers.{only(stack, 'aws_ecs_cluster_capacity_providers')[0]}")
     if config.release.shifts_traffic:  # ECS may use the traffic role as soon as the service exists
         rules.add(f"aws_iam_role_policy_attachment.{by_prefix(stack, 'aws_iam_role_policy_attachment', 'traffic_role')[0]}")
     policies = {f"aws_iam_role_policy.{name}" for name in resources(stack, "aws_iam_role_policy")

@@ -494,3 +494,31 @@ def test_request_scaling_and_traffic_shifting_exclude_each_other(tmp_path: Path)
         f"{path}: scaling.requests_per_target: counts one target group, but release.strategy blue_green moves traffic "
         "between two: leave it out (CPU and memory still scale), got 500"
     ]
+
+
+COST_CASES: list[tuple[str, str, str, Any, str]] = [
+    ("negative amount", "dev.toml", "budget.monthly_amount", -10, "must be a number above 0 and at most 10000000 per month, got -10"),
+    ("thresholds out of order", "dev.toml", "budget.actual_thresholds", [80, 50],
+     "must be a list of ascending whole percentages from 1 to 1000, e.g. [50, 80, 100], got [80, 50]"),
+    ("euro on AWS", "dev.toml", "budget.currency", "EUR", 'must be USD while AWS is selected (AWS Budgets count in USD), got "EUR"'),
+]
+
+
+@pytest.mark.parametrize(("name", "file", "key", "value", "rule"), COST_CASES, ids=[case[0] for case in COST_CASES])
+def test_cost_rules(tmp_path: Path, name: str, file: str, key: str, value: Any, rule: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    section, option = key.split(".")
+    path = _edit(config_dir, file, lambda data: data[section].update({option: value}))
+    assert _problems(config_dir, (file.removesuffix(".toml"),)) == [f"{path}: {key}: {rule}"]
+
+
+def test_spot_weights_of_zero_and_an_all_spot_prod_are_refused(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    dev = _edit(config_dir, "dev.toml", lambda data: data["capacity"].update(spot_weight=0))
+    prod = _edit(config_dir, "prod.toml", lambda data: data.update(
+        capacity={"on_demand_base": 0, "on_demand_weight": 0, "spot_weight": 1}))
+    assert _problems(config_dir, ("dev", "prod")) == [
+        f"{dev}: capacity.on_demand_weight/capacity.spot_weight: must not both be 0: the tasks need somewhere to run, got \"0/0\"",
+        f"{prod}: capacity.on_demand_base/capacity.on_demand_weight: must not both be 0 in prod: an all-Spot prod can "
+        "lose every task at once, got \"0/0\"",
+    ]

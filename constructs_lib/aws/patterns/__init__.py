@@ -3,8 +3,9 @@
 secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
+from ...budget import BudgetSpec
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
-from ..fargate_service import ContainerSecret, Deployment
+from ..fargate_service import CapacitySplit, ContainerSecret, Deployment
 from ..load_balancer import HealthCheck, TestListener
 from ..network import ExistingNetwork
 from ..service_autoscaling import OfficeHours, Scaling
@@ -27,6 +28,8 @@ __all__ = [
     "DATA_BUCKET_NAME",
     "DEFAULT_MANAGED_RULE_GROUPS",
     "Alerting",
+    "BudgetSpec",
+    "CapacitySplit",
     "ContainerImage",
     "ContainerSecret",
     "DataAccess",

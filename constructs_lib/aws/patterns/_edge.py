@@ -20,14 +20,16 @@ from ..web_acl import WebAcl, WebAclProps
 from .specs import LoadBalancerSpec
 
 
-def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str) -> EncryptionKey:
-    """The key of a pattern: its policy lets CloudWatch Logs (log groups) and alarms (the topic) use it."""
+def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str,
+                 budgets: bool = False) -> EncryptionKey:
+    """The key of a pattern: its policy lets CloudWatch Logs (log groups), alarms and Budgets (the topic) use it."""
+    statements = (
+        EncryptionKey.cloudwatch_logs_statement(region, account_id),
+        EncryptionKey.cloudwatch_alarms_statement(),
+        *((EncryptionKey.budgets_statement(account_id),) if budgets else ()),
+    )
     return EncryptionKey(scope, "platform_key", EncryptionKeyProps(
-        alias=alias, account_id=account_id, description=description,
-        service_statements=(
-            EncryptionKey.cloudwatch_logs_statement(region, account_id),
-            EncryptionKey.cloudwatch_alarms_statement(),
-        ),
+        alias=alias, account_id=account_id, description=description, service_statements=statements,
     ))
 
 

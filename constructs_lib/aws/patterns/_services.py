@@ -16,7 +16,7 @@ from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..data_bucket import DataBucket
 from ..database import POSTGRES_PORT, PostgresDatabase
 from ..ecs_cluster import EcsClusterRef
-from ..fargate_service import Deployment, FargateService, FargateServiceProps
+from ..fargate_service import CapacitySplit, Deployment, FargateService, FargateServiceProps
 from ..iam import Statement
 from ..load_balancer import PublicLoadBalancer, TargetSpec
 from ..network import NetworkRef
@@ -43,6 +43,10 @@ class ServiceContext:
     deployment: Deployment = field(default_factory=Deployment)
     #: What traffic-shifting deployments wait for (the role's policy attachment).
     deployment_dependencies: tuple[ITerraformDependable, ...] = ()
+    #: On-demand and Spot shares of every service's tasks; ``None``: on-demand Fargate only.
+    capacity: CapacitySplit | None = None
+    #: What services on Spot wait for (the cluster's capacity provider association).
+    capacity_dependencies: tuple[ITerraformDependable, ...] = ()
 
 
 def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
@@ -94,6 +98,8 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
     deployment = context.deployment if behind_load_balancer else Deployment()
     if deployment.shifts_traffic:
         dependencies += context.deployment_dependencies
+    if context.capacity is not None:
+        dependencies += context.capacity_dependencies
     service = FargateService(scope, f"{spec.name}_service", FargateServiceProps(
         name=context.identity.name(spec.name),
         container_name=spec.name,
@@ -107,6 +113,7 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         subnet_ids=context.network.private_subnet_ids,
         load_balancer=load_balancer.target(spec.name) if load_balancer is not None and spec.port is not None else None,
         deployment=deployment,
+        capacity=context.capacity,
         region=context.region,
         account_id=context.account_id,
         log_retention_days=context.log_retention_days,

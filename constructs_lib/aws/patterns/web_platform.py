@@ -11,13 +11,15 @@ from ...naming import PlatformIdentity
 from ...rules import log_retention_problem
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
+from ...budget import BudgetSpec
 from ..alert_topic import AlertTopic, AlertTopicProps
+from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
 from ..data_bucket import DataBucket, DataBucketProps
 from ..database import PostgresDatabase, PostgresDatabaseProps
 from ..ecs_cluster import EcsCluster, EcsClusterProps
-from ..fargate_service import FargateService
+from ..fargate_service import CapacitySplit, FargateService
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps
@@ -48,6 +50,9 @@ class WebPlatformProps:
         deletion_protection: The load balancer and the database refuse deletion. Default ``True``.
         release: How new releases of the services behind the load balancer reach users (rolling,
             blue/green, canary, linear; test listener; rollback alarms). Default rolling.
+        capacity: On-demand and Spot shares of every service's tasks. Default ``None``: on-demand only.
+        budget: A monthly cost budget of the project's tagged resources, alerting the platform's topic
+            at each threshold. Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -62,6 +67,8 @@ class WebPlatformProps:
     log_retention_days: int = 30
     deletion_protection: bool = True
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
+    capacity: CapacitySplit | None = None
+    budget: BudgetSpec | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "services", tuple(self.services))
@@ -146,7 +153,8 @@ class WebPlatform(Construct):
         identity, region, account_id = props.identity, props.region, props.account_id
         retention = props.log_retention_days
         self._props = props
-        self._key = platform_key(self, identity.prefix, account_id, region, key_description(identity))
+        self._key = platform_key(self, identity.prefix, account_id, region, key_description(identity),
+                                 budgets=props.budget is not None)
         self._network = Network(self, "network", NetworkProps(
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
@@ -172,14 +180,20 @@ class WebPlatform(Construct):
                 self._repositories[spec.name] = repository
         self._cluster = EcsCluster(self, "cluster", EcsClusterProps(
             name=identity.prefix, log_retention_days=retention, kms_key_arn=self._key.arn,
+            fargate_spot=props.capacity is not None,
         ))
         self._web_acl: WebAcl | None = None
         self._load_balancer = self._create_load_balancer(props)
         self._database_instance = self._create_database(props.database) if props.database is not None else None
         self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
             name=f"{identity.prefix}-alerts", account_id=account_id, kms_key_arn=self._key.arn,
-            email=props.alerting.email,
+            email=props.alerting.email, budgets_publish=props.budget is not None,
         ))
+        if props.budget is not None:
+            MonthlyBudget(self, "budget", MonthlyBudgetProps(
+                name=f"{identity.prefix}-monthly", budget=props.budget, topic_arn=self._alert_topic.arn,
+                project_tag=("Project", identity.project),
+            ))
         load_balancer_alarms = self._load_balancer_alarms(props)
 
         deployment, waits_for = props.release.deployment, ()
@@ -191,7 +205,8 @@ class WebPlatform(Construct):
             identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
             kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
             data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
-            deployment=deployment, deployment_dependencies=waits_for,
+            deployment=deployment, deployment_dependencies=waits_for, capacity=props.capacity,
+            capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
