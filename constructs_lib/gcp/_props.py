@@ -71,3 +71,8 @@ def require_strings(props: object, attribute: str, example: str, owner: str | No
             f"be a tuple of strings such as ({example!r},)", owner)
     object.__setattr__(props, attribute, tuple(value))
     return tuple(value)
+
+
+#: A Google Cloud project ID: 6-30 lowercase letters, digits or hyphens, starting with a letter.
+PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+PROJECT_ID_RULE = "be a Google Cloud project ID (6 to 30 lowercase letters, digits or hyphens, starting with a letter)"
