@@ -13,10 +13,12 @@ from typing import Any, Union
 
 from cdktf import Token
 
+from ..rules import GCP_PROJECT_PATTERN, GCP_REGION_PATTERN
+
 #: Names of most Google Cloud resources (RFC 1035): a lowercase letter, then letters, digits or hyphens.
 RESOURCE_NAME = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 RESOURCE_NAME_RULE = "be 1 to 63 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen"
-REGION = re.compile(r"[a-z]+-[a-z]+[0-9]")
+REGION = GCP_REGION_PATTERN
 REGION_RULE = "be a Google Cloud region such as us-central1"
 
 #: An IPv4 block given as text (``"10.20.0.0/24"``) or as :class:`ipaddress.IPv4Network`.
@@ -74,5 +76,5 @@ def require_strings(props: object, attribute: str, example: str, owner: str | No
 
 
 #: A Google Cloud project ID: 6-30 lowercase letters, digits or hyphens, starting with a letter.
-PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+PROJECT_ID = GCP_PROJECT_PATTERN
 PROJECT_ID_RULE = "be a Google Cloud project ID (6 to 30 lowercase letters, digits or hyphens, starting with a letter)"

@@ -35,9 +35,9 @@ from cdktf_cdktf_provider_google.compute_url_map import (
 )
 from constructs import Construct
 
+from ..rules import DOMAIN_PATTERN
 from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
 
-_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _KEY = re.compile(r"[a-z][a-z0-9]{0,19}")
 #: A path a URL map routes: starting with ``/``, with ``*`` (any rest) only at the end.
 URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?")
@@ -120,7 +120,7 @@ def check_domains_and_tls(props: object, owner: str | None = None) -> None:
         domains = (domains,)
         object.__setattr__(props, "domains", domains)
     require(isinstance(domains, (tuple, list)) and 0 < len(domains) <= 100
-            and all(isinstance(domain, str) and _DOMAIN.fullmatch(domain) for domain in domains),
+            and all(isinstance(domain, str) and DOMAIN_PATTERN.fullmatch(domain) for domain in domains),
             props, "domains", "be 1 to 100 lowercase DNS names such as app.example.com", owner)
     object.__setattr__(props, "domains", tuple(domains))
     require(getattr(props, "ssl_profile") in SSL_PROFILES, props, "ssl_profile", f"be {' or '.join(SSL_PROFILES)}", owner)
