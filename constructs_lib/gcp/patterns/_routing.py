@@ -15,8 +15,9 @@ def route_matches(route: str, path: str) -> bool:
 class Routing:
     """The paths each exposed service gets behind one load balancer, and who receives a given path.
 
-    Built from the services' routes; a routed service whose health path no route of its own covers
-    gets that path as well, so that the uptime check through the load balancer reaches it. Raises
+    Built from the services' routes; a routed service whose health path no route covers gets that
+    path as well (unless it is ``/``, the default service's), so that the uptime check through the
+    load balancer reaches it. Raises
     ``ValueError`` naming ``owner`` and the service at fault when two services claim a path, when
     there is not exactly one default service, or when a health path would reach another service.
     """
@@ -43,18 +44,19 @@ class Routing:
                     raise ValueError(f"{spec.label}.routes: {route!r} is routed to {self._route_owner[route]!r} already")
                 self._route_owner[route] = spec.name
             self.paths[spec.name] = spec.routes
+        for spec in exposed:  # a routed service's health path, unless a route covers it (never the site's root
+            path = spec.health_path  # nor another service's health path)
+            others = {other.health_path for other in exposed if other is not spec}
+            if not spec.is_default_route and path != "/" and path not in others and not self._matching(path):
+                self.paths[spec.name] += (path,)
+                self._route_owner[path] = spec.name
         for spec in exposed:
             receiver = self.receiver(spec.health_path)
-            if receiver == spec.name:
-                continue
-            if not spec.is_default_route and not self._matching(spec.health_path):
-                self.paths[spec.name] += (spec.health_path,)
-                self._route_owner[spec.health_path] = spec.name
-                continue
-            raise ValueError(
-                f"{spec.label}.health_path {spec.health_path!r} reaches {receiver!r} through the load balancer; "
-                f"give {spec.name!r} a health path of its own (under its routes {list(spec.routes)})"
-            )
+            if receiver != spec.name:
+                raise ValueError(
+                    f"{spec.label}.health_path {spec.health_path!r} reaches {receiver!r} through the load balancer; "
+                    f"give {spec.name!r} a health path of its own (under its routes {list(spec.routes)})"
+                )
 
     def _matching(self, path: str) -> list[str]:
         return [route for route in self._route_owner if route_matches(route, path)]

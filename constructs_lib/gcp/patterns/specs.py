@@ -73,6 +73,8 @@ class ServiceSpec:
         image: Where the image comes from (:class:`ContainerImage`).
         port: Port the container listens on (Cloud Run sets ``PORT`` to it). Default 8080.
         health_path: Path of the startup and liveness probes and of the uptime check. Default ``/``.
+            Behind a load balancer the uptime check goes through it, so a routed service needs a health
+            path that reaches it: under its routes, or one no route matches (then routed to it), not ``/``.
         routes: Paths the load balancer sends to this service, e.g. ``("/api", "/api/*")`` (``*`` only
             at the end; the longest matching route wins). Empty: the load balancer's default service,
             which receives every request no route matches (exactly one exposed service is the default).
