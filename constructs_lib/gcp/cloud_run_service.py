@@ -29,7 +29,7 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRun
 from constructs import Construct
 
 from ..rules import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 #: Only the services' own project (VPC) and Google Cloud load balancers may send requests.
 INGRESS_INTERNAL_LOAD_BALANCER = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -110,6 +110,8 @@ class CloudRunServiceProps:
         liveness_failure_threshold: Failed liveness probes before the instance is restarted. Default 3.
         cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
             ``False``: CPU only while serving, which suits request/response services.
+        command: Replaces the image's entrypoint. Default empty: the image's own.
+        args: Replace the image's arguments (its ``CMD``). Default empty: the image's own.
         depends_on: Resources to create first: the run API, and the secret versions and accessor
             grants the instances read at start-up.
     """
@@ -137,6 +139,8 @@ class CloudRunServiceProps:
     liveness_period_seconds: int = 30
     liveness_failure_threshold: int = 3
     cpu_always_allocated: bool = False
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
     depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
@@ -145,6 +149,8 @@ class CloudRunServiceProps:
         require_match(REGION, self, "location", REGION_RULE)
         check_container_settings(self)
         check_environment_names(self, "env", "secret_env")
+        require_strings(self, "command", "python")
+        require_strings(self, "args", "--workers=2")
         require(self.ingress in INGRESS_SETTINGS, self, "ingress", f"be one of {', '.join(INGRESS_SETTINGS)}")
         require_range(self, "startup_period_seconds", 1, 240, "seconds")
         require_range(self, "startup_failure_threshold", 1, 100)
@@ -238,6 +244,8 @@ class CloudRunService(Construct):
                 containers=[
                     CloudRunV2ServiceTemplateContainers(
                         image=props.image,
+                        command=list(props.command) or None,
+                        args=list(props.args) or None,
                         ports=CloudRunV2ServiceTemplateContainersPorts(container_port=props.port, name="http1"),
                         resources=CloudRunV2ServiceTemplateContainersResources(
                             limits={"cpu": str(props.cpu), "memory": f"{props.memory_mib}Mi"},

@@ -154,6 +154,8 @@ def add_cloud_run(
         deletion_protection=deletion_protection,
         vpc_egress=vpc_egress,
         cpu_always_allocated=spec.keeps_cpu_allocated,
+        command=spec.command,
+        args=spec.args,
         depends_on=list(depends_on),
     ))
 

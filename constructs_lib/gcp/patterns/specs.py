@@ -83,7 +83,8 @@ class ServiceSpec:
         exposed: Serves requests from outside: behind the load balancer (ingress from it only) or,
             without one, public on its ``run.app`` URL (ingress from anywhere, no invoker IAM check).
             ``False``: a worker, never behind the load balancer, ingress from the project's VPC only,
-            the ``run.invoker`` IAM check on, and no uptime check. Default ``True``.
+            the ``run.invoker`` IAM check on, and no uptime check. A worker is still a Cloud Run
+            service: it listens on ``port`` and answers its probes on ``health_path``. Default ``True``.
         cpu: vCPUs per instance: 1, 2, 4 or 8. Default 1.
         memory_mib: Memory per instance in MiB, within Cloud Run's range for ``cpu`` (1 vCPU: 512-4096). Default 512.
         min_instances: Instances kept warm. Default 0.
@@ -102,6 +103,8 @@ class ServiceSpec:
             Default ``False``.
         cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
             ``None``: on for a worker (it works between requests), off for an exposed service.
+        command: Replaces the image's entrypoint, e.g. ``("python", "-m", "shop.worker")``. Default: the image's.
+        args: Replace the image's arguments (``CMD``). Default: the image's.
     """
 
     name: str
@@ -121,6 +124,8 @@ class ServiceSpec:
     data_access: DataAccess = DataAccess.NONE
     database_access: bool = False
     cpu_always_allocated: bool | None = None
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require(isinstance(self.name, str) and SERVICE_NAME.fullmatch(self.name) is not None, self, "name",
@@ -144,6 +149,8 @@ class ServiceSpec:
             object.__setattr__(self, attribute, dict(value))
         check_environment_names(self, "environment", "secrets", owner)
         require(isinstance(self.data_access, DataAccess), self, "data_access", "be a DataAccess", owner)
+        require_strings(self, "command", "python", owner)
+        require_strings(self, "args", "--workers=2", owner)
 
     @property
     def label(self) -> str:
