@@ -7,9 +7,12 @@ covered by the snapshots and the other ``test_gcp_*`` modules.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import runpy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +42,7 @@ from constructs_lib.gcp.patterns import (
 import cdktf  # noqa: E402  (after constructs_lib, so the jsii runtime starts with lazy provider loading)
 from cdktf import TerraformStack  # noqa: E402
 
-from .helpers import reference, resources
+from .helpers import PROJECT_ROOT, reference, resources
 
 IDENTITY = PlatformIdentity("acme-shop", "prod")
 PROJECT, REGION, DOMAIN = "acme-shop-prod", "europe-west1", "shop.example.com"
@@ -159,7 +162,8 @@ SHOP = (
     ServiceSpec("api", IMAGE, port=8080, health_path="/healthz", routes=("/api", "/api/*"),
                 environment={"BUCKET": DATA_BUCKET_NAME}, data_access=DataAccess.READ_WRITE, database_access=True),
     ServiceSpec("worker", ContainerImage.from_registry("ghcr.io/acme/worker:2.0.1"), exposed=False,
-                data_access=DataAccess.READ, database_access=True, secrets={"API_KEY": SecretEnv("worker-api-key", "3")}),
+                command=("python", "-m", "shop.worker"), data_access=DataAccess.READ, database_access=True,
+                secrets={"API_KEY": SecretEnv("worker-api-key", "3")}),
     ServiceSpec("web", IMAGE, port=3000, environment={"API_URL": ServiceUrl("api", "/api")}),
 )
 
@@ -178,6 +182,8 @@ def test_three_services_one_worker_each_with_its_own_account(shop: dict[str, Any
     assert (worker["ingress"], worker["invoker_iam_disabled"]) == ("INGRESS_TRAFFIC_INTERNAL_ONLY", False)
     assert worker["template"]["containers"][0]["resources"]["cpu_idle"] is False  # CPU always allocated
     assert worker["template"]["containers"][0]["image"] == "ghcr.io/acme/worker:2.0.1"
+    assert worker["template"]["containers"][0]["command"] == ["python", "-m", "shop.worker"]
+    assert "command" not in services["api"]["template"]["containers"][0]  # the image's own
     assert services["api"]["template"]["containers"][0]["image"].endswith("/api:1.0.0")
     for name in ("api", "web"):
         assert services[name]["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -334,6 +340,28 @@ def test_public_service_on_a_shared_load_balancer_is_routed_and_protected_by_it(
     assert len(resources(document, "google_logging_project_bucket_config")) == 1  # the platform's only
     orders = run_services(document)["orders"]
     assert "depends_on" not in orders  # no APIs of its own to wait for
+
+
+# --- the example ------------------------------------------------------------------------------------
+
+def test_the_example_builds_three_services_from_the_patterns_alone(tmp_path: Path) -> None:
+    path = PROJECT_ROOT / "examples" / "platform_gcp.py"
+    source = path.read_text(encoding="utf-8")
+    imported = {node.module.split(".")[0] if isinstance(node, ast.ImportFrom) and node.module else alias.name.split(".")[0]
+                for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names}
+    assert imported == {"__future__", "sys", "constructs_lib", "cdktf"}
+    assert sum(1 for line in source.splitlines() if line.strip()) < 60
+    runpy.run_path(str(path))["build"](str(tmp_path)).synth()
+    document = json.loads((tmp_path / "stacks" / "acme-shop-gcp" / "cdk.tf.json").read_text(encoding="utf-8"))
+    services = run_services(document)
+    assert {name: service["ingress"] for name, service in services.items()} == {
+        "api": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "worker": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+        "web": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"}
+    assert set(by_name(document, "google_compute_backend_service")) == {"acme-shop-prod-api", "acme-shop-prod-web"}
+    assert env_of(services["web"])["API_URL"] == "https://shop.example.com/api"
+    assert len(resources(document, "google_sql_database_instance")) == 1
+    assert set(document["output"]) == {"url", "load_balancer_ip", "registry_url"}
 
 
 # --- validation ------------------------------------------------------------------------------------
