@@ -11,8 +11,9 @@ import sys
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME, Alerting, ContainerImage, DataAccess, DatabaseSpec, LoadBalancerSpec, ServiceSpec, ServiceUrl,
-    WebPlatform, WebPlatformProps, google_provider,
+    WebPlatform, WebPlatformProps,
 )
+from constructs_lib.gcp.provider import google_provider
 
 from cdktf import App, TerraformOutput, TerraformStack  # isort: skip  (after constructs_lib: fast provider loading)
 

@@ -11,8 +11,9 @@ from config import EnvironmentConfig, StateBackendSettings
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME, Alerting, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
-    LoadBalancerSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps, google_provider,
+    LoadBalancerSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
+from constructs_lib.gcp.provider import google_provider
 
 from . import stack_name
 from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name

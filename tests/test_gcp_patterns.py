@@ -36,8 +36,8 @@ from constructs_lib.gcp.patterns import (
     ServiceUrl,
     WebPlatform,
     WebPlatformProps,
-    google_provider,
 )
+from constructs_lib.gcp.provider import google_provider
 
 import cdktf  # noqa: E402  (after constructs_lib, so the jsii runtime starts with lazy provider loading)
 from cdktf import TerraformStack  # noqa: E402
@@ -362,6 +362,24 @@ def test_the_example_builds_three_services_from_the_patterns_alone(tmp_path: Pat
     assert env_of(services["web"])["API_URL"] == "https://shop.example.com/api"
     assert len(resources(document, "google_sql_database_instance")) == 1
     assert set(document["output"]) == {"url", "load_balancer_ip", "registry_url"}
+
+
+def test_the_documented_public_service_is_fifteen_lines_or_fewer(tmp_path: Path) -> None:
+    text = (PROJECT_ROOT / "docs" / "patterns-gcp.md").read_text(encoding="utf-8")
+    match = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert match is not None and "app = App()\n" in match.group(1)
+    code = [line for line in match.group(1).splitlines() if line.strip()]
+    assert len(code) - next(index for index, line in enumerate(code) if line.startswith("app =")) <= 15
+    # As printed but for the output directory: the jsii runtime (Node) resolves ./cdktf.out against
+    # its own working directory, which a chdir in this process does not move.
+    snippet = match.group(1).replace("app = App()", f"app = App(outdir={str(tmp_path / 'cdktf.out')!r})")
+    exec(compile(snippet, "patterns-gcp.md", "exec"), {})
+    document = json.loads((tmp_path / "cdktf.out" / "stacks" / "orders" / "cdk.tf.json").read_text(encoding="utf-8"))
+    (service,) = resources(document, "google_cloud_run_v2_service").values()
+    assert (service["name"], service["ingress"]) == ("acme-prod-orders", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
+    assert len(resources(document, "google_compute_security_policy")) == 1
+    (channel,) = resources(document, "google_monitoring_notification_channel").values()
+    assert channel["labels"] == {"email_address": "ops@example.com"}
 
 
 # --- validation ------------------------------------------------------------------------------------

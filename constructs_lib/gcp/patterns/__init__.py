@@ -17,7 +17,6 @@ from ...naming import PlatformIdentity
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
 from ..cloud_run_service import SecretEnv
-from ..provider import google_provider
 from .public_service import PublicCloudRunService, PublicCloudRunServiceProps
 from .specs import CloudArmorSpec, ContainerImage, DatabaseSpec, DataBucketSpec, LoadBalancerSpec, ServiceSpec
 from .web_platform import WebPlatform, WebPlatformProps
@@ -42,5 +41,4 @@ __all__ = [
     "WafRule",
     "WebPlatform",
     "WebPlatformProps",
-    "google_provider",
 ]

@@ -29,6 +29,10 @@ class ContainerImage:
       ``<repository url>/<service name>:<tag>``.
     - :meth:`from_registry`: any image reference Cloud Run can pull (for a private registry outside
       the project, grant Cloud Run's service agent read access yourself).
+
+    Attributes:
+        tag: The tag in the pattern's repository (set by :meth:`platform_registry`), else ``None``.
+        reference: The full image reference (set by :meth:`from_registry`), else ``None``.
     """
 
     tag: str | None = None
