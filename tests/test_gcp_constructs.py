@@ -80,6 +80,8 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
         ServerlessBackend("a", "a"), ServerlessBackend("b", "b", ("/x",)), ServerlessBackend("c", "c", ("/x",)))),
      "ServerlessLoadBalancerProps.backends must not route one path to two backends"),
     ("bad path", lambda: ServerlessBackend("api", "api", ("api/*",)), "ServerlessBackend.paths must be URL paths"),
+    ("one path as text", lambda: ServerlessBackend("api", "api", "/api/*"),
+     "ServerlessBackend.paths must be a tuple of strings such as ('/api/*',), got '/api/*'"),
     ("email", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email="ops", services=("api",)),
      "ServiceMonitoringProps.notification_email must be an email address, got 'ops'"),
     ("services as one string", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email=None,

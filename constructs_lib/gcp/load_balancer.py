@@ -36,7 +36,7 @@ from cdktf_cdktf_provider_google.compute_url_map import (
 from constructs import Construct
 
 from ..rules import DOMAIN_PATTERN
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 _KEY = re.compile(r"[a-z][a-z0-9]{0,19}")
 #: A path a URL map routes: starting with ``/``, with ``*`` (any rest) only at the end.
@@ -63,6 +63,7 @@ class ServerlessBackend:
 
     def __post_init__(self) -> None:
         require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
+        require_strings(self, "paths", "/api/*")
         require(all(URL_PATH.fullmatch(path) for path in self.paths), self, "paths", URL_PATH_RULE)
 
 

@@ -60,8 +60,9 @@ class UptimeTarget:
 
     def __post_init__(self) -> None:
         require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
-        require(self.path.startswith("/"), self, "path", "start with '/'")
-        require("/" not in self.host and ":" not in self.host, self, "host", "be a host name without scheme or path")
+        require(isinstance(self.path, str) and self.path.startswith("/"), self, "path", "start with '/'")
+        require(isinstance(self.host, str) and "/" not in self.host and ":" not in self.host, self, "host",
+                "be a host name without scheme or path")
 
 
 @dataclass(frozen=True)

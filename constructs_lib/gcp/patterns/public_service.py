@@ -99,9 +99,9 @@ class PublicCloudRunServiceProps:
                     "be a LoadBalancerSpec or a ServerlessLoadBalancer")
             require(bool(spec.routes), spec, "routes",
                     "name the paths a shared load balancer sends to it (it has its default service already)", owner)
-            self.routing()
+            self._shared_routing()
 
-    def routing(self) -> Routing | None:
+    def _shared_routing(self) -> Routing | None:
         """On a shared load balancer, its routes with this service's added (``None`` with an own one); a
         ValueError names a route or health path another backend has."""
         load_balancer = self.load_balancer
@@ -163,7 +163,7 @@ class PublicCloudRunService(Construct):
                 self, name=name, region=props.region, spec=own,
                 backends=(ServerlessBackend(spec.name, self._service.name),), apis=apis)
         else:
-            routing = props.routing()
+            routing = props._shared_routing()
             assert routing is not None
             self._load_balancer = self._shared_load_balancer()
             self._load_balancer.add_backend(ServerlessBackend(spec.name, self._service.name, routing.paths[spec.name]))

@@ -240,7 +240,8 @@ class DataBucketSpec:
         access_log_bucket_name: Name of the usage-log bucket. Default ``None``:
             ``<project id>-<environment>-access-logs``. Its logs expire after the platform's log retention.
         noncurrent_version_expiration_days: Days a replaced or deleted object version is kept (1-3650). Default 90.
-        kms_key_name: Cloud KMS key for default encryption of both buckets. Default ``None``: Google-managed keys.
+        kms_key_name: Cloud KMS key for default encryption of both buckets (Cloud Storage's service agent
+            needs ``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on it). Default ``None``: Google-managed keys.
     """
 
     name: str | None = None
