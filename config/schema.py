@@ -21,6 +21,8 @@ from constructs_lib.rules import (
     CERTIFICATE_ARN_PATTERN,
     DOMAIN_PATTERN,
     DOMAIN_RULE,
+    GCP_PROJECT_PATTERN,
+    GCP_REGION_PATTERN,
     HOSTED_ZONE_PATTERN,
     BACKUP_RETENTION_DAYS_RANGE,
     IMAGE_TAG_PATTERN,
@@ -40,8 +42,6 @@ ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 CLOUDS: tuple[str, ...] = ("aws", "gcp")
 IMAGE_TAG_VARIABLE = "IMAGE_TAG"
 
-GCP_REGION_PATTERN = re.compile(r"[a-z]+-[a-z]+[0-9]")
-GCP_PROJECT_PATTERN = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 GCP_PROJECT_RULE = (
     "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits or hyphens, "
     "starting with a letter and not ending with a hyphen"

@@ -28,8 +28,8 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from constructs import Construct
 
-from ..rules import cloud_run_size_problem
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ..rules import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 #: Only the services' own project (VPC) and Google Cloud load balancers may send requests.
 INGRESS_INTERNAL_LOAD_BALANCER = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -110,6 +110,8 @@ class CloudRunServiceProps:
         liveness_failure_threshold: Failed liveness probes before the instance is restarted. Default 3.
         cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
             ``False``: CPU only while serving, which suits request/response services.
+        command: Replaces the image's entrypoint. Default empty: the image's own.
+        args: Replace the image's arguments (its ``CMD``). Default empty: the image's own.
         depends_on: Resources to create first: the run API, and the secret versions and accessor
             grants the instances read at start-up.
     """
@@ -137,32 +139,55 @@ class CloudRunServiceProps:
     liveness_period_seconds: int = 30
     liveness_failure_threshold: int = 3
     cpu_always_allocated: bool = False
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
     depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
         require(len(self.name) <= 49, self, "name", "be at most 49 characters")
         require_match(REGION, self, "location", REGION_RULE)
-        require_range(self, "port", 1, 65535)
-        require(self.health_path.startswith("/"), self, "health_path", "start with '/'")
-        size_problem = cloud_run_size_problem(self.cpu, self.memory_mib)
-        require(size_problem is None, self, "memory_mib", f"fit cpu {self.cpu}: {size_problem}")
-        require_range(self, "max_instances", 1, 1000, "instances")
-        require(0 <= self.min_instances <= self.max_instances, self, "min_instances",
-                f"be 0 to max_instances ({self.max_instances})")
-        require_range(self, "concurrency", 1, 1000, "requests")
-        require_range(self, "request_timeout_seconds", 1, 3600, "seconds")
-        names = [*self.env, *self.secret_env]
-        require(all(_ENV_NAME.fullmatch(name) for name in names), self, "env",
-                "have names of letters, digits and '_', not starting with a digit")
-        require(not RESERVED_ENV_NAMES.intersection(names), self, "env",
-                f"not set {', '.join(sorted(RESERVED_ENV_NAMES))} (Cloud Run sets them)")
-        require(not set(self.env) & set(self.secret_env), self, "secret_env", "not repeat a name of env")
+        check_container_settings(self)
+        check_environment_names(self, "env", "secret_env")
+        require_strings(self, "command", "python")
+        require_strings(self, "args", "--workers=2")
         require(self.ingress in INGRESS_SETTINGS, self, "ingress", f"be one of {', '.join(INGRESS_SETTINGS)}")
         require_range(self, "startup_period_seconds", 1, 240, "seconds")
         require_range(self, "startup_failure_threshold", 1, 100)
         require_range(self, "liveness_period_seconds", 1, 3600, "seconds")
         require_range(self, "liveness_failure_threshold", 1, 100)
+
+
+def check_container_settings(props: object, owner: str | None = None) -> None:
+    """Checks ``port``, ``health_path``, ``cpu``, ``memory_mib``, instances, ``concurrency`` and
+    ``request_timeout_seconds`` of ``props`` against Cloud Run's limits, naming the attribute at fault."""
+    require_range(props, "port", 1, 65535, owner=owner)
+    health_path = getattr(props, "health_path")
+    require(isinstance(health_path, str) and health_path.startswith("/"), props, "health_path", "start with '/'", owner)
+    cpu, memory_mib = getattr(props, "cpu"), getattr(props, "memory_mib")
+    require(cpu in CLOUD_RUN_CPU_CHOICES and not isinstance(cpu, bool), props, "cpu",
+            f"be one of {', '.join(map(str, CLOUD_RUN_CPU_CHOICES))} vCPU", owner)
+    size_problem = cloud_run_size_problem(cpu, memory_mib)
+    require(size_problem is None, props, "memory_mib", f"fit cpu {cpu}: {size_problem}", owner)
+    require_range(props, "max_instances", 1, 1000, "instances", owner)
+    max_instances, min_instances = getattr(props, "max_instances"), getattr(props, "min_instances")
+    require(isinstance(min_instances, int) and 0 <= min_instances <= max_instances, props, "min_instances",
+            f"be 0 to max_instances ({max_instances})", owner)
+    require_range(props, "concurrency", 1, 1000, "requests", owner)
+    require_range(props, "request_timeout_seconds", 1, 3600, "seconds", owner)
+
+
+def check_environment_names(props: object, plain: str, secret: str, owner: str | None = None) -> None:
+    """Checks the variable names of the mappings ``props.<plain>`` and ``props.<secret>``: valid, not
+    reserved by Cloud Run, not in both."""
+    plain_names, secret_names = list(getattr(props, plain)), list(getattr(props, secret))
+    names = [*plain_names, *secret_names]
+    attribute = plain if plain_names else secret
+    require(all(isinstance(name, str) and _ENV_NAME.fullmatch(name) for name in names), props, attribute,
+            "have names of letters, digits and '_', not starting with a digit", owner)
+    require(not RESERVED_ENV_NAMES.intersection(names), props, attribute,
+            f"not set {', '.join(sorted(RESERVED_ENV_NAMES))} (Cloud Run sets them)", owner)
+    require(not set(plain_names) & set(secret_names), props, secret, f"not repeat a name of {plain}", owner)
 
 
 class CloudRunService(Construct):
@@ -219,6 +244,8 @@ class CloudRunService(Construct):
                 containers=[
                     CloudRunV2ServiceTemplateContainers(
                         image=props.image,
+                        command=list(props.command) or None,
+                        args=list(props.args) or None,
                         ports=CloudRunV2ServiceTemplateContainersPorts(container_port=props.port, name="http1"),
                         resources=CloudRunV2ServiceTemplateContainersResources(
                             limits={"cpu": str(props.cpu), "memory": f"{props.memory_mib}Mi"},
