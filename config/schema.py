@@ -86,6 +86,7 @@ class GcpSettings:
     without_load_balancer: bool
     subnet_cidr: ipaddress.IPv4Network
     private_services_cidr: ipaddress.IPv4Network
+    billing_account: str
 
 
 @dataclass(frozen=True)
@@ -372,6 +373,10 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
     private_services = gcp.network("private_services_cidr", min_prefix=16, max_prefix=24)
     if subnet and private_services and subnet.overlaps(private_services):
         gcp.problems.add(gcp.key("private_services_cidr"), f"must not overlap subnet_cidr {subnet}", str(private_services))
+    billing_account = gcp.string(
+        "billing_account", pattern=re.compile(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}"),
+        rule="must be a billing account ID such as 012345-6789AB-CDEF01 (the budget's)",
+    ) or ""
     gcp.finish()
     return GcpSettings(
         project_id=project_id,
@@ -380,6 +385,7 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
         without_load_balancer=without_load_balancer,
         subnet_cidr=subnet or ipaddress.IPv4Network("10.0.0.0/24"),
         private_services_cidr=private_services or ipaddress.IPv4Network("10.1.0.0/16"),
+        billing_account=billing_account,
     )
 
 

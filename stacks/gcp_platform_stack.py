@@ -10,8 +10,8 @@ from constructs import Construct
 from config import EnvironmentConfig, StateBackendSettings
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.patterns import (
-    DATA_BUCKET_NAME, Alerting, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
-    LoadBalancerSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
+    DATA_BUCKET_NAME, Alerting, BudgetSpec, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
+    LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.provider import google_provider
 
@@ -33,7 +33,9 @@ def service_spec(config: EnvironmentConfig, service: AppService) -> ServiceSpec:
         health_path=service.health_path,
         cpu=settings.cloud_run_cpu,
         memory_mib=settings.cloud_run_memory,
-        min_instances=config.scaling.min_capacity,
+        # Cloud Run's equivalent of office hours: no minimum, so nothing runs (or is billed) while idle,
+        # outside office hours included; the first request after a pause waits for a cold start.
+        min_instances=0 if config.scaling.working_hours is not None else config.scaling.min_capacity,
         max_instances=config.scaling.max_capacity,
         concurrency=settings.concurrency,
         request_timeout_seconds=settings.request_timeout_seconds,
@@ -75,6 +77,11 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         alerting=Alerting(email=config.alerting.email, thresholds=alert_thresholds(config)),
         log_retention_days=config.logging.retention_days,
         deletion_protection=config.protection.deletion_protection,
+        release=ReleaseSpec(strategy=config.release.strategy.upper(), candidate_tag=config.release.candidate_tag,
+                            canary_percent=config.release.canary_percent),
+        budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
+                          config.budget.forecast_thresholds),
+        billing_account=gcp.billing_account,
     )
 
 

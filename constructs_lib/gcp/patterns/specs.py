@@ -300,3 +300,50 @@ class DatabaseSpec:
     def __post_init__(self) -> None:
         check_database_settings(self)
         check_network_ranges(self)
+
+
+GCP_RELEASE_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY")
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """How a new image tag of the services in the platform's registry reaches users.
+
+    Every revision is named after the image tag it runs (``<service>-v<tag>``). Without a candidate
+    all requests go to the latest revision. With ``candidate_tag`` the template runs the candidate
+    and the requests split between the current revision (the service's own tag) and the candidate:
+
+    - ``ROLLING``: all to the candidate;
+    - ``BLUE_GREEN``: none to the candidate, which answers on its own tagged URL for smoke tests;
+    - ``CANARY``: ``canary_percent`` to the candidate (also on its tagged URL), the rest to the current.
+
+    Promote by making the candidate the services' tag and dropping ``candidate_tag`` (all traffic to
+    it, the URL tag gone); roll back by dropping ``candidate_tag`` (all traffic to the current revision).
+    Services whose image comes from another registry always send all requests to their latest revision.
+
+    Attributes:
+        strategy: ``ROLLING``, ``BLUE_GREEN`` or ``CANARY``. Default ``ROLLING``.
+        candidate_tag: The image tag being released. Default ``None``.
+        canary_percent: ``CANARY`` only: the candidate's share, 1-99.
+        traffic_tag: The name of the candidate's URL. Default ``candidate``.
+    """
+
+    strategy: str = "ROLLING"
+    candidate_tag: str | None = None
+    canary_percent: int | None = None
+    traffic_tag: str = "candidate"
+
+    def __post_init__(self) -> None:
+        require(self.strategy in GCP_RELEASE_STRATEGIES, self, "strategy", f"be one of {', '.join(GCP_RELEASE_STRATEGIES)}")
+        require((self.strategy == "CANARY") == (self.canary_percent is not None), self, "canary_percent",
+                "be given for CANARY and only for CANARY")
+        if self.canary_percent is not None:
+            require(isinstance(self.canary_percent, int) and 1 <= self.canary_percent <= 99, self, "canary_percent",
+                    "be 1 to 99 (0 is blue/green, 100 is rolling)")
+        if self.candidate_tag is not None:
+            require(IMAGE_TAG_PATTERN.fullmatch(self.candidate_tag) is not None, self, "candidate_tag", IMAGE_TAG_RULE.removeprefix("must "))
+
+    @property
+    def candidate_percent(self) -> int:
+        """The candidate's share of requests."""
+        return {"ROLLING": 100, "BLUE_GREEN": 0}.get(self.strategy, self.canary_percent or 0)
