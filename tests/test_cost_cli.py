@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from constructs_lib.review import load_output
 
 from .conftest import Synthesized
 from .helpers import PROJECT_ROOT, run_main, subprocess_environment
-from .test_risk_diff_cli import FAKE_SYNTH, _git, _write_stacks, bucket_stack, write_output
+from .test_risk_diff_cli import _IMPORT_PROBE, _write_stacks, bucket_stack, repository, write_output  # noqa: F401
 
 STACK = "acme-aws-prod"
 
@@ -122,20 +121,7 @@ def test_another_price_file_is_used_and_named(output: Path, tmp_path: Path, caps
 
 
 # --- without OUTDIR: the working tree is synthesized ----------------------------------------------------------
-
-
-@pytest.fixture
-def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A git repository whose main.py "synthesizes" stacks.json (one bucket); temporary files go to scratch/."""
-    repository = tmp_path / "repo"
-    repository.mkdir()
-    _git(repository, "init", "-q")
-    (repository / "main.py").write_text(FAKE_SYNTH, encoding="utf-8")
-    _write_stacks(repository, {STACK: bucket_stack("acme-data")})
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    return repository
+# `repository`: a git repository whose main.py "synthesizes" stacks.json; temporary files go to scratch/.
 
 
 def test_without_outdir_the_working_tree_is_synthesized_into_a_temporary_directory_that_is_removed(
@@ -156,16 +142,6 @@ def test_a_failed_synthesis_is_one_line_and_exit_2(repository: Path, capsys: pyt
 
 
 # --- the command as users run it -------------------------------------------------------------------------------
-
-_IMPORT_PROBE = """
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import main
-code = main.main(sys.argv[2:])
-top_level = {name.split(".")[0] for name in sys.modules}
-loaded = sorted(name for name in top_level if name in ("cdktf", "constructs", "jsii") or "provider" in name)
-print(json.dumps({"code": code, "loaded": loaded}))
-"""
 
 
 def test_main_py_cost_reads_json_only_and_never_imports_cdktf(output: Path, tmp_path: Path) -> None:

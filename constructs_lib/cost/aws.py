@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .context import Resources, StackContext, blocks, display_name, estimator, first_block, references
+from .context import (
+    COMPUTE, DATA, DAYS_PER_MONTH, NETWORK, OBSERVABILITY, SECURITY, Resources, StackContext, blocks, display_name,
+    estimator, first_block, references,
+)
 from .schedule import HOURS_PER_WEEK, ScheduledCapacity, ScheduleError, weekly_capacity_profile
 
-COMPUTE, NETWORK, DATA, OBSERVABILITY, SECURITY = "Compute", "Network", "Data", "Logs and monitoring", "Security"
 #: One ALB capacity unit (LCU) covers 1 GB processed per hour or 25 new connections per second.
 LCU_GB_PER_HOUR = 1.0
 LCU_NEW_CONNECTIONS_PER_SECOND = 25.0
-_DAYS_PER_MONTH = 730 / 24
 _ARCHITECTURES = {"X86_64": "x86", "ARM64": "arm"}
 _CAPACITY_PROVIDERS = {"FARGATE": "fargate", "FARGATE_SPOT": "fargate_spot"}
 
@@ -243,7 +244,7 @@ def log_groups(context: StackContext, groups: Resources) -> None:
     for group in groups.values():
         days = int(group.get("retention_in_days", 0))
         retentions.add(days)
-        months = days / _DAYS_PER_MONTH if days else context.table.assumptions.log_retention_months_if_forever
+        months = days / DAYS_PER_MONTH if days else context.table.assumptions.log_retention_months_if_forever
         stored += per_group * months
     address = f"aws_cloudwatch_log_group ({count})"
     context.line(OBSERVABILITY, address, f"CloudWatch Logs ingestion: {ingested:g} GB over {count} log group(s)",

@@ -16,9 +16,10 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from ..review.baseline import Synthesis
+from ..review.cli import UsageError
+from ..review.cli import _ArgumentParser as ArgumentParser  # raises UsageError instead of exiting
 from ..review.loading import ReviewInputError, SynthesizedOutput, load_output
 from .estimate import estimate_output
 from .prices import DEFAULT_PRICE_FILE, PriceTableError, load_prices
@@ -27,17 +28,8 @@ from .rendering import FORMATS, render
 EXIT_USAGE = 2
 
 
-class UsageError(Exception):
-    """A command line that does not make sense; the message is one line."""
-
-
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def _argument_parser(program: str) -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = ArgumentParser(
         prog=program,
         description="Estimate the monthly cost of each synthesized stack from the price table and its assumptions. "
         "Exit status: 0 estimate printed, 2 usage or input error.",

@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Finding, LineItem, StackEstimate
-from .prices import Price, PriceTable
+from .prices import Price, PriceTable, Traffic
 
 Resources = Mapping[str, Mapping[str, Any]]
 Estimator = Callable[["StackContext", Resources], None]
+
+#: The groups of line items, in the order reports show them.
+COMPUTE, NETWORK, DATA, SECURITY, OBSERVABILITY = "Compute", "Network", "Data", "Security", "Logs and monitoring"
+GROUPS = (COMPUTE, NETWORK, DATA, SECURITY, OBSERVABILITY)
+#: Days in the 730-hour month both providers bill.
+DAYS_PER_MONTH = 730 / 24
 
 _REFERENCE = re.compile(r"\$\{(?P<type>[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?:\.[^}]*)?\}")
 _ESTIMATORS: dict[str, Estimator] = {}
@@ -92,7 +98,7 @@ class StackContext:
         return self.table.assumptions.seconds_per_month
 
     @property
-    def traffic(self):  # noqa: ANN201 - prices.Traffic
+    def traffic(self) -> Traffic:
         return self.estimate.traffic
 
     def resources(self, resource_type: str) -> Resources:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .context import Resources, StackContext, blocks, display_name, estimator, first_block
+from .context import (
+    COMPUTE, DATA, DAYS_PER_MONTH, NETWORK, OBSERVABILITY, SECURITY, Resources, StackContext, blocks, display_name,
+    estimator, first_block,
+)
 
-COMPUTE, NETWORK, DATA, OBSERVABILITY, SECURITY = "Compute", "Network", "Data", "Logs and monitoring", "Security"
 #: Cloud Run's default requests per instance.
 DEFAULT_CONCURRENCY = 80
 #: Cloud Armor adds a default rule at this priority when a policy does not list one.
 DEFAULT_RULE_PRIORITY = 2147483647
 FREE_FORWARDING_RULE_BLOCK = 5
-_DAYS_PER_MONTH = 730 / 24
 _CUSTOM_TIER = re.compile(r"db-custom-(?P<vcpus>\d+)-(?P<memory_mib>\d+)")
 _QUANTITY = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?P<suffix>[A-Za-z]*)")
 _MEMORY_UNITS_IN_GIB = {"": 1 / 2**30, "k": 1e3 / 2**30, "M": 1e6 / 2**30, "G": 1e9 / 2**30,
@@ -220,5 +221,5 @@ def log_buckets(context: StackContext, found: Resources) -> None:
         if beyond:
             context.line(OBSERVABILITY, address,
                          f"Cloud Logging retention {days} days: {gb:g} GiB kept {beyond} days beyond the included 30",
-                         gb * beyond / _DAYS_PER_MONTH, "cloud_logging_retention_gib_month")
+                         gb * beyond / DAYS_PER_MONTH, "cloud_logging_retention_gib_month")
 

@@ -90,7 +90,3 @@ class Estimate:
                 return stack
         raise KeyError(name)
 
-    @property
-    def complete(self) -> bool:
-        """True when no resource went unpriced."""
-        return not any(stack.unpriced for stack in self.stacks)

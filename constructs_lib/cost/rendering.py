@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from .context import GROUPS
 from .model import Estimate, LineItem, StackEstimate
 from .prices import TRAFFIC_FIELDS, PriceTable
 
 FORMATS = ("text", "markdown")
 #: How the report orders environments and line groups.
 ENVIRONMENT_ORDER = ("dev", "staging", "prod", "default")
-GROUP_ORDER = ("Compute", "Network", "Data", "Security", "Logs and monitoring")
+GROUP_ORDER = GROUPS
 UNVERIFIED_MARK = "*"
 _TRAFFIC_LABELS = {
     "requests": "requests",
