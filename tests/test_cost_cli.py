@@ -49,6 +49,11 @@ def test_the_real_stacks_each_get_a_total_with_line_items_and_the_assumptions_co
         assert f"{'$' + format(stack.total, ',.2f'):>10}  total" in report
     assert "NOT PRICED" not in report
     assert "[1,460 instance-hour x $0.168*]" in report  # Multi-AZ prod database, unverified price marked
+    sources = report[report.index("Prices used (constructs_lib/cost/prices.toml, checked "):].splitlines()[1:]
+    used = {line.price.key: line.price for stack in estimate.stacks for line in stack.lines}
+    assert [entry.split(":")[0].strip() for entry in sources] == sorted(used)
+    for entry, key in zip(sources, sorted(used)):
+        assert entry.endswith(f"  {used[key].source}") and used[key].region in entry
 
 
 def test_markdown_has_a_summary_table_and_a_table_per_stack(synthesized: Synthesized, capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,6 +62,7 @@ def test_markdown_has_a_summary_table_and_a_table_per_stack(synthesized: Synthes
     assert report.startswith("## Estimated monthly cost (USD)\n\n| stack | cloud | environment | monthly |")
     assert report.count("\n### `duckdb-analytics-") == 6
     assert report.count("| group | item | quantity x unit price | monthly |") == 6
+    assert "<details><summary>Prices used (constructs_lib/cost/prices.toml, checked " in report
 
 
 def test_an_unknown_type_is_listed_as_not_priced_and_the_stack_marked_incomplete(

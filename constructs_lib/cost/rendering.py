@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from .context import GROUPS
 from .model import Estimate, LineItem, StackEstimate
-from .prices import TRAFFIC_FIELDS, PriceTable
+from .prices import TRAFFIC_FIELDS, Price, PriceTable
 
 FORMATS = ("text", "markdown")
 #: How the report orders environments and line groups.
@@ -86,6 +86,12 @@ def _traffic_rows(table: PriceTable) -> tuple[list[str], list[list[str]]]:
     return names, rows
 
 
+def prices_used(estimate: Estimate) -> list[Price]:
+    """Every price some line uses, by key."""
+    used = {line.price.key: line.price for stack in estimate.stacks for line in stack.lines}
+    return [used[key] for key in sorted(used)]
+
+
 def _line_arithmetic(line: LineItem) -> str:
     mark = UNVERIFIED_MARK if line.price.verified == "unverified" else ""
     return f"{quantity(line.quantity)} {line.price.unit} x {unit_price(line.price.value)}{mark}"
@@ -157,6 +163,11 @@ def _text(estimate: Estimate) -> Iterator[str]:
         yield f"    {money(stack.total):>10}  total"
         for kind, text in _findings(stack):
             yield f"  {kind}: {text}"
+    yield ""
+    yield f"Prices used ({estimate.table.source}, checked {estimate.table.checked}):"
+    for price in prices_used(estimate):
+        mark = f" {UNVERIFIED_MARK}unverified" if price.verified == "unverified" else f" ({price.verified})"
+        yield f"  {price.key}: {unit_price(price.value)} per {price.unit}, {price.region}{mark}  {price.source}"
 
 
 # --- markdown -----------------------------------------------------------------------------------------------
@@ -200,5 +211,15 @@ def _markdown(estimate: Estimate) -> Iterator[str]:
             yield ""
             for kind, text in findings:
                 yield f"- {'**Not priced**' if kind == 'NOT PRICED' else kind.capitalize()}: {text}"
+    yield ""
+    yield f"<details><summary>Prices used ({estimate.table.source}, checked {estimate.table.checked})</summary>"
+    yield ""
+    yield "| price | value | region | verified | source |"
+    yield "| --- | ---: | --- | --- | --- |"
+    for price in prices_used(estimate):
+        yield (f"| `{price.key}` | {unit_price(price.value)} per {price.unit} | {price.region} | {price.verified} "
+               f"| {price.source} |")
+    yield ""
+    yield "</details>"
     yield ""
     yield f"{UNVERIFIED_MARK} price not verified on the provider's page or a dated copy of it; see `{estimate.table.source}`."
