@@ -7,13 +7,16 @@ the config's working hours), never typed in, so a price update changes no test.
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from constructs_lib.cost import DEFAULT_PRICE_FILE, LineItem, PriceTable, StackEstimate, estimate_stack, load_prices, priced_types
+from constructs_lib.cost import (
+    DEFAULT_PRICE_FILE, Estimate, LineItem, PriceTable, StackEstimate, estimate_stack, load_prices, priced_types, render,
+)
 from constructs_lib.cost.aws import split_tasks
 from constructs_lib.cost.prices import PriceTableError, parse_prices
 from constructs_lib.cost.schedule import ScheduledCapacity, ScheduleError, weekly_capacity_profile, weekly_minutes
@@ -50,6 +53,28 @@ def amount(lines: list[LineItem], price_key: str) -> float:
 
 def quantity(lines: list[LineItem], price_key: str) -> float:
     return sum(line.quantity for line in lines if line.price.key == price_key)
+
+
+def fargate_vcpu_hours(lines: list[LineItem]) -> float:
+    """vCPU-hours on any capacity provider (FARGATE, FARGATE_SPOT) and architecture."""
+    return sum(line.quantity for line in lines if line.price.key.startswith("fargate_") and line.price.key.endswith("_vcpu_hour"))
+
+
+def expected_tasks(count: int, strategy: list[dict[str, Any]]) -> dict[str, float]:
+    """ECS's rule, stated independently of the estimator: each provider's base first, the rest by weight."""
+    tasks = {item["capacity_provider"]: float(min(item.get("base", 0), count)) for item in strategy}
+    rest = count - sum(tasks.values())
+    weights = sum(item.get("weight", 0) for item in strategy)
+    for item in strategy:
+        tasks[item["capacity_provider"]] += rest * item.get("weight", 0) / weights
+    return tasks
+
+
+def hourly_price(table: PriceTable, task: dict[str, Any], provider: str) -> float:
+    """What one task of ``task`` costs an hour on ``provider`` (x86)."""
+    prefix = {"FARGATE": "fargate_x86", "FARGATE_SPOT": "fargate_spot_x86"}[provider]
+    return (int(task["cpu"]) / 1024 * table.prices[f"{prefix}_vcpu_hour"].value
+            + int(task["memory"]) / 1024 * table.prices[f"{prefix}_gb_hour"].value)
 
 
 # --- nothing silently unpriced ------------------------------------------------------------------------------
@@ -183,23 +208,26 @@ def _double_min_capacity(resources: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_doubling_min_capacity_raises_the_fargate_service_line_by_one_more_set_of_tasks(
+def test_doubling_min_capacity_raises_the_fargate_service_line_by_the_added_tasks_at_their_providers_rates(
     synthesized: Synthesized, table: PriceTable, environment: str
 ) -> None:
     document = synthesized.stack("aws", environment)
-    name, _ = by_prefix(document, "aws_ecs_service", "backend_service")
+    name, service = by_prefix(document, "aws_ecs_service", "backend_service")
     _, task = by_prefix(document, "aws_ecs_task_definition", "backend_service_task")
-    before = estimate(synthesized, "aws", environment, table)
-    after = estimate(synthesized, "aws", environment, table, _double_min_capacity)
-    task_hours = quantity(before.lines_of(f"aws_ecs_service.{name}"), "fargate_x86_vcpu_hour") / (int(task["cpu"]) / 1024)
-    assert task_hours > 0
-    hourly = (int(task["cpu"]) / 1024 * table.prices["fargate_x86_vcpu_hour"].value
-              + int(task["memory"]) / 1024 * table.prices["fargate_x86_gb_hour"].value)
-    service_before = sum(line.amount for line in before.lines_of(f"aws_ecs_service.{name}"))
-    service_after = sum(line.amount for line in after.lines_of(f"aws_ecs_service.{name}"))
-    assert service_after - service_before == pytest.approx(task_hours * hourly)
-    assert service_after == pytest.approx(2 * service_before)
-    assert after.total - before.total == pytest.approx(service_after - service_before)
+    minimum = synthesized.configs[environment].scaling.min_capacity
+    strategy = service.get("capacity_provider_strategy") or [{"capacity_provider": "FARGATE", "weight": 1}]
+    running = table.assumptions.hours_per_month * (_office_hours_share(synthesized) if environment == "dev" else 1)
+    before = expected_tasks(minimum, strategy)
+    after = expected_tasks(2 * minimum, strategy)
+    expected = running * sum((after[provider] - before[provider]) * hourly_price(table, task, provider) for provider in after)
+    assert expected > 0
+
+    estimate_before = estimate(synthesized, "aws", environment, table)
+    estimate_after = estimate(synthesized, "aws", environment, table, _double_min_capacity)
+    service_before = sum(line.amount for line in estimate_before.lines_of(f"aws_ecs_service.{name}"))
+    service_after = sum(line.amount for line in estimate_after.lines_of(f"aws_ecs_service.{name}"))
+    assert service_after - service_before == pytest.approx(expected)
+    assert estimate_after.total - estimate_before.total == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -277,14 +305,15 @@ def test_office_hours_reduce_dev_fargate_hours_by_the_share_of_the_week_they_cov
     for service in ("backend", "frontend"):
         name, _ = by_prefix(document, "aws_ecs_service", f"{service}_service")
         _, task = by_prefix(document, "aws_ecs_task_definition", f"{service}_service_task")
-        vcpu_hours = quantity(stack.lines_of(f"aws_ecs_service.{name}"), "fargate_x86_vcpu_hour")
+        vcpu_hours = fargate_vcpu_hours(stack.lines_of(f"aws_ecs_service.{name}"))
         assert vcpu_hours / (int(task["cpu"]) / 1024) == pytest.approx(minimum * month * share)
 
     def no_schedule(resources: dict[str, Any]) -> None:
         del resources["aws_appautoscaling_scheduled_action"]
 
     always_on = estimate(synthesized, "aws", "dev", table, no_schedule)
-    fargate = [key for key in ("fargate_x86_vcpu_hour", "fargate_x86_gb_hour")]
+    assert fargate_vcpu_hours(stack.lines) == pytest.approx(share * fargate_vcpu_hours(always_on.lines))
+    fargate = {line.price.key for line in stack.lines if line.price.key.startswith("fargate_")}
     assert sum(amount(stack.lines, key) for key in fargate) == pytest.approx(
         share * sum(amount(always_on.lines, key) for key in fargate))
 
@@ -295,7 +324,7 @@ def test_a_fargate_spot_strategy_prices_the_tasks_beyond_the_base_at_the_spot_ra
     def spot(resources: dict[str, Any]) -> None:
         _double_min_capacity(resources)  # staging backend: 2 tasks, 1 on FARGATE (base), 1 on FARGATE_SPOT
         _, service = by_prefix({"resource": resources}, "aws_ecs_service", "backend_service")
-        del service["launch_type"]
+        service.pop("launch_type", None)
         service["capacity_provider_strategy"] = [
             {"capacity_provider": "FARGATE", "base": 1, "weight": 0},
             {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": 1},
@@ -312,19 +341,49 @@ def test_a_fargate_spot_strategy_prices_the_tasks_beyond_the_base_at_the_spot_ra
 
 
 def test_a_cluster_default_strategy_applies_to_services_without_their_own(synthesized: Synthesized, table: PriceTable) -> None:
-    def all_spot(resources: dict[str, Any]) -> None:
+    def on_demand(resources: dict[str, Any]) -> None:
+        for service in resources["aws_ecs_service"].values():
+            service.pop("capacity_provider_strategy", None)
+            service["launch_type"] = "FARGATE"
+
+    def cluster_default_spot(resources: dict[str, Any]) -> None:
         cluster, _ = by_prefix({"resource": resources}, "aws_ecs_cluster", "cluster")
         for service in resources["aws_ecs_service"].values():
-            del service["launch_type"]
+            service.pop("capacity_provider_strategy", None)
+            service.pop("launch_type", None)
         resources["aws_ecs_cluster_capacity_providers"] = {"providers": {
             "cluster_name": f"${{aws_ecs_cluster.{cluster}.name}}", "capacity_providers": ["FARGATE_SPOT"],
             "default_capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}],
         }}
 
-    before = estimate(synthesized, "aws", "dev", table)
-    after = estimate(synthesized, "aws", "dev", table, all_spot)
+    before = estimate(synthesized, "aws", "staging", table, on_demand)
+    after = estimate(synthesized, "aws", "staging", table, cluster_default_spot)
     assert quantity(after.lines, "fargate_x86_vcpu_hour") == 0
     assert quantity(after.lines, "fargate_spot_x86_vcpu_hour") == pytest.approx(quantity(before.lines, "fargate_x86_vcpu_hour"))
+
+
+# --- budgets ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_aws_stack_compares_its_estimate_with_the_budget_config_sets_and_stays_under_it(
+    synthesized: Synthesized, table: PriceTable, environment: str
+) -> None:
+    stack = estimate(synthesized, "aws", environment, table)
+    budget = synthesized.configs[environment].budget
+    assert [(found.amount, found.currency) for found in stack.budgets] == [(budget.monthly_amount, budget.currency)]
+    assert quantity(stack.lines, "budget_day") == 0  # one budget per account: within the free two
+    assert stack.total < budget.monthly_amount, f"the estimate leaves no room in the {environment} budget"
+
+
+def test_an_estimate_over_its_budget_is_flagged(synthesized: Synthesized, table: PriceTable) -> None:
+    def tiny_budget(resources: dict[str, Any]) -> None:
+        by_prefix({"resource": resources}, "aws_budgets_budget", "budget")[1]["limit_amount"] = "10.00"
+
+    stack = estimate(synthesized, "aws", "dev", table, tiny_budget)
+    text = render(Estimate("out", table, [stack]))
+    assert re.search(r"^duckdb-analytics-aws-dev +aws +dev +\$[\d.,]+  \$10\.00 \(estimate \d+%\)$", text, re.M)
+    assert f"  OVER BUDGET: {stack.budgets[0].address}: the estimate ${stack.total:,.2f} exceeds $10.00" in text
 
 
 # --- schedules and strategies -------------------------------------------------------------------------------
@@ -354,7 +413,7 @@ def test_a_schedule_not_understood_falls_back_to_the_target_minimum_and_says_so(
 
     stack = estimate(synthesized, "aws", "dev", table, rate)
     assert any("schedule not understood" in note for note in stack.notes)
-    assert quantity(stack.lines, "fargate_x86_vcpu_hour") == pytest.approx(2 * 0.25 * table.assumptions.hours_per_month)
+    assert fargate_vcpu_hours(stack.lines) == pytest.approx(2 * 0.25 * table.assumptions.hours_per_month)
 
 
 def test_capacity_profile_of_office_hours_and_of_a_week_without_actions() -> None:

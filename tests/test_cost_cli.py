@@ -45,7 +45,7 @@ def test_the_real_stacks_each_get_a_total_with_line_items_and_the_assumptions_co
                     "Hours: 730 a month", "Traffic a month, by environment:", "Not included: free tiers"):
         assert report.index(heading) < first_stack, heading
     for stack in estimate.stacks:
-        assert re.search(rf"^{re.escape(stack.name)} +{stack.cloud} +{stack.environment} +\$[\d,]+\.\d\d$", report, re.M)
+        assert re.search(rf"^{re.escape(stack.name)} +{stack.cloud} +{stack.environment} +\$[\d,]+\.\d\d  ", report, re.M)
         assert f"{'$' + format(stack.total, ',.2f'):>10}  total" in report
     assert "NOT PRICED" not in report
     assert "[1,460 instance-hour x $0.168*]" in report  # Multi-AZ prod database, unverified price marked
@@ -73,7 +73,7 @@ def test_an_unknown_type_is_listed_as_not_priced_and_the_stack_marked_incomplete
     assert run_cost(write_output(tmp_path / "out", {STACK: stack})) == 0
     report = capsys.readouterr().out
     assert "  NOT PRICED: aws_neptune_cluster.graph: no entry for this type in the price table" in report
-    assert re.search(r"^acme-aws-prod +aws +prod +\$[\d.,]+ \(incomplete: see NOT PRICED\)$", report, re.M)
+    assert re.search(r"^acme-aws-prod +aws +prod +\$[\d.,]+  -  \(incomplete: see NOT PRICED\)$", report, re.M)
 
 
 def _bad_outputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -15,12 +15,13 @@ constructs_lib.cost`` elsewhere).
 """
 
 from .estimate import estimate_output, estimate_stack, priced_types
-from .model import Estimate, Finding, LineItem, StackEstimate
+from .model import Budget, Estimate, Finding, LineItem, StackEstimate
 from .prices import DEFAULT_PRICE_FILE, Price, PriceTable, PriceTableError, load_prices
 from .rendering import render
 
 __all__ = [
     "DEFAULT_PRICE_FILE",
+    "Budget",
     "Estimate",
     "Finding",
     "LineItem",

@@ -9,8 +9,11 @@ from .context import (
     COMPUTE, DATA, DAYS_PER_MONTH, NETWORK, OBSERVABILITY, SECURITY, Resources, StackContext, blocks, display_name,
     estimator, first_block, references,
 )
+from .model import Budget
 from .schedule import HOURS_PER_WEEK, ScheduledCapacity, ScheduleError, weekly_capacity_profile
 
+#: Budgets an account has before AWS charges for them.
+FREE_BUDGETS_PER_ACCOUNT = 2
 #: One ALB capacity unit (LCU) covers 1 GB processed per hour or 25 new connections per second.
 LCU_GB_PER_HOUR = 1.0
 LCU_NEW_CONNECTIONS_PER_SECOND = 25.0
@@ -296,3 +299,19 @@ def secrets(context: StackContext, found: Resources) -> None:
     for name, secret in found.items():
         context.line(SECURITY, f"aws_secretsmanager_secret.{name}", f"Secrets Manager secret {display_name(name, secret)}",
                      1, "secrets_manager_secret_month")
+
+
+# --- budgets ------------------------------------------------------------------------------------------------
+
+
+@estimator("aws_budgets_budget")
+def budgets(context: StackContext, found: Resources) -> None:
+    """The budgets' own charge (a stack is one account), and each monthly cost budget for the report to compare."""
+    billable = max(0, len(found) - FREE_BUDGETS_PER_ACCOUNT)
+    context.line(OBSERVABILITY, f"aws_budgets_budget ({len(found)})",
+                 f"AWS Budgets: {len(found)} in the account, the first {FREE_BUDGETS_PER_ACCOUNT} free",
+                 billable * DAYS_PER_MONTH, "budget_day")
+    for name, budget in found.items():
+        if budget.get("budget_type") == "COST" and budget.get("time_unit") == "MONTHLY" and "limit_amount" in budget:
+            context.estimate.budgets.append(
+                Budget(f"aws_budgets_budget.{name}", float(budget["limit_amount"]), str(budget.get("limit_unit", "USD"))))

@@ -40,6 +40,15 @@ class Finding:
     reason: str
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A budget the stack itself defines, to compare the estimate with: ``amount`` ``currency`` a month."""
+
+    address: str
+    amount: float
+    currency: str
+
+
 @dataclass
 class StackEstimate:
     """The estimate of one stack.
@@ -55,6 +64,7 @@ class StackEstimate:
             an instance class it lacks); these make the total incomplete.
         not_estimated: Resources whose usage-based cost the table says is not modelled.
         notes: Anything else the reader must know about this stack's figures.
+        budgets: The monthly budgets the stack defines (AWS Budgets), for comparison with the total.
     """
 
     name: str
@@ -66,6 +76,7 @@ class StackEstimate:
     unpriced: list[Finding] = field(default_factory=list)
     not_estimated: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    budgets: list[Budget] = field(default_factory=list)
 
     @property
     def total(self) -> float:

@@ -106,6 +106,12 @@ def ordered_stacks(stacks: Sequence[StackEstimate]) -> list[StackEstimate]:
     return sorted(stacks, key=lambda stack: (stack.cloud, _environment_rank(stack.environment), stack.name))
 
 
+def budget_text(stack: StackEstimate) -> str:
+    """``$150.00 (estimate 55 %)`` for each monthly budget of the stack; ``-`` without one."""
+    return ", ".join(f"{money(budget.amount)} (estimate {stack.total / budget.amount:.0%})" if budget.amount else
+                     money(budget.amount) for budget in stack.budgets) or "-"
+
+
 def _grouped(stack: StackEstimate) -> Iterator[tuple[str, list[LineItem]]]:
     groups: dict[str, list[LineItem]] = {}
     for line in stack.lines:
@@ -125,6 +131,9 @@ def _findings(stack: StackEstimate) -> Iterator[tuple[str, str]]:
         yield "NOT PRICED", f"{finding.address}: {finding.reason}"
     for note in stack.notes:
         yield "note", note
+    for budget in stack.budgets:
+        if stack.total > budget.amount:
+            yield "OVER BUDGET", f"{budget.address}: the estimate {money(stack.total)} exceeds {money(budget.amount)}"
 
 
 def _stack_title(stack: StackEstimate) -> str:
@@ -149,10 +158,11 @@ def _text(estimate: Estimate) -> Iterator[str]:
     yield ""
     stacks = ordered_stacks(estimate.stacks)
     width = max((len(stack.name) for stack in stacks), default=5)
-    yield f"{'stack':<{width}}  {'cloud':<7} {'environment':<12} {'monthly':>12}"
+    yield f"{'stack':<{width}}  {'cloud':<7} {'environment':<12} {'monthly':>12}  budget"
     for stack in stacks:
-        incomplete = " (incomplete: see NOT PRICED)" if stack.unpriced else ""
-        yield f"{stack.name:<{width}}  {stack.cloud:<7} {stack.environment or '-':<12} {money(stack.total):>12}{incomplete}"
+        incomplete = "  (incomplete: see NOT PRICED)" if stack.unpriced else ""
+        yield (f"{stack.name:<{width}}  {stack.cloud:<7} {stack.environment or '-':<12} {money(stack.total):>12}  "
+               f"{budget_text(stack)}{incomplete}")
     for stack in stacks:
         yield ""
         yield f"{_stack_title(stack)}: {money(stack.total)} a month"
@@ -177,11 +187,12 @@ def _markdown(estimate: Estimate) -> Iterator[str]:
     yield f"## Estimated monthly cost ({estimate.table.currency})"
     yield ""
     stacks = ordered_stacks(estimate.stacks)
-    yield "| stack | cloud | environment | monthly |"
-    yield "| --- | --- | --- | ---: |"
+    yield "| stack | cloud | environment | monthly | budget |"
+    yield "| --- | --- | --- | ---: | ---: |"
     for stack in stacks:
         incomplete = " (incomplete)" if stack.unpriced else ""
-        yield f"| `{stack.name}` | {stack.cloud} | {stack.environment or '-'} | {money(stack.total)}{incomplete} |"
+        yield (f"| `{stack.name}` | {stack.cloud} | {stack.environment or '-'} | {money(stack.total)}{incomplete} "
+               f"| {budget_text(stack)} |")
     yield ""
     yield "**Assumptions**"
     yield ""
