@@ -3,14 +3,16 @@
 
     python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--outdir DIR] [--config-dir DIR]
     python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown] [--max-chars N]
+    python main.py cost [OUTDIR] [--format text|markdown] [--prices FILE]
 
 Without flags, PLATFORM_CLOUDS and PLATFORM_ENVIRONMENTS select (comma-separated, for ``cdktf synth``
 users); without those, every stack is synthesized. The output directory defaults to CDKTF_OUTDIR,
 then ``cdktf.out``. Configuration is validated before anything is written: every problem is printed
 on its own line and the exit status is 2.
 
-``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); it
-reads JSON only and imports neither cdktf nor a provider.
+``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); ``cost``
+estimates each stack's monthly cost from the price table in ``constructs_lib/cost/prices.toml``. Both read
+JSON only and import neither cdktf nor a provider (without a directory they synthesize in a child process).
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         return review(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
                       program="main.py diff")
+    if arguments[:1] == ["cost"]:
+        from constructs_lib.cost.cli import main as cost
+
+        return cost(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
+                    program="main.py cost")
     environ = os.environ if environ is None else environ
     args = _argument_parser().parse_args(arguments)
     try:
