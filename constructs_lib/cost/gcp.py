@@ -9,6 +9,7 @@ from .context import (
     COMPUTE, DATA, DAYS_PER_MONTH, NETWORK, OBSERVABILITY, SECURITY, Resources, StackContext, blocks, display_name,
     estimator, first_block,
 )
+from .model import Budget
 
 #: Cloud Run's default requests per instance.
 DEFAULT_CONCURRENCY = 80
@@ -223,3 +224,18 @@ def log_buckets(context: StackContext, found: Resources) -> None:
                          f"Cloud Logging retention {days} days: {gb:g} GiB kept {beyond} days beyond the included 30",
                          gb * beyond / DAYS_PER_MONTH, "cloud_logging_retention_gib_month")
 
+
+
+# --- budgets ------------------------------------------------------------------------------------------------
+
+
+@estimator("google_billing_budget")
+def billing_budgets(context: StackContext, found: Resources) -> None:
+    """Cloud Billing budgets cost nothing; each monthly budget is kept for the report to compare with."""
+    for name, budget in found.items():
+        specified = first_block(first_block(budget.get("amount")).get("specified_amount"))
+        period = first_block(budget.get("budget_filter")).get("calendar_period", "MONTH")
+        if "units" in specified and period == "MONTH":
+            amount = float(specified["units"]) + float(specified.get("nanos", 0)) / 1e9
+            context.estimate.budgets.append(
+                Budget(f"google_billing_budget.{name}", amount, str(specified.get("currency_code", "USD"))))
