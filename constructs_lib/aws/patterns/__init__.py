@@ -21,6 +21,7 @@ from .specs import (
     ServiceSpec,
     WafSpec,
 )
+from .disaster_recovery import PILOT_LIGHT, WARM, DisasterRecoverySpec
 from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
 from .web_platform import WebPlatform, WebPlatformProps
 
@@ -36,6 +37,7 @@ __all__ = [
     "DataBucketSpec",
     "DatabaseSpec",
     "Deployment",
+    "DisasterRecoverySpec",
     "ExistingNetwork",
     "HealthCheck",
     "Https",
@@ -45,11 +47,13 @@ __all__ = [
     "ManagedRuleGroup",
     "NetworkSpec",
     "OfficeHours",
+    "PILOT_LIGHT",
     "ReleaseSpec",
     "Scaling",
     "ServiceSpec",
     "ServiceUrl",
     "TestListener",
+    "WARM",
     "WafSpec",
     "WebPlatform",
     "WebPlatformProps",

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from ..iam import Condition, Statement, policy_document
-from ..load_balancer import PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
+from ..load_balancer import DnsFailover, PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
 from ..log_bucket import LogBucket
 from ..network import NetworkRef
 from ..web_acl import WebAcl, WebAclProps
@@ -46,6 +46,7 @@ def add_edge(
     scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
     idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
     deletion_protection: bool, nat_public_ips: tuple[str, ...], test_listener: TestListener | None = None,
+    dns_failover: DnsFailover | None = None,
 ) -> Edge:
     """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL."""
     https = spec.https
@@ -70,6 +71,7 @@ def add_edge(
         hosted_zone_id=https.hosted_zone_id if https is not None else None,
         dependencies=(log_bucket.policy,),
         test_listener=test_listener,
+        dns_failover=dns_failover,
     ))
     web_acl = None
     if spec.waf is not None:
