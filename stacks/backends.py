@@ -17,18 +17,20 @@ def local_state_path(stack: str) -> str:
 
 
 def add_state_backend(
-    stack: TerraformStack, *, cloud: str, config: EnvironmentConfig, state: StateBackendSettings
+    stack: TerraformStack, *, cloud: str, config: EnvironmentConfig, state: StateBackendSettings, standby: bool = False
 ) -> TerraformBackend:
     """AWS stacks use S3 when ``TERRAFORM_STATE_BUCKET`` is set, GCP stacks GCS when ``GCP_STATE_BUCKET`` is set.
 
-    Each cloud's state stays in that cloud, so the keys ``<project>/<env>/...`` never collide.
+    Each cloud's state stays in that cloud, so the keys ``<project>/<env>/...`` never collide; a standby
+    stack keeps its state in the same bucket (and the bucket's region) under ``<project>/<env>-standby/``.
     S3 state is encrypted and locked with S3-native lock files (Terraform >= 1.10).
     """
+    environment = f"{config.environment}-standby" if standby else config.environment
     if cloud == "aws" and state.s3_bucket is not None:
         backend = S3Backend(
             stack,
             bucket=state.s3_bucket,
-            key=f"{config.project}/{config.environment}/terraform.tfstate",
+            key=f"{config.project}/{environment}/terraform.tfstate",
             region=state.s3_region or config.aws.region,
             encrypt=True,
         )

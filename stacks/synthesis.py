@@ -30,6 +30,9 @@ _STACK_CLASSES = {
     "aws": ("stacks.aws_platform_stack", "AwsPlatformStack"),
     "gcp": ("stacks.gcp_platform_stack", "GcpPlatformStack"),
 }
+#: The stack of an environment's disaster-recovery standby, for the clouds that put it in a stack of its own
+#: (GCP's standby parts live in the environment's one stack: its resources name their region).
+_STANDBY_CLASSES = {"aws": ("stacks.aws_platform_stack", "AwsStandbyStack")}
 MANIFEST = "manifest.json"
 
 
@@ -44,14 +47,33 @@ class SynthesizedStack:
     resource_count: int
 
 
+def _stack_class(module_name: str, class_name: str) -> type:
+    return getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
+
+
+def stack_names(configuration: Configuration, clouds: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(name, cloud, environment) of every stack the selection synthesizes, in order: clouds in the order of
+    ``CLOUDS``, environments in the selection's order, an environment's standby right after it."""
+    names = []
+    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
+        for environment in configuration.environments:
+            names.append((stack_name(environment.project, cloud, environment.environment), cloud, environment.environment))
+            if environment.dr is not None and cloud in _STANDBY_CLASSES:
+                names.append((stack_name(environment.project, cloud, environment.environment, standby=True), cloud,
+                              environment.environment))
+    return names
+
+
 def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> App:
-    """An App holding one stack per selected cloud and environment, clouds in the order of ``CLOUDS``."""
+    """An App holding the stacks of :func:`stack_names`: one per selected cloud and environment, and the standby
+    stack of an environment with ``[dr]`` on clouds that have one."""
     app = App(outdir=str(outdir))
     for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
-        module_name, class_name = _STACK_CLASSES[cloud]
-        stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
+        stack_class = _stack_class(*_STACK_CLASSES[cloud])
         for environment in configuration.environments:
             stack_class(app, environment, configuration.state)
+            if environment.dr is not None and cloud in _STANDBY_CLASSES:
+                _stack_class(*_STANDBY_CLASSES[cloud])(app, environment, configuration.state)
     return app
 
 
@@ -95,9 +117,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
 
     manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     written = []
-    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
-        for environment in configuration.environments:
-            name = stack_name(environment.project, cloud, environment.environment)
-            path = outdir / manifest["stacks"][name]["synthesizedStackPath"]
-            written.append(SynthesizedStack(name, cloud, environment.environment, path, _count_resources(path)))
+    for name, cloud, environment in stack_names(configuration, clouds):
+        path = outdir / manifest["stacks"][name]["synthesizedStackPath"]
+        written.append(SynthesizedStack(name, cloud, environment, path, _count_resources(path)))
     return written

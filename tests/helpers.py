@@ -15,8 +15,23 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 CLOUDS = ("aws", "gcp")
 
 
-def stack_id(cloud: str, environment: str) -> str:
-    return f"{PROJECT}-{cloud}-{environment}"
+def stack_id(cloud: str, environment: str, *, standby: bool = False) -> str:
+    return f"{PROJECT}-{cloud}-{environment}" + ("-standby" if standby else "")
+
+
+def _standby_environments() -> tuple[str, ...]:
+    from config import load_configuration
+
+    return tuple(config.environment for config in load_configuration(environ={}).environments if config.dr is not None)
+
+
+#: Environments whose committed config has [dr]: each has an AWS standby stack.
+STANDBY_ENVIRONMENTS = _standby_environments()
+#: Every stack `main.py` writes, in its order: per cloud each environment, an environment's standby right after it.
+STACK_IDS = [name for cloud in CLOUDS for environment in ENVIRONMENTS
+             for name in (stack_id(cloud, environment),
+                          *((stack_id(cloud, environment, standby=True),)
+                            if cloud == "aws" and environment in STANDBY_ENVIRONMENTS else ()))]
 
 
 def resources(document: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -95,7 +95,9 @@ def test_flags_override_environment_variables(tmp_path: Path, capsys: pytest.Cap
     code = main(["--clouds", "aws", "--environments", "prod", "--outdir", str(outdir)],
                 environ={"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "dev"})
     assert code == 0, capsys.readouterr().err
-    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == ["duckdb-analytics-aws-prod"]
+    # prod's [dr] adds its standby stack, which selecting AWS and prod selects with it.
+    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [
+        "duckdb-analytics-aws-prod", "duckdb-analytics-aws-prod-standby"]
 
 
 @pytest.mark.parametrize("outdir", ["taken", "taken/below"])

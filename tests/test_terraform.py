@@ -18,7 +18,7 @@ import pytest
 
 from .background import BackgroundJobs, Job, JobContext, background_job
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, stack_id
+from .helpers import STACK_IDS
 from .terraform_offline import NEWER_THAN_MIRROR, AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
 
 MIRROR = find_aws_mirror()
@@ -67,9 +67,7 @@ def plan_offline(stack_file: Path, mirror: AwsMirror, workdir: Path) -> dict[str
     }
 
 
-def _plan_job(environment: str) -> Job[dict[str, Any]]:
-    name = stack_id("aws", environment)
-
+def _plan_job(name: str) -> Job[dict[str, Any]]:
     def plan(context: JobContext) -> dict[str, Any]:
         assert MIRROR is not None and context.synthesized_outdir is not None
         return plan_offline(context.synthesized_outdir / "stacks" / name / "cdk.tf.json", MIRROR, context.workdir)
@@ -77,24 +75,26 @@ def _plan_job(environment: str) -> Job[dict[str, Any]]:
     return background_job(f"terraform plan {name}", cost=14, after_synthesis=True)(plan)
 
 
-PLANS = {environment: _plan_job(environment) for environment in ENVIRONMENTS}
+#: Every AWS stack, the disaster-recovery standby stacks included.
+AWS_STACKS = [name for name in STACK_IDS if "-aws-" in name]
+PLANS = {name: _plan_job(name) for name in AWS_STACKS}
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_init_and_validation_pass_without_warnings(background: BackgroundJobs, environment: str) -> None:
-    run = background.result(PLANS[environment])
+@pytest.mark.parametrize("name", AWS_STACKS)
+def test_init_and_validation_pass_without_warnings(background: BackgroundJobs, name: str) -> None:
+    run = background.result(PLANS[name])
     assert run["init"][0] == 0, run["init"][1]
     assert run["plan"][0] == 0, run["plan"][1]
     assert run["diagnostics"] == []
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("name", AWS_STACKS)
 def test_offline_plan_creates_every_resource(
-    synthesized: Synthesized, background: BackgroundJobs, environment: str
+    synthesized: Synthesized, background: BackgroundJobs, name: str
 ) -> None:
-    run = background.result(PLANS[environment])
+    run = background.result(PLANS[name])
     assert run["plan"][0] == 0, run["plan"][1]
-    document = synthesized.stack("aws", environment)
+    document = synthesized.documents[name]
     expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
     planned = run["changes"]
     # Resources with for_each plan one instance per key: aws_route53_record.x["example.com"].
@@ -140,3 +140,23 @@ def test_every_argument_dropped_offline_is_one_our_output_uses(synthesized: Synt
         ]
         assert used, f"{argument.resource_type}.{'.'.join(argument.path)} is no longer used: remove it from the list"
         assert argument.introduced_in and "CHANGELOG" in argument.source
+
+
+def test_the_offline_copy_fakes_credentials_for_every_provider_aliases_included(tmp_path: Path) -> None:
+    """A stack that spans regions has aliased providers: each gets the fake credentials and the skip flags."""
+    assert MIRROR is not None
+    stack = {"terraform": {"required_providers": {"aws": {"source": "aws", "version": "6.25.0"}},
+                           "backend": {"s3": {"bucket": "state", "key": "x"}}},
+             "provider": {"aws": [{"region": "us-east-1", "allowed_account_ids": ["123456789012"]},
+                                  {"alias": "standby", "region": "us-west-2", "allowed_account_ids": ["123456789012"]}]}}
+    source = tmp_path / "cdk.tf.json"
+    source.write_text(json.dumps(stack), encoding="utf-8")
+    copy = json.loads((offline_copy(source, MIRROR, tmp_path / "copy") / "cdk.tf.json").read_text(encoding="utf-8"))
+    providers = copy["provider"]["aws"]
+    assert [(provider.get("alias"), provider["region"]) for provider in providers] == [
+        (None, "us-east-1"), ("standby", "us-west-2")]
+    for provider in providers:
+        assert "allowed_account_ids" not in provider
+        assert provider["skip_credentials_validation"] is provider["skip_requesting_account_id"] is True
+        assert provider["skip_metadata_api_check"] is True and provider["access_key"].startswith("AKIA")
+    assert copy["terraform"]["backend"] == {"local": {"path": str(tmp_path / "copy" / "terraform.tfstate")}}

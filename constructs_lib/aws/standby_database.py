@@ -188,8 +188,8 @@ class StandbyDatabase(DatabaseClientAccess):
 
     @property
     def identifier(self) -> str:
-        """The standby instance's identifier (the read replica's, or the one a restore creates)."""
-        return self._props.identifier
+        """The standby instance's identifier: the read replica's (a reference), or the one a restore creates."""
+        return self.replica.identifier if self.replica is not None else self._props.identifier
 
     @property
     def source_arn(self) -> str:
