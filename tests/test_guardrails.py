@@ -29,6 +29,7 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance  # isort: skip
 from cdktf_cdktf_provider_aws.ecs_service import EcsService  # isort: skip
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition  # isort: skip
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # isort: skip
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment  # isort: skip
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias  # isort: skip
 from cdktf_cdktf_provider_aws.kms_key import KmsKey  # isort: skip
 from cdktf_cdktf_provider_aws.lb import Lb  # isort: skip
@@ -250,6 +251,10 @@ CASES: tuple[tuple[str, Case], ...] = (
         ("policy",), role_policy(statement(["s3:*"], effect="Deny")))),
     ("Allow with NotAction", Case("iam-no-wildcard-actions", role_policy(statement(["iam:*"], not_actions=True)), ("policy",),
                                   role_policy(statement(["ecr:GetAuthorizationToken"])))),
+    ("AdministratorAccess attached", Case("iam-no-wildcard-actions", lambda stack: IamRolePolicyAttachment(
+        stack, "attachment", role="acme", policy_arn="arn:aws:iam::aws:policy/AdministratorAccess"), ("attachment",),
+        lambda stack: IamRolePolicyAttachment(stack, "attachment", role="acme",
+                                              policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"))),
     ("kms:* to another account", Case("iam-no-wildcard-actions", key_policy("999999999999"), ("key",), key_policy(ACCOUNT))),
     ("GCP basic role", Case("iam-no-wildcard-actions", lambda stack: SecretManagerSecretIamMember(
         stack, "grant", secret_id="acme", role="roles/editor", member="user:a@example.com"), ("grant",),

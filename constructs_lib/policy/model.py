@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 #: A waiver's reason must say why, in at least this many characters (after collapsing whitespace).
 MIN_REASON_LENGTH = 20
 
-#: Binding attributes that hold an IAM policy document (JSON) on AWS resources.
-POLICY_ATTRIBUTES: tuple[str, ...] = ("policy", "assume_role_policy", "policy_document", "inline_policy")
+#: Binding attributes that hold an IAM policy document (JSON) or attach managed policies on AWS resources.
+POLICY_ATTRIBUTES: tuple[str, ...] = (
+    "policy", "assume_role_policy", "policy_document", "inline_policy", "policy_arn", "managed_policy_arns", "policy_arns",
+)
 
 
 @dataclass(frozen=True)

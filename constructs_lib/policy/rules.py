@@ -1,13 +1,13 @@
 """The guardrails every stack gets: tags and labels, log retention, buckets, IAM, ingress, containers.
 
 Each rule reads the synthesized JSON of one stack; what it cannot read at synth time (a value that is
-a Terraform expression) it does not claim either way, unless the rule says otherwise.
+a Terraform expression) it does not claim either way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .document import Element, StackDocument, as_list, block, blocks, is_number, is_true, parse_json, strings
@@ -16,37 +16,46 @@ from .model import Finding, ResourceTraits, Rule, Settings, TraitsLookup, of_typ
 # --- tags and labels -----------------------------------------------------------------------------------
 
 
-def _missing(carried: dict[str, Any], required: tuple[str, ...]) -> list[str]:
-    return [key for key in required if not (isinstance(carried.get(key), str) and carried[key].strip())]
+def _default_tags(provider: dict[str, Any]) -> dict[str, Any]:
+    tags: dict[str, Any] = {}
+    for default in blocks(provider.get("default_tags")):
+        tags.update(default.get("tags") or {})
+    return tags
+
+
+def _default_labels(provider: dict[str, Any]) -> dict[str, Any]:
+    labels = provider.get("default_labels")
+    return dict(labels) if isinstance(labels, dict) else {}
+
+
+def _missing_keys(
+    stack: StackDocument, traits: TraitsLookup, *, applies: Callable[[ResourceTraits], bool], required: tuple[str, ...],
+    defaults: Callable[[dict[str, Any]], dict[str, Any]], own: tuple[str, ...], noun: str, provider_attribute: str,
+) -> Iterator[Finding]:
+    """Resources that, with their provider's defaults, lack one of the ``required`` tag or label keys."""
+    for element in stack.resources:
+        if not applies(traits(element.type)):
+            continue
+        carried = defaults(stack.provider(element))
+        for key in own:
+            value = element.get(key)
+            carried.update(value if isinstance(value, dict) else {})
+        missing = [key for key in required if not (isinstance(carried.get(key), str) and carried[key].strip())]
+        if missing:
+            yield Finding(element, f"missing {noun}(s) {', '.join(missing)} (neither on the resource nor in the "
+                                   f"provider's {provider_attribute})")
 
 
 def _required_tags(stack: StackDocument, settings: Settings, traits: TraitsLookup) -> Iterator[Finding]:
-    for element in stack.resources:
-        if not traits(element.type).taggable:
-            continue
-        carried: dict[str, Any] = {}
-        for default in blocks(stack.provider(element).get("default_tags")):
-            carried.update(default.get("tags") or {})
-        own = element.get("tags")
-        carried.update(own if isinstance(own, dict) else {})
-        missing = _missing(carried, settings.required_tags)
-        if missing:
-            yield Finding(element, f"missing tag(s) {', '.join(missing)} (neither on the resource nor in the "
-                                   "provider's default_tags)")
+    return _missing_keys(stack, traits, applies=lambda kind: kind.taggable, required=settings.required_tags,
+                         defaults=_default_tags, own=("tags",), noun="tag", provider_attribute="default_tags")
 
 
 def _required_labels(stack: StackDocument, settings: Settings, traits: TraitsLookup) -> Iterator[Finding]:
-    for element in stack.resources:
-        if not traits(element.type).labelable:
-            continue
-        carried: dict[str, Any] = dict(stack.provider(element).get("default_labels") or {})
-        for key in ("labels", "resource_labels"):  # GKE clusters call theirs resource_labels
-            own = element.get(key)
-            carried.update(own if isinstance(own, dict) else {})
-        missing = _missing(carried, settings.required_labels)
-        if missing:
-            yield Finding(element, f"missing label(s) {', '.join(missing)} (neither on the resource nor in the "
-                                   "provider's default_labels)")
+    # GKE clusters call their labels resource_labels.
+    return _missing_keys(stack, traits, applies=lambda kind: kind.labelable, required=settings.required_labels,
+                         defaults=_default_labels, own=("labels", "resource_labels"), noun="label",
+                         provider_attribute="default_labels")
 
 
 # --- logs and buckets ----------------------------------------------------------------------------------
@@ -86,6 +95,10 @@ _PUBLIC_ACCESS_FLAGS = ("block_public_acls", "block_public_policy", "ignore_publ
 _PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
 _AWS_PUBLIC_GRANTEES = ("acs.amazonaws.com/groups/global/AllUsers", "acs.amazonaws.com/groups/global/AuthenticatedUsers")
 _GCP_PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+#: GCS resources that grant access: IAM members, bindings and policies, ACLs and access controls.
+_GCS_GRANT_TYPE = re.compile(
+    r"^google_storage_(bucket|default_object|object)_(iam_(member|binding|policy)|access_control|acl)$"
+)
 
 
 def _bucket_not_public(stack: StackDocument, _settings: Settings, _traits: TraitsLookup) -> Iterator[Finding]:
@@ -105,7 +118,7 @@ def _bucket_not_public(stack: StackDocument, _settings: Settings, _traits: Trait
         if bucket.get("public_access_prevention") != "enforced":
             yield Finding(bucket, "public_access_prevention is not enforced")
     for grant in stack.resources:
-        if grant.type.startswith("google_storage_") and grant.type != "google_storage_bucket" and any(
+        if _GCS_GRANT_TYPE.match(grant.type) and any(
             member in text for text in strings(grant.body) for member in _GCP_PUBLIC_MEMBERS
         ):
             yield Finding(grant, "grants access to allUsers or allAuthenticatedUsers")
@@ -122,6 +135,12 @@ _ACCOUNT_ROOT = re.compile(rf"^(arn:aws[a-z-]*:iam::(?P<account>\d{{12}}|{_CALLE
 _GCP_IAM_TYPE = re.compile(r"^google_[a-z0-9_]+_iam_(member|binding|policy)$")
 #: GCP's basic roles: (nearly) every permission on (nearly) every service of the resource.
 _GCP_BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
+#: AWS managed policies that allow every action, or every action of a service, by their names.
+_AWS_WILDCARD_POLICY = re.compile(
+    r"^arn:aws[a-z-]*:iam::aws:policy/(.+/)?(AdministratorAccess|PowerUserAccess|[A-Za-z0-9]+FullAccess)$"
+)
+#: Keys of resource attributes that attach managed policies (``aws_iam_*_policy_attachment``, roles).
+_POLICY_ARN_KEYS = frozenset({"policy_arn", "managed_policy_arns", "policy_arns"})
 
 
 def _statements_of_document(stack: StackDocument, document: Element, seen: set[str]) -> Iterator[dict[str, Any]]:
@@ -190,7 +209,8 @@ def _delegates_to_own_account(stack: StackDocument, holder: Element, statement: 
     """
     if holder.type not in _KMS_KEY_TYPES or statement["NotPrincipal"] or not statement["Principal"]:
         return False
-    if any(action != "kms:*" for action in statement["Action"] if _WILDCARD_ACTION.match(action)):
+    wildcards = [action for action in statement["Action"] if isinstance(action, str) and _WILDCARD_ACTION.match(action)]
+    if any(action != "kms:*" for action in wildcards):
         return False
     own_accounts = {str(account) for account in as_list(stack.provider(holder).get("allowed_account_ids"))}
     for kind, identifiers in statement["Principal"]:
@@ -202,8 +222,17 @@ def _delegates_to_own_account(stack: StackDocument, holder: Element, statement: 
     return True
 
 
+def _attached_wildcard_policies(body: Mapping[str, Any]) -> list[str]:
+    """The AWS managed policies granting ``*`` or ``<service>:*`` that a resource attaches."""
+    arns = [arn for key in _POLICY_ARN_KEYS for arn in as_list(body.get(key))]
+    return sorted({arn for arn in arns if isinstance(arn, str) and _AWS_WILDCARD_POLICY.match(arn)})
+
+
 def _iam_wildcards(stack: StackDocument, _settings: Settings, _traits: TraitsLookup) -> Iterator[Finding]:
     for holder in stack.resources:
+        for arn in _attached_wildcard_policies(holder.body):
+            yield Finding(holder, f"attaches {arn.rsplit('/', 1)[-1]}, an AWS managed policy allowing every action "
+                                  "(of a service)")
         for where, statement in _policies(stack, holder.body):
             if statement["Effect"] != "Allow":
                 continue
@@ -234,7 +263,9 @@ _ALL_PROTOCOLS = frozenset({"-1", "all", -1})
 
 
 def _port_problem(protocol: Any, from_port: Any, to_port: Any) -> str | None:
-    """Why an ingress from anywhere is not a web port (None when it is TCP 80 or 443)."""
+    """Why an ingress from anywhere is not a web port (None when it is TCP 80 or 443, or cannot be read)."""
+    if any(isinstance(value, str) and "${" in value for value in (protocol, from_port, to_port)):
+        return None
     if protocol in _ALL_PROTOCOLS:
         return "every port and protocol"
     if str(protocol).lower() not in ("tcp", "6"):
@@ -310,6 +341,9 @@ def _privileged(stack: StackDocument, _settings: Settings, _traits: TraitsLookup
                 yield Finding(task, f"container {container.get('name')} runs privileged")
 
 
+_CLOUD_RUN_TYPES = ("google_cloud_run_v2_service", "google_cloud_run_v2_job", "google_cloud_run_service")
+
+
 def _cloud_run_env(value: Any) -> Iterator[dict[str, Any]]:
     """Every plain ``env`` entry (name and value) of a Cloud Run service or job, at any depth."""
     if isinstance(value, dict):
@@ -335,16 +369,13 @@ def _plain_text_secrets(stack: StackDocument, _settings: Settings, _traits: Trai
                 yield Finding(service, problem)
 
 
-_CLOUD_RUN_TYPES = ("google_cloud_run_v2_service", "google_cloud_run_v2_job", "google_cloud_run_service")
-
-
 def _concerns_iam(traits: ResourceTraits) -> bool:
     return traits.holds_policy or bool(_GCP_IAM_TYPE.match(traits.resource_type))
 
 
 def _concerns_public_access(traits: ResourceTraits) -> bool:
     kind = traits.resource_type
-    return kind in ("aws_s3_bucket", "aws_s3_bucket_acl") or kind.startswith("google_storage_")
+    return kind in ("aws_s3_bucket", "aws_s3_bucket_acl", "google_storage_bucket") or bool(_GCS_GRANT_TYPE.match(kind))
 
 
 BASELINE_RULES: tuple[Rule, ...] = (
@@ -360,7 +391,8 @@ BASELINE_RULES: tuple[Rule, ...] = (
     Rule("bucket-not-public", "no bucket is public: S3 public access block with all four flags, GCS public access "
          "prevention enforced, no ACL or IAM grant to all users",
          False, _concerns_public_access, _bucket_not_public),
-    Rule("iam-no-wildcard-actions", "no IAM statement allows '*' or '<service>:*' (or uses NotAction); no GCP basic role",
+    Rule("iam-no-wildcard-actions", "no IAM statement allows '*' or '<service>:*' (or uses NotAction), no AWS managed "
+         "policy that does (AdministratorAccess, PowerUserAccess, *FullAccess), no GCP basic role",
          False, _concerns_iam, _iam_wildcards),
     Rule("ingress-web-ports-only", "no security group or firewall opens anything but TCP 80/443 to 0.0.0.0/0 or ::/0",
          False, of_types("aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
