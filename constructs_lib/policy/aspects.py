@@ -13,7 +13,7 @@ raise, listing one ``<construct path>: <rule>: <message>`` line each. With the A
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..provider_bindings import prepare_jsii_runtime, register_lazily
@@ -160,7 +160,7 @@ class Guardrails:
         """What the visited bindings say about ``resource_type`` (nothing for a type not visited)."""
         return self._traits.get(resource_type) or ResourceTraits(resource_type)
 
-    def evaluate(self, document: dict[str, Any], *, in_scope: Any = lambda _path: True) -> Evaluation:
+    def evaluate(self, document: dict[str, Any], *, in_scope: Callable[[str], bool] = lambda _path: True) -> Evaluation:
         """Checks a stack's Terraform JSON with this instance's rules and settings."""
         return evaluate(document, production=self.production, traits=self.traits, settings=self.settings,
                         in_scope=in_scope)
