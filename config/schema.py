@@ -441,6 +441,9 @@ def _read_scaling(reader: TableReader, environment: str) -> ScalingSettings:
     min_key, max_key = scaling.key("min_capacity"), scaling.key("max_capacity")
     if reader.problems.all_valid(min_key, max_key) and settings.min_capacity > settings.max_capacity:
         reader.problems.add(max_key, f"must be at least {min_key} ({settings.min_capacity})", settings.max_capacity)
+    if environment == "prod" and reader.problems.all_valid(min_key) and not scaling.absent and settings.min_capacity < 2:
+        reader.problems.add(min_key, "must be at least 2 in prod: one task or instance is one failure from an outage",
+                            settings.min_capacity)
     return settings
 
 
