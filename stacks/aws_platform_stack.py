@@ -23,6 +23,8 @@ from constructs_lib.aws.patterns import (
 )
 from constructs_lib.aws.provider import aws_provider
 from constructs_lib.aws.standby_database import StandbyDatabase
+from constructs_lib.policy import apply_guardrails, waive
+from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
 from .app_services import SERVICES, alert_thresholds
@@ -80,6 +82,7 @@ class AwsPlatformStack(TerraformStack):
         props = platform_props(config)
         add_state_backend(self, cloud="aws", config=config, state=state)
         aws_provider(self, region=props.region, tags=props.identity.aws_tags(), allowed_account_ids=[props.account_id])
+        apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         # "Default": the pattern's parts keep the addresses they had when this stack built them itself.
         self.platform = WebPlatform(self, "Default", props)
         _outputs(self, self.platform)
@@ -97,9 +100,19 @@ class AwsStandbyStack(TerraformStack):
         add_state_backend(self, cloud="aws", config=config, state=state, standby=True)
         aws_provider(self, region=props.region, tags={**props.identity.aws_tags(), **STANDBY_TAG},
                      allowed_account_ids=[props.account_id])
+        apply_guardrails(self, production=config.production)  # the standby of prod is prod: same rules, data kept
         self.platform = WebPlatform(self, "Default", props)
         _outputs(self, self.platform)
+        assert config.dr is not None
         database = self.platform.database
+        if config.production and config.dr.standby_min_capacity < MIN_PRODUCTION_CAPACITY:
+            waive(self.platform, "prod-min-capacity",
+                  reason=f"Pilot-light capacity ([dr] standby_min_capacity {config.dr.standby_min_capacity}): the standby "
+                         "serves no users until a failover, when the runbook raises the minimum to scaling.min_capacity")
+        if config.production and isinstance(database, StandbyDatabase) and database.replica is not None:
+            waive(database, "prod-high-availability",
+                  reason="A cross-region read replica follows the Multi-AZ primary in one zone; promoting it turns "
+                         "Multi-AZ on (docs/disaster-recovery.md)")
         if isinstance(database, StandbyDatabase):
             # What the pilot-light restore and the failover runbook name (docs/disaster-recovery.md).
             for name, value, description in (

@@ -220,7 +220,7 @@ def test_the_standby_backend_has_image_secrets_and_database_in_its_own_region(sy
         replica_id, replica = only(standby, "aws_db_instance")
         assert (replica["replicate_source_db"], replica["kms_key_id"], replica["storage_encrypted"]) == (source, key, True)
         assert replica["identifier"] == f"duckdb-analytics-{environment}-standby" and replica["publicly_accessible"] is False
-        assert replica["lifecycle"] == {"ignore_changes": ["replicate_source_db"]}
+        assert replica["lifecycle"]["ignore_changes"] == ["replicate_source_db"]
         assert url["secret_string"] == (f"postgresql://analytics_admin@{reference('aws_db_instance', replica_id, 'address')}"
                                         ":5432/duckdb_analytics?sslmode=require")
         lag = [alarm for alarm in resources(standby, "aws_cloudwatch_metric_alarm").values() if alarm.get("metric_name") == "ReplicaLag"]

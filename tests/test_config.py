@@ -619,3 +619,11 @@ def test_dr_rules(tmp_path: Path, name: str, environment: str, change: Callable[
     config_dir = _copy_config(tmp_path)
     path = _edit(config_dir, f"{environment}.toml", change)
     assert _problems(config_dir, (environment,)) == [f"{path}: {rule}" for rule in rules]
+
+
+def test_prod_runs_at_least_two_of_each_service(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "prod.toml", lambda data: data["scaling"].update(min_capacity=1))
+    assert _problems(config_dir, ("prod",)) == [
+        f"{path}: scaling.min_capacity: must be at least 2 in prod: one task or instance is one failure from an outage, got 1"
+    ]
