@@ -109,10 +109,6 @@ class AwsStandbyStack(TerraformStack):
             waive(self.platform, "prod-min-capacity",
                   reason=f"Pilot-light capacity ([dr] standby_min_capacity {config.dr.standby_min_capacity}): the standby "
                          "serves no users until a failover, when the runbook raises the minimum to scaling.min_capacity")
-        if config.production and isinstance(database, StandbyDatabase) and database.replica is not None:
-            waive(database, "prod-high-availability",
-                  reason="A cross-region read replica follows the Multi-AZ primary in one zone; promoting it turns "
-                         "Multi-AZ on (docs/disaster-recovery.md)")
         if isinstance(database, StandbyDatabase):
             # What the pilot-light restore and the failover runbook name (docs/disaster-recovery.md).
             for name, value, description in (

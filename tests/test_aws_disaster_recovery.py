@@ -269,3 +269,20 @@ def _without_metadata(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_metadata(item) for item in value]
     return value
+
+
+@with_standby
+def test_the_standby_breaks_no_guardrail_and_waives_only_its_pilot_light_capacity(
+    synthesized: Synthesized, environment: str
+) -> None:
+    from constructs_lib.policy import evaluate, traits_from_bindings
+
+    _, standby, config = _pair(synthesized, environment)
+    evaluation = evaluate(standby, production=config.production, traits=traits_from_bindings)
+    assert evaluation.violations == ()
+    waived = sorted((item.rule, item.path.split("/Default/")[-1]) for item in evaluation.waived)
+    expected = []  # (the read replica's single zone needs no waiver: the rule excepts replicas)
+    if config.production and config.dr.standby_min_capacity < 2:
+        expected += [("prod-min-capacity", path) for path in (
+            "backend_autoscaling/target", "backend_service/service", "frontend_autoscaling/target", "frontend_service/service")]
+    assert waived == expected
