@@ -30,9 +30,10 @@ PROD_STATEFUL = {
     # the standby keeps prod's data too: the replica bucket, the read replica, the replicated images
     stack_id("aws", "prod", standby=True): {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_ecr_repository": 2,
                                             "aws_kms_key": 1, "aws_s3_bucket": 2, "aws_secretsmanager_secret": 1},
+    # [dr]: the standby's two secrets and the Cloud SQL replica in the standby region
     stack_id("gcp", "prod"): {"google_artifact_registry_repository": 1, "google_logging_project_bucket_config": 1,
-                              "google_secret_manager_secret": 2, "google_sql_database": 1,
-                              "google_sql_database_instance": 1, "google_storage_bucket": 2},
+                              "google_secret_manager_secret": 4, "google_sql_database": 1,
+                              "google_sql_database_instance": 2, "google_storage_bucket": 2},
 }
 #: Attributes that empty a resource on destroy, per type that has one: written false in production.
 EMPTIED_ON_DESTROY = {"aws_s3_bucket": "force_destroy", "google_storage_bucket": "force_destroy",
