@@ -5,7 +5,9 @@
 
 1. Synthesis: `main.py` (all stacks) against an ordinary hello-world cdktf app (``bench_synth.py``);
    budget: the ratio of the medians at most ``SYNTH_RATIO_BUDGET``.
-2. The test suite as CI meets it (``bench_suite.py``); budget: the median wall time at most
+2. The same synthesis on CDK Terrain (cdktn) against CDKTF (``bench_cdktn.py``); budget: the ratio
+   of the medians at most ``CDKTN_RATIO_BUDGET``.
+3. The test suite as CI meets it (``bench_suite.py``); budget: the median wall time at most
    ``SUITE_BUDGET_SECONDS``. Exceeding it by up to ``TOLERANCE`` is reported; beyond that the bench fails.
 
 Exit status 1 when a budget is broken beyond its tolerance. Run it on a quiet machine: the figures
@@ -21,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_cdktn import CDKTN_RATIO_BUDGET, cdktn_synthesis_ratio  # noqa: E402
 from bench_suite import suite_figures  # noqa: E402
 from bench_synth import HELLO_WORLD, MAIN, synthesis_figures  # noqa: E402
 
@@ -55,6 +58,7 @@ def main() -> int:
     print("\n== synthesis ==")
     medians = synthesis_figures(arguments.rounds)
     ratio = medians[MAIN] / medians[HELLO_WORLD]
+    cdktn_ratio = cdktn_synthesis_ratio(arguments.rounds)
 
     print("\n== test suite (make test) ==")
     suite = suite_figures(arguments.suite_rounds)
@@ -69,6 +73,7 @@ def main() -> int:
     print("\n== budgets ==")
     within = [
         verdict("synthesis ratio main.py / hello-world", ratio, SYNTH_RATIO_BUDGET, "", 0.0),
+        verdict("synthesis ratio cdktn / cdktf (all stacks)", cdktn_ratio, CDKTN_RATIO_BUDGET, "", 0.0),
         verdict("make test median wall time", suite.seconds, SUITE_BUDGET_SECONDS, " s", TOLERANCE),
     ]
     return 0 if all(within) else 1

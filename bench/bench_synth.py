@@ -79,11 +79,17 @@ def measure(program: str, command: list[str], environment: dict[str, str]) -> Ru
     return Run(program, seconds, peak)
 
 
-def synthesis_figures(rounds: int) -> dict[str, float]:
-    """Runs both programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
+def synthesis_environment() -> dict[str, str]:
+    """This environment without the variables that select stacks or turn the fast provider loading off."""
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT")}
     environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    return environment
+
+
+def synthesis_figures(rounds: int) -> dict[str, float]:
+    """Runs both programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
+    environment = synthesis_environment()
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
         programs = {
