@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         outdir = output_directory(args.outdir, environ)
         clouds = _select(args.clouds, environ, CLOUDS_VARIABLE, CLOUDS, "cloud", "--clouds")
         environments = _select(args.environments, environ, ENVIRONMENTS_VARIABLE, ENVIRONMENTS, "environment", "--environments")
-        configuration = load_configuration(environments, config_dir=args.config_dir, environ=environ)
+        configuration = load_configuration(environments, config_dir=args.config_dir, environ=environ, clouds=clouds)
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -15,7 +15,15 @@ from typing import Any, Mapping, Sequence
 
 from .reader import ConfigError, Problems
 from .runtime import StateBackendSettings, read_state_backend_settings
-from .schema import CLOUDS, ENVIRONMENTS, EnvironmentConfig, ServiceSettings, read_environment, read_project_name
+from .schema import (
+    CLOUDS,
+    ENVIRONMENTS,
+    EnvironmentConfig,
+    ServiceSettings,
+    cloud_problems,
+    read_environment,
+    read_project_name,
+)
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent
 
@@ -67,8 +75,9 @@ def load_configuration(
     *,
     config_dir: Path = DEFAULT_CONFIG_DIR,
     environ: Mapping[str, str] | None = None,
+    clouds: Sequence[str] = CLOUDS,
 ) -> Configuration:
-    """Loads and validates the selected environments; raises ConfigError with every problem found."""
+    """Loads and validates the selected environments for the selected clouds; raises ConfigError with every problem."""
     environ = os.environ if environ is None else environ
     all_problems: list[str] = []
 
@@ -86,7 +95,11 @@ def load_configuration(
         problems = Problems(display_path(path))
         data = _read_toml(path, problems)
         if data is not None:
-            loaded.append(read_environment(problems, data, project=project, environment=environment, environ=environ))
+            config = read_environment(problems, data, project=project, environment=environment, environ=environ)
+            if not problems.lines:
+                for key, rule, value in cloud_problems(config, tuple(clouds)):
+                    problems.add(key, rule, value)
+            loaded.append(config)
         all_problems.extend(problems.lines)
 
     runtime_problems = Problems("environment")

@@ -33,6 +33,11 @@ def describe(value: Any) -> str:
     return str(value)
 
 
+def _plain(number: float) -> str:
+    """``1e7`` as ``10000000``, ``2.5`` as ``2.5``: numbers in messages are written the way a user writes them."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
 def join_choices(choices: Iterable[object]) -> str:
     return ", ".join(str(choice) for choice in choices)
 
@@ -136,7 +141,8 @@ class TableReader:
             return maximum
         suffix = f" {unit}" if unit else ""
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not above < value <= maximum:
-            self.problems.add(self.key(name), f"must be a number above {above:g} and at most {maximum:g}{suffix}", value)
+            self.problems.add(self.key(name), f"must be a number above {_plain(above)} and at most {_plain(maximum)}{suffix}",
+                              value)
             return maximum
         return float(value)
 
@@ -147,6 +153,27 @@ class TableReader:
         if isinstance(value, bool) or value not in allowed:
             self.problems.add(self.key(name), rule, value)
             return allowed[0]
+        return value
+
+    def ascending_integers(self, name: str, *, minimum: int, maximum: int, rule: str) -> tuple[int, ...]:
+        """A list of distinct whole numbers in ascending order (it may be empty)."""
+        value = self._take(name)
+        if value is _MISSING:
+            return ()
+        if (not isinstance(value, list) or any(isinstance(item, bool) or not isinstance(item, int) for item in value)
+                or any(not minimum <= item <= maximum for item in value) or value != sorted(set(value))):
+            self.problems.add(self.key(name), rule, value)
+            return ()
+        return tuple(value)
+
+    def choice(self, name: str, allowed: Sequence[str]) -> str | None:
+        """A string out of ``allowed``."""
+        value = self._take(name)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str) or value not in allowed:
+            self.problems.add(self.key(name), f"must be one of {join_choices(allowed)}", value)
+            return None
         return value
 
     def boolean(self, name: str) -> bool:
@@ -168,9 +195,9 @@ class TableReader:
         return value
 
     def string_list(
-        self, name: str, *, pattern: re.Pattern[str], rule: str, min_items: int, max_items: int
+        self, name: str, *, pattern: re.Pattern[str], rule: str, min_items: int, max_items: int, required: bool = True
     ) -> tuple[str, ...]:
-        value = self._take(name)
+        value = self._take(name, required=required)
         if value is _MISSING:
             return ()
         count_rule = f"must be a list of {min_items} to {max_items} distinct entries"

@@ -21,6 +21,8 @@ from constructs_lib.rules import (
     CERTIFICATE_ARN_PATTERN,
     DOMAIN_PATTERN,
     DOMAIN_RULE,
+    GCP_PROJECT_PATTERN,
+    GCP_REGION_PATTERN,
     HOSTED_ZONE_PATTERN,
     BACKUP_RETENTION_DAYS_RANGE,
     IMAGE_TAG_PATTERN,
@@ -40,8 +42,6 @@ ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 CLOUDS: tuple[str, ...] = ("aws", "gcp")
 IMAGE_TAG_VARIABLE = "IMAGE_TAG"
 
-GCP_REGION_PATTERN = re.compile(r"[a-z]+-[a-z]+[0-9]")
-GCP_PROJECT_PATTERN = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 GCP_PROJECT_RULE = (
     "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits or hyphens, "
     "starting with a letter and not ending with a hyphen"
@@ -86,6 +86,7 @@ class GcpSettings:
     without_load_balancer: bool
     subnet_cidr: ipaddress.IPv4Network
     private_services_cidr: ipaddress.IPv4Network
+    billing_account: str
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,55 @@ class ImageSettings:
     tag: str
 
 
+RELEASE_STRATEGIES: tuple[str, ...] = ("rolling", "blue_green", "canary", "linear")
+#: Strategies one cloud cannot run: Cloud Run splits traffic in fixed shares, it has no timed steps.
+UNSUPPORTED_STRATEGIES: dict[str, tuple[str, ...]] = {"gcp": ("linear",)}
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """How a new image tag reaches users on both clouds (see README, Releases).
+
+    ``strategy`` is ``rolling`` or a traffic-shifting one: ``blue_green`` (the candidate gets a test
+    route, then all traffic), ``canary`` (``canary_percent`` first) or ``linear`` (AWS only: steps of
+    ``linear_step_percent``). ``candidate_tag`` is the release being rolled out; ``images.tag`` stays
+    the current one until it is promoted.
+    """
+
+    strategy: str
+    bake_minutes: int
+    canary_percent: int | None
+    canary_bake_minutes: int | None
+    linear_step_percent: int | None
+    linear_step_minutes: int | None
+    test_cidrs: tuple[str, ...]
+    test_port: int
+    candidate_tag: str | None
+
+    @property
+    def shifts_traffic(self) -> bool:
+        return self.strategy != "rolling"
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """The monthly cost budget of each cloud's stack of the environment."""
+
+    monthly_amount: float
+    currency: str
+    actual_thresholds: tuple[int, ...]
+    forecast_thresholds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    """Where AWS tasks run: ``on_demand_base`` tasks on on-demand Fargate, the rest split by weight with Spot."""
+
+    on_demand_base: int
+    on_demand_weight: int
+    spot_weight: int
+
+
 @dataclass(frozen=True)
 class WafSettings:
     """Per client IP rate limit of the web application firewall (AWS WAF, Cloud Armor)."""
@@ -196,6 +246,9 @@ class EnvironmentConfig:
     backend: ServiceSettings
     frontend: ServiceSettings
     images: ImageSettings
+    release: ReleaseSettings
+    budget: BudgetSettings
+    capacity: CapacitySettings | None
     waf: WafSettings
     logging: LoggingSettings
     storage: StorageSettings
@@ -320,6 +373,10 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
     private_services = gcp.network("private_services_cidr", min_prefix=16, max_prefix=24)
     if subnet and private_services and subnet.overlaps(private_services):
         gcp.problems.add(gcp.key("private_services_cidr"), f"must not overlap subnet_cidr {subnet}", str(private_services))
+    billing_account = gcp.string(
+        "billing_account", pattern=re.compile(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}"),
+        rule="must be a billing account ID such as 012345-6789AB-CDEF01 (the budget's)",
+    ) or ""
     gcp.finish()
     return GcpSettings(
         project_id=project_id,
@@ -328,6 +385,7 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
         without_load_balancer=without_load_balancer,
         subnet_cidr=subnet or ipaddress.IPv4Network("10.0.0.0/24"),
         private_services_cidr=private_services or ipaddress.IPv4Network("10.1.0.0/16"),
+        billing_account=billing_account,
     )
 
 
@@ -411,6 +469,120 @@ def _read_images(reader: TableReader, environ: Mapping[str, str]) -> ImageSettin
             images.problems.add(images.key("tag"), f"from {IMAGE_TAG_VARIABLE} {IMAGE_TAG_RULE}", override)
         return ImageSettings(tag=override)
     return ImageSettings(tag=file_tag)
+
+
+def _read_cidr_list(table: TableReader, name: str) -> tuple[str, ...]:
+    """A list of IPv4 CIDR blocks no wider than /8 (never the whole internet)."""
+    values = table.string_list(
+        name, pattern=re.compile(r"[0-9./]+"), rule="must be IPv4 CIDR blocks such as 10.0.0.0/8", min_items=1, max_items=20,
+        required=False,
+    )
+    for value in values:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            table.problems.add(table.key(name), "must be IPv4 CIDR blocks such as 10.0.0.0/8", value)
+            return ()
+        if network.prefixlen < 8:
+            table.problems.add(table.key(name), "must be /8 or narrower: a test route is never open to the internet", value)
+            return ()
+    return values
+
+
+def _read_release(reader: TableReader) -> ReleaseSettings:
+    release = reader.section("release")
+    strategy = release.choice("strategy", RELEASE_STRATEGIES) or "rolling"
+    settings = ReleaseSettings(
+        strategy=strategy,
+        bake_minutes=release.integer("bake_minutes", minimum=0, maximum=1440, unit="minutes"),
+        canary_percent=release.optional_integer("canary_percent", minimum=1, maximum=99, unit="percent"),
+        canary_bake_minutes=release.optional_integer("canary_bake_minutes", minimum=0, maximum=1440, unit="minutes"),
+        linear_step_percent=release.optional_integer("linear_step_percent", minimum=3, maximum=100, unit="percent"),
+        linear_step_minutes=release.optional_integer("linear_step_minutes", minimum=0, maximum=1440, unit="minutes"),
+        test_cidrs=_read_cidr_list(release, "test_cidrs"),
+        test_port=release.optional_integer("test_port", minimum=1, maximum=65535, unit="port") or 8443,
+        candidate_tag=release.string("candidate_tag", pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE, required=False),
+    )
+    release.finish()
+    problems = release.problems
+    if not problems.all_valid(release.key("strategy")):
+        return settings
+    for option_strategy, names in (("canary", ("canary_percent", "canary_bake_minutes")),
+                                   ("linear", ("linear_step_percent", "linear_step_minutes"))):
+        for name in names:
+            given = getattr(settings, name) is not None
+            if given and strategy != option_strategy:
+                problems.add(release.key(name), f"is only used with strategy {option_strategy}, strategy is {strategy}",
+                             getattr(settings, name))
+            elif not given and strategy == option_strategy and problems.all_valid(release.key(name)):
+                problems.add(release.key(name), f"is required with strategy {option_strategy}", show_value=False)
+    if settings.shifts_traffic and not settings.test_cidrs and problems.all_valid(release.key("test_cidrs")):
+        problems.add(release.key("test_cidrs"), f"is required with strategy {strategy}: who may reach the test route",
+                     show_value=False)
+    if not settings.shifts_traffic:
+        for name in ("test_cidrs", "test_port"):
+            if release.has(name):
+                problems.add(release.key(name), "is only used with a traffic-shifting strategy, strategy is rolling",
+                             release.table[name])
+    return settings
+
+
+_THRESHOLD_RULE = "must be a list of ascending whole percentages from 1 to 1000, e.g. [50, 80, 100]"
+
+
+def _read_budget(reader: TableReader) -> BudgetSettings:
+    budget = reader.section("budget")
+    settings = BudgetSettings(
+        monthly_amount=budget.number("monthly_amount", above=0, maximum=10_000_000, unit="per month"),
+        currency=budget.string("currency", pattern=re.compile(r"[A-Z]{3}"), rule="must be an ISO 4217 code such as USD")
+        or "USD",
+        actual_thresholds=budget.ascending_integers("actual_thresholds", minimum=1, maximum=1000, rule=_THRESHOLD_RULE),
+        forecast_thresholds=budget.ascending_integers("forecast_thresholds", minimum=1, maximum=1000,
+                                                      rule=_THRESHOLD_RULE),
+    )
+    budget.finish()
+    if (not settings.actual_thresholds and not settings.forecast_thresholds
+            and budget.problems.all_valid(budget.key("actual_thresholds"), budget.key("forecast_thresholds"))
+            and not budget.absent):
+        budget.problems.add(budget.key("actual_thresholds"), "and forecast_thresholds are both empty: the budget would alert nobody",
+                            show_value=False)
+    return settings
+
+
+def _read_capacity(reader: TableReader, environment: str) -> CapacitySettings | None:
+    if not reader.has("capacity"):
+        reader.section("capacity", required=False)
+        return None
+    capacity = reader.section("capacity")
+    settings = CapacitySettings(
+        on_demand_base=capacity.integer("on_demand_base", minimum=0, maximum=100, unit="tasks"),
+        on_demand_weight=capacity.integer("on_demand_weight", minimum=0, maximum=1000),
+        spot_weight=capacity.integer("spot_weight", minimum=0, maximum=1000),
+    )
+    capacity.finish()
+    keys = [capacity.key(name) for name in ("on_demand_base", "on_demand_weight", "spot_weight")]
+    if not capacity.problems.all_valid(*keys):
+        return settings
+    if settings.on_demand_weight == 0 and settings.spot_weight == 0:
+        capacity.problems.add(f"{keys[1]}/{keys[2]}", "must not both be 0: the tasks need somewhere to run", "0/0")
+    elif environment == "prod" and settings.on_demand_base == 0 and settings.on_demand_weight == 0:
+        capacity.problems.add(f"{keys[0]}/{keys[1]}", "must not both be 0 in prod: an all-Spot prod can lose every task "
+                              "at once", "0/0")
+    return settings
+
+
+def cloud_problems(config: EnvironmentConfig, clouds: tuple[str, ...]) -> list[tuple[str, str, object]]:
+    """(key, rule, value) of every setting one of the selected clouds cannot honour."""
+    found: list[tuple[str, str, object]] = []
+    if "aws" in clouds and config.budget.currency != "USD":
+        found.append(("budget.currency", "must be USD while AWS is selected (AWS Budgets count in USD)",
+                      config.budget.currency))
+    for cloud in clouds:
+        if config.release.strategy in UNSUPPORTED_STRATEGIES.get(cloud, ()):
+            found.append(("release.strategy",
+                          f"{config.release.strategy} is not available on {cloud.upper()} (Cloud Run splits traffic in fixed "
+                          "shares): choose canary, or select --clouds aws", config.release.strategy))
+    return found
 
 
 def _read_waf(reader: TableReader) -> WafSettings:
@@ -513,6 +685,9 @@ def read_environment(
         backend=_read_service(root, "backend"),
         frontend=_read_service(root, "frontend"),
         images=_read_images(root, environ),
+        release=_read_release(root),
+        budget=_read_budget(root),
+        capacity=_read_capacity(root, environment),
         waf=_read_waf(root),
         logging=_read_logging(root),
         storage=_read_storage(root),
@@ -521,4 +696,12 @@ def read_environment(
         alerting=_read_alerting(root),
     )
     root.finish()
+    release = config.release
+    if release.candidate_tag is not None and release.candidate_tag == config.images.tag:
+        problems.add("release.candidate_tag", f"equals images.tag ({config.images.tag}): a candidate is a new release",
+                     release.candidate_tag)
+    if release.shifts_traffic and config.scaling.requests_per_target is not None:
+        problems.add("scaling.requests_per_target",
+                     f"counts one target group, but release.strategy {release.strategy} moves traffic between two: "
+                     "leave it out (CPU and memory still scale)", config.scaling.requests_per_target)
     return config

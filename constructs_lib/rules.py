@@ -97,3 +97,7 @@ DOMAIN_PATTERN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.
 DOMAIN_RULE = "must be a lowercase DNS name such as app.example.com"
 CERTIFICATE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}")
 HOSTED_ZONE_PATTERN = re.compile(r"Z[A-Z0-9]{1,31}")
+
+#: Google Cloud project IDs and region names, checked by the configuration schema and the GCP props alike.
+GCP_PROJECT_PATTERN = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+GCP_REGION_PATTERN = re.compile(r"[a-z]+-[a-z]+[0-9]")

@@ -41,6 +41,50 @@ def _candidate_roots() -> list[Path]:
 
 
 @dataclass(frozen=True)
+class NewerArgument:
+    """An argument our output uses that an older provider does not know (dropped from offline copies only)."""
+
+    resource_type: str
+    path: tuple[str, ...]
+    introduced_in: str
+    source: str
+
+    def applies_to(self, mirror_version: str) -> bool:
+        return _version(mirror_version) < _version(self.introduced_in)
+
+    def drop(self, body: dict[str, Any]) -> bool:
+        """Removes the argument from one resource body (through lists of blocks); True when it was there."""
+        return _drop(body, self.path)
+
+
+#: The arguments the offline copies may drop, and nothing else: every other argument is validated and
+#: planned by the mirror's provider. tests/test_terraform.py fails when an entry is no longer used.
+#: (``deployment_configuration``'s ``canary_configuration``/``linear_configuration`` blocks, in 6.21.0,
+#: go with it.)
+NEWER_THAN_MIRROR: tuple[NewerArgument, ...] = (
+    NewerArgument("aws_ecs_service", ("deployment_configuration",), "6.4.0",
+                  "terraform-provider-aws CHANGELOG 6.4.0: Add `deployment_configuration` argument (#43434)"),
+    NewerArgument("aws_ecs_service", ("load_balancer", "advanced_configuration"), "6.4.0",
+                  "terraform-provider-aws CHANGELOG 6.4.0: Add `load_balancer.advanced_configuration` argument (#43434)"),
+)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in text.split("."))
+
+
+def _drop(node: Any, path: tuple[str, ...]) -> bool:
+    if isinstance(node, list):
+        return any([_drop(item, path) for item in node])
+    if not isinstance(node, dict) or path[0] not in node:
+        return False
+    if len(path) == 1:
+        del node[path[0]]
+        return True
+    return _drop(node[path[0]], path[1:])
+
+
+@dataclass(frozen=True)
 class AwsMirror:
     root: Path
     version: str
@@ -78,9 +122,14 @@ def offline_copy(stack_file: Path, mirror: AwsMirror, directory: Path) -> Path:
     - the aws provider version constraint becomes the mirror's version (the bindings pin 6.x);
     - state goes to a local file in ``directory`` instead of the configured backend;
     - the provider gets fake credentials and skips every AWS API call it makes on start-up, and the
-      ``allowed_account_ids`` guard is dropped because checking it needs the STS API.
+      ``allowed_account_ids`` guard is dropped because checking it needs the STS API;
+    - the arguments of :data:`NEWER_THAN_MIRROR` the mirror's provider predates are dropped.
     """
     document: dict[str, Any] = json.loads(stack_file.read_text(encoding="utf-8"))
+    for argument in NEWER_THAN_MIRROR:
+        if argument.applies_to(mirror.version):
+            for body in document.get("resource", {}).get(argument.resource_type, {}).values():
+                argument.drop(body)
     document["terraform"]["required_providers"]["aws"]["version"] = mirror.version
     document["terraform"]["backend"] = {"local": {"path": str(directory / "terraform.tfstate")}}
     for provider in document["provider"]["aws"]:

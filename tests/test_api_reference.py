@@ -13,7 +13,7 @@ assert _spec is not None and _spec.loader is not None
 api_reference = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api_reference)
 
-REFERENCES = {"docs/api-aws.md": "constructs_lib.aws.patterns"}
+REFERENCES = {"docs/api-aws.md": "constructs_lib.aws.patterns", "docs/api-gcp.md": "constructs_lib.gcp.patterns"}
 
 
 @pytest.mark.parametrize(("path", "package"), sorted(REFERENCES.items()))
@@ -22,9 +22,17 @@ def test_the_committed_reference_is_current(path: str, package: str) -> None:
     assert committed == api_reference.reference(package), f"run `make docs` and commit {path}"
 
 
-def test_every_public_output_of_the_patterns_is_documented() -> None:
-    text = (PROJECT_ROOT / "docs" / "api-aws.md").read_text(encoding="utf-8")
-    for output in ("private_subnet_ids", "target_group", "security_group_id", "service_name", "url"):
+OUTPUTS = {
+    "docs/api-aws.md": ("private_subnet_ids", "target_group", "security_group_id", "service_name", "url"),
+    "docs/api-gcp.md": ("`service(name)`", "`service_account(name)`", "`url`", "`load_balancer_ip`", "`data_bucket_name`",
+                        "`registry_url`", "`database_instance_name`"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCES))
+def test_every_public_output_of_the_patterns_is_documented(path: str) -> None:
+    text = (PROJECT_ROOT / path).read_text(encoding="utf-8")
+    for output in OUTPUTS[path]:
         assert output in text
     undocumented = [line for line in text.splitlines() if line.endswith(" |  |")]
     assert undocumented == [], "a prop or output without a description"

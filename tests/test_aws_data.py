@@ -98,7 +98,7 @@ def test_database_logs_keep_the_environment_retention(synthesized: Synthesized, 
         f"/aws/rds/instance/duckdb-analytics-{environment}/upgrade",
     ]
     assert {group["retention_in_days"] for group in groups.values()} == {synthesized.configs[environment].logging.retention_days}
-    attachment_id, _ = only(stack, "aws_iam_role_policy_attachment")
+    attachment_id, _ = by_prefix(stack, "aws_iam_role_policy_attachment", "database_monitoring_policy")
     assert set(database["depends_on"]) == {f"aws_cloudwatch_log_group.{name}" for name in groups} | {
         f"aws_iam_role_policy_attachment.{attachment_id}"}  # monitoring works from the first minute
 

@@ -44,13 +44,19 @@ def test_listeners_https_with_redirect_or_explicit_http_only(synthesized: Synthe
         assert list(listeners) == [80]
         assert (listeners[80]["protocol"], listeners[80]["default_action"]) == ("HTTP", forward_frontend)
         return
-    assert sorted(listeners) == [80, 443]
+    test_port = synthesized.configs[environment].release.test_port
+    assert sorted(listeners) == ([80, 443, test_port] if synthesized.configs[environment].release.shifts_traffic else [80, 443])
     assert listeners[80]["default_action"] == [
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}
     ]
     secure = listeners[443]
     assert (secure["protocol"], secure["ssl_policy"]) == ("HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
-    assert secure["default_action"] == forward_frontend
+    if synthesized.configs[environment].release.shifts_traffic:
+        # The frontend is reached through a catch-all rule ECS reweights (test_aws_release.py).
+        not_found = {"content_type": "text/plain", "message_body": "Not found", "status_code": "404"}
+        assert secure["default_action"] == [{"type": "fixed-response", "fixed_response": not_found}]
+    else:
+        assert secure["default_action"] == forward_frontend
     if https.certificate_arn:
         assert secure["certificate_arn"] == https.certificate_arn
         assert resources(stack, "aws_acm_certificate") == {}
@@ -79,11 +85,16 @@ def test_path_routing_sends_api_and_health_to_the_backend(synthesized: Synthesiz
     listener_port = 80 if synthesized.configs[environment].aws.https.http_only else 443
     (listener_id,) = [name for name, body in resources(stack, "aws_lb_listener").items() if body["port"] == listener_port]
     backend_group, _ = by_prefix(stack, "aws_lb_target_group", "load_balancer_backend_targets")
-    _, rule = only(stack, "aws_lb_listener_rule")
+    primary = reference("aws_lb_target_group", backend_group, "arn")
+    assert BACKEND_PATHS == ("/api", "/api/*", "/health")
+    if synthesized.configs[environment].release.shifts_traffic:
+        _, rule = by_prefix(stack, "aws_lb_listener_rule", "load_balancer_backend_production_route")
+        assert rule["action"][0]["forward"]["target_group"][0] == {"arn": primary, "weight": 100}
+    else:
+        _, rule = only(stack, "aws_lb_listener_rule")
+        assert rule["action"] == [{"type": "forward", "target_group_arn": primary}]
     assert rule["listener_arn"] == reference("aws_lb_listener", listener_id, "arn")
     assert rule["condition"] == [{"path_pattern": {"values": list(BACKEND_PATHS)}}]
-    assert rule["action"] == [{"type": "forward", "target_group_arn": reference("aws_lb_target_group", backend_group, "arn")}]
-    assert BACKEND_PATHS == ("/api", "/api/*", "/health")
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)

@@ -117,7 +117,10 @@ def test_key_policy_lets_logs_and_alarms_use_the_key(synthesized: Synthesized, e
     stack, aws = synthesized.stack("aws", environment), synthesized.configs[environment].aws
     _, key = only(stack, "aws_kms_key")
     statements = policy_statements(stack, key["policy"])
-    assert set(statements) == {"AccountAdministration", "CloudWatchLogsUse", "CloudWatchAlarmsUse"}
+    assert set(statements) == {"AccountAdministration", "CloudWatchLogsUse", "CloudWatchAlarmsUse", "BudgetsUse"}
+    budgets = statements["BudgetsUse"]  # budget alerts reach the encrypted topic (test_aws_cost.py)
+    assert budgets["principals"] == [{"type": "Service", "identifiers": ["budgets.amazonaws.com"]}]
+    assert budgets["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [aws.account_id]}]
     logs = statements["CloudWatchLogsUse"]
     assert logs["principals"] == [{"type": "Service", "identifiers": [f"logs.{aws.region}.amazonaws.com"]}]
     assert logs["condition"] == [{"test": "ArnLike", "variable": "kms:EncryptionContext:aws:logs:arn",

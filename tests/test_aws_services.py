@@ -86,7 +86,10 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
     private = {reference("aws_subnet", name, "id") for name in resources(stack, "aws_subnet") if name.startswith("network_private_")}
     network = ecs_service["network_configuration"]
     assert network["assign_public_ip"] is False and set(network["subnets"]) == private
-    assert ecs_service["launch_type"] == "FARGATE"
+    if config.capacity is None:
+        assert ecs_service["launch_type"] == "FARGATE" and "capacity_provider_strategy" not in ecs_service
+    else:  # test_aws_cost.py checks the shares
+        assert "launch_type" not in ecs_service and len(ecs_service["capacity_provider_strategy"]) == 2
     assert ecs_service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
     assert ecs_service["health_check_grace_period_seconds"] == 60
     assert ecs_service["desired_count"] == config.scaling.min_capacity
@@ -94,16 +97,25 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
     target_group_id, _ = by_prefix(stack, "aws_lb_target_group", f"load_balancer_{service.name}_targets")
     # ECS refuses a target group that no listener uses yet, and tasks need their permissions at start.
     listeners = {f"aws_lb_listener.{name}" for name, body in resources(stack, "aws_lb_listener").items()
-                 if body["default_action"][0]["type"] == "forward"}
+                 if body["port"] in (80, 443) and body["default_action"][0]["type"] != "redirect"}
     rules = {f"aws_lb_listener_rule.{name}" for name in resources(stack, "aws_lb_listener_rule")}
+    if config.capacity is not None:  # Spot needs the cluster's capacity providers first
+        rules.add(f"aws_ecs_cluster_capacity_providers.{only(stack, 'aws_ecs_cluster_capacity_providers')[0]}")
+    if config.release.shifts_traffic:  # ECS may use the traffic role as soon as the service exists
+        rules.add(f"aws_iam_role_policy_attachment.{by_prefix(stack, 'aws_iam_role_policy_attachment', 'traffic_role')[0]}")
     policies = {f"aws_iam_role_policy.{name}" for name in resources(stack, "aws_iam_role_policy")
                 if name.startswith(f"{service.name}_service_")}
     expected = listeners | rules | policies
     if service.name == "backend" and config.database.enabled:
         expected.add(f"aws_secretsmanager_secret_version.{only(stack, 'aws_secretsmanager_secret_version')[0]}")
     assert set(ecs_service["depends_on"]) == expected
-    assert ecs_service["load_balancer"] == [{"container_name": service.name, "container_port": service.port,
-                                             "target_group_arn": reference("aws_lb_target_group", target_group_id, "arn")}]
+    balancer = {"container_name": service.name, "container_port": service.port,
+                "target_group_arn": reference("aws_lb_target_group", target_group_id, "arn")}
+    attached = dict(ecs_service["load_balancer"][0])  # a copy: the session's documents are shared
+    if config.release.shifts_traffic:
+        assert set(attached.pop("advanced_configuration")) == {
+            "alternate_target_group_arn", "production_listener_rule", "test_listener_rule", "role_arn"}
+    assert [attached] == [balancer] and len(ecs_service["load_balancer"]) == 1
 
 
 def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesized, environment: str) -> None:

@@ -439,3 +439,86 @@ def test_image_tag_variable_overrides_the_file() -> None:
         load_configuration(("prod",), environ={"IMAGE_TAG": "latest"})
     assert raised.value.problems[0].endswith("images.tag: from IMAGE_TAG must be a container image tag (letters, "
                                              "digits, '_', '.', '-', at most 128) other than 'latest', got \"latest\"")
+
+
+RELEASE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("unknown strategy", {"strategy": "big_bang"},
+     ['release.strategy: must be one of rolling, blue_green, canary, linear, got "big_bang"']),
+    ("canary 0 %", {"strategy": "canary", "canary_percent": 0, "canary_bake_minutes": 5},
+     ["release.canary_percent: must be a whole number from 1 to 99 percent, got 0"]),
+    ("canary 100 %", {"strategy": "canary", "canary_percent": 100, "canary_bake_minutes": 5},
+     ["release.canary_percent: must be a whole number from 1 to 99 percent, got 100"]),
+    ("canary without share", {"strategy": "canary", "canary_bake_minutes": 5},
+     ["release.canary_percent: is required with strategy canary"]),
+    ("share without canary", {"canary_percent": 10},
+     ["release.canary_percent: is only used with strategy canary, strategy is blue_green, got 10"]),
+    ("no test route", {"test_cidrs": None},
+     ["release.test_cidrs: is required with strategy blue_green: who may reach the test route"]),
+    ("internet test route", {"test_cidrs": ["0.0.0.0/0"]},
+     ['release.test_cidrs: must be /8 or narrower: a test route is never open to the internet, got "0.0.0.0/0"']),
+    ("candidate equals current", {"candidate_tag": "1.0.0"},
+     ['release.candidate_tag: equals images.tag (1.0.0): a candidate is a new release, got "1.0.0"']),
+    ("linear needs AWS alone", {"strategy": "linear", "linear_step_percent": 25, "linear_step_minutes": 5},
+     ['release.strategy: linear is not available on GCP (Cloud Run splits traffic in fixed shares): choose canary, '
+      'or select --clouds aws, got "linear"']),
+]
+
+
+@pytest.mark.parametrize(("name", "changes", "rules"), RELEASE_CASES, ids=[case[0] for case in RELEASE_CASES])
+def test_release_rules(tmp_path: Path, name: str, changes: dict[str, Any], rules: list[str]) -> None:
+    config_dir = _copy_config(tmp_path)
+
+    def change(data: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            if value is None:
+                data["release"].pop(key)
+            else:
+                data["release"][key] = value
+
+    path = _edit(config_dir, "staging.toml", change)
+    assert _problems(config_dir, ("staging",)) == [f"{path}: {rule}" for rule in rules]
+
+
+def test_linear_is_fine_when_only_aws_is_selected(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    _edit(config_dir, "staging.toml", lambda data: data["release"].update(
+        strategy="linear", linear_step_percent=25, linear_step_minutes=5))
+    configuration = load_configuration(("staging",), config_dir=config_dir, environ={}, clouds=("aws",))
+    assert configuration.environments[0].release.linear_step_percent == 25
+
+
+def test_request_scaling_and_traffic_shifting_exclude_each_other(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "staging.toml", lambda data: data["scaling"].update(requests_per_target=500))
+    assert _problems(config_dir, ("staging",)) == [
+        f"{path}: scaling.requests_per_target: counts one target group, but release.strategy blue_green moves traffic "
+        "between two: leave it out (CPU and memory still scale), got 500"
+    ]
+
+
+COST_CASES: list[tuple[str, str, str, Any, str]] = [
+    ("negative amount", "dev.toml", "budget.monthly_amount", -10, "must be a number above 0 and at most 10000000 per month, got -10"),
+    ("thresholds out of order", "dev.toml", "budget.actual_thresholds", [80, 50],
+     "must be a list of ascending whole percentages from 1 to 1000, e.g. [50, 80, 100], got [80, 50]"),
+    ("euro on AWS", "dev.toml", "budget.currency", "EUR", 'must be USD while AWS is selected (AWS Budgets count in USD), got "EUR"'),
+]
+
+
+@pytest.mark.parametrize(("name", "file", "key", "value", "rule"), COST_CASES, ids=[case[0] for case in COST_CASES])
+def test_cost_rules(tmp_path: Path, name: str, file: str, key: str, value: Any, rule: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    section, option = key.split(".")
+    path = _edit(config_dir, file, lambda data: data[section].update({option: value}))
+    assert _problems(config_dir, (file.removesuffix(".toml"),)) == [f"{path}: {key}: {rule}"]
+
+
+def test_spot_weights_of_zero_and_an_all_spot_prod_are_refused(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    dev = _edit(config_dir, "dev.toml", lambda data: data["capacity"].update(spot_weight=0))
+    prod = _edit(config_dir, "prod.toml", lambda data: data.update(
+        capacity={"on_demand_base": 0, "on_demand_weight": 0, "spot_weight": 1}))
+    assert _problems(config_dir, ("dev", "prod")) == [
+        f"{dev}: capacity.on_demand_weight/capacity.spot_weight: must not both be 0: the tasks need somewhere to run, got \"0/0\"",
+        f"{prod}: capacity.on_demand_base/capacity.on_demand_weight: must not both be 0 in prod: an all-Spot prod can "
+        "lose every task at once, got \"0/0\"",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,8 @@ from constructs_lib.gcp.artifact_registry import DockerRepository, DockerReposit
 from constructs_lib.gcp.cloud_armor import CloudArmorPolicyProps, WafRule
 from constructs_lib.gcp.cloud_run_service import CloudRunService, CloudRunServiceProps, SecretEnv
 from constructs_lib.gcp.cloud_sql import PostgresDatabase, PostgresDatabaseProps
-from constructs_lib.gcp.data_bucket import GcsDataBucketProps
-from constructs_lib.gcp.load_balancer import ServerlessBackend, ServerlessLoadBalancerProps
+from constructs_lib.gcp.data_bucket import GcsDataBucket, GcsDataBucketProps
+from constructs_lib.gcp.load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
 from constructs_lib.gcp.log_retention import LogRetentionProps
 from constructs_lib.gcp.monitoring import ServiceMonitoringProps, UptimeTarget
 from constructs_lib.gcp.network import PrivateNetworkProps
@@ -42,6 +43,9 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
      "DockerRepositoryProps.repository_id must be"),
     ("cloud run size", lambda: CloudRunServiceProps(**RUN, cpu=2, memory_mib=512),
      "CloudRunServiceProps.memory_mib must fit cpu 2: Cloud Run accepts 1024 to 8192 MiB with 2 vCPU, got 512"),
+    ("cloud run cpu", lambda: CloudRunServiceProps(**RUN, cpu=0.5),
+     "CloudRunServiceProps.cpu must be one of 1, 2, 4, 8 vCPU, got 0.5"),
+    ("port as text", lambda: CloudRunServiceProps(**RUN, port="8080"), "CloudRunServiceProps.port must be 1 to 65535, got '8080'"),
     ("min above max", lambda: CloudRunServiceProps(**RUN, min_instances=5, max_instances=2),
      "CloudRunServiceProps.min_instances must be 0 to max_instances (2), got 5"),
     ("reserved env", lambda: CloudRunServiceProps(**RUN, env={"PORT": "8080"}), "CloudRunServiceProps.env must not set K_CONFIGURATION"),
@@ -58,6 +62,9 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
                                                   subnet_cidr=ipaddress.IPv4Network("8.8.8.0/24"),
                                                   private_services_cidr=ipaddress.IPv4Network("10.1.0.0/20")),
      "PrivateNetworkProps.subnet_cidr must be a private IPv4 range"),
+    ("cidr with host bits", lambda: PrivateNetworkProps(name="vpc", region="europe-west1", subnet_cidr="10.0.0.1/24",
+                                                        private_services_cidr="10.1.0.0/20"),
+     "PrivateNetworkProps.subnet_cidr must be an IPv4 block such as '10.20.0.0/24' (host bits zero), got '10.0.0.1/24'"),
     ("postgres version", lambda: PostgresDatabaseProps(instance_name="db", region="europe-west1", network_id="n",
                                                        tier="db-custom-1-3840", postgres_major_version=9),
      "PostgresDatabaseProps.postgres_major_version must be one of 14, 15, 16, 17, got 9"),
@@ -73,8 +80,13 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
         ServerlessBackend("a", "a"), ServerlessBackend("b", "b", ("/x",)), ServerlessBackend("c", "c", ("/x",)))),
      "ServerlessLoadBalancerProps.backends must not route one path to two backends"),
     ("bad path", lambda: ServerlessBackend("api", "api", ("api/*",)), "ServerlessBackend.paths must be URL paths"),
+    ("one path as text", lambda: ServerlessBackend("api", "api", "/api/*"),
+     "ServerlessBackend.paths must be a tuple of strings such as ('/api/*',), got '/api/*'"),
     ("email", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email="ops", services=("api",)),
      "ServiceMonitoringProps.notification_email must be an email address, got 'ops'"),
+    ("services as one string", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email=None,
+                                                              services="api"),
+     "ServiceMonitoringProps.services must be a tuple of strings such as ('acme-prod-api',), got 'api'"),
     ("uptime host", lambda: UptimeTarget("api", "https://shop.example.com", "/"), "UptimeTarget.host must be a host name"),
     ("retention", lambda: LogRetentionProps(project="p", retention_days=4000), "LogRetentionProps.retention_days must be 1 to 3650"),
 ]
@@ -140,3 +152,58 @@ def test_a_database_with_default_props_is_private_encrypted_backed_up_and_protec
     assert settings["availability_type"] == "ZONAL"
     (user,) = found["google_sql_user"].values()
     assert user["password"].startswith("${random_password.")
+
+
+def test_network_ranges_may_be_given_as_text() -> None:
+    props = PrivateNetworkProps(name="vpc", region="europe-west1", subnet_cidr="10.0.0.0/24",
+                                private_services_cidr=ipaddress.IPv4Network("10.1.0.0/20"))
+    assert props.subnet_cidr == ipaddress.IPv4Network("10.0.0.0/24")
+    assert props.private_services_cidr == ipaddress.IPv4Network("10.1.0.0/20")
+
+
+def test_a_backend_added_later_is_routed_and_protected_like_the_others() -> None:
+    added: list[ServerlessLoadBalancer] = []
+
+    def build(stack: TerraformStack) -> None:
+        load_balancer = ServerlessLoadBalancer(stack, "edge", ServerlessLoadBalancerProps(
+            **LB, backends=(ServerlessBackend("web", "web"), ServerlessBackend("api", "api", ("/api/*",))),
+            security_policy="policy-id"))
+        load_balancer.add_backend(ServerlessBackend("orders", "orders", ("/orders", "/orders/*")))
+        added.append(load_balancer)
+
+    found = _synth(build)
+    backends = found["google_compute_backend_service"]
+    assert sorted(backend["name"] for backend in backends.values()) == ["shop-api", "shop-orders", "shop-web"]
+    assert {backend["security_policy"] for backend in backends.values()} == {"policy-id"}
+    (url_map,) = [item for key, item in found["google_compute_url_map"].items() if key.startswith("edge_url_map")]
+    orders = next(key for key, backend in backends.items() if backend["name"] == "shop-orders")
+    assert url_map["path_matcher"][0]["path_rule"][-1] == {
+        "paths": ["/orders", "/orders/*"], "service": f"${{google_compute_backend_service.{orders}.id}}"}
+    assert len(url_map["path_matcher"][0]["path_rule"]) == 2
+    assert [backend.key for backend in added[0].backends] == ["web", "api", "orders"]
+
+
+@pytest.mark.parametrize(("backend", "message"), [
+    (ServerlessBackend("api", "other", ("/other",)), "add_backend('api'): the key 'api' is taken"),
+    (ServerlessBackend("other", "other"), "add_backend('other'): needs paths"),
+    (ServerlessBackend("other", "other", ("/api/*",)), "add_backend('other'): the paths ['/api/*'] are routed"),
+])
+def test_adding_a_backend_refuses_what_collides(backend: ServerlessBackend, message: str) -> None:
+    stack = TerraformStack(cdktf.Testing.app(), "alone")
+    load_balancer = ServerlessLoadBalancer(stack, "edge", ServerlessLoadBalancerProps(
+        **LB, backends=(ServerlessBackend("web", "web"), ServerlessBackend("api", "api", ("/api/*",)))))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_balancer.add_backend(backend)
+
+
+def test_data_bucket_grants_read_only_or_read_write_object_access() -> None:
+    def build(stack: TerraformStack) -> None:
+        bucket = GcsDataBucket(stack, "lake", GcsDataBucketProps(name="acme-lake", location="europe-west1"))
+        bucket.grant_object_viewer("reader", "serviceAccount:reader@p.iam.gserviceaccount.com")
+        bucket.grant_object_user("writer", "serviceAccount:writer@p.iam.gserviceaccount.com")
+
+    grants = _synth(build)["google_storage_bucket_iam_member"].values()
+    assert sorted((grant["role"], grant["member"]) for grant in grants) == [
+        ("roles/storage.objectUser", "serviceAccount:writer@p.iam.gserviceaccount.com"),
+        ("roles/storage.objectViewer", "serviceAccount:reader@p.iam.gserviceaccount.com"),
+    ]

@@ -75,7 +75,7 @@ def test_random_provider_only_where_a_password_is_generated(synthesized: Synthes
 def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesized: Synthesized, environment: str) -> None:
     config, stack = gcp(synthesized, environment)
     services = {api["service"]: api for api in resources(stack, "google_project_service").values()}
-    expected = {"iam", "run", "artifactregistry", "storage", "monitoring", "logging"}
+    expected = {"iam", "run", "artifactregistry", "storage", "monitoring", "logging", "billingbudgets"}
     if has_load_balancer(config) or config.database.enabled:
         expected.add("compute")
     if config.database.enabled:

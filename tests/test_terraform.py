@@ -19,7 +19,7 @@ import pytest
 from .background import BackgroundJobs, Job, JobContext, background_job
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, stack_id
-from .terraform_offline import AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
+from .terraform_offline import NEWER_THAN_MIRROR, AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
 
 MIRROR = find_aws_mirror()
 pytestmark = [
@@ -126,3 +126,17 @@ def test_plan_stream_reading_catches_warnings_and_changes() -> None:
     stream = "\n".join([_WARNING_LINE, _CHANGE_LINE, _DATA_READ_LINE, _WARNING_LINE])
     assert [diagnostic["summary"] for diagnostic in diagnostics(stream)] == ["Argument is deprecated"]
     assert planned_actions(stream) == {"aws_s3_bucket.b": ["create"]}
+
+
+def test_every_argument_dropped_offline_is_one_our_output_uses(synthesized: Synthesized) -> None:
+    """The exception list hides nothing our stacks do not need hidden (and names its source)."""
+    import copy
+
+    for argument in NEWER_THAN_MIRROR:
+        used = [
+            name for name, document in synthesized.documents.items()
+            for body in document.get("resource", {}).get(argument.resource_type, {}).values()
+            if argument.drop(copy.deepcopy(body))
+        ]
+        assert used, f"{argument.resource_type}.{'.'.join(argument.path)} is no longer used: remove it from the list"
+        assert argument.introduced_in and "CHANGELOG" in argument.source

@@ -125,6 +125,11 @@ class LoadBalancerAlarms(Construct):
                     treat_missing_data="breaching",
                 )
 
+    @property
+    def rollback_alarm_names(self) -> tuple[str, ...]:
+        """The 5xx-rate and p95-latency alarms, e.g. for an ECS deployment's rollback alarms (references)."""
+        return (self.error_rate.alarm_name, self.response_time.alarm_name)
+
 
 @dataclass(frozen=True)
 class ServiceAlarmsProps:

@@ -21,27 +21,35 @@ class AlertTopicProps:
         account_id: The account whose CloudWatch alarms may publish.
         kms_key_arn: Key encrypting messages; its policy must let ``cloudwatch.amazonaws.com`` use it.
         email: Address subscribed to the topic (AWS sends a confirmation mail first). Default ``None``.
+        budgets_publish: Also let AWS Budgets of the account publish (budget alerts). Default ``False``.
     """
 
     name: str
     account_id: str
     kms_key_arn: str
     email: str | None = None
+    budgets_publish: bool = False
 
 
 class AlertTopic(Construct):
-    """An encrypted SNS topic that only this account's CloudWatch alarms can publish to."""
+    """An encrypted SNS topic that only this account's CloudWatch alarms (and, if asked, Budgets) can publish to."""
 
     def __init__(self, scope: Construct, id_: str, props: AlertTopicProps) -> None:
         super().__init__(scope, id_)
         self.topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.kms_key_arn)
-        policy = policy_document(self, "policy_document", (Statement(
-            sid="CloudWatchAlarmsPublish",
-            actions=("sns:Publish",),
-            resources=(self.topic.arn,),
-            principals=(("Service", ("cloudwatch.amazonaws.com",)),),
-            conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
-        ),))
+        publishers = [("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com")]
+        if props.budgets_publish:
+            publishers.append(("BudgetsPublish", "budgets.amazonaws.com"))
+        policy = policy_document(self, "policy_document", tuple(
+            Statement(
+                sid=sid,
+                actions=("sns:Publish",),
+                resources=(self.topic.arn,),
+                principals=(("Service", (service,)),),
+                conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
+            )
+            for sid, service in publishers
+        ))
         SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=policy.json)
         if props.email:
             SnsTopicSubscription(self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=props.email)

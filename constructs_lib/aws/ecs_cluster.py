@@ -7,6 +7,7 @@ from typing import Protocol
 
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster as EcsClusterResource
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
 from constructs import Construct
 
 from .log_group import LogGroup, LogGroupProps
@@ -45,12 +46,15 @@ class EcsClusterProps:
             otherwise create their log group with a one-day retention and no key).
         container_insights: ``enabled``, ``enhanced`` or ``disabled``. Default ``enabled``.
         kms_key_arn: Key of the performance log group. Default ``None``.
+        fargate_spot: Offer the ``FARGATE`` and ``FARGATE_SPOT`` capacity providers, for services that
+            run (some) tasks on Spot. Default ``False``: the ``FARGATE`` launch type only.
     """
 
     name: str
     log_retention_days: int
     container_insights: str = "enabled"
     kms_key_arn: str | None = None
+    fargate_spot: bool = False
 
     def __post_init__(self) -> None:
         if self.container_insights not in ("enabled", "enhanced", "disabled"):
@@ -72,6 +76,11 @@ class EcsCluster(Construct):
             setting=[EcsClusterSetting(name="containerInsights", value=props.container_insights)],
             depends_on=[performance_logs.log_group],
         )
+        #: The capacity provider association services on Spot must wait for (``None`` without Spot).
+        self.capacity_providers: EcsClusterCapacityProviders | None = None
+        if props.fargate_spot:
+            self.capacity_providers = EcsClusterCapacityProviders(
+                self, "capacity_providers", cluster_name=self.cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"])
 
     @property
     def name(self) -> str:

@@ -108,6 +108,13 @@ class EncryptionKey(Construct):
         return EncryptionKey.service_use_statement("CloudWatchAlarmsUse", "cloudwatch.amazonaws.com")
 
     @staticmethod
+    def budgets_statement(account_id: str) -> Statement:
+        """Lets AWS Budgets publish alerts of ``account_id`` to an SNS topic encrypted with the key."""
+        return EncryptionKey.service_use_statement(
+            "BudgetsUse", "budgets.amazonaws.com", Condition("StringEquals", "aws:SourceAccount", (account_id,)),
+        )
+
+    @staticmethod
     def service_use_statement(sid: str, service: str, *conditions: Condition) -> Statement:
         """A key-policy statement letting an AWS service principal encrypt and decrypt with the key."""
         return Statement(

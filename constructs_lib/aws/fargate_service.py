@@ -10,8 +10,14 @@ from typing import Any
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
+    EcsServiceAlarms,
+    EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
+    EcsServiceDeploymentConfiguration,
+    EcsServiceDeploymentConfigurationCanaryConfiguration,
+    EcsServiceDeploymentConfigurationLinearConfiguration,
     EcsServiceLoadBalancer,
+    EcsServiceLoadBalancerAdvancedConfiguration,
     EcsServiceNetworkConfiguration,
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
@@ -53,6 +59,100 @@ class ContainerSecret:
         return f"{self.secret_arn}:{self.json_key}::" if self.json_key else self.secret_arn
 
 
+DEPLOYMENT_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
+
+
+@dataclass(frozen=True)
+class CapacitySplit:
+    """Where the tasks of a service run: on-demand Fargate, Fargate Spot (up to 70 % cheaper, may be
+    interrupted with two minutes' notice), or a mix.
+
+    ECS first places ``on_demand_base`` tasks on on-demand Fargate, then splits the rest by the
+    weights. The cluster must offer both capacity providers (``EcsClusterProps.fargate_spot``).
+
+    Attributes:
+        on_demand_base: Tasks always on on-demand Fargate (0-100000). Default 0.
+        on_demand_weight: Share of the remaining tasks on on-demand Fargate. Default 0.
+        spot_weight: Share of the remaining tasks on Fargate Spot. Default 1.
+    """
+
+    on_demand_base: int = 0
+    on_demand_weight: int = 0
+    spot_weight: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("on_demand_base", "on_demand_weight", "spot_weight"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= (100000 if name == "on_demand_base" else 1000):
+                raise ValueError(f"CapacitySplit.{name} {value!r}: must be a whole number from 0 to "
+                                 f"{100000 if name == 'on_demand_base' else 1000}")
+        if self.on_demand_weight == 0 and self.spot_weight == 0:
+            raise ValueError("CapacitySplit.on_demand_weight/spot_weight 0/0: at least one weight must be above 0")
+
+    @property
+    def all_spot(self) -> bool:
+        """True when no task is guaranteed on-demand capacity."""
+        return self.on_demand_base == 0 and self.on_demand_weight == 0
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How ECS replaces the tasks of a new release.
+
+    ``ROLLING`` replaces tasks in place (the circuit breaker rolls back tasks that never turn
+    healthy). ``BLUE_GREEN``, ``CANARY`` and ``LINEAR`` start the new tasks beside the old ones in
+    the alternate target group, route the test listener to them, then move production traffic
+    (all at once, a canary share first, or in equal steps), keep the old tasks for the bake time,
+    and roll back when a rollback alarm fires or the circuit breaker trips. They need a load balancer
+    target with ``traffic_shifting`` and an IAM role ECS uses to move the listener rules.
+
+    Attributes:
+        strategy: One of ``ROLLING``, ``BLUE_GREEN``, ``CANARY``, ``LINEAR``. Default ``ROLLING``.
+        bake_time_minutes: After all traffic moved, how long the old tasks stay ready for an
+            instant rollback (0-1440). Default 10.
+        canary_percent: ``CANARY`` only: the share of production traffic the new tasks get first (0.1-99.9).
+        canary_bake_time_minutes: ``CANARY`` only: how long that share is held before the rest moves (0-1440).
+        linear_step_percent: ``LINEAR`` only: the share moved per step (3-100).
+        linear_step_bake_time_minutes: ``LINEAR`` only: the wait between steps (0-1440).
+        rollback_alarm_names: CloudWatch alarms that roll a deployment back while they fire (e.g. the
+            load balancer's 5xx rate and latency alarms). Default none.
+        role_arn: The role ECS assumes to move listener rules; required by the traffic-shifting
+            strategies. Default ``None`` (the patterns create it).
+    """
+
+    strategy: str = "ROLLING"
+    bake_time_minutes: int = 10
+    canary_percent: float | None = None
+    canary_bake_time_minutes: int | None = None
+    linear_step_percent: float | None = None
+    linear_step_bake_time_minutes: int | None = None
+    rollback_alarm_names: tuple[str, ...] = ()
+    role_arn: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.strategy not in DEPLOYMENT_STRATEGIES:
+            raise ValueError(f"Deployment.strategy {self.strategy!r}: must be one of {', '.join(DEPLOYMENT_STRATEGIES)}")
+        for strategy, names in (("CANARY", ("canary_percent", "canary_bake_time_minutes")),
+                                ("LINEAR", ("linear_step_percent", "linear_step_bake_time_minutes"))):
+            values = tuple(getattr(self, name) for name in names)
+            given = [value is not None for value in values]
+            if (self.strategy == strategy and not all(given)) or (self.strategy != strategy and any(given)):
+                raise ValueError(f"Deployment.{'/'.join(names)} {values}: give both for {strategy}, neither otherwise")
+        if self.canary_percent is not None and not 0.1 <= self.canary_percent <= 99.9:
+            raise ValueError(f"Deployment.canary_percent {self.canary_percent}: must be 0.1 to 99.9")
+        if self.linear_step_percent is not None and not 3 <= self.linear_step_percent <= 100:
+            raise ValueError(f"Deployment.linear_step_percent {self.linear_step_percent}: must be 3 to 100")
+        for name in ("bake_time_minutes", "canary_bake_time_minutes", "linear_step_bake_time_minutes"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1440:
+                raise ValueError(f"Deployment.{name} {value}: must be 0 to 1440 minutes")
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """True for the strategies that move traffic between two target groups."""
+        return self.strategy != "ROLLING"
+
+
 @dataclass(frozen=True)
 class FargateServiceProps:
     """Props of :class:`FargateService`.
@@ -87,6 +187,9 @@ class FargateServiceProps:
         cpu_architecture: ``X86_64`` or ``ARM64``. Default ``X86_64``.
         dependencies: Further resources the service must wait for, e.g. secret values the tasks read
             at start. Default none.
+        deployment: How a new release replaces the tasks. Default :class:`Deployment` (rolling).
+        capacity: Spread the tasks over on-demand Fargate and Fargate Spot. Default ``None``: on-demand
+            Fargate only (the ``FARGATE`` launch type).
     """
 
     name: str
@@ -113,8 +216,20 @@ class FargateServiceProps:
     health_check_grace_period_seconds: int = 60
     cpu_architecture: str = "X86_64"
     dependencies: tuple[ITerraformDependable, ...] = ()
+    deployment: Deployment = field(default_factory=Deployment)
+    capacity: CapacitySplit | None = None
 
     def __post_init__(self) -> None:
+        if self.deployment.shifts_traffic and (self.load_balancer is None or not self.load_balancer.shifts_traffic):
+            raise ValueError(
+                f"FargateServiceProps.deployment {self.deployment.strategy}: needs a load_balancer target with "
+                "traffic_shifting (an alternate target group and a production listener rule)"
+            )
+        if self.deployment.shifts_traffic and self.deployment.role_arn is None:
+            raise ValueError(
+                f"FargateServiceProps.deployment.role_arn: {self.deployment.strategy} needs the role ECS uses to move "
+                "listener rules"
+            )
         problem = fargate_size_problem(self.cpu, self.memory)
         if problem is not None:
             raise ValueError(f"FargateServiceProps.cpu/memory {self.cpu}/{self.memory}: {problem}")
@@ -221,7 +336,8 @@ class FargateService(Construct):
             cluster=props.cluster.arn,
             task_definition=self.task_definition.arn,
             desired_count=props.desired_count,
-            launch_type="FARGATE",
+            launch_type="FARGATE" if props.capacity is None else None,
+            capacity_provider_strategy=_capacity_strategy(props.capacity),
             platform_version="LATEST",
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=list(props.subnet_ids), security_groups=[self.security_group.id], assign_public_ip=False
@@ -229,7 +345,11 @@ class FargateService(Construct):
             load_balancer=[EcsServiceLoadBalancer(
                 target_group_arn=target.target_group_arn, container_name=props.container_name,
                 container_port=props.container_port,
+                advanced_configuration=_traffic_shifting(target, props.deployment),
             )] if target is not None else None,
+            deployment_configuration=_deployment_configuration(props.deployment),
+            alarms=EcsServiceAlarms(alarm_names=list(props.deployment.rollback_alarm_names), enable=True, rollback=True)
+            if props.deployment.rollback_alarm_names else None,
             health_check_grace_period_seconds=props.health_check_grace_period_seconds if target is not None else None,
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             deployment_minimum_healthy_percent=100,
@@ -325,3 +445,44 @@ class FargateService(Construct):
             referenced_security_group_id=security_group_id, description=description,
         )
 
+
+def _traffic_shifting(target: LoadBalancerTarget, deployment: Deployment) -> EcsServiceLoadBalancerAdvancedConfiguration | None:
+    if not deployment.shifts_traffic:
+        return None
+    return EcsServiceLoadBalancerAdvancedConfiguration(
+        alternate_target_group_arn=target.alternate_target_group_arn,
+        production_listener_rule=target.production_listener_rule_arn,
+        test_listener_rule=target.test_listener_rule_arn,
+        role_arn=deployment.role_arn,
+    )
+
+
+def _deployment_configuration(deployment: Deployment) -> EcsServiceDeploymentConfiguration | None:
+    """``None`` for rolling deployments, so the service keeps the provider's default (and older providers work)."""
+    if not deployment.shifts_traffic:
+        return None
+    canary = linear = None
+    if deployment.strategy == "CANARY":
+        canary = EcsServiceDeploymentConfigurationCanaryConfiguration(
+            canary_percent=deployment.canary_percent,
+            canary_bake_time_in_minutes=str(deployment.canary_bake_time_minutes),
+        )
+    if deployment.strategy == "LINEAR":
+        linear = EcsServiceDeploymentConfigurationLinearConfiguration(
+            step_percent=deployment.linear_step_percent,
+            step_bake_time_in_minutes=str(deployment.linear_step_bake_time_minutes),
+        )
+    return EcsServiceDeploymentConfiguration(
+        strategy=deployment.strategy, bake_time_in_minutes=str(deployment.bake_time_minutes),
+        canary_configuration=canary, linear_configuration=linear,
+    )
+
+
+def _capacity_strategy(capacity: CapacitySplit | None) -> list[EcsServiceCapacityProviderStrategy] | None:
+    if capacity is None:
+        return None
+    return [
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=capacity.on_demand_base,
+                                           weight=capacity.on_demand_weight),
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=capacity.spot_weight),
+    ]

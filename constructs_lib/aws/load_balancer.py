@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from cdktf_cdktf_provider_aws.lb_listener import (
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRule,
     LbListenerRuleAction,
+    LbListenerRuleActionForward,
+    LbListenerRuleActionForwardTargetGroup,
     LbListenerRuleCondition,
     LbListenerRuleConditionPathPattern,
 )
@@ -77,12 +80,17 @@ class TargetSpec:
         port: The port targets listen on.
         health_check: How targets are checked. Default :class:`HealthCheck` (``GET /`` answering 200).
         path_patterns: Request paths routed here, e.g. ``("/api/*", "/health")``; empty for the default target.
+        traffic_shifting: Prepare the target for ECS blue/green, canary and linear deployments: a
+            second (alternate) target group, a production listener rule forwarding to both by weight
+            (ECS owns the weights, Terraform ignores them) and, with a test listener, a test rule.
+            Default ``False``: one target group, rolling deployments.
     """
 
     name: str
     port: int
     health_check: HealthCheck = field(default_factory=HealthCheck)
     path_patterns: tuple[str, ...] = ()
+    traffic_shifting: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -90,6 +98,35 @@ class TargetSpec:
         object.__setattr__(self, "path_patterns", tuple(self.path_patterns))
         if not all(pattern.startswith("/") for pattern in self.path_patterns):
             raise ValueError(f"TargetSpec.path_patterns {self.path_patterns!r}: must start with '/'")
+
+
+@dataclass(frozen=True)
+class TestListener:
+    """A second listener that reaches the new version of traffic-shifting targets before production traffic does.
+
+    Attributes:
+        allowed_cidrs: Sources that may connect (e.g. the office or the CI runners), as text; none may
+            be wider than /8, so a test route is never open to the internet.
+        port: Its port; not 80 or 443. Default 8443. HTTPS with the load balancer's certificate when it
+            has one, else HTTP.
+    """
+
+    allowed_cidrs: tuple[str, ...]
+    port: int = 8443
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed_cidrs", tuple(self.allowed_cidrs))
+        if not self.allowed_cidrs:
+            raise ValueError("TestListener.allowed_cidrs: name at least one source range")
+        for cidr in self.allowed_cidrs:
+            try:
+                network = ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(f"TestListener.allowed_cidrs {cidr!r}: must be an IPv4 CIDR block such as 10.0.0.0/8") from None
+            if network.prefixlen < 8:
+                raise ValueError(f"TestListener.allowed_cidrs {cidr!r}: wider than /8; a test route stays closed to the internet")
+        if not 1 <= self.port <= 65535 or self.port in (80, 443):
+            raise ValueError(f"TestListener.port {self.port}: must be 1 to 65535 and not 80 or 443")
 
 
 @dataclass(frozen=True)
@@ -101,11 +138,22 @@ class LoadBalancerTarget:
         security_group_id: The load balancer's security group, the only source the tasks admit.
         dependencies: Listener and rules that attach the target group (ECS refuses a target group
             that no listener uses, so the service waits for them).
+        alternate_target_group_arn: The second target group of a traffic-shifting target. Default ``None``.
+        production_listener_rule_arn: The rule whose weights ECS moves between the two groups. Default ``None``.
+        test_listener_rule_arn: The test listener's rule, which reaches the new tasks first. Default ``None``.
     """
 
     target_group_arn: str
     security_group_id: str
     dependencies: tuple[ITerraformDependable, ...] = ()
+    alternate_target_group_arn: str | None = None
+    production_listener_rule_arn: str | None = None
+    test_listener_rule_arn: str | None = None
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """True when the target has what ECS needs to shift traffic between two target groups."""
+        return self.alternate_target_group_arn is not None and self.production_listener_rule_arn is not None
 
 
 @dataclass(frozen=True)
@@ -129,6 +177,8 @@ class PublicLoadBalancerProps:
         hosted_zone_id: The zone of ``domain_name``. Default ``None``.
         dependencies: Resources the load balancer must wait for, e.g. the access log bucket's policy
             (enabling access logs writes a test object). Default none.
+        test_listener: A listener that reaches the new tasks of traffic-shifting targets first.
+            Default ``None``: none (deployments still shift traffic, without a test route).
     """
 
     name: str
@@ -142,6 +192,7 @@ class PublicLoadBalancerProps:
     domain_name: str | None = None
     hosted_zone_id: str | None = None
     dependencies: tuple[ITerraformDependable, ...] = ()
+    test_listener: TestListener | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.name) <= 32:
@@ -154,6 +205,15 @@ class PublicLoadBalancerProps:
             raise ValueError("PublicLoadBalancerProps: domain_name and hosted_zone_id go together")
         if not 1 <= self.idle_timeout_seconds <= 4000:
             raise ValueError(f"PublicLoadBalancerProps.idle_timeout_seconds {self.idle_timeout_seconds}: must be 1 to 4000")
+
+
+def _not_found() -> LbListenerDefaultAction:
+    return LbListenerDefaultAction(type="fixed-response", fixed_response=LbListenerDefaultActionFixedResponse(
+        content_type="text/plain", message_body="Not found", status_code="404"))
+
+
+def _paths(patterns: tuple[str, ...]) -> LbListenerRuleCondition:
+    return LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=list(patterns)))
 
 
 def _check_targets(targets: tuple[TargetSpec, ...], owner: str) -> None:
@@ -208,14 +268,15 @@ class PublicLoadBalancer(Construct):
 
         self._targets: dict[str, TargetSpec] = {}
         self._target_groups: dict[str, LbTargetGroup] = {}
+        self._alternate_groups: dict[str, LbTargetGroup] = {}
         for target in props.targets:
             self._add_target_group(target)
         default_target = next((target for target in props.targets if not target.path_patterns), None)
+        # A traffic-shifting default target is reached through a catch-all rule ECS can reweight.
         default_action = (
             LbListenerDefaultAction(type="forward", target_group_arn=self._target_groups[default_target.name].arn)
-            if default_target is not None
-            else LbListenerDefaultAction(type="fixed-response", fixed_response=LbListenerDefaultActionFixedResponse(
-                content_type="text/plain", message_body="Not found", status_code="404"))
+            if default_target is not None and not default_target.traffic_shifting
+            else _not_found()
         )
 
         if props.certificate_arn is None:
@@ -234,8 +295,13 @@ class PublicLoadBalancer(Construct):
 
         self._routing: list[ITerraformDependable] = [self.listener]
         self._rules = 0
+        self._production_rules: dict[str, LbListenerRule] = {}
+        self._test_rules: dict[str, LbListenerRule] = {}
+        self.test_listener: LbListener | None = None
+        if props.test_listener is not None:
+            self._add_test_listener(props.test_listener)
         for target in props.targets:
-            if target.path_patterns:
+            if target.path_patterns or target.traffic_shifting:
                 self._add_rule(target)
 
         if props.domain_name is not None and props.hosted_zone_id is not None:
@@ -257,11 +323,16 @@ class PublicLoadBalancer(Construct):
         return self.target(target.name)
 
     def target(self, name: str) -> LoadBalancerTarget:
-        """The target group ``name`` with what a service needs to register with it."""
+        """The target group ``name`` with what a service needs to register with it (and to shift traffic)."""
+        alternate = self._alternate_groups.get(name)
+        production, test = self._production_rules.get(name), self._test_rules.get(name)
         return LoadBalancerTarget(
             target_group_arn=self.target_group(name).arn,
             security_group_id=self.security_group.id,
             dependencies=tuple(self._routing),
+            alternate_target_group_arn=alternate.arn if alternate is not None else None,
+            production_listener_rule_arn=production.arn if production is not None else None,
+            test_listener_rule_arn=test.arn if test is not None else None,
         )
 
     def target_group(self, name: str) -> LbTargetGroup:
@@ -289,11 +360,17 @@ class PublicLoadBalancer(Construct):
         )
 
     def _add_target_group(self, target: TargetSpec) -> None:
-        check = target.health_check
         self._targets[target.name] = target
-        self._target_groups[target.name] = LbTargetGroup(
-            self, f"{target.name}_targets",
-            name_prefix=f"{target.name[:5]}-",
+        self._target_groups[target.name] = self._target_group(f"{target.name}_targets", f"{target.name[:5]}-", target)
+        if target.traffic_shifting:
+            self._alternate_groups[target.name] = self._target_group(
+                f"{target.name}_alternate_targets", f"{target.name[:4]}g-", target)
+
+    def _target_group(self, id_: str, name_prefix: str, target: TargetSpec) -> LbTargetGroup:
+        check = target.health_check
+        return LbTargetGroup(
+            self, id_,
+            name_prefix=name_prefix,
             port=target.port,
             protocol="HTTP",
             target_type="ip",
@@ -308,17 +385,61 @@ class PublicLoadBalancer(Construct):
         )
 
     def _add_rule(self, target: TargetSpec) -> None:
-        self._rules += 1
-        rule = LbListenerRule(
-            self, f"{target.name}_route",
-            listener_arn=self.listener.arn,
-            priority=self._rules * 10,
-            action=[LbListenerRuleAction(type="forward", target_group_arn=self._target_groups[target.name].arn)],
-            condition=[LbListenerRuleCondition(
-                path_pattern=LbListenerRuleConditionPathPattern(values=list(target.path_patterns))
-            )],
+        if not target.traffic_shifting:
+            self._rules += 1
+            rule = LbListenerRule(
+                self, f"{target.name}_route",
+                listener_arn=self.listener.arn,
+                priority=self._rules * 10,
+                action=[LbListenerRuleAction(type="forward", target_group_arn=self._target_groups[target.name].arn)],
+                condition=[_paths(target.path_patterns)],
+            )
+            self._routing.append(rule)
+            return
+        # Traffic-shifting rules get priorities of their own (1000 + ...), so that they never collide
+        # with the rolling rules they replace; the catch-all of a default target is evaluated last.
+        if target.path_patterns:
+            self._rules += 1
+            priority, paths = 1000 + self._rules * 10, target.path_patterns
+        else:
+            priority, paths = 50000, ("/*",)
+        self._production_rules[target.name] = self._weighted_rule(f"{target.name}_production_route", self.listener,
+                                                                  priority, paths, target.name)
+        self._routing.append(self._production_rules[target.name])
+        if self.test_listener is not None:
+            self._test_rules[target.name] = self._weighted_rule(f"{target.name}_test_route", self.test_listener,
+                                                                priority, paths, target.name)
+            self._routing.append(self._test_rules[target.name])
+
+    def _weighted_rule(self, id_: str, listener: LbListener, priority: int, paths: tuple[str, ...],
+                       name: str) -> LbListenerRule:
+        """A rule forwarding to both target groups of ``name``; ECS moves the weights during a deployment."""
+        return LbListenerRule(
+            self, id_,
+            listener_arn=listener.arn,
+            priority=priority,
+            action=[LbListenerRuleAction(type="forward", forward=LbListenerRuleActionForward(target_group=[
+                LbListenerRuleActionForwardTargetGroup(arn=self._target_groups[name].arn, weight=100),
+                LbListenerRuleActionForwardTargetGroup(arn=self._alternate_groups[name].arn, weight=0),
+            ]))],
+            condition=[_paths(paths)],
+            # ECS owns the weights after the first deployment; Terraform must not move traffic back.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["action"]),
         )
-        self._routing.append(rule)
+
+    def _add_test_listener(self, spec: TestListener) -> None:
+        https = self._props.certificate_arn is not None
+        self.test_listener = LbListener(
+            self, "test_listener", load_balancer_arn=self.load_balancer.arn, port=spec.port,
+            protocol="HTTPS" if https else "HTTP", ssl_policy=TLS_POLICY if https else None,
+            certificate_arn=self._props.certificate_arn, default_action=[_not_found()],
+        )
+        for index, cidr in enumerate(spec.allowed_cidrs):
+            VpcSecurityGroupIngressRule(
+                self, f"test_ingress_{index}", security_group_id=self.security_group.id, ip_protocol="tcp",
+                from_port=spec.port, to_port=spec.port, cidr_ipv4=cidr,
+                description=f"Release tests on port {spec.port} from {cidr}",
+            )
 
     @property
     def arn(self) -> str:
@@ -349,6 +470,10 @@ class PublicLoadBalancer(Construct):
     def listener_arn(self) -> str:
         """The listener that forwards requests (HTTPS, or HTTP without a certificate)."""
         return self.listener.arn
+
+    def alternate_target_group(self, name: str) -> LbTargetGroup | None:
+        """The alternate target group of a traffic-shifting target, ``None`` for a rolling one."""
+        return self._alternate_groups.get(name)
 
     @property
     def https(self) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_google.project_service import ProjectService
 from constructs import Construct
 
-from ._props import require
+from ._props import require, require_strings
 
 _SERVICE = re.compile(r"[a-z][a-z0-9-]*\.googleapis\.com")
 
@@ -30,6 +30,7 @@ class ProjectServicesProps:
     disable_on_destroy: bool = False
 
     def __post_init__(self) -> None:
+        require_strings(self, "services", "run.googleapis.com")
         require(bool(self.services), self, "services", "name at least one API")
         require(all(_SERVICE.fullmatch(service) for service in self.services), self, "services",
                 "be API names such as run.googleapis.com")

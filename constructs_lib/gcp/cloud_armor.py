@@ -100,14 +100,23 @@ class CloudArmorPolicyProps:
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
-        require_range(self, "rate_limit_requests", 1, 1_000_000, "requests")  # Cloud Armor's throttle limit
-        require(self.rate_limit_window_seconds in RATE_LIMIT_INTERVALS_SECONDS, self, "rate_limit_window_seconds",
-                f"be one of {', '.join(map(str, RATE_LIMIT_INTERVALS_SECONDS))} seconds")
-        require(len(self.waf_rules) <= 90, self, "waf_rules", "hold at most 90 rules")
-        require(len({rule.rule_set for rule in self.waf_rules}) == len(self.waf_rules), self, "waf_rules",
-                "not repeat a rule set")
+        check_rate_limit_and_rules(self)
         require(self.deny_status in (403, 404, 502), self, "deny_status", "be 403, 404 or 502")
         require(self.throttle_status in (403, 404, 429, 502), self, "throttle_status", "be 403, 404, 429 or 502")
+
+
+def check_rate_limit_and_rules(props: object, owner: str | None = None) -> None:
+    """Checks ``rate_limit_requests``, ``rate_limit_window_seconds`` and ``waf_rules`` of ``props``
+    (a tuple of :class:`WafRule` is kept; a list is turned into one)."""
+    require_range(props, "rate_limit_requests", 1, 1_000_000, "requests", owner)  # Cloud Armor's throttle limit
+    require(getattr(props, "rate_limit_window_seconds") in RATE_LIMIT_INTERVALS_SECONDS, props,
+            "rate_limit_window_seconds", f"be one of {', '.join(map(str, RATE_LIMIT_INTERVALS_SECONDS))} seconds", owner)
+    rules = getattr(props, "waf_rules")
+    require(isinstance(rules, (tuple, list)) and all(isinstance(rule, WafRule) for rule in rules), props, "waf_rules",
+            "be a tuple of WafRule", owner)
+    object.__setattr__(props, "waf_rules", tuple(rules))
+    require(len(rules) <= 90, props, "waf_rules", "hold at most 90 rules", owner)
+    require(len({rule.rule_set for rule in rules}) == len(rules), props, "waf_rules", "not repeat a rule set", owner)
 
 
 class CloudArmorPolicy(Construct):

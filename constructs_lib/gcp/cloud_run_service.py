@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +29,8 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from constructs import Construct
 
-from ..rules import cloud_run_size_problem
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ..rules import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 #: Only the services' own project (VPC) and Google Cloud load balancers may send requests.
 INGRESS_INTERNAL_LOAD_BALANCER = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -73,6 +74,45 @@ class VpcEgress:
     private_ranges_only: bool = True
 
 
+_TRAFFIC_TAG = re.compile(r"[a-z]([a-z0-9-]{0,44}[a-z0-9])?")
+_REVISION_SUFFIX = re.compile(r"[^a-z0-9]+")
+
+
+def revision_name(service_name: str, image_tag: str) -> str:
+    """The revision of ``service_name`` that runs ``image_tag``, e.g. ``shop-api`` + ``1.4.2`` -> ``shop-api-v1-4-2``.
+
+    Revision names are at most 63 lowercase letters, digits and hyphens; a longer name keeps its
+    start and ends with a hash of the tag, so two tags never share a name.
+    """
+    suffix = _REVISION_SUFFIX.sub("-", image_tag.lower()).strip("-")
+    name = f"{service_name}-v{suffix}"
+    if len(name) > 63:
+        digest = hashlib.sha256(image_tag.encode()).hexdigest()[:8]
+        name = f"{name[:54].rstrip('-')}-{digest}"
+    return name
+
+
+@dataclass(frozen=True)
+class TrafficShare:
+    """A share of a service's requests.
+
+    Attributes:
+        percent: 0 to 100; the shares of a service add up to 100.
+        revision: The revision that gets it. Default ``None``: whatever revision is the latest.
+        tag: A name that gives the revision its own URL, ``https://<tag>---<service host>``, reachable
+            whatever its share (smoke tests of a candidate). Default ``None``.
+    """
+
+    percent: int
+    revision: str | None = None
+    tag: str | None = None
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.percent, int) and 0 <= self.percent <= 100, self, "percent", "be 0 to 100")
+        if self.tag is not None:
+            require_match(_TRAFFIC_TAG, self, "tag", "be 1 to 46 lowercase letters, digits or hyphens, starting with a letter")
+
+
 @dataclass(frozen=True)
 class CloudRunServiceProps:
     """Props of :class:`CloudRunService`.
@@ -110,8 +150,13 @@ class CloudRunServiceProps:
         liveness_failure_threshold: Failed liveness probes before the instance is restarted. Default 3.
         cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
             ``False``: CPU only while serving, which suits request/response services.
+        command: Replaces the image's entrypoint. Default empty: the image's own.
+        args: Replace the image's arguments (its ``CMD``). Default empty: the image's own.
         depends_on: Resources to create first: the run API, and the secret versions and accessor
             grants the instances read at start-up.
+        revision: Name of the revision this template creates, e.g. from :func:`revision_name`, so
+            that traffic can name it. Default ``None``: Cloud Run names it.
+        traffic: How requests are split between revisions. Default: all to the latest revision.
     """
 
     name: str
@@ -137,32 +182,65 @@ class CloudRunServiceProps:
     liveness_period_seconds: int = 30
     liveness_failure_threshold: int = 3
     cpu_always_allocated: bool = False
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
     depends_on: Sequence[ITerraformDependable] = ()
+    revision: str | None = None
+    traffic: tuple[TrafficShare, ...] = ()
 
     def __post_init__(self) -> None:
+        shares = self.traffic
+        require(not shares or sum(share.percent for share in shares) == 100, self, "traffic", "add up to 100 percent")
+        tags = [share.tag for share in shares if share.tag]
+        require(len(tags) == len(set(tags)), self, "traffic", "use each tag once")
+        if self.revision is not None:
+            require(self.revision.startswith(f"{self.name}-") and len(self.revision) <= 63
+                    and RESOURCE_NAME.fullmatch(self.revision) is not None, self, "revision",
+                    "be the service name, a hyphen and a suffix: at most 63 lowercase letters, digits or hyphens")
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
         require(len(self.name) <= 49, self, "name", "be at most 49 characters")
         require_match(REGION, self, "location", REGION_RULE)
-        require_range(self, "port", 1, 65535)
-        require(self.health_path.startswith("/"), self, "health_path", "start with '/'")
-        size_problem = cloud_run_size_problem(self.cpu, self.memory_mib)
-        require(size_problem is None, self, "memory_mib", f"fit cpu {self.cpu}: {size_problem}")
-        require_range(self, "max_instances", 1, 1000, "instances")
-        require(0 <= self.min_instances <= self.max_instances, self, "min_instances",
-                f"be 0 to max_instances ({self.max_instances})")
-        require_range(self, "concurrency", 1, 1000, "requests")
-        require_range(self, "request_timeout_seconds", 1, 3600, "seconds")
-        names = [*self.env, *self.secret_env]
-        require(all(_ENV_NAME.fullmatch(name) for name in names), self, "env",
-                "have names of letters, digits and '_', not starting with a digit")
-        require(not RESERVED_ENV_NAMES.intersection(names), self, "env",
-                f"not set {', '.join(sorted(RESERVED_ENV_NAMES))} (Cloud Run sets them)")
-        require(not set(self.env) & set(self.secret_env), self, "secret_env", "not repeat a name of env")
+        check_container_settings(self)
+        check_environment_names(self, "env", "secret_env")
+        require_strings(self, "command", "python")
+        require_strings(self, "args", "--workers=2")
         require(self.ingress in INGRESS_SETTINGS, self, "ingress", f"be one of {', '.join(INGRESS_SETTINGS)}")
         require_range(self, "startup_period_seconds", 1, 240, "seconds")
         require_range(self, "startup_failure_threshold", 1, 100)
         require_range(self, "liveness_period_seconds", 1, 3600, "seconds")
         require_range(self, "liveness_failure_threshold", 1, 100)
+
+
+def check_container_settings(props: object, owner: str | None = None) -> None:
+    """Checks ``port``, ``health_path``, ``cpu``, ``memory_mib``, instances, ``concurrency`` and
+    ``request_timeout_seconds`` of ``props`` against Cloud Run's limits, naming the attribute at fault."""
+    require_range(props, "port", 1, 65535, owner=owner)
+    health_path = getattr(props, "health_path")
+    require(isinstance(health_path, str) and health_path.startswith("/"), props, "health_path", "start with '/'", owner)
+    cpu, memory_mib = getattr(props, "cpu"), getattr(props, "memory_mib")
+    require(cpu in CLOUD_RUN_CPU_CHOICES and not isinstance(cpu, bool), props, "cpu",
+            f"be one of {', '.join(map(str, CLOUD_RUN_CPU_CHOICES))} vCPU", owner)
+    size_problem = cloud_run_size_problem(cpu, memory_mib)
+    require(size_problem is None, props, "memory_mib", f"fit cpu {cpu}: {size_problem}", owner)
+    require_range(props, "max_instances", 1, 1000, "instances", owner)
+    max_instances, min_instances = getattr(props, "max_instances"), getattr(props, "min_instances")
+    require(isinstance(min_instances, int) and 0 <= min_instances <= max_instances, props, "min_instances",
+            f"be 0 to max_instances ({max_instances})", owner)
+    require_range(props, "concurrency", 1, 1000, "requests", owner)
+    require_range(props, "request_timeout_seconds", 1, 3600, "seconds", owner)
+
+
+def check_environment_names(props: object, plain: str, secret: str, owner: str | None = None) -> None:
+    """Checks the variable names of the mappings ``props.<plain>`` and ``props.<secret>``: valid, not
+    reserved by Cloud Run, not in both."""
+    plain_names, secret_names = list(getattr(props, plain)), list(getattr(props, secret))
+    names = [*plain_names, *secret_names]
+    attribute = plain if plain_names else secret
+    require(all(isinstance(name, str) and _ENV_NAME.fullmatch(name) for name in names), props, attribute,
+            "have names of letters, digits and '_', not starting with a digit", owner)
+    require(not RESERVED_ENV_NAMES.intersection(names), props, attribute,
+            f"not set {', '.join(sorted(RESERVED_ENV_NAMES))} (Cloud Run sets them)", owner)
+    require(not set(plain_names) & set(secret_names), props, secret, f"not repeat a name of {plain}", owner)
 
 
 class CloudRunService(Construct):
@@ -208,6 +286,7 @@ class CloudRunService(Construct):
             invoker_iam_disabled=props.invoker_iam_disabled,
             deletion_protection=props.deletion_protection,
             template=CloudRunV2ServiceTemplate(
+                revision=props.revision,
                 service_account=props.service_account_email,
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
                 max_instance_request_concurrency=props.concurrency,
@@ -219,6 +298,8 @@ class CloudRunService(Construct):
                 containers=[
                     CloudRunV2ServiceTemplateContainers(
                         image=props.image,
+                        command=list(props.command) or None,
+                        args=list(props.args) or None,
                         ports=CloudRunV2ServiceTemplateContainersPorts(container_port=props.port, name="http1"),
                         resources=CloudRunV2ServiceTemplateContainersResources(
                             limits={"cpu": str(props.cpu), "memory": f"{props.memory_mib}Mi"},
@@ -246,7 +327,13 @@ class CloudRunService(Construct):
                     )
                 ],
             ),
-            traffic=[CloudRunV2ServiceTraffic(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100)],
+            traffic=[
+                CloudRunV2ServiceTraffic(
+                    type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION" if share.revision else "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST",
+                    revision=share.revision, percent=share.percent, tag=share.tag,
+                )
+                for share in props.traffic or (TrafficShare(100),)
+            ],
             depends_on=list(props.depends_on) or None,
         )
 

@@ -102,21 +102,28 @@ class PostgresDatabaseProps:
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "instance_name", RESOURCE_NAME_RULE)
         require_match(REGION, self, "region", REGION_RULE)
-        require_match(_TIER, self, "tier", "be a Cloud SQL tier such as db-custom-2-7680")
-        require(self.postgres_major_version in POSTGRES_MAJOR_VERSIONS, self, "postgres_major_version",
-                f"be one of {', '.join(map(str, POSTGRES_MAJOR_VERSIONS))}")
-        for attribute in ("database_name", "user_name"):
-            require_match(_IDENTIFIER, self, attribute, "be a PostgreSQL identifier: lowercase letters, digits, '_'")
-        require(self.user_name not in ("postgres", "cloudsqladmin", "cloudsqlsuperuser"), self, "user_name",
-                "not be a user Cloud SQL reserves")
-        require_range(self, "disk_size_gb", 10, 65536, "GB")
-        require(self.disk_autoresize_limit_gb == 0 or self.disk_autoresize_limit_gb >= self.disk_size_gb, self,
-                "disk_autoresize_limit_gb", f"be 0 (no limit) or at least disk_size_gb ({self.disk_size_gb})")
-        require_range(self, "backup_retention_days", 1, 365, "days")
+        check_database_settings(self)
         require_match(_TIME, self, "backup_start_time", "be a UTC time HH:MM")
         require_range(self, "maintenance_day", 1, 7)
         require_range(self, "maintenance_hour", 0, 23)
         require_range(self, "password_length", 16, 128, "characters")
+
+
+def check_database_settings(props: object, owner: str | None = None) -> None:
+    """Checks ``tier``, ``postgres_major_version``, ``database_name``, ``user_name``, the disk sizes and
+    ``backup_retention_days`` of ``props`` against Cloud SQL's rules."""
+    require_match(_TIER, props, "tier", "be a Cloud SQL tier such as db-custom-2-7680", owner)
+    require(getattr(props, "postgres_major_version") in POSTGRES_MAJOR_VERSIONS, props, "postgres_major_version",
+            f"be one of {', '.join(map(str, POSTGRES_MAJOR_VERSIONS))}", owner)
+    for attribute in ("database_name", "user_name"):
+        require_match(_IDENTIFIER, props, attribute, "be a PostgreSQL identifier: lowercase letters, digits, '_'", owner)
+    require(getattr(props, "user_name") not in ("postgres", "cloudsqladmin", "cloudsqlsuperuser"), props, "user_name",
+            "not be a user Cloud SQL reserves", owner)
+    require_range(props, "disk_size_gb", 10, 65536, "GB", owner)
+    disk_size_gb, limit = getattr(props, "disk_size_gb"), getattr(props, "disk_autoresize_limit_gb")
+    require(isinstance(limit, int) and (limit == 0 or limit >= disk_size_gb), props, "disk_autoresize_limit_gb",
+            f"be 0 (no limit) or at least disk_size_gb ({disk_size_gb})", owner)
+    require_range(props, "backup_retention_days", 1, 365, "days", owner)
 
 
 class PostgresDatabase(Construct):

@@ -24,7 +24,7 @@ from ._metrics import (
     cloud_run_filter,
     cloud_sql_filter,
 )
-from ._props import require
+from ._props import require, require_strings
 
 COLUMNS = 48  # the width of a mosaic layout
 TILE_WIDTH, TILE_HEIGHT = 24, 16
@@ -50,6 +50,7 @@ class ServicesDashboardProps:
 
     def __post_init__(self) -> None:
         require(0 < len(self.display_name) <= 200, self, "display_name", "be 1 to 200 characters")
+        require_strings(self, "services", "acme-prod-api")
         require(len(self.services) > 0, self, "services", "name at least one service")
 
 

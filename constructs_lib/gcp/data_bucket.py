@@ -14,6 +14,8 @@ from ._props import require, require_range
 
 #: Read, create, overwrite and delete objects; no bucket or IAM administration.
 OBJECT_USER_ROLE = "roles/storage.objectUser"
+#: List and read objects; nothing else.
+OBJECT_VIEWER_ROLE = "roles/storage.objectViewer"
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class GcsDataBucket(Construct):
     Versioning on; uniform bucket-level access (no object ACLs); public access prevention
     ``enforced``; lifecycle rules deleting noncurrent versions after the configured days and
     aborting stale multipart uploads; soft delete; optional CMEK and usage logs. Nobody has object
-    access until :meth:`grant_object_user` grants it.
+    access until :meth:`grant_object_viewer` (read) or :meth:`grant_object_user` (read and write) grants it.
     """
 
     def __init__(self, scope: Construct, id_: str, props: GcsDataBucketProps) -> None:
@@ -79,6 +81,10 @@ class GcsDataBucket(Construct):
     def grant_object_user(self, name: str, member: str) -> StorageBucketIamMember:
         """Lets ``member`` (e.g. ``serviceAccount:...``) read, write and delete objects; ``name`` keys the grant."""
         return grant_on_bucket(self, f"{name}_object_user", self.bucket, role=OBJECT_USER_ROLE, member=member)
+
+    def grant_object_viewer(self, name: str, member: str) -> StorageBucketIamMember:
+        """Lets ``member`` list and read objects, and nothing else; ``name`` keys the grant."""
+        return grant_on_bucket(self, f"{name}_object_viewer", self.bucket, role=OBJECT_VIEWER_ROLE, member=member)
 
     @property
     def name(self) -> str:

@@ -35,11 +35,15 @@ from cdktf_cdktf_provider_google.compute_url_map import (
 )
 from constructs import Construct
 
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ..rules import DOMAIN_PATTERN
+from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
-_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _KEY = re.compile(r"[a-z][a-z0-9]{0,19}")
-_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?")
+#: A path a URL map routes: starting with ``/``, with ``*`` (any rest) only at the end.
+URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?")
+URL_PATH_RULE = "be URL paths starting with '/', with '*' only at the end"
+SSL_PROFILES = ("MODERN", "RESTRICTED")
+MIN_TLS_VERSIONS = ("TLS_1_2", "TLS_1_3")
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ class ServerlessBackend:
 
     def __post_init__(self) -> None:
         require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
-        require(all(_PATH.fullmatch(path) for path in self.paths), self, "paths",
-                "be URL paths starting with '/', with '*' only at the end")
+        require_strings(self, "paths", "/api/*")
+        require(all(URL_PATH.fullmatch(path) for path in self.paths), self, "paths", URL_PATH_RULE)
 
 
 @dataclass(frozen=True)
@@ -99,17 +103,30 @@ class ServerlessLoadBalancerProps:
         # Names append up to 25 characters ("-<backend key>-neg", keys at most 20) within 63.
         require(len(self.name) <= 38, self, "name", "be at most 38 characters (suffixes follow)")
         require_match(REGION, self, "region", REGION_RULE)
-        require(0 < len(self.domains) <= 100 and all(_DOMAIN.fullmatch(domain) for domain in self.domains), self,
-                "domains", "be 1 to 100 lowercase DNS names such as app.example.com")
+        check_domains_and_tls(self)
         keys = [backend.key for backend in self.backends]
         require(len(set(keys)) == len(keys), self, "backends", "have distinct keys")
         require(sum(not backend.paths for backend in self.backends) == 1, self, "backends",
                 "have exactly one default backend (one without paths)")
         paths = [path for backend in self.backends for path in backend.paths]
         require(len(set(paths)) == len(paths), self, "backends", "not route one path to two backends")
-        require(self.ssl_profile in ("MODERN", "RESTRICTED"), self, "ssl_profile", "be MODERN or RESTRICTED")
-        require(self.min_tls_version in ("TLS_1_2", "TLS_1_3"), self, "min_tls_version", "be TLS_1_2 or TLS_1_3")
         require_range(self, "log_sample_rate", 0, 1)
+
+
+def check_domains_and_tls(props: object, owner: str | None = None) -> None:
+    """Checks ``domains`` (a single name is turned into a one-element tuple), ``ssl_profile`` and
+    ``min_tls_version`` of a frozen ``props``."""
+    domains = getattr(props, "domains")
+    if isinstance(domains, str):
+        domains = (domains,)
+        object.__setattr__(props, "domains", domains)
+    require(isinstance(domains, (tuple, list)) and 0 < len(domains) <= 100
+            and all(isinstance(domain, str) and DOMAIN_PATTERN.fullmatch(domain) for domain in domains),
+            props, "domains", "be 1 to 100 lowercase DNS names such as app.example.com", owner)
+    object.__setattr__(props, "domains", tuple(domains))
+    require(getattr(props, "ssl_profile") in SSL_PROFILES, props, "ssl_profile", f"be {' or '.join(SSL_PROFILES)}", owner)
+    require(getattr(props, "min_tls_version") in MIN_TLS_VERSIONS, props, "min_tls_version",
+            f"be {' or '.join(MIN_TLS_VERSIONS)}", owner)
 
 
 class ServerlessLoadBalancer(Construct):
@@ -122,35 +139,22 @@ class ServerlessLoadBalancer(Construct):
     with ``redirect_http``, a second URL map, HTTP proxy and forwarding rule on port 80 that only
     redirect to HTTPS (301). The certificate's name carries a hash of the domains and is created
     before the old one is destroyed, so changing domains never leaves the proxy without one.
+
+    More services can be put behind it later with :meth:`add_backend` (e.g. a
+    :class:`~constructs_lib.gcp.patterns.PublicCloudRunService` sharing a platform's load balancer).
     """
 
     def __init__(self, scope: Construct, id_: str, props: ServerlessLoadBalancerProps) -> None:
         super().__init__(scope, id_)
+        self._props = props
+        self._backends: list[ServerlessBackend] = []
         depends_on = list(props.depends_on) or None
         self.address = ComputeGlobalAddress(
             self, "address", name=f"{props.name}-ip", address_type="EXTERNAL", ip_version="IPV4", depends_on=depends_on
         )
         self.backend_services: dict[str, ComputeBackendService] = {}
         for backend in props.backends:
-            endpoint_group = ComputeRegionNetworkEndpointGroup(
-                self,
-                f"{backend.key}_neg",
-                name=f"{props.name}-{backend.key}-neg",
-                region=props.region,
-                network_endpoint_type="SERVERLESS",
-                cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=backend.service_name),
-                depends_on=depends_on,
-            )
-            self.backend_services[backend.key] = ComputeBackendService(
-                self,
-                f"{backend.key}_backend",
-                name=f"{props.name}-{backend.key}",
-                load_balancing_scheme="EXTERNAL_MANAGED",
-                protocol="HTTPS",
-                backend=[ComputeBackendServiceBackend(group=endpoint_group.id)],
-                security_policy=props.security_policy,
-                log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=props.log_sample_rate),
-            )
+            self._backend_service(backend)
         default_key = next(backend.key for backend in props.backends if not backend.paths)
         default_service = self.backend_services[default_key].id
         self.url_map = ComputeUrlMap(
@@ -159,19 +163,7 @@ class ServerlessLoadBalancer(Construct):
             name=f"{props.name}-https",
             default_service=default_service,
             host_rule=[ComputeUrlMapHostRule(hosts=list(props.domains), path_matcher="routes")],
-            path_matcher=[
-                ComputeUrlMapPathMatcher(
-                    name="routes",
-                    default_service=default_service,
-                    path_rule=[
-                        ComputeUrlMapPathMatcherPathRule(
-                            paths=list(backend.paths), service=self.backend_services[backend.key].id
-                        )
-                        for backend in props.backends
-                        if backend.paths
-                    ],
-                )
-            ],
+            path_matcher=[self._path_matcher(default_service)],
         )
         domains_hash = hashlib.sha256(",".join(props.domains).encode()).hexdigest()[:8]
         self.certificate = ComputeManagedSslCertificate(
@@ -212,7 +204,64 @@ class ServerlessLoadBalancer(Construct):
             )
             http_proxy = ComputeTargetHttpProxy(self, "http_proxy", name=f"{props.name}-http", url_map=redirect_map.id)
             self.http_rule = self._forwarding_rule("http", f"{props.name}-http", http_proxy.id, 80)
-        self._domains = props.domains
+        self._default_service = default_service
+
+    def add_backend(self, backend: ServerlessBackend) -> ComputeBackendService:
+        """Puts one more Cloud Run service behind the load balancer, on ``backend.paths``.
+
+        It gets the same Cloud Armor policy and request logging as the others. The load balancer keeps
+        its default backend, so ``backend`` must have paths, none of them routed already, and a key of
+        its own; a ValueError names what collides.
+        """
+        owner = f"ServerlessLoadBalancer.add_backend({backend.key!r})"
+        if backend.key in self.backend_services:
+            raise ValueError(f"{owner}: the key {backend.key!r} is taken; keys are {sorted(self.backend_services)}")
+        if not backend.paths:
+            raise ValueError(f"{owner}: needs paths; the load balancer has its default backend already")
+        taken = sorted(set(backend.paths) & {path for known in self._backends for path in known.paths})
+        if taken:
+            raise ValueError(f"{owner}: the paths {taken} are routed to another backend already")
+        service = self._backend_service(backend)
+        self.url_map.put_path_matcher([self._path_matcher(self._default_service)])
+        return service
+
+    def _backend_service(self, backend: ServerlessBackend) -> ComputeBackendService:
+        """The serverless NEG and backend service of ``backend`` (construct ids ``<key>_neg``, ``<key>_backend``)."""
+        props = self._props
+        endpoint_group = ComputeRegionNetworkEndpointGroup(
+            self,
+            f"{backend.key}_neg",
+            name=f"{props.name}-{backend.key}-neg",
+            region=props.region,
+            network_endpoint_type="SERVERLESS",
+            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=backend.service_name),
+            depends_on=list(props.depends_on) or None,
+        )
+        service = ComputeBackendService(
+            self,
+            f"{backend.key}_backend",
+            name=f"{props.name}-{backend.key}",
+            load_balancing_scheme="EXTERNAL_MANAGED",
+            protocol="HTTPS",
+            backend=[ComputeBackendServiceBackend(group=endpoint_group.id)],
+            security_policy=props.security_policy,
+            log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=props.log_sample_rate),
+        )
+        self.backend_services[backend.key] = service
+        self._backends.append(backend)
+        return service
+
+    def _path_matcher(self, default_service: str) -> ComputeUrlMapPathMatcher:
+        """Routes every backend's paths to it, in the order the backends were added; the rest to the default."""
+        return ComputeUrlMapPathMatcher(
+            name="routes",
+            default_service=default_service,
+            path_rule=[
+                ComputeUrlMapPathMatcherPathRule(paths=list(backend.paths), service=self.backend_services[backend.key].id)
+                for backend in self._backends
+                if backend.paths
+            ],
+        )
 
     def _forwarding_rule(self, protocol: str, name: str, target: str, port: int) -> ComputeGlobalForwardingRule:
         """Sends TCP ``port`` of the load balancer's address to the ``target`` proxy (construct id ``<protocol>_rule``)."""
@@ -235,4 +284,14 @@ class ServerlessLoadBalancer(Construct):
     @property
     def url(self) -> str:
         """``https://<first domain>``."""
-        return f"https://{self._domains[0]}"
+        return f"https://{self.domains[0]}"
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The domains served (the certificate covers them all)."""
+        return self._props.domains
+
+    @property
+    def backends(self) -> tuple[ServerlessBackend, ...]:
+        """Every backend, including those added with :meth:`add_backend`."""
+        return tuple(self._backends)

@@ -37,7 +37,7 @@ from ._metrics import (
     cloud_sql_filter,
     uptime_filter,
 )
-from ._props import RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ._props import RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _KEY = re.compile(r"[a-z][a-z0-9]{0,19}")
@@ -60,8 +60,9 @@ class UptimeTarget:
 
     def __post_init__(self) -> None:
         require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
-        require(self.path.startswith("/"), self, "path", "start with '/'")
-        require("/" not in self.host and ":" not in self.host, self, "host", "be a host name without scheme or path")
+        require(isinstance(self.path, str) and self.path.startswith("/"), self, "path", "start with '/'")
+        require(isinstance(self.host, str) and "/" not in self.host and ":" not in self.host, self, "host",
+                "be a host name without scheme or path")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class ServiceMonitoringProps:
     Attributes:
         name: Prefix of display names (1-63 lowercase letters, digits or hyphens), e.g. ``acme-prod``.
         project: Project ID of the services (uptime checks report against it).
-        notification_email: Address that receives every alert.
+        notification_email: Address that receives every alert. ``None``: no notification channel; the
+            policies still open incidents (in the console), but nobody is told until you add a channel.
         services: Names of the Cloud Run services to alert on (at least one).
         thresholds: Error rate, latency and evaluation window. Default :class:`AlertThresholds` defaults.
         uptime_targets: Endpoints to probe, each with an alert when it fails. Default none.
@@ -84,7 +86,7 @@ class ServiceMonitoringProps:
 
     name: str
     project: str
-    notification_email: str
+    notification_email: str | None
     services: tuple[str, ...]
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
     uptime_targets: tuple[UptimeTarget, ...] = ()
@@ -96,7 +98,9 @@ class ServiceMonitoringProps:
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
-        require_match(_EMAIL, self, "notification_email", "be an email address")
+        if self.notification_email is not None:
+            require_match(_EMAIL, self, "notification_email", "be an email address")
+        require_strings(self, "services", "acme-prod-api")
         require(len(self.services) > 0 and len(set(self.services)) == len(self.services), self, "services",
                 "name at least one service, each once")
         require(len({target.key for target in self.uptime_targets}) == len(self.uptime_targets), self,
@@ -150,7 +154,7 @@ def _threshold(
 
 
 class ServiceMonitoring(Construct):
-    """An email notification channel, uptime checks and the alert policies of a set of Cloud Run services.
+    """An email notification channel (with an address), uptime checks and the alert policies of a set of Cloud Run services.
 
     Alert policies (each with one condition per service or endpoint, all notifying the email channel):
 
@@ -171,14 +175,17 @@ class ServiceMonitoring(Construct):
         depends_on = list(props.depends_on) or None
         thresholds = props.thresholds
         window = thresholds.evaluation_minutes * 60
-        self.channel = MonitoringNotificationChannel(
-            self,
-            "email",
-            display_name=f"{props.name} alerts",
-            type="email",
-            labels={"email_address": props.notification_email},
-            depends_on=depends_on,
-        )
+        self.channel: MonitoringNotificationChannel | None = None
+        if props.notification_email is not None:
+            self.channel = MonitoringNotificationChannel(
+                self,
+                "email",
+                display_name=f"{props.name} alerts",
+                type="email",
+                labels={"email_address": props.notification_email},
+                depends_on=depends_on,
+            )
+        channels = [self.channel.id] if self.channel is not None else None
         self.policies: dict[str, MonitoringAlertPolicy] = {}
 
         def policy(key: str, title: str, severity: str, conditions: list[MonitoringAlertPolicyConditions], doc: str) -> None:
@@ -189,7 +196,7 @@ class ServiceMonitoring(Construct):
                 combiner="OR",
                 severity=severity,
                 conditions=conditions,
-                notification_channels=[self.channel.id],
+                notification_channels=channels,
                 alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close="1800s"),
                 documentation=MonitoringAlertPolicyDocumentation(content=doc, mime_type="text/markdown"),
                 depends_on=depends_on,

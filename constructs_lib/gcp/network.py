@@ -19,7 +19,17 @@ from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork, Co
 from cdktf_cdktf_provider_google.service_networking_connection import ServiceNetworkingConnection
 from constructs import Construct
 
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
+from ._props import (
+    REGION,
+    REGION_RULE,
+    RESOURCE_NAME,
+    RESOURCE_NAME_RULE,
+    Cidr,
+    require,
+    require_cidr,
+    require_match,
+    require_range,
+)
 
 
 @dataclass(frozen=True)
@@ -30,9 +40,11 @@ class PrivateNetworkProps:
         name: Name of the network and prefix of its parts (1-40 lowercase letters, digits or hyphens).
         region: Region of the subnet, e.g. ``us-central1``.
         subnet_cidr: Private IPv4 range of the subnet that Cloud Run instances send traffic from
-            (direct VPC egress needs at least a /26).
+            (direct VPC egress needs at least a /26), as text (``"10.20.0.0/24"``) or
+            :class:`ipaddress.IPv4Network`; kept as the latter.
         private_services_cidr: Private IPv4 range reserved for Google-managed services such as Cloud
-            SQL (private service access; at least a /24); must not overlap ``subnet_cidr``.
+            SQL (private service access; at least a /24); must not overlap ``subnet_cidr``. Text or
+            :class:`ipaddress.IPv4Network`.
         private_services_ports: TCP ports the subnet may reach in ``private_services_cidr``; all other
             egress into the network is denied. Default ``(5432,)``: PostgreSQL.
         flow_log_sampling: Share of flows recorded in VPC flow logs (0 to 1). Default 0.5.
@@ -41,8 +53,8 @@ class PrivateNetworkProps:
 
     name: str
     region: str
-    subnet_cidr: ipaddress.IPv4Network
-    private_services_cidr: ipaddress.IPv4Network
+    subnet_cidr: Cidr
+    private_services_cidr: Cidr
     private_services_ports: tuple[int, ...] = (5432,)
     flow_log_sampling: float = 0.5
     depends_on: Sequence[ITerraformDependable] = ()
@@ -52,15 +64,23 @@ class PrivateNetworkProps:
         # Firewall names append up to 30 characters ("-allow-private-services-egress") within 63.
         require(len(self.name) <= 33, self, "name", "be at most 33 characters (suffixes follow)")
         require_match(REGION, self, "region", REGION_RULE)
-        require(self.subnet_cidr.is_private and self.subnet_cidr.prefixlen <= 26, self, "subnet_cidr",
-                "be a private IPv4 range of /26 or larger")
-        require(self.private_services_cidr.is_private and self.private_services_cidr.prefixlen <= 24, self,
-                "private_services_cidr", "be a private IPv4 range of /24 or larger")
-        require(not self.subnet_cidr.overlaps(self.private_services_cidr), self, "private_services_cidr",
-                f"not overlap subnet_cidr {self.subnet_cidr}")
+        check_network_ranges(self)
         require(bool(self.private_services_ports) and all(0 < port < 65536 for port in self.private_services_ports),
                 self, "private_services_ports", "name at least one TCP port, each 1 to 65535")
         require_range(self, "flow_log_sampling", 0, 1)
+
+
+def check_network_ranges(props: object, owner: str | None = None) -> None:
+    """Parses ``subnet_cidr`` and ``private_services_cidr`` of a frozen ``props`` (text or networks)
+    and checks that both are private, large enough and apart."""
+    subnet = require_cidr(props, "subnet_cidr", owner)
+    private_services = require_cidr(props, "private_services_cidr", owner)
+    require(subnet.is_private and subnet.prefixlen <= 26, props, "subnet_cidr",
+            "be a private IPv4 range of /26 or larger", owner)
+    require(private_services.is_private and private_services.prefixlen <= 24, props, "private_services_cidr",
+            "be a private IPv4 range of /24 or larger", owner)
+    require(not subnet.overlaps(private_services), props, "private_services_cidr", f"not overlap subnet_cidr {subnet}",
+            owner)
 
 
 class PrivateNetwork(Construct):
@@ -80,6 +100,7 @@ class PrivateNetwork(Construct):
     def __init__(self, scope: Construct, id_: str, props: PrivateNetworkProps) -> None:
         super().__init__(scope, id_)
         depends_on = list(props.depends_on) or None
+        private_services = ipaddress.IPv4Network(props.private_services_cidr)  # parsed by the props already
         self.network = ComputeNetwork(
             self,
             "network",
@@ -108,8 +129,8 @@ class PrivateNetwork(Construct):
             name=f"{props.name}-private-services",
             purpose="VPC_PEERING",
             address_type="INTERNAL",
-            address=str(props.private_services_cidr.network_address),
-            prefix_length=props.private_services_cidr.prefixlen,
+            address=str(private_services.network_address),
+            prefix_length=private_services.prefixlen,
             network=self.network.id,
         )
         self.private_services_connection = ServiceNetworkingConnection(
@@ -122,7 +143,7 @@ class PrivateNetwork(Construct):
             depends_on=depends_on,
         )
 
-        cidr = str(props.private_services_cidr)
+        cidr = str(private_services)
         ports = [str(port) for port in props.private_services_ports]
         for key, direction, priority, rule in (
             ("deny_all_ingress", "INGRESS", 65534, {"deny": [ComputeFirewallDeny(protocol="all")]}),

@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretM
 from cdktf_cdktf_provider_google.secret_manager_secret_version import SecretManagerSecretVersion
 from constructs import Construct
 
-from ._props import REGION, is_token, require, require_match
+from ._props import REGION, is_token, require, require_match, require_strings
 
 _SECRET_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
@@ -48,6 +48,7 @@ class SecretProps:
         require_match(_SECRET_ID, self, "secret_id", "be 1 to 255 letters, digits, '-' or '_'")
         require(is_token(self.value), self, "value",
                 "be a Terraform expression (a reference to another resource), never a literal written into the JSON")
+        require_strings(self, "replica_locations", "us-central1")
         require(all(REGION.fullmatch(location) for location in self.replica_locations), self, "replica_locations",
                 "be Google Cloud regions such as us-central1")
 

@@ -3,9 +3,10 @@
 secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
+from ...budget import BudgetSpec
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
-from ..fargate_service import ContainerSecret
-from ..load_balancer import HealthCheck
+from ..fargate_service import CapacitySplit, ContainerSecret, Deployment
+from ..load_balancer import HealthCheck, TestListener
 from ..network import ExistingNetwork
 from ..service_autoscaling import OfficeHours, Scaling
 from ..web_acl import DEFAULT_MANAGED_RULE_GROUPS, ManagedRuleGroup
@@ -16,6 +17,7 @@ from .specs import (
     Https,
     LoadBalancerSpec,
     NetworkSpec,
+    ReleaseSpec,
     ServiceSpec,
     WafSpec,
 )
@@ -26,11 +28,14 @@ __all__ = [
     "DATA_BUCKET_NAME",
     "DEFAULT_MANAGED_RULE_GROUPS",
     "Alerting",
+    "BudgetSpec",
+    "CapacitySplit",
     "ContainerImage",
     "ContainerSecret",
     "DataAccess",
     "DataBucketSpec",
     "DatabaseSpec",
+    "Deployment",
     "ExistingNetwork",
     "HealthCheck",
     "Https",
@@ -40,9 +45,11 @@ __all__ = [
     "ManagedRuleGroup",
     "NetworkSpec",
     "OfficeHours",
+    "ReleaseSpec",
     "Scaling",
     "ServiceSpec",
     "ServiceUrl",
+    "TestListener",
     "WafSpec",
     "WebPlatform",
     "WebPlatformProps",

@@ -9,21 +9,27 @@ from constructs import Construct
 from ...naming import PlatformIdentity
 from ..certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
 from ..encryption_key import EncryptionKey, EncryptionKeyProps
-from ..load_balancer import PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+
+from ..iam import Condition, Statement, policy_document
+from ..load_balancer import PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
 from ..log_bucket import LogBucket
 from ..network import NetworkRef
 from ..web_acl import WebAcl, WebAclProps
 from .specs import LoadBalancerSpec
 
 
-def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str) -> EncryptionKey:
-    """The key of a pattern: its policy lets CloudWatch Logs (log groups) and alarms (the topic) use it."""
+def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str,
+                 budgets: bool = False) -> EncryptionKey:
+    """The key of a pattern: its policy lets CloudWatch Logs (log groups), alarms and Budgets (the topic) use it."""
+    statements = (
+        EncryptionKey.cloudwatch_logs_statement(region, account_id),
+        EncryptionKey.cloudwatch_alarms_statement(),
+        *((EncryptionKey.budgets_statement(account_id),) if budgets else ()),
+    )
     return EncryptionKey(scope, "platform_key", EncryptionKeyProps(
-        alias=alias, account_id=account_id, description=description,
-        service_statements=(
-            EncryptionKey.cloudwatch_logs_statement(region, account_id),
-            EncryptionKey.cloudwatch_alarms_statement(),
-        ),
+        alias=alias, account_id=account_id, description=description, service_statements=statements,
     ))
 
 
@@ -39,7 +45,7 @@ class Edge:
 def add_edge(
     scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
     idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
-    deletion_protection: bool, nat_public_ips: tuple[str, ...],
+    deletion_protection: bool, nat_public_ips: tuple[str, ...], test_listener: TestListener | None = None,
 ) -> Edge:
     """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL."""
     https = spec.https
@@ -63,6 +69,7 @@ def add_edge(
         domain_name=https.domain if https is not None and https.hosted_zone_id else None,
         hosted_zone_id=https.hosted_zone_id if https is not None else None,
         dependencies=(log_bucket.policy,),
+        test_listener=test_listener,
     ))
     web_acl = None
     if spec.waf is not None:
@@ -80,3 +87,21 @@ def add_edge(
 
 def key_description(identity: PlatformIdentity) -> str:
     return f"Encrypts the data, logs, secrets and alerts of {identity.prefix}"
+
+
+#: AWS's managed policy for the role ECS assumes to move listener rules and target groups during
+#: blue/green, canary and linear deployments (ELB describe calls and Modify* on rules and listeners).
+ECS_LOAD_BALANCER_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+
+def traffic_shifting_role(scope: Construct, name: str, account_id: str) -> tuple[IamRole, IamRolePolicyAttachment]:
+    """The role ECS assumes to shift traffic between target groups, trusted for ``account_id`` only."""
+    trust = policy_document(scope, "traffic_role_trust", (Statement(
+        sid="EcsAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
+        principals=(("Service", ("ecs.amazonaws.com",)),),
+        conditions=(Condition("StringEquals", "aws:SourceAccount", (account_id,)),),
+    ),))
+    role = IamRole(scope, "traffic_role", name_prefix=f"{name[:28]}-ecs-lb-", assume_role_policy=trust.json,
+                   description=f"{name}: ECS moves listener rules during blue/green, canary and linear deployments")
+    attachment = IamRolePolicyAttachment(scope, "traffic_role_policy", role=role.name, policy_arn=ECS_LOAD_BALANCER_POLICY)
+    return role, attachment

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cdktf import ITerraformDependable
 from constructs import Construct
@@ -16,7 +16,7 @@ from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..data_bucket import DataBucket
 from ..database import POSTGRES_PORT, PostgresDatabase
 from ..ecs_cluster import EcsClusterRef
-from ..fargate_service import FargateService, FargateServiceProps
+from ..fargate_service import CapacitySplit, Deployment, FargateService, FargateServiceProps
 from ..iam import Statement
 from ..load_balancer import PublicLoadBalancer, TargetSpec
 from ..network import NetworkRef
@@ -39,12 +39,20 @@ class ServiceContext:
     data_bucket: DataBucket | None
     database: PostgresDatabase | None
     service_url: Callable[[ServiceUrl], str]
+    #: How services behind the load balancer deploy (role and rollback alarms filled in); workers roll.
+    deployment: Deployment = field(default_factory=Deployment)
+    #: What traffic-shifting deployments wait for (the role's policy attachment).
+    deployment_dependencies: tuple[ITerraformDependable, ...] = ()
+    #: On-demand and Spot shares of every service's tasks; ``None``: on-demand Fargate only.
+    capacity: CapacitySplit | None = None
+    #: What services on Spot wait for (the cluster's capacity provider association).
+    capacity_dependencies: tuple[ITerraformDependable, ...] = ()
 
 
-def target_spec(spec: ServiceSpec) -> TargetSpec:
+def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
     """The load balancer target of a service with a port."""
     assert spec.port is not None
-    return TargetSpec(spec.name, spec.port, spec.health_check, spec.routes)
+    return TargetSpec(spec.name, spec.port, spec.health_check, spec.routes, traffic_shifting=traffic_shifting)
 
 
 def platform_repository(scope: Construct, spec: ServiceSpec, identity: PlatformIdentity,
@@ -86,6 +94,12 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
     else:
         image, repository_arn = spec.image.reference or "", spec.image.repository_arn
     load_balancer = context.load_balancer
+    behind_load_balancer = load_balancer is not None and spec.port is not None
+    deployment = context.deployment if behind_load_balancer else Deployment()
+    if deployment.shifts_traffic:
+        dependencies += context.deployment_dependencies
+    if context.capacity is not None:
+        dependencies += context.capacity_dependencies
     service = FargateService(scope, f"{spec.name}_service", FargateServiceProps(
         name=context.identity.name(spec.name),
         container_name=spec.name,
@@ -98,6 +112,8 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         vpc_id=context.network.vpc_id,
         subnet_ids=context.network.private_subnet_ids,
         load_balancer=load_balancer.target(spec.name) if load_balancer is not None and spec.port is not None else None,
+        deployment=deployment,
+        capacity=context.capacity,
         region=context.region,
         account_id=context.account_id,
         log_retention_days=context.log_retention_days,

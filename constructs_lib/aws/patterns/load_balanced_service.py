@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Union
 
 from constructs import Construct
@@ -20,9 +20,10 @@ from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps, NetworkRef
 from ..web_acl import WebAcl
-from ._edge import add_edge, key_description, platform_key
+from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
 from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
-from .specs import LoadBalancerSpec, NetworkSpec, ServiceSpec
+from .specs import LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
+from .web_platform import check_release
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class LoadBalancedFargateServiceProps:
         alerting: Who is alerted and when. Default: thresholds 5 % and 2 s, no subscriber.
         log_retention_days: Days every log is kept; a value CloudWatch Logs accepts. Default 30.
         deletion_protection: An own load balancer refuses deletion. Default ``True``.
+        release: How new releases reach users (rolling, blue/green, canary, linear). With an own load
+            balancer its 5xx-rate and latency alarms roll a deployment back; a shared load balancer's
+            test listener (if it has one) routes the test traffic. Default rolling.
     """
 
     identity: PlatformIdentity
@@ -54,9 +58,13 @@ class LoadBalancedFargateServiceProps:
     alerting: Alerting = field(default_factory=Alerting)
     log_retention_days: int = 30
     deletion_protection: bool = True
+    release: ReleaseSpec = field(default_factory=ReleaseSpec)
 
     def __post_init__(self) -> None:
         owner, spec = "LoadBalancedFargateServiceProps", self.service
+        check_release(self.release, (spec,), has_load_balancer=True, owner=owner)
+        if isinstance(self.load_balancer, PublicLoadBalancer) and self.release.test_listener is not None:
+            raise ValueError(f"{owner}.release.test_listener: a shared load balancer has its own (PublicLoadBalancerProps.test_listener)")
         if spec.port is None:
             raise ValueError(f"{owner}.service {spec.name!r}: needs a port to sit behind a load balancer")
         if isinstance(self.load_balancer, PublicLoadBalancer) and not spec.routes:
@@ -104,40 +112,50 @@ class LoadBalancedFargateService(Construct):
 
         self._web_acl: WebAcl | None = None
         self._url: str | None = None
-        self._own_load_balancer = isinstance(props.load_balancer, LoadBalancerSpec)
+        shifting = props.release.shifts_traffic
+        own_load_balancer = isinstance(props.load_balancer, LoadBalancerSpec)
         if isinstance(props.load_balancer, LoadBalancerSpec):
             log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
                 bucket_prefix=f"{name[:31].rstrip('-')}-logs-", account_id=account_id, region=region,
                 retention_days=retention,
             ))
             edge = add_edge(
-                self, props.load_balancer, name=name[:32].rstrip("-"), network=self._network, targets=(target_spec(spec),),
-                idle_timeout_seconds=spec.request_timeout_seconds, log_bucket=log_bucket, kms_key_arn=self._key.arn,
-                log_retention_days=retention, deletion_protection=props.deletion_protection,
+                self, props.load_balancer, name=name[:32].rstrip("-"), network=self._network,
+                targets=(target_spec(spec, shifting),), idle_timeout_seconds=spec.request_timeout_seconds,
+                log_bucket=log_bucket, kms_key_arn=self._key.arn, log_retention_days=retention,
+                deletion_protection=props.deletion_protection,
                 nat_public_ips=self._network.nat_public_ips if isinstance(self._network, Network) else (),
+                test_listener=props.release.test_listener,
             )
             self._load_balancer, self._web_acl, self._url = edge.load_balancer, edge.web_acl, edge.url
         else:
             self._load_balancer = props.load_balancer
-            self._load_balancer.add_target(target_spec(spec))
-
-        context = ServiceContext(
-            identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
-            kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
-            data_bucket=None, database=None, service_url=lambda url: "",
-        )
-        self._service = add_service(self, spec, context, self._repository)
+            self._load_balancer.add_target(target_spec(spec, shifting))
 
         thresholds = props.alerting.thresholds
         self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
             name=f"{name}-alerts", account_id=account_id, kms_key_arn=self._key.arn, email=props.alerting.email,
         ))
-        if self._own_load_balancer:
-            LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
+        load_balancer_alarms = None
+        if own_load_balancer:
+            load_balancer_alarms = LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
                 name_prefix=name, load_balancer=self._load_balancer, topic_arn=self._alert_topic.arn,
                 thresholds=thresholds,
                 idle_targets=(spec.name,) if spec.scaling.office_hours is not None else (),
             ))
+        deployment, waits_for = props.release.deployment, ()
+        if shifting:
+            role, attachment = traffic_shifting_role(self, name, account_id)
+            alarms = (load_balancer_alarms.rollback_alarm_names
+                      if props.release.rollback_on_alarms and load_balancer_alarms is not None else ())
+            deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
+        context = ServiceContext(
+            identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
+            kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
+            data_bucket=None, database=None, service_url=lambda url: "", deployment=deployment,
+            deployment_dependencies=waits_for,
+        )
+        self._service = add_service(self, spec, context, self._repository)
         add_service_alarms(self, spec, self._service, identity, self._alert_topic.arn, thresholds)
 
     @property

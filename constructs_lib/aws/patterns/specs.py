@@ -22,8 +22,8 @@ from ...rules import (
 )
 from ...specs import SERVICE_NAME, SERVICE_NAME_RULE, DataAccess, EnvironmentValue
 from ..container_repository import REPOSITORY_NAME
-from ..fargate_service import ContainerSecret
-from ..load_balancer import HealthCheck
+from ..fargate_service import ContainerSecret, Deployment
+from ..load_balancer import HealthCheck, TestListener
 from ..network import Cidr, parse_cidr
 from ..service_autoscaling import Scaling
 from ..web_acl import DEFAULT_MANAGED_RULE_GROUPS, ManagedRuleGroup
@@ -322,3 +322,32 @@ class DatabaseSpec:
                 f"DatabaseSpec.allocated_storage_gb/max_allocated_storage_gb "
                 f"{self.allocated_storage_gb}/{self.max_allocated_storage_gb}: need 20 <= allocated <= max"
             )
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """How a new release of the services behind the load balancer reaches users.
+
+    Attributes:
+        deployment: The ECS strategy with its bake time and canary or linear steps; the pattern adds
+            the role ECS needs and the rollback alarms. Default rolling.
+        test_listener: A listener on which the new tasks answer before production traffic moves (smoke
+            tests), open to the given ranges only. Default ``None``: no test route.
+        rollback_on_alarms: Roll a deployment back while the load balancer's 5xx-rate or p95-latency
+            alarm fires (besides the circuit breaker). Default ``True``.
+    """
+
+    deployment: Deployment = field(default_factory=Deployment)
+    test_listener: TestListener | None = None
+    rollback_on_alarms: bool = True
+
+    def __post_init__(self) -> None:
+        if self.test_listener is not None and not self.deployment.shifts_traffic:
+            raise ValueError("ReleaseSpec.test_listener: only traffic-shifting strategies route a test listener")
+        if self.deployment.role_arn is not None:
+            raise ValueError("ReleaseSpec.deployment.role_arn: the pattern creates the role; leave it out")
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """True for blue/green, canary and linear releases."""
+        return self.deployment.shifts_traffic

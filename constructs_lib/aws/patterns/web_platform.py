@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from constructs import Construct
 
@@ -11,21 +11,23 @@ from ...naming import PlatformIdentity
 from ...rules import log_retention_problem
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
+from ...budget import BudgetSpec
 from ..alert_topic import AlertTopic, AlertTopicProps
+from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
 from ..data_bucket import DataBucket, DataBucketProps
 from ..database import PostgresDatabase, PostgresDatabaseProps
 from ..ecs_cluster import EcsCluster, EcsClusterProps
-from ..fargate_service import FargateService
+from ..fargate_service import CapacitySplit, FargateService
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps
 from ..encryption_key import EncryptionKey
 from ..web_acl import WebAcl
-from ._edge import add_edge, key_description, platform_key
+from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
 from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
-from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ServiceSpec
+from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class WebPlatformProps:
         log_retention_days: Days every log (containers, flow logs, WAF, database, access logs) is
             kept; a value CloudWatch Logs accepts. Default 30.
         deletion_protection: The load balancer and the database refuse deletion. Default ``True``.
+        release: How new releases of the services behind the load balancer reach users (rolling,
+            blue/green, canary, linear; test listener; rollback alarms). Default rolling.
+        capacity: On-demand and Spot shares of every service's tasks. Default ``None``: on-demand only.
+        budget: A monthly cost budget of the project's tagged resources, alerting the platform's topic
+            at each threshold. Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -59,15 +66,35 @@ class WebPlatformProps:
     alerting: Alerting = field(default_factory=Alerting)
     log_retention_days: int = 30
     deletion_protection: bool = True
+    release: ReleaseSpec = field(default_factory=ReleaseSpec)
+    capacity: CapacitySplit | None = None
+    budget: BudgetSpec | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "services", tuple(self.services))
+        check_release(self.release, self.services, has_load_balancer=self.load_balancer is not None,
+                      owner="WebPlatformProps")
         check_services(self.services, has_load_balancer=self.load_balancer is not None,
                        has_data_bucket=self.data_bucket is not None, has_database=self.database is not None,
                        owner="WebPlatformProps")
         problem = log_retention_problem(self.log_retention_days)
         if problem is not None:
             raise ValueError(f"WebPlatformProps.log_retention_days {self.log_retention_days}: {problem}")
+
+
+def check_release(release: ReleaseSpec, services: tuple[ServiceSpec, ...], *, has_load_balancer: bool,
+                  owner: str) -> None:
+    """Traffic-shifting releases need a load balancer and scale on what both target groups share."""
+    if not release.shifts_traffic:
+        return
+    if not has_load_balancer:
+        raise ValueError(f"{owner}.release {release.deployment.strategy}: shifts traffic through a load balancer; there is none")
+    for spec in services:
+        if spec.port is not None and spec.scaling.requests_per_target is not None:
+            raise ValueError(
+                f"ServiceSpec({spec.name!r}).scaling.requests_per_target: counts one target group, but "
+                f"{owner}.release {release.deployment.strategy} moves traffic between two; scale on CPU or memory"
+            )
 
 
 def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool, has_data_bucket: bool,
@@ -126,7 +153,8 @@ class WebPlatform(Construct):
         identity, region, account_id = props.identity, props.region, props.account_id
         retention = props.log_retention_days
         self._props = props
-        self._key = platform_key(self, identity.prefix, account_id, region, key_description(identity))
+        self._key = platform_key(self, identity.prefix, account_id, region, key_description(identity),
+                                 budgets=props.budget is not None)
         self._network = Network(self, "network", NetworkProps(
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
@@ -152,15 +180,33 @@ class WebPlatform(Construct):
                 self._repositories[spec.name] = repository
         self._cluster = EcsCluster(self, "cluster", EcsClusterProps(
             name=identity.prefix, log_retention_days=retention, kms_key_arn=self._key.arn,
+            fargate_spot=props.capacity is not None,
         ))
         self._web_acl: WebAcl | None = None
         self._load_balancer = self._create_load_balancer(props)
         self._database_instance = self._create_database(props.database) if props.database is not None else None
+        self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
+            name=f"{identity.prefix}-alerts", account_id=account_id, kms_key_arn=self._key.arn,
+            email=props.alerting.email, budgets_publish=props.budget is not None,
+        ))
+        if props.budget is not None:
+            MonthlyBudget(self, "budget", MonthlyBudgetProps(
+                name=f"{identity.prefix}-monthly", budget=props.budget, topic_arn=self._alert_topic.arn,
+                project_tag=("Project", identity.project),
+            ))
+        load_balancer_alarms = self._load_balancer_alarms(props)
 
+        deployment, waits_for = props.release.deployment, ()
+        if props.release.shifts_traffic and self._load_balancer is not None:
+            role, attachment = traffic_shifting_role(self, identity.prefix, account_id)
+            alarms = load_balancer_alarms.rollback_alarm_names if props.release.rollback_on_alarms and load_balancer_alarms else ()
+            deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
         context = ServiceContext(
             identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
             kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
             data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
+            deployment=deployment, deployment_dependencies=waits_for, capacity=props.capacity,
+            capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
@@ -174,11 +220,12 @@ class WebPlatform(Construct):
             return None
         edge = add_edge(
             self, props.load_balancer, name=props.identity.prefix, network=self._network,
-            targets=tuple(target_spec(service) for service in served),
+            targets=tuple(target_spec(service, props.release.shifts_traffic) for service in served),
             # Connections may idle as long as the slowest request the services allow.
             idle_timeout_seconds=max(service.request_timeout_seconds for service in served),
             log_bucket=self._log_bucket, kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days,
             deletion_protection=props.deletion_protection, nat_public_ips=self._network.nat_public_ips,
+            test_listener=props.release.test_listener,
         )
         self._web_acl, self._url = edge.web_acl, edge.url
         return edge.load_balancer
@@ -203,21 +250,20 @@ class WebPlatform(Construct):
             master_username=spec.master_username,
         ))
 
+    def _load_balancer_alarms(self, props: WebPlatformProps) -> LoadBalancerAlarms | None:
+        if self._load_balancer is None:
+            return None
+        return LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
+            name_prefix=props.identity.prefix, load_balancer=self._load_balancer, topic_arn=self._alert_topic.arn,
+            thresholds=props.alerting.thresholds,
+            # Services scaled to zero outside office hours have no healthy targets by design.
+            idle_targets=tuple(spec.name for spec in props.services
+                               if spec.port is not None and spec.scaling.office_hours is not None),
+        ))
+
     def _monitoring(self, props: WebPlatformProps) -> None:
         identity, thresholds = props.identity, props.alerting.thresholds
-        self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
-            name=f"{identity.prefix}-alerts", account_id=props.account_id, kms_key_arn=self._key.arn,
-            email=props.alerting.email,
-        ))
         load_balancer = self._load_balancer
-        if load_balancer is not None:
-            LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-                name_prefix=identity.prefix, load_balancer=load_balancer, topic_arn=self._alert_topic.arn,
-                thresholds=thresholds,
-                # Services scaled to zero outside office hours have no healthy targets by design.
-                idle_targets=tuple(spec.name for spec in props.services
-                                   if spec.port is not None and spec.scaling.office_hours is not None),
-            ))
         for spec in props.services:
             add_service_alarms(self, spec, self._services[spec.name], identity, self._alert_topic.arn, thresholds)
         if self._database_instance is not None and props.database is not None:

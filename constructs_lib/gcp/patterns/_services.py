@@ -1,0 +1,235 @@
+"""What both GCP patterns build the same way: APIs, a service's identity and Cloud Run service, the edge, the alerts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from cdktf_cdktf_provider_random.provider import RandomProvider
+from constructs import Construct
+
+from ...naming import PlatformIdentity
+from ...specs import Alerting
+from ..apis import ProjectServices
+from ..artifact_registry import DockerRepository, DockerRepositoryProps
+from ..cloud_armor import CloudArmorPolicy, CloudArmorPolicyProps
+from ..cloud_run_service import (
+    INGRESS_ALL,
+    INGRESS_INTERNAL_LOAD_BALANCER,
+    INGRESS_INTERNAL_ONLY,
+    CloudRunService,
+    CloudRunServiceProps,
+    SecretEnv,
+    TrafficShare,
+    VpcEgress,
+    revision_name,
+)
+from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
+from ..monitoring import ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
+from ..provider import random_provider
+from ..secrets import ACCESSOR_ROLE
+from ..service_account import ServiceAccount, ServiceAccountProps
+from .._props import is_token
+from .specs import LoadBalancerSpec, ReleaseSpec, ServiceSpec
+
+#: Cloud Run service names are at most 49 characters.
+CLOUD_RUN_NAME_LIMIT = 49
+
+
+def project_apis(*, registry: bool, storage: bool, load_balancer: bool, database: bool, secrets: bool,
+                 logging: bool, budget: bool = False) -> tuple[str, ...]:
+    """The APIs a pattern's resources call, and only those (in a stable order)."""
+    names = ["iam", "run"]
+    names += ["artifactregistry"] if registry else []
+    names += ["storage"] if storage else []
+    names += ["monitoring"] + (["logging"] if logging else [])
+    names += ["compute"] if load_balancer or database else []
+    names += ["sqladmin", "servicenetworking"] if database else []
+    names += ["secretmanager"] if database or secrets else []
+    names += ["billingbudgets"] if budget else []
+    return tuple(f"{name}.googleapis.com" for name in names)
+
+
+def dependables(apis: ProjectServices | None, *services: str) -> list[ITerraformDependable]:
+    """The project services of ``services`` to depend on, or nothing when the pattern enables no APIs."""
+    return list(apis.dependables(*services)) if apis is not None else []
+
+
+def service_account_id(name: str, environment: str) -> str:
+    """``<name>-<environment>``: unique in the project and readable; ``-run`` appended below 6
+    characters, cut to 30 (names and environments have no hyphens, so the results stay distinct)."""
+    account_id = f"{name}-{environment}"
+    if len(account_id) < 6:
+        account_id += "-run"
+    return account_id[:30]
+
+
+def add_service_account(scope: Construct, id_: str, spec: ServiceSpec, identity: PlatformIdentity,
+                        apis: ProjectServices | None) -> ServiceAccount:
+    """The service's own identity, holding no project roles."""
+    return ServiceAccount(scope, id_, ServiceAccountProps(
+        account_id=service_account_id(spec.name, identity.environment),
+        display_name=f"{identity.prefix} {spec.name}",
+        description=f"Runs the {spec.name} Cloud Run service of {identity.prefix}",
+        depends_on=dependables(apis, "iam.googleapis.com"),
+    ))
+
+
+def add_registry(scope: Construct, repository_id: str, region: str, identity: PlatformIdentity,
+                 apis: ProjectServices | None) -> DockerRepository:
+    """The pattern's own Docker repository (construct id ``registry``)."""
+    return DockerRepository(scope, "registry", DockerRepositoryProps(
+        repository_id=repository_id,
+        location=region,
+        description=f"Container images of {identity.prefix}",
+        depends_on=dependables(apis, "artifactregistry.googleapis.com"),
+    ))
+
+
+def image_of(spec: ServiceSpec, registry: DockerRepository | None) -> str:
+    """The image reference of ``spec``: in the pattern's registry, or as given."""
+    if spec.image.tag is not None:
+        assert registry is not None, "a platform_registry image needs the pattern's registry"
+        return registry.image(spec.name, spec.image.tag)
+    return spec.image.reference or ""
+
+
+def release_plan(spec: ServiceSpec, service_name: str, registry: DockerRepository | None,
+                 release: ReleaseSpec) -> tuple[str, str | None, tuple[TrafficShare, ...]]:
+    """Image, revision name and traffic of ``spec`` under ``release`` (see :class:`ReleaseSpec`)."""
+    current = spec.image.tag
+    if current is None or registry is None or is_token(current):
+        return image_of(spec, registry), None, ()
+    if release.candidate_tag is None or release.candidate_tag == current:
+        return registry.image(spec.name, current), revision_name(service_name, current), ()
+    candidate = revision_name(service_name, release.candidate_tag)
+    image, share = registry.image(spec.name, release.candidate_tag), release.candidate_percent
+    if share == 100:
+        return image, candidate, ()
+    return image, candidate, (TrafficShare(100 - share, revision_name(service_name, current)),
+                              TrafficShare(share, candidate, tag=release.traffic_tag))
+
+
+def grant_own_secrets(scope: Construct, spec: ServiceSpec, account: ServiceAccount,
+                      apis: ProjectServices | None) -> list[ITerraformDependable]:
+    """Lets the service's account read exactly the secrets of :attr:`ServiceSpec.secrets` (one grant per secret)."""
+    grants: dict[str, ITerraformDependable] = {}
+    for secret in spec.secrets.values():
+        if secret.secret not in grants:
+            slug = re.sub(r"[^A-Za-z0-9_-]", "_", secret.secret)
+            grants[secret.secret] = SecretManagerSecretIamMember(
+                scope, f"{spec.name}_reads_{slug}", secret_id=secret.secret, role=ACCESSOR_ROLE, member=account.member,
+                depends_on=dependables(apis, "secretmanager.googleapis.com") or None,
+            )
+    return list(grants.values())
+
+
+def add_cloud_run(
+    scope: Construct,
+    id_: str,
+    spec: ServiceSpec,
+    *,
+    identity: PlatformIdentity,
+    region: str,
+    image: str,
+    account: ServiceAccount,
+    behind_load_balancer: bool,
+    deletion_protection: bool,
+    env: Mapping[str, str],
+    secret_env: Mapping[str, SecretEnv],
+    vpc_egress: VpcEgress | None,
+    depends_on: Sequence[ITerraformDependable],
+    revision: str | None = None,
+    traffic: tuple[TrafficShare, ...] = (),
+) -> CloudRunService:
+    """The Cloud Run service of ``spec``; who may reach it follows from where it is exposed.
+
+    Behind a load balancer only it (and the VPC) may send requests, and it cannot present identity
+    tokens, so the invoker IAM check is off and ingress does the gating. Without one an exposed
+    service is public on its run.app URL: ingress open, invocation without identity (no ``allUsers``
+    grant). A worker takes requests from the project's VPC only, with the invoker IAM check on.
+    """
+    if not spec.exposed:
+        ingress, invoker_iam_disabled = INGRESS_INTERNAL_ONLY, False
+    else:
+        ingress = INGRESS_INTERNAL_LOAD_BALANCER if behind_load_balancer else INGRESS_ALL
+        invoker_iam_disabled = True
+    return CloudRunService(scope, id_, CloudRunServiceProps(
+        name=identity.name(spec.name),
+        location=region,
+        image=image,
+        service_account_email=account.email,
+        port=spec.port,
+        health_path=spec.health_path,
+        cpu=spec.cpu,
+        memory_mib=spec.memory_mib,
+        min_instances=spec.min_instances,
+        max_instances=spec.max_instances,
+        concurrency=spec.concurrency,
+        request_timeout_seconds=spec.request_timeout_seconds,
+        env=dict(env),
+        secret_env=dict(secret_env),
+        ingress=ingress,
+        invoker_iam_disabled=invoker_iam_disabled,
+        deletion_protection=deletion_protection,
+        vpc_egress=vpc_egress,
+        cpu_always_allocated=spec.keeps_cpu_allocated,
+        command=spec.command,
+        args=spec.args,
+        depends_on=list(depends_on),
+        revision=revision,
+        traffic=traffic,
+    ))
+
+
+def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec, backends: Sequence[ServerlessBackend],
+             apis: ProjectServices | None) -> tuple[CloudArmorPolicy, ServerlessLoadBalancer]:
+    """Cloud Armor (``cloud_armor``, named ``<name>-edge``) and the HTTPS load balancer (``load_balancer``, ``<name>-...``)."""
+    compute = dependables(apis, "compute.googleapis.com")
+    armor = spec.cloud_armor
+    cloud_armor = CloudArmorPolicy(scope, "cloud_armor", CloudArmorPolicyProps(
+        name=f"{name}-edge",
+        rate_limit_requests=armor.rate_limit_requests,
+        rate_limit_window_seconds=armor.rate_limit_window_seconds,
+        waf_rules=armor.waf_rules,
+        adaptive_protection=armor.adaptive_protection,
+        description=f"WAF and rate limit in front of {name}",
+        depends_on=compute,
+    ))
+    load_balancer = ServerlessLoadBalancer(scope, "load_balancer", ServerlessLoadBalancerProps(
+        name=name,
+        region=region,
+        domains=spec.domains,
+        backends=tuple(backends),
+        security_policy=cloud_armor.policy_id,
+        redirect_http=spec.redirect_http,
+        ssl_profile=spec.ssl_profile,
+        min_tls_version=spec.min_tls_version,
+        depends_on=compute,
+    ))
+    return cloud_armor, load_balancer
+
+
+def add_alerts(scope: Construct, *, name: str, project: str, alerting: Alerting, services: Sequence[str],
+               uptime_targets: Sequence[UptimeTarget], database_instance: str | None,
+               apis: ProjectServices | None) -> ServiceMonitoring:
+    """Uptime checks and alert policies (construct id ``monitoring``), notifying ``alerting.email``."""
+    return ServiceMonitoring(scope, "monitoring", ServiceMonitoringProps(
+        name=name,
+        project=project,
+        notification_email=alerting.email,
+        services=tuple(services),
+        thresholds=alerting.thresholds,
+        uptime_targets=tuple(uptime_targets),
+        database_instance=database_instance,
+        depends_on=dependables(apis, "monitoring.googleapis.com"),
+    ))
+
+
+def ensure_random_provider(scope: Construct) -> None:
+    """Adds the Random provider (for generated passwords) unless the stack has one already."""
+    stack = TerraformStack.of(scope)
+    if not any(isinstance(node, RandomProvider) and node.alias is None for node in stack.node.find_all()):
+        random_provider(scope)

@@ -1,0 +1,349 @@
+"""What the GCP patterns are made of: frozen, validated specs with secure defaults.
+
+Each spec checks itself when it is created and raises ``ValueError`` naming the attribute and the
+value, e.g. ``ServiceSpec('api').cpu must be one of 1, 2, 4, 8 vCPU, got 0.5``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ...rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE
+from ...specs import SERVICE_NAME, SERVICE_NAME_RULE, DataAccess, DataBucketName, EnvironmentValue, ServiceUrl
+from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
+from .._props import Cidr, is_token, require, require_match, require_range, require_strings
+from ..cloud_armor import DEFAULT_WAF_RULES, WafRule, check_rate_limit_and_rules
+from ..cloud_run_service import SecretEnv, check_container_settings, check_environment_names
+from ..cloud_sql import check_database_settings
+from ..load_balancer import URL_PATH, URL_PATH_RULE, check_domains_and_tls
+from ..network import check_network_ranges
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    """Where a service's image comes from; build one with a class method.
+
+    - :meth:`platform_registry`: the pattern's own Artifact Registry repository (private, immutable
+      tags, cleanup policies), which the pattern creates when a service uses it; the image is
+      ``<repository url>/<service name>:<tag>``.
+    - :meth:`from_registry`: any image reference Cloud Run can pull (for a private registry outside
+      the project, grant Cloud Run's service agent read access yourself).
+
+    Attributes:
+        tag: The tag in the pattern's repository (set by :meth:`platform_registry`), else ``None``.
+        reference: The full image reference (set by :meth:`from_registry`), else ``None``.
+    """
+
+    tag: str | None = None
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.tag is None) == (self.reference is None):
+            raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag) or ContainerImage.from_registry(reference)")
+
+    @classmethod
+    def platform_registry(cls, tag: str) -> ContainerImage:
+        """The image ``<service name>:<tag>`` in the pattern's Artifact Registry repository (``latest`` is refused: tags are immutable)."""
+        if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
+            raise ValueError(f"ContainerImage.platform_registry(tag) {IMAGE_TAG_RULE}, got {tag!r}")
+        return cls(tag=tag)
+
+    @classmethod
+    def from_registry(cls, reference: str) -> ContainerImage:
+        """Any image reference with a tag other than ``latest`` or a digest, e.g. ``ghcr.io/acme/orders:1.4.2``."""
+        if not is_token(reference):
+            last = reference.rsplit("/", 1)[-1] if isinstance(reference, str) else ""
+            if not last or ("@sha256:" not in reference and (":" not in last or last.endswith((":latest", ":")))):
+                raise ValueError(
+                    f"ContainerImage.from_registry(reference) must name a tag other than latest or a digest, got {reference!r}"
+                )
+        return cls(reference=reference)
+
+    @property
+    def uses_platform_registry(self) -> bool:
+        """True when the image lives in the pattern's own repository."""
+        return self.tag is not None
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One Cloud Run service of a pattern.
+
+    Attributes:
+        name: Short name (1-20 lowercase letters or digits, starting with a letter), e.g. ``api``. The
+            Cloud Run service is ``<project>-<environment>-<name>`` (at most 49 characters), its
+            service account ``<name>-<environment>``.
+        image: Where the image comes from (:class:`ContainerImage`).
+        port: Port the container listens on (Cloud Run sets ``PORT`` to it). Default 8080.
+        health_path: Path of the startup and liveness probes and of the uptime check. Default ``/``.
+            Behind a load balancer the uptime check goes through it, so a routed service needs a health
+            path that reaches it: under its routes, or one no route matches (then routed to it), not ``/``.
+        routes: Paths the load balancer sends to this service, e.g. ``("/api", "/api/*")`` (``*`` only
+            at the end; the longest matching route wins). Empty: the load balancer's default service,
+            which receives every request no route matches (exactly one exposed service is the default).
+            Without a load balancer routes have no effect. Behind one, the health path is routed to the
+            service too when its routes do not cover it, so the uptime check reaches it. Default empty.
+        exposed: Serves requests from outside: behind the load balancer (ingress from it only) or,
+            without one, public on its ``run.app`` URL (ingress from anywhere, no invoker IAM check).
+            ``False``: a worker, never behind the load balancer, ingress from the project's VPC only,
+            the ``run.invoker`` IAM check on, and no uptime check. A worker is still a Cloud Run
+            service: it listens on ``port`` and answers its probes on ``health_path``. Default ``True``.
+        cpu: vCPUs per instance: 1, 2, 4 or 8. Default 1.
+        memory_mib: Memory per instance in MiB, within Cloud Run's range for ``cpu`` (1 vCPU: 512-4096). Default 512.
+        min_instances: Instances kept warm. Default 0.
+        max_instances: Upper bound of scaling (1-1000). Default 10.
+        concurrency: Concurrent requests per instance (1-1000). Default 80.
+        request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 300.
+        environment: Plain variables (never secrets): text, or a value the pattern fills in,
+            :class:`~constructs_lib.specs.ServiceUrl` (another service's URL) or
+            :data:`~constructs_lib.specs.DATA_BUCKET_NAME`. Default none.
+        secrets: Variables read from Secret Manager when an instance starts, by name; the pattern grants
+            the service's account access to exactly these secrets. Default none.
+        data_access: What the service may do with the platform's data bucket: ``READ`` (object viewer)
+            or ``READ_WRITE`` (object user). Default ``NONE``.
+        database_access: Read the platform's database credentials (``DATABASE_URL`` without the password,
+            and ``PGPASSWORD``, from Secret Manager) and send private traffic through the database's VPC.
+            Default ``False``.
+        cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
+            ``None``: on for a worker (it works between requests), off for an exposed service.
+        command: Replaces the image's entrypoint, e.g. ``("python", "-m", "shop.worker")``. Default: the image's.
+        args: Replace the image's arguments (``CMD``). Default: the image's.
+    """
+
+    name: str
+    image: ContainerImage
+    port: int = 8080
+    health_path: str = "/"
+    routes: tuple[str, ...] = ()
+    exposed: bool = True
+    cpu: int = 1
+    memory_mib: int = 512
+    min_instances: int = 0
+    max_instances: int = 10
+    concurrency: int = 80
+    request_timeout_seconds: int = 300
+    environment: Mapping[str, EnvironmentValue] = field(default_factory=dict)
+    secrets: Mapping[str, SecretEnv] = field(default_factory=dict)
+    data_access: DataAccess = DataAccess.NONE
+    database_access: bool = False
+    cpu_always_allocated: bool | None = None
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.name, str) and SERVICE_NAME.fullmatch(self.name) is not None, self, "name",
+                SERVICE_NAME_RULE.removeprefix("must "))
+        owner = self.label
+        require(isinstance(self.image, ContainerImage), self, "image",
+                "be a ContainerImage (ContainerImage.platform_registry(tag) or .from_registry(reference))", owner)
+        check_container_settings(self, owner)
+        routes = require_strings(self, "routes", "/api/*", owner)
+        require(all(URL_PATH.fullmatch(route) for route in routes), self, "routes", URL_PATH_RULE, owner)
+        require(len(set(routes)) == len(routes), self, "routes", "not repeat a path", owner)
+        require(self.exposed or not routes, self, "routes",
+                "be empty for a service that is not exposed (exposed=False: nothing routes to a worker)", owner)
+        for attribute, kind, rule in (
+            ("environment", (str, ServiceUrl, DataBucketName), "have text, ServiceUrl or DATA_BUCKET_NAME values"),
+            ("secrets", SecretEnv, "have SecretEnv values"),
+        ):
+            value = getattr(self, attribute)
+            require(isinstance(value, Mapping) and all(isinstance(item, kind) for item in value.values()), self,
+                    attribute, rule, owner)
+            object.__setattr__(self, attribute, dict(value))
+        check_environment_names(self, "environment", "secrets", owner)
+        require(isinstance(self.data_access, DataAccess), self, "data_access", "be a DataAccess", owner)
+        require_strings(self, "command", "python", owner)
+        require_strings(self, "args", "--workers=2", owner)
+
+    @property
+    def label(self) -> str:
+        """``ServiceSpec('<name>')``: how error messages name this service."""
+        return f"ServiceSpec({self.name!r})"
+
+    @property
+    def is_default_route(self) -> bool:
+        """True for an exposed service without routes: behind a load balancer it receives what no route matches."""
+        return self.exposed and not self.routes
+
+    @property
+    def keeps_cpu_allocated(self) -> bool:
+        """Whether CPU stays allocated between requests (:attr:`cpu_always_allocated`, else: a worker does)."""
+        return (not self.exposed) if self.cpu_always_allocated is None else self.cpu_always_allocated
+
+
+@dataclass(frozen=True)
+class CloudArmorSpec:
+    """The Cloud Armor policy on every backend service of the load balancer.
+
+    Rules in order: each preconfigured WAF rule denies what it matches (403), then each client IP is
+    throttled above the rate limit (429), then everything else is allowed.
+
+    Attributes:
+        rate_limit_requests: Requests one client IP may send per window (1-1000000). Default 2000.
+        rate_limit_window_seconds: The window, one of 10, 30, 60, 120, 180, 240, 300, 600, 900, 1200,
+            1800, 2700, 3600 seconds. Default 300.
+        waf_rules: Preconfigured WAF rule sets, evaluated in order. Default
+            :data:`~constructs_lib.gcp.cloud_armor.DEFAULT_WAF_RULES`: OWASP CRS 3.3 SQL injection, XSS,
+            local file inclusion and remote code execution at sensitivity 1, and the Log4j signatures.
+        adaptive_protection: Layer 7 DDoS detection by Adaptive Protection. Default ``True``.
+    """
+
+    rate_limit_requests: int = 2000
+    rate_limit_window_seconds: int = 300
+    waf_rules: tuple[WafRule, ...] = DEFAULT_WAF_RULES
+    adaptive_protection: bool = True
+
+    def __post_init__(self) -> None:
+        check_rate_limit_and_rules(self)
+
+
+@dataclass(frozen=True)
+class LoadBalancerSpec:
+    """A global external HTTPS load balancer in front of the exposed services.
+
+    Attributes:
+        domains: The site's DNS names, e.g. ``("shop.example.com",)`` (a single name is accepted as
+            text). A Google-managed certificate covers them once their A records point at the load
+            balancer's IP; the first one is the site's URL.
+        cloud_armor: The WAF and rate limit. Default :class:`CloudArmorSpec` defaults.
+        ssl_profile: TLS feature profile, ``MODERN`` or ``RESTRICTED``. Default ``MODERN``.
+        min_tls_version: ``TLS_1_2`` or ``TLS_1_3``. Default ``TLS_1_2``.
+        redirect_http: Answer plain HTTP on port 80 with a redirect to HTTPS. Default ``True``;
+            ``False`` leaves port 80 closed.
+    """
+
+    domains: tuple[str, ...]
+    cloud_armor: CloudArmorSpec = field(default_factory=CloudArmorSpec)
+    ssl_profile: str = "MODERN"
+    min_tls_version: str = "TLS_1_2"
+    redirect_http: bool = True
+
+    def __post_init__(self) -> None:
+        check_domains_and_tls(self)
+        require(isinstance(self.cloud_armor, CloudArmorSpec), self, "cloud_armor", "be a CloudArmorSpec")
+
+    @property
+    def url(self) -> str:
+        """``https://<first domain>``: the site's URL."""
+        return f"https://{self.domains[0]}"
+
+
+@dataclass(frozen=True)
+class DataBucketSpec:
+    """The platform's data bucket (versioned, uniform access, public access prevention, soft delete)
+    and the bucket receiving its usage logs.
+
+    Attributes:
+        name: Globally unique bucket name. Default ``None``: ``<project id>-<environment>-data``
+            (project IDs are globally unique, so the name is too).
+        access_log_bucket_name: Name of the usage-log bucket. Default ``None``:
+            ``<project id>-<environment>-access-logs``. Its logs expire after the platform's log retention.
+        noncurrent_version_expiration_days: Days a replaced or deleted object version is kept (1-3650). Default 90.
+        kms_key_name: Cloud KMS key for default encryption of both buckets (Cloud Storage's service agent
+            needs ``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on it). Default ``None``: Google-managed keys.
+    """
+
+    name: str | None = None
+    access_log_bucket_name: str | None = None
+    noncurrent_version_expiration_days: int = 90
+    kms_key_name: str | None = None
+
+    def __post_init__(self) -> None:
+        for attribute in ("name", "access_log_bucket_name"):
+            if getattr(self, attribute) is not None:
+                require_match(BUCKET_NAME, self, attribute, BUCKET_NAME_RULE)
+        require(self.name is None or self.name != self.access_log_bucket_name, self, "access_log_bucket_name",
+                "differ from name: a bucket cannot log to itself")
+        require_range(self, "noncurrent_version_expiration_days", 1, 3650, "days")
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    """A private PostgreSQL database on Cloud SQL, and the VPC its clients reach it through.
+
+    The pattern builds a VPC with one subnet (direct VPC egress of the services with
+    ``database_access``), private service access and firewall rules that allow only PostgreSQL into the
+    reserved range; a Cloud SQL instance with a private IP only, TLS enforced, daily backups with
+    point-in-time recovery, query insights and deletion protection; a generated password for the
+    application user; and two Secret Manager secrets, ``DATABASE_URL`` (no password inside) and
+    ``PGPASSWORD``.
+
+    Attributes:
+        tier: Machine type, e.g. ``db-custom-2-7680``. Default ``db-custom-1-3840``.
+        postgres_major_version: 14 to 17. Default 16.
+        disk_size_gb: Initial SSD size (10-65536). Default 20.
+        disk_autoresize_limit_gb: Upper bound of automatic disk growth; 0 means no bound. Default 100.
+        backup_retention_days: Daily backups kept (1-365). Default 7.
+        point_in_time_recovery: Keep write-ahead logs for point-in-time recovery. Default ``True``.
+        high_availability: A regional instance with a standby in another zone. Default ``True``.
+        database_name: The application's database. Default ``app``.
+        user_name: The application's user (its password is generated). Default ``app``.
+        subnet_cidr: Private block of the services' subnet, /26 or larger, as text or
+            :class:`ipaddress.IPv4Network`. Default ``10.20.0.0/24``.
+        private_services_cidr: Private block reserved for Cloud SQL, /24 or larger, not overlapping
+            ``subnet_cidr``. Default ``10.21.0.0/20``.
+    """
+
+    tier: str = "db-custom-1-3840"
+    postgres_major_version: int = 16
+    disk_size_gb: int = 20
+    disk_autoresize_limit_gb: int = 100
+    backup_retention_days: int = 7
+    point_in_time_recovery: bool = True
+    high_availability: bool = True
+    database_name: str = "app"
+    user_name: str = "app"
+    subnet_cidr: Cidr = "10.20.0.0/24"
+    private_services_cidr: Cidr = "10.21.0.0/20"
+
+    def __post_init__(self) -> None:
+        check_database_settings(self)
+        check_network_ranges(self)
+
+
+GCP_RELEASE_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY")
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """How a new image tag of the services in the platform's registry reaches users.
+
+    Every revision is named after the image tag it runs (``<service>-v<tag>``). Without a candidate
+    all requests go to the latest revision. With ``candidate_tag`` the template runs the candidate
+    and the requests split between the current revision (the service's own tag) and the candidate:
+
+    - ``ROLLING``: all to the candidate;
+    - ``BLUE_GREEN``: none to the candidate, which answers on its own tagged URL for smoke tests;
+    - ``CANARY``: ``canary_percent`` to the candidate (also on its tagged URL), the rest to the current.
+
+    Promote by making the candidate the services' tag and dropping ``candidate_tag`` (all traffic to
+    it, the URL tag gone); roll back by dropping ``candidate_tag`` (all traffic to the current revision).
+    Services whose image comes from another registry always send all requests to their latest revision.
+
+    Attributes:
+        strategy: ``ROLLING``, ``BLUE_GREEN`` or ``CANARY``. Default ``ROLLING``.
+        candidate_tag: The image tag being released. Default ``None``.
+        canary_percent: ``CANARY`` only: the candidate's share, 1-99.
+        traffic_tag: The name of the candidate's URL. Default ``candidate``.
+    """
+
+    strategy: str = "ROLLING"
+    candidate_tag: str | None = None
+    canary_percent: int | None = None
+    traffic_tag: str = "candidate"
+
+    def __post_init__(self) -> None:
+        require(self.strategy in GCP_RELEASE_STRATEGIES, self, "strategy", f"be one of {', '.join(GCP_RELEASE_STRATEGIES)}")
+        require((self.strategy == "CANARY") == (self.canary_percent is not None), self, "canary_percent",
+                "be given for CANARY and only for CANARY")
+        if self.canary_percent is not None:
+            require(isinstance(self.canary_percent, int) and 1 <= self.canary_percent <= 99, self, "canary_percent",
+                    "be 1 to 99 (0 is blue/green, 100 is rolling)")
+        if self.candidate_tag is not None:
+            require(IMAGE_TAG_PATTERN.fullmatch(self.candidate_tag) is not None, self, "candidate_tag", IMAGE_TAG_RULE.removeprefix("must "))
+
+    @property
+    def candidate_percent(self) -> int:
+        """The candidate's share of requests."""
+        return {"ROLLING": 100, "BLUE_GREEN": 0}.get(self.strategy, self.canary_percent or 0)

@@ -1,0 +1,501 @@
+"""WebPlatform: any number of Cloud Run services with their data, database, edge, alerts and log retention."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cdktf import ITerraformDependable
+from constructs import Construct
+
+from ...naming import PlatformIdentity
+from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl, referenced_services, render_environment
+from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
+from ..access_log_bucket import GcsAccessLogBucket, GcsAccessLogBucketProps
+from ..apis import ProjectServices, ProjectServicesProps
+from ..artifact_registry import DockerRepository
+from ..cloud_armor import CloudArmorPolicy
+from ..cloud_run_service import CloudRunService, SecretEnv, VpcEgress
+from ..cloud_sql import PostgresDatabase, PostgresDatabaseProps
+from ..dashboard import ServicesDashboard, ServicesDashboardProps
+from ..data_bucket import GcsDataBucket, GcsDataBucketProps
+from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer
+from ..log_retention import LogRetention, LogRetentionProps
+from ...budget import BudgetSpec
+from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
+from ..monitoring import ServiceMonitoring, UptimeTarget
+from ..network import PrivateNetwork, PrivateNetworkProps
+from ..secrets import Secret, SecretProps
+from ..service_account import ServiceAccount
+from ._routing import Routing
+from ._services import (
+    CLOUD_RUN_NAME_LIMIT,
+    add_alerts,
+    add_cloud_run,
+    add_edge,
+    add_registry,
+    add_service_account,
+    dependables,
+    ensure_random_provider,
+    grant_own_secrets,
+    release_plan,
+    project_apis,
+)
+from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec
+
+#: Firewall rule names append up to 30 characters to the network's name ``<prefix>-vpc`` within 63.
+_NETWORK_NAME_LIMIT = 33
+
+#: The database credentials as every service with ``database_access`` reads them, shared with AWS:
+#: ``DATABASE_URL`` without a password, and ``PGPASSWORD``. (env name, construct id, secret name suffix)
+DATABASE_SECRETS: tuple[tuple[str, str, str], ...] = (
+    ("DATABASE_URL", "database_url", "database-url"),
+    ("PGPASSWORD", "database_password", "database-password"),
+)
+
+
+@dataclass(frozen=True)
+class WebPlatformProps:
+    """Props of :class:`WebPlatform`.
+
+    Attributes:
+        identity: Project and environment names every resource name carries (``<project>-<environment>-...``).
+        project: Google Cloud project ID the platform is deployed in.
+        region: Region of every regional resource, e.g. ``us-central1``.
+        services: The Cloud Run services, any number (:class:`ServiceSpec`), names distinct.
+        load_balancer: The global HTTPS load balancer with Cloud Armor in front of the exposed services
+            (:class:`LoadBalancerSpec`). ``None``: no load balancer; exposed services are public on their
+            ``run.app`` URLs (for development projects without a domain). No default: the choice is explicit.
+        data_bucket: The data bucket and its usage-log bucket. Default :class:`DataBucketSpec` defaults;
+            ``None``: no buckets.
+        database: A private Cloud SQL PostgreSQL database (:class:`DatabaseSpec`). Default ``None``.
+        alerting: Who receives alerts, and the thresholds. Default: no email, 5 % errors, 2 s p95 latency.
+        log_retention_days: Days the project's ``_Default`` log bucket keeps logs, and the usage logs'
+            expiry (1-3650). Default 30.
+        deletion_protection: Refuse ``terraform destroy`` of the services, the database and its secrets.
+            Default ``True``.
+        release: How a new image tag of the services in the platform's registry reaches users
+            (revisions named after tags; a candidate with its own URL and share). Default rolling.
+        budget: A monthly budget of the project's spend, alerting ``alerting.email``. Default ``None``.
+        billing_account: The billing account of the project; required with ``budget``. Default ``None``.
+    """
+
+    identity: PlatformIdentity
+    project: str
+    region: str
+    services: tuple[ServiceSpec, ...]
+    load_balancer: LoadBalancerSpec | None
+    data_bucket: DataBucketSpec | None = field(default_factory=DataBucketSpec)
+    database: DatabaseSpec | None = None
+    alerting: Alerting = field(default_factory=Alerting)
+    log_retention_days: int = 30
+    deletion_protection: bool = True
+    release: ReleaseSpec = field(default_factory=ReleaseSpec)
+    budget: BudgetSpec | None = None
+    billing_account: str | None = None
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
+        require_match(PROJECT_ID, self, "project", PROJECT_ID_RULE)
+        require_match(REGION, self, "region", REGION_RULE)
+        require(isinstance(self.services, (tuple, list)) and len(self.services) > 0
+                and all(isinstance(spec, ServiceSpec) for spec in self.services), self, "services",
+                "be one or more ServiceSpec")
+        object.__setattr__(self, "services", tuple(self.services))
+        names = [spec.name for spec in self.services]
+        require(len(set(names)) == len(names), self, "services", f"have distinct names, got names {names}")
+        for spec in self.services:
+            run_name = self.identity.name(spec.name)
+            require(len(run_name) <= CLOUD_RUN_NAME_LIMIT, self, "services",
+                    f"give Cloud Run names of at most {CLOUD_RUN_NAME_LIMIT} characters: {run_name!r} is "
+                    f"{len(run_name)} (shorten {spec.label}.name or the identity)")
+        for attribute, kind in (("load_balancer", LoadBalancerSpec), ("data_bucket", DataBucketSpec),
+                                ("database", DatabaseSpec)):
+            value = getattr(self, attribute)
+            require(value is None or isinstance(value, kind), self, attribute, f"be a {kind.__name__} or None")
+        require(isinstance(self.alerting, Alerting), self, "alerting", "be an Alerting")
+        require_range(self, "log_retention_days", 1, 3650, "days")
+        if self.database is not None:
+            network_name = self.identity.name("vpc")
+            require(len(network_name) <= _NETWORK_NAME_LIMIT, self, "identity",
+                    f"give a network name of at most {_NETWORK_NAME_LIMIT} characters with a database, "
+                    f"{network_name!r} is {len(network_name)}")
+        for spec in self.services:
+            _check_service_needs(self, spec)
+        _Wiring(self)
+        if self.budget is not None:
+            require(self.billing_account is not None and BILLING_ACCOUNT.fullmatch(self.billing_account) is not None,
+                    self, "billing_account", f"{BILLING_ACCOUNT_RULE} when there is a budget")
+            require(self.alerting.email is not None, self, "alerting", "name an email when there is a budget: it alerts nobody else")
+        current_tags = {spec.image.tag for spec in self.services if spec.image.uses_platform_registry}
+        require(self.release.candidate_tag is None or self.release.candidate_tag not in current_tags, self, "release",
+                "name a candidate_tag that differs from the services' current tag")
+
+    @property
+    def uses_platform_registry(self) -> bool:
+        """True when a service's image is in the platform's own repository (so the pattern creates it)."""
+        return any(spec.image.uses_platform_registry for spec in self.services)
+
+
+def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
+    """A service asks only for what the platform has: the data bucket, the database, its services."""
+    owner = spec.label
+    if props.data_bucket is None:
+        require(spec.data_access is DataAccess.NONE, spec, "data_access",
+                "be DataAccess.NONE without a data bucket (WebPlatformProps.data_bucket is None)", owner)
+        for variable, value in spec.environment.items():
+            if isinstance(value, DataBucketName):
+                raise ValueError(f"{owner}.environment[{variable!r}] must not be DATA_BUCKET_NAME without a data "
+                                 "bucket (WebPlatformProps.data_bucket is None)")
+    require(props.database is not None or not spec.database_access, spec, "database_access",
+            "be False without a database (WebPlatformProps.database is None)", owner)
+    services = {other.name: other for other in props.services}
+    for variable, value in spec.environment.items():
+        if not isinstance(value, ServiceUrl):
+            continue
+        where = f"{owner}.environment[{variable!r}]"
+        if value.service not in services:
+            raise ValueError(f"{where} must name a service of the platform ({sorted(services)}), got {value!r}")
+        if not services[value.service].exposed:
+            raise ValueError(f"{where} must name an exposed service: {value.service!r} is a worker "
+                             f"(exposed=False) and has no URL for other services, got {value!r}")
+
+
+class _Wiring:
+    """How the services of valid props connect: routes behind the load balancer, creation order without one."""
+
+    def __init__(self, props: WebPlatformProps) -> None:
+        self.routing: Routing | None = None
+        services = props.services
+        if props.load_balancer is not None:
+            self.routing = Routing(services, "WebPlatformProps.services")
+            for spec in services:
+                for variable, value in spec.environment.items():
+                    if isinstance(value, ServiceUrl):
+                        receiver = self.routing.receiver(value.path or "/")
+                        if receiver != value.service:
+                            raise ValueError(
+                                f"{spec.label}.environment[{variable!r}] must be a path the load balancer sends to "
+                                f"{value.service!r} (routes {list(self.routing.paths[value.service])}), got {value!r}, "
+                                f"which reaches {receiver!r}"
+                            )
+            self.order = services
+            return
+        # Without a load balancer a service's URL is its run.app address: it must exist first.
+        needs = {spec.name: referenced_services(spec.environment) for spec in services}
+        order: list[ServiceSpec] = []
+        while len(order) < len(services):
+            placed = {spec.name for spec in order}
+            ready = [spec for spec in services if spec.name not in placed and needs[spec.name] <= placed]
+            if not ready:
+                left = sorted(set(needs) - placed)
+                raise ValueError(
+                    f"WebPlatformProps.services must not need each other's URL in a cycle without a load balancer "
+                    f"(a run.app URL exists only once its service does), got a cycle among {left}"
+                )
+            order.append(ready[0])
+        self.order = tuple(order)
+
+
+class WebPlatform(Construct):
+    """A web platform on Cloud Run: any number of services, with their data, database, edge and operations.
+
+    It enables the project APIs it uses (only those; never disabled on destroy) and builds:
+
+    * per service: a service account holding no project roles, and a Cloud Run service (startup and
+      liveness probes on its health path, startup CPU boost, deletion protection), its image from the
+      platform's Artifact Registry repository (created when a service uses it) or any registry;
+    * the data bucket (versioned, uniform access, public access prevention, soft delete) with usage
+      logs to an access-log bucket expiring with the log retention; each service gets exactly the
+      object access of its :attr:`ServiceSpec.data_access`;
+    * with a database: a VPC and subnet with flow logs, private service access and firewall rules
+      allowing only PostgreSQL; Cloud SQL with a private IP only, TLS enforced, backups with
+      point-in-time recovery; a generated password; ``DATABASE_URL`` (no password) and ``PGPASSWORD``
+      in Secret Manager, readable by the services with ``database_access`` only, which also send
+      private traffic through the subnet;
+    * with a load balancer: Cloud Armor (WAF rules, per-IP throttle) on every backend service of a
+      global HTTPS load balancer (managed certificate, TLS 1.2+, HTTP redirected), routing each exposed
+      service's paths to it; exposed services then take traffic from the load balancer and the VPC only;
+    * uptime checks of every exposed service (through the load balancer, or on its run.app URL),
+      alert policies on 5xx share, p95 latency, uptime and database CPU and disk, a dashboard, and the
+      retention of the project's ``_Default`` log bucket.
+
+    Construct ids are stable (``apis``, ``access_logs``, ``data_bucket``, ``registry``, ``<service>_account``,
+    ``network``, ``database``, ``database_url``, ``database_password``, ``run_<service>``, ``cloud_armor``,
+    ``load_balancer``, ``monitoring``, ``dashboard``, ``log_retention``): created with the id ``Default``,
+    the platform's resources get the addresses they would have directly in the stack.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: WebPlatformProps) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        identity, project, region = props.identity, props.project, props.region
+        wiring = _Wiring(props)
+        lb_spec = props.load_balancer
+        self._apis = ProjectServices(self, "apis", ProjectServicesProps(project=project, services=project_apis(
+            registry=props.uses_platform_registry, storage=props.data_bucket is not None,
+            load_balancer=lb_spec is not None, database=props.database is not None,
+            secrets=any(spec.secrets for spec in props.services), logging=True, budget=props.budget is not None,
+        )))
+        apis = self._apis
+
+        self._access_logs: GcsAccessLogBucket | None = None
+        self._data_bucket: GcsDataBucket | None = None
+        if props.data_bucket is not None:
+            self._add_buckets(props.data_bucket)
+        self._registry = (add_registry(self, identity.name("images"), region, identity, apis)
+                          if props.uses_platform_registry else None)
+        self._accounts = {spec.name: add_service_account(self, f"{spec.name}_account", spec, identity, apis)
+                          for spec in props.services}
+
+        self._network: PrivateNetwork | None = None
+        self._database: PostgresDatabase | None = None
+        self._database_secrets: dict[str, Secret] = {}
+        if props.database is not None:
+            self._add_database(props.database)
+
+        self._services: dict[str, CloudRunService] = {}
+        for spec in wiring.order:
+            self._services[spec.name] = self._add_service(spec)
+        self._services = {spec.name: self._services[spec.name] for spec in props.services}  # in the props' order
+        if self._data_bucket is not None:
+            for spec in props.services:
+                member = self._accounts[spec.name].member
+                if spec.data_access is DataAccess.READ_WRITE:
+                    self._data_bucket.grant_object_user(spec.name, member)
+                elif spec.data_access is DataAccess.READ:
+                    self._data_bucket.grant_object_viewer(spec.name, member)
+
+        self._cloud_armor: CloudArmorPolicy | None = None
+        self._load_balancer: ServerlessLoadBalancer | None = None
+        exposed = [spec for spec in props.services if spec.exposed]
+        if lb_spec is not None and wiring.routing is not None:
+            backends = [ServerlessBackend(spec.name, self._services[spec.name].name, wiring.routing.paths[spec.name])
+                        for spec in exposed]
+            self._cloud_armor, self._load_balancer = add_edge(
+                self, name=identity.prefix, region=region, spec=lb_spec, backends=backends, apis=apis)
+
+        run_names = tuple(identity.name(spec.name) for spec in props.services)
+        self._monitoring = add_alerts(
+            self, name=identity.prefix, project=project, alerting=props.alerting, services=run_names,
+            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0] if lb_spec else self._services[spec.name].host,
+                                         spec.health_path) for spec in exposed],
+            database_instance=self._database.instance_name if self._database else None, apis=apis,
+        )
+        ServicesDashboard(self, "dashboard", ServicesDashboardProps(
+            display_name=f"{identity.prefix} services",
+            services=run_names,
+            thresholds=props.alerting.thresholds,
+            database_id=f"{project}:{self._database.instance_name}" if self._database else None,
+            depends_on=dependables(apis, "monitoring.googleapis.com"),
+        ))
+        LogRetention(self, "log_retention", LogRetentionProps(
+            project=project, retention_days=props.log_retention_days,
+            depends_on=dependables(apis, "logging.googleapis.com"),
+        ))
+        if props.budget is not None and props.billing_account is not None and self._monitoring.channel is not None:
+            ProjectBudget(self, "budget", ProjectBudgetProps(
+                display_name=f"{identity.prefix} monthly", billing_account=props.billing_account, project=project,
+                budget=props.budget, notification_channels=(self._monitoring.channel.id,),
+                depends_on=dependables(apis, "billingbudgets.googleapis.com"),
+            ))
+
+    def _add_buckets(self, spec: DataBucketSpec) -> None:
+        props, storage = self._props, dependables(self._apis, "storage.googleapis.com")
+        prefix = f"{props.project}-{props.identity.environment}"
+        self._access_logs = GcsAccessLogBucket(self, "access_logs", GcsAccessLogBucketProps(
+            name=spec.access_log_bucket_name or f"{prefix}-access-logs",
+            location=props.region,
+            retention_days=props.log_retention_days,
+            kms_key_name=spec.kms_key_name,
+            depends_on=storage,
+        ))
+        self._data_bucket = GcsDataBucket(self, "data_bucket", GcsDataBucketProps(
+            name=spec.name or f"{prefix}-data",
+            location=props.region,
+            noncurrent_version_expiration_days=spec.noncurrent_version_expiration_days,
+            kms_key_name=spec.kms_key_name,
+            access_log_bucket=self._access_logs.name,
+            depends_on=storage,
+        ))
+
+    def _add_database(self, spec: DatabaseSpec) -> None:
+        props, apis, identity = self._props, self._apis, self._props.identity
+        ensure_random_provider(self)
+        self._network = PrivateNetwork(self, "network", PrivateNetworkProps(
+            name=identity.name("vpc"),
+            region=props.region,
+            subnet_cidr=spec.subnet_cidr,
+            private_services_cidr=spec.private_services_cidr,
+            depends_on=apis.dependables("compute.googleapis.com", "servicenetworking.googleapis.com"),
+        ))
+        self._database = PostgresDatabase(self, "database", PostgresDatabaseProps(
+            instance_name=identity.name("postgres"),
+            region=props.region,
+            network_id=self._network.network_id,
+            allocated_ip_range=self._network.private_services_range_name,
+            tier=spec.tier,
+            postgres_major_version=spec.postgres_major_version,
+            database_name=spec.database_name,
+            user_name=spec.user_name,
+            high_availability=spec.high_availability,
+            disk_size_gb=spec.disk_size_gb,
+            disk_autoresize_limit_gb=spec.disk_autoresize_limit_gb,
+            backup_retention_days=spec.backup_retention_days,
+            point_in_time_recovery=spec.point_in_time_recovery,
+            deletion_protection=props.deletion_protection,
+            depends_on=[*apis.dependables("sqladmin.googleapis.com"), self._network.private_services_connection],
+        ))
+        values = {"DATABASE_URL": self._database.connection_url, "PGPASSWORD": self._database.password}
+        for variable, construct_id, suffix in DATABASE_SECRETS:
+            secret = Secret(self, construct_id, SecretProps(
+                secret_id=identity.name(suffix),
+                value=values[variable],
+                replica_locations=(props.region,),
+                deletion_protection=props.deletion_protection,
+                depends_on=apis.dependables("secretmanager.googleapis.com"),
+            ))
+            self._database_secrets[variable] = secret
+
+    def _add_service(self, spec: ServiceSpec) -> CloudRunService:
+        props, apis = self._props, self._apis
+        account = self._accounts[spec.name]
+        env = render_environment(
+            spec.environment, service_url=self._service_url, owner=f"{spec.label}.environment",
+            data_bucket_name=self._data_bucket.name if self._data_bucket is not None else None,
+        )
+        secret_env = dict(spec.secrets)
+        depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com"),
+                                                  *grant_own_secrets(self, spec, account, apis)]
+        vpc_egress = None
+        if spec.database_access and self._database is not None and self._network is not None:
+            for variable, secret in self._database_secrets.items():
+                grant = secret.grant_accessor(spec.name, account.member)
+                secret_env[variable] = SecretEnv(secret=secret.secret_id, version=secret.version_number)
+                depends_on += [secret.version, grant]
+            depends_on += [*self._database.dependables, *apis.dependables("compute.googleapis.com")]
+            vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=self._network.subnet_id)
+        image, revision, traffic = release_plan(spec, props.identity.name(spec.name), self._registry, props.release)
+        return add_cloud_run(
+            self,
+            f"run_{spec.name}",  # not just the name: "backend" is the id of a stack's state backend
+            spec,
+            identity=props.identity,
+            region=props.region,
+            image=image,
+            revision=revision,
+            traffic=traffic,
+            account=account,
+            behind_load_balancer=props.load_balancer is not None,
+            deletion_protection=props.deletion_protection,
+            env=env,
+            secret_env=secret_env,
+            vpc_egress=vpc_egress,
+            depends_on=depends_on,
+        )
+
+    def _service_url(self, url: ServiceUrl) -> str:
+        """Behind the load balancer the site's URL (it routes the path); without one the service's run.app URL."""
+        if self._props.load_balancer is not None:
+            return self._props.load_balancer.url + url.path
+        return self._services[url.service].uri + url.path
+
+    @property
+    def props(self) -> WebPlatformProps:
+        """The props the platform was built from."""
+        return self._props
+
+    @property
+    def services(self) -> Mapping[str, CloudRunService]:
+        """Every Cloud Run service by its spec name, in the order of :attr:`WebPlatformProps.services`
+        (each has ``name``, ``uri`` and ``host``)."""
+        return dict(self._services)
+
+    def service(self, name: str) -> CloudRunService:
+        """The Cloud Run service of the spec named ``name``; a KeyError lists the names there are."""
+        if name not in self._services:
+            raise KeyError(f"WebPlatform has no service {name!r}; services: {list(self._services)}")
+        return self._services[name]
+
+    def service_account(self, name: str) -> ServiceAccount:
+        """The service account the service ``name`` runs as (``email``, ``member``), e.g. to grant it more."""
+        if name not in self._accounts:
+            raise KeyError(f"WebPlatform has no service {name!r}; services: {list(self._accounts)}")
+        return self._accounts[name]
+
+    @property
+    def project_services(self) -> ProjectServices:
+        """The enabled APIs; pass ``project_services.dependables("run.googleapis.com", ...)`` to your own resources' ``depends_on``."""
+        return self._apis
+
+    @property
+    def url(self) -> str | None:
+        """``https://<first domain>``, the site's URL; ``None`` without a load balancer (see :attr:`services` URIs)."""
+        return self._load_balancer.url if self._load_balancer is not None else None
+
+    @property
+    def load_balancer(self) -> ServerlessLoadBalancer | None:
+        """The HTTPS load balancer, e.g. to put a :class:`PublicCloudRunService` behind it too; ``None`` without one."""
+        return self._load_balancer
+
+    @property
+    def load_balancer_ip(self) -> str | None:
+        """The load balancer's IPv4 address (point the domains' A records here); ``None`` without one."""
+        return self._load_balancer.ip_address if self._load_balancer is not None else None
+
+    @property
+    def security_policy_id(self) -> str | None:
+        """The Cloud Armor policy's ID; ``None`` without a load balancer."""
+        return self._cloud_armor.policy_id if self._cloud_armor is not None else None
+
+    @property
+    def data_bucket(self) -> GcsDataBucket | None:
+        """The data bucket (``grant_object_viewer``/``grant_object_user`` for more members); ``None`` when off."""
+        return self._data_bucket
+
+    @property
+    def data_bucket_name(self) -> str | None:
+        """The data bucket's name; ``None`` when :attr:`WebPlatformProps.data_bucket` is ``None``."""
+        return self._data_bucket.name if self._data_bucket is not None else None
+
+    @property
+    def access_log_bucket_name(self) -> str | None:
+        """The name of the bucket holding the data bucket's usage logs; ``None`` without a data bucket."""
+        return self._access_logs.name if self._access_logs is not None else None
+
+    @property
+    def registry_url(self) -> str | None:
+        """``<region>-docker.pkg.dev/<project>/<repository>``, where to push images; ``None`` when no
+        service uses :meth:`ContainerImage.platform_registry`."""
+        return self._registry.url if self._registry is not None else None
+
+    @property
+    def registry(self) -> DockerRepository | None:
+        """The platform's Artifact Registry repository; ``None`` when no service uses it."""
+        return self._registry
+
+    @property
+    def database(self) -> PostgresDatabase | None:
+        """The Cloud SQL database (``instance_name``, ``private_ip_address``, ``connection_url``); ``None`` without one."""
+        return self._database
+
+    @property
+    def database_instance_name(self) -> str | None:
+        """The Cloud SQL instance's name; ``None`` without a database."""
+        return self._database.instance_name if self._database is not None else None
+
+    @property
+    def database_secrets(self) -> Mapping[str, Secret]:
+        """The credentials' secrets by variable (``DATABASE_URL``, ``PGPASSWORD``); ``grant_accessor`` lets
+        another member read one. Empty without a database."""
+        return dict(self._database_secrets)
+
+    @property
+    def network(self) -> PrivateNetwork | None:
+        """The VPC of the database (``network_id``, ``subnet_id``); ``None`` without a database."""
+        return self._network
+
+    @property
+    def monitoring(self) -> ServiceMonitoring:
+        """The uptime checks (``uptime_checks``), alert policies (``policies``) and email channel (``channel``)."""
+        return self._monitoring

@@ -1,0 +1,97 @@
+"""The environment's configuration as the AWS pattern's props (no resource logic: see WebPlatform)."""
+
+from __future__ import annotations
+
+from config import EnvironmentConfig
+from config.schema import ReleaseSettings
+from constructs_lib.aws.patterns import (
+    DATA_BUCKET_NAME,
+    BudgetSpec,
+    CapacitySplit,
+    ContainerImage,
+    DataAccess,
+    DatabaseSpec,
+    Deployment,
+    HealthCheck,
+    OfficeHours,
+    ReleaseSpec,
+    Scaling,
+    ServiceSpec,
+    ServiceUrl,
+    TestListener,
+)
+
+from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, database_name
+
+# DuckDB keeps extensions and spill files below HOME (/tmp); Next.js writes its cache below .next/cache.
+_WRITABLE_PATHS = {BACKEND.name: ("/tmp",), FRONTEND.name: ("/tmp", "/app/.next/cache")}
+
+
+def service_spec(service: AppService, config: EnvironmentConfig) -> ServiceSpec:
+    """One of our two services: sizes, scaling and environment from config, the contract from app_services."""
+    settings, scaling, hours = service.settings(config), config.scaling, config.scaling.working_hours
+    environment = {"ENVIRONMENT": config.environment}
+    if service is BACKEND:
+        environment |= {"AWS_REGION": config.aws.region, "S3_BUCKET": DATA_BUCKET_NAME, "HOME": "/tmp"}
+    else:
+        environment |= {"NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api"), "HOSTNAME": "0.0.0.0"}
+    return ServiceSpec(
+        name=service.name,
+        # The candidate, while one is being released (ECS shifts traffic to it by release.strategy).
+        image=ContainerImage.platform_repository(config.release.candidate_tag or config.images.tag),
+        cpu=settings.cpu,
+        memory=settings.memory,
+        port=service.port,
+        health_check=HealthCheck(service.health_path),
+        routes=BACKEND_PATHS if service is BACKEND else (),
+        scaling=Scaling(
+            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+            target_cpu_percent=scaling.target_cpu, scale_out_cooldown=scaling.scale_out_cooldown,
+            scale_in_cooldown=scaling.scale_in_cooldown, target_memory_percent=scaling.target_memory,
+            requests_per_target=scaling.requests_per_target,
+            office_hours=OfficeHours(hours.days, hours.start, hours.end, hours.timezone) if hours else None,
+        ),
+        environment=environment,
+        data_access=DataAccess.READ_WRITE if service is BACKEND else DataAccess.NONE,
+        database_access=service is BACKEND and config.database.enabled,
+        writable_paths=_WRITABLE_PATHS[service.name],
+        request_timeout_seconds=settings.request_timeout_seconds,
+    )
+
+
+def database_spec(config: EnvironmentConfig) -> DatabaseSpec | None:
+    """The RDS database, when the environment has one."""
+    database = config.database
+    if not database.enabled:
+        return None
+    return DatabaseSpec(
+        instance_class=database.instance_class, postgres_major_version=database.postgres_major_version,
+        allocated_storage_gb=database.allocated_storage_gb, max_allocated_storage_gb=database.max_allocated_storage_gb,
+        backup_retention_days=database.backup_retention_days, multi_az=database.high_availability,
+        database_name=database_name(config),
+    )
+
+
+def release_spec(release: ReleaseSettings) -> ReleaseSpec:
+    """ECS deployment strategy, bake time, canary or linear steps, and the test listener of a traffic-shifting one."""
+    deployment = Deployment(
+        strategy=release.strategy.upper(), bake_time_minutes=release.bake_minutes,
+        canary_percent=release.canary_percent, canary_bake_time_minutes=release.canary_bake_minutes,
+        linear_step_percent=release.linear_step_percent, linear_step_bake_time_minutes=release.linear_step_minutes,
+    )
+    test_listener = TestListener(release.test_cidrs, release.test_port) if release.shifts_traffic else None
+    return ReleaseSpec(deployment=deployment, test_listener=test_listener)
+
+
+def capacity_split(config: EnvironmentConfig) -> CapacitySplit | None:
+    """On-demand and Spot shares of the tasks; ``None`` (on-demand only) without a [capacity] table."""
+    capacity = config.capacity
+    if capacity is None:
+        return None
+    return CapacitySplit(capacity.on_demand_base, capacity.on_demand_weight, capacity.spot_weight)
+
+
+def budget_spec(config: EnvironmentConfig) -> BudgetSpec:
+    """The monthly budget of this cloud's stack of the environment."""
+    budget = config.budget
+    return BudgetSpec(budget.monthly_amount, budget.currency, budget.actual_thresholds, budget.forecast_thresholds)
