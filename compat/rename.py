@@ -12,7 +12,8 @@ and left untouched in place. What changes, by rule rather than by a list of file
   ``cdktn_provider_X``, as names (imports, attribute access) and inside string literals, where our
   code names provider modules, distributions (``cdktf-cdktf-provider-X``) and Node packages
   (``@cdktf/provider-X``). A string that is exactly ``"cdktf"`` is data (the ``ManagedBy`` tag
-  value), not a module name, and stays; comments and docstrings stay too.
+  value), not a module name, and stays; comments and docstrings stay too. So code that needs the
+  library's module name as a string takes it from the module (``cdktf.__name__``).
 - Markdown: the code in ```` ```python ```` blocks gets the Python rules (the README's snippet is run by
   the tests), and ``cdktf-cli@VERSION`` becomes ``cdktn-cli@`` the pinned cdktn version; prose stays.
 - ``pyproject.toml``: the cdktf requirements become the cdktn ones, from the versions pinned in
