@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tokenize
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from compat.compare import SNAPSHOT, STACK, adopt_allowed, compare
 from compat.rename import compat_pins, rename_markdown, rename_python, rename_requirements, write_tree
 
+from .conftest import Synthesized
 from .helpers import PROJECT_ROOT
 
 # The old names are assembled from parts: this module is renamed by the same rules in the renamed tree
@@ -152,3 +154,18 @@ def test_snapshots_adopt_the_allowed_differences_and_nothing_else() -> None:
     assert adopted["terraform"]["required_providers"]["aws"]["version"] == "6.69.1"
     assert adopted["resource"] == snapshot["resource"]  # left to fail the snapshot test
     assert snapshot["terraform"]["required_providers"]["aws"]["version"] == "6.25.0"  # not modified in place
+
+
+# --- the README's review of the provider upgrades ------------------------------------------------------------
+
+README_SECTION = "### What the provider upgrades mean for existing state"
+
+
+def test_the_readme_reviewed_the_upgrade_guides_for_every_type_the_stacks_use(synthesized: Synthesized) -> None:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(README_SECTION)
+    section = text[start:text.index("\n## ", start)]
+    reviewed = set(re.findall(r"`((?:aws|google|random)_[a-z0-9_]+)`", section))
+    used = {kind for document in synthesized.documents.values()
+            for block in ("resource", "data") for kind in document.get(block, {})}
+    assert sorted(used - reviewed) == [], "review the provider upgrade guides for these types, then list them"
