@@ -11,12 +11,11 @@ them the cdktn synthesis takes about three times as long).
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from bench_synth import PROJECT_ROOT, measure, synthesis_environment
+from bench_synth import PROJECT_ROOT, alternate, measure, synthesis_environment
 
 sys.path.insert(0, str(PROJECT_ROOT))
 
@@ -43,16 +42,7 @@ def cdktn_synthesis_ratio(rounds: int) -> float:
         }
         for program, command in programs.items():
             measure(program, command, environment)  # warm-up, untimed
-        runs = []
-        for round_number in range(1, rounds + 1):
-            for program, command in programs.items():
-                run = measure(program, command, environment)
-                runs.append(run)
-                print(f"round {round_number}  {program:<24} {run.seconds:7.2f} s  peak {run.peak_mib:7.0f} MiB", flush=True)
-    medians = {program: statistics.median(run.seconds for run in runs if run.program == program) for program in programs}
-    for program in programs:
-        peak = max(run.peak_mib for run in runs if run.program == program)
-        print(f"median {program:<24} {medians[program]:7.2f} s  peak {peak:7.0f} MiB")
+        medians = alternate(programs, rounds, environment)
     ratio = medians[CDKTN] / medians[CDKTF]
     print(f"ratio cdktn / cdktf {ratio:.3f}")
     return ratio

@@ -35,14 +35,12 @@ from pathlib import Path
 
 from compat.compare import ALLOWED, MANIFEST, SNAPSHOT, STACK, Difference, adopt_allowed, compare
 from compat.rename import COMPAT_DIR, PROJECT_ROOT, write_tree
+# The suite's own helpers: the environment its child processes get, the snapshots' normalization.
+from tests.helpers import subprocess_environment as environment
+from tests.helpers import without_metadata
 
 CDKTN_PYTHON = COMPAT_DIR / ".venv" / "bin" / "python"
 SNAPSHOT_DIR = Path("tests", "__snapshots__", "test_snapshots")
-#: Variables that change what is synthesized; neither synthesis sees them (as in the test suite).
-MACHINE_VARIABLES = (
-    "PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CDKTF_OUTDIR", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_REGION",
-    "GCP_STATE_BUCKET", "GOOGLE_CLOUD_PROJECT", "AWS_ACCOUNT_ID", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG",
-)
 #: A lazy load touches a few percent of a provider's modules; an eager one all of them.
 MAX_LOADED_SHARE = 0.25
 
@@ -79,13 +77,6 @@ class Synthesis:
     returncode: int
     stderr: str
     census: dict[str, dict[str, int]]
-
-
-def environment(**overrides: str) -> dict[str, str]:
-    result = {key: value for key, value in os.environ.items() if key not in MACHINE_VARIABLES}
-    result["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
-    result.update(overrides)
-    return result
 
 
 def synthesize_both(work: Path, tree: Path, cdktn_python: Path) -> list[Synthesis]:
@@ -182,21 +173,12 @@ def adjust_snapshots(tree: Path, cdktn_out: Path) -> list[str]:
             problems.append(f"{snapshot.name}: no stack {stack!r} in the cdktn output")
             continue
         document = json.loads((cdktn_out / manifest["stacks"][stack]["synthesizedStackPath"]).read_text(encoding="utf-8"))
-        adjusted = adopt_allowed(expected, _without_metadata(document), SNAPSHOT)
+        adjusted = adopt_allowed(expected, without_metadata(document), SNAPSHOT)
         if adjusted != expected:
             changed += 1
             snapshot.write_text(json.dumps(adjusted, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"  {changed} of {len(files)} snapshots adjusted by allowed differences only")
     return problems
-
-
-def _without_metadata(value: object) -> object:
-    """As tests/test_snapshots.py stores a stack: without cdktf's "//" blocks."""
-    if isinstance(value, dict):
-        return {key: _without_metadata(item) for key, item in value.items() if key != "//"}
-    if isinstance(value, list):
-        return [_without_metadata(item) for item in value]
-    return value
 
 
 # README (Moving to CDK Terrain): cdktn's S3Backend takes use_lockfile; it then refuses to synthesize unless

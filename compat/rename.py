@@ -70,13 +70,18 @@ class Change:
 # --- Python ---------------------------------------------------------------------------------------------
 
 
-def _renamed_name(name: str) -> str:
-    if name in MODULE_RENAMES:
-        return MODULE_RENAMES[name]
-    for old, new in MODULE_PREFIX_RENAMES.items():
+def _renamed(name: str, exact: dict[str, str], prefixes: dict[str, str]) -> str | None:
+    """The new name by the exact or the prefix renames, or None when neither applies."""
+    if name in exact:
+        return exact[name]
+    for old, new in prefixes.items():
         if name.startswith(old):
             return new + name[len(old):]
-    return name
+    return None
+
+
+def _renamed_name(name: str) -> str:
+    return _renamed(name, MODULE_RENAMES, MODULE_PREFIX_RENAMES) or name
 
 
 def _renamed_string(text: str) -> str:
@@ -145,15 +150,6 @@ def compat_pins(pipfile: Path = COMPAT_DIR / "Pipfile") -> dict[str, str]:
     return pins
 
 
-def _new_distribution(name: str) -> str | None:
-    if name in DISTRIBUTION_RENAMES:
-        return DISTRIBUTION_RENAMES[name]
-    for old, new in DISTRIBUTION_PREFIX_RENAMES.items():
-        if name.startswith(old):
-            return new + name[len(old):]
-    return None
-
-
 def _upper_bound(name: str, version: str) -> str:
     if name in UPPER_BOUNDS:
         return UPPER_BOUNDS[name]
@@ -170,7 +166,7 @@ def rename_requirements(text: str, pins: dict[str, str]) -> tuple[str, int]:
 
     def replace(match: re.Match[str]) -> str:
         nonlocal count
-        new = _new_distribution(match.group(1).lower())
+        new = _renamed(match.group(1).lower(), DISTRIBUTION_RENAMES, DISTRIBUTION_PREFIX_RENAMES)
         if new is None:
             return match.group(0)
         if new not in pins:

@@ -63,6 +63,15 @@ def _relative_import_problem(node: ast.ImportFrom) -> str | None:
     return f"its __init__.py imports from .{node.module} at line {node.lineno}"
 
 
+def _defines_only(node: ast.stmt, functions: frozenset[str], names: frozenset[str]) -> bool:
+    """True for a definition of one of ``functions`` or an assignment to ``names`` only."""
+    if isinstance(node, ast.FunctionDef):
+        return node.name in functions
+    return isinstance(node, ast.Assign) and all(
+        isinstance(target, ast.Name) and target.id in names for target in node.targets
+    )
+
+
 def _eager_root_problem(tree: ast.Module) -> str | None:
     """Why ``tree`` is not a cdktf root that only imports its submodules (which may then be skipped), or None."""
     for node in tree.body:
@@ -74,11 +83,7 @@ def _eager_root_problem(tree: ast.Module) -> str | None:
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.Call)):
             continue  # the README docstring and publication.publish()
-        if isinstance(node, ast.FunctionDef) and node.name in _ALLOWED_ROOT_FUNCTIONS:
-            continue
-        if isinstance(node, ast.Assign) and all(
-            isinstance(target, ast.Name) and target.id in _ALLOWED_ROOT_ASSIGNMENTS for target in node.targets
-        ):
+        if _defines_only(node, _ALLOWED_ROOT_FUNCTIONS, _ALLOWED_ROOT_ASSIGNMENTS):
             continue
         return f"its __init__.py has an unexpected statement at line {node.lineno}"
     return None
@@ -107,11 +112,7 @@ def _lazy_root_problem(tree: ast.Module) -> str | None:
             continue  # the README docstring
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and ast.unparse(node) in _LAZY_ROOT_CALLS:
             continue
-        if isinstance(node, ast.FunctionDef) and node.name in _LAZY_ROOT_FUNCTIONS:
-            continue
-        if isinstance(node, ast.Assign) and all(
-            isinstance(target, ast.Name) and target.id in _LAZY_ROOT_ASSIGNMENTS for target in node.targets
-        ):
+        if _defines_only(node, _LAZY_ROOT_FUNCTIONS, _LAZY_ROOT_ASSIGNMENTS):
             continue
         return f"its __init__.py has an unexpected statement at line {node.lineno}"
     return None

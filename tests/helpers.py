@@ -80,6 +80,16 @@ def run_main(
     )
 
 
+def without_metadata(value: Any) -> Any:
+    """A stack as its snapshot stores it: without cdktf's ``//`` metadata blocks (construct paths), which
+    only add noise to a review. compat/check.py normalizes the cdktn output with it too."""
+    if isinstance(value, dict):
+        return {key: without_metadata(item) for key, item in value.items() if key != "//"}
+    if isinstance(value, list):
+        return [without_metadata(item) for item in value]
+    return value
+
+
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file below ``root`` by relative path, for byte-for-byte comparisons."""
     return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}

@@ -6,23 +6,12 @@ review the diff of ``tests/__snapshots__/`` like code.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from .conftest import Synthesized
-from .helpers import CLOUDS, ENVIRONMENTS, stack_id
-
-
-def without_metadata(value: Any) -> Any:
-    """Drops cdktf's ``//`` metadata blocks (construct paths), which only add noise to a review."""
-    if isinstance(value, dict):
-        return {key: without_metadata(item) for key, item in value.items() if key != "//"}
-    if isinstance(value, list):
-        return [without_metadata(item) for item in value]
-    return value
+from .helpers import CLOUDS, ENVIRONMENTS, stack_id, without_metadata
 
 
 @pytest.fixture
