@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from compat.compare import ALLOWED, MANIFEST, SNAPSHOT, STACK, Difference, adopt_allowed, compare
+from compat.compare import ALLOWED, MANIFEST, SNAPSHOT, STACK, Difference, adopt_allowed, compare, format_path
 from compat.rename import COMPAT_DIR, PROJECT_ROOT, write_tree
 # The suite's own helpers: the environment its child processes get, the snapshots' normalization.
 from tests.helpers import subprocess_environment as environment
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                                for difference in found if difference.allowed is rule})
                 print(f"  allowed: {rule.name}: {len(seen)} distinct")
                 for path, old, new in seen:
-                    print(f"    /{'/'.join(path)}: {old} -> {new}")
+                    print(f"    {format_path(path)}: {old} -> {new}")
 
         if not problems:
             print("== S3 native locking: cdktn's use_lockfile against our escape hatch ==")

@@ -100,8 +100,12 @@ class Difference:
     allowed: AllowedDifference | None
 
     def describe(self) -> str:
-        where = f"{self.document}: /{'/'.join(self.path)}"
-        return f"{where}: {json.dumps(self.old)[:120]} -> {json.dumps(self.new)[:120]}"
+        return f"{self.document}: {format_path(self.path)}: {json.dumps(self.old)[:120]} -> {json.dumps(self.new)[:120]}"
+
+
+def format_path(path: Path) -> str:
+    """``terraform.required_providers.aws.version``; keys that are not plain names quoted (``"//".metadata``)."""
+    return ".".join(key if key.replace("_", "a").replace("-", "a").isalnum() else json.dumps(key) for key in path)
 
 
 def compare(document: str, kind: str, old: Any, new: Any) -> list[Difference]:
