@@ -323,7 +323,7 @@ def test_node_hook_recognizes_both_scopes_only() -> None:
     probe = "const { PROVIDER_INDEX } = require(process.argv[1]); console.log(JSON.stringify(process.argv.slice(2).map((path) => PROVIDER_INDEX.test(path))));"
     paths = [
         "/tmp/jsii-kernel-1/node_modules/@cdktf/provider-aws/lib/index.js",
-        "/root/.cache/aws/jsii/package-cache/@cdktn/provider-aws/25.8.1/0a1b/lib/index.js",
+        "/home/user/.cache/aws/jsii/package-cache/@cdktn/provider-aws/25.8.1/0a1b/lib/index.js",
         "/tmp/jsii-kernel-1/node_modules/@cdktn/provider-google/lib/index.js",
         "/tmp/jsii-kernel-1/node_modules/@cdktn/provider-google/lib/compute-instance/index.js",
         "/tmp/jsii-kernel-1/node_modules/@acme/provider-aws/lib/index.js",
