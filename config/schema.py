@@ -39,6 +39,9 @@ from constructs_lib.rules import (
 from .reader import Problems, TableReader, join_choices
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+#: The environment held to production's rules: here (HA, deletion protection) and in its stacks
+#: (the production guardrails, stateful resources kept from ``terraform destroy``).
+PRODUCTION_ENVIRONMENT = "prod"
 CLOUDS: tuple[str, ...] = ("aws", "gcp")
 IMAGE_TAG_VARIABLE = "IMAGE_TAG"
 
@@ -256,6 +259,12 @@ class EnvironmentConfig:
     protection: ProtectionSettings
     alerting: AlertingSettings
 
+    @property
+    def production(self) -> bool:
+        """Whether this is production: its stacks apply the production guardrails and keep stateful
+        resources from ``terraform destroy`` (``constructs_lib.policy.apply_guardrails``)."""
+        return self.environment == PRODUCTION_ENVIRONMENT
+
 
 def read_project_name(problems: Problems, data: Mapping[str, Any]) -> str:
     """Reads ``config/project.toml``: the name every stack and resource name starts with."""
@@ -432,6 +441,9 @@ def _read_scaling(reader: TableReader, environment: str) -> ScalingSettings:
     min_key, max_key = scaling.key("min_capacity"), scaling.key("max_capacity")
     if reader.problems.all_valid(min_key, max_key) and settings.min_capacity > settings.max_capacity:
         reader.problems.add(max_key, f"must be at least {min_key} ({settings.min_capacity})", settings.max_capacity)
+    if environment == "prod" and reader.problems.all_valid(min_key) and not scaling.absent and settings.min_capacity < 2:
+        reader.problems.add(min_key, "must be at least 2 in prod: one task or instance is one failure from an outage",
+                            settings.min_capacity)
     return settings
 
 
@@ -644,7 +656,8 @@ def _read_database(reader: TableReader, environment: str) -> DatabaseSettings:
         reader.problems.add(maximum, f"must be at least {allocated} ({settings.allocated_storage_gb})",
                             settings.max_allocated_storage_gb)
     ha_key = database.key("high_availability")
-    if environment == "prod" and settings.enabled and reader.problems.all_valid(ha_key) and not settings.high_availability:
+    production = environment == PRODUCTION_ENVIRONMENT
+    if production and settings.enabled and reader.problems.all_valid(ha_key) and not settings.high_availability:
         reader.problems.add(ha_key, "must be true in prod (Multi-AZ on AWS, regional on GCP)", False)
     return settings
 
@@ -654,7 +667,7 @@ def _read_protection(reader: TableReader, environment: str) -> ProtectionSetting
     enabled = protection.boolean("deletion_protection")
     protection.finish()
     key = protection.key("deletion_protection")
-    if environment == "prod" and reader.problems.all_valid(key) and not enabled and not protection.absent:
+    if environment == PRODUCTION_ENVIRONMENT and reader.problems.all_valid(key) and not enabled and not protection.absent:
         reader.problems.add(key, "must be true in prod", False)
     return ProtectionSettings(deletion_protection=enabled)
 

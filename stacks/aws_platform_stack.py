@@ -18,6 +18,7 @@ from constructs_lib.aws.patterns import (
     WebPlatformProps,
 )
 from constructs_lib.aws.provider import aws_provider
+from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .app_services import SERVICES, alert_thresholds
@@ -34,6 +35,7 @@ class AwsPlatformStack(TerraformStack):
         aws, https = config.aws, config.aws.https  # https: http_only, or a domain with a certificate ARN or zone
         add_state_backend(self, cloud="aws", config=config, state=state)
         aws_provider(self, region=aws.region, tags=identity.aws_tags(), allowed_account_ids=[aws.account_id])
+        apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         # "Default": the pattern's parts keep the addresses they had when this stack built them itself.
         self.platform = WebPlatform(self, "Default", WebPlatformProps(
             identity=identity, account_id=aws.account_id, region=aws.region,

@@ -14,6 +14,7 @@ from constructs_lib.gcp.patterns import (
     LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.provider import google_provider
+from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name
@@ -99,6 +100,7 @@ class GcpPlatformStack(TerraformStack):
         props = platform_props(config)
         add_state_backend(self, cloud="gcp", config=config, state=state)
         google_provider(self, project=props.project, region=props.region, labels=props.identity.gcp_labels())
+        apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         platform = WebPlatform(self, "Default", props)
 
         domain = props.load_balancer.domains[0] if props.load_balancer else None

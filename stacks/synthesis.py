@@ -1,7 +1,9 @@
 """Builds the cdktf App for a selection of clouds and environments and writes it out safely.
 
 The app is synthesized into a staging directory next to the output directory and only moved into
-place when synthesis succeeded, so a failed run leaves the previous output exactly as it was.
+place when synthesis succeeded, so a failed run leaves the previous output exactly as it was. Every stack
+applies the guardrails (``constructs_lib.policy``); their violations, of all stacks at once, fail the run
+(:class:`~constructs_lib.policy.GuardrailViolations`) and nothing is written.
 Files Terraform keeps inside a stack's directory (``.terraform/``, ``.terraform.lock.hcl``) are kept;
 stack directories that are no longer synthesized are removed, as ``cdktf synth`` does.
 """
@@ -23,6 +25,7 @@ prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime 
 from cdktf import App  # noqa: E402
 
 from config import CLOUDS, Configuration  # noqa: E402
+from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
 
 from . import stack_name  # noqa: E402
 
@@ -44,9 +47,13 @@ class SynthesizedStack:
     resource_count: int
 
 
-def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> App:
-    """An App holding one stack per selected cloud and environment, clouds in the order of ``CLOUDS``."""
-    app = App(outdir=str(outdir))
+def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, *, collect_violations: bool = False) -> App:
+    """An App holding one stack per selected cloud and environment, clouds in the order of ``CLOUDS``.
+
+    ``collect_violations``: guardrail violations do not stop ``synth()`` at the first stack with one; the
+    caller reads them all with ``constructs_lib.policy.collected_violations(app)`` afterwards.
+    """
+    app = App(outdir=str(outdir), context={COLLECT_CONTEXT: True} if collect_violations else None)
     for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
         module_name, class_name = _STACK_CLASSES[cloud]
         stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
@@ -82,13 +89,21 @@ def _publish(staging: Path, outdir: Path) -> None:
 
 
 def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> list[SynthesizedStack]:
-    """Synthesizes the selected stacks into ``outdir`` and describes what was written."""
+    """Synthesizes the selected stacks into ``outdir`` and describes what was written.
+
+    Raises:
+        GuardrailViolations: Constructs break guardrails; one line per violation, ``outdir`` untouched.
+    """
     outdir = outdir.absolute()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        build_app(configuration, clouds, staging).synth()
+        app = build_app(configuration, clouds, staging, collect_violations=True)
+        app.synth()
+        violations = collected_violations(app)
+        if violations:
+            raise GuardrailViolations(violations)
         _publish(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -239,7 +239,8 @@ def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesiz
     assert settings["disk_autoresize"] is True
     assert settings["disk_autoresize_limit"] == database.max_allocated_storage_gb
     # Grown disks must not be planned back to the configured size (that would replace the instance).
-    assert instance["lifecycle"] == {"ignore_changes": ["settings[0].disk_size"]}
+    assert instance["lifecycle"]["ignore_changes"] == ["settings[0].disk_size"]
+    assert instance["lifecycle"].get("prevent_destroy", False) is config.production  # test_data_protection.py
     network = next(iter(resources(stack, "google_compute_network")))
     assert settings["ip_configuration"]["ipv4_enabled"] is False
     assert settings["ip_configuration"]["private_network"] == reference("google_compute_network", network, "id")

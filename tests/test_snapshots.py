@@ -14,6 +14,15 @@ from .conftest import Synthesized
 from .helpers import CLOUDS, ENVIRONMENTS, stack_id, without_metadata
 
 
+def test_snapshots_drop_cdktf_metadata_but_keep_waivers() -> None:
+    waived = {"//": {"metadata": {"path": "stack/lake/bucket"}, "waivers": {"bucket-versioning": "rebuilt nightly"}},
+              "bucket": "b"}
+    document = {"//": {"metadata": {"version": "0.21.0"}}, "resource": {"aws_s3_bucket": {
+        "lake": waived, "logs": {"//": {"metadata": {"path": "stack/logs/bucket"}}, "bucket": "l"}}}}
+    assert without_metadata(document) == {"resource": {"aws_s3_bucket": {
+        "lake": {"//": {"waivers": {"bucket-versioning": "rebuilt nightly"}}, "bucket": "b"}, "logs": {"bucket": "l"}}}}
+
+
 @pytest.fixture
 def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
