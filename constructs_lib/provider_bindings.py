@@ -51,6 +51,10 @@ EAGER_ROOT = "eager root"
 LAZY_ROOT = "lazy root"
 
 
+class ProviderLoadingOrderWarning(UserWarning):
+    """cdktf (or another jsii package) was imported before constructs_lib: providers load the slow way."""
+
+
 class ProviderPackageShapeWarning(UserWarning):
     """The provider package differs from both generated layouts; it is imported the ordinary way."""
 
@@ -155,6 +159,7 @@ def _lazy_package(spec: importlib.machinery.ModuleSpec, package_dir: Path) -> ty
 
 
 _runtime_prepared = False
+_late_start_warned = False
 
 
 def _jsii_runtime_started() -> bool:
@@ -168,9 +173,20 @@ def prepare_jsii_runtime() -> bool:
     Must run before the first ``import cdktf`` (or any other jsii package) to have an effect; later it
     changes nothing. ``NODE_OPTIONS`` is set only while the runtime process starts, then restored.
     """
-    global _runtime_prepared
-    if _runtime_prepared or os.environ.get(EAGER_IMPORT_VARIABLE) == "1" or _jsii_runtime_started():
+    global _runtime_prepared, _late_start_warned
+    if _runtime_prepared or os.environ.get(EAGER_IMPORT_VARIABLE) == "1":
         return _runtime_prepared
+    if _jsii_runtime_started():
+        if not _late_start_warned:
+            _late_start_warned = True
+            warnings.warn(
+                "the jsii runtime started before constructs_lib (cdktf, constructs or another jsii package was "
+                "imported first), so each provider's JavaScript loads eagerly: seconds and about a gigabyte more. "
+                "Import constructs_lib.aws / constructs_lib.gcp (or call "
+                "constructs_lib.provider_bindings.prepare_jsii_runtime()) before cdktf.",
+                ProviderLoadingOrderWarning, stacklevel=3,
+            )
+        return False
     previous = os.environ.get("NODE_OPTIONS")
     os.environ["NODE_OPTIONS"] = " ".join(filter(None, (previous, f'--require "{LAZY_EXPORTS_HOOK}"')))
     try:

@@ -429,3 +429,22 @@ def test_the_ordinary_import_covers_every_submodule_the_session_loaded(synthesiz
 def test_hook_file_ships_inside_the_package() -> None:
     assert LAZY_EXPORTS_HOOK.parent == Path(provider_bindings.__file__).parent
     assert textwrap.dedent(LAZY_EXPORTS_HOOK.read_text(encoding="utf-8")).startswith("// Loaded into the jsii runtime")
+
+
+_LATE_PROBE = """
+import warnings, json, sys
+sys.path.insert(0, sys.argv[1])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import cdktf  # the runtime starts without the lazy exports hook
+    import constructs_lib.aws
+    import constructs_lib.gcp
+print(json.dumps([type(warning.message).__name__ for warning in caught]))
+"""
+
+
+def test_importing_cdktf_first_warns_once_with_what_to_do() -> None:
+    result = subprocess.run([sys.executable, "-c", _LATE_PROBE, str(PROJECT_ROOT)], capture_output=True, text=True,
+                            timeout=120, env=subprocess_environment(), check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == ["ProviderLoadingOrderWarning"]
