@@ -14,7 +14,9 @@ from config import EnvironmentConfig
 
 from .aws_reading import container, policy_statements
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, STANDBY_ENVIRONMENTS, by_prefix, only, reference, resources, stack_id
+from .helpers import (
+    ENVIRONMENTS, STANDBY_ENVIRONMENTS, by_prefix, only, reference, resources, stack_id, without_metadata,
+)
 
 #: Resource types only disaster recovery adds to a primary stack.
 PRIMARY_ONLY_TYPES = ("aws_ecr_replication_configuration", "aws_s3_bucket_replication_configuration",
@@ -251,24 +253,16 @@ def test_dr_changes_the_prod_primary_only_by_the_replication_additions(synthesiz
         "aws_secretsmanager_secret_version"]
     assert set(addresses(before, "resource")) <= set(addresses(after, "resource"))  # nothing removed
     changed = sorted(address.rsplit("_", 1)[0] for address, body in addresses(before, "resource").items()
-                     if _without_metadata(body) != _without_metadata(addresses(after, "resource")[address]))
+                     if without_metadata(body) != without_metadata(addresses(after, "resource")[address]))
     assert changed == ["aws_db_instance.database_instance",  # the replicated password instead of the RDS-managed one
                        "aws_ecs_task_definition.backend_service_task_definition",  # PGPASSWORD from it
                        "aws_route53_record.load_balancer_alias"]  # PRIMARY failover record (Route 53 replaces it)
     changed_data = sorted(address.rsplit("_", 1)[0] for address, body in addresses(before, "data").items()
-                          if _without_metadata(body) != _without_metadata(addresses(after, "data")[address]))
+                          if without_metadata(body) != without_metadata(addresses(after, "data")[address]))
     assert changed_data == ["aws_iam_policy_document.backend_service_execution_role_permissions",
                             "aws_iam_policy_document.backend_service_task_role_permissions"]
-    assert _without_metadata(before["output"]) == _without_metadata(after["output"])
-    assert _without_metadata(before["provider"]) == _without_metadata(after["provider"])
-
-
-def _without_metadata(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_metadata(item) for key, item in value.items() if key != "//"}
-    if isinstance(value, list):
-        return [_without_metadata(item) for item in value]
-    return value
+    assert without_metadata(before["output"]) == without_metadata(after["output"])
+    assert without_metadata(before["provider"]) == without_metadata(after["provider"])
 
 
 @with_standby
