@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from cdktf import Fn, TerraformLocal, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
@@ -77,6 +78,25 @@ class ReplicatedPassword:
             raise ValueError(f"ReplicatedPassword.version {self.version}: must be 1 to 1000000")
 
 
+def check_instance_props(props: object, identifiers: tuple[str, ...] = ("identifier",)) -> None:
+    """The rules an instance's props share (PostgresDatabaseProps, StandbyDatabaseProps): identifiers, at least two
+    subnets, the major version, backup days and storage; each ValueError names the props class and attribute."""
+    owner = type(props).__name__
+    for name in identifiers:
+        value = getattr(props, name)
+        if not _IDENTIFIER.fullmatch(value) or "--" in value:
+            raise ValueError(f"{owner}.{name} {value!r}: must be a valid RDS identifier")
+    if len(getattr(props, "subnet_ids")) < 2:
+        raise ValueError(f"{owner}.subnet_ids must span at least two availability zones")
+    if getattr(props, "postgres_major_version") not in POSTGRES_MAJOR_VERSIONS:
+        raise ValueError(f"{owner}.postgres_major_version must be one of {POSTGRES_MAJOR_VERSIONS}")
+    low, high = BACKUP_RETENTION_DAYS_RANGE
+    if not low <= getattr(props, "backup_retention_days") <= high:
+        raise ValueError(f"{owner}.backup_retention_days must be {low} to {high}")
+    if not 20 <= getattr(props, "allocated_storage_gb") <= getattr(props, "max_allocated_storage_gb"):
+        raise ValueError(f"{owner}: need 20 <= allocated_storage_gb <= max_allocated_storage_gb")
+
+
 @dataclass(frozen=True)
 class PostgresDatabaseProps:
     """Props of :class:`PostgresDatabase`.
@@ -120,17 +140,7 @@ class PostgresDatabaseProps:
     replicated_password: ReplicatedPassword | None = None
 
     def __post_init__(self) -> None:
-        if not _IDENTIFIER.fullmatch(self.identifier) or "--" in self.identifier:
-            raise ValueError(f"PostgresDatabaseProps.identifier {self.identifier!r}: must be a valid RDS identifier")
-        if len(self.subnet_ids) < 2:
-            raise ValueError("PostgresDatabaseProps.subnet_ids must span at least two availability zones")
-        if self.postgres_major_version not in POSTGRES_MAJOR_VERSIONS:
-            raise ValueError(f"PostgresDatabaseProps.postgres_major_version must be one of {POSTGRES_MAJOR_VERSIONS}")
-        low, high = BACKUP_RETENTION_DAYS_RANGE
-        if not low <= self.backup_retention_days <= high:
-            raise ValueError(f"PostgresDatabaseProps.backup_retention_days must be {low} to {high}")
-        if not 20 <= self.allocated_storage_gb <= self.max_allocated_storage_gb:
-            raise ValueError("PostgresDatabaseProps: need 20 <= allocated_storage_gb <= max_allocated_storage_gb")
+        check_instance_props(self)
         if _NO_PERFORMANCE_INSIGHTS.fullmatch(self.instance_class):
             raise ValueError(f"PostgresDatabaseProps.instance_class {self.instance_class}: has no Performance Insights")
 
@@ -151,10 +161,12 @@ class DatabaseClientAccess(Construct):
         super().__init__(scope, id_)
         self._kms_key_arn = kms_key_arn
 
-    def _add_parts(self, *, identifier: str, vpc_id: str, subnet_ids: tuple[str, ...], postgres_major_version: int,
-                   account_id: str, log_retention_days: int) -> _InstanceParts:
-        """Security group, subnet group, parameter group, log groups and monitoring role of ``identifier``."""
+    def _add_parts(self, props: InstanceProps) -> _InstanceParts:
+        """Security group, subnet group, parameter group, log groups and monitoring role of ``props.identifier``."""
         kms_key_arn = self._kms_key_arn
+        identifier, vpc_id, subnet_ids = props.identifier, props.vpc_id, props.subnet_ids
+        postgres_major_version, account_id = props.postgres_major_version, props.account_id
+        log_retention_days = props.log_retention_days
         self.security_group = SecurityGroup(
             self, "security_group", name_prefix=f"{identifier}-db-", vpc_id=vpc_id,
             description=f"{identifier} database: PostgreSQL from admitted clients only",
@@ -194,6 +206,38 @@ class DatabaseClientAccess(Construct):
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         )
         return _InstanceParts(subnet_group, parameters, log_groups, role, attachment)
+
+    def _instance_settings(self, props: InstanceProps, parts: _InstanceParts) -> dict[str, Any]:
+        """What every instance of the library gets (primary or read replica): gp3, encrypted with the key, isolated
+        subnets behind the security group, TLS parameters, IAM authentication, Performance Insights, enhanced
+        monitoring, logs exported, deletion protection as asked; changes wait for the maintenance window."""
+        kms_key_arn = self._kms_key_arn
+        return dict(
+            instance_class=props.instance_class,
+            allocated_storage=props.allocated_storage_gb,
+            max_allocated_storage=props.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            auto_minor_version_upgrade=True,
+            iam_database_authentication_enabled=True,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=parts.subnet_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            parameter_group_name=parts.parameters.name,
+            publicly_accessible=False,
+            ca_cert_identifier=CA_CERTIFICATE,
+            copy_tags_to_snapshot=True,
+            deletion_protection=props.deletion_protection,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=kms_key_arn,
+            performance_insights_retention_period=7,
+            monitoring_interval=60,
+            monitoring_role_arn=parts.monitoring_role.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            apply_immediately=False,
+            depends_on=[*(group.log_group for group in parts.log_groups), parts.monitoring_policy],
+        )
 
     def _add_url_secret(self, *, identifier: str, user: str, host: str, database_name: str,
                         value_set_outside: bool = False) -> None:
@@ -254,6 +298,21 @@ class DatabaseClientAccess(Construct):
         return self.url_secret.arn
 
 
+class InstanceProps(Protocol):
+    """What :class:`DatabaseClientAccess` reads of an instance's props."""
+
+    identifier: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    postgres_major_version: int
+    account_id: str
+    log_retention_days: int
+    instance_class: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
+    deletion_protection: bool
+
+
 @dataclass(frozen=True)
 class _InstanceParts:
     subnet_group: DbSubnetGroup
@@ -280,11 +339,7 @@ class PostgresDatabase(DatabaseClientAccess):
     def __init__(self, scope: Construct, id_: str, props: PostgresDatabaseProps) -> None:
         super().__init__(scope, id_, props.kms_key_arn)
         self._props = props
-        parts = self._add_parts(
-            identifier=props.identifier, vpc_id=props.vpc_id, subnet_ids=props.subnet_ids,
-            postgres_major_version=props.postgres_major_version, account_id=props.account_id,
-            log_retention_days=props.log_retention_days,
-        )
+        parts = self._add_parts(props)
         self.replicated_password_secret: SecretsmanagerSecret | None = None
         credentials: dict[str, object]
         if props.replicated_password is None:
@@ -298,41 +353,18 @@ class PostgresDatabase(DatabaseClientAccess):
             identifier=props.identifier,
             engine="postgres",
             engine_version=str(props.postgres_major_version),
-            auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
-            instance_class=props.instance_class,
-            allocated_storage=props.allocated_storage_gb,
-            max_allocated_storage=props.max_allocated_storage_gb,
-            storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=props.kms_key_arn,
             db_name=props.database_name,
             username=props.master_username,
             **credentials,
-            iam_database_authentication_enabled=True,
-            port=POSTGRES_PORT,
-            db_subnet_group_name=parts.subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            parameter_group_name=parts.parameters.name,
-            publicly_accessible=False,
             multi_az=props.multi_az,
-            ca_cert_identifier=CA_CERTIFICATE,
             backup_retention_period=props.backup_retention_days,
             backup_window="03:00-04:00",
             maintenance_window="sun:04:30-sun:05:30",
-            copy_tags_to_snapshot=True,
             delete_automated_backups=False,
-            deletion_protection=props.deletion_protection,
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{props.identifier}-final",
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=props.kms_key_arn,
-            performance_insights_retention_period=7,
-            monitoring_interval=60,
-            monitoring_role_arn=parts.monitoring_role.arn,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            apply_immediately=False,
-            depends_on=[*(group.log_group for group in parts.log_groups), parts.monitoring_policy],
+            **self._instance_settings(props, parts),
         )
         self._add_url_secret(identifier=props.identifier, user=props.master_username, host=self.instance.address,
                              database_name=props.database_name)

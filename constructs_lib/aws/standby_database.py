@@ -9,13 +9,10 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import DbInstanceAutomatedBackupsReplication
 from constructs import Construct
 
-from ..rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, BACKUP_RETENTION_DAYS_RANGE, POSTGRES_MAJOR_VERSIONS
+from ..rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 from .database import (
-    _IDENTIFIER,
-    CA_CERTIFICATE,
-    LOG_EXPORTS,
-    POSTGRES_PORT,
     DatabaseClientAccess,
+    check_instance_props,
     password_secret_name,
 )
 from .fargate_service import ContainerSecret
@@ -79,10 +76,8 @@ class StandbyDatabaseProps:
     log_retention_days: int = 30
 
     def __post_init__(self) -> None:
-        for name in ("identifier", "source_identifier"):
-            value = getattr(self, name)
-            if not _IDENTIFIER.fullmatch(value) or "--" in value:
-                raise ValueError(f"StandbyDatabaseProps.{name} {value!r}: must be a valid RDS identifier")
+        object.__setattr__(self, "subnet_ids", tuple(self.subnet_ids))
+        check_instance_props(self, identifiers=("identifier", "source_identifier"))
         for name in ("source_region", "region"):
             if not AWS_REGION_PATTERN.fullmatch(getattr(self, name)):
                 raise ValueError(f"StandbyDatabaseProps.{name} {getattr(self, name)!r}: must be an AWS region")
@@ -90,16 +85,6 @@ class StandbyDatabaseProps:
             raise ValueError(f"StandbyDatabaseProps.region {self.region!r}: must differ from source_region")
         if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
             raise ValueError(f"StandbyDatabaseProps.account_id {self.account_id!r}: must be a 12-digit AWS account ID")
-        object.__setattr__(self, "subnet_ids", tuple(self.subnet_ids))
-        if len(self.subnet_ids) < 2:
-            raise ValueError("StandbyDatabaseProps.subnet_ids must span at least two availability zones")
-        if self.postgres_major_version not in POSTGRES_MAJOR_VERSIONS:
-            raise ValueError(f"StandbyDatabaseProps.postgres_major_version must be one of {POSTGRES_MAJOR_VERSIONS}")
-        low, high = BACKUP_RETENTION_DAYS_RANGE
-        if not low <= self.backup_retention_days <= high:
-            raise ValueError(f"StandbyDatabaseProps.backup_retention_days must be {low} to {high}")
-        if not 20 <= self.allocated_storage_gb <= self.max_allocated_storage_gb:
-            raise ValueError("StandbyDatabaseProps: need 20 <= allocated_storage_gb <= max_allocated_storage_gb")
 
     @property
     def source_arn(self) -> str:
@@ -127,11 +112,7 @@ class StandbyDatabase(DatabaseClientAccess):
     def __init__(self, scope: Construct, id_: str, props: StandbyDatabaseProps) -> None:
         super().__init__(scope, id_, props.kms_key_arn)
         self._props = props
-        parts = self._add_parts(
-            identifier=props.identifier, vpc_id=props.vpc_id, subnet_ids=props.subnet_ids,
-            postgres_major_version=props.postgres_major_version, account_id=props.account_id,
-            log_retention_days=props.log_retention_days,
-        )
+        parts = self._add_parts(props)
         self.subnet_group_name = parts.subnet_group.name
         self.parameter_group_name = parts.parameters.name
         self.backups_replication = DbInstanceAutomatedBackupsReplication(
@@ -146,34 +127,11 @@ class StandbyDatabase(DatabaseClientAccess):
                 identifier=props.identifier,
                 replicate_source_db=props.source_arn,
                 engine="postgres",
-                instance_class=props.instance_class,
-                allocated_storage=props.allocated_storage_gb,
-                max_allocated_storage=props.max_allocated_storage_gb,
-                storage_type="gp3",
-                storage_encrypted=True,
-                kms_key_id=props.kms_key_arn,
-                auto_minor_version_upgrade=True,
-                iam_database_authentication_enabled=True,
-                port=POSTGRES_PORT,
-                db_subnet_group_name=parts.subnet_group.name,
-                vpc_security_group_ids=[self.security_group.id],
-                parameter_group_name=parts.parameters.name,
-                publicly_accessible=False,
                 multi_az=False,
-                ca_cert_identifier=CA_CERTIFICATE,
-                copy_tags_to_snapshot=True,
-                deletion_protection=props.deletion_protection,
                 # A read replica has no final snapshot; the replicated backups and the primary's are the copies.
                 skip_final_snapshot=True,
-                performance_insights_enabled=True,
-                performance_insights_kms_key_id=props.kms_key_arn,
-                performance_insights_retention_period=7,
-                monitoring_interval=60,
-                monitoring_role_arn=parts.monitoring_role.arn,
-                enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-                apply_immediately=False,
                 lifecycle=TerraformResourceLifecycle(ignore_changes=["replicate_source_db"]),
-                depends_on=[*(group.log_group for group in parts.log_groups), parts.monitoring_policy],
+                **self._instance_settings(props, parts),
             )
             host = self.replica.address
         self._add_url_secret(identifier=props.identifier, user=props.master_username, host=host,

@@ -267,44 +267,22 @@ class WebPlatform(Construct):
     def _create_database(self, spec: DatabaseSpec) -> DatabaseClientAccess:
         props = self._props
         dr = props.disaster_recovery
+        shared = dict(
+            vpc_id=self._network.vpc_id, subnet_ids=self._network.isolated_subnet_ids, account_id=props.account_id,
+            instance_class=spec.instance_class, postgres_major_version=spec.postgres_major_version,
+            allocated_storage_gb=spec.allocated_storage_gb, max_allocated_storage_gb=spec.max_allocated_storage_gb,
+            backup_retention_days=spec.backup_retention_days, deletion_protection=props.deletion_protection,
+            kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days, database_name=spec.database_name,
+            master_username=spec.master_username,
+        )
         if dr is not None and self._role == STANDBY:
             return StandbyDatabase(self, "database", StandbyDatabaseProps(
-                identifier=dr.standby_database_identifier(props.identity),
-                source_identifier=props.identity.prefix,
-                source_region=dr.primary_region,
-                region=props.region,
-                account_id=props.account_id,
-                vpc_id=self._network.vpc_id,
-                subnet_ids=self._network.isolated_subnet_ids,
-                kms_key_arn=self._key.arn,
-                postgres_major_version=spec.postgres_major_version,
-                instance_class=spec.instance_class,
-                allocated_storage_gb=spec.allocated_storage_gb,
-                max_allocated_storage_gb=spec.max_allocated_storage_gb,
-                backup_retention_days=spec.backup_retention_days,
-                read_replica=dr.warm,
-                database_name=spec.database_name,
-                master_username=spec.master_username,
-                deletion_protection=props.deletion_protection,
-                log_retention_days=props.log_retention_days,
+                identifier=dr.standby_database_identifier(props.identity), source_identifier=props.identity.prefix,
+                source_region=dr.primary_region, region=props.region, read_replica=dr.warm, **shared,
             ))
         return PostgresDatabase(self, "database", PostgresDatabaseProps(
-            identifier=props.identity.prefix,
-            vpc_id=self._network.vpc_id,
-            subnet_ids=self._network.isolated_subnet_ids,
-            account_id=props.account_id,
-            instance_class=spec.instance_class,
-            postgres_major_version=spec.postgres_major_version,
-            allocated_storage_gb=spec.allocated_storage_gb,
-            max_allocated_storage_gb=spec.max_allocated_storage_gb,
-            backup_retention_days=spec.backup_retention_days,
-            multi_az=spec.multi_az,
-            deletion_protection=props.deletion_protection,
-            kms_key_arn=self._key.arn,
-            log_retention_days=props.log_retention_days,
-            database_name=spec.database_name,
-            master_username=spec.master_username,
-            replicated_password=dr.replicated_password(props.identity) if dr is not None else None,
+            identifier=props.identity.prefix, multi_az=spec.multi_az,
+            replicated_password=dr.replicated_password(props.identity) if dr is not None else None, **shared,
         ))
 
     def _load_balancer_alarms(self, props: WebPlatformProps) -> LoadBalancerAlarms | None:
