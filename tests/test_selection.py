@@ -41,6 +41,7 @@ def test_bad_selection_is_a_clear_error(text: str, message: str) -> None:
          "error: environment variable PLATFORM_CLOUDS: unknown cloud 'oci' (choose from aws, gcp)"),
     ],
 )
+@pytest.mark.slow  # a fresh process
 def test_unknown_selection_exits_2_before_writing(
     tmp_path: Path, arguments: list[str], environment: dict[str, str], message: str
 ) -> None:
@@ -98,6 +99,7 @@ def test_flags_override_environment_variables(tmp_path: Path, capsys: pytest.Cap
     assert sorted(path.name for path in (outdir / "stacks").iterdir()) == ["duckdb-analytics-aws-prod"]
 
 
+@pytest.mark.slow  # a fresh process
 @pytest.mark.parametrize("outdir", ["taken", "taken/below"])
 def test_an_output_directory_that_is_a_file_is_a_one_line_error(tmp_path: Path, outdir: str) -> None:
     (tmp_path / "taken").write_text("not a directory", encoding="utf-8")
