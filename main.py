@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Synthesizes the DuckDB Analytics Platform into Terraform JSON, one stack per cloud and environment.
 
-    python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--outdir DIR] [--config-dir DIR]
+    python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--stacks bootstrap,platform]
+                   [--outdir DIR] [--config-dir DIR]
     python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown] [--max-chars N]
 
-Without flags, PLATFORM_CLOUDS and PLATFORM_ENVIRONMENTS select (comma-separated, for ``cdktf synth``
-users); without those, every stack is synthesized. The output directory defaults to CDKTF_OUTDIR,
+Without flags, PLATFORM_CLOUDS, PLATFORM_ENVIRONMENTS and PLATFORM_STACKS select (comma-separated, for
+``cdktf synth`` users); without those, every stack is synthesized: per cloud and environment the
+bootstrap stack (applied once by an administrator) and the platform stack (applied by the pipeline). The output directory defaults to CDKTF_OUTDIR,
 then ``cdktf.out``. Configuration is validated before anything is written: every problem is printed
 on its own line and the exit status is 2.
 
@@ -22,9 +24,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from config import CLOUDS, DEFAULT_CONFIG_DIR, ENVIRONMENTS, ConfigError, display_path, load_configuration
+from stacks import KINDS
 
 CLOUDS_VARIABLE = "PLATFORM_CLOUDS"
 ENVIRONMENTS_VARIABLE = "PLATFORM_ENVIRONMENTS"
+STACKS_VARIABLE = "PLATFORM_STACKS"
 EXIT_USAGE = 2
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -49,6 +53,10 @@ def _argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clouds", help=f"comma-separated subset of {','.join(CLOUDS)} (env {CLOUDS_VARIABLE})")
     parser.add_argument(
         "--environments", help=f"comma-separated subset of {','.join(ENVIRONMENTS)} (env {ENVIRONMENTS_VARIABLE})"
+    )
+    parser.add_argument(
+        "--stacks", help=f"comma-separated subset of {','.join(KINDS)}: which stacks of each cloud and environment "
+                         f"(env {STACKS_VARIABLE})"
     )
     parser.add_argument("--outdir", type=Path, help="output directory (default: $CDKTF_OUTDIR, else cdktf.out)")
     parser.add_argument("--config-dir", type=Path, default=DEFAULT_CONFIG_DIR, help="directory of the TOML files")
@@ -88,6 +96,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         outdir = output_directory(args.outdir, environ)
         clouds = _select(args.clouds, environ, CLOUDS_VARIABLE, CLOUDS, "cloud", "--clouds")
         environments = _select(args.environments, environ, ENVIRONMENTS_VARIABLE, ENVIRONMENTS, "environment", "--environments")
+        kinds = _select(args.stacks, environ, STACKS_VARIABLE, KINDS, "stack kind", "--stacks")
         configuration = load_configuration(environments, config_dir=args.config_dir, environ=environ, clouds=clouds)
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -100,7 +109,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     from stacks.synthesis import synthesize  # imports cdktf only once the input is known to be valid
 
-    written = synthesize(configuration, clouds, outdir)
+    written = synthesize(configuration, clouds, outdir, kinds)
     width = max(len(stack.name) for stack in written)
     print(f"Synthesized {len(written)} stack(s) into {display_path(outdir)}:")
     for stack in written:

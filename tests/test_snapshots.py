@@ -13,7 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from .conftest import Synthesized
-from .helpers import CLOUDS, ENVIRONMENTS, stack_id
+from .helpers import all_stack_ids
 
 
 def without_metadata(value: Any) -> Any:
@@ -30,6 +30,6 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("name", [stack_id(cloud, environment) for cloud in CLOUDS for environment in ENVIRONMENTS])
+@pytest.mark.parametrize("name", all_stack_ids())
 def test_stack_matches_snapshot(synthesized: Synthesized, snapshot_json: SnapshotAssertion, name: str) -> None:
     assert without_metadata(synthesized.documents[name]) == snapshot_json
