@@ -63,6 +63,7 @@ bench: install
 
 docs: install
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.aws.patterns > docs/api-aws.md
+	$(VENV_PYTHON) docs/api_reference.py constructs_lib.gcp.patterns > docs/api-gcp.md
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)

@@ -4,15 +4,19 @@
     python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--stacks bootstrap,platform]
                    [--outdir DIR] [--config-dir DIR]
     python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown] [--max-chars N]
+    python main.py cost [OUTDIR] [--format text|markdown] [--prices FILE]
 
 Without flags, PLATFORM_CLOUDS, PLATFORM_ENVIRONMENTS and PLATFORM_STACKS select (comma-separated, for
 ``cdktf synth`` users); without those, every stack is synthesized: per cloud and environment the
-bootstrap stack (applied once by an administrator) and the platform stack (applied by the pipeline). The output directory defaults to CDKTF_OUTDIR,
-then ``cdktf.out``. Configuration is validated before anything is written: every problem is printed
-on its own line and the exit status is 2.
+bootstrap stack (applied once by an administrator) and the platform stack (applied by the pipeline).
+The output directory defaults to CDKTF_OUTDIR, then ``cdktf.out``. Configuration is validated before
+anything is written, and every stack is checked against the guardrails (``constructs_lib.policy``)
+while it is synthesized: every problem or violation is printed on its own line, the exit status is 2
+and the output directory is left as it was.
 
-``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); it
-reads JSON only and imports neither cdktf nor a provider.
+``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); ``cost``
+estimates each stack's monthly cost from the price table in ``constructs_lib/cost/prices.toml``. Both read
+JSON only and import neither cdktf nor a provider (without a directory they synthesize in a child process).
 """
 
 from __future__ import annotations
@@ -90,6 +94,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         return review(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
                       program="main.py diff")
+    if arguments[:1] == ["cost"]:
+        from constructs_lib.cost.cli import main as cost
+
+        return cost(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
+                    program="main.py cost")
     environ = os.environ if environ is None else environ
     args = _argument_parser().parse_args(arguments)
     try:
@@ -107,9 +116,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"{len(error.problems)} configuration problem(s); nothing was synthesized.", file=sys.stderr)
         return EXIT_USAGE
 
-    from stacks.synthesis import synthesize  # imports cdktf only once the input is known to be valid
+    from stacks.synthesis import GuardrailViolations, synthesize  # imports cdktf only once the input is valid
 
-    written = synthesize(configuration, clouds, outdir, kinds)
+    try:
+        written = synthesize(configuration, clouds, outdir, kinds)
+    except GuardrailViolations as error:
+        for violation in error.violations:
+            print(f"error: {violation}", file=sys.stderr)
+        print(f"{len(error.violations)} guardrail violation(s); nothing was synthesized.", file=sys.stderr)
+        return EXIT_USAGE
     width = max(len(stack.name) for stack in written)
     print(f"Synthesized {len(written)} stack(s) into {display_path(outdir)}:")
     for stack in written:

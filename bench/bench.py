@@ -7,6 +7,7 @@
    budget: the ratio of the medians at most ``SYNTH_RATIO_BUDGET``.
 2. The test suite as CI meets it (``bench_suite.py``); budget: the median wall time at most
    ``SUITE_BUDGET_SECONDS``. Exceeding it by up to ``TOLERANCE`` is reported; beyond that the bench fails.
+3. The risk diff of every stack once both outputs exist (``bench_diff.py``); budget ``DIFF_BUDGET_SECONDS``.
 
 Exit status 1 when a budget is broken beyond its tolerance. Run it on a quiet machine: the figures
 are wall times, and other work on the same cores slows every one of them.
@@ -21,11 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_diff import diff_figures  # noqa: E402
 from bench_suite import suite_figures  # noqa: E402
 from bench_synth import HELLO_WORLD, MAIN, synthesis_figures  # noqa: E402
 
 SYNTH_RATIO_BUDGET = 0.25
 SUITE_BUDGET_SECONDS = 55.0
+DIFF_BUDGET_SECONDS = 0.5
 TOLERANCE = 0.30
 
 
@@ -56,6 +59,9 @@ def main() -> int:
     medians = synthesis_figures(arguments.rounds)
     ratio = medians[MAIN] / medians[HELLO_WORLD]
 
+    print("\n== risk diff (main.py diff) ==")
+    diff_seconds, _ = diff_figures(rounds=5)
+
     print("\n== test suite (make test) ==")
     suite = suite_figures(arguments.suite_rounds)
     print("five slowest tests of the median run (setup + call + teardown):")
@@ -70,6 +76,7 @@ def main() -> int:
     within = [
         verdict("synthesis ratio main.py / hello-world", ratio, SYNTH_RATIO_BUDGET, "", 0.0),
         verdict("make test median wall time", suite.seconds, SUITE_BUDGET_SECONDS, " s", TOLERANCE),
+        verdict("risk diff of every stack", diff_seconds, DIFF_BUDGET_SECONDS, " s", 0.0),
     ]
     return 0 if all(within) else 1
 

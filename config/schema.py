@@ -48,6 +48,9 @@ from constructs_lib.github import (
 from .reader import Problems, TableReader, join_choices
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+#: The environment held to production's rules: here (HA, deletion protection) and in its stacks
+#: (the production guardrails, stateful resources kept from ``terraform destroy``).
+PRODUCTION_ENVIRONMENT = "prod"
 CLOUDS: tuple[str, ...] = ("aws", "gcp")
 IMAGE_TAG_VARIABLE = "IMAGE_TAG"
 
@@ -101,6 +104,7 @@ class GcpSettings:
     without_load_balancer: bool
     subnet_cidr: ipaddress.IPv4Network
     private_services_cidr: ipaddress.IPv4Network
+    billing_account: str
 
 
 @dataclass(frozen=True)
@@ -293,6 +297,12 @@ class EnvironmentConfig:
     alerting: AlertingSettings
     state: StateSettings
 
+    @property
+    def production(self) -> bool:
+        """Whether this is production: its stacks apply the production guardrails and keep stateful
+        resources from ``terraform destroy`` (``constructs_lib.policy.apply_guardrails``)."""
+        return self.environment == PRODUCTION_ENVIRONMENT
+
 
 def _read_github(root: TableReader) -> GithubRepository | None:
     github = root.section("github")
@@ -432,6 +442,10 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
     private_services = gcp.network("private_services_cidr", min_prefix=16, max_prefix=24)
     if subnet and private_services and subnet.overlaps(private_services):
         gcp.problems.add(gcp.key("private_services_cidr"), f"must not overlap subnet_cidr {subnet}", str(private_services))
+    billing_account = gcp.string(
+        "billing_account", pattern=re.compile(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}"),
+        rule="must be a billing account ID such as 012345-6789AB-CDEF01 (the budget's)",
+    ) or ""
     gcp.finish()
     return GcpSettings(
         project_id=project_id,
@@ -441,6 +455,7 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
         without_load_balancer=without_load_balancer,
         subnet_cidr=subnet or ipaddress.IPv4Network("10.0.0.0/24"),
         private_services_cidr=private_services or ipaddress.IPv4Network("10.1.0.0/16"),
+        billing_account=billing_account,
     )
 
 
@@ -487,6 +502,9 @@ def _read_scaling(reader: TableReader, environment: str) -> ScalingSettings:
     min_key, max_key = scaling.key("min_capacity"), scaling.key("max_capacity")
     if reader.problems.all_valid(min_key, max_key) and settings.min_capacity > settings.max_capacity:
         reader.problems.add(max_key, f"must be at least {min_key} ({settings.min_capacity})", settings.max_capacity)
+    if environment == "prod" and reader.problems.all_valid(min_key) and not scaling.absent and settings.min_capacity < 2:
+        reader.problems.add(min_key, "must be at least 2 in prod: one task or instance is one failure from an outage",
+                            settings.min_capacity)
     return settings
 
 
@@ -699,7 +717,8 @@ def _read_database(reader: TableReader, environment: str) -> DatabaseSettings:
         reader.problems.add(maximum, f"must be at least {allocated} ({settings.allocated_storage_gb})",
                             settings.max_allocated_storage_gb)
     ha_key = database.key("high_availability")
-    if environment == "prod" and settings.enabled and reader.problems.all_valid(ha_key) and not settings.high_availability:
+    production = environment == PRODUCTION_ENVIRONMENT
+    if production and settings.enabled and reader.problems.all_valid(ha_key) and not settings.high_availability:
         reader.problems.add(ha_key, "must be true in prod (Multi-AZ on AWS, regional on GCP)", False)
     return settings
 
@@ -709,7 +728,7 @@ def _read_protection(reader: TableReader, environment: str) -> ProtectionSetting
     enabled = protection.boolean("deletion_protection")
     protection.finish()
     key = protection.key("deletion_protection")
-    if environment == "prod" and reader.problems.all_valid(key) and not enabled and not protection.absent:
+    if environment == PRODUCTION_ENVIRONMENT and reader.problems.all_valid(key) and not enabled and not protection.absent:
         reader.problems.add(key, "must be true in prod", False)
     return ProtectionSettings(deletion_protection=enabled)
 

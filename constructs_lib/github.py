@@ -128,9 +128,13 @@ class DeliveryNames:
         """The Artifact Registry repository ID of the environment's images."""
         return f"{self.identity.prefix}-images"
 
+    def gcp_repository_url(self, region: str, project: str) -> str:
+        """``<region>-docker.pkg.dev/<project>/<repository>``: where the environment's images are pushed."""
+        return f"{region}-docker.pkg.dev/{project}/{self.gcp_image_repository}"
+
     def gcp_image(self, region: str, project: str, service: str, tag: str) -> str:
         """``<region>-docker.pkg.dev/<project>/<repository>/<service>:<tag>``."""
-        return f"{region}-docker.pkg.dev/{project}/{self.gcp_image_repository}/{service}:{tag}"
+        return f"{self.gcp_repository_url(region, project)}/{service}:{tag}"
 
     @property
     def aws_boundary_policy(self) -> str:

@@ -9,6 +9,11 @@ from .rules import NAME_PATTERN, NAME_RULE
 
 _ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
 
+#: The AWS tags every resource carries: project, environment, managed by (values from :class:`PlatformIdentity`).
+AWS_TAG_KEYS: tuple[str, str, str] = ("Project", "Environment", "ManagedBy")
+#: The GCP labels every resource carries, in the same order (label keys are lowercase).
+GCP_LABEL_KEYS: tuple[str, str, str] = ("project", "environment", "managed-by")
+
 
 @dataclass(frozen=True)
 class PlatformIdentity:
@@ -44,8 +49,8 @@ class PlatformIdentity:
 
     def aws_tags(self) -> dict[str, str]:
         """Tags every AWS resource carries (through the provider's ``default_tags``)."""
-        return {"Project": self.project, "Environment": self.environment, "ManagedBy": self.managed_by}
+        return dict(zip(AWS_TAG_KEYS, (self.project, self.environment, self.managed_by)))
 
     def gcp_labels(self) -> dict[str, str]:
         """Labels every GCP resource carries (through the provider's ``default_labels``)."""
-        return {"project": self.project, "environment": self.environment, "managed-by": self.managed_by}
+        return dict(zip(GCP_LABEL_KEYS, (self.project, self.environment, self.managed_by)))

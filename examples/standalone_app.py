@@ -17,6 +17,7 @@ from constructs_lib.aws.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.aws.provider import aws_provider
 from constructs_lib.gcp.data_bucket import GcsDataBucket, GcsDataBucketProps
 from constructs_lib.gcp.provider import google_provider
+from constructs_lib.policy import apply_guardrails
 
 from cdktf import App, TerraformOutput, TerraformStack  # isort: skip
 
@@ -32,10 +33,12 @@ def build(outdir: str) -> App:
     bucket = DataBucket(aws, "lake", DataBucketProps(bucket_prefix=f"{identity.name('lake')}-", kms_key_arn=key.arn,
                                                      noncurrent_version_expiration_days=30))
     TerraformOutput(aws, "bucket", value=bucket.name)
+    apply_guardrails(aws, production=False)  # app.synth() fails on a violation; True adds the production rules
 
     gcp = TerraformStack(app, "acme-lake-gcp")
     google_provider(gcp, project="acme-lake-sandbox", region="europe-west1", labels=identity.gcp_labels())
     GcsDataBucket(gcp, "lake", GcsDataBucketProps(name="acme-lake-sandbox-lake", location="europe-west1"))
+    apply_guardrails(gcp, production=False)
     return app
 
 

@@ -15,6 +15,7 @@ from constructs_lib import PlatformIdentity
 from constructs_lib.aws.patterns import DeliveryFoundation, DeliveryFoundationProps
 from constructs_lib.aws.provider import aws_provider
 from constructs_lib.github import GithubRepository
+from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .app_services import SERVICES
@@ -31,6 +32,7 @@ class AwsBootstrapStack(TerraformStack):
         aws, https = config.aws, config.aws.https
         add_state_backend(self, cloud="aws", kind="bootstrap", config=config)
         aws_provider(self, region=aws.region, tags=identity.aws_tags(), allowed_account_ids=[aws.account_id])
+        apply_guardrails(self, production=config.production)  # the same rules as the platform stacks
         # "Default": the repositories get the addresses they had in the platform stack (docs/delivery.md).
         self.foundation = DeliveryFoundation(self, "Default", DeliveryFoundationProps(
             identity=identity, account_id=aws.account_id, region=aws.region, github=github,

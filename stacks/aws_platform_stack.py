@@ -19,6 +19,7 @@ from constructs_lib.aws.patterns import (
     WebPlatformProps,
 )
 from constructs_lib.aws.provider import aws_provider
+from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .app_services import SERVICES, alert_thresholds
@@ -48,6 +49,7 @@ class AwsPlatformStack(TerraformStack):
         names = DeliveryNames(identity)
         add_state_backend(self, cloud="aws", kind="platform", config=config)
         aws_provider(self, region=aws.region, tags=identity.aws_tags(), allowed_account_ids=[aws.account_id])
+        apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         # "Default": the pattern's parts keep the addresses they had when this stack built them itself.
         self.platform = WebPlatform(self, "Default", WebPlatformProps(
             identity=identity, account_id=aws.account_id, region=aws.region,

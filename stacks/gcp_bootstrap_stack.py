@@ -15,6 +15,7 @@ from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.patterns import DeliveryFoundation, DeliveryFoundationProps
 from constructs_lib.gcp.provider import google_provider
 from constructs_lib.github import GithubRepository
+from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .backends import add_state_backend
@@ -30,6 +31,7 @@ class GcpBootstrapStack(TerraformStack):
         gcp = config.gcp
         add_state_backend(self, cloud="gcp", kind="bootstrap", config=config)
         google_provider(self, project=gcp.project_id, region=gcp.region, labels=identity.gcp_labels())
+        apply_guardrails(self, production=config.production)  # the same rules as the platform stacks
         # "Default": the repository gets the address it had in the platform stack (docs/delivery.md).
         self.foundation = DeliveryFoundation(self, "Default", DeliveryFoundationProps(
             identity=identity, project=gcp.project_id, project_number=gcp.project_number, region=gcp.region,

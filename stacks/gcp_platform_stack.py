@@ -11,10 +11,11 @@ from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
-    DATA_BUCKET_NAME, Alerting, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
-    LoadBalancerSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
+    DATA_BUCKET_NAME, Alerting, BudgetSpec, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
+    LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.provider import google_provider
+from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name
@@ -38,13 +39,17 @@ def service_spec(config: EnvironmentConfig, service: AppService) -> ServiceSpec:
     return ServiceSpec(
         name=service.name,
         # The environment's bootstrap stack owns the repository (pushed to before the platform's first apply).
-        image=ContainerImage.from_registry(DeliveryNames(PlatformIdentity(config.project, config.environment)).gcp_image(
-            config.gcp.region, config.gcp.project_id, service.name, config.images.tag)),
+        image=ContainerImage.in_repository(
+            DeliveryNames(PlatformIdentity(config.project, config.environment)).gcp_repository_url(
+                config.gcp.region, config.gcp.project_id),
+            config.images.tag),
         port=service.port,
         health_path=service.health_path,
         cpu=settings.cloud_run_cpu,
         memory_mib=settings.cloud_run_memory,
-        min_instances=config.scaling.min_capacity,
+        # Cloud Run's equivalent of office hours: no minimum, so nothing runs (or is billed) while idle,
+        # outside office hours included; the first request after a pause waits for a cold start.
+        min_instances=0 if config.scaling.working_hours is not None else config.scaling.min_capacity,
         max_instances=config.scaling.max_capacity,
         concurrency=settings.concurrency,
         request_timeout_seconds=settings.request_timeout_seconds,
@@ -86,6 +91,11 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         alerting=Alerting(email=config.alerting.email, thresholds=alert_thresholds(config)),
         log_retention_days=config.logging.retention_days,
         deletion_protection=config.protection.deletion_protection,
+        release=ReleaseSpec(strategy=config.release.strategy.upper(), candidate_tag=config.release.candidate_tag,
+                            canary_percent=config.release.canary_percent),
+        budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
+                          config.budget.forecast_thresholds),
+        billing_account=gcp.billing_account,
     )
 
 
@@ -103,6 +113,7 @@ class GcpPlatformStack(TerraformStack):
         props = platform_props(config)
         add_state_backend(self, cloud="gcp", kind="platform", config=config)
         google_provider(self, project=props.project, region=props.region, labels=props.identity.gcp_labels())
+        apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         platform = WebPlatform(self, "Default", props)
         forget_without_destroying(self, MOVED_TO_BOOTSTRAP)
 

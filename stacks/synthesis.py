@@ -1,7 +1,9 @@
 """Builds the cdktf App for a selection of clouds and environments and writes it out safely.
 
 The app is synthesized into a staging directory next to the output directory and only moved into
-place when synthesis succeeded, so a failed run leaves the previous output exactly as it was.
+place when synthesis succeeded, so a failed run leaves the previous output exactly as it was. Every stack
+applies the guardrails (``constructs_lib.policy``); their violations, of all stacks at once, fail the run
+(:class:`~constructs_lib.policy.GuardrailViolations`) and nothing is written.
 Files Terraform keeps inside a stack's directory (``.terraform/``, ``.terraform.lock.hcl``) are kept;
 stack directories that are no longer synthesized are removed, as ``cdktf synth`` does.
 """
@@ -23,6 +25,7 @@ prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime 
 from cdktf import App  # noqa: E402
 
 from config import Configuration  # noqa: E402
+from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
 
 from . import KINDS, stack_refs  # noqa: E402
 
@@ -47,9 +50,14 @@ class SynthesizedStack:
     resource_count: int
 
 
-def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, kinds: Sequence[str] = KINDS) -> App:
-    """An App holding the selected kinds of stack per selected cloud and environment (order: ``stack_refs``)."""
-    app = App(outdir=str(outdir))
+def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, kinds: Sequence[str] = KINDS, *,
+              collect_violations: bool = False) -> App:
+    """An App holding the selected kinds of stack per selected cloud and environment (order: ``stack_refs``).
+
+    ``collect_violations``: guardrail violations do not stop ``synth()`` at the first stack with one; the
+    caller reads them all with ``constructs_lib.policy.collected_violations(app)`` afterwards.
+    """
+    app = App(outdir=str(outdir), context={COLLECT_CONTEXT: True} if collect_violations else None)
     configs = {config.environment: config for config in configuration.environments}
     for ref in stack_refs(configuration.project.name, clouds, tuple(configs), kinds):
         module_name, class_name = _STACK_CLASSES[(ref.cloud, ref.kind)]
@@ -90,13 +98,21 @@ def _publish(staging: Path, outdir: Path) -> None:
 
 def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path,
                kinds: Sequence[str] = KINDS) -> list[SynthesizedStack]:
-    """Synthesizes the selected stacks into ``outdir`` and describes what was written."""
+    """Synthesizes the selected stacks into ``outdir`` and describes what was written.
+
+    Raises:
+        GuardrailViolations: Constructs break guardrails; one line per violation, ``outdir`` untouched.
+    """
     outdir = outdir.absolute()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        build_app(configuration, clouds, staging, kinds).synth()
+        app = build_app(configuration, clouds, staging, kinds, collect_violations=True)
+        app.synth()
+        violations = collected_violations(app)
+        if violations:
+            raise GuardrailViolations(violations)
         _publish(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

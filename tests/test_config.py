@@ -599,3 +599,11 @@ def test_spot_weights_of_zero_and_an_all_spot_prod_are_refused(tmp_path: Path) -
         f"{prod}: capacity.on_demand_base/capacity.on_demand_weight: must not both be 0 in prod: an all-Spot prod can "
         "lose every task at once, got \"0/0\"",
     ]
+
+
+def test_prod_runs_at_least_two_of_each_service(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "prod.toml", lambda data: data["scaling"].update(min_capacity=1))
+    assert _problems(config_dir, ("prod",)) == [
+        f"{path}: scaling.min_capacity: must be at least 2 in prod: one task or instance is one failure from an outage, got 1"
+    ]

@@ -64,3 +64,17 @@ def test_a_statement_takes_resources_or_not_resources() -> None:
     with pytest.raises(ValueError, match="one of them"):
         Statement("S", ("s3:GetObject",), ())
     assert Statement("S", ("s3:GetObject",), (), effect="Deny", not_resources=("b",)).not_resources == ("b",)
+
+
+def test_a_gcp_image_in_an_existing_repository_keeps_the_platform_naming() -> None:
+    from constructs_lib.gcp.patterns import ContainerImage
+
+    image = ContainerImage.in_repository("us-central1-docker.pkg.dev/acme-prod/acme-prod-images", "1.2.0")
+    assert (image.tag, image.repository, image.uses_platform_registry) == (
+        "1.2.0", "us-central1-docker.pkg.dev/acme-prod/acme-prod-images", False)
+    with pytest.raises(ValueError, match="in_repository\\(repository_url\\) must be an Artifact Registry"):
+        ContainerImage.in_repository("ghcr.io/acme/images", "1.2.0")
+    with pytest.raises(ValueError, match="in_repository\\(tag\\)"):
+        ContainerImage.in_repository("us-central1-docker.pkg.dev/acme-prod/acme-prod-images", "latest")
+    with pytest.raises(ValueError, match="ContainerImage: use"):
+        ContainerImage(reference="ghcr.io/acme/api:1", repository="us-central1-docker.pkg.dev/acme-prod/images")

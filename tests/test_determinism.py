@@ -67,5 +67,6 @@ def test_synthesizing_again_keeps_terraform_working_files(synthesized: Synthesiz
     assert (stack_dir / ".terraform" / "marker").read_text(encoding="utf-8") == "kept"
     assert (stack_dir / ".terraform.lock.hcl").exists()
     assert (stack_dir / "cdk.tf.json").read_bytes() == (synthesized.outdir / "stacks" / stack_id("aws", "dev") / "cdk.tf.json").read_bytes()
-    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [stack_id("aws", "dev")]
+    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [stack_id("aws", "dev"),
+                                                                            stack_id("aws", "dev", "bootstrap")]
     assert not list(tmp_path.glob(".cdktf.out.staging-*"))

@@ -76,7 +76,7 @@ def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesi
     config, stack = gcp(synthesized, environment)
     services = {api["service"]: api for api in resources(stack, "google_project_service").values()}
     # Artifact Registry is the bootstrap stack's (tests/test_gcp_bootstrap.py).
-    expected = {"iam", "run", "storage", "monitoring", "logging"}
+    expected = {"iam", "run", "storage", "monitoring", "logging", "billingbudgets"}
     if has_load_balancer(config) or config.database.enabled:
         expected.add("compute")
     if config.database.enabled:

@@ -45,8 +45,10 @@ def env_of(stack: dict[str, Any], service: AppService) -> dict[str, Any]:
 def test_instances_scale_within_the_environment_bounds(synthesized: Synthesized, environment: str, service: AppService) -> None:
     config, stack = gcp(synthesized, environment)
     assert service_of(stack, service)["location"] == config.gcp.region
+    # With office hours (dev) the minimum is 0: Cloud Run then runs nothing while idle (test_gcp_cost.py).
+    minimum = 0 if config.scaling.working_hours is not None else config.scaling.min_capacity
     assert service_of(stack, service)["template"]["scaling"] == {
-        "min_instance_count": config.scaling.min_capacity,
+        "min_instance_count": minimum,
         "max_instance_count": config.scaling.max_capacity,
     }
 
@@ -221,7 +223,8 @@ def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesiz
     assert settings["disk_autoresize"] is True
     assert settings["disk_autoresize_limit"] == database.max_allocated_storage_gb
     # Grown disks must not be planned back to the configured size (that would replace the instance).
-    assert instance["lifecycle"] == {"ignore_changes": ["settings[0].disk_size"]}
+    assert instance["lifecycle"]["ignore_changes"] == ["settings[0].disk_size"]
+    assert instance["lifecycle"].get("prevent_destroy", False) is config.production  # test_data_protection.py
     network = next(iter(resources(stack, "google_compute_network")))
     assert settings["ip_configuration"]["ipv4_enabled"] is False
     assert settings["ip_configuration"]["private_network"] == reference("google_compute_network", network, "id")

@@ -138,3 +138,22 @@ def test_the_readme_snippet_is_one_load_balanced_service_in_fifteen_lines(instal
     code = [line for line in readme_snippet().splitlines() if line.strip()]
     first_statement = next(index for index, line in enumerate(code) if line.startswith("app ="))
     assert len(code) - first_statement <= 15
+
+
+def test_the_installed_wheel_estimates_the_cost_of_an_example_with_its_packaged_price_table(
+    installed: dict[str, Any], tmp_path: Path
+) -> None:
+    site = installed["site"]
+    assert (site / "constructs_lib" / "cost" / "prices.toml").is_file()
+    outdir = installed["runs"]["platform_aws.py"]["outdir"]
+    result = run_process([sys.executable, "-m", "constructs_lib.cost", str(outdir)], cwd=tmp_path,
+                         env=subprocess_environment(PYTHONPATH=str(site)))
+    assert (result.returncode, result.stderr) == (0, "")
+    report = result.stdout
+    assert "from constructs_lib/cost/prices.toml;" in report
+    assert re.search(r"^acme-shop-aws +aws +prod +\$[\d,]+\.\d\d  (-|\$[\d,.]+ \(estimate \d+%\))  "
+                     r"\(incomplete: see NOT PRICED\)$", report, re.M), report
+    # The example's eu-west-1 and its db.t4g.large are outside our table: said, never priced as zero.
+    assert "  note: aws provider region eu-west-1: priced with us-east-1 prices" in report
+    assert [line.split(":")[1].strip() for line in report.splitlines() if "NOT PRICED:" in line] == [
+        "aws_db_instance.shop_database_instance_9442F2B1"]

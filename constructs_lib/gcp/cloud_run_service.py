@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,45 @@ class VpcEgress:
     private_ranges_only: bool = True
 
 
+_TRAFFIC_TAG = re.compile(r"[a-z]([a-z0-9-]{0,44}[a-z0-9])?")
+_REVISION_SUFFIX = re.compile(r"[^a-z0-9]+")
+
+
+def revision_name(service_name: str, image_tag: str) -> str:
+    """The revision of ``service_name`` that runs ``image_tag``, e.g. ``shop-api`` + ``1.4.2`` -> ``shop-api-v1-4-2``.
+
+    Revision names are at most 63 lowercase letters, digits and hyphens; a longer name keeps its
+    start and ends with a hash of the tag, so two tags never share a name.
+    """
+    suffix = _REVISION_SUFFIX.sub("-", image_tag.lower()).strip("-")
+    name = f"{service_name}-v{suffix}"
+    if len(name) > 63:
+        digest = hashlib.sha256(image_tag.encode()).hexdigest()[:8]
+        name = f"{name[:54].rstrip('-')}-{digest}"
+    return name
+
+
+@dataclass(frozen=True)
+class TrafficShare:
+    """A share of a service's requests.
+
+    Attributes:
+        percent: 0 to 100; the shares of a service add up to 100.
+        revision: The revision that gets it. Default ``None``: whatever revision is the latest.
+        tag: A name that gives the revision its own URL, ``https://<tag>---<service host>``, reachable
+            whatever its share (smoke tests of a candidate). Default ``None``.
+    """
+
+    percent: int
+    revision: str | None = None
+    tag: str | None = None
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.percent, int) and 0 <= self.percent <= 100, self, "percent", "be 0 to 100")
+        if self.tag is not None:
+            require_match(_TRAFFIC_TAG, self, "tag", "be 1 to 46 lowercase letters, digits or hyphens, starting with a letter")
+
+
 @dataclass(frozen=True)
 class CloudRunServiceProps:
     """Props of :class:`CloudRunService`.
@@ -114,6 +154,9 @@ class CloudRunServiceProps:
         args: Replace the image's arguments (its ``CMD``). Default empty: the image's own.
         depends_on: Resources to create first: the run API, and the secret versions and accessor
             grants the instances read at start-up.
+        revision: Name of the revision this template creates, e.g. from :func:`revision_name`, so
+            that traffic can name it. Default ``None``: Cloud Run names it.
+        traffic: How requests are split between revisions. Default: all to the latest revision.
     """
 
     name: str
@@ -142,8 +185,18 @@ class CloudRunServiceProps:
     command: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
     depends_on: Sequence[ITerraformDependable] = ()
+    revision: str | None = None
+    traffic: tuple[TrafficShare, ...] = ()
 
     def __post_init__(self) -> None:
+        shares = self.traffic
+        require(not shares or sum(share.percent for share in shares) == 100, self, "traffic", "add up to 100 percent")
+        tags = [share.tag for share in shares if share.tag]
+        require(len(tags) == len(set(tags)), self, "traffic", "use each tag once")
+        if self.revision is not None:
+            require(self.revision.startswith(f"{self.name}-") and len(self.revision) <= 63
+                    and RESOURCE_NAME.fullmatch(self.revision) is not None, self, "revision",
+                    "be the service name, a hyphen and a suffix: at most 63 lowercase letters, digits or hyphens")
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
         require(len(self.name) <= 49, self, "name", "be at most 49 characters")
         require_match(REGION, self, "location", REGION_RULE)
@@ -233,6 +286,7 @@ class CloudRunService(Construct):
             invoker_iam_disabled=props.invoker_iam_disabled,
             deletion_protection=props.deletion_protection,
             template=CloudRunV2ServiceTemplate(
+                revision=props.revision,
                 service_account=props.service_account_email,
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
                 max_instance_request_concurrency=props.concurrency,
@@ -273,7 +327,13 @@ class CloudRunService(Construct):
                     )
                 ],
             ),
-            traffic=[CloudRunV2ServiceTraffic(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100)],
+            traffic=[
+                CloudRunV2ServiceTraffic(
+                    type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION" if share.revision else "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST",
+                    revision=share.revision, percent=share.percent, tag=share.tag,
+                )
+                for share in props.traffic or (TrafficShare(100),)
+            ],
             depends_on=list(props.depends_on) or None,
         )
 

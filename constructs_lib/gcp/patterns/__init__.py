@@ -13,13 +13,22 @@ re-exported here, so one import serves. See ``docs/patterns-gcp.md``.
 """
 
 from ...alerting import AlertThresholds
+from ...budget import BudgetSpec
 from ...naming import PlatformIdentity
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
-from ..cloud_run_service import SecretEnv
+from ..cloud_run_service import SecretEnv, TrafficShare
 from .delivery import DeliveryFoundation, DeliveryFoundationProps
 from .public_service import PublicCloudRunService, PublicCloudRunServiceProps
-from .specs import CloudArmorSpec, ContainerImage, DatabaseSpec, DataBucketSpec, LoadBalancerSpec, ServiceSpec
+from .specs import (
+    CloudArmorSpec,
+    ContainerImage,
+    DatabaseSpec,
+    DataBucketSpec,
+    LoadBalancerSpec,
+    ReleaseSpec,
+    ServiceSpec,
+)
 from .web_platform import WebPlatform, WebPlatformProps
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "DEFAULT_WAF_RULES",
     "AlertThresholds",
     "Alerting",
+    "BudgetSpec",
     "CloudArmorSpec",
     "ContainerImage",
     "DataAccess",
@@ -38,9 +48,11 @@ __all__ = [
     "PlatformIdentity",
     "PublicCloudRunService",
     "PublicCloudRunServiceProps",
+    "ReleaseSpec",
     "SecretEnv",
     "ServiceSpec",
     "ServiceUrl",
+    "TrafficShare",
     "WafRule",
     "WebPlatform",
     "WebPlatformProps",

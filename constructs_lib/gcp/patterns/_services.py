@@ -22,21 +22,24 @@ from ..cloud_run_service import (
     CloudRunService,
     CloudRunServiceProps,
     SecretEnv,
+    TrafficShare,
     VpcEgress,
+    revision_name,
 )
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
 from ..monitoring import ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
 from ..provider import random_provider
 from ..secrets import ACCESSOR_ROLE
 from ..service_account import ServiceAccount, ServiceAccountProps
-from .specs import LoadBalancerSpec, ServiceSpec
+from .._props import is_token
+from .specs import LoadBalancerSpec, ReleaseSpec, ServiceSpec
 
 #: Cloud Run service names are at most 49 characters.
 CLOUD_RUN_NAME_LIMIT = 49
 
 
 def project_apis(*, registry: bool, storage: bool, load_balancer: bool, database: bool, secrets: bool,
-                 logging: bool) -> tuple[str, ...]:
+                 logging: bool, budget: bool = False) -> tuple[str, ...]:
     """The APIs a pattern's resources call, and only those (in a stable order)."""
     names = ["iam", "run"]
     names += ["artifactregistry"] if registry else []
@@ -45,6 +48,7 @@ def project_apis(*, registry: bool, storage: bool, load_balancer: bool, database
     names += ["compute"] if load_balancer or database else []
     names += ["sqladmin", "servicenetworking"] if database else []
     names += ["secretmanager"] if database or secrets else []
+    names += ["billingbudgets"] if budget else []
     return tuple(f"{name}.googleapis.com" for name in names)
 
 
@@ -84,12 +88,35 @@ def add_registry(scope: Construct, repository_id: str, region: str, identity: Pl
     ))
 
 
+def _tagged_image(spec: ServiceSpec, registry: DockerRepository | None, tag: str) -> str:
+    """``<repository>/<service>:<tag>`` in the given repository (``in_repository``) or the pattern's own."""
+    if spec.image.repository is not None:
+        return f"{spec.image.repository}/{spec.name}:{tag}"
+    assert registry is not None, "a platform_registry image needs the pattern's registry"
+    return registry.image(spec.name, tag)
+
+
 def image_of(spec: ServiceSpec, registry: DockerRepository | None) -> str:
-    """The image reference of ``spec``: in the pattern's registry, or as given."""
+    """The image reference of ``spec``: in its repository (given or the pattern's), or as given."""
     if spec.image.tag is not None:
-        assert registry is not None, "a platform_registry image needs the pattern's registry"
-        return registry.image(spec.name, spec.image.tag)
+        return _tagged_image(spec, registry, spec.image.tag)
     return spec.image.reference or ""
+
+
+def release_plan(spec: ServiceSpec, service_name: str, registry: DockerRepository | None,
+                 release: ReleaseSpec) -> tuple[str, str | None, tuple[TrafficShare, ...]]:
+    """Image, revision name and traffic of ``spec`` under ``release`` (see :class:`ReleaseSpec`)."""
+    current = spec.image.tag
+    if current is None or (registry is None and spec.image.repository is None) or is_token(current):
+        return image_of(spec, registry), None, ()
+    if release.candidate_tag is None or release.candidate_tag == current:
+        return _tagged_image(spec, registry, current), revision_name(service_name, current), ()
+    candidate = revision_name(service_name, release.candidate_tag)
+    image, share = _tagged_image(spec, registry, release.candidate_tag), release.candidate_percent
+    if share == 100:
+        return image, candidate, ()
+    return image, candidate, (TrafficShare(100 - share, revision_name(service_name, current)),
+                              TrafficShare(share, candidate, tag=release.traffic_tag))
 
 
 def grant_own_secrets(scope: Construct, spec: ServiceSpec, account: ServiceAccount,
@@ -121,6 +148,8 @@ def add_cloud_run(
     secret_env: Mapping[str, SecretEnv],
     vpc_egress: VpcEgress | None,
     depends_on: Sequence[ITerraformDependable],
+    revision: str | None = None,
+    traffic: tuple[TrafficShare, ...] = (),
 ) -> CloudRunService:
     """The Cloud Run service of ``spec``; who may reach it follows from where it is exposed.
 
@@ -157,6 +186,8 @@ def add_cloud_run(
         command=spec.command,
         args=spec.args,
         depends_on=list(depends_on),
+        revision=revision,
+        traffic=traffic,
     ))
 
 

@@ -174,7 +174,7 @@ class DeliveryFoundation(Construct):
         """What google-github-actions/auth takes as ``workload_identity_provider``."""
         return self.federation.provider_name
 
-    def image(self, service: str, tag: str) -> ContainerImage:
-        """``ContainerImage.from_registry`` of ``service`` at ``tag`` in the environment's repository."""
+    def image(self, tag: str) -> ContainerImage:
+        """``ContainerImage.in_repository`` of the environment's repository at ``tag`` (each service its own image)."""
         props = self._props
-        return ContainerImage.from_registry(self.names.gcp_image(props.region, props.project, service, tag))
+        return ContainerImage.in_repository(self.names.gcp_repository_url(props.region, props.project), tag)

@@ -6,6 +6,7 @@ value, e.g. ``ServiceSpec('api').cpu must be one of 1, 2, 4, 8 vCPU, got 0.5``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,20 +28,26 @@ class ContainerImage:
     - :meth:`platform_registry`: the pattern's own Artifact Registry repository (private, immutable
       tags, cleanup policies), which the pattern creates when a service uses it; the image is
       ``<repository url>/<service name>:<tag>``.
+    - :meth:`in_repository`: the same naming, ``<repository url>/<service name>:<tag>``, in an
+      Artifact Registry repository that exists already (e.g. a bootstrap stack's), so images can be
+      pushed before the platform is applied; releases work as with the platform's own repository.
     - :meth:`from_registry`: any image reference Cloud Run can pull (for a private registry outside
       the project, grant Cloud Run's service agent read access yourself).
 
     Attributes:
-        tag: The tag in the pattern's repository (set by :meth:`platform_registry`), else ``None``.
+        tag: The tag (set by :meth:`platform_registry` and :meth:`in_repository`), else ``None``.
         reference: The full image reference (set by :meth:`from_registry`), else ``None``.
+        repository: The existing repository's URL (set by :meth:`in_repository`), else ``None``.
     """
 
     tag: str | None = None
     reference: str | None = None
+    repository: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.tag is None) == (self.reference is None):
-            raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag) or ContainerImage.from_registry(reference)")
+        if (self.tag is None) == (self.reference is None) or (self.repository is not None and self.tag is None):
+            raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag), .in_repository(url, tag) "
+                             "or .from_registry(reference)")
 
     @classmethod
     def platform_registry(cls, tag: str) -> ContainerImage:
@@ -48,6 +55,17 @@ class ContainerImage:
         if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
             raise ValueError(f"ContainerImage.platform_registry(tag) {IMAGE_TAG_RULE}, got {tag!r}")
         return cls(tag=tag)
+
+    @classmethod
+    def in_repository(cls, repository_url: str, tag: str) -> ContainerImage:
+        """The image ``<service name>:<tag>`` in the existing Docker repository ``repository_url``
+        (``<region>-docker.pkg.dev/<project>/<repository>``; ``latest`` is refused: tags are immutable)."""
+        if not is_token(repository_url) and not (isinstance(repository_url, str) and _REPOSITORY_URL.fullmatch(repository_url)):
+            raise ValueError("ContainerImage.in_repository(repository_url) must be an Artifact Registry Docker repository "
+                             f"such as 'us-central1-docker.pkg.dev/my-project/images', got {repository_url!r}")
+        if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
+            raise ValueError(f"ContainerImage.in_repository(tag) {IMAGE_TAG_RULE}, got {tag!r}")
+        return cls(tag=tag, repository=repository_url)
 
     @classmethod
     def from_registry(cls, reference: str) -> ContainerImage:
@@ -63,7 +81,10 @@ class ContainerImage:
     @property
     def uses_platform_registry(self) -> bool:
         """True when the image lives in the pattern's own repository."""
-        return self.tag is not None
+        return self.tag is not None and self.repository is None
+
+
+_REPOSITORY_URL = re.compile(r"[a-z]+-[a-z]+[0-9]+-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -300,3 +321,51 @@ class DatabaseSpec:
     def __post_init__(self) -> None:
         check_database_settings(self)
         check_network_ranges(self)
+
+
+GCP_RELEASE_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY")
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """How a new image tag of the services in the platform's registry reaches users.
+
+    Every revision is named after the image tag it runs (``<service>-v<tag>``). Without a candidate
+    all requests go to the latest revision. With ``candidate_tag`` the template runs the candidate
+    and the requests split between the current revision (the service's own tag) and the candidate:
+
+    - ``ROLLING``: all to the candidate;
+    - ``BLUE_GREEN``: none to the candidate, which answers on its own tagged URL for smoke tests;
+    - ``CANARY``: ``canary_percent`` to the candidate (also on its tagged URL), the rest to the current.
+
+    Promote by making the candidate the services' tag and dropping ``candidate_tag`` (all traffic to
+    it, the URL tag gone); roll back by dropping ``candidate_tag`` (all traffic to the current revision).
+    Services whose image comes from another registry (:meth:`ContainerImage.from_registry`) always send
+    all requests to their latest revision.
+
+    Attributes:
+        strategy: ``ROLLING``, ``BLUE_GREEN`` or ``CANARY``. Default ``ROLLING``.
+        candidate_tag: The image tag being released. Default ``None``.
+        canary_percent: ``CANARY`` only: the candidate's share, 1-99.
+        traffic_tag: The name of the candidate's URL. Default ``candidate``.
+    """
+
+    strategy: str = "ROLLING"
+    candidate_tag: str | None = None
+    canary_percent: int | None = None
+    traffic_tag: str = "candidate"
+
+    def __post_init__(self) -> None:
+        require(self.strategy in GCP_RELEASE_STRATEGIES, self, "strategy", f"be one of {', '.join(GCP_RELEASE_STRATEGIES)}")
+        require((self.strategy == "CANARY") == (self.canary_percent is not None), self, "canary_percent",
+                "be given for CANARY and only for CANARY")
+        if self.canary_percent is not None:
+            require(isinstance(self.canary_percent, int) and 1 <= self.canary_percent <= 99, self, "canary_percent",
+                    "be 1 to 99 (0 is blue/green, 100 is rolling)")
+        if self.candidate_tag is not None:
+            require(IMAGE_TAG_PATTERN.fullmatch(self.candidate_tag) is not None, self, "candidate_tag", IMAGE_TAG_RULE.removeprefix("must "))
+
+    @property
+    def candidate_percent(self) -> int:
+        """The candidate's share of requests."""
+        return {"ROLLING": 100, "BLUE_GREEN": 0}.get(self.strategy, self.canary_percent or 0)

@@ -21,6 +21,8 @@ from ..dashboard import ServicesDashboard, ServicesDashboardProps
 from ..data_bucket import GcsDataBucket, GcsDataBucketProps
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
+from ...budget import BudgetSpec
+from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
 from ..monitoring import ServiceMonitoring, UptimeTarget
 from ..network import PrivateNetwork, PrivateNetworkProps
 from ..secrets import Secret, SecretProps
@@ -36,10 +38,10 @@ from ._services import (
     dependables,
     ensure_random_provider,
     grant_own_secrets,
-    image_of,
+    release_plan,
     project_apis,
 )
-from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, ServiceSpec
+from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec
 
 #: Firewall rule names append up to 30 characters to the network's name ``<prefix>-vpc`` within 63.
 _NETWORK_NAME_LIMIT = 33
@@ -72,6 +74,10 @@ class WebPlatformProps:
             expiry (1-3650). Default 30.
         deletion_protection: Refuse ``terraform destroy`` of the services, the database and its secrets.
             Default ``True``.
+        release: How a new image tag of the services in the platform's registry reaches users
+            (revisions named after tags; a candidate with its own URL and share). Default rolling.
+        budget: A monthly budget of the project's spend, alerting ``alerting.email``. Default ``None``.
+        billing_account: The billing account of the project; required with ``budget``. Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -84,6 +90,9 @@ class WebPlatformProps:
     alerting: Alerting = field(default_factory=Alerting)
     log_retention_days: int = 30
     deletion_protection: bool = True
+    release: ReleaseSpec = field(default_factory=ReleaseSpec)
+    budget: BudgetSpec | None = None
+    billing_account: str | None = None
 
     def __post_init__(self) -> None:
         require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
@@ -114,6 +123,13 @@ class WebPlatformProps:
         for spec in self.services:
             _check_service_needs(self, spec)
         _Wiring(self)
+        if self.budget is not None:
+            require(self.billing_account is not None and BILLING_ACCOUNT.fullmatch(self.billing_account) is not None,
+                    self, "billing_account", f"{BILLING_ACCOUNT_RULE} when there is a budget")
+            require(self.alerting.email is not None, self, "alerting", "name an email when there is a budget: it alerts nobody else")
+        current_tags = {spec.image.tag for spec in self.services if spec.image.tag is not None}
+        require(self.release.candidate_tag is None or self.release.candidate_tag not in current_tags, self, "release",
+                "name a candidate_tag that differs from the services' current tag")
 
     @property
     def uses_platform_registry(self) -> bool:
@@ -219,7 +235,7 @@ class WebPlatform(Construct):
         self._apis = ProjectServices(self, "apis", ProjectServicesProps(project=project, services=project_apis(
             registry=props.uses_platform_registry, storage=props.data_bucket is not None,
             load_balancer=lb_spec is not None, database=props.database is not None,
-            secrets=any(spec.secrets for spec in props.services), logging=True,
+            secrets=any(spec.secrets for spec in props.services), logging=True, budget=props.budget is not None,
         )))
         apis = self._apis
 
@@ -277,6 +293,12 @@ class WebPlatform(Construct):
             project=project, retention_days=props.log_retention_days,
             depends_on=dependables(apis, "logging.googleapis.com"),
         ))
+        if props.budget is not None and props.billing_account is not None and self._monitoring.channel is not None:
+            ProjectBudget(self, "budget", ProjectBudgetProps(
+                display_name=f"{identity.prefix} monthly", billing_account=props.billing_account, project=project,
+                budget=props.budget, notification_channels=(self._monitoring.channel.id,),
+                depends_on=dependables(apis, "billingbudgets.googleapis.com"),
+            ))
 
     def _add_buckets(self, spec: DataBucketSpec) -> None:
         props, storage = self._props, dependables(self._apis, "storage.googleapis.com")
@@ -353,13 +375,16 @@ class WebPlatform(Construct):
                 depends_on += [secret.version, grant]
             depends_on += [*self._database.dependables, *apis.dependables("compute.googleapis.com")]
             vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=self._network.subnet_id)
+        image, revision, traffic = release_plan(spec, props.identity.name(spec.name), self._registry, props.release)
         return add_cloud_run(
             self,
             f"run_{spec.name}",  # not just the name: "backend" is the id of a stack's state backend
             spec,
             identity=props.identity,
             region=props.region,
-            image=image_of(spec, self._registry),
+            image=image,
+            revision=revision,
+            traffic=traffic,
             account=account,
             behind_load_balancer=props.load_balancer is not None,
             deletion_protection=props.deletion_protection,

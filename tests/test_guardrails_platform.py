@@ -1,0 +1,169 @@
+"""Our six stacks against the guardrails: quiet as synthesized, loud when one of their parts is broken,
+and the command line refusing to write a stack that breaks one."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import DEFAULT_CONFIG_DIR, load_configuration
+from constructs_lib.policy import Guardrails, ProtectStatefulResources, evaluate, traits_from_bindings
+
+from .background import BackgroundJobs, JobContext, background_job, run_process
+from .conftest import HERMETIC_ENVIRON, Synthesized
+from .helpers import CLOUDS, ENVIRONMENTS, PROJECT_ROOT, stack_id, subprocess_environment, tree_bytes
+from .toml_writer import dumps
+
+from cdktf import App, Aspects  # isort: skip
+
+Document = dict[str, Any]
+
+
+@pytest.mark.parametrize("kind", ["platform", "bootstrap"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_our_stacks_break_no_guardrail_and_waive_none(synthesized: Synthesized, cloud: str, environment: str,
+                                                      kind: str) -> None:
+    production = synthesized.configs[environment].production
+    assert production is (environment == "prod")
+    document = synthesized.documents[stack_id(cloud, environment, kind)]
+    evaluation = evaluate(document, production=production, traits=traits_from_bindings)
+    assert (evaluation.violations, evaluation.waived) == ((), ())
+
+
+def _resources(document: Document, resource_type: str) -> dict[str, Any]:
+    return document["resource"][resource_type]
+
+
+def _paths(document: Document, resource_type: str) -> list[str]:
+    return sorted(body["//"]["metadata"]["path"] for body in _resources(document, resource_type).values())
+
+
+def _set(resource_type: str, key: str, value: Any) -> Callable[[Document], list[str]]:
+    def mutate(document: Document) -> list[str]:
+        for body in _resources(document, resource_type).values():
+            body[key] = value
+        return _paths(document, resource_type)
+
+    return mutate
+
+
+def _remove(resource_type: str, *, reported: str) -> Callable[[Document], list[str]]:
+    def mutate(document: Document) -> list[str]:
+        del document["resource"][resource_type]
+        return _paths(document, reported)
+
+    return mutate
+
+
+def _forward_plain_http(document: Document) -> list[str]:
+    (listener,) = [body for body in _resources(document, "aws_lb_listener").values() if body["protocol"] == "HTTP"]
+    listener["default_action"] = [{"type": "forward", "target_group_arn": "${aws_lb_target_group.x.arn}"}]
+    return [listener["//"]["metadata"]["path"]]
+
+
+def _drop_provider_defaults(key: str, resource_type: str) -> Callable[[Document], list[str]]:
+    def mutate(document: Document) -> list[str]:
+        for provider in document["provider"].values():
+            for configuration in provider:
+                configuration.pop(key, None)
+        return _paths(document, resource_type)
+
+    return mutate
+
+
+# (cloud, environment, the rule, a change that breaks it and returns the construct paths it must be reported at)
+MUTATIONS = [
+    ("aws", "prod", "prod-waf", _remove("aws_wafv2_web_acl_association", reported="aws_lb")),
+    ("aws", "prod", "prod-https-only", _forward_plain_http),
+    ("aws", "prod", "prod-min-capacity", _set("aws_appautoscaling_target", "min_capacity", 1)),
+    ("aws", "prod", "prod-deletion-protection", _set("aws_db_instance", "deletion_protection", False)),
+    ("aws", "prod", "prod-data-protection", _set("aws_kms_key", "lifecycle", {})),
+    ("aws", "dev", "log-retention", _set("aws_cloudwatch_log_group", "retention_in_days", 0)),
+    ("aws", "dev", "bucket-versioning", _remove("aws_s3_bucket_versioning", reported="aws_s3_bucket")),
+    ("aws", "staging", "required-tags", _drop_provider_defaults("default_tags", "aws_vpc")),
+    ("gcp", "prod", "prod-waf", _set("google_compute_backend_service", "security_policy", None)),
+    ("gcp", "prod", "prod-high-availability", _set("google_sql_database_instance", "settings", {"availability_type": "ZONAL",
+                                                   "backup_configuration": {"enabled": True}})),
+    ("gcp", "dev", "bucket-not-public", _set("google_storage_bucket", "public_access_prevention", "inherited")),
+    ("gcp", "staging", "required-labels", _drop_provider_defaults("default_labels", "google_storage_bucket")),
+]
+
+
+@pytest.mark.parametrize(("cloud", "environment", "rule", "mutate"), MUTATIONS,
+                         ids=[f"{cloud}-{environment}-{rule}" for cloud, environment, rule, _ in MUTATIONS])
+def test_a_broken_part_of_our_stacks_is_caught_where_it_is(
+    synthesized: Synthesized, cloud: str, environment: str, rule: str, mutate: Callable[[Document], list[str]]
+) -> None:
+    document = copy.deepcopy(synthesized.stack(cloud, environment))
+    broken = mutate(document)
+    production = synthesized.configs[environment].production
+    found = evaluate(document, production=production, traits=traits_from_bindings).violations
+    assert broken and {violation.path for violation in found if violation.rule == rule} >= set(broken)
+    assert {violation.rule for violation in found} == {rule}
+
+
+@pytest.mark.slow  # builds the stacks again
+def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(tmp_path: Path) -> None:
+    from stacks.aws_bootstrap_stack import AwsBootstrapStack
+    from stacks.aws_platform_stack import AwsPlatformStack
+    from stacks.gcp_bootstrap_stack import GcpBootstrapStack
+    from stacks.gcp_platform_stack import GcpPlatformStack
+
+    configuration = load_configuration(environ=HERMETIC_ENVIRON)
+    app = App(outdir=str(tmp_path))
+    github = configuration.project.github
+    for stack_class in (AwsPlatformStack, GcpPlatformStack, AwsBootstrapStack, GcpBootstrapStack):
+        for config in configuration.environments:
+            if config.environment == "staging":
+                continue
+            bootstrap = stack_class in (AwsBootstrapStack, GcpBootstrapStack)
+            aspects = Aspects.of(stack_class(app, config, github) if bootstrap else stack_class(app, config)).all
+            expected = [ProtectStatefulResources, Guardrails] if config.production else [Guardrails]
+            assert [type(aspect) for aspect in aspects] == expected
+            assert aspects[-1].production is config.production
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+
+@background_job("main.py refuses a prod stack that breaks a guardrail", cost=8)
+def _violating_prod(context: JobContext) -> dict[str, Any]:
+    config_dir = context.workdir / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
+    prod = tomllib.loads((config_dir / "prod.toml").read_text(encoding="utf-8"))
+    prod["scaling"]["min_capacity"] = 1  # the config allows it; the production guardrails do not
+    (config_dir / "prod.toml").write_text(dumps(prod), encoding="utf-8")
+    outdir = context.workdir / "cdktf.out"
+    (outdir / "stacks" / "previous").mkdir(parents=True)
+    (outdir / "manifest.json").write_text('{"previous": true}', encoding="utf-8")
+    before = tree_bytes(outdir)
+    result = run_process(
+        [sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments", "prod",
+         "--config-dir", str(config_dir), "--outdir", str(outdir)],
+        cwd=context.workdir, env=subprocess_environment(),
+    )
+    return {"code": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
+            "untouched": tree_bytes(outdir) == before, "left": sorted(path.name for path in context.workdir.iterdir())}
+
+
+def test_a_guardrail_violation_exits_2_with_one_line_each_and_writes_nothing(background: BackgroundJobs) -> None:
+    run = background.result(_violating_prod)
+    stack = stack_id("aws", "prod")
+    assert (run["code"], run["stdout"]) == (2, "")
+    assert run["stderr"].splitlines() == [
+        f"error: {stack}/Default/backend_autoscaling/target: prod-min-capacity: min_capacity 1 < 2",
+        f"error: {stack}/Default/backend_service/service: prod-min-capacity: desired_count 1 < 2",
+        f"error: {stack}/Default/frontend_autoscaling/target: prod-min-capacity: min_capacity 1 < 2",
+        f"error: {stack}/Default/frontend_service/service: prod-min-capacity: desired_count 1 < 2",
+        "4 guardrail violation(s); nothing was synthesized.",
+    ]
+    assert run["untouched"]
+    assert run["left"] == ["cdktf.out", "config"]
