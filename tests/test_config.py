@@ -141,7 +141,26 @@ RULE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("section", "key", "value", "rule"), RULE_CASES, ids=lambda case: str(case))
+_S3_STATE_RULE = "must be an S3 bucket name: 3 to 63 lowercase letters, digits or hyphens (no dots)"
+_GCS_STATE_RULE = "must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens or underscores (no dots)"
+# Where state lives and which GCP project number the Workload Identity provider names.
+DELIVERY_RULE_CASES = [
+    ("state", "aws_bucket", "tf.state.example", f'{_S3_STATE_RULE}, got "tf.state.example"'),
+    ("state", "aws_bucket", "TF-State", f'{_S3_STATE_RULE}, got "TF-State"'),
+    ("state", "aws_bucket", "ab", f'{_S3_STATE_RULE}, got "ab"'),
+    ("state", "aws_bucket", "xn--state", f'{_S3_STATE_RULE}, got "xn--state"'),
+    ("state", "gcp_bucket", "goog-state", f'{_GCS_STATE_RULE}, got "goog-state"'),
+    ("state", "gcp_bucket", "state.example.com", f'{_GCS_STATE_RULE}, got "state.example.com"'),
+    ("state", "aws_bootstrap_migrated", "yes", 'must be true or false, got "yes"'),
+    ("state", "gcp_bootstrap_migrated", 1, "must be true or false, got 1"),
+    ("gcp", "project_number", 100000000001, "must be the project's number (a string of 6 to 20 digits: gcloud projects "
+     "describe <id> --format='value(projectNumber)'), got 100000000001"),
+    ("gcp", "project_number", "0123456", "must be the project's number (a string of 6 to 20 digits: gcloud projects "
+     "describe <id> --format='value(projectNumber)'), got \"0123456\""),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "value", "rule"), RULE_CASES + DELIVERY_RULE_CASES, ids=lambda case: str(case))
 def test_each_rule_names_file_key_and_rule(tmp_path: Path, section: str, key: str, value: Any, rule: str) -> None:
     config_dir = _copy_config(tmp_path)
     path = _edit(config_dir, "dev.toml", _setter(section, key, value))
@@ -284,31 +303,6 @@ def test_state_github_and_project_number_are_read() -> None:
     assert github is not None
     assert (github.owner, github.name, github.owner_id, github.repository_id) == (
         "acme-analytics", "duckdb-analytics-infra", 1342004, 260064828)
-
-
-_S3_STATE_RULE = "must be an S3 bucket name: 3 to 63 lowercase letters, digits or hyphens (no dots)"
-_GCS_STATE_RULE = "must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens or underscores (no dots)"
-DELIVERY_RULE_CASES = [
-    ("state", "aws_bucket", "tf.state.example", f'{_S3_STATE_RULE}, got "tf.state.example"'),
-    ("state", "aws_bucket", "TF-State", f'{_S3_STATE_RULE}, got "TF-State"'),
-    ("state", "aws_bucket", "ab", f'{_S3_STATE_RULE}, got "ab"'),
-    ("state", "aws_bucket", "xn--state", f'{_S3_STATE_RULE}, got "xn--state"'),
-    ("state", "gcp_bucket", "goog-state", f'{_GCS_STATE_RULE}, got "goog-state"'),
-    ("state", "gcp_bucket", "state.example.com", f'{_GCS_STATE_RULE}, got "state.example.com"'),
-    ("state", "aws_bootstrap_migrated", "yes", 'must be true or false, got "yes"'),
-    ("state", "gcp_bootstrap_migrated", 1, "must be true or false, got 1"),
-    ("gcp", "project_number", 100000000001, "must be the project's number (a string of 6 to 20 digits: gcloud projects "
-     "describe <id> --format='value(projectNumber)'), got 100000000001"),
-    ("gcp", "project_number", "0123456", "must be the project's number (a string of 6 to 20 digits: gcloud projects "
-     "describe <id> --format='value(projectNumber)'), got \"0123456\""),
-]
-
-
-@pytest.mark.parametrize(("section", "key", "value", "rule"), DELIVERY_RULE_CASES, ids=lambda case: str(case))
-def test_each_delivery_rule_names_file_key_and_rule(tmp_path: Path, section: str, key: str, value: Any, rule: str) -> None:
-    config_dir = _copy_config(tmp_path)
-    path = _edit(config_dir, "dev.toml", _setter(section, key, value))
-    assert _problems(config_dir) == [f"{path}: {section}.{key}: {rule}"]
 
 
 _ID_RULE = "must be GitHub's numeric ID, a whole number (not a string; GET {api} -> id)"
