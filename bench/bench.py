@@ -8,6 +8,8 @@
 2. The test suite as CI meets it (``bench_suite.py``); budget: the median wall time at most
    ``SUITE_BUDGET_SECONDS``. Exceeding it by up to ``TOLERANCE`` is reported; beyond that the bench fails.
 3. The risk diff of every stack once both outputs exist (``bench_diff.py``); budget ``DIFF_BUDGET_SECONDS``.
+4. Synthesis on CDK Terrain (cdktn) against CDKTF, all stacks (``bench_cdktn.py``); budget: the ratio of
+   the medians at most ``CDKTN_RATIO_BUDGET``.
 
 Exit status 1 when a budget is broken beyond its tolerance. Run it on a quiet machine: the figures
 are wall times, and other work on the same cores slows every one of them.
@@ -22,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_cdktn import CDKTN_RATIO_BUDGET, cdktn_synthesis_ratio  # noqa: E402
 from bench_diff import diff_figures  # noqa: E402
 from bench_suite import suite_figures  # noqa: E402
 from bench_synth import HELLO_WORLD, MAIN, synthesis_figures  # noqa: E402
@@ -58,6 +61,7 @@ def main() -> int:
     print("\n== synthesis ==")
     medians = synthesis_figures(arguments.rounds)
     ratio = medians[MAIN] / medians[HELLO_WORLD]
+    cdktn_ratio = cdktn_synthesis_ratio(arguments.rounds)
 
     print("\n== risk diff (main.py diff) ==")
     diff_seconds, _ = diff_figures(rounds=5)
@@ -75,6 +79,7 @@ def main() -> int:
     print("\n== budgets ==")
     within = [
         verdict("synthesis ratio main.py / hello-world", ratio, SYNTH_RATIO_BUDGET, "", 0.0),
+        verdict("synthesis ratio cdktn / cdktf (all stacks)", cdktn_ratio, CDKTN_RATIO_BUDGET, "", 0.0),
         verdict("make test median wall time", suite.seconds, SUITE_BUDGET_SECONDS, " s", TOLERANCE),
         verdict("risk diff of every stack", diff_seconds, DIFF_BUDGET_SECONDS, " s", 0.0),
     ]

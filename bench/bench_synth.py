@@ -79,26 +79,36 @@ def measure(program: str, command: list[str], environment: dict[str, str]) -> Ru
     return Run(program, seconds, peak)
 
 
-def synthesis_figures(rounds: int) -> dict[str, float]:
-    """Runs both programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
+def synthesis_environment() -> dict[str, str]:
+    """This environment without the variables that select stacks or turn the fast provider loading off."""
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT")}
     environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    return environment
+
+
+def alternate(programs: dict[str, list[str]], rounds: int, environment: dict[str, str]) -> dict[str, float]:
+    """Runs the programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
+    width = max(len(program) for program in programs)
     runs: list[Run] = []
+    for round_number in range(1, rounds + 1):
+        for program, command in programs.items():
+            run = measure(program, command, environment)
+            runs.append(run)
+            print(f"round {round_number}  {program:<{width}} {run.seconds:7.2f} s  peak {run.peak_mib:7.0f} MiB", flush=True)
+
+    medians = {program: statistics.median(run.seconds for run in runs if run.program == program) for program in programs}
+    peaks = {program: max(run.peak_mib for run in runs if run.program == program) for program in programs}
+    for program in programs:
+        print(f"median {program:<{width}} {medians[program]:7.2f} s  peak {peaks[program]:7.0f} MiB")
+    return medians
+
+
+def synthesis_figures(rounds: int) -> dict[str, float]:
+    """Runs both programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
         programs = {
             HELLO_WORLD: [sys.executable, str(PROJECT_ROOT / "bench" / "hello_world_app.py"), f"{scratch}/hello"],
             MAIN: [sys.executable, str(PROJECT_ROOT / "main.py"), "--outdir", f"{scratch}/main"],
         }
-        for round_number in range(1, rounds + 1):
-            for program, command in programs.items():
-                run = measure(program, command, environment)
-                runs.append(run)
-                print(f"round {round_number}  {program:<20} {run.seconds:7.2f} s  peak {run.peak_mib:7.0f} MiB", flush=True)
-
-    medians = {program: statistics.median(run.seconds for run in runs if run.program == program) for program in programs}
-    peaks = {program: max(run.peak_mib for run in runs if run.program == program) for program in programs}
-    for program in programs:
-        print(f"median {program:<20} {medians[program]:7.2f} s  peak {peaks[program]:7.0f} MiB")
-    return medians
-
+        return alternate(programs, rounds, synthesis_environment())

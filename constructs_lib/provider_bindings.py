@@ -1,19 +1,21 @@
-"""Loads the prebuilt cdktf provider packages one resource module at a time, in Python and in Node.
+"""Loads the prebuilt provider packages one resource module at a time, in Python and in Node.
 
-Each prebuilt provider package (``cdktf_cdktf_provider_aws``, ``cdktf_cdktf_provider_google``) has a
-root ``__init__.py`` that imports all of its ~1,500-2,200 resource submodules, although a resource
-submodule needs only the package's ``_jsii`` assembly. Building those typing-heavy class bodies is
-most of the cost of ``import cdktf_cdktf_provider_aws.s3_bucket`` and of the interpreter's shutdown.
-The jsii runtime (Node) does the same on its side: loading the assembly requires every module of the
-package's JavaScript (~270 MB for AWS), which takes seconds to compile.
+Each prebuilt cdktf provider package (``cdktf_cdktf_provider_aws``, ``cdktf_cdktf_provider_google``)
+has a root ``__init__.py`` that imports all of its ~1,500-2,200 resource submodules, although a
+resource submodule needs only the package's ``_jsii`` assembly. Building those typing-heavy class
+bodies is most of the cost of ``import cdktf_cdktf_provider_aws.s3_bucket`` and of the interpreter's
+shutdown. The jsii runtime (Node) does the same on its side: loading the assembly requires every
+module of the package's JavaScript (~270 MB for AWS), which takes seconds to compile.
 
-:func:`register_lazily` puts a module object for the package into ``sys.modules`` without running that
-``__init__``: submodules are imported on first use (PEP 562 ``__getattr__``, as later jsii releases do
-upstream), and ``_jsii`` registers the same assembly with the jsii runtime as before.
-:func:`prepare_jsii_runtime` starts the jsii runtime with ``lazy_provider_exports.js``, which gives
-the JavaScript index the same on-demand behaviour. The synthesized Terraform JSON is byte-identical
-(the test suite compares it with an ordinary import). If a package is not shaped as expected, the
-ordinary import is used with a warning; ``CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT=1`` turns both off.
+:func:`register_lazily` puts a module object for such a package into ``sys.modules`` without running
+that ``__init__``: submodules are imported on first use (PEP 562 ``__getattr__``), and ``_jsii``
+registers the same assembly with the jsii runtime as before. The CDK Terrain packages
+(``cdktn_provider_aws``, ...) already ship such a root (their generator adopted PEP 562); those are
+recognized and left alone. :func:`prepare_jsii_runtime` starts the jsii runtime with
+``lazy_provider_exports.js``, which gives the JavaScript index of both generations the same
+on-demand behaviour. The synthesized Terraform JSON is byte-identical (the test suite compares it
+with an ordinary import). A package of any other shape is imported the ordinary way with a
+:class:`ProviderPackageShapeWarning`; ``CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT=1`` turns both hooks off.
 """
 
 from __future__ import annotations
@@ -31,46 +33,107 @@ from typing import Any
 EAGER_IMPORT_VARIABLE = "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT"
 LAZY_EXPORTS_HOOK = Path(__file__).with_name("lazy_provider_exports.js")
 
-# Top-level names the generated root __init__ may define; anything else could be needed by users.
+# Top-level names the generated (cdktf) root __init__ may define; anything else could be needed by users.
 _ALLOWED_ROOT_ASSIGNMENTS = frozenset({"__path__", "__all__", "TYPEGUARD_MAJOR_VERSION"})
 _ALLOWED_ROOT_FUNCTIONS = frozenset({"check_type"})
+# What a root that is already lazy (cdktn) may define besides its PEP 562 hooks.
+_LAZY_ROOT_ASSIGNMENTS = frozenset({"__path__", "__all__", "_SUBMODULES"})
+_LAZY_ROOT_FUNCTIONS = frozenset({"__getattr__", "__dir__"})
+_LAZY_ROOT_CALLS = frozenset({  # as ast.unparse writes them
+    "publication.publish()",
+    "setattr(_sys.modules[__name__], '__getattr__', __getattr__)",
+    "setattr(_sys.modules[__name__], '__dir__', __dir__)",
+})
+
+#: The root imports every submodule; :func:`register_lazily` replaces it with an on-demand module.
+EAGER_ROOT = "eager root"
+#: The root imports submodules on first use already (PEP 562); it is left alone.
+LAZY_ROOT = "lazy root"
 
 
 class ProviderPackageShapeWarning(UserWarning):
-    """The provider package differs from the generated layout; it is imported the ordinary way."""
+    """The provider package differs from both generated layouts; it is imported the ordinary way."""
 
 
-def _shape_problem(package_dir: Path) -> str | None:
-    """Says why ``package_dir`` is not a jsii package whose root only imports its submodules, or None."""
-    root_init = package_dir / "__init__.py"
-    jsii_init = package_dir / "_jsii" / "__init__.py"
-    if not root_init.is_file() or not jsii_init.is_file():
-        return "it has no __init__.py or no _jsii/__init__.py"
-    if "JSIIAssembly.load(" not in jsii_init.read_text(encoding="utf-8"):
-        return "_jsii/__init__.py does not load a jsii assembly"
-    tree = ast.parse(root_init.read_text(encoding="utf-8"))
-    imports_jsii = False
+def _relative_import_problem(node: ast.ImportFrom) -> str | None:
+    if node.module == "_jsii":
+        return None
+    if node.module is None:
+        return f"its __init__.py imports submodules at line {node.lineno}"
+    return f"its __init__.py imports from .{node.module} at line {node.lineno}"
+
+
+def _defines_only(node: ast.stmt, functions: frozenset[str], names: frozenset[str]) -> bool:
+    """True for a definition of one of ``functions`` or an assignment to ``names`` only."""
+    if isinstance(node, ast.FunctionDef):
+        return node.name in functions
+    return isinstance(node, ast.Assign) and all(
+        isinstance(target, ast.Name) and target.id in names for target in node.targets
+    )
+
+
+def _eager_root_problem(tree: ast.Module) -> str | None:
+    """Why ``tree`` is not a cdktf root that only imports its submodules (which may then be skipped), or None."""
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module == "_jsii":
-                imports_jsii = True
-            elif node.module is not None:
-                return f"its __init__.py imports from .{node.module}"
+            if node.module is not None and node.module != "_jsii":
+                return _relative_import_problem(node)
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.Call)):
             continue  # the README docstring and publication.publish()
-        if isinstance(node, ast.FunctionDef) and node.name in _ALLOWED_ROOT_FUNCTIONS:
-            continue
-        if isinstance(node, ast.Assign) and all(
-            isinstance(target, ast.Name) and target.id in _ALLOWED_ROOT_ASSIGNMENTS for target in node.targets
-        ):
+        if _defines_only(node, _ALLOWED_ROOT_FUNCTIONS, _ALLOWED_ROOT_ASSIGNMENTS):
             continue
         return f"its __init__.py has an unexpected statement at line {node.lineno}"
-    if not imports_jsii:
-        return "its __init__.py does not import ._jsii"
     return None
+
+
+def _is_type_checking_block(node: ast.stmt) -> bool:
+    return (isinstance(node, ast.If) and not node.orelse
+            and ast.unparse(node.test) in ("typing.TYPE_CHECKING", "TYPE_CHECKING"))
+
+
+def _lazy_root_problem(tree: ast.Module) -> str | None:
+    """Why ``tree`` is not a cdktn root that imports submodules only on demand, or None.
+
+    Such a root (one that defines a module ``__getattr__``, see :func:`package_shape`) imports no
+    submodule at module level: only ``._jsii``, and, for type checkers, inside ``if typing.TYPE_CHECKING:``.
+    """
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            problem = _relative_import_problem(node)
+            if problem is not None:
+                return problem
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_type_checking_block(node):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the README docstring
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and ast.unparse(node) in _LAZY_ROOT_CALLS:
+            continue
+        if _defines_only(node, _LAZY_ROOT_FUNCTIONS, _LAZY_ROOT_ASSIGNMENTS):
+            continue
+        return f"its __init__.py has an unexpected statement at line {node.lineno}"
+    return None
+
+
+def package_shape(package_dir: Path) -> tuple[str | None, str]:
+    """``(EAGER_ROOT, "")`` or ``(LAZY_ROOT, "")`` for a generated provider package, else ``(None, why)``."""
+    root_init = package_dir / "__init__.py"
+    jsii_init = package_dir / "_jsii" / "__init__.py"
+    if not root_init.is_file() or not jsii_init.is_file():
+        return None, "it has no __init__.py or no _jsii/__init__.py"
+    if "JSIIAssembly.load(" not in jsii_init.read_text(encoding="utf-8"):
+        return None, "_jsii/__init__.py does not load a jsii assembly"
+    tree = ast.parse(root_init.read_text(encoding="utf-8"))
+    if not any(isinstance(node, ast.ImportFrom) and node.level == 1 and node.module == "_jsii" for node in tree.body):
+        return None, "its __init__.py does not import ._jsii"
+    if not any(isinstance(node, ast.FunctionDef) and node.name == "__getattr__" for node in tree.body):
+        problem = _eager_root_problem(tree)
+        return (EAGER_ROOT, "") if problem is None else (None, problem)
+    problem = _lazy_root_problem(tree)
+    return (LAZY_ROOT, "") if problem is None else (None, problem)
 
 
 def _lazy_package(spec: importlib.machinery.ModuleSpec, package_dir: Path) -> types.ModuleType:
@@ -121,31 +184,44 @@ def prepare_jsii_runtime() -> bool:
     return True
 
 
+def _package(package: str) -> tuple[importlib.machinery.ModuleSpec, Path | None]:
+    """The package's spec and its one directory (None for a namespace package or a module)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise ModuleNotFoundError(f"provider package {package!r} is not installed", name=package)
+    locations = list(spec.submodule_search_locations or [])
+    return spec, Path(locations[0]) if len(locations) == 1 else None
+
+
 def register_lazily(package: str) -> bool:
-    """Makes ``package`` import its submodules on demand; returns True when that is in effect.
+    """Makes ``package`` import its submodules on demand; returns True when they load on demand.
+
+    True for a cdktf package whose root this function replaced, and for a package whose own root is
+    already lazy (cdktn), which is left alone. False when the package is imported the ordinary way:
+    it was imported before this call, ``CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT=1`` is set, or its shape
+    is neither generated layout, which also warns (:class:`ProviderPackageShapeWarning`).
 
     Also prepares the jsii runtime (see :func:`prepare_jsii_runtime`) if it has not started yet.
     Safe to call more than once and after an ordinary import (then it changes nothing).
     """
     prepare_jsii_runtime()
     existing = sys.modules.get(package)
-    if existing is not None:
-        return getattr(existing, "__constructs_lib_lazy__", False)
-    if os.environ.get(EAGER_IMPORT_VARIABLE) == "1":
-        return False
-    spec = importlib.util.find_spec(package)
-    if spec is None:
-        raise ModuleNotFoundError(f"provider package {package!r} is not installed", name=package)
-    locations = list(spec.submodule_search_locations or [])
-    problem = "it is not a regular package" if len(locations) != 1 else _shape_problem(Path(locations[0]))
-    if problem is not None:
+    if existing is not None and getattr(existing, "__constructs_lib_lazy__", False):
+        return True
+    spec, package_dir = _package(package)
+    shape, problem = package_shape(package_dir) if package_dir is not None else (None, "it is not a regular package")
+    if shape == LAZY_ROOT:
+        return True
+    if existing is not None or os.environ.get(EAGER_IMPORT_VARIABLE) == "1":
+        return False  # imported the ordinary way already, or asked to be
+    if shape is None:
         warnings.warn(
             f"{package} is imported the ordinary (slow) way because {problem}",
             ProviderPackageShapeWarning,
             stacklevel=2,
         )
         return False
-    module = _lazy_package(spec, Path(locations[0]))
+    module = _lazy_package(spec, package_dir)
     module.__constructs_lib_lazy__ = True  # type: ignore[attr-defined]
     sys.modules[package] = module
     return True

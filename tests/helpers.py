@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from constructs_lib.review.changes import METADATA_KEY, WAIVERS_KEY
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "duckdb-analytics"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -86,6 +88,21 @@ def run_main(
         timeout=600,
         check=False,
     )
+
+
+def without_metadata(value: Any) -> Any:
+    """A stack as its snapshot stores it: without cdktf's ``//`` metadata blocks (construct paths), which
+    only add noise to a review, but with a block's ``//.waivers`` entry: a waived guardrail and its reason
+    are reviewed like code. compat/check.py normalizes the cdktn output with it too."""
+    if isinstance(value, dict):
+        kept = {key: without_metadata(item) for key, item in value.items() if key != METADATA_KEY}
+        metadata = value.get(METADATA_KEY)
+        if isinstance(metadata, dict) and WAIVERS_KEY in metadata:
+            kept[METADATA_KEY] = {WAIVERS_KEY: metadata[WAIVERS_KEY]}
+        return kept
+    if isinstance(value, list):
+        return [without_metadata(item) for item in value]
+    return value
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:

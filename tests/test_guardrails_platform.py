@@ -139,7 +139,7 @@ def _violating_prod(context: JobContext) -> dict[str, Any]:
     config_dir = context.workdir / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
     prod = tomllib.loads((config_dir / "prod.toml").read_text(encoding="utf-8"))
-    prod["scaling"]["min_capacity"] = 1  # the config allows it; the production guardrails do not
+    prod["database"]["backup_retention_days"] = 3  # the config allows 1-35 days; the production guardrails do not
     (config_dir / "prod.toml").write_text(dumps(prod), encoding="utf-8")
     outdir = context.workdir / "cdktf.out"
     (outdir / "stacks" / "previous").mkdir(parents=True)
@@ -159,11 +159,8 @@ def test_a_guardrail_violation_exits_2_with_one_line_each_and_writes_nothing(bac
     stack = stack_id("aws", "prod")
     assert (run["code"], run["stdout"]) == (2, "")
     assert run["stderr"].splitlines() == [
-        f"error: {stack}/Default/backend_autoscaling/target: prod-min-capacity: min_capacity 1 < 2",
-        f"error: {stack}/Default/backend_service/service: prod-min-capacity: desired_count 1 < 2",
-        f"error: {stack}/Default/frontend_autoscaling/target: prod-min-capacity: min_capacity 1 < 2",
-        f"error: {stack}/Default/frontend_service/service: prod-min-capacity: desired_count 1 < 2",
-        "4 guardrail violation(s); nothing was synthesized.",
+        f"error: {stack}/Default/database/instance: prod-backup-retention: backup_retention_period 3 < 7 days",
+        "1 guardrail violation(s); nothing was synthesized.",
     ]
     assert run["untouched"]
     assert run["left"] == ["cdktf.out", "config"]

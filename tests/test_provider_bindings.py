@@ -9,6 +9,7 @@ import sys
 import textwrap
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +84,73 @@ def test_unexpected_package_shape_falls_back_to_the_ordinary_import_with_a_warni
     assert sys.modules["fake_provider_custom.alpha"].LOADED is True  # its own __init__ imported every submodule
 
 
+# What cdktn's generator writes (cdktn-provider-* 2x and later): a root that is lazy already (PEP 562).
+LAZY_ROOT = '''\
+r"""README of the package."""
+from pkgutil import extend_path
+__path__ = extend_path(__path__, __name__)
+import importlib as _importlib
+import typing
+import jsii
+import publication
+from jsii._type_checking import cached_type_hints, check_type
+from ._jsii import *
+__all__ = ["alpha", "beta"]
+# Type-checking-only imports for static analyzers (pyright/mypy).
+if typing.TYPE_CHECKING:
+    pass
+    from . import alpha as alpha
+    from . import beta as beta
+publication.publish()
+_SUBMODULES = {"alpha", "beta"}
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        mod = _importlib.import_module(f".{name}", __name__)
+        globals()[name] = mod
+        return mod
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> "list[str]":
+    return [*__all__, *_SUBMODULES]
+import sys as _sys
+setattr(_sys.modules[__name__], "__getattr__", __getattr__)
+setattr(_sys.modules[__name__], "__dir__", __dir__)
+'''
+
+
+def test_a_package_root_that_is_lazy_already_is_left_alone_without_a_warning(fake_packages: Path) -> None:
+    _fake_package(fake_packages, "fake_provider_lazy", LAZY_ROOT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert register_lazily("fake_provider_lazy") is True
+    assert "fake_provider_lazy" not in sys.modules  # not replaced: its own __init__ runs on import
+    import fake_provider_lazy
+    from fake_provider_lazy.beta import NAME
+
+    assert NAME == "beta"
+    assert "fake_provider_lazy.alpha" not in sys.modules
+    assert fake_provider_lazy.alpha.LOADED is True
+    assert not hasattr(fake_provider_lazy, "__constructs_lib_lazy__")
+    assert register_lazily("fake_provider_lazy") is True  # after the import too
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda root: root + "from . import alpha\n", "imports submodules at line 29"),
+    (lambda root: root + "from .beta import NAME\n", "imports from .beta at line 29"),
+    (lambda root: root + "_importlib.import_module('.alpha', __name__)\n", "unexpected statement at line 29"),
+    (lambda root: root.replace("    pass\n", "    pass\nelse:\n    from . import alpha\n"), "unexpected statement at line 12"),
+    (lambda root: root.replace("_SUBMODULES = ", "SUBMODULES = "), "unexpected statement at line 17"),
+    (lambda root: root.replace('"__dir__", __dir__)', '"__dir__", _importlib.import_module(".alpha", __name__))'),
+     "unexpected statement at line 28"),
+], ids=["submodule import", "import from a submodule", "module-level call", "TYPE_CHECKING else", "unknown name",
+        "setattr of an import"])
+def test_a_lazy_looking_root_that_is_not_exactly_the_generated_one_warns(
+    fake_packages: Path, change: Any, problem: str
+) -> None:
+    _fake_package(fake_packages, "fake_provider_odd", change(LAZY_ROOT))
+    with pytest.warns(ProviderPackageShapeWarning, match=f"fake_provider_odd is imported the ordinary .* {problem}"):
+        assert register_lazily("fake_provider_odd") is False
+
+
 def test_eager_switch_keeps_the_ordinary_import(fake_packages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_package(fake_packages, "fake_provider_eager", GENERATED_ROOT)
     monkeypatch.setenv(provider_bindings.EAGER_IMPORT_VARIABLE, "1")
@@ -92,10 +160,20 @@ def test_eager_switch_keeps_the_ordinary_import(fake_packages: Path, monkeypatch
     assert "fake_provider_eager" not in sys.modules
 
 
+def test_eager_switch_leaves_a_lazy_root_lazy(fake_packages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_package(fake_packages, "fake_provider_lazy_eager", LAZY_ROOT)
+    monkeypatch.setenv(provider_bindings.EAGER_IMPORT_VARIABLE, "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert register_lazily("fake_provider_lazy_eager") is True  # the package's own doing, nothing to turn off
+
+
 def test_the_session_synth_loaded_providers_lazily_on_both_sides(synthesized: Synthesized) -> None:
     assert provider_bindings._runtime_prepared is True
     for package in ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google"):
-        assert getattr(sys.modules[package], "__constructs_lib_lazy__", False) is True
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert register_lazily(package) is True  # replaced by ours (cdktf) or lazy already (cdktn)
         loaded = [name for name in sys.modules if name.startswith(f"{package}.")]
         assert 5 < len(loaded) < 200, f"{package}: {len(loaded)} submodules imported"
 
@@ -115,17 +193,68 @@ exports.alpha = require("./alpha");
 exports.beta = require("./beta");
 """
 
+# The index of a cdktn provider package (TypeScript 5.9 output of `export * as x from "./x/index"`).
+CDKTN_INDEX = """\
+"use strict";
+/**
+ * Copyright IBM Corp. 2021, 2026
+ * SPDX-License-Identifier: MPL-2.0
+ */
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.beta = exports.alpha = void 0;
+// generated by cdktn get
+exports.alpha = __importStar(require("./alpha/index"));
+exports.beta = __importStar(require("./beta/index"));
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozfQ==
+"""
 
-def _node_package(root: Path, index: str) -> Path:
-    package = root / "node_modules" / "@cdktf" / "provider-fake"
+INDEXES = {"cdktf": ("@cdktf/provider-fake", GENERATED_INDEX), "cdktn": ("@cdktn/provider-fake", CDKTN_INDEX)}
+
+
+def _node_package(root: Path, index: str, name: str = "@cdktf/provider-fake") -> Path:
+    package = root / "node_modules" / name
     for submodule in ("alpha", "beta"):
         (package / "lib" / submodule).mkdir(parents=True)
+        # CommonJS without __esModule, so that cdktn's __importStar wraps it (a namespace with `default`).
         (package / "lib" / submodule / "index.js").write_text(
             f"globalThis.loaded = (globalThis.loaded || []).concat('{submodule}');\nexports.NAME = '{submodule}';\n",
             encoding="utf-8",
         )
     (package / "lib" / "index.js").write_text(index, encoding="utf-8")
-    (package / "package.json").write_text('{"name": "@cdktf/provider-fake", "main": "lib/index.js"}', encoding="utf-8")
+    (package / "package.json").write_text(json.dumps({"name": name, "main": "lib/index.js"}), encoding="utf-8")
     return package
 
 
@@ -133,30 +262,76 @@ _NODE_PROBE = """
 const fake = require(process.argv[1]);
 const before = globalThis.loaded || [];
 const keys = Object.keys(fake);
-const name = fake.beta.NAME;
-console.log(JSON.stringify({ before, keys, name, after: globalThis.loaded }));
+const beta = fake.beta;
+const shape = { keys: Object.keys(beta), name: beta.NAME, wrapped: beta.default !== undefined && beta.default.NAME };
+console.log(JSON.stringify({ before, keys, shape, after: globalThis.loaded }));
 """
 
 
-def _probe_node(package: Path) -> tuple[dict[str, object], str]:
+def _probe_node(package: Path, *, hook: bool = True) -> tuple[dict[str, object], str]:
     result = subprocess.run(
-        ["node", "--require", str(LAZY_EXPORTS_HOOK), "-e", _NODE_PROBE, str(package)],
+        ["node", *(["--require", str(LAZY_EXPORTS_HOOK)] if hook else []), "-e", _NODE_PROBE, str(package)],
         capture_output=True, text=True, timeout=60, check=True,
     )
     return json.loads(result.stdout), result.stderr
 
 
-def test_node_hook_requires_provider_modules_on_first_access(tmp_path: Path) -> None:
-    report, stderr = _probe_node(_node_package(tmp_path, GENERATED_INDEX))
-    assert report == {"before": [], "keys": ["alpha", "beta"], "name": "beta", "after": ["beta"]}
+@pytest.mark.parametrize("generation", sorted(INDEXES))
+def test_node_hook_requires_provider_modules_on_first_access(tmp_path: Path, generation: str) -> None:
+    name, index = INDEXES[generation]
+    package = _node_package(tmp_path, index, name)
+    report, stderr = _probe_node(package)
     assert stderr == ""
+    assert report["before"] == [] and report["after"] == ["beta"]
+    # The exports are what the index itself gives (cdktn: the module wrapped by __importStar).
+    ordinary, _ = _probe_node(package, hook=False)
+    assert ordinary["before"] == ["alpha", "beta"]
+    assert report["keys"] == ordinary["keys"] == ["alpha", "beta"]
+    assert report["shape"] == ordinary["shape"]
+    expected_keys = ["NAME", "default"] if generation == "cdktn" else ["NAME"]
+    assert report["shape"]["keys"] == expected_keys
 
 
-def test_node_hook_loads_an_unexpected_index_eagerly_with_a_warning(tmp_path: Path) -> None:
-    index = GENERATED_INDEX + "exports.extra = computeSomething();\nfunction computeSomething() { return 1; }\n"
-    report, stderr = _probe_node(_node_package(tmp_path, index))
-    assert report["before"] == ["alpha", "beta"]
-    assert "LazyProviderExportsWarning" in stderr and "line 11 is not of the generated shape" in stderr
+@pytest.mark.parametrize(("generation", "change", "problem"), [
+    ("cdktf", lambda index: index + "exports.extra = computeSomething();\nfunction computeSomething() { return 1; }\n",
+     "line 11 is not of the generated cdktf shape"),
+    ("cdktn", lambda index: index.replace("desc.writable || desc.configurable", "desc.writable"),
+     "line 6 is not of the generated cdktf shape"),  # other helpers: not the cdktn index, and not a cdktf one
+    ("cdktn", lambda index: index.replace('exports.beta = __importStar(require("./beta/index"));',
+                                          'exports.beta = require("./beta");'),
+     "line 43 is not of the generated cdktn shape"),
+    ("cdktf", lambda index: index.replace('exports.beta = require("./beta");',
+                                          'exports.beta = __importStar(require("./beta/index"));'),
+     "line 10 is not of the generated cdktf shape"),
+], ids=["cdktf extra code", "cdktn other helpers", "cdktn plain require", "cdktf without helpers"])
+def test_node_hook_loads_an_unexpected_index_eagerly_with_a_warning(
+    tmp_path: Path, generation: str, change: Any, problem: str
+) -> None:
+    name, index = INDEXES[generation]
+    changed = change(index)
+    assert changed != index
+    # The ordinary load of an index that uses __importStar without defining it throws; the warning comes first.
+    probe = "try { require(process.argv[1]); } catch (error) { console.error(`the index threw: ${error.message}`); }"
+    result = subprocess.run(
+        ["node", "--require", str(LAZY_EXPORTS_HOOK), "-e", probe, str(_node_package(tmp_path, changed, name))],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert "LazyProviderExportsWarning" in result.stderr and problem in result.stderr, result.stderr
+
+
+def test_node_hook_recognizes_both_scopes_only() -> None:
+    probe = "const { PROVIDER_INDEX } = require(process.argv[1]); console.log(JSON.stringify(process.argv.slice(2).map((path) => PROVIDER_INDEX.test(path))));"
+    paths = [
+        "/tmp/jsii-kernel-1/node_modules/@cdktf/provider-aws/lib/index.js",
+        "/home/user/.cache/aws/jsii/package-cache/@cdktn/provider-aws/25.8.1/0a1b/lib/index.js",
+        "/tmp/jsii-kernel-1/node_modules/@cdktn/provider-google/lib/index.js",
+        "/tmp/jsii-kernel-1/node_modules/@cdktn/provider-google/lib/compute-instance/index.js",
+        "/tmp/jsii-kernel-1/node_modules/@acme/provider-aws/lib/index.js",
+        "/tmp/jsii-kernel-1/node_modules/cdktn/lib/index.js",
+    ]
+    result = subprocess.run(["node", "-e", probe, str(LAZY_EXPORTS_HOOK), *paths], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert json.loads(result.stdout) == [True, True, True, False, False, False]
 
 
 # --- the proof -----------------------------------------------------------------------------------------
@@ -244,7 +419,10 @@ def test_the_ordinary_import_covers_every_type_in_the_output(synthesized: Synthe
 def test_the_ordinary_import_covers_every_submodule_the_session_loaded(synthesized: Synthesized) -> None:
     used = imported_provider_submodules()
     for package in PROVIDER_PACKAGES:
-        loaded = {name.split(".")[1] for name in synthesized.loaded_modules if name.startswith(f"{package}.")} - {"_jsii"}
+        # Leaving out the package's internals: _jsii, and _private (publication.publish() registers the root
+        # under that name, which a cdktn root runs and our replacement of a cdktf root does not).
+        loaded = {name.split(".")[1] for name in synthesized.loaded_modules
+                  if name.startswith(f"{package}.") and not name.split(".")[1].startswith("_")}
         assert loaded and loaded <= set(used[package]), sorted(loaded - set(used[package]))
 
 

@@ -6,30 +6,12 @@ review the diff of ``tests/__snapshots__/`` like code.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from constructs_lib.review.changes import METADATA_KEY, WAIVERS_KEY
-
 from .conftest import Synthesized
-from .helpers import all_stack_ids
-
-
-def without_metadata(value: Any) -> Any:
-    """Drops cdktf's ``//`` metadata blocks (construct paths), which only add noise to a review, but
-    keeps a block's ``//.waivers`` entry: a waived guardrail and its reason are reviewed like code."""
-    if isinstance(value, dict):
-        kept = {key: without_metadata(item) for key, item in value.items() if key != METADATA_KEY}
-        metadata = value.get(METADATA_KEY)
-        if isinstance(metadata, dict) and WAIVERS_KEY in metadata:
-            kept[METADATA_KEY] = {WAIVERS_KEY: metadata[WAIVERS_KEY]}
-        return kept
-    if isinstance(value, list):
-        return [without_metadata(item) for item in value]
-    return value
+from .helpers import all_stack_ids, without_metadata
 
 
 def test_snapshots_drop_cdktf_metadata_but_keep_waivers() -> None:

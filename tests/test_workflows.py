@@ -288,9 +288,10 @@ def _actionlint(context: JobContext) -> dict[str, subprocess.CompletedProcess[st
 
 
 def zizmor_command() -> str:
-    """zizmor of the locked dev environment (`make install`), else one on PATH."""
+    """``ZIZMOR`` (compat/check.py lends it to the renamed tree), else zizmor of the locked dev environment
+    (`make install`), else one on PATH."""
     beside = Path(sys.executable).with_name("zizmor")
-    found = str(beside) if beside.exists() else shutil.which("zizmor")
+    found = os.environ.get("ZIZMOR") or (str(beside) if beside.exists() else shutil.which("zizmor"))
     assert found, "zizmor is not installed: run `make install` (it is a dev package of the Pipfile)"
     return found
 
