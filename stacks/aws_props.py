@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from config import EnvironmentConfig
+from constructs_lib import PlatformIdentity
+from constructs_lib.github import DeliveryNames
 from config.schema import ReleaseSettings
 from constructs_lib.aws.patterns import (
     DATA_BUCKET_NAME,
@@ -38,7 +40,12 @@ def service_spec(service: AppService, config: EnvironmentConfig) -> ServiceSpec:
     return ServiceSpec(
         name=service.name,
         # The candidate, while one is being released (ECS shifts traffic to it by release.strategy).
-        image=ContainerImage.platform_repository(config.release.candidate_tag or config.images.tag),
+        # The environment's bootstrap stack owns the repositories (pushed to before the platform's first apply).
+        image=ContainerImage.ecr(
+            account_id=config.aws.account_id, region=config.aws.region,
+            repository=DeliveryNames(PlatformIdentity(config.project, config.environment)).image_repository(service.name),
+            tag=config.release.candidate_tag or config.images.tag,
+        ),
         cpu=settings.cpu,
         memory=settings.memory,
         port=service.port,

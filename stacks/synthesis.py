@@ -24,41 +24,49 @@ prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime 
 
 from cdktf import App  # noqa: E402
 
-from config import CLOUDS, Configuration  # noqa: E402
+from config import Configuration  # noqa: E402
 from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
 
-from . import stack_name  # noqa: E402
+from . import KINDS, stack_refs  # noqa: E402
 
 _STACK_CLASSES = {
-    "aws": ("stacks.aws_platform_stack", "AwsPlatformStack"),
-    "gcp": ("stacks.gcp_platform_stack", "GcpPlatformStack"),
+    ("aws", "bootstrap"): ("stacks.aws_bootstrap_stack", "AwsBootstrapStack"),
+    ("aws", "platform"): ("stacks.aws_platform_stack", "AwsPlatformStack"),
+    ("gcp", "bootstrap"): ("stacks.gcp_bootstrap_stack", "GcpBootstrapStack"),
+    ("gcp", "platform"): ("stacks.gcp_platform_stack", "GcpPlatformStack"),
 }
 MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
 class SynthesizedStack:
-    """One stack as written: its name, Terraform JSON file and number of managed resources."""
+    """One stack as written: its name, kind, Terraform JSON file and number of managed resources."""
 
     name: str
     cloud: str
     environment: str
+    kind: str
     path: Path
     resource_count: int
 
 
-def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, *, collect_violations: bool = False) -> App:
-    """An App holding one stack per selected cloud and environment, clouds in the order of ``CLOUDS``.
+def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, kinds: Sequence[str] = KINDS, *,
+              collect_violations: bool = False) -> App:
+    """An App holding the selected kinds of stack per selected cloud and environment (order: ``stack_refs``).
 
     ``collect_violations``: guardrail violations do not stop ``synth()`` at the first stack with one; the
     caller reads them all with ``constructs_lib.policy.collected_violations(app)`` afterwards.
     """
     app = App(outdir=str(outdir), context={COLLECT_CONTEXT: True} if collect_violations else None)
-    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
-        module_name, class_name = _STACK_CLASSES[cloud]
+    configs = {config.environment: config for config in configuration.environments}
+    for ref in stack_refs(configuration.project.name, clouds, tuple(configs), kinds):
+        module_name, class_name = _STACK_CLASSES[(ref.cloud, ref.kind)]
         stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
-        for environment in configuration.environments:
-            stack_class(app, environment, configuration.state)
+        if ref.kind == "bootstrap":
+            assert configuration.project.github is not None  # required by the configuration schema
+            stack_class(app, configs[ref.environment], configuration.project.github)
+        else:
+            stack_class(app, configs[ref.environment])
     return app
 
 
@@ -88,7 +96,8 @@ def _publish(staging: Path, outdir: Path) -> None:
             os.replace(item, outdir / item.name)
 
 
-def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> list[SynthesizedStack]:
+def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path,
+               kinds: Sequence[str] = KINDS) -> list[SynthesizedStack]:
     """Synthesizes the selected stacks into ``outdir`` and describes what was written.
 
     Raises:
@@ -99,7 +108,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
     staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        app = build_app(configuration, clouds, staging, collect_violations=True)
+        app = build_app(configuration, clouds, staging, kinds, collect_violations=True)
         app.synth()
         violations = collected_violations(app)
         if violations:
@@ -110,9 +119,8 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
 
     manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     written = []
-    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
-        for environment in configuration.environments:
-            name = stack_name(environment.project, cloud, environment.environment)
-            path = outdir / manifest["stacks"][name]["synthesizedStackPath"]
-            written.append(SynthesizedStack(name, cloud, environment.environment, path, _count_resources(path)))
+    environments = tuple(config.environment for config in configuration.environments)
+    for ref in stack_refs(configuration.project.name, clouds, environments, kinds):
+        path = outdir / manifest["stacks"][ref.name]["synthesizedStackPath"]
+        written.append(SynthesizedStack(ref.name, ref.cloud, ref.environment, ref.kind, path, _count_resources(path)))
     return written

@@ -17,8 +17,16 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 CLOUDS = ("aws", "gcp")
 
 
-def stack_id(cloud: str, environment: str) -> str:
-    return f"{PROJECT}-{cloud}-{environment}"
+KINDS = ("bootstrap", "platform")
+
+
+def stack_id(cloud: str, environment: str, kind: str = "platform") -> str:
+    return f"{PROJECT}-{cloud}-{environment}" + ("" if kind == "platform" else f"-{kind}")
+
+
+def all_stack_ids() -> list[str]:
+    """Every stack `python main.py` writes, in its order (by cloud, environment, bootstrap first)."""
+    return [stack_id(cloud, environment, kind) for cloud in CLOUDS for environment in ENVIRONMENTS for kind in KINDS]
 
 
 def resources(document: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -59,7 +67,7 @@ def subprocess_environment(**overrides: str) -> dict[str, str]:
     removed = {
         "PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CDKTF_OUTDIR", "TERRAFORM_STATE_BUCKET",
         "TERRAFORM_STATE_REGION", "GCP_STATE_BUCKET", "GOOGLE_CLOUD_PROJECT", "AWS_ACCOUNT_ID",
-        "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG",
+        "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG", "PLATFORM_STACKS",
     }
     environment = {key: value for key, value in os.environ.items() if key not in removed}
     environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"

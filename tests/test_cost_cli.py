@@ -60,8 +60,8 @@ def test_markdown_has_a_summary_table_and_a_table_per_stack(synthesized: Synthes
     assert run_cost(synthesized.outdir, "--format", "markdown") == 0
     report = capsys.readouterr().out
     assert report.startswith("## Estimated monthly cost (USD)\n\n| stack | cloud | environment | monthly |")
-    assert report.count("\n### `duckdb-analytics-") == 6
-    assert report.count("| group | item | quantity x unit price | monthly |") == 6
+    assert report.count("\n### `duckdb-analytics-") == len(synthesized.documents)
+    assert report.count("| group | item | quantity x unit price | monthly |") == len(synthesized.documents)
     assert "<details><summary>Prices used (constructs_lib/cost/prices.toml, checked " in report
 
 

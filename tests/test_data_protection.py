@@ -24,11 +24,15 @@ from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository  # isort: skip
 
 #: What each prod stack keeps: a change here is a change to what production stores.
 PROD_STATEFUL = {
-    "aws": {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_ecr_repository": 2, "aws_kms_key": 1,
-            "aws_s3_bucket": 2, "aws_secretsmanager_secret": 1},
-    "gcp": {"google_artifact_registry_repository": 1, "google_logging_project_bucket_config": 1,
-            "google_secret_manager_secret": 2, "google_sql_database": 1, "google_sql_database_instance": 1,
-            "google_storage_bucket": 2},
+    "aws": {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_kms_key": 1, "aws_s3_bucket": 2,
+            "aws_secretsmanager_secret": 1},
+    "gcp": {"google_logging_project_bucket_config": 1, "google_secret_manager_secret": 2, "google_sql_database": 1,
+            "google_sql_database_instance": 1, "google_storage_bucket": 2},
+}
+#: The prod bootstrap stacks: the image repositories (moved from the platform stacks), the state bucket and its key.
+PROD_BOOTSTRAP_STATEFUL = {
+    "aws": {"aws_ecr_repository": 2, "aws_kms_key": 1, "aws_s3_bucket": 1},
+    "gcp": {"google_artifact_registry_repository": 1, "google_storage_bucket": 1},
 }
 #: Attributes that empty a resource on destroy, per type that has one: written false in production.
 EMPTIED_ON_DESTROY = {"aws_s3_bucket": "force_destroy", "google_storage_bucket": "force_destroy",
@@ -41,10 +45,12 @@ def stateful(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if kind in STATEFUL_RESOURCE_TYPES for name, body in group.items()}
 
 
+@pytest.mark.parametrize("kind", ["platform", "bootstrap"])
 @pytest.mark.parametrize("cloud", CLOUDS)
-def test_every_stateful_resource_of_prod_is_kept_from_destroy(synthesized: Synthesized, cloud: str) -> None:
-    resources = stateful(synthesized.stack(cloud, "prod"))
-    assert Counter(address.split(".")[0] for address in resources) == PROD_STATEFUL[cloud]
+def test_every_stateful_resource_of_prod_is_kept_from_destroy(synthesized: Synthesized, cloud: str, kind: str) -> None:
+    resources = stateful(synthesized.documents[stack_id(cloud, "prod", kind)])
+    expected = PROD_STATEFUL if kind == "platform" else PROD_BOOTSTRAP_STATEFUL
+    assert Counter(address.split(".")[0] for address in resources) == expected[cloud]
     unprotected = [address for address, body in resources.items() if body.get("lifecycle", {}).get("prevent_destroy") is not True]
     assert unprotected == []
     emptied = [address for address, body in resources.items()

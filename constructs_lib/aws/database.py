@@ -49,6 +49,8 @@ class PostgresDatabaseProps:
         database_name: Name of the initial database. Default ``analytics``.
         master_username: Name of the master user; its password is generated and kept by RDS in
             Secrets Manager. Default ``analytics_admin``.
+        permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role
+            (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
     """
 
     identifier: str
@@ -66,6 +68,7 @@ class PostgresDatabaseProps:
     log_retention_days: int = 30
     database_name: str = "analytics"
     master_username: str = "analytics_admin"
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         if not _IDENTIFIER.fullmatch(self.identifier) or "--" in self.identifier:
@@ -191,7 +194,8 @@ class PostgresDatabase(Construct):
         ),))
         # name_prefix allows 38 characters.
         role = IamRole(self, "monitoring_role", name_prefix=f"{props.identifier[:28]}-rds-mon-",
-                       assume_role_policy=trust.json, description=f"{props.identifier} enhanced monitoring")
+                       assume_role_policy=trust.json, description=f"{props.identifier} enhanced monitoring",
+                       permissions_boundary=props.permissions_boundary_arn)
         attachment = IamRolePolicyAttachment(
             self, "monitoring_policy", role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",

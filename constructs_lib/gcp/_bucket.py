@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_google.storage_bucket import (
     StorageBucket,
     StorageBucketEncryption,
@@ -56,10 +56,12 @@ def hardened_bucket(
     kms_key_name: str | None,
     access_log_bucket: str | None = None,
     depends_on: Sequence[ITerraformDependable] = (),
+    prevent_destroy: bool = False,
 ) -> StorageBucket:
     """A bucket (construct id ``bucket``) with versioning, uniform access, public access prevention and soft delete.
 
     With ``access_log_bucket``, usage logs of this bucket are written there (prefix: the bucket name).
+    With ``prevent_destroy``, a plan that would delete the bucket fails.
     """
     return StorageBucket(
         scope,
@@ -78,6 +80,7 @@ def hardened_bucket(
         else None,
         lifecycle_rule=list(lifecycle_rules),
         depends_on=list(depends_on) or None,
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None,
     )
 
 

@@ -21,6 +21,7 @@ from .specs import (
     ServiceSpec,
     WafSpec,
 )
+from .delivery import DeliveryFoundation, DeliveryFoundationProps
 from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
 from .web_platform import WebPlatform, WebPlatformProps
 
@@ -35,6 +36,8 @@ __all__ = [
     "DataAccess",
     "DataBucketSpec",
     "DatabaseSpec",
+    "DeliveryFoundation",
+    "DeliveryFoundationProps",
     "Deployment",
     "ExistingNetwork",
     "HealthCheck",

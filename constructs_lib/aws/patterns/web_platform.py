@@ -53,6 +53,9 @@ class WebPlatformProps:
         capacity: On-demand and Spot shares of every service's tasks. Default ``None``: on-demand only.
         budget: A monthly cost budget of the project's tagged resources, alerting the platform's topic
             at each threshold. Default ``None``.
+        permissions_boundary_arn: IAM policy set as the permissions boundary of every role the platform
+            creates (tasks, flow logs, database monitoring, traffic shifting), e.g. the workload boundary of
+            :class:`~constructs_lib.aws.patterns.DeliveryFoundation`, which its deploy role must set. Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -69,6 +72,7 @@ class WebPlatformProps:
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
     capacity: CapacitySplit | None = None
     budget: BudgetSpec | None = None
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "services", tuple(self.services))
@@ -159,6 +163,7 @@ class WebPlatform(Construct):
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
             single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
+            permissions_boundary_arn=props.permissions_boundary_arn,
         ))
         self._log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
             bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
@@ -198,7 +203,7 @@ class WebPlatform(Construct):
 
         deployment, waits_for = props.release.deployment, ()
         if props.release.shifts_traffic and self._load_balancer is not None:
-            role, attachment = traffic_shifting_role(self, identity.prefix, account_id)
+            role, attachment = traffic_shifting_role(self, identity.prefix, account_id, props.permissions_boundary_arn)
             alarms = load_balancer_alarms.rollback_alarm_names if props.release.rollback_on_alarms and load_balancer_alarms else ()
             deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
         context = ServiceContext(
@@ -207,6 +212,7 @@ class WebPlatform(Construct):
             data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
             deployment=deployment, deployment_dependencies=waits_for, capacity=props.capacity,
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
+            permissions_boundary_arn=props.permissions_boundary_arn,
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
@@ -248,6 +254,7 @@ class WebPlatform(Construct):
             log_retention_days=props.log_retention_days,
             database_name=spec.database_name,
             master_username=spec.master_username,
+            permissions_boundary_arn=props.permissions_boundary_arn,
         ))
 
     def _load_balancer_alarms(self, props: WebPlatformProps) -> LoadBalancerAlarms | None:
