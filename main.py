@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Synthesizes the DuckDB Analytics Platform into Terraform JSON, one stack per cloud and environment.
 
-    python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--outdir DIR] [--config-dir DIR]
+    python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--stacks bootstrap,platform]
+                   [--outdir DIR] [--config-dir DIR]
     python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown] [--max-chars N]
     python main.py cost [OUTDIR] [--format text|markdown] [--prices FILE]
 
-Without flags, PLATFORM_CLOUDS and PLATFORM_ENVIRONMENTS select (comma-separated, for ``cdktf synth``
-users); without those, every stack is synthesized. The output directory defaults to CDKTF_OUTDIR,
-then ``cdktf.out``. Configuration is validated before anything is written, and every stack is checked
-against the guardrails (``constructs_lib.policy``) while it is synthesized: every problem or violation
-is printed on its own line, the exit status is 2 and the output directory is left as it was.
+Without flags, PLATFORM_CLOUDS, PLATFORM_ENVIRONMENTS and PLATFORM_STACKS select (comma-separated, for
+``cdktf synth`` users); without those, every stack is synthesized: per cloud and environment the
+bootstrap stack (applied once by an administrator) and the platform stack (applied by the pipeline).
+The output directory defaults to CDKTF_OUTDIR, then ``cdktf.out``. Configuration is validated before
+anything is written, and every stack is checked against the guardrails (``constructs_lib.policy``)
+while it is synthesized: every problem or violation is printed on its own line, the exit status is 2
+and the output directory is left as it was.
 
 ``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); ``cost``
 estimates each stack's monthly cost from the price table in ``constructs_lib/cost/prices.toml``. Both read
@@ -25,9 +28,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from config import CLOUDS, DEFAULT_CONFIG_DIR, ENVIRONMENTS, ConfigError, display_path, load_configuration
+from stacks import KINDS
 
 CLOUDS_VARIABLE = "PLATFORM_CLOUDS"
 ENVIRONMENTS_VARIABLE = "PLATFORM_ENVIRONMENTS"
+STACKS_VARIABLE = "PLATFORM_STACKS"
 EXIT_USAGE = 2
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -52,6 +57,10 @@ def _argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clouds", help=f"comma-separated subset of {','.join(CLOUDS)} (env {CLOUDS_VARIABLE})")
     parser.add_argument(
         "--environments", help=f"comma-separated subset of {','.join(ENVIRONMENTS)} (env {ENVIRONMENTS_VARIABLE})"
+    )
+    parser.add_argument(
+        "--stacks", help=f"comma-separated subset of {','.join(KINDS)}: which stacks of each cloud and environment "
+                         f"(env {STACKS_VARIABLE})"
     )
     parser.add_argument("--outdir", type=Path, help="output directory (default: $CDKTF_OUTDIR, else cdktf.out)")
     parser.add_argument("--config-dir", type=Path, default=DEFAULT_CONFIG_DIR, help="directory of the TOML files")
@@ -96,6 +105,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         outdir = output_directory(args.outdir, environ)
         clouds = _select(args.clouds, environ, CLOUDS_VARIABLE, CLOUDS, "cloud", "--clouds")
         environments = _select(args.environments, environ, ENVIRONMENTS_VARIABLE, ENVIRONMENTS, "environment", "--environments")
+        kinds = _select(args.stacks, environ, STACKS_VARIABLE, KINDS, "stack kind", "--stacks")
         configuration = load_configuration(environments, config_dir=args.config_dir, environ=environ, clouds=clouds)
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -109,7 +119,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     from stacks.synthesis import GuardrailViolations, synthesize  # imports cdktf only once the input is valid
 
     try:
-        written = synthesize(configuration, clouds, outdir)
+        written = synthesize(configuration, clouds, outdir, kinds)
     except GuardrailViolations as error:
         for violation in error.violations:
             print(f"error: {violation}", file=sys.stderr)

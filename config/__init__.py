@@ -14,15 +14,17 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .reader import ConfigError, Problems
-from .runtime import StateBackendSettings, read_state_backend_settings
+from .runtime import check_retired_variables
 from .schema import (
     CLOUDS,
     ENVIRONMENTS,
     EnvironmentConfig,
+    ProjectSettings,
     ServiceSettings,
+    StateSettings,
     cloud_problems,
     read_environment,
-    read_project_name,
+    read_project,
 )
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent
@@ -34,8 +36,9 @@ __all__ = [
     "ConfigError",
     "Configuration",
     "EnvironmentConfig",
+    "ProjectSettings",
     "ServiceSettings",
-    "StateBackendSettings",
+    "StateSettings",
     "display_path",
     "load_configuration",
 ]
@@ -43,10 +46,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Configuration:
-    """Everything a synth needs: the selected environments and where their state lives."""
+    """Everything a synth needs: the project (name, GitHub repository) and the selected environments."""
 
     environments: tuple[EnvironmentConfig, ...]
-    state: StateBackendSettings
+    project: ProjectSettings
 
 
 def display_path(path: Path) -> str:
@@ -84,10 +87,12 @@ def load_configuration(
     project_path = config_dir / "project.toml"
     project_problems = Problems(display_path(project_path))
     project_data = _read_toml(project_path, project_problems)
-    project = read_project_name(project_problems, project_data) if project_data is not None else ""
+    settings = (read_project(project_problems, project_data) if project_data is not None
+                else ProjectSettings(name="", github=None))
+    project = settings.name
     all_problems.extend(project_problems.lines)
 
-    loaded: list[EnvironmentConfig] = []
+    loaded: list[tuple[EnvironmentConfig, bool]] = []
     for environment in environments:
         if environment not in ENVIRONMENTS:
             raise ValueError(f"unknown environment {environment!r}")  # selection is validated before this
@@ -99,13 +104,42 @@ def load_configuration(
             if not problems.lines:
                 for key, rule, value in cloud_problems(config, tuple(clouds)):
                     problems.add(key, rule, value)
-            loaded.append(config)
+                _shared_with_another_environment(problems, config, [earlier for earlier, valid in loaded if valid], tuple(clouds))
+            loaded.append((config, not problems.lines))
         all_problems.extend(problems.lines)
 
     runtime_problems = Problems("environment")
-    state = read_state_backend_settings(runtime_problems, environ)
+    check_retired_variables(runtime_problems, environ)
     all_problems.extend(runtime_problems.lines)
 
     if all_problems:
         raise ConfigError(all_problems)
-    return Configuration(environments=tuple(loaded), state=state)
+    return Configuration(environments=tuple(config for config, _ in loaded), project=settings)
+
+
+#: Values each environment must have to itself: the bootstrap stack of an environment creates the
+#: account's GitHub OIDC provider and the project's Workload Identity pool, and bucket names are global.
+_UNIQUE_PER_ENVIRONMENT: tuple[tuple[str, str, str], ...] = (
+    ("aws", "aws.account_id", "one AWS account per environment: its bootstrap creates the account's GitHub OIDC provider"),
+    ("aws", "state.aws_bucket", "bucket names are global"),
+    ("gcp", "gcp.project_id", "one project per environment: its bootstrap creates the project's Workload Identity pool"),
+    ("gcp", "state.gcp_bucket", "bucket names are global"),
+)
+
+
+def _value(config: EnvironmentConfig, key: str) -> str:
+    section, name = key.split(".")
+    return getattr(getattr(config, section), name)
+
+
+def _shared_with_another_environment(
+    problems: Problems, config: EnvironmentConfig, earlier: list[EnvironmentConfig], clouds: tuple[str, ...]
+) -> None:
+    for cloud, key, reason in _UNIQUE_PER_ENVIRONMENT:
+        if cloud not in clouds:
+            continue
+        value = _value(config, key)
+        for other in earlier:
+            if value and _value(other, key) == value:
+                problems.add(key, f"must differ from {other.environment}'s ({reason})", value)
+                break

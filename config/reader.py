@@ -106,6 +106,16 @@ class TableReader:
             return minimum
         return value
 
+    def identifier(self, name: str, *, maximum: int, rule: str) -> int:
+        """A positive whole number with its own rule text (numeric IDs: the range says nothing to a user)."""
+        value = self._take(name)
+        if value is _MISSING:
+            return 1
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+            self.problems.add(self.key(name), rule, value)
+            return 1
+        return value
+
     def optional_integer(self, name: str, *, minimum: int, maximum: int, unit: str = "") -> int | None:
         """Like :meth:`integer`, but an absent key is ``None`` (a feature left off)."""
         if not self.has(name):

@@ -38,6 +38,15 @@ from constructs_lib.rules import (
     gcs_dual_region_location,
 )
 
+from constructs_lib.github import (
+    MAX_GITHUB_ID,
+    OWNER_PATTERN,
+    OWNER_RULE,
+    REPOSITORY_PATTERN,
+    REPOSITORY_RULE,
+    GithubRepository,
+)
+
 from .reader import Problems, TableReader, join_choices
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
@@ -51,6 +60,11 @@ GCP_PROJECT_RULE = (
     "must be a Google Cloud project ID: 6 to 30 lowercase letters, digits or hyphens, "
     "starting with a letter and not ending with a hyphen"
 )
+GCP_PROJECT_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{5,19}")
+# State buckets: no dots (a dotted name breaks the TLS certificate of virtual-hosted S3 requests, and
+# Cloud Storage wants a verified domain for it).
+S3_STATE_BUCKET_PATTERN = re.compile(r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+GCS_STATE_BUCKET_PATTERN = re.compile(r"(?!goog)[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 RDS_CLASS_PATTERN = re.compile(r"db\.[a-z0-9]+\.[a-z0-9]+")
 CLOUD_SQL_TIER_PATTERN = re.compile(r"db-(custom-[0-9]+-[0-9]+|f1-micro|g1-small|perf-optimized-N-[0-9]+)")
@@ -86,12 +100,35 @@ class GcpSettings:
     """Where and on what network the GCP stack of an environment is deployed."""
 
     project_id: str
+    project_number: str
     region: str
     domain: str | None
     without_load_balancer: bool
     subnet_cidr: ipaddress.IPv4Network
     private_services_cidr: ipaddress.IPv4Network
     billing_account: str
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """Where the environment's Terraform state lives: the buckets its bootstrap stacks create.
+
+    The platform stacks keep their state there from the start. A bootstrap stack starts on local state
+    (its bucket does not exist yet) and moves into its bucket once ``<cloud>_bootstrap_migrated`` is true.
+    """
+
+    aws_bucket: str
+    aws_bootstrap_migrated: bool
+    gcp_bucket: str
+    gcp_bootstrap_migrated: bool
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """``config/project.toml``: what every environment shares."""
+
+    name: str
+    github: GithubRepository | None
 
 
 @dataclass(frozen=True)
@@ -288,6 +325,7 @@ class EnvironmentConfig:
     database: DatabaseSettings
     protection: ProtectionSettings
     alerting: AlertingSettings
+    state: StateSettings
     #: Disaster recovery; required in prod, optional elsewhere (staging may carry it for the drill).
     dr: DrSettings | None = None
 
@@ -298,12 +336,30 @@ class EnvironmentConfig:
         return self.environment == PRODUCTION_ENVIRONMENT
 
 
-def read_project_name(problems: Problems, data: Mapping[str, Any]) -> str:
-    """Reads ``config/project.toml``: the name every stack and resource name starts with."""
+def _read_github(root: TableReader) -> GithubRepository | None:
+    github = root.section("github")
+    owner = github.string("owner", pattern=OWNER_PATTERN, rule=OWNER_RULE)
+    repository = github.string("repository", pattern=REPOSITORY_PATTERN, rule=REPOSITORY_RULE)
+    ids = {
+        name: github.identifier(name, maximum=MAX_GITHUB_ID,
+                                rule=f"must be GitHub's numeric ID, a whole number (not a string; GET {api} -> id)")
+        for name, api in (("owner_id", "/users/<owner>"), ("repository_id", "/repos/<owner>/<repository>"))
+    }
+    github.finish()
+    keys = [github.key(name) for name in ("owner", "repository", "owner_id", "repository_id")]
+    if github.absent or not github.problems.all_valid(*keys) or owner is None or repository is None:
+        return None
+    return GithubRepository(owner, repository, ids["owner_id"], ids["repository_id"])
+
+
+def read_project(problems: Problems, data: Mapping[str, Any]) -> ProjectSettings:
+    """Reads ``config/project.toml``: the name every stack and resource name starts with, and the
+    GitHub repository whose workflows deploy (the bootstrap stacks trust its jobs only)."""
     root = TableReader(problems, data)
     name = root.string("name", pattern=NAME_PATTERN, rule=NAME_RULE)
+    github = _read_github(root)
     root.finish()
-    return name or ""
+    return ProjectSettings(name=name or "", github=github)
 
 
 def _from_file_or_variable(
@@ -390,6 +446,10 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
     project_id = _from_file_or_variable(
         gcp, "project_id", "GOOGLE_CLOUD_PROJECT", environ, GCP_PROJECT_PATTERN, GCP_PROJECT_RULE
     )
+    project_number = gcp.string(
+        "project_number", pattern=GCP_PROJECT_NUMBER_PATTERN,
+        rule="must be the project's number (a string of 6 to 20 digits: gcloud projects describe <id> --format='value(projectNumber)')",
+    ) or ""
     region = gcp.string("region", pattern=GCP_REGION_PATTERN, rule="must be a Google Cloud region name such as us-central1")
     domain = gcp.string("domain", pattern=DOMAIN_PATTERN, rule=DOMAIN_RULE, required=False)
     without_load_balancer = gcp.optional_boolean("without_load_balancer")
@@ -415,6 +475,7 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
     gcp.finish()
     return GcpSettings(
         project_id=project_id,
+        project_number=project_number,
         region=region or "",
         domain=domain,
         without_load_balancer=without_load_balancer,
@@ -698,6 +759,24 @@ def _read_protection(reader: TableReader, environment: str) -> ProtectionSetting
     return ProtectionSettings(deletion_protection=enabled)
 
 
+def _read_state(reader: TableReader) -> StateSettings:
+    state = reader.section("state")
+    settings = StateSettings(
+        aws_bucket=state.string(
+            "aws_bucket", pattern=S3_STATE_BUCKET_PATTERN,
+            rule="must be an S3 bucket name: 3 to 63 lowercase letters, digits or hyphens (no dots)",
+        ) or "",
+        aws_bootstrap_migrated=state.boolean("aws_bootstrap_migrated"),
+        gcp_bucket=state.string(
+            "gcp_bucket", pattern=GCS_STATE_BUCKET_PATTERN,
+            rule="must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens or underscores (no dots)",
+        ) or "",
+        gcp_bootstrap_migrated=state.boolean("gcp_bootstrap_migrated"),
+    )
+    state.finish()
+    return settings
+
+
 def _read_alerting(reader: TableReader) -> AlertingSettings:
     alerting = reader.section("alerting")
     settings = AlertingSettings(
@@ -811,6 +890,7 @@ def read_environment(
         database=_read_database(root, environment),
         protection=_read_protection(root, environment),
         alerting=_read_alerting(root),
+        state=_read_state(root),
     )
     config = replace(config, dr=_read_dr(root, environment, config.aws, config.gcp, config.scaling))
     root.finish()

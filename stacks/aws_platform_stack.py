@@ -9,8 +9,9 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from config import EnvironmentConfig, StateBackendSettings
+from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
+from constructs_lib.github import DeliveryNames
 from constructs_lib.aws.patterns import (
     Alerting,
     DataBucketSpec,
@@ -37,6 +38,18 @@ from .aws_props import (
     service_spec,
 )
 from .backends import add_state_backend
+from .moves import forget_without_destroying
+
+#: The image repositories (and their lifecycle policies) the platform stack managed before they moved to
+#: the environment's bootstrap stack, under the same addresses there. ``removed`` blocks make Terraform
+#: forget them here without destroying them (Terraform >= 1.7); docs/delivery.md, "Moving the image
+#: repositories". A test pins these to the bootstrap stack's addresses.
+MOVED_TO_BOOTSTRAP: tuple[str, ...] = (
+    "aws_ecr_repository.backend_repository_6D93725B",
+    "aws_ecr_lifecycle_policy.backend_repository_lifecycle_9C14C8CF",
+    "aws_ecr_repository.frontend_repository_F5BD6FC9",
+    "aws_ecr_lifecycle_policy.frontend_repository_lifecycle_0C0C1400",
+)
 
 #: The tag every resource of a standby stack carries besides the identity's (cost reports, the console).
 STANDBY_TAG = {"DisasterRecovery": "standby"}
@@ -45,6 +58,8 @@ STANDBY_TAG = {"DisasterRecovery": "standby"}
 def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPlatformProps:
     """The environment's configuration as the AWS web platform's props, in the primary or the standby region."""
     aws, https, dr = config.aws, config.aws.https, config.dr
+    identity = PlatformIdentity(config.project, config.environment)
+    names = DeliveryNames(identity)
     if standby:
         assert dr is not None, "a standby needs [dr]"
         region, network = dr.aws_standby_region, NetworkSpec(dr.aws_standby_vpc_cidr, dr.aws_standby_availability_zones)
@@ -55,7 +70,7 @@ def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPl
         site = (None if https.http_only or https.domain is None
                 else Https(https.domain, https.certificate_arn, https.hosted_zone_id))
     return WebPlatformProps(
-        identity=PlatformIdentity(config.project, config.environment), account_id=aws.account_id, region=region,
+        identity=identity, account_id=aws.account_id, region=region,
         network=network,
         services=tuple(service_spec(service, config, standby=standby) for service in SERVICES),
         load_balancer=LoadBalancerSpec(
@@ -71,20 +86,23 @@ def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPl
         # One budget per environment and cloud: the primary's counts the standby too (same Project tag).
         budget=None if standby else budget_spec(config),
         disaster_recovery=disaster_recovery_spec(config),
+        # Created by the bootstrap stack; the deploy role may create roles only with it (IAM is global: both regions).
+        permissions_boundary_arn=names.aws_policy_arn(aws.account_id, names.aws_boundary_policy),
     )
 
 
 class AwsPlatformStack(TerraformStack):
     """Everything the platform runs on in one AWS account and region, for one environment (see WebPlatform)."""
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, state: StateBackendSettings) -> None:
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, stack_name(config.project, "aws", config.environment))
         props = platform_props(config)
-        add_state_backend(self, cloud="aws", config=config, state=state)
+        add_state_backend(self, cloud="aws", kind="platform", config=config)
         aws_provider(self, region=props.region, tags=props.identity.aws_tags(), allowed_account_ids=[props.account_id])
         apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         # "Default": the pattern's parts keep the addresses they had when this stack built them itself.
         self.platform = WebPlatform(self, "Default", props)
+        forget_without_destroying(self, MOVED_TO_BOOTSTRAP)
         _outputs(self, self.platform)
 
 
@@ -94,10 +112,10 @@ class AwsStandbyStack(TerraformStack):
     Apply it before the primary stack: the primary's replication names its bucket and key.
     """
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, state: StateBackendSettings) -> None:
-        super().__init__(scope, stack_name(config.project, "aws", config.environment, standby=True))
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, stack_name(config.project, "aws", config.environment, "standby"))
         props = platform_props(config, standby=True)
-        add_state_backend(self, cloud="aws", config=config, state=state, standby=True)
+        add_state_backend(self, cloud="aws", kind="standby", config=config)
         aws_provider(self, region=props.region, tags={**props.identity.aws_tags(), **STANDBY_TAG},
                      allowed_account_ids=[props.account_id])
         apply_guardrails(self, production=config.production)  # the standby of prod is prod: same rules, data kept
@@ -126,9 +144,6 @@ def _outputs(stack: TerraformStack, platform: WebPlatform) -> None:
                     description="DNS name of the load balancer (point the domain's CNAME or alias here)")
     TerraformOutput(stack, "frontend_url", value=platform.url, description="URL of the frontend")
     TerraformOutput(stack, "backend_url", value=f"{platform.url}/api", description="Base URL of the backend API")
-    for name, repository in platform.repositories.items():
-        TerraformOutput(stack, f"{name}_repository_url", value=repository.url,
-                        description=f"ECR repository of the {name} images")
     TerraformOutput(stack, "data_bucket_name", value=platform.data_bucket_name, description="Analytics data bucket")
     TerraformOutput(stack, "log_bucket_name", value=platform.log_bucket_name, description="Access log bucket")
     TerraformOutput(stack, "alarm_topic_arn", value=platform.alert_topic_arn, description="SNS topic of all alarms")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from config import EnvironmentConfig
+from constructs_lib import PlatformIdentity
+from constructs_lib.github import DeliveryNames
 from config.schema import ReleaseSettings
 from constructs_lib.aws.patterns import (
     DATA_BUCKET_NAME,
@@ -49,8 +51,7 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
         environment |= {"NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api"), "HOSTNAME": "0.0.0.0"}
     return ServiceSpec(
         name=service.name,
-        # The candidate, while one is being released (ECS shifts traffic to it by release.strategy).
-        image=ContainerImage.platform_repository(config.release.candidate_tag or config.images.tag),
+        image=_image(service, config, standby=standby),
         cpu=settings.cpu,
         memory=settings.memory,
         port=service.port,
@@ -68,6 +69,22 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
         database_access=service is BACKEND and config.database.enabled,
         writable_paths=_WRITABLE_PATHS[service.name],
         request_timeout_seconds=settings.request_timeout_seconds,
+    )
+
+
+def _image(service: AppService, config: EnvironmentConfig, *, standby: bool) -> ContainerImage:
+    """The candidate, while one is being released (ECS shifts traffic to it by release.strategy).
+
+    The environment's bootstrap stack owns the repositories (pushed to before the platform's first apply). The
+    standby creates its own of the same names in its region, which the primary's registry replication fills.
+    """
+    tag = config.release.candidate_tag or config.images.tag
+    if standby:
+        return ContainerImage.platform_repository(tag)
+    return ContainerImage.ecr(
+        account_id=config.aws.account_id, region=config.aws.region,
+        repository=DeliveryNames(PlatformIdentity(config.project, config.environment)).image_repository(service.name),
+        tag=tag,
     )
 
 

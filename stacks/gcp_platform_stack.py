@@ -7,8 +7,9 @@ from dataclasses import replace
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from config import EnvironmentConfig, StateBackendSettings
+from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
+from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME, Alerting, BudgetSpec, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
     DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
@@ -20,6 +21,14 @@ from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 from . import stack_name
 from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name
 from .backends import add_state_backend
+from .moves import forget_without_destroying
+
+#: The image repository and its API, which the platform stack managed before they moved to the environment's
+#: bootstrap stack (same addresses there): forgotten here, never destroyed (see AwsPlatformStack).
+MOVED_TO_BOOTSTRAP: tuple[str, ...] = (
+    "google_artifact_registry_repository.registry_repository_BAFE171E",
+    "google_project_service.apis_artifactregistry_451C969A",
+)
 
 #: The database user the backend connects as (its password is generated and kept in Secret Manager).
 DATABASE_USER = "backend"
@@ -30,7 +39,11 @@ def service_spec(config: EnvironmentConfig, service: AppService) -> ServiceSpec:
     settings = service.settings(config)
     return ServiceSpec(
         name=service.name,
-        image=ContainerImage.platform_registry(config.images.tag),
+        # The environment's bootstrap stack owns the repository (pushed to before the platform's first apply).
+        image=ContainerImage.in_repository(
+            DeliveryNames(PlatformIdentity(config.project, config.environment)).gcp_repository_url(
+                config.gcp.region, config.gcp.project_id),
+            config.images.tag),
         port=service.port,
         health_path=service.health_path,
         cpu=settings.cloud_run_cpu,
@@ -102,13 +115,14 @@ class GcpPlatformStack(TerraformStack):
     logical ids, so every Terraform address is what it was when the stack composed the parts itself.
     """
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, state: StateBackendSettings) -> None:
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, stack_name(config.project, "gcp", config.environment))
         props = platform_props(config)
-        add_state_backend(self, cloud="gcp", config=config, state=state)
+        add_state_backend(self, cloud="gcp", kind="platform", config=config)
         google_provider(self, project=props.project, region=props.region, labels=props.identity.gcp_labels())
         apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         platform = WebPlatform(self, "Default", props)
+        forget_without_destroying(self, MOVED_TO_BOOTSTRAP)
         dr = config.dr
         if dr is not None and config.production and dr.standby_min_capacity < MIN_PRODUCTION_CAPACITY:
             for service in platform.standby_services.values():
@@ -121,7 +135,6 @@ class GcpPlatformStack(TerraformStack):
         for name, value, description in (
             ("data_bucket_name", platform.data_bucket_name, "Analytics data bucket"),
             ("access_log_bucket_name", platform.access_log_bucket_name, "Usage logs of the data bucket"),
-            ("artifact_registry_url", platform.registry_url, "Push images here"),
             ("backend_url", platform.service(BACKEND.name).uri, "Backend service (run.app)"),
             ("frontend_url", platform.service(FRONTEND.name).uri, "Frontend service (run.app)"),
             ("load_balancer_ip", platform.load_balancer_ip, f"Point the DNS A record of {domain} here"),

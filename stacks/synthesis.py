@@ -24,64 +24,56 @@ prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime 
 
 from cdktf import App  # noqa: E402
 
-from config import CLOUDS, Configuration  # noqa: E402
+from config import Configuration  # noqa: E402
 from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
 
-from . import stack_name  # noqa: E402
+from . import KINDS, StackRef, stack_refs, standby_environments  # noqa: E402
 
 _STACK_CLASSES = {
-    "aws": ("stacks.aws_platform_stack", "AwsPlatformStack"),
-    "gcp": ("stacks.gcp_platform_stack", "GcpPlatformStack"),
+    ("aws", "bootstrap"): ("stacks.aws_bootstrap_stack", "AwsBootstrapStack"),
+    ("aws", "platform"): ("stacks.aws_platform_stack", "AwsPlatformStack"),
+    ("aws", "standby"): ("stacks.aws_platform_stack", "AwsStandbyStack"),
+    ("gcp", "bootstrap"): ("stacks.gcp_bootstrap_stack", "GcpBootstrapStack"),
+    ("gcp", "platform"): ("stacks.gcp_platform_stack", "GcpPlatformStack"),
 }
-#: The stack of an environment's disaster-recovery standby, for the clouds that put it in a stack of its own
-#: (GCP's standby parts live in the environment's one stack: its resources name their region).
-_STANDBY_CLASSES = {"aws": ("stacks.aws_platform_stack", "AwsStandbyStack")}
 MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
 class SynthesizedStack:
-    """One stack as written: its name, Terraform JSON file and number of managed resources."""
+    """One stack as written: its name, kind, Terraform JSON file and number of managed resources."""
 
     name: str
     cloud: str
     environment: str
+    kind: str
     path: Path
     resource_count: int
 
 
-def _stack_class(module_name: str, class_name: str) -> type:
-    return getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
-
-
-def stack_names(configuration: Configuration, clouds: Sequence[str]) -> list[tuple[str, str, str]]:
-    """(name, cloud, environment) of every stack the selection synthesizes, in order: clouds in the order of
-    ``CLOUDS``, environments in the selection's order, an environment's standby right after it."""
-    names = []
-    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
-        for environment in configuration.environments:
-            names.append((stack_name(environment.project, cloud, environment.environment), cloud, environment.environment))
-            if environment.dr is not None and cloud in _STANDBY_CLASSES:
-                names.append((stack_name(environment.project, cloud, environment.environment, standby=True), cloud,
-                              environment.environment))
-    return names
-
-
-def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, *, collect_violations: bool = False) -> App:
-    """An App holding the stacks of :func:`stack_names`: one per selected cloud and environment, and the standby
-    stack of an environment with ``[dr]`` on clouds that have one.
+def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, kinds: Sequence[str] = KINDS, *,
+              collect_violations: bool = False) -> App:
+    """An App holding the selected kinds of stack per selected cloud and environment (order: ``stack_refs``).
 
     ``collect_violations``: guardrail violations do not stop ``synth()`` at the first stack with one; the
     caller reads them all with ``constructs_lib.policy.collected_violations(app)`` afterwards.
     """
     app = App(outdir=str(outdir), context={COLLECT_CONTEXT: True} if collect_violations else None)
-    for cloud in (cloud for cloud in CLOUDS if cloud in clouds):
-        stack_class = _stack_class(*_STACK_CLASSES[cloud])
-        for environment in configuration.environments:
-            stack_class(app, environment, configuration.state)
-            if environment.dr is not None and cloud in _STANDBY_CLASSES:
-                _stack_class(*_STANDBY_CLASSES[cloud])(app, environment, configuration.state)
+    configs = {config.environment: config for config in configuration.environments}
+    for ref in _selected(configuration, clouds, kinds):
+        module_name, class_name = _STACK_CLASSES[(ref.cloud, ref.kind)]
+        stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
+        if ref.kind == "bootstrap":
+            assert configuration.project.github is not None  # required by the configuration schema
+            stack_class(app, configs[ref.environment], configuration.project.github)
+        else:
+            stack_class(app, configs[ref.environment])
     return app
+
+
+def _selected(configuration: Configuration, clouds: Sequence[str], kinds: Sequence[str]) -> list[StackRef]:
+    return stack_refs(configuration.project.name, clouds, [config.environment for config in configuration.environments],
+                      kinds, standby_environments=standby_environments(configuration.environments))
 
 
 def _count_resources(stack_file: Path) -> int:
@@ -110,7 +102,8 @@ def _publish(staging: Path, outdir: Path) -> None:
             os.replace(item, outdir / item.name)
 
 
-def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path) -> list[SynthesizedStack]:
+def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path,
+               kinds: Sequence[str] = KINDS) -> list[SynthesizedStack]:
     """Synthesizes the selected stacks into ``outdir`` and describes what was written.
 
     Raises:
@@ -121,7 +114,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
     staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        app = build_app(configuration, clouds, staging, collect_violations=True)
+        app = build_app(configuration, clouds, staging, kinds, collect_violations=True)
         app.synth()
         violations = collected_violations(app)
         if violations:
@@ -132,7 +125,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
 
     manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     written = []
-    for name, cloud, environment in stack_names(configuration, clouds):
-        path = outdir / manifest["stacks"][name]["synthesizedStackPath"]
-        written.append(SynthesizedStack(name, cloud, environment, path, _count_resources(path)))
+    for ref in _selected(configuration, clouds, kinds):
+        path = outdir / manifest["stacks"][ref.name]["synthesizedStackPath"]
+        written.append(SynthesizedStack(ref.name, ref.cloud, ref.environment, ref.kind, path, _count_resources(path)))
     return written

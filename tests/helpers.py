@@ -17,8 +17,12 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 CLOUDS = ("aws", "gcp")
 
 
-def stack_id(cloud: str, environment: str, *, standby: bool = False) -> str:
-    return f"{PROJECT}-{cloud}-{environment}" + ("-standby" if standby else "")
+#: The stacks of an environment and cloud, in main.py's order (stacks.KINDS); a standby only where it exists.
+KINDS = ("bootstrap", "standby", "platform")
+
+
+def stack_id(cloud: str, environment: str, kind: str = "platform") -> str:
+    return f"{PROJECT}-{cloud}-{environment}" + ("" if kind == "platform" else f"-{kind}")
 
 
 def _standby_environments() -> tuple[str, ...]:
@@ -29,11 +33,13 @@ def _standby_environments() -> tuple[str, ...]:
 
 #: Environments whose committed config has [dr]: each has an AWS standby stack.
 STANDBY_ENVIRONMENTS = _standby_environments()
-#: Every stack `main.py` writes, in its order: per cloud each environment, an environment's standby right after it.
-STACK_IDS = [name for cloud in CLOUDS for environment in ENVIRONMENTS
-             for name in (stack_id(cloud, environment),
-                          *((stack_id(cloud, environment, standby=True),)
-                            if cloud == "aws" and environment in STANDBY_ENVIRONMENTS else ()))]
+
+
+def all_stack_ids() -> list[str]:
+    """Every stack `python main.py` writes, in its order (by cloud, environment, bootstrap first, then an
+    environment's AWS standby where it has ``[dr]``, then its platform)."""
+    return [stack_id(cloud, environment, kind) for cloud in CLOUDS for environment in ENVIRONMENTS for kind in KINDS
+            if kind != "standby" or (cloud == "aws" and environment in STANDBY_ENVIRONMENTS)]
 
 
 def resources(document: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -74,7 +80,7 @@ def subprocess_environment(**overrides: str) -> dict[str, str]:
     removed = {
         "PLATFORM_CLOUDS", "PLATFORM_ENVIRONMENTS", "CDKTF_OUTDIR", "TERRAFORM_STATE_BUCKET",
         "TERRAFORM_STATE_REGION", "GCP_STATE_BUCKET", "GOOGLE_CLOUD_PROJECT", "AWS_ACCOUNT_ID",
-        "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG",
+        "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG", "PLATFORM_STACKS",
     }
     environment = {key: value for key, value in os.environ.items() if key not in removed}
     environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"

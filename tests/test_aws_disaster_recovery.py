@@ -27,7 +27,7 @@ with_standby = pytest.mark.parametrize("environment", STANDBY_ENVIRONMENTS)
 
 def _pair(synthesized: Synthesized, environment: str) -> tuple[dict[str, Any], dict[str, Any], EnvironmentConfig]:
     config = synthesized.configs[environment]
-    return (synthesized.stack("aws", environment), synthesized.documents[stack_id("aws", environment, standby=True)],
+    return (synthesized.stack("aws", environment), synthesized.documents[stack_id("aws", environment, "standby")],
             config)
 
 
@@ -40,7 +40,7 @@ def _provider_region(stack: dict[str, Any]) -> str:
 def test_standby_stack_and_replication_exist_only_where_config_asks(synthesized: Synthesized, environment: str) -> None:
     config, primary = synthesized.configs[environment], synthesized.stack("aws", environment)
     wanted = config.dr is not None
-    assert (stack_id("aws", environment, standby=True) in synthesized.documents) is wanted
+    assert (stack_id("aws", environment, "standby") in synthesized.documents) is wanted
     for kind in PRIMARY_ONLY_TYPES:
         assert len(resources(primary, kind)) == (1 if wanted else 0), kind
     records = [record for record in resources(primary, "aws_route53_record").values() if "alias" in record]
@@ -57,7 +57,10 @@ def test_the_standby_runs_in_its_region_tagged_as_standby(synthesized: Synthesiz
     (provider,) = standby["provider"]["aws"]
     assert provider["allowed_account_ids"] == [config.aws.account_id]
     assert provider["default_tags"][0]["tags"]["DisasterRecovery"] == "standby"
-    assert standby["terraform"]["backend"] == {"local": {"path": f"../../../terraform.{stack_id('aws', environment)}-standby.tfstate"}}
+    # Its state sits next to the primary's, in the environment's bucket in the primary region.
+    backend, primary_backend = standby["terraform"]["backend"]["s3"], primary["terraform"]["backend"]["s3"]
+    assert backend == {**primary_backend, "key": f"duckdb-analytics/{environment}/standby.tfstate"}
+    assert backend["region"] == config.aws.region
     _, vpc = only(standby, "aws_vpc")
     assert vpc["cidr_block"] == str(config.dr.aws_standby_vpc_cidr)
     zones = {subnet["availability_zone"] for subnet in resources(standby, "aws_subnet").values()}
@@ -74,8 +77,10 @@ def test_images_and_data_replicate_to_the_standby_region_under_its_key(synthesiz
     assert rule["destination"] == [{"region": region, "registry_id": account}]
     prefix = f"duckdb-analytics-{environment}/"
     assert rule["repository_filter"] == [{"filter": prefix, "filter_type": "PREFIX_MATCH"}]
+    # The standby's own repositories have the names of the bootstrap's, which the primary's services pull from.
     standby_repositories = {body["name"] for body in resources(standby, "aws_ecr_repository").values()}
-    assert standby_repositories == {body["name"] for body in resources(primary, "aws_ecr_repository").values()}
+    bootstrap = synthesized.documents[stack_id("aws", environment, "bootstrap")]
+    assert standby_repositories == {body["name"] for body in resources(bootstrap, "aws_ecr_repository").values()}
     assert all(name.startswith(prefix) for name in standby_repositories)
 
     standby_key_id, _ = only(standby, "aws_kms_key")

@@ -169,6 +169,14 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("ambiguous partial name", lambda: ContainerSecret.partial("X", region=STANDBY, account_id=ACCOUNT, secret_name="app/db-abcdef"),
      "a name ending in '-' and six characters is ambiguous"),
     ("no replica region", lambda: ReplicatedPassword(()), "ReplicatedPassword.replicas: name at least one region"),
+    ("standby pulls from the primary region", lambda: _props(
+        STANDBY, NetworkSpec("10.2.0.0/16", ("eu-west-1a", "eu-west-1b")), services=(replace(API, image=_ecr(PRIMARY)), WEB)),
+     "ServiceSpec('api').image: 'acme-shop-live/api' in us-east-1 is in the primary region, which a failover must do without"),
+    ("primary image not replicated", lambda: _props(
+        PRIMARY, NetworkSpec("10.1.0.0/16", ("us-east-1a", "us-east-1b")),
+        services=(replace(API, image=_ecr(PRIMARY, "shared/api")), WEB)),
+     "ServiceSpec('api').image: 'shared/api' is not replicated to eu-west-1 (registry replication copies the "
+     "repositories acme-shop-live/...)"),
     ("standby in the source region", lambda: StandbyDatabaseProps(
         identifier="shop-standby", source_identifier="shop", source_region=PRIMARY, region=PRIMARY, account_id=ACCOUNT,
         vpc_id="vpc", subnet_ids=("s1", "s2"), kms_key_arn="k", postgres_major_version=16, instance_class="db.t4g.medium",
@@ -183,6 +191,24 @@ def test_invalid_disaster_recovery_props_name_the_prop(make: Callable[[], object
     with pytest.raises(ValueError) as error:
         make()
     assert message in str(error.value)
+
+
+def _ecr(region: str, repository: str = "acme-shop-live/api") -> ContainerImage:
+    return ContainerImage.ecr(account_id=ACCOUNT, region=region, repository=repository, tag="2.0.1")
+
+
+def test_images_in_the_replicated_repositories_of_each_region_are_accepted_and_replicated() -> None:
+    """A primary pulling from its region's <prefix>/ repositories replicates them; the standby pulls its own copy."""
+    primary = _props(PRIMARY, NetworkSpec("10.1.0.0/16", ("us-east-1a", "us-east-1b")),
+                     services=(replace(API, image=_ecr(PRIMARY)), replace(WEB, image=_ecr(PRIMARY, "acme-shop-live/web"))))
+    assert SPEC.replicates_images(primary.services, identity=IDENTITY, account_id=ACCOUNT, region=PRIMARY)
+    standby = _props(STANDBY, NetworkSpec("10.2.0.0/16", ("eu-west-1a", "eu-west-1b")),
+                     services=(replace(API, image=_ecr(STANDBY)), WEB))
+    assert standby.services[0].image.ecr_location == (ACCOUNT, STANDBY, "acme-shop-live/api")
+    public = (replace(API, image=ContainerImage.from_registry("ghcr.io/acme/api:2.0.1")),
+              replace(WEB, image=ContainerImage.from_registry("ghcr.io/acme/web:2.0.1")))
+    assert not SPEC.replicates_images(public, identity=IDENTITY, account_id=ACCOUNT, region=PRIMARY)
+    assert SPEC.replicates_images((API, WEB), identity=IDENTITY, account_id=ACCOUNT, region=PRIMARY)
 
 
 def test_secret_replica_keeps_its_region_and_key() -> None:

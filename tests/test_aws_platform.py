@@ -99,9 +99,8 @@ def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesi
     stack = synthesized.stack("aws", environment)
     assert sorted(resources(stack, "aws_s3_bucket")) == ["data_bucket_51E298BF", "log_bucket_BB8B1AF7"]
     assert list(resources(stack, "aws_kms_key")) == ["platform_key_E02BB579"]
-    assert sorted(resources(stack, "aws_ecr_repository")) == [
-        "backend_repository_6D93725B", "frontend_repository_F5BD6FC9"
-    ]
+    # The image repositories moved to the bootstrap stack under the same addresses (tests/test_aws_bootstrap.py).
+    assert resources(stack, "aws_ecr_repository") == {}
     database = synthesized.configs[environment].database.enabled
     replicated = database and synthesized.configs[environment].dr is not None
     assert list(resources(stack, "aws_db_instance")) == (["database_instance_D7FC2283"] if database else [])

@@ -107,11 +107,10 @@ def test_alarms_roll_a_release_back_and_ecs_may_move_the_rules(synthesized: Synt
 @pytest.mark.slow  # synthesizes an environment again
 def test_a_candidate_tag_is_what_the_services_run(synthesized: Synthesized, environment: str) -> None:
     from stacks.aws_platform_stack import AwsPlatformStack
-    from config import StateBackendSettings
 
     config = synthesized.configs[environment]
     candidate = dataclasses.replace(config, release=dataclasses.replace(config.release, candidate_tag="9.9.9"))
-    stack = AwsPlatformStack(cdktf.Testing.app(), candidate, StateBackendSettings())
+    stack = AwsPlatformStack(cdktf.Testing.app(), candidate)
     document = json.loads(cdktf.Testing.synth(stack))
     for name in SERVICES_BY_NAME:
         (container,) = json.loads(by_prefix(document, "aws_ecs_task_definition", f"{name}_service_")[1]["container_definitions"])

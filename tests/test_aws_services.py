@@ -1,4 +1,7 @@
-"""AWS services: Fargate tasks sized from config, hardened containers, least-privilege roles, autoscaling, ECR."""
+"""AWS services: Fargate tasks sized from config, hardened containers, least-privilege roles, autoscaling.
+
+The image repositories live in the bootstrap stacks (tests/test_aws_bootstrap.py).
+"""
 
 from __future__ import annotations
 
@@ -33,8 +36,9 @@ def test_task_size_follows_the_environment(synthesized: Synthesized, environment
 def test_container_is_hardened_and_logs_with_retention(synthesized: Synthesized, environment: str, service) -> None:
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     definition = container(stack, service.name)
-    repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
-    assert definition["image"] == f"{reference('aws_ecr_repository', repository_id, 'repository_url')}:{config.images.tag}"
+    # The repository of the environment's bootstrap stack, in the environment's account and region.
+    registry = f"{config.aws.account_id}.dkr.ecr.{config.aws.region}.amazonaws.com"
+    assert definition["image"] == f"{registry}/duckdb-analytics-{environment}/{service.name}:{config.images.tag}"
     assert definition["readonlyRootFilesystem"] is True
     assert definition["portMappings"] == [{"containerPort": service.port, "protocol": "tcp", "name": "http"}]
     assert {mount["containerPath"] for mount in definition["mountPoints"]} >= {"/tmp"}
@@ -153,9 +157,10 @@ def test_execution_role_pulls_its_image_writes_its_logs_reads_its_secrets(
     stack = synthesized.stack("aws", environment)
     _, policy = by_prefix(stack, "aws_iam_role_policy", f"{service.name}_service_execution_role_policy")
     statements = policy_statements(stack, policy["policy"])
-    repository_id, _ = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
+    aws = synthesized.configs[environment].aws
     log_group_id, _ = by_prefix(stack, "aws_cloudwatch_log_group", f"{service.name}_service_logs")
-    assert statements["PullImage"]["resources"] == [reference("aws_ecr_repository", repository_id, "arn")]
+    assert statements["PullImage"]["resources"] == [
+        f"arn:aws:ecr:{aws.region}:{aws.account_id}:repository/duckdb-analytics-{environment}/{service.name}"]
     assert statements["WriteLogs"]["resources"] == [f"{reference('aws_cloudwatch_log_group', log_group_id, 'arn')}:*"]
     secrets = {secret["valueFrom"].split("}")[0] + "}" for secret in container(stack, service.name)["secrets"]}
     assert set(statements.get("ReadSecrets", {"resources": []})["resources"]) == secrets
@@ -209,17 +214,3 @@ def test_office_hours_scale_dev_to_zero(synthesized: Synthesized, environment: s
     assert by_kind["start"]["scalable_target_action"] == {
         "min_capacity": str(scaling.min_capacity), "max_capacity": str(scaling.max_capacity)}
     assert {body["timezone"] for body in actions.values()} == {hours.timezone}
-
-
-@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
-def test_repository_scans_keeps_tags_immutable_and_prunes(synthesized: Synthesized, environment: str, service) -> None:
-    stack = synthesized.stack("aws", environment)
-    repository_id, repository = by_prefix(stack, "aws_ecr_repository", f"{service.name}_repository")
-    key_id, _ = only(stack, "aws_kms_key")
-    assert repository["name"] == f"duckdb-analytics-{environment}/{service.name}"
-    assert repository["image_tag_mutability"] == "IMMUTABLE"
-    assert repository["image_scanning_configuration"] == {"scan_on_push": True}
-    assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": reference("aws_kms_key", key_id, "arn")}]
-    _, lifecycle = by_prefix(stack, "aws_ecr_lifecycle_policy", f"{service.name}_repository")
-    rules = json.loads(lifecycle["policy"])["rules"]
-    assert [rule["selection"]["countType"] for rule in rules] == ["sinceImagePushed", "imageCountMoreThan"]

@@ -94,6 +94,7 @@ def test_requirements_come_from_the_cdktn_pins() -> None:
     assert count == 3
 
 
+@pytest.mark.slow  # a fresh process
 def test_the_whole_tree_renames_to_code_that_compiles_and_imports_no_cdktf(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     write_tree(PROJECT_ROOT, tree)

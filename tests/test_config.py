@@ -141,7 +141,26 @@ RULE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("section", "key", "value", "rule"), RULE_CASES, ids=lambda case: str(case))
+_S3_STATE_RULE = "must be an S3 bucket name: 3 to 63 lowercase letters, digits or hyphens (no dots)"
+_GCS_STATE_RULE = "must be a Cloud Storage bucket name: 3 to 63 lowercase letters, digits, hyphens or underscores (no dots)"
+# Where state lives and which GCP project number the Workload Identity provider names.
+DELIVERY_RULE_CASES = [
+    ("state", "aws_bucket", "tf.state.example", f'{_S3_STATE_RULE}, got "tf.state.example"'),
+    ("state", "aws_bucket", "TF-State", f'{_S3_STATE_RULE}, got "TF-State"'),
+    ("state", "aws_bucket", "ab", f'{_S3_STATE_RULE}, got "ab"'),
+    ("state", "aws_bucket", "xn--state", f'{_S3_STATE_RULE}, got "xn--state"'),
+    ("state", "gcp_bucket", "goog-state", f'{_GCS_STATE_RULE}, got "goog-state"'),
+    ("state", "gcp_bucket", "state.example.com", f'{_GCS_STATE_RULE}, got "state.example.com"'),
+    ("state", "aws_bootstrap_migrated", "yes", 'must be true or false, got "yes"'),
+    ("state", "gcp_bootstrap_migrated", 1, "must be true or false, got 1"),
+    ("gcp", "project_number", 100000000001, "must be the project's number (a string of 6 to 20 digits: gcloud projects "
+     "describe <id> --format='value(projectNumber)'), got 100000000001"),
+    ("gcp", "project_number", "0123456", "must be the project's number (a string of 6 to 20 digits: gcloud projects "
+     "describe <id> --format='value(projectNumber)'), got \"0123456\""),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "value", "rule"), RULE_CASES + DELIVERY_RULE_CASES, ids=lambda case: str(case))
 def test_each_rule_names_file_key_and_rule(tmp_path: Path, section: str, key: str, value: Any, rule: str) -> None:
     config_dir = _copy_config(tmp_path)
     path = _edit(config_dir, "dev.toml", _setter(section, key, value))
@@ -263,33 +282,85 @@ def test_aws_account_falls_back_to_aws_account_id(tmp_path: Path) -> None:
     assert _problems(config_dir) == [f"{path}: aws.account_id: required key is missing (or set AWS_ACCOUNT_ID)"]
 
 
-@pytest.mark.parametrize(
-    ("variables", "problem"),
-    [
-        ({"TERRAFORM_STATE_BUCKET": "Bad_Bucket"}, 'environment: TERRAFORM_STATE_BUCKET: must be an S3 bucket name: '
-         '3 to 63 lowercase letters, digits, dots or hyphens, got "Bad_Bucket"'),
-        ({"TERRAFORM_STATE_REGION": "us-west-2"}, "environment: TERRAFORM_STATE_REGION: is only used together with "
-         'TERRAFORM_STATE_BUCKET, which is not set, got "us-west-2"'),
-        ({"TERRAFORM_STATE_BUCKET": "tf-state", "TERRAFORM_STATE_REGION": "west"}, "environment: "
-         'TERRAFORM_STATE_REGION: must be an AWS region name such as us-east-1, got "west"'),
-        ({"GCP_STATE_BUCKET": "gs://tf-state"}, "environment: GCP_STATE_BUCKET: must be a Cloud Storage bucket name: "
-         '3 to 63 lowercase letters, digits, dots, hyphens or underscores, got "gs://tf-state"'),
-    ],
-)
-def test_state_backend_variables_are_validated(variables: dict[str, str], problem: str) -> None:
+@pytest.mark.parametrize("variable", ["TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_REGION", "GCP_STATE_BUCKET"])
+def test_retired_state_variables_are_an_error_not_silently_ignored(variable: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        load_configuration(environ=variables)
-    assert list(raised.value.problems) == [problem]
+        load_configuration(environ={variable: "acme-tf-state"})
+    assert list(raised.value.problems) == [
+        f"environment: {variable}: is no longer read: state buckets come from config/<env>.toml [state] "
+        '(aws_bucket, gcp_bucket); unset it, got "acme-tf-state"'
+    ]
 
 
-def test_valid_state_backend_variables_are_read() -> None:
-    configuration: Configuration = load_configuration(
-        environ={"TERRAFORM_STATE_BUCKET": "acme-tf-state", "TERRAFORM_STATE_REGION": "eu-west-1",
-                 "GCP_STATE_BUCKET": "acme_tf_state"}
-    )
-    assert (configuration.state.s3_bucket, configuration.state.s3_region, configuration.state.gcs_bucket) == (
-        "acme-tf-state", "eu-west-1", "acme_tf_state"
-    )
+def test_state_github_and_project_number_are_read() -> None:
+    configuration: Configuration = load_configuration(("prod",), environ={})
+    prod = configuration.environments[0]
+    assert (prod.state.aws_bucket, prod.state.gcp_bucket) == (
+        "duckdb-analytics-prod-tfstate-333344445555", "duckdb-analytics-prod-tfstate")
+    assert (prod.state.aws_bootstrap_migrated, prod.state.gcp_bootstrap_migrated) == (False, False)
+    assert prod.gcp.project_number == "100000000003"
+    github = configuration.project.github
+    assert github is not None
+    assert (github.owner, github.name, github.owner_id, github.repository_id) == (
+        "acme-analytics", "duckdb-analytics-infra", 1342004, 260064828)
+
+
+_ID_RULE = "must be GitHub's numeric ID, a whole number (not a string; GET {api} -> id)"
+GITHUB_RULE_CASES = [
+    ("owner", "-acme", 'must be a GitHub user or organization name: 1 to 39 letters, digits or single hyphens, not at '
+     'either end, got "-acme"'),
+    ("owner", "acme--data", 'must be a GitHub user or organization name: 1 to 39 letters, digits or single hyphens, not '
+     'at either end, got "acme--data"'),
+    ("owner", "a" * 40, 'must be a GitHub user or organization name: 1 to 39 letters, digits or single hyphens, not at '
+     f'either end, got "{"a" * 40}"'),
+    ("repository", "infra/prod", "must be a GitHub repository name: 1 to 100 letters, digits, '.', '-' or '_', got "
+     '"infra/prod"'),
+    ("repository", "..", "must be a GitHub repository name: 1 to 100 letters, digits, '.', '-' or '_', got \"..\""),
+    ("owner_id", "1342004", _ID_RULE.format(api="/users/<owner>") + ', got "1342004"'),
+    ("owner_id", 0, _ID_RULE.format(api="/users/<owner>") + ", got 0"),
+    ("repository_id", True, _ID_RULE.format(api="/repos/<owner>/<repository>") + ", got true"),
+    ("repository_id", 2**53, _ID_RULE.format(api="/repos/<owner>/<repository>") + f", got {2**53}"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "rule"), GITHUB_RULE_CASES, ids=lambda case: str(case))
+def test_each_github_rule_names_file_key_and_rule(tmp_path: Path, key: str, value: Any, rule: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "project.toml", _setter("github", key, value))
+    assert _problems(config_dir) == [f"{path}: github.{key}: {rule}"]
+
+
+def test_github_section_is_required_and_closed(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+
+    def change(data: dict[str, Any]) -> None:
+        data["github"].pop("repository_id")
+        data["github"]["repo"] = "typo"
+
+    path = _edit(config_dir, "project.toml", change)
+    assert _problems(config_dir) == [f"{path}: github.repository_id: required key is missing",
+                                     f"{path}: github.repo: unknown key (not part of the configuration schema)"]
+    path = _edit(config_dir, "project.toml", lambda data: data.pop("github"))
+    assert _problems(config_dir) == [f"{path}: github: required key is missing"]
+
+
+@pytest.mark.parametrize(("file_key", "reason"), [
+    ("aws.account_id", "one AWS account per environment: its bootstrap creates the account's GitHub OIDC provider"),
+    ("gcp.project_id", "one project per environment: its bootstrap creates the project's Workload Identity pool"),
+    ("state.aws_bucket", "bucket names are global"),
+    ("state.gcp_bucket", "bucket names are global"),
+])
+def test_environments_may_not_share_an_account_project_or_state_bucket(tmp_path: Path, file_key: str, reason: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    section, key = file_key.split(".")
+    dev = tomllib.loads((config_dir / "dev.toml").read_text(encoding="utf-8"))
+    path = _edit(config_dir, "prod.toml", _setter(section, key, dev[section][key]))
+    assert _problems(config_dir, ("dev", "prod")) == [f"{path}: {file_key}: must differ from dev's ({reason}), "
+                                                      f'got "{dev[section][key]}"']
+    # Selected alone, prod has nothing to clash with; with one cloud, only that cloud's values count.
+    load_configuration(("prod",), config_dir=config_dir, environ={})
+    other = ("gcp",) if section == "aws" or key.startswith("aws") else ("aws",)
+    load_configuration(("dev", "prod"), config_dir=config_dir, environ={}, clouds=other)
 
 
 # --- the command line ---------------------------------------------------------------------------------

@@ -130,6 +130,7 @@ def test_another_price_file_is_used_and_named(output: Path, tmp_path: Path, caps
 # `repository`: a git repository whose main.py "synthesizes" stacks.json; temporary files go to scratch/.
 
 
+@pytest.mark.slow  # a fresh process
 def test_without_outdir_the_working_tree_is_synthesized_into_a_temporary_directory_that_is_removed(
     repository: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -140,6 +141,7 @@ def test_without_outdir_the_working_tree_is_synthesized_into_a_temporary_directo
     assert list((repository.parent / "scratch").iterdir()) == []
 
 
+@pytest.mark.slow  # a fresh process
 def test_a_failed_synthesis_is_one_line_and_exit_2(repository: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write_stacks(repository, {"fail": {}})
     assert run_cost(repository=repository) == 2
@@ -150,6 +152,7 @@ def test_a_failed_synthesis_is_one_line_and_exit_2(repository: Path, capsys: pyt
 # --- the command as users run it -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a fresh process
 def test_main_py_cost_reads_json_only_and_never_imports_cdktf(output: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE, str(PROJECT_ROOT), "cost", str(output)],
@@ -158,11 +161,13 @@ def test_main_py_cost_reads_json_only_and_never_imports_cdktf(output: Path, tmp_
     assert json.loads(result.stdout.splitlines()[-1]) == {"code": 0, "loaded": []}
 
 
+@pytest.mark.slow  # a fresh process
 def test_main_py_cost_errors_are_one_line_in_a_fresh_process(tmp_path: Path) -> None:
     result = run_main(["cost", str(tmp_path / "missing")], cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {tmp_path / 'missing'}: no such directory\n")
 
 
+@pytest.mark.slow  # a fresh process
 def test_the_package_runs_as_a_module_and_ships_its_price_table(output: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "constructs_lib.cost", str(output), "--format", "markdown"],
                             cwd=PROJECT_ROOT, env=subprocess_environment(), capture_output=True, text=True, timeout=120)

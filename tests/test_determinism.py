@@ -11,7 +11,7 @@ import pytest
 
 from .background import BackgroundJobs, JobContext, background_job, run_process
 from .conftest import Synthesized
-from .helpers import PROJECT_ROOT, STACK_IDS, stack_id, subprocess_environment, tree_bytes
+from .helpers import PROJECT_ROOT, all_stack_ids, stack_id, subprocess_environment, tree_bytes
 
 
 @background_job("synthesis from another checkout", cost=7)
@@ -41,7 +41,7 @@ def test_main_from_another_checkout_and_directory_writes_identical_bytes(
     assert tree_bytes(outdir) == tree_bytes(synthesized.outdir)
     summary = result.stdout.splitlines()
     assert summary[0] == f"Synthesized {len(synthesized.documents)} stack(s) into out:"
-    names = STACK_IDS  # with the standby stack of each environment with [dr]
+    names = all_stack_ids()
     assert [line.split()[0] for line in summary[1:]] == names
     for line, name in zip(summary[1:], names):
         count = sum(len(group) for group in synthesized.documents[name]["resource"].values())
@@ -67,5 +67,6 @@ def test_synthesizing_again_keeps_terraform_working_files(synthesized: Synthesiz
     assert (stack_dir / ".terraform" / "marker").read_text(encoding="utf-8") == "kept"
     assert (stack_dir / ".terraform.lock.hcl").exists()
     assert (stack_dir / "cdk.tf.json").read_bytes() == (synthesized.outdir / "stacks" / stack_id("aws", "dev") / "cdk.tf.json").read_bytes()
-    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [stack_id("aws", "dev")]
+    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [stack_id("aws", "dev"),
+                                                                            stack_id("aws", "dev", "bootstrap")]
     assert not list(tmp_path.glob(".cdktf.out.staging-*"))

@@ -15,7 +15,7 @@ CREATED_BY_THE_RUNBOOK = {"duckdb-analytics-prod-stale"}
 
 def _prod_text(synthesized: Synthesized) -> str:
     names = [stack_id("aws", "prod"), stack_id("gcp", "prod")]
-    names += [stack_id("aws", environment, standby=True) for environment in STANDBY_ENVIRONMENTS if environment == "prod"]
+    names += [stack_id("aws", environment, "standby") for environment in STANDBY_ENVIRONMENTS if environment == "prod"]
     return "\n".join(json.dumps(synthesized.documents[name]) for name in names)
 
 

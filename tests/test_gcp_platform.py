@@ -80,7 +80,8 @@ def test_random_provider_only_where_a_password_is_generated(synthesized: Synthes
 def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesized: Synthesized, environment: str) -> None:
     config, stack = gcp(synthesized, environment)
     services = {api["service"]: api for api in resources(stack, "google_project_service").values()}
-    expected = {"iam", "run", "artifactregistry", "storage", "monitoring", "logging", "billingbudgets"}
+    # Artifact Registry is the bootstrap stack's (tests/test_gcp_bootstrap.py).
+    expected = {"iam", "run", "storage", "monitoring", "logging", "billingbudgets"}
     if has_load_balancer(config) or config.database.enabled:
         expected.add("compute")
     if config.database.enabled:
@@ -175,7 +176,8 @@ def test_nothing_is_granted_to_the_public_or_on_the_whole_project(synthesized: S
 def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesized, environment: str) -> None:
     config, stack = gcp(synthesized, environment)
     assert sorted(resources(stack, "google_storage_bucket")) == [ACCESS_LOG_BUCKET, DATA_BUCKET]
-    assert list(resources(stack, "google_artifact_registry_repository")) == [REGISTRY]
+    # The image repository moved to the bootstrap stack under the same address (tests/test_gcp_bootstrap.py).
+    assert resources(stack, "google_artifact_registry_repository") == {}
     assert list(resources(stack, "google_logging_project_bucket_config")) == ["log_retention_bucket_6A02F61F"]
     database = config.database.enabled
     standby = database and config.dr is not None  # [dr]: the replica and the standby's secrets
@@ -194,9 +196,6 @@ def test_outputs_name_urls_registry_and_buckets(synthesized: Synthesized, enviro
     expected = {
         "data_bucket_name": reference("google_storage_bucket", DATA_BUCKET, "name"),
         "access_log_bucket_name": reference("google_storage_bucket", ACCESS_LOG_BUCKET, "name"),
-        "artifact_registry_url": f"{config.gcp.region}-docker.pkg.dev/"
-        + reference("google_artifact_registry_repository", REGISTRY, "project") + "/"
-        + reference("google_artifact_registry_repository", REGISTRY, "repository_id"),
         "backend_url": reference("google_cloud_run_v2_service", SERVICE_IDS["backend"], "uri"),
         "frontend_url": reference("google_cloud_run_v2_service", SERVICE_IDS["frontend"], "uri"),
     }

@@ -37,12 +37,11 @@ def test_each_revision_is_named_after_its_image_tag(synthesized: Synthesized, en
 
 
 def _with_candidate(synthesized: Synthesized, environment: str, **release: Any) -> dict[str, Any]:
-    from config import StateBackendSettings
     from stacks.gcp_platform_stack import GcpPlatformStack
 
     config = synthesized.configs[environment]
     config = dataclasses.replace(config, release=dataclasses.replace(config.release, **release))
-    return json.loads(cdktf.Testing.synth(GcpPlatformStack(cdktf.Testing.app(), config, StateBackendSettings())))
+    return json.loads(cdktf.Testing.synth(GcpPlatformStack(cdktf.Testing.app(), config)))
 
 
 @pytest.mark.slow  # synthesizes prod again, three times

@@ -14,7 +14,6 @@ from .helpers import ENVIRONMENTS, reference, resources
 from .test_gcp_platform import (
     ACCOUNT_IDS,
     DATA_BUCKET,
-    REGISTRY,
     SECRET_IDS,
     SECRET_VERSION_IDS,
     SERVICE_IDS,
@@ -81,26 +80,11 @@ def test_image_comes_from_the_environment_registry_at_the_configured_tag(
     synthesized: Synthesized, environment: str, service: AppService
 ) -> None:
     config, stack = gcp(synthesized, environment)
-    repository = f"${{google_artifact_registry_repository.{REGISTRY}"
+    # The repository of the environment's bootstrap stack (tests/test_gcp_bootstrap.py), named, not referenced.
     assert container_of(stack, service)["image"] == (
-        f"{config.gcp.region}-docker.pkg.dev/{repository}.project}}/{repository}.repository_id}}/"
+        f"{config.gcp.region}-docker.pkg.dev/{config.gcp.project_id}/duckdb-analytics-{environment}-images/"
         f"{service.name}:{config.images.tag}"
     )
-
-
-def test_registry_is_private_docker_with_immutable_tags_and_cleanup(synthesized: Synthesized, environment: str) -> None:
-    config, stack = gcp(synthesized, environment)
-    registry = resource(stack, "google_artifact_registry_repository", REGISTRY)
-    assert registry["repository_id"] == f"duckdb-analytics-{environment}-images"
-    assert registry["location"] == config.gcp.region
-    assert registry["format"] == "DOCKER"
-    assert registry["docker_config"] == {"immutable_tags": True}
-    assert registry["cleanup_policy_dry_run"] is False
-    assert registry["cleanup_policies"] == [
-        {"id": "keep-recent-versions", "action": "KEEP", "most_recent_versions": {"keep_count": 10}},
-        {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "604800s"}},
-    ]
-    assert not [kind for kind in stack["resource"] if kind.startswith("google_artifact_registry_repository_iam")]
 
 
 @by_service

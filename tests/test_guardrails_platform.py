@@ -26,20 +26,23 @@ from cdktf import App, Aspects  # isort: skip
 Document = dict[str, Any]
 
 
+@pytest.mark.parametrize("kind", ["platform", "bootstrap"])
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 @pytest.mark.parametrize("cloud", CLOUDS)
-def test_our_stacks_break_no_guardrail_and_waive_none(synthesized: Synthesized, cloud: str, environment: str) -> None:
+def test_our_stacks_break_no_guardrail_and_waive_none(synthesized: Synthesized, cloud: str, environment: str,
+                                                      kind: str) -> None:
     production = synthesized.configs[environment].production
     assert production is (environment == "prod")
-    evaluation = evaluate(synthesized.stack(cloud, environment), production=production, traits=traits_from_bindings)
+    document = synthesized.documents[stack_id(cloud, environment, kind)]
+    evaluation = evaluate(document, production=production, traits=traits_from_bindings)
     assert evaluation.violations == ()
     # The one waiver: a [dr] standby's services below the production minimum (test_*_disaster_recovery.py).
     dr = synthesized.configs[environment].dr
-    standby = sorted({(waived.rule, waived.path) for waived in evaluation.waived})
+    waived = sorted({(waived.rule, waived.path) for waived in evaluation.waived})
     expected = sorted(("prod-min-capacity", f"{stack_id(cloud, environment)}/Default/run_{name}_standby/service")
-                      for name in ("backend", "frontend")) if cloud == "gcp" and dr is not None and production \
-        and dr.standby_min_capacity < 2 else []
-    assert standby == expected
+                      for name in ("backend", "frontend")) if (cloud, kind) == ("gcp", "platform") and dr is not None \
+        and production and dr.standby_min_capacity < 2 else []
+    assert waived == expected
 
 
 def _resources(document: Document, resource_type: str) -> dict[str, Any]:
@@ -128,16 +131,20 @@ def test_a_broken_part_of_our_stacks_is_caught_where_it_is(
 
 @pytest.mark.slow  # builds the stacks again
 def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(tmp_path: Path) -> None:
+    from stacks.aws_bootstrap_stack import AwsBootstrapStack
     from stacks.aws_platform_stack import AwsPlatformStack
+    from stacks.gcp_bootstrap_stack import GcpBootstrapStack
     from stacks.gcp_platform_stack import GcpPlatformStack
 
     configuration = load_configuration(environ=HERMETIC_ENVIRON)
     app = App(outdir=str(tmp_path))
-    for stack_class in (AwsPlatformStack, GcpPlatformStack):
+    github = configuration.project.github
+    for stack_class in (AwsPlatformStack, GcpPlatformStack, AwsBootstrapStack, GcpBootstrapStack):
         for config in configuration.environments:
             if config.environment == "staging":
                 continue
-            aspects = Aspects.of(stack_class(app, config, configuration.state)).all
+            bootstrap = stack_class in (AwsBootstrapStack, GcpBootstrapStack)
+            aspects = Aspects.of(stack_class(app, config, github) if bootstrap else stack_class(app, config)).all
             expected = [ProtectStatefulResources, Guardrails] if config.production else [Guardrails]
             assert [type(aspect) for aspect in aspects] == expected
             assert aspects[-1].production is config.production

@@ -23,17 +23,27 @@ from .test_terraform import plan_offline
 EXAMPLES = sorted(path.name for path in (PROJECT_ROOT / "examples").glob("*.py"))
 README_SECTION = "## Using the constructs in another repository"
 
-# Runs one app the way a user would (`python app.py outdir`) and reports what it could import.
+# Runs each app the way a user would (`python app.py outdir`), all in one fresh interpreter (one jsii
+# start for all), and reports what the installed package could import: not our config or stacks.
 _PROBE = """
-import importlib.util, json, runpy, sys
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
+import importlib.util, json, runpy, sys, traceback
+results = {}
+for name, path, outdir in json.loads(sys.argv[1]):
+    sys.argv = [path, outdir] if outdir else [path]
+    try:
+        runpy.run_path(path, run_name="__main__")
+        results[name] = {"returncode": 0, "stderr": ""}
+    except SystemExit as exit:
+        results[name] = {"returncode": exit.code or 0, "stderr": ""}
+    except Exception:
+        results[name] = {"returncode": 1, "stderr": traceback.format_exc()}
 import constructs_lib
-print(json.dumps({
+probe = {
     "constructs_lib": constructs_lib.__file__,
     "config": importlib.util.find_spec("config") is not None,
     "stacks": importlib.util.find_spec("stacks") is not None,
-}))
+}
+print(json.dumps({"results": results, "probe": probe}))
 """
 
 
@@ -44,12 +54,6 @@ def readme_snippet() -> str:
     match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert match is not None, "the README section has no Python snippet"
     return match.group(1)
-
-
-def _run_app(app: Path, site: Path, cwd: Path) -> dict[str, Any]:
-    result = run_process([sys.executable, "-c", _PROBE, str(app), str(cwd / "out")], cwd=cwd,
-                         env=subprocess_environment(PYTHONPATH=str(site)))
-    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
 
 
 @background_job("wheel install, examples and their plan", cost=18)
@@ -68,17 +72,26 @@ def _install_and_run_examples(context: JobContext) -> dict[str, Any]:
     installed = run_process([*pip, "install", "--no-deps", "--target", str(site), *map(str, wheels)])
     assert installed.returncode == 0, installed.stderr
 
-    runs: dict[str, dict[str, Any]] = {}
     apps = {name: PROJECT_ROOT / "examples" / name for name in EXAMPLES}
     snippet = work / "readme_snippet.py"
     snippet.write_text(readme_snippet(), encoding="utf-8")
     apps["README snippet"] = snippet
+    consumers = work / "consumers"
+    consumers.mkdir()
+    plan_of_apps, outdirs = [], {}
     for name, app in apps.items():
-        consumer = work / "consumers" / name.replace(" ", "-")
-        consumer.mkdir(parents=True)
-        runs[name] = _run_app(shutil.copy(app, consumer / "app.py"), site, consumer) | {"outdir": consumer / "out"}
-        if name == "README snippet":  # it synthesizes into ./cdktf.out, as printed
-            runs[name]["outdir"] = consumer / "cdktf.out"
+        consumer = consumers / name.replace(" ", "-")
+        consumer.mkdir()
+        copy = shutil.copy(app, consumer / "app.py")
+        # The snippet, as printed, writes ./cdktf.out: the process runs in the consumers' directory.
+        outdirs[name] = consumers / "cdktf.out" if name == "README snippet" else consumer / "out"
+        plan_of_apps.append([name, str(copy), "" if name == "README snippet" else str(outdirs[name])])
+    result = run_process([sys.executable, "-c", _PROBE, json.dumps(plan_of_apps)], cwd=consumers,
+                         env=subprocess_environment(PYTHONPATH=str(site)))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    runs = {name: report["results"][name] | {"stdout": json.dumps(report["probe"]), "outdir": outdirs[name]}
+            for name in apps}
 
     plan = None
     mirror = find_aws_mirror()

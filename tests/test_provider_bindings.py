@@ -276,6 +276,7 @@ def _probe_node(package: Path, *, hook: bool = True) -> tuple[dict[str, object],
     return json.loads(result.stdout), result.stderr
 
 
+@pytest.mark.slow  # a fresh process
 @pytest.mark.parametrize("generation", sorted(INDEXES))
 def test_node_hook_requires_provider_modules_on_first_access(tmp_path: Path, generation: str) -> None:
     name, index = INDEXES[generation]
@@ -304,6 +305,7 @@ def test_node_hook_requires_provider_modules_on_first_access(tmp_path: Path, gen
                                           'exports.beta = __importStar(require("./beta/index"));'),
      "line 10 is not of the generated cdktf shape"),
 ], ids=["cdktf extra code", "cdktn other helpers", "cdktn plain require", "cdktf without helpers"])
+@pytest.mark.slow  # a fresh process
 def test_node_hook_loads_an_unexpected_index_eagerly_with_a_warning(
     tmp_path: Path, generation: str, change: Any, problem: str
 ) -> None:
@@ -319,6 +321,7 @@ def test_node_hook_loads_an_unexpected_index_eagerly_with_a_warning(
     assert "LazyProviderExportsWarning" in result.stderr and problem in result.stderr, result.stderr
 
 
+@pytest.mark.slow  # a fresh process
 def test_node_hook_recognizes_both_scopes_only() -> None:
     probe = "const { PROVIDER_INDEX } = require(process.argv[1]); console.log(JSON.stringify(process.argv.slice(2).map((path) => PROVIDER_INDEX.test(path))));"
     paths = [
@@ -443,6 +446,7 @@ print(json.dumps([type(warning.message).__name__ for warning in caught]))
 """
 
 
+@pytest.mark.slow  # a fresh process
 def test_importing_cdktf_first_warns_once_with_what_to_do() -> None:
     result = subprocess.run([sys.executable, "-c", _LATE_PROBE, str(PROJECT_ROOT)], capture_output=True, text=True,
                             timeout=120, env=subprocess_environment(), check=False)

@@ -193,6 +193,7 @@ def _leftovers(repository: Path) -> tuple[int, list[str]]:
     return worktrees, sorted(path.name for path in (repository.parent / "scratch").iterdir())
 
 
+@pytest.mark.slow  # a fresh process
 def test_base_ref_is_synthesized_in_a_temporary_worktree_that_is_removed(
     repository: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,6 +202,7 @@ def test_base_ref_is_synthesized_in_a_temporary_worktree_that_is_removed(
     assert _leftovers(repository) == (1, [])
 
 
+@pytest.mark.slow  # a fresh process
 def test_base_ref_against_a_given_new_directory(
     repository: Path, outputs: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -208,6 +210,7 @@ def test_base_ref_against_a_given_new_directory(
     assert _leftovers(repository) == (1, [])
 
 
+@pytest.mark.slow  # a fresh process
 def test_failed_synthesis_of_the_base_is_one_line_and_leaves_nothing_behind(
     repository: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -218,6 +221,7 @@ def test_failed_synthesis_of_the_base_is_one_line_and_leaves_nothing_behind(
     assert _leftovers(repository) == (1, [])
 
 
+@pytest.mark.slow  # a fresh process
 def test_snapshots_at_the_base_ref_are_compared_with_the_working_tree(
     repository: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -229,6 +233,7 @@ def test_snapshots_at_the_base_ref_are_compared_with_the_working_tree(
     assert _leftovers(repository) == (1, [])
 
 
+@pytest.mark.slow  # a fresh process
 def test_unknown_ref_in_snapshot_mode_is_one_line(repository: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_diff("--snapshots", "--base", "nope", repository=repository) == 2
     assert capsys.readouterr().err == "error: --base: unknown git ref 'nope'\n"
@@ -247,6 +252,7 @@ print(json.dumps({"code": code, "loaded": loaded}))
 """
 
 
+@pytest.mark.slow  # a fresh process
 def test_main_py_diff_reads_json_only_and_never_imports_cdktf(outputs: dict[str, Path], tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE, str(PROJECT_ROOT), "diff", str(outputs["old"]), str(outputs["risky"])],
@@ -255,11 +261,13 @@ def test_main_py_diff_reads_json_only_and_never_imports_cdktf(outputs: dict[str,
     assert json.loads(result.stdout.splitlines()[-1]) == {"code": 3, "loaded": []}
 
 
+@pytest.mark.slow  # a fresh process
 def test_main_py_diff_errors_are_one_line_in_a_fresh_process(tmp_path: Path) -> None:
     result = run_main(["diff", str(tmp_path / "old"), str(tmp_path)], cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {tmp_path / 'old'}: no such directory\n")
 
 
+@pytest.mark.slow  # a fresh process
 def test_the_package_runs_as_a_module_and_ships_in_the_wheel(outputs: dict[str, Path]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "constructs_lib.review", str(outputs["old"]), str(outputs["changed"])],

@@ -39,8 +39,11 @@ def test_bad_selection_is_a_clear_error(text: str, message: str) -> None:
         (["--environments", "qa"], {}, "error: --environments: unknown environment 'qa' (choose from dev, staging, prod)"),
         ([], {"PLATFORM_CLOUDS": "aws,oci"},
          "error: environment variable PLATFORM_CLOUDS: unknown cloud 'oci' (choose from aws, gcp)"),
+        (["--stacks", "images"], {},
+         "error: --stacks: unknown stack kind 'images' (choose from bootstrap, platform)"),
     ],
 )
+@pytest.mark.slow  # a fresh process
 def test_unknown_selection_exits_2_before_writing(
     tmp_path: Path, arguments: list[str], environment: dict[str, str], message: str
 ) -> None:
@@ -79,27 +82,39 @@ _GCP_ONLY = _probe_job("main.py with PLATFORM_CLOUDS=gcp", (), {"PLATFORM_CLOUDS
 def test_aws_only_never_imports_the_google_bindings(background: BackgroundJobs) -> None:
     report, stacks = background.result(_AWS_ONLY)
     assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_aws"]}
-    assert stacks == ["duckdb-analytics-aws-dev"]
+    assert stacks == ["duckdb-analytics-aws-dev", "duckdb-analytics-aws-dev-bootstrap"]
 
 
 def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(background: BackgroundJobs) -> None:
     report, stacks = background.result(_GCP_ONLY)
     # The random provider generates the Cloud SQL password on GCP.
     assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_google", "cdktf_cdktf_provider_random"]}
-    assert stacks == ["duckdb-analytics-gcp-prod", "duckdb-analytics-gcp-staging"]
+    assert stacks == ["duckdb-analytics-gcp-prod", "duckdb-analytics-gcp-prod-bootstrap",
+                      "duckdb-analytics-gcp-staging", "duckdb-analytics-gcp-staging-bootstrap"]
 
 
 @pytest.mark.slow  # synthesizes again
 def test_flags_override_environment_variables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     outdir = tmp_path / "out"
-    code = main(["--clouds", "aws", "--environments", "prod", "--outdir", str(outdir)],
-                environ={"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "dev"})
+    code = main(["--clouds", "aws", "--environments", "prod", "--stacks", "platform", "--outdir", str(outdir)],
+                environ={"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "dev", "PLATFORM_STACKS": "bootstrap"})
     assert code == 0, capsys.readouterr().err
     # prod's [dr] adds its standby stack, which selecting AWS and prod selects with it.
     assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [
         "duckdb-analytics-aws-prod", "duckdb-analytics-aws-prod-standby"]
 
 
+@pytest.mark.slow  # synthesizes again
+def test_bootstrap_stacks_alone_from_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What an administrator synthesizes to bootstrap one environment (docs/delivery.md)."""
+    outdir = tmp_path / "out"
+    code = main(["--outdir", str(outdir)], environ={"PLATFORM_STACKS": "bootstrap", "PLATFORM_ENVIRONMENTS": "staging"})
+    assert code == 0, capsys.readouterr().err
+    assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [
+        "duckdb-analytics-aws-staging-bootstrap", "duckdb-analytics-gcp-staging-bootstrap"]
+
+
+@pytest.mark.slow  # a fresh process
 @pytest.mark.parametrize("outdir", ["taken", "taken/below"])
 def test_an_output_directory_that_is_a_file_is_a_one_line_error(tmp_path: Path, outdir: str) -> None:
     (tmp_path / "taken").write_text("not a directory", encoding="utf-8")

@@ -11,7 +11,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from .conftest import Synthesized
-from .helpers import STACK_IDS, without_metadata
+from .helpers import all_stack_ids, without_metadata
 
 
 def test_snapshots_drop_cdktf_metadata_but_keep_waivers() -> None:
@@ -28,6 +28,6 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("name", STACK_IDS)
+@pytest.mark.parametrize("name", all_stack_ids())
 def test_stack_matches_snapshot(synthesized: Synthesized, snapshot_json: SnapshotAssertion, name: str) -> None:
     assert without_metadata(synthesized.documents[name]) == snapshot_json

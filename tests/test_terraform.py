@@ -1,9 +1,15 @@
-"""Terraform itself: every AWS stack passes `init` and an offline `plan` (see terraform_offline.py).
+"""Terraform itself: every AWS stack (bootstrap, platform, [dr] standby) passes `init` and an offline `plan`
+(terraform_offline.py).
 
 `terraform plan` validates the configuration exactly as `terraform validate` does before it plans
 (the local backend runs the same core validation walk for every plan), and its ``-json`` stream
 carries that validation's diagnostics and every planned change. So one `plan -json` per stack is
 the whole check: no error, no warning, every resource planned for creation.
+
+Each plan starts from a state holding the image repositories as the platform stacks created them before
+they moved to the bootstrap stacks: a platform plan must forget them (``removed`` blocks) and a bootstrap
+plan adopt them in place, and no plan may destroy anything (docs/delivery.md, moving the repositories).
+A standby stack starts from an empty state: it plans every resource for creation.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import pytest
 
 from .background import BackgroundJobs, Job, JobContext, background_job
 from .conftest import Synthesized
-from .helpers import STACK_IDS
+from .helpers import all_stack_ids, stack_id
 from .terraform_offline import NEWER_THAN_MIRROR, AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
 
 MIRROR = find_aws_mirror()
@@ -51,13 +57,16 @@ def planned_actions(plan_stream: str) -> dict[str, list[str]]:
     return actions
 
 
-def plan_offline(stack_file: Path, mirror: AwsMirror, workdir: Path) -> dict[str, Any]:
-    """`terraform init` and `terraform plan -json` of a stack's offline copy; what a test needs of them."""
+def plan_offline(stack_file: Path, mirror: AwsMirror, workdir: Path,
+                 state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`terraform init` and `terraform plan -json` of a stack's offline copy (on ``state``, when given)."""
     directory = offline_copy(stack_file, mirror, workdir / "stack")
     cli_config = write_cli_config(mirror, workdir)
     init = terraform(directory, cli_config, "init", "-input=false", "-no-color")
     if init.returncode:
         return {"init": (init.returncode, init.stderr)}
+    if state is not None:  # after init, which would take a state file it finds for one to migrate
+        (directory / "terraform.tfstate").write_text(json.dumps(state), encoding="utf-8")
     plan = terraform(directory, cli_config, "plan", "-json", "-refresh=false", "-lock=false", "-input=false")
     return {
         "init": (0, ""),
@@ -67,39 +76,104 @@ def plan_offline(stack_file: Path, mirror: AwsMirror, workdir: Path) -> dict[str
     }
 
 
+def _repository_state(environment: str, policies: dict[str, str] | None = None) -> dict[str, Any]:
+    """State holding the image repositories as the platform stack created them (encrypted with the platform key),
+    with ``policies`` (lifecycle policy address -> text; the same rules in both stacks) as their lifecycle policies."""
+    account = {"dev": "111122223333", "staging": "222233334444", "prod": "333344445555"}[environment]
+    provider = 'provider["registry.terraform.io/hashicorp/aws"]'
+    resources = []
+    for service, repository, lifecycle in (("backend", "backend_repository_6D93725B", "backend_repository_lifecycle_9C14C8CF"),
+                                           ("frontend", "frontend_repository_F5BD6FC9", "frontend_repository_lifecycle_0C0C1400")):
+        name = f"duckdb-analytics-{environment}/{service}"
+        resources.append({"mode": "managed", "type": "aws_ecr_repository", "name": repository, "provider": provider,
+                          "instances": [{"schema_version": 0, "attributes": {
+                              "id": name, "name": name, "arn": f"arn:aws:ecr:us-east-1:{account}:repository/{name}",
+                              "registry_id": account, "repository_url": f"{account}.dkr.ecr.us-east-1.amazonaws.com/{name}",
+                              "image_tag_mutability": "IMMUTABLE", "force_delete": False,
+                              "encryption_configuration": [{"encryption_type": "KMS",
+                                                            "kms_key": f"arn:aws:kms:us-east-1:{account}:key/platform-key"}],
+                              "image_scanning_configuration": [{"scan_on_push": True}], "tags": {}, "tags_all": {}}}]})
+        resources.append({"mode": "managed", "type": "aws_ecr_lifecycle_policy", "name": lifecycle, "provider": provider,
+                          "instances": [{"schema_version": 0, "attributes": {
+                              "id": name, "repository": name, "registry_id": account,
+                              "policy": (policies or {}).get(f"aws_ecr_lifecycle_policy.{lifecycle}", "{}")}}]})
+    return {"version": 4, "terraform_version": "1.11.0", "serial": 1, "lineage": "00000000-0000-4000-8000-000000000000",
+            "outputs": {}, "resources": resources}
+
+
+def seeded_addresses(state: dict[str, Any]) -> set[str]:
+    return {f"{resource['type']}.{resource['name']}" for resource in state["resources"]}
+
+
+#: Every AWS stack, the disaster-recovery standby stacks included. The bootstrap and platform stacks are
+#: planned on a state that holds the image repositories as a platform stack made them before they moved to
+#: the bootstrap stack: the platform forgets them, the bootstrap adopts them in place. A standby stack came
+#: after the move: it starts from no state.
+AWS_STACKS = [name for name in all_stack_ids() if "-aws-" in name]
+
+
 def _plan_job(name: str) -> Job[dict[str, Any]]:
+    environment = name.split("-")[3]
+
     def plan(context: JobContext) -> dict[str, Any]:
         assert MIRROR is not None and context.synthesized_outdir is not None
-        return plan_offline(context.synthesized_outdir / "stacks" / name / "cdk.tf.json", MIRROR, context.workdir)
+        if name.endswith("-standby"):
+            return plan_offline(context.synthesized_outdir / "stacks" / name / "cdk.tf.json", MIRROR, context.workdir)
+        bootstrap = json.loads((context.synthesized_outdir / "stacks" / stack_id("aws", environment, "bootstrap")
+                                / "cdk.tf.json").read_text(encoding="utf-8"))
+        policies = {f"aws_ecr_lifecycle_policy.{address}": body["policy"]
+                    for address, body in bootstrap["resource"]["aws_ecr_lifecycle_policy"].items()}
+        return plan_offline(context.synthesized_outdir / "stacks" / name / "cdk.tf.json", MIRROR, context.workdir,
+                            _repository_state(environment, policies))
 
-    return background_job(f"terraform plan {name}", cost=14, after_synthesis=True)(plan)
+    return background_job(f"terraform plan {name}", cost=6 if name.endswith("-bootstrap") else 14,
+                          after_synthesis=True)(plan)
 
 
-#: Every AWS stack, the disaster-recovery standby stacks included.
-AWS_STACKS = [name for name in STACK_IDS if "-aws-" in name]
 PLANS = {name: _plan_job(name) for name in AWS_STACKS}
 
 
 @pytest.mark.parametrize("name", AWS_STACKS)
-def test_init_and_validation_pass_without_warnings(background: BackgroundJobs, name: str) -> None:
+def test_init_and_validation_pass_without_warnings(synthesized: Synthesized, background: BackgroundJobs, name: str) -> None:
     run = background.result(PLANS[name])
     assert run["init"][0] == 0, run["init"][1]
     assert run["plan"][0] == 0, run["plan"][1]
-    assert run["diagnostics"] == []
+    if name.endswith("-bootstrap"):
+        assert run["diagnostics"] == []
+        return
+    # The one warning a platform plan has: the repositories it forgets (without destroying them).
+    [warning] = run["diagnostics"]
+    assert (warning["severity"], warning["summary"]) == ("warning", "Some objects will no longer be managed by Terraform")
+    listed = {line.removeprefix(" - ") for line in warning["detail"].splitlines() if line.startswith(" - ")}
+    assert listed == seeded_addresses(_repository_state("dev"))
 
 
 @pytest.mark.parametrize("name", AWS_STACKS)
-def test_offline_plan_creates_every_resource(
+def test_offline_plan_creates_every_resource_and_destroys_no_repository(
     synthesized: Synthesized, background: BackgroundJobs, name: str
 ) -> None:
     run = background.result(PLANS[name])
     assert run["plan"][0] == 0, run["plan"][1]
     document = synthesized.documents[name]
-    expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
+    declared = {f"{kind}.{resource}" for kind, group in document["resource"].items() for resource in group}
+    seeded = seeded_addresses(_repository_state("dev"))
     planned = run["changes"]
     # Resources with for_each plan one instance per key: aws_route53_record.x["example.com"].
-    assert {re.sub(r"\[.*\]$", "", address) for address in planned} == expected
-    assert {tuple(actions) for actions in planned.values()} == {("create",)}
+    created = {re.sub(r"\[.*\]$", "", address) for address, actions in planned.items() if actions == ["create"]}
+    if name.endswith("-standby"):
+        assert created == declared
+        assert set(planned) == created
+    elif name.endswith("-bootstrap"):
+        # Adopted in place: the repository keeps its key (encryption is fixed at creation) and its images.
+        assert seeded <= declared
+        assert created == declared - seeded
+        assert {address: planned[address] for address in seeded if address in planned} in (
+            {}, {address: ["update"] for address in seeded if address in planned})
+    else:
+        assert not seeded & declared
+        assert created == declared
+        assert {address: planned[address] for address in seeded} == {address: ["remove"] for address in seeded}
+    assert not [address for address, actions in planned.items() if "delete" in actions]
 
 
 # A line of `terraform plan -json` as Terraform 1.11 writes a validation warning (trimmed).

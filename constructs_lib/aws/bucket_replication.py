@@ -57,6 +57,7 @@ class BucketReplicationProps:
             SLA, with replication metrics and events). Default ``True``.
         dependencies: What replication waits for: the source bucket's versioning (S3 refuses a replication
             configuration on an unversioned bucket). Default none.
+        permissions_boundary_arn: IAM policy set as the replication role's permissions boundary. Default ``None``.
     """
 
     name: str
@@ -70,6 +71,7 @@ class BucketReplicationProps:
     destination_kms_key_alias: str
     replication_time_control: bool = True
     dependencies: Sequence[ITerraformDependable] = ()
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
@@ -118,7 +120,8 @@ class BucketReplication(Construct):
             conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
         ),))
         self.role = IamRole(self, "role", name_prefix=f"{props.name[:26]}-s3-repl-", assume_role_policy=trust.json,
-                            description=f"S3 replicates {props.source_bucket} to {props.destination_region}")
+                            description=f"S3 replicates {props.source_bucket} to {props.destination_region}",
+                            permissions_boundary=props.permissions_boundary_arn)
         destination_keys = f"arn:aws:kms:{props.destination_region}:{props.account_id}:key/*"
         permissions = policy_document(self, "permissions", (
             Statement(sid="ReadReplicationConfiguration", actions=("s3:GetReplicationConfiguration", "s3:ListBucket"),

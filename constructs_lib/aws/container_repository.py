@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
@@ -26,12 +27,16 @@ class ContainerRepositoryProps:
         kms_key_arn: KMS key encrypting images. Default ``None``: AES-256 managed by ECR.
         keep_images: How many most recent images are kept; older ones are deleted. Default 30.
         untagged_expiry_days: Days before untagged image layers are deleted. Default 7.
+        keep_existing_encryption: Ignore a difference in ``encryption_configuration`` instead of replacing
+            the repository (and deleting its images). ECR fixes encryption at creation; set this on a
+            repository that may be imported from elsewhere with another key. Default ``False``.
     """
 
     name: str
     kms_key_arn: str | None = None
     keep_images: int = 30
     untagged_expiry_days: int = 7
+    keep_existing_encryption: bool = False
 
     def __post_init__(self) -> None:
         if not REPOSITORY_NAME.fullmatch(self.name) or len(self.name) > 256:
@@ -57,6 +62,8 @@ class ContainerRepository(Construct):
                 else EcrRepositoryEncryptionConfiguration(encryption_type="AES256")
             ],
             force_delete=False,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["encryption_configuration"])
+            if props.keep_existing_encryption else None,
         )
         rules = [
             {

@@ -120,6 +120,8 @@ class PostgresDatabaseProps:
             Secrets Manager. Default ``analytics_admin``.
         replicated_password: Keep the master password in a secret replicated to other regions (a standby
             there reads it) instead of the RDS-managed one. Default ``None``: RDS generates, keeps and rotates it.
+        permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role
+            (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
     """
 
     identifier: str
@@ -138,6 +140,7 @@ class PostgresDatabaseProps:
     database_name: str = "analytics"
     master_username: str = "analytics_admin"
     replicated_password: ReplicatedPassword | None = None
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         check_instance_props(self)
@@ -200,7 +203,8 @@ class DatabaseClientAccess(Construct):
         ),))
         # name_prefix allows 38 characters.
         role = IamRole(self, "monitoring_role", name_prefix=f"{identifier[:28]}-rds-mon-",
-                       assume_role_policy=trust.json, description=f"{identifier} enhanced monitoring")
+                       assume_role_policy=trust.json, description=f"{identifier} enhanced monitoring",
+                       permissions_boundary=props.permissions_boundary_arn)
         attachment = IamRolePolicyAttachment(
             self, "monitoring_policy", role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
@@ -311,6 +315,7 @@ class InstanceProps(Protocol):
     allocated_storage_gb: int
     max_allocated_storage_gb: int
     deletion_protection: bool
+    permissions_boundary_arn: str | None
 
 
 @dataclass(frozen=True)

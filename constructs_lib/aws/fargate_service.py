@@ -208,6 +208,8 @@ class FargateServiceProps:
         deployment: How a new release replaces the tasks. Default :class:`Deployment` (rolling).
         capacity: Spread the tasks over on-demand Fargate and Fargate Spot. Default ``None``: on-demand
             Fargate only (the ``FARGATE`` launch type).
+        permissions_boundary_arn: IAM policy set as the permissions boundary of the execution and task roles
+            (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
     """
 
     name: str
@@ -236,6 +238,7 @@ class FargateServiceProps:
     dependencies: tuple[ITerraformDependable, ...] = ()
     deployment: Deployment = field(default_factory=Deployment)
     capacity: CapacitySplit | None = None
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         if self.deployment.shifts_traffic and (self.load_balancer is None or not self.load_balancer.shifts_traffic):
@@ -395,7 +398,7 @@ class FargateService(Construct):
             conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
         ),))
         role = IamRole(self, id_, name_prefix=f"{props.name[:30]}-{kind[:4]}-", assume_role_policy=trust.json,
-                       description=f"{props.name} {kind} role")
+                       description=f"{props.name} {kind} role", permissions_boundary=props.permissions_boundary_arn)
         if not statements:
             return role, None
         document = policy_document(self, f"{id_}_permissions", statements)

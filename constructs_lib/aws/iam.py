@@ -34,6 +34,8 @@ class Statement:
         effect: ``Allow`` or ``Deny``.
         principals: ``(type, identifiers)`` pairs for resource policies, e.g. ``("Service", ("logs.amazonaws.com",))``.
         conditions: Conditions that must all hold.
+        not_resources: Instead of ``resources``: every resource except these (``NotResource``), e.g. a
+            Deny of object reads everywhere but one state file.
     """
 
     sid: str
@@ -42,12 +44,13 @@ class Statement:
     effect: str = "Allow"
     principals: tuple[tuple[str, tuple[str, ...]], ...] = ()
     conditions: tuple[Condition, ...] = field(default=())
+    not_resources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.effect not in ("Allow", "Deny"):
             raise ValueError(f"Statement {self.sid}: effect must be Allow or Deny, got {self.effect!r}")
-        if not self.actions or not self.resources:
-            raise ValueError(f"Statement {self.sid}: needs at least one action and one resource")
+        if not self.actions or bool(self.resources) == bool(self.not_resources):
+            raise ValueError(f"Statement {self.sid}: needs at least one action, and resources or not_resources (one of them)")
 
 
 def policy_document(scope: Construct, id_: str, statements: Sequence[Statement]) -> DataAwsIamPolicyDocument:
@@ -60,7 +63,8 @@ def policy_document(scope: Construct, id_: str, statements: Sequence[Statement])
                 sid=statement.sid,
                 effect=statement.effect,
                 actions=list(statement.actions),
-                resources=list(statement.resources),
+                resources=list(statement.resources) or None,
+                not_resources=list(statement.not_resources) or None,
                 principals=[
                     DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=list(identifiers))
                     for kind, identifiers in statement.principals

@@ -120,6 +120,8 @@ class NetworkProps:
         single_nat_gateway: One NAT gateway for all zones (cheaper, not zone-redundant). Default
             ``False``: one per zone, so a zone outage does not cut the others off.
         kms_key_arn: Key encrypting the flow log group. Default ``None``.
+        permissions_boundary_arn: IAM policy set as the permissions boundary of the flow-log role
+            (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
     """
 
     name_prefix: str
@@ -130,6 +132,7 @@ class NetworkProps:
     flow_log_retention_days: int
     single_nat_gateway: bool = False
     kms_key_arn: str | None = None
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cidr", parse_cidr(self.cidr, "NetworkProps.cidr"))
@@ -226,7 +229,8 @@ class Network(Construct):
                 Condition("ArnLike", "aws:SourceArn", (f"arn:aws:ec2:{props.region}:{props.account_id}:vpc-flow-log/*",)),
             ),
         ),))
-        role = IamRole(self, "flow_logs_role", name_prefix=f"{props.name_prefix[:26]}-flow-", assume_role_policy=trust.json)
+        role = IamRole(self, "flow_logs_role", name_prefix=f"{props.name_prefix[:26]}-flow-", assume_role_policy=trust.json,
+                       permissions_boundary=props.permissions_boundary_arn)
         permissions = policy_document(self, "flow_logs_permissions", (Statement(
             sid="WriteFlowLogs",
             actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),

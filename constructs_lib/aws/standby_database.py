@@ -54,6 +54,8 @@ class StandbyDatabaseProps:
         master_username: The primary's master user.
         deletion_protection: The read replica refuses deletion. Default ``True``.
         log_retention_days: Days the replica's exported logs are kept. Default 30.
+        permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role.
+            Default ``None``.
     """
 
     identifier: str
@@ -74,6 +76,7 @@ class StandbyDatabaseProps:
     master_username: str
     deletion_protection: bool = True
     log_retention_days: int = 30
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subnet_ids", tuple(self.subnet_ids))

@@ -21,6 +21,7 @@ from .specs import (
     ServiceSpec,
     WafSpec,
 )
+from .delivery import DeliveryFoundation, DeliveryFoundationProps
 from .disaster_recovery import PILOT_LIGHT, WARM, DisasterRecoverySpec
 from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
 from .web_platform import WebPlatform, WebPlatformProps
@@ -36,6 +37,8 @@ __all__ = [
     "DataAccess",
     "DataBucketSpec",
     "DatabaseSpec",
+    "DeliveryFoundation",
+    "DeliveryFoundationProps",
     "Deployment",
     "DisasterRecoverySpec",
     "ExistingNetwork",

@@ -96,7 +96,8 @@ def key_description(identity: PlatformIdentity) -> str:
 ECS_LOAD_BALANCER_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 
-def traffic_shifting_role(scope: Construct, name: str, account_id: str) -> tuple[IamRole, IamRolePolicyAttachment]:
+def traffic_shifting_role(scope: Construct, name: str, account_id: str,
+                          permissions_boundary_arn: str | None = None) -> tuple[IamRole, IamRolePolicyAttachment]:
     """The role ECS assumes to shift traffic between target groups, trusted for ``account_id`` only."""
     trust = policy_document(scope, "traffic_role_trust", (Statement(
         sid="EcsAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
@@ -104,6 +105,7 @@ def traffic_shifting_role(scope: Construct, name: str, account_id: str) -> tuple
         conditions=(Condition("StringEquals", "aws:SourceAccount", (account_id,)),),
     ),))
     role = IamRole(scope, "traffic_role", name_prefix=f"{name[:28]}-ecs-lb-", assume_role_policy=trust.json,
-                   description=f"{name}: ECS moves listener rules during blue/green, canary and linear deployments")
+                   description=f"{name}: ECS moves listener rules during blue/green, canary and linear deployments",
+                   permissions_boundary=permissions_boundary_arn)
     attachment = IamRolePolicyAttachment(scope, "traffic_role_policy", role=role.name, policy_arn=ECS_LOAD_BALANCER_POLICY)
     return role, attachment

@@ -47,6 +47,8 @@ class ServiceContext:
     capacity: CapacitySplit | None = None
     #: What services on Spot wait for (the cluster's capacity provider association).
     capacity_dependencies: tuple[ITerraformDependable, ...] = ()
+    #: The permissions boundary of every role the services create; ``None``: none.
+    permissions_boundary_arn: str | None = None
 
 
 def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
@@ -114,6 +116,7 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         load_balancer=load_balancer.target(spec.name) if load_balancer is not None and spec.port is not None else None,
         deployment=deployment,
         capacity=context.capacity,
+        permissions_boundary_arn=context.permissions_boundary_arn,
         region=context.region,
         account_id=context.account_id,
         log_retention_days=context.log_retention_days,

@@ -9,6 +9,7 @@ spec (bucket, key alias, secret, database ARN), so neither stack reads the other
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -22,6 +23,7 @@ from ..database import ReplicatedPassword, SecretReplica
 from ..dns_failover import HealthCheckAlarm, HealthCheckAlarmProps
 from ..load_balancer import DnsFailover, PublicLoadBalancer
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
+from .specs import ServiceSpec
 
 PILOT_LIGHT = "pilot_light"
 WARM = "warm"
@@ -120,6 +122,46 @@ class DisasterRecoverySpec:
             SecretReplica(self.standby_region, f"alias/{self.standby_key_alias(identity)}"),
         ))
 
+    def check_images(self, services: Sequence[ServiceSpec], *, identity: PlatformIdentity, account_id: str,
+                     region: str, owner: str) -> None:
+        """Every service's image can be pulled in the standby region without the primary region.
+
+        The primary's registry replication copies the repositories ``<prefix>/...`` of its account and region:
+        an ECR image of the primary elsewhere in them would have no copy. A standby pulling from the primary
+        region would stop with it.
+        """
+        role = self.role(region, owner)
+        for spec in services:
+            location = spec.image.ecr_location
+            if location is None:
+                continue
+            image_account, image_region, repository = location
+            where = f"ServiceSpec({spec.name!r}).image"
+            if role == STANDBY and image_region == self.primary_region:
+                raise ValueError(
+                    f"{where}: {repository!r} in {image_region} is in the primary region, which a failover must do "
+                    f"without: name the repository of the same name in {self.standby_region} (registry replication "
+                    "fills it), or use ContainerImage.platform_repository")
+            if (role == PRIMARY and (image_account, image_region) == (account_id, region)
+                    and not repository.startswith(self.image_prefix(identity))):
+                raise ValueError(
+                    f"{where}: {repository!r} is not replicated to {self.standby_region} (registry replication copies "
+                    f"the repositories {self.image_prefix(identity)}...): rename it, or use "
+                    "ContainerImage.platform_repository")
+
+    @staticmethod
+    def image_prefix(identity: PlatformIdentity) -> str:
+        """What the names of the replicated repositories start with: ``<prefix>/``."""
+        return f"{identity.prefix}/"
+
+    @classmethod
+    def replicates_images(cls, services: Sequence[ServiceSpec], *, identity: PlatformIdentity, account_id: str,
+                          region: str) -> bool:
+        """Whether a service pulls from a repository the primary's registry replication copies."""
+        return any(spec.image.needs_platform_repository or (
+            (location := spec.image.ecr_location) is not None and location[:2] == (account_id, region)
+            and location[2].startswith(cls.image_prefix(identity))) for spec in services)
+
     def dns_failover(self, role: str) -> DnsFailover:
         """The failover role of the site record of the platform with ``role``."""
         if role == PRIMARY:
@@ -129,11 +171,12 @@ class DisasterRecoverySpec:
 
 def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, identity: PlatformIdentity,
                             account_id: str, replicated_repositories: bool, data_bucket: DataBucket | None,
-                            data_key_arn: str) -> None:
+                            data_key_arn: str, permissions_boundary_arn: str | None) -> None:
     """What the primary sends to the standby region: images (``image_replication``) and the data bucket's versions."""
     if replicated_repositories:
         RegistryReplication(scope, "image_replication", RegistryReplicationProps(
-            account_id=account_id, destination_regions=(spec.standby_region,), repository_prefix=f"{identity.prefix}/",
+            account_id=account_id, destination_regions=(spec.standby_region,),
+            repository_prefix=spec.image_prefix(identity),
         ))
     if data_bucket is not None:
         BucketReplication(scope, "data_replication", BucketReplicationProps(
@@ -143,7 +186,7 @@ def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, ide
             destination_bucket=spec.replica_bucket_name(identity, account_id), destination_region=spec.standby_region,
             destination_kms_key_alias=spec.standby_key_alias(identity),
             replication_time_control=spec.replication_time_control,
-            dependencies=(data_bucket.versioning,),
+            dependencies=(data_bucket.versioning,), permissions_boundary_arn=permissions_boundary_arn,
         ))
 
 

@@ -59,6 +59,10 @@ class WebPlatformProps:
             platform in its ``primary_region`` and to the one in its ``standby_region`` (another stack); see
             :class:`DisasterRecoverySpec` for what each builds. Both need HTTPS with a hosted zone (the failover
             records). Default ``None``: one region.
+        permissions_boundary_arn: IAM policy set as the permissions boundary of every role the platform
+            creates (tasks, flow logs, database monitoring, traffic shifting, replication), e.g. the workload
+            boundary of :class:`~constructs_lib.aws.patterns.DeliveryFoundation`, which its deploy role must set.
+            Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -76,11 +80,13 @@ class WebPlatformProps:
     capacity: CapacitySplit | None = None
     budget: BudgetSpec | None = None
     disaster_recovery: DisasterRecoverySpec | None = None
+    permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "services", tuple(self.services))
         if self.disaster_recovery is not None:
-            self.disaster_recovery.role(self.region, "WebPlatformProps")
+            self.disaster_recovery.check_images(self.services, identity=self.identity, account_id=self.account_id,
+                                                region=self.region, owner="WebPlatformProps")
             https = self.load_balancer.https if self.load_balancer is not None else None
             if https is None or https.hosted_zone_id is None:
                 raise ValueError("WebPlatformProps.disaster_recovery: needs load_balancer.https with a hosted_zone_id "
@@ -182,6 +188,7 @@ class WebPlatform(Construct):
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
             single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
+            permissions_boundary_arn=props.permissions_boundary_arn,
         ))
         self._log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
             bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
@@ -224,7 +231,7 @@ class WebPlatform(Construct):
 
         deployment, waits_for = props.release.deployment, ()
         if props.release.shifts_traffic and self._load_balancer is not None:
-            role, attachment = traffic_shifting_role(self, identity.prefix, account_id)
+            role, attachment = traffic_shifting_role(self, identity.prefix, account_id, props.permissions_boundary_arn)
             alarms = load_balancer_alarms.rollback_alarm_names if props.release.rollback_on_alarms and load_balancer_alarms else ()
             deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
         context = ServiceContext(
@@ -233,6 +240,7 @@ class WebPlatform(Construct):
             data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
             deployment=deployment, deployment_dependencies=waits_for, capacity=props.capacity,
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
+            permissions_boundary_arn=props.permissions_boundary_arn,
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
@@ -240,8 +248,10 @@ class WebPlatform(Construct):
         self._monitoring(props)
         if dr is not None and self._role == PRIMARY:
             add_primary_replication(self, dr, identity=identity, account_id=account_id,
-                                    replicated_repositories=bool(self._repositories), data_bucket=self._data_bucket,
-                                    data_key_arn=self._key.arn)
+                                    replicated_repositories=dr.replicates_images(
+                                        props.services, identity=identity, account_id=account_id, region=region),
+                                    data_bucket=self._data_bucket,
+                                    data_key_arn=self._key.arn, permissions_boundary_arn=props.permissions_boundary_arn)
             if self._load_balancer is not None:
                 add_failover_alarm(self, identity=identity, region=region, load_balancer=self._load_balancer,
                                    topic_arn=self._alert_topic.arn)
@@ -273,7 +283,7 @@ class WebPlatform(Construct):
             allocated_storage_gb=spec.allocated_storage_gb, max_allocated_storage_gb=spec.max_allocated_storage_gb,
             backup_retention_days=spec.backup_retention_days, deletion_protection=props.deletion_protection,
             kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days, database_name=spec.database_name,
-            master_username=spec.master_username,
+            master_username=spec.master_username, permissions_boundary_arn=props.permissions_boundary_arn,
         )
         if dr is not None and self._role == STANDBY:
             return StandbyDatabase(self, "database", StandbyDatabaseProps(

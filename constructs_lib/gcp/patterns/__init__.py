@@ -18,6 +18,7 @@ from ...naming import PlatformIdentity
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
 from ..cloud_run_service import SecretEnv, TrafficShare
+from .delivery import DeliveryFoundation, DeliveryFoundationProps
 from .public_service import PublicCloudRunService, PublicCloudRunServiceProps
 from .specs import (
     CloudArmorSpec,
@@ -42,6 +43,8 @@ __all__ = [
     "DataAccess",
     "DataBucketSpec",
     "DatabaseSpec",
+    "DeliveryFoundation",
+    "DeliveryFoundationProps",
     "DisasterRecoverySpec",
     "LoadBalancerSpec",
     "PlatformIdentity",

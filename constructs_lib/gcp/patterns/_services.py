@@ -88,11 +88,18 @@ def add_registry(scope: Construct, repository_id: str, region: str, identity: Pl
     ))
 
 
+def _tagged_image(spec: ServiceSpec, registry: DockerRepository | None, tag: str) -> str:
+    """``<repository>/<service>:<tag>`` in the given repository (``in_repository``) or the pattern's own."""
+    if spec.image.repository is not None:
+        return f"{spec.image.repository}/{spec.name}:{tag}"
+    assert registry is not None, "a platform_registry image needs the pattern's registry"
+    return registry.image(spec.name, tag)
+
+
 def image_of(spec: ServiceSpec, registry: DockerRepository | None) -> str:
-    """The image reference of ``spec``: in the pattern's registry, or as given."""
+    """The image reference of ``spec``: in its repository (given or the pattern's), or as given."""
     if spec.image.tag is not None:
-        assert registry is not None, "a platform_registry image needs the pattern's registry"
-        return registry.image(spec.name, spec.image.tag)
+        return _tagged_image(spec, registry, spec.image.tag)
     return spec.image.reference or ""
 
 
@@ -100,12 +107,12 @@ def release_plan(spec: ServiceSpec, service_name: str, registry: DockerRepositor
                  release: ReleaseSpec) -> tuple[str, str | None, tuple[TrafficShare, ...]]:
     """Image, revision name and traffic of ``spec`` under ``release`` (see :class:`ReleaseSpec`)."""
     current = spec.image.tag
-    if current is None or registry is None or is_token(current):
+    if current is None or (registry is None and spec.image.repository is None) or is_token(current):
         return image_of(spec, registry), None, ()
     if release.candidate_tag is None or release.candidate_tag == current:
-        return registry.image(spec.name, current), revision_name(service_name, current), ()
+        return _tagged_image(spec, registry, current), revision_name(service_name, current), ()
     candidate = revision_name(service_name, release.candidate_tag)
-    image, share = registry.image(spec.name, release.candidate_tag), release.candidate_percent
+    image, share = _tagged_image(spec, registry, release.candidate_tag), release.candidate_percent
     if share == 100:
         return image, candidate, ()
     return image, candidate, (TrafficShare(100 - share, revision_name(service_name, current)),

@@ -6,6 +6,7 @@ value, e.g. ``ServiceSpec('api').cpu must be one of 1, 2, 4, 8 vCPU, got 0.5``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,20 +28,26 @@ class ContainerImage:
     - :meth:`platform_registry`: the pattern's own Artifact Registry repository (private, immutable
       tags, cleanup policies), which the pattern creates when a service uses it; the image is
       ``<repository url>/<service name>:<tag>``.
+    - :meth:`in_repository`: the same naming, ``<repository url>/<service name>:<tag>``, in an
+      Artifact Registry repository that exists already (e.g. a bootstrap stack's), so images can be
+      pushed before the platform is applied; releases work as with the platform's own repository.
     - :meth:`from_registry`: any image reference Cloud Run can pull (for a private registry outside
       the project, grant Cloud Run's service agent read access yourself).
 
     Attributes:
-        tag: The tag in the pattern's repository (set by :meth:`platform_registry`), else ``None``.
+        tag: The tag (set by :meth:`platform_registry` and :meth:`in_repository`), else ``None``.
         reference: The full image reference (set by :meth:`from_registry`), else ``None``.
+        repository: The existing repository's URL (set by :meth:`in_repository`), else ``None``.
     """
 
     tag: str | None = None
     reference: str | None = None
+    repository: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.tag is None) == (self.reference is None):
-            raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag) or ContainerImage.from_registry(reference)")
+        if (self.tag is None) == (self.reference is None) or (self.repository is not None and self.tag is None):
+            raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag), .in_repository(url, tag) "
+                             "or .from_registry(reference)")
 
     @classmethod
     def platform_registry(cls, tag: str) -> ContainerImage:
@@ -48,6 +55,17 @@ class ContainerImage:
         if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
             raise ValueError(f"ContainerImage.platform_registry(tag) {IMAGE_TAG_RULE}, got {tag!r}")
         return cls(tag=tag)
+
+    @classmethod
+    def in_repository(cls, repository_url: str, tag: str) -> ContainerImage:
+        """The image ``<service name>:<tag>`` in the existing Docker repository ``repository_url``
+        (``<region>-docker.pkg.dev/<project>/<repository>``; ``latest`` is refused: tags are immutable)."""
+        if not is_token(repository_url) and not (isinstance(repository_url, str) and _REPOSITORY_URL.fullmatch(repository_url)):
+            raise ValueError("ContainerImage.in_repository(repository_url) must be an Artifact Registry Docker repository "
+                             f"such as 'us-central1-docker.pkg.dev/my-project/images', got {repository_url!r}")
+        if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
+            raise ValueError(f"ContainerImage.in_repository(tag) {IMAGE_TAG_RULE}, got {tag!r}")
+        return cls(tag=tag, repository=repository_url)
 
     @classmethod
     def from_registry(cls, reference: str) -> ContainerImage:
@@ -63,7 +81,10 @@ class ContainerImage:
     @property
     def uses_platform_registry(self) -> bool:
         """True when the image lives in the pattern's own repository."""
-        return self.tag is not None
+        return self.tag is not None and self.repository is None
+
+
+_REPOSITORY_URL = re.compile(r"[a-z]+-[a-z]+[0-9]+-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -361,7 +382,8 @@ class ReleaseSpec:
 
     Promote by making the candidate the services' tag and dropping ``candidate_tag`` (all traffic to
     it, the URL tag gone); roll back by dropping ``candidate_tag`` (all traffic to the current revision).
-    Services whose image comes from another registry always send all requests to their latest revision.
+    Services whose image comes from another registry (:meth:`ContainerImage.from_registry`) always send
+    all requests to their latest revision.
 
     Attributes:
         strategy: ``ROLLING``, ``BLUE_GREEN`` or ``CANARY``. Default ``ROLLING``.

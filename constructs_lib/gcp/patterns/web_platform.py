@@ -135,7 +135,7 @@ class WebPlatformProps:
                     self, "billing_account", f"{BILLING_ACCOUNT_RULE} when there is a budget")
             require(self.alerting.email is not None, self, "alerting", "name an email when there is a budget: it alerts nobody else")
         _check_disaster_recovery(self)
-        current_tags = {spec.image.tag for spec in self.services if spec.image.uses_platform_registry}
+        current_tags = {spec.image.tag for spec in self.services if spec.image.tag is not None}
         require(self.release.candidate_tag is None or self.release.candidate_tag not in current_tags, self, "release",
                 "name a candidate_tag that differs from the services' current tag")
 

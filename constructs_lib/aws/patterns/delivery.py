@@ -1,0 +1,149 @@
+"""DeliveryFoundation: what an environment's AWS account needs before a pipeline can deploy a WebPlatform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from constructs import Construct
+
+from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
+from ...naming import PlatformIdentity
+from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
+from ..container_repository import ContainerRepository, ContainerRepositoryProps
+from ..encryption_key import EncryptionKey, EncryptionKeyProps
+from ..github_oidc import GithubActionsRole, GithubActionsRoleProps, GithubOidcProvider
+from ..iam import policy_document
+from ..state_bucket import StateBucket, StateBucketProps
+from ._delivery_permissions import DeliveryScope, deploy_policies, plan_policies, workload_boundary
+from .specs import ContainerImage
+
+
+@dataclass(frozen=True)
+class DeliveryFoundationProps:
+    """Props of :class:`DeliveryFoundation`.
+
+    Attributes:
+        identity: Project and environment; the platform this deploys has the same.
+        account_id: The environment's account (one account per environment: it holds one GitHub OIDC provider).
+        region: Region of the state bucket, the key and the image repositories (the platform's region).
+        github: The repository whose workflows deploy.
+        state_bucket: Exact name of the state bucket (S3 names are global).
+        image_repositories: One ECR repository ``<project>-<environment>/<name>`` per service name.
+        deploy_environment: The GitHub environment whose jobs may assume the deploy role. Default: the
+            identity's environment name.
+        plan_branch: Jobs without environment on this branch (pushes, schedules, dispatches) may assume the
+            plan role, besides pull requests. Default ``main``.
+        hosted_zone_ids: Route 53 zones the platform writes records into. Default none.
+        database: The platform has an RDS database (the deploy role may manage RDS). Default ``True``.
+        certificate: The platform issues an ACM certificate (the deploy role may request one). Default ``True``.
+        state_noncurrent_version_expiration_days: Days an overwritten state version is kept. Default 90.
+        partition: AWS partition. Default ``aws``.
+    """
+
+    identity: PlatformIdentity
+    account_id: str
+    region: str
+    github: GithubRepository
+    state_bucket: str
+    image_repositories: tuple[str, ...]
+    deploy_environment: str | None = None
+    plan_branch: str = "main"
+    hosted_zone_ids: tuple[str, ...] = ()
+    database: bool = True
+    certificate: bool = True
+    state_noncurrent_version_expiration_days: int = 90
+    partition: str = "aws"
+
+    def __post_init__(self) -> None:
+        if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
+            raise ValueError(f"DeliveryFoundationProps.account_id {self.account_id!r}: must be a 12-digit AWS account ID")
+        if not AWS_REGION_PATTERN.fullmatch(self.region):
+            raise ValueError(f"DeliveryFoundationProps.region {self.region!r}: must be an AWS region such as us-east-1")
+        if not isinstance(self.image_repositories, tuple) or len(set(self.image_repositories)) != len(self.image_repositories):
+            raise ValueError(f"DeliveryFoundationProps.image_repositories {self.image_repositories!r}: "
+                             "must be a tuple of distinct service names")
+
+
+class DeliveryFoundation(Construct):
+    """The foundation a keyless pipeline needs in one account: applied once by an administrator.
+
+    - a KMS key (alias ``<prefix>-delivery``) for state and images;
+    - the state bucket (:class:`~constructs_lib.aws.state_bucket.StateBucket`: versioned, SSE-KMS,
+      private, TLS only, ``prevent_destroy``);
+    - the account's GitHub OIDC provider;
+    - the deploy role ``gha-<prefix>-deploy``, assumable only by jobs in the GitHub environment
+      (exact ``sub`` in both subject forms, ``StringEquals``, audience ``sts.amazonaws.com``), with
+      permissions scoped to what a WebPlatform manages (see ``_delivery_permissions``);
+    - the read-only plan role ``gha-<prefix>-plan`` for pull requests and jobs on ``plan_branch``;
+    - the workload permissions boundary, which every role the deploy role creates must carry;
+    - one ECR repository per service (scan on push, immutable tags, KMS), so images can be pushed
+      before the platform's first apply.
+
+    Construct ids are stable: with the id ``Default`` the repositories get the Terraform addresses a
+    WebPlatform gave them, so they can be imported from a platform stack under the same address.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: DeliveryFoundationProps) -> None:
+        super().__init__(scope, id_)
+        identity, account, region, partition = props.identity, props.account_id, props.region, props.partition
+        names = self.names = DeliveryNames(identity)
+        self._props = props
+        self.key = EncryptionKey(self, "delivery_key", EncryptionKeyProps(
+            alias=names.aws_delivery_key_alias, account_id=account, partition=partition,
+            description=f"{identity.prefix}: Terraform state and container images",
+        ))
+        self.state_bucket = StateBucket(self, "state_bucket", StateBucketProps(
+            name=props.state_bucket, kms_key_arn=self.key.arn,
+            noncurrent_version_expiration_days=props.state_noncurrent_version_expiration_days,
+        ))
+        self.oidc_provider = GithubOidcProvider(self, "github_oidc")
+        delivery_scope = DeliveryScope(
+            identity=identity, account_id=account, region=region, state_bucket=props.state_bucket,
+            state_key_arn=self.key.arn, boundary_arn=self.boundary_arn,
+            protected_role_names=(names.aws_deploy_role, names.aws_plan_role),
+            protected_policy_prefix=f"gha-{identity.prefix}-", oidc_provider_arn=self.oidc_provider.arn,
+            hosted_zone_ids=props.hosted_zone_ids, partition=partition,
+        )
+        boundary = policy_document(self, "workload_boundary_document", workload_boundary(delivery_scope))
+        self.boundary = IamPolicy(self, "workload_boundary", name=names.aws_boundary_policy, policy=boundary.json,
+                                  description=f"{identity.prefix}: the most any role of the platform may do")
+        environment = props.deploy_environment or identity.environment
+        self.deploy_role = GithubActionsRole(self, "deploy_role", GithubActionsRoleProps(
+            name=names.aws_deploy_role, provider_arn=self.oidc_provider.arn,
+            subjects=props.github.subjects(GithubRepository.environment(environment)),
+            policies=deploy_policies(delivery_scope, database=props.database, certificate=props.certificate),
+            description=f"{identity.prefix}: GitHub Actions deploys from environment {environment}",
+        ))
+        self.plan_role = GithubActionsRole(self, "plan_role", GithubActionsRoleProps(
+            name=names.aws_plan_role, provider_arn=self.oidc_provider.arn,
+            subjects=(*props.github.subjects(PULL_REQUEST),
+                      *props.github.subjects(GithubRepository.branch(props.plan_branch))),
+            policies=plan_policies(delivery_scope),
+            description=f"{identity.prefix}: GitHub Actions plans (read only) for pull requests and {props.plan_branch}",
+        ))
+        self._repositories = {
+            name: ContainerRepository(self, f"{name}_repository", ContainerRepositoryProps(
+                name=names.image_repository(name), kms_key_arn=self.key.arn, keep_existing_encryption=True,
+            ))
+            for name in props.image_repositories
+        }
+
+    @property
+    def boundary_arn(self) -> str:
+        """ARN of the workload permissions boundary (known before apply: pass it to ``WebPlatformProps``)."""
+        return self.names.aws_policy_arn(self._props.account_id, self.names.aws_boundary_policy, self._props.partition)
+
+    @property
+    def repositories(self) -> Mapping[str, ContainerRepository]:
+        """The image repositories by service name."""
+        return dict(self._repositories)
+
+    def image(self, service: str, tag: str) -> ContainerImage:
+        """``ContainerImage.ecr`` of ``service``'s repository at ``tag``, for a platform in the same account."""
+        if service not in self._repositories:
+            raise KeyError(f"no image repository for {service!r} (repositories: {', '.join(self._repositories)})")
+        props = self._props
+        return ContainerImage.ecr(account_id=props.account_id, region=props.region,
+                                  repository=self.names.image_repository(service), tag=tag, partition=props.partition)

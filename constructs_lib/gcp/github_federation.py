@@ -1,0 +1,117 @@
+"""Keyless GitHub Actions access to Google Cloud: a Workload Identity pool with a GitHub provider."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_google.iam_workload_identity_pool import IamWorkloadIdentityPool
+from cdktf_cdktf_provider_google.iam_workload_identity_pool_provider import (
+    IamWorkloadIdentityPoolProvider,
+    IamWorkloadIdentityPoolProviderOidc,
+)
+from cdktf_cdktf_provider_google.service_account_iam_member import ServiceAccountIamMember
+from constructs import Construct
+
+from ..github import GITHUB_OIDC_ISSUER, GithubRepository
+from ._props import require_match
+
+_POOL_ID = re.compile(r"[a-z0-9-]{4,32}")
+_PROVIDER_ID = re.compile(r"[a-z0-9-]{4,32}")
+#: The claims GitHub's token carries that bindings may use (``assertion.environment`` only on jobs with an environment).
+ATTRIBUTE_MAPPING: dict[str, str] = {
+    "google.subject": "assertion.sub",
+    "attribute.repository_id": "assertion.repository_id",
+    "attribute.repository_owner_id": "assertion.repository_owner_id",
+    # A job without environment has no such claim; it maps to a value no binding names.
+    "attribute.environment": "has(assertion.environment) ? assertion.environment : 'none'",
+}
+WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
+
+
+def repository_condition(repository: GithubRepository) -> str:
+    """The provider's ``attribute_condition``: tokens of this repository only, by the IDs GitHub never reuses.
+
+    GitHub issues every repository's tokens from the same issuer, and Google refuses a GitHub provider
+    without a condition; names can be re-registered by someone else, numeric IDs cannot.
+    """
+    return (f"assertion.repository_owner_id == '{repository.owner_id}' && "
+            f"assertion.repository_id == '{repository.repository_id}'")
+
+
+@dataclass(frozen=True)
+class GithubWorkloadIdentityProps:
+    """Props of :class:`GithubWorkloadIdentity`.
+
+    Attributes:
+        project: Project ID of the pool.
+        repository: The only repository whose tokens the provider accepts.
+        pool_id: Pool ID (4-32 lowercase letters, digits or hyphens). A deleted pool's ID stays taken for 30 days.
+        provider_id: Provider ID in the pool.
+        depends_on: Resources to create first, e.g. the ``iam.googleapis.com`` project service.
+    """
+
+    project: str
+    repository: GithubRepository
+    pool_id: str = "github-actions"
+    provider_id: str = "github"
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        require_match(_POOL_ID, self, "pool_id", "be 4 to 32 lowercase letters, digits or hyphens")
+        require_match(_PROVIDER_ID, self, "provider_id", "be 4 to 32 lowercase letters, digits or hyphens")
+
+
+class GithubWorkloadIdentity(Construct):
+    """A Workload Identity pool and its GitHub OIDC provider, conditioned on the repository's numeric IDs.
+
+    Grant access with :meth:`allow_environment` (jobs in a GitHub environment) or :meth:`allow_subjects`
+    (exact ``sub`` claims, e.g. pull requests): each makes the matching principals ``workloadIdentityUser``
+    of one service account, never of the whole pool.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: GithubWorkloadIdentityProps) -> None:
+        super().__init__(scope, id_)
+        self.pool = IamWorkloadIdentityPool(
+            self, "pool", project=props.project, workload_identity_pool_id=props.pool_id,
+            display_name="GitHub Actions", description=f"Workflows of {props.repository.full_name}",
+            depends_on=list(props.depends_on) or None,
+        )
+        self.provider = IamWorkloadIdentityPoolProvider(
+            self, "provider", project=props.project, workload_identity_pool_id=self.pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=props.provider_id, display_name="GitHub",
+            attribute_mapping=ATTRIBUTE_MAPPING, attribute_condition=repository_condition(props.repository),
+            oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_OIDC_ISSUER),
+        )
+
+    @property
+    def provider_name(self) -> str:
+        """``projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>``."""
+        return self.provider.name
+
+    def _principal(self, kind: str, path: str) -> str:
+        return f"{kind}://iam.googleapis.com/{self.pool.name}/{path}"
+
+    def allow_environment(self, id_: str, service_account_name: str, environment: str) -> ServiceAccountIamMember:
+        """Jobs in GitHub environment ``environment`` (``principalSet`` on the environment attribute) may act as the account."""
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", environment) or environment == "none":
+            raise ValueError(f"GithubWorkloadIdentity.allow_environment(environment) {environment!r}: must be an "
+                             "environment name (no wildcard)")
+        return ServiceAccountIamMember(
+            self, id_, service_account_id=service_account_name, role=WORKLOAD_IDENTITY_USER,
+            member=self._principal("principalSet", f"attribute.environment/{environment}"),
+        )
+
+    def allow_subjects(self, id_: str, service_account_name: str, subjects: Sequence[str]) -> list[ServiceAccountIamMember]:
+        """Jobs whose ``sub`` claim is exactly one of ``subjects`` may act as the account (one ``principal`` each)."""
+        members = []
+        for index, subject in enumerate(subjects):
+            if "*" in subject or not subject.startswith("repo:"):
+                raise ValueError(f"GithubWorkloadIdentity.allow_subjects(subjects) {subject!r}: must be an exact subject")
+            members.append(ServiceAccountIamMember(
+                self, f"{id_}_{index}", service_account_id=service_account_name, role=WORKLOAD_IDENTITY_USER,
+                member=self._principal("principal", f"subject/{subject}"),
+            ))
+        return members

@@ -1,0 +1,122 @@
+"""``python -m delivery <command>``: see the package docstring. Errors are one line on stderr, exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from config import CLOUDS, ENVIRONMENTS, ConfigError
+from stacks import KINDS
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from .settings import stack_settings
+
+    for key, value in stack_settings(args.stack, os.environ).items():
+        print(f"{key}={value}")
+    return 0
+
+
+def _stacks(args: argparse.Namespace) -> int:
+    from .settings import select
+
+    clouds = CLOUDS if args.cloud in (None, "both") else (args.cloud,)
+    environments = ENVIRONMENTS if args.environment is None else (args.environment,)
+    kinds = KINDS if args.kind is None else (args.kind,)
+    names = [ref.name for ref in select(os.environ, clouds=clouds, environments=environments, kinds=kinds)]
+    print(json.dumps(names) if args.format == "json" else "\n".join(names))
+    return 0
+
+
+def _plan_summary(args: argparse.Namespace) -> int:
+    from .plan_summary import PlanSummary, render, summarize
+
+    if args.status in ("skipped", "failed"):
+        summary = PlanSummary(args.stack, args.status, note=args.note or "")
+    else:
+        try:
+            plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise _Usage(f"{args.plan}: not a `terraform show -json` plan ({error})") from None
+        summary = summarize(args.stack, plan)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary.to_json(), indent=2), encoding="utf-8")
+    print(render(summary))
+    return 0
+
+
+def _comment(args: argparse.Namespace) -> int:
+    from .comment import compose
+    from .plan_summary import load_summaries
+
+    documents = []
+    for path in sorted(Path(args.summaries).rglob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise _Usage(f"{path}: not a plan summary ({error})") from None
+        if not isinstance(document, dict) or not {"stack", "status"} <= set(document):
+            raise _Usage(f"{path}: not a plan summary (no stack and status)")
+        documents.append(document)
+    read = (lambda path: Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else None)
+    print(compose(load_summaries(documents), risk_report=read(args.risk), snapshot_diff=read(args.snapshots),
+                  title=args.title, max_chars=args.max_chars, full_report=args.full_report), end="")
+    return 0
+
+
+class _Usage(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m delivery", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    settings = commands.add_parser("settings", help="key=value facts of one stack for $GITHUB_OUTPUT")
+    settings.add_argument("stack")
+    settings.set_defaults(run=_settings)
+    stacks = commands.add_parser("stacks", help="the stacks main.py synthesizes for a selection")
+    stacks.add_argument("--cloud", choices=(*CLOUDS, "both"))
+    stacks.add_argument("--environment", choices=ENVIRONMENTS)
+    stacks.add_argument("--kind", choices=KINDS)
+    stacks.add_argument("--format", choices=("json", "lines"), default="json")
+    stacks.set_defaults(run=_stacks)
+    summary = commands.add_parser("plan-summary", help="markdown (and --json) of `terraform show -json` output")
+    summary.add_argument("plan", nargs="?", help="terraform show -json output (not with --status skipped/failed)")
+    summary.add_argument("--stack", required=True)
+    summary.add_argument("--status", choices=("planned", "skipped", "failed"), default="planned")
+    summary.add_argument("--note", help="why the stack was skipped or failed")
+    summary.add_argument("--json", help="also write the summary as JSON here (for `comment`)")
+    summary.set_defaults(run=_plan_summary)
+    comment = commands.add_parser("comment", help="the pull request comment from plan summaries and reviews")
+    comment.add_argument("--summaries", required=True, help="directory searched for summary JSON files")
+    comment.add_argument("--risk", help="markdown of `main.py diff --format markdown`")
+    comment.add_argument("--snapshots", help="unified diff of tests/__snapshots__/")
+    comment.add_argument("--title", default="Infrastructure plan")
+    comment.add_argument("--max-chars", type=int, default=65_000)
+    comment.add_argument("--full-report", default="the workflow run's job summaries")
+    comment.set_defaults(run=_comment)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "plan-summary" and (args.status == "planned") == (args.plan is None):
+        print("error: plan-summary: give a plan file, or --status skipped/failed without one", file=sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except (_Usage, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""The delivery tooling the workflows run: stack settings, plan summaries without values, the PR comment
+within GitHub's limit, the sealed plan bundle and the stale-plan message (with the real terraform)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from delivery.__main__ import main as delivery_main
+from delivery.comment import MARKER, compose
+from delivery.plan_summary import PlanSummary, render, summarize
+from delivery.settings import stack_settings
+
+from .background import BackgroundJobs, JobContext, background_job, run_process
+from .conftest import HERMETIC_ENVIRON, Synthesized
+from .helpers import PROJECT_ROOT
+
+SECRET = "s3cr3t-db-password-value"
+
+
+def _change(address: str, actions: list[str], before: Any = None, after: Any = None, **extra: Any) -> dict[str, Any]:
+    resource_type = address.split(".")[0]
+    return {"address": address, "mode": "managed", "type": resource_type, "name": address.split(".")[1],
+            "change": {"actions": actions, "before": before, "after": after, **extra}}
+
+
+PLAN = {
+    "format_version": "1.2",
+    "resource_changes": [
+        _change("aws_ecs_service.backend", ["update"], {"desired_count": 2, "task_definition": "a:1"},
+                {"desired_count": 2, "task_definition": "a:2"}),
+        _change("google_cloud_run_v2_service.api", ["update"], {"template": [{"env": [{"value": "old"}]}]},
+                {"template": [{"env": [{"value": SECRET}]}]}),
+        _change("aws_db_instance.database", ["delete", "create"], {"password": SECRET}, {"password": SECRET}),
+        _change("aws_s3_bucket.data", ["delete"], {"bucket": "data"}, None),
+        _change("aws_sns_topic.alerts", ["create"], None, {"name": "alerts", "policy": SECRET}),
+        _change("aws_iam_role.old", ["delete"], {"name": "old"}, None),
+        _change("aws_ecr_repository.images", ["forget"], {"name": "images"}, {"name": "images"}),
+        _change("aws_kms_key.key", ["no-op"], {"k": 1}, {"k": 1}, importing={"id": "1234"}),
+        _change("aws_vpc.main", ["no-op"], {"cidr": "10.0.0.0/16"}, {"cidr": "10.0.0.0/16"}),
+        {"address": "data.aws_iam_policy_document.p", "mode": "data", "type": "aws_iam_policy_document",
+         "change": {"actions": ["read"], "before": None, "after": {"json": SECRET}}},
+    ],
+}
+
+
+def test_a_plan_summary_counts_like_terraform_and_puts_stateful_destroys_first() -> None:
+    summary = summarize("duckdb-analytics-aws-prod", PLAN)
+    assert summary.counts == {"add": 2, "change": 2, "destroy": 3, "replace": 1, "forget": 1, "import": 1}
+    assert [change.address for change in summary.stateful_destroys] == ["aws_s3_bucket.data", "aws_db_instance.database"]
+    assert [change.action for change in summary.changes][:3] == ["delete", "delete", "replace"]
+    text = render(summary)
+    assert text.splitlines()[0] == ("### `duckdb-analytics-aws-prod`: 2 to add, 2 to change, 3 to destroy, "
+                                    "1 to import, 1 to forget")
+    assert text.index("[!CAUTION]") < text.index("<details>")
+    assert "| update | `aws_ecs_service.backend` | task_definition |" in text  # attribute names, never values
+    assert "aws_vpc.main" not in text and "aws_iam_policy_document" not in text
+
+
+def test_no_value_of_a_plan_reaches_the_summary_or_its_json() -> None:
+    summary = summarize("duckdb-analytics-gcp-prod", PLAN)
+    for text in (render(summary), json.dumps(summary.to_json())):
+        assert SECRET not in text and "old" not in text.replace("aws_iam_role.old", "")
+    assert PlanSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+
+
+def test_an_empty_or_skipped_plan_reads_as_such() -> None:
+    assert render(summarize("s", {"resource_changes": []})).startswith("### `s`: 0 to add, 0 to change, 0 to destroy")
+    skipped = PlanSummary("s", "skipped", note="its state is still local")
+    assert render(skipped).splitlines()[0] == "### `s`: skipped: its state is still local"
+
+
+def _summaries() -> list[PlanSummary]:
+    many = {"resource_changes": [_change(f"aws_cloudwatch_metric_alarm.alarm_{index}", ["update"], {"a": 1}, {"a": 2})
+                                 for index in range(400)]}
+    return [summarize("duckdb-analytics-aws-dev", many), summarize("duckdb-analytics-aws-prod", PLAN),
+            PlanSummary("duckdb-analytics-gcp-dev-bootstrap", "skipped", note="its state is still local"),
+            PlanSummary("duckdb-analytics-gcp-prod", "failed", note="terraform plan failed")]
+
+
+def test_the_comment_fits_githubs_limit_and_keeps_what_matters_first() -> None:
+    huge_diff = "\n".join(f"+ line {index} " + "x" * 100 for index in range(5000))
+    risk = "### Risky changes\n\n" + "- a risk\n" * 50
+    body = compose(_summaries(), risk_report=risk, snapshot_diff=huge_diff, max_chars=65_000,
+                   full_report="https://example.invalid/run/1")
+    assert len(body) <= 65_000
+    assert body.startswith(MARKER + "\n## Infrastructure plan\n")
+    assert body.index("`duckdb-analytics-aws-prod`: `aws_s3_bucket.data` (delete)") < body.index("| stack | plan |")
+    assert "Plan failed for `duckdb-analytics-gcp-prod`" in body
+    for summary in _summaries():
+        assert f"| `{summary.stack}` |" in body
+    assert body.rstrip().endswith("the full report is in https://example.invalid/run/1.")
+    assert "snapshot diff" in body.split("**Truncated**")[1]
+    # A cut diff still closes its fence and its <details>.
+    assert body.count("```") % 2 == 0 and body.count("<details>") == body.count("</details>")
+    assert SECRET not in body
+
+
+def test_a_small_comment_is_whole_and_says_when_no_snapshot_changed() -> None:
+    body = compose(_summaries()[1:], risk_report="No change.\n", snapshot_diff="")
+    assert "Truncated" not in body and "No snapshot changed." in body and "No change." in body
+
+
+def test_a_limit_too_small_for_the_table_is_an_error() -> None:
+    with pytest.raises(ValueError, match="leaves no room"):
+        compose(_summaries(), max_chars=500)
+
+
+def test_settings_of_every_stack_match_config_and_the_synthesized_backend(synthesized: Synthesized) -> None:
+    for name, document in synthesized.documents.items():
+        settings = stack_settings(name, HERMETIC_ENVIRON)
+        config = synthesized.configs[settings["environment"]]
+        assert (synthesized.outdir / "stacks" / name).is_dir() and settings["directory"] == f"cdktf.out/stacks/{name}"
+        assert settings["state"] == ("local" if "local" in document["terraform"]["backend"] else "bucket")
+        if settings["cloud"] == "aws":
+            prefix = f"arn:aws:iam::{config.aws.account_id}:role/gha-duckdb-analytics-{settings['environment']}"
+            assert (settings["aws_plan_role_arn"], settings["aws_deploy_role_arn"]) == (f"{prefix}-plan", f"{prefix}-deploy")
+            assert document["provider"]["aws"][0]["allowed_account_ids"] == [settings["aws_account_id"]]
+        else:
+            assert settings["gcp_workload_identity_provider"] == (
+                f"projects/{config.gcp.project_number}/locations/global/workloadIdentityPools/github-actions/providers/github")
+            assert settings["gcp_deploy_service_account"] == (
+                f"gha-deploy-{settings['environment']}@{config.gcp.project_id}.iam.gserviceaccount.com")
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["settings", "duckdb-analytics-aws-qa"], "error: unknown stack 'duckdb-analytics-aws-qa' (main.py synthesizes "),
+    (["plan-summary", "--stack", "s"], "error: plan-summary: give a plan file, or --status skipped/failed without one"),
+    (["plan-summary", "missing.json", "--stack", "s"], "error: missing.json: not a `terraform show -json` plan"),
+])
+def test_cli_errors_are_one_line_with_exit_status_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, arguments: list[str], message: str
+) -> None:
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert delivery_main(arguments) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(message) and error.count("\n") == 1
+
+
+def test_cli_lists_the_selected_stacks_and_writes_summaries(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert delivery_main(["stacks", "--environment", "staging", "--cloud", "gcp"]) == 0
+    assert json.loads(capsys.readouterr().out) == ["duckdb-analytics-gcp-staging-bootstrap", "duckdb-analytics-gcp-staging"]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(PLAN), encoding="utf-8")
+    (tmp_path / "summaries").mkdir()
+    assert delivery_main(["plan-summary", str(plan), "--stack", "s", "--json", str(tmp_path / "summaries" / "s.json")]) == 0
+    assert capsys.readouterr().out.startswith("### `s`: 2 to add")
+    assert delivery_main(["comment", "--summaries", str(tmp_path / "summaries"), "--max-chars", "65000"]) == 0
+    assert capsys.readouterr().out.startswith(MARKER)
+    assert delivery_main(["comment", "--summaries", str(tmp_path)]) == 2  # plan.json is no summary
+    assert capsys.readouterr().err == f"error: {plan}: not a plan summary (no stack and status)\n"
+
+
+def test_the_tools_import_neither_cdktf_nor_a_provider() -> None:
+    """The comment and report jobs run them with a bare python3, without the locked environment."""
+    probe = ("import sys; import delivery.__main__, delivery.settings, delivery.comment, delivery.plan_summary; "
+             "print(sorted(name for name in sys.modules if 'cdktf' in name or 'jsii' in name or 'constructs' == name))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
+
+
+# --- the shell scripts, with openssl and the real terraform (terraform_data needs no provider) ---------
+
+BUNDLE = PROJECT_ROOT / "delivery" / "plan_bundle.sh"
+APPLY = PROJECT_ROOT / "delivery" / "apply_saved_plan.sh"
+
+
+def _terraform_environment(workdir: Path) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
+    (workdir / "terraformrc").write_text("", encoding="utf-8")
+    environment.update(TF_CLI_CONFIG_FILE=str(workdir / "terraformrc"), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    return environment
+
+
+@background_job("plan bundle and stale plan (openssl, terraform)", cost=4)
+def _scripts(context: JobContext) -> dict[str, Any]:
+    work, environment = context.workdir, _terraform_environment(context.workdir)
+    run = (lambda command, **extra: run_process(command, cwd=work, env={**environment, **extra}, timeout=120))
+    run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "private.pem"])
+    run(["openssl", "pkey", "-in", "private.pem", "-pubout", "-out", "public.pem"])
+    keys = {"PLAN_PUBLIC_KEY": (work / "public.pem").read_text(), "PLAN_PRIVATE_KEY": (work / "private.pem").read_text()}
+    stack = work / "stack"
+    stack.mkdir()
+    (stack / "cdk.tf.json").write_text(json.dumps({
+        "terraform": {"backend": {"local": {"path": str(stack / "terraform.tfstate")}}},
+        "resource": {"terraform_data": {"marker": {"input": SECRET}}},
+    }), encoding="utf-8")
+    run(["terraform", f"-chdir={stack}", "init", "-input=false", "-no-color"])
+    run(["terraform", f"-chdir={stack}", "plan", "-input=false", "-no-color", "-out=tfplan"])
+    results: dict[str, Any] = {
+        "seal": run([str(BUNDLE), "seal", str(stack), str(work / "sealed")], PLAN_PUBLIC_KEY=keys["PLAN_PUBLIC_KEY"]),
+        "sealed_files": sorted(path.name for path in (work / "sealed").iterdir()),
+        "sealed_has_plaintext": any(SECRET.encode() in path.read_bytes() for path in (work / "sealed").iterdir()),
+        "seal_without_key": run([str(BUNDLE), "seal", str(stack), str(work / "other")]),
+    }
+    opened = work / "opened"
+    results["open"] = run([str(BUNDLE), "open", str(work / "sealed"), str(opened)], PLAN_PRIVATE_KEY=keys["PLAN_PRIVATE_KEY"])
+    results["same_plan"] = (opened / "tfplan").read_bytes() == (stack / "tfplan").read_bytes()
+    tampered = work / "tampered"
+    shutil.copytree(work / "sealed", tampered)
+    (tampered / "plan.sha256").write_text("0" * 64 + "\n")
+    results["open_tampered"] = run([str(BUNDLE), "open", str(tampered), str(work / "x")], PLAN_PRIVATE_KEY=keys["PLAN_PRIVATE_KEY"])
+    # The opened plan applies; a second plan made before that apply is then stale.
+    shutil.copy(opened / "cdk.tf.json", work / "cdk.tf.json.orig")
+    run(["terraform", f"-chdir={opened}", "init", "-input=false", "-no-color"])
+    second = work / "second"
+    shutil.copytree(opened, second, ignore=shutil.ignore_patterns(".terraform"))
+    run(["terraform", f"-chdir={second}", "init", "-input=false", "-no-color"])
+    results["apply_fresh"] = run([str(APPLY), str(opened)])
+    results["apply_stale"] = run([str(APPLY), str(second)])
+    return results
+
+
+@pytest.fixture
+def scripts(background: BackgroundJobs) -> dict[str, Any]:
+    if shutil.which("openssl") is None or shutil.which("terraform") is None:
+        pytest.skip("openssl or terraform is not on PATH")
+    return background.result(_scripts)
+
+
+def test_a_sealed_plan_is_encrypted_and_opens_to_the_same_plan(scripts: dict[str, Any]) -> None:
+    assert scripts["seal"].returncode == 0, scripts["seal"].stderr
+    assert scripts["sealed_files"] == ["plan.key.enc", "plan.sha256", "plan.tar.enc"]
+    assert scripts["sealed_has_plaintext"] is False
+    assert scripts["open"].returncode == 0, scripts["open"].stderr
+    assert scripts["open"].stdout.strip() == scripts["seal"].stdout.strip()  # the digest both jobs print
+    assert scripts["same_plan"] is True
+
+
+def test_sealing_needs_the_key_and_a_bundle_that_does_not_match_is_refused(scripts: dict[str, Any]) -> None:
+    assert scripts["seal_without_key"].returncode == 2
+    assert "PLAN_PUBLIC_KEY is not set" in scripts["seal_without_key"].stderr
+    assert scripts["open_tampered"].returncode == 1
+    assert "does not match its checksum: refusing to apply it" in scripts["open_tampered"].stderr
+
+
+def test_a_stale_plan_fails_and_says_so(scripts: dict[str, Any]) -> None:
+    assert scripts["apply_fresh"].returncode == 0, scripts["apply_fresh"].stdout + scripts["apply_fresh"].stderr
+    stale = scripts["apply_stale"]
+    assert stale.returncode != 0
+    assert "Saved plan is stale" in stale.stdout
+    assert ("::error title=Stale plan of second::The reviewed plan of second is stale: the stack's state changed "
+            "after it was planned, so nothing was applied.") in stale.stdout
