@@ -4,6 +4,7 @@ replication, keys, DNS failover and secrets that let it serve without the primar
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 from dataclasses import replace
 from typing import Any
@@ -285,3 +286,82 @@ def test_the_standby_breaks_no_guardrail_and_waives_only_its_pilot_light_capacit
         expected += [("prod-min-capacity", path) for path in (
             "backend_autoscaling/target", "backend_service/service", "frontend_autoscaling/target", "frontend_service/service")]
     assert waived == expected
+
+
+def _allows(statements: list[dict[str, Any]], action: str, arn: str) -> list[str]:
+    """Sids of the Allow statements naming ``action`` on ``arn`` (conditions aside), patterns as IAM matches them."""
+    return [statement["sid"] for statement in statements if statement["effect"] == "Allow"
+            and any(fnmatch.fnmatchcase(action, pattern) for pattern in statement["actions"])
+            and any(fnmatch.fnmatchcase(arn, pattern) for pattern in statement.get("resources", []))]
+
+
+def _denies(statements: list[dict[str, Any]], action: str, arn: str) -> bool:
+    return any(statement["effect"] == "Deny" and any(fnmatch.fnmatchcase(action, pattern) for pattern in statement["actions"])
+               and any(fnmatch.fnmatchcase(arn, pattern) for pattern in statement.get("resources", []))
+               for statement in statements)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_delivery_identities_and_the_boundary_reach_the_standby_only_with_dr(
+    synthesized: Synthesized, environment: str
+) -> None:
+    """The pipeline deploys the standby stack and its roles work there: the bootstrap's deploy role and workload
+    boundary name the standby region's resources (by the names the standby stack gives them) with [dr], else
+    not a single ARN in another region."""
+    from .test_aws_bootstrap import attached, bootstrap, document, role
+
+    config, stack = synthesized.configs[environment], bootstrap(synthesized, environment)
+    deploy_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-deploy")
+    deploy = [statement for part in attached(stack, deploy_id).values() for statement in part]
+    (boundary_policy,) = [body for body in resources(stack, "aws_iam_policy").values()
+                          if body["name"].endswith("-workload-boundary")]
+    boundary = document(stack, boundary_policy["policy"])
+    if config.dr is None:
+        arns = [arn for statement in (*deploy, *boundary) for arn in statement.get("resources", [])]
+        assert not [arn for arn in arns if arn.startswith("arn:aws:") and arn.split(":")[3] not in ("", "*", config.aws.region)]
+        return
+    _, standby, _ = _pair(synthesized, environment)
+    account, region, prefix = config.aws.account_id, config.dr.aws_standby_region, f"duckdb-analytics-{environment}"
+    arn = (lambda service, resource: f"arn:aws:{service}:{region}:{account}:{resource}")
+    _, database = only(standby, "aws_db_instance")
+    _, url_secret = only(standby, "aws_secretsmanager_secret")
+    _, alias = only(standby, "aws_kms_alias")
+    (dashboard,) = [body["dashboard_name"] for body in resources(standby, "aws_cloudwatch_dashboard").values()]
+    repositories = sorted(body["name"] for body in resources(standby, "aws_ecr_repository").values())
+    wanted = [
+        ("ecs:CreateService", arn("ecs", f"service/{prefix}/{prefix}-backend")),
+        ("elasticloadbalancing:CreateLoadBalancer", arn("elasticloadbalancing", f"loadbalancer/app/{prefix}/0123")),
+        ("rds:CreateDBInstanceReadReplica", arn("rds", f"db:{database['identifier']}")),
+        ("rds:StartDBInstanceAutomatedBackupsReplication", arn("rds", "auto-backup:ab-0123")),
+        ("secretsmanager:CreateSecret", arn("secretsmanager", f"secret:{url_secret['name']}-AbCdEf")),
+        ("kms:CreateAlias", arn("kms", alias["name"])),
+        ("logs:CreateLogGroup", arn("logs", f"log-group:/aws/rds/instance/{database['identifier']}/postgresql")),
+        ("cloudwatch:PutDashboard", f"arn:aws:cloudwatch::{account}:dashboard/{dashboard}"),
+        *(("ecr:CreateRepository", arn("ecr", f"repository/{name}")) for name in repositories),
+        *(("ecr:PutLifecyclePolicy", arn("ecr", f"repository/{name}")) for name in repositories),
+        ("ecr:PutReplicationConfiguration", "*"),
+        ("route53:CreateHealthCheck", "*"),
+        ("secretsmanager:ReplicateSecretToRegions",
+         f"arn:aws:secretsmanager:{config.aws.region}:{account}:secret:{prefix}/database-password-AbCdEf"),
+    ]
+    assert [(action, target) for action, target in wanted if not _allows(deploy, action, target)] == []
+    assert [(action, target) for action, target in wanted if _denies(deploy, action, target)] == []
+    # The bootstrap's repositories in the primary region stay out of the deploy role's reach.
+    assert _denies(deploy, "ecr:DeleteRepository", f"arn:aws:ecr:{config.aws.region}:{account}:repository/{prefix}/backend")
+    (passed,) = [condition["values"] for statement in deploy if statement["sid"] == "IamPassRoleToServices"
+                 for condition in statement["condition"] if condition["variable"] == "iam:PassedToService"]
+    assert "s3.amazonaws.com" in passed  # the data bucket's replication role
+
+    # What the standby's tasks and the replication role do, inside the boundary.
+    _, replica_bucket = by_prefix(standby, "aws_s3_bucket", "data_bucket")
+    workload = [
+        ("ecr:BatchGetImage", arn("ecr", f"repository/{repositories[0]}")),
+        ("logs:PutLogEvents", arn("logs", f"log-group:/ecs/{prefix}-backend:log-stream:x")),
+        ("secretsmanager:GetSecretValue", arn("secretsmanager", f"secret:{url_secret['name']}-AbCdEf")),
+        ("secretsmanager:GetSecretValue", arn("secretsmanager", f"secret:{prefix}/database-password-AbCdEf")),
+        ("kms:Decrypt", arn("kms", "key/0123")),
+        ("kms:Encrypt", arn("kms", "key/0123")),
+        ("s3:ReplicateObject", f"arn:aws:s3:::{replica_bucket['bucket']}/data/x.parquet"),
+        ("s3:GetObjectVersionForReplication", f"arn:aws:s3:::{prefix}-data-0123/data/x.parquet"),
+    ]
+    assert [(action, target) for action, target in workload if not _allows(boundary, action, target)] == []

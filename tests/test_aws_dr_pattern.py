@@ -25,6 +25,7 @@ from constructs_lib.aws.patterns import (
     ContainerImage,
     DataAccess,
     DatabaseSpec,
+    DeliveryFoundationProps,
     DisasterRecoverySpec,
     HealthCheck,
     Https,
@@ -37,6 +38,7 @@ from constructs_lib.aws.patterns import (
 )
 from constructs_lib.aws.provider import aws_provider
 from constructs_lib.aws.standby_database import PENDING_RESTORE_DOMAIN, StandbyDatabaseProps
+from constructs_lib.github import GithubRepository
 
 import cdktf  # noqa: E402  (after constructs_lib: lazy provider loading)
 from cdktf import TerraformStack  # noqa: E402
@@ -169,6 +171,10 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("ambiguous partial name", lambda: ContainerSecret.partial("X", region=STANDBY, account_id=ACCOUNT, secret_name="app/db-abcdef"),
      "a name ending in '-' and six characters is ambiguous"),
     ("no replica region", lambda: ReplicatedPassword(()), "ReplicatedPassword.replicas: name at least one region"),
+    ("delivery standby in its own region", lambda: DeliveryFoundationProps(
+        identity=IDENTITY, account_id=ACCOUNT, region=PRIMARY, github=GithubRepository("acme", "infra", 1342004, 260064828),
+        state_bucket="acme-shop-live-tfstate", image_repositories=("api",), standby_region=PRIMARY),
+     "DeliveryFoundationProps.standby_region 'us-east-1': must be an AWS region other than region"),
     ("standby pulls from the primary region", lambda: _props(
         STANDBY, NetworkSpec("10.2.0.0/16", ("eu-west-1a", "eu-west-1b")), services=(replace(API, image=_ecr(PRIMARY)), WEB)),
      "ServiceSpec('api').image: 'acme-shop-live/api' in us-east-1 is in the primary region, which a failover must do without"),
