@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import cdktf
 import pytest
 
 from constructs_lib import provider_bindings
@@ -435,11 +436,11 @@ def test_hook_file_ships_inside_the_package() -> None:
 
 
 _LATE_PROBE = """
-import warnings, json, sys
+import importlib, warnings, json, sys
 sys.path.insert(0, sys.argv[1])
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    import cdktf  # the runtime starts without the lazy exports hook
+    importlib.import_module(sys.argv[2])  # cdktf (cdktn once moved): the runtime starts without the hook
     import constructs_lib.aws
     import constructs_lib.gcp
 print(json.dumps([type(warning.message).__name__ for warning in caught]))
@@ -448,7 +449,7 @@ print(json.dumps([type(warning.message).__name__ for warning in caught]))
 
 @pytest.mark.slow  # a fresh process
 def test_importing_cdktf_first_warns_once_with_what_to_do() -> None:
-    result = subprocess.run([sys.executable, "-c", _LATE_PROBE, str(PROJECT_ROOT)], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", _LATE_PROBE, str(PROJECT_ROOT), cdktf.__name__], capture_output=True, text=True,
                             timeout=120, env=subprocess_environment(), check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == ["ProviderLoadingOrderWarning"]
