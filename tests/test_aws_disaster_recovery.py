@@ -242,10 +242,9 @@ def test_dr_changes_the_prod_primary_only_by_the_replication_additions(synthesiz
     """Everything else of the primary stack stays byte for byte what it was before [dr]."""
     import cdktf
 
-    from config import StateBackendSettings
     from stacks.aws_platform_stack import AwsPlatformStack
 
-    stack = AwsPlatformStack(cdktf.Testing.app(), replace(synthesized.configs["prod"], dr=None), StateBackendSettings())
+    stack = AwsPlatformStack(cdktf.Testing.app(), replace(synthesized.configs["prod"], dr=None))
     before = json.loads(cdktf.Testing.synth(stack))
     after = copy.deepcopy(synthesized.stack("aws", "prod"))
 
