@@ -164,15 +164,26 @@ def test_failover_records_and_the_health_check_name_the_right_load_balancers(syn
     check_id, check = only(primary, "aws_route53_health_check")
     assert check == {**check, "type": "HTTPS", "fqdn": reference("aws_lb", primary_lb, "dns_name"), "port": 443,
                      "resource_path": "/health", "enable_sni": True}
-    _, first = by_prefix(primary, "aws_route53_record", "load_balancer_alias")
-    _, second = by_prefix(standby, "aws_route53_record", "load_balancer_alias")
-    for record, role, balancer in ((first, "PRIMARY", primary_lb), (second, "SECONDARY", standby_lb)):
+    # Both failover records are the primary's (one apply replaces a simple site record by the pair); the
+    # SECONDARY one aliases the standby load balancer's own record in the same zone.
+    first_id, first = by_prefix(primary, "aws_route53_record", "load_balancer_alias")
+    _, second = by_prefix(primary, "aws_route53_record", "secondary_record")
+    _, standby_record = by_prefix(standby, "aws_route53_record", "load_balancer_alias")
+    for record, role in ((first, "PRIMARY"), (second, "SECONDARY")):
         assert (record["name"], record["zone_id"], record["type"]) == (https.domain, https.hosted_zone_id, "A")
         assert record["failover_routing_policy"] == {"type": role} and record["set_identifier"] == role.lower()
-        assert record["alias"] == {"name": reference("aws_lb", balancer, "dns_name"),
-                                   "zone_id": reference("aws_lb", balancer, "zone_id"), "evaluate_target_health": True}
+    assert first["alias"] == {"name": reference("aws_lb", primary_lb, "dns_name"),
+                              "zone_id": reference("aws_lb", primary_lb, "zone_id"), "evaluate_target_health": True}
+    assert second["alias"] == {"name": f"standby.{https.domain}", "zone_id": https.hosted_zone_id,
+                               "evaluate_target_health": True}
+    assert second["depends_on"] == [f"aws_route53_record.{first_id}"]  # after the simple record is gone
+    assert (standby_record["name"], standby_record["zone_id"], standby_record["type"]) == (
+        f"standby.{https.domain}", https.hosted_zone_id, "A")
+    assert standby_record["alias"] == {"name": reference("aws_lb", standby_lb, "dns_name"),
+                                       "zone_id": reference("aws_lb", standby_lb, "zone_id"), "evaluate_target_health": True}
+    assert "failover_routing_policy" not in standby_record and "set_identifier" not in standby_record
     assert first["health_check_id"] == reference("aws_route53_health_check", check_id, "id")
-    assert "health_check_id" not in second
+    assert "health_check_id" not in second and resources(standby, "aws_route53_health_check") == {}
     (alarm,) = [body for body in resources(primary, "aws_cloudwatch_metric_alarm").values() if body.get("namespace") == "AWS/Route53"]
     topic_id, _ = only(primary, "aws_sns_topic")
     assert (alarm["metric_name"], alarm["comparison_operator"], alarm["threshold"]) == ("HealthCheckStatus", "LessThanThreshold", 1)
@@ -254,7 +265,8 @@ def test_dr_changes_the_prod_primary_only_by_the_replication_additions(synthesiz
     added = sorted(set(addresses(after, "resource")) - set(addresses(before, "resource")))
     assert [address.split(".")[0] for address in added] == [
         "aws_cloudwatch_metric_alarm", "aws_ecr_replication_configuration", "aws_iam_role", "aws_iam_role_policy",
-        "aws_route53_health_check", "aws_s3_bucket_replication_configuration", "aws_secretsmanager_secret",
+        "aws_route53_health_check", "aws_route53_record", "aws_s3_bucket_replication_configuration",
+        "aws_secretsmanager_secret",
         "aws_secretsmanager_secret_version"]
     assert set(addresses(before, "resource")) <= set(addresses(after, "resource"))  # nothing removed
     changed = sorted(address.rsplit("_", 1)[0] for address, body in addresses(before, "resource").items()

@@ -132,8 +132,11 @@ def test_the_failover_pair(primary: dict[str, Any], standby: dict[str, Any]) -> 
     assert (record["failover_routing_policy"], record["set_identifier"]) == ({"type": "PRIMARY"}, "primary")
     assert record["health_check_id"] == f"${{aws_route53_health_check.{check_id}.id}}"
     assert check["resource_path"] == "/healthz" and check["enable_sni"] is True
-    _, secondary = by_prefix(standby, "aws_route53_record", "load_balancer_alias")
+    _, secondary = by_prefix(primary, "aws_route53_record", "secondary_record")
     assert (secondary["failover_routing_policy"], secondary["name"]) == ({"type": "SECONDARY"}, record["name"])
+    assert secondary["alias"]["name"] == f"standby.{record['name']}"
+    _, standby_record = by_prefix(standby, "aws_route53_record", "load_balancer_alias")
+    assert standby_record["name"] == f"standby.{record['name']}" and "failover_routing_policy" not in standby_record
     assert "health_check_id" not in secondary and resources(standby, "aws_route53_health_check") == {}
     assert [alarm for alarm in resources(standby, "aws_cloudwatch_metric_alarm").values()
             if alarm.get("namespace") == "AWS/Route53"] == []

@@ -46,9 +46,12 @@ def add_edge(
     scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
     idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
     deletion_protection: bool, nat_public_ips: tuple[str, ...], test_listener: TestListener | None = None,
-    dns_failover: DnsFailover | None = None,
+    dns_failover: DnsFailover | None = None, record_name: str | None = None,
 ) -> Edge:
-    """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL."""
+    """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL.
+
+    The alias record is named ``record_name`` (default: the certificate's domain, the site name).
+    """
     https = spec.https
     certificate_arn = None
     if https is not None:
@@ -67,7 +70,7 @@ def add_edge(
         deletion_protection=deletion_protection,
         idle_timeout_seconds=spec.idle_timeout_seconds or idle_timeout_seconds,
         # An alias record where the zone is known; otherwise point the domain yourself.
-        domain_name=https.domain if https is not None and https.hosted_zone_id else None,
+        domain_name=(record_name or https.domain) if https is not None and https.hosted_zone_id else None,
         hosted_zone_id=https.hosted_zone_id if https is not None else None,
         dependencies=(log_bucket.policy,),
         test_listener=test_listener,

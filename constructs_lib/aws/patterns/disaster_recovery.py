@@ -2,8 +2,8 @@
 
 The same :class:`DisasterRecoverySpec` goes to two platforms, one per stack: the platform whose region is
 ``primary_region`` replicates (images, data, the database's backups and password) and owns the primary DNS
-record and its health check; the one in ``standby_region`` is the standby that receives them and owns the
-secondary record. Every cross-region reference is a name both sides derive from the identity, account and
+record, its health check and the secondary record; the one in ``standby_region`` is the standby that receives
+them and names its load balancer by a record of its own, which the secondary record aliases. Every cross-region reference is a name both sides derive from the identity, account and
 spec (bucket, key alias, secret, database ARN), so neither stack reads the other's state.
 """
 
@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.route53_record import (
+    Route53Record,
+    Route53RecordAlias,
+    Route53RecordFailoverRoutingPolicy,
+)
 from constructs import Construct
 
 from ...naming import PlatformIdentity
@@ -44,11 +49,15 @@ class DisasterRecoverySpec:
       RDS-managed secret, which lives in one region);
     - turns its site record into the ``PRIMARY`` of a Route 53 failover pair, decided by an HTTPS health check
       of its load balancer at ``health_check_path``, with an alarm when the check fails (Route 53 publishes
-      health-check metrics in us-east-1 only, so the primary must be there).
+      health-check metrics in us-east-1 only, so the primary must be there), and adds the ``SECONDARY``
+      record after it: an alias of the standby's own record ``standby.<domain>`` in the same zone. Both
+      failover records are in one stack because Route 53 refuses a failover record beside a simple record of
+      the same name: one apply replaces the simple record by the pair, in that order.
 
     The standby has its own network, load balancer with WAF and certificate, services (at the capacity its
     service specs say: scale them up on failover), the image repositories the replication fills, the replica
-    data bucket as its data bucket (versioned, encrypted with its key), the ``SECONDARY`` record, and for the
+    data bucket as its data bucket (versioned, encrypted with its key), the record ``standby.<domain>`` of its
+    load balancer (what the primary's ``SECONDARY`` record aliases), and for the
     database: the primary's automated backups replicated to its region, plus in ``warm`` mode a read replica
     ready to promote. Apply the standby first: the primary's replication names its bucket and key.
 
@@ -162,11 +171,16 @@ class DisasterRecoverySpec:
             (location := spec.image.ecr_location) is not None and location[:2] == (account_id, region)
             and location[2].startswith(cls.image_prefix(identity))) for spec in services)
 
-    def dns_failover(self, role: str) -> DnsFailover:
-        """The failover role of the site record of the platform with ``role``."""
+    def dns_failover(self, role: str) -> DnsFailover | None:
+        """The failover role of the site record of the platform with ``role`` (the standby's is a simple record)."""
         if role == PRIMARY:
             return DnsFailover("PRIMARY", health_check_path=self.health_check_path)
-        return DnsFailover("SECONDARY")
+        return None
+
+    @staticmethod
+    def standby_record_name(domain: str) -> str:
+        """The standby load balancer's own record, ``standby.<domain>``: what the ``SECONDARY`` record aliases."""
+        return f"standby.{domain}"
 
 
 def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, identity: PlatformIdentity,
@@ -188,6 +202,24 @@ def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, ide
             replication_time_control=spec.replication_time_control,
             dependencies=(data_bucket.versioning,), permissions_boundary_arn=permissions_boundary_arn,
         ))
+
+
+def add_secondary_record(scope: Construct, *, domain: str, hosted_zone_id: str,
+                         load_balancer: PublicLoadBalancer) -> Route53Record:
+    """The ``SECONDARY`` record (``secondary_record``) of the primary's site name: an alias of the standby's record.
+
+    It depends on the primary's ``PRIMARY`` record, so that an apply turning a simple site record into the pair
+    deletes the simple record before creating either failover record (Route 53 refuses them side by side).
+    """
+    primary = load_balancer.alias_record
+    assert primary is not None, "the primary's load balancer has the PRIMARY record"
+    return Route53Record(
+        scope, "secondary_record", zone_id=hosted_zone_id, name=domain, type="A",
+        alias=Route53RecordAlias(name=DisasterRecoverySpec.standby_record_name(domain), zone_id=hosted_zone_id,
+                                 evaluate_target_health=True),
+        set_identifier="secondary", failover_routing_policy=Route53RecordFailoverRoutingPolicy(type="SECONDARY"),
+        depends_on=[primary],
+    )
 
 
 def add_failover_alarm(scope: Construct, *, identity: PlatformIdentity, region: str, load_balancer: PublicLoadBalancer,

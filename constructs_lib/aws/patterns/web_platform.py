@@ -27,7 +27,14 @@ from ..encryption_key import EncryptionKey
 from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
 from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
-from .disaster_recovery import PRIMARY, STANDBY, DisasterRecoverySpec, add_failover_alarm, add_primary_replication
+from .disaster_recovery import (
+    PRIMARY,
+    STANDBY,
+    DisasterRecoverySpec,
+    add_failover_alarm,
+    add_primary_replication,
+    add_secondary_record,
+)
 from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
 from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
@@ -252,7 +259,10 @@ class WebPlatform(Construct):
                                         props.services, identity=identity, account_id=account_id, region=region),
                                     data_bucket=self._data_bucket,
                                     data_key_arn=self._key.arn, permissions_boundary_arn=props.permissions_boundary_arn)
-            if self._load_balancer is not None:
+            https = props.load_balancer.https if props.load_balancer is not None else None
+            if self._load_balancer is not None and https is not None and https.hosted_zone_id is not None:
+                add_secondary_record(self, domain=https.domain, hosted_zone_id=https.hosted_zone_id,
+                                     load_balancer=self._load_balancer)
                 add_failover_alarm(self, identity=identity, region=region, load_balancer=self._load_balancer,
                                    topic_arn=self._alert_topic.arn)
 
@@ -270,6 +280,8 @@ class WebPlatform(Construct):
             deletion_protection=props.deletion_protection, nat_public_ips=self._network.nat_public_ips,
             test_listener=props.release.test_listener,
             dns_failover=props.disaster_recovery.dns_failover(self._role or PRIMARY) if props.disaster_recovery else None,
+            record_name=(DisasterRecoverySpec.standby_record_name(props.load_balancer.https.domain)
+                         if self._role == STANDBY and props.load_balancer.https is not None else None),
         )
         self._web_acl, self._url = edge.web_acl, edge.url
         return edge.load_balancer
