@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from constructs_lib.rules import (
@@ -32,8 +32,10 @@ from constructs_lib.rules import (
     NAME_RULE,
     POSTGRES_MAJOR_VERSIONS,
     RATE_LIMIT_WINDOWS_SECONDS,
+    ROUTE53_METRICS_REGION,
     cloud_run_size_problem,
     fargate_size_problem,
+    gcs_dual_region_location,
 )
 
 from constructs_lib.github import (
@@ -273,6 +275,34 @@ class AlertingSettings:
     email: str
 
 
+DR_MODES: tuple[str, ...] = ("pilot_light", "warm")
+AWS_ZONE_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]")
+AWS_ZONE_RULE = "must be availability zone names such as us-east-1a"
+
+
+@dataclass(frozen=True)
+class DrSettings:
+    """Disaster recovery: where each cloud's standby runs, how warm it is, and its service capacity.
+
+    ``pilot_light``: AWS restores the database from backups replicated to the standby region; ``warm``:
+    a cross-region read replica is ready to promote. GCP always keeps a cross-region Cloud SQL replica;
+    the mode sets whether its standby Cloud Run services keep instances warm (see README, Disaster recovery).
+    """
+
+    mode: str
+    aws_standby_region: str
+    aws_standby_availability_zones: tuple[str, ...]
+    aws_standby_vpc_cidr: ipaddress.IPv4Network
+    gcp_standby_region: str
+    gcp_standby_subnet_cidr: ipaddress.IPv4Network
+    standby_min_capacity: int
+    standby_max_capacity: int
+
+    @property
+    def warm(self) -> bool:
+        return self.mode == "warm"
+
+
 @dataclass(frozen=True)
 class EnvironmentConfig:
     """One environment of the platform, validated."""
@@ -296,6 +326,8 @@ class EnvironmentConfig:
     protection: ProtectionSettings
     alerting: AlertingSettings
     state: StateSettings
+    #: Disaster recovery; required in prod, optional elsewhere (staging may carry it for the drill).
+    dr: DrSettings | None = None
 
     @property
     def production(self) -> bool:
@@ -389,13 +421,7 @@ def _read_aws(reader: TableReader, environment: str, environ: Mapping[str, str])
     account_id = _from_file_or_variable(
         aws, "account_id", "AWS_ACCOUNT_ID", environ, AWS_ACCOUNT_PATTERN, "must be a 12-digit AWS account ID (a string)"
     )
-    zones = aws.string_list(
-        "availability_zones",
-        pattern=re.compile(r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]"),
-        rule="must be availability zone names such as us-east-1a",
-        min_items=2,
-        max_items=6,
-    )
+    zones = aws.string_list("availability_zones", pattern=AWS_ZONE_PATTERN, rule=AWS_ZONE_RULE, min_items=2, max_items=6)
     if zones and region and not all(zone[:-1] == region for zone in zones):
         aws.problems.add(aws.key("availability_zones"), f"must all be in the region {region}", list(zones))
     # /19 at most: the public subnets (1/256 of the block each) must be /27 or larger for a load balancer.
@@ -762,6 +788,84 @@ def _read_alerting(reader: TableReader) -> AlertingSettings:
     return settings
 
 
+def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSettings,
+             scaling: ScalingSettings) -> DrSettings | None:
+    """The optional ``[dr]`` table (required in prod) and its rules against the primary's settings."""
+    problems = reader.problems
+    if not reader.has("dr"):
+        reader.section("dr", required=False)
+        if environment == "prod":
+            problems.add("dr", "is required in prod: the standby regions, mode and capacity that let prod survive the "
+                         "loss of its region (README: Disaster recovery)", show_value=False)
+        return None
+    dr = reader.section("dr")
+    aws_region = dr.string("aws_standby_region", pattern=AWS_REGION_PATTERN,
+                           rule="must be an AWS region name such as us-west-2") or ""
+    gcp_region = dr.string("gcp_standby_region", pattern=GCP_REGION_PATTERN,
+                           rule="must be a Google Cloud region name such as us-east1") or ""
+    settings = DrSettings(
+        mode=dr.choice("mode", DR_MODES) or "pilot_light",
+        aws_standby_region=aws_region,
+        aws_standby_availability_zones=dr.string_list(
+            "aws_standby_availability_zones", pattern=AWS_ZONE_PATTERN, rule=AWS_ZONE_RULE, min_items=2, max_items=6),
+        aws_standby_vpc_cidr=dr.network("aws_standby_vpc_cidr", min_prefix=16, max_prefix=19)
+        or ipaddress.IPv4Network("10.255.0.0/16"),
+        gcp_standby_region=gcp_region,
+        gcp_standby_subnet_cidr=dr.network("gcp_standby_subnet_cidr", min_prefix=16, max_prefix=26)
+        or ipaddress.IPv4Network("10.255.0.0/24"),
+        standby_min_capacity=dr.integer("standby_min_capacity", minimum=1, maximum=100, unit="tasks"),
+        standby_max_capacity=dr.integer("standby_max_capacity", minimum=1, maximum=100, unit="tasks"),
+    )
+    dr.finish()
+    valid = problems.all_valid
+
+    def rule(key: str, text: str, value: object = None, *, show_value: bool = True) -> None:
+        problems.add(dr.key(key) if "." not in key else key, text, value, show_value=show_value)
+
+    if valid(dr.key("aws_standby_region"), "aws.region") and aws_region == aws.region:
+        rule("aws_standby_region", f"must differ from aws.region ({aws.region}): a standby in the primary's region "
+             "fails with it", aws_region)
+    zones = settings.aws_standby_availability_zones
+    if zones and valid(dr.key("aws_standby_region")) and not all(zone[:-1] == aws_region for zone in zones):
+        rule("aws_standby_availability_zones", f"must all be in dr.aws_standby_region {aws_region}", list(zones))
+    cidr = settings.aws_standby_vpc_cidr
+    if valid(dr.key("aws_standby_vpc_cidr"), "aws.vpc_cidr") and cidr.overlaps(aws.vpc_cidr):
+        rule("aws_standby_vpc_cidr", f"must not overlap aws.vpc_cidr {aws.vpc_cidr}, so that the two VPCs can be "
+             "peered", str(cidr))
+    if valid(dr.key("gcp_standby_region"), "gcp.region") and gcp_region and gcp.region:
+        if gcp_region == gcp.region:
+            rule("gcp_standby_region", f"must differ from gcp.region ({gcp.region}): a standby in the primary's region "
+                 "fails with it", gcp_region)
+        elif gcs_dual_region_location(gcp.region, gcp_region) is None:
+            rule("gcp_standby_region", f"must be on the continent of gcp.region ({gcp.region}): the data bucket becomes "
+                 "a dual-region of both, which Cloud Storage offers within US, EU or ASIA", gcp_region)
+    subnet = settings.gcp_standby_subnet_cidr
+    if valid(dr.key("gcp_standby_subnet_cidr"), "gcp.subnet_cidr", "gcp.private_services_cidr"):
+        for other in ("subnet_cidr", "private_services_cidr"):
+            taken = getattr(gcp, other)
+            if subnet.overlaps(taken):
+                rule("gcp_standby_subnet_cidr", f"must not overlap gcp.{other} {taken}", str(subnet))
+                break
+    low, high = dr.key("standby_min_capacity"), dr.key("standby_max_capacity")
+    if valid(low, high) and settings.standby_max_capacity < settings.standby_min_capacity:
+        rule("standby_max_capacity", f"must be at least {low} ({settings.standby_min_capacity})",
+             settings.standby_max_capacity)
+    elif valid(high, "scaling.min_capacity") and settings.standby_max_capacity < scaling.min_capacity:
+        rule("standby_max_capacity", f"must be at least scaling.min_capacity ({scaling.min_capacity}): after a "
+             "failover the standby carries all the traffic", settings.standby_max_capacity)
+    https_keys = ("aws.http_only", "aws.domain", "aws.certificate_arn", "aws.hosted_zone_id")
+    if valid(*https_keys) and aws.https.hosted_zone_id is None:
+        rule("aws.hosted_zone_id", "is required with [dr]: the failover records for aws.domain live in that Route 53 "
+             "zone, and the standby's certificate is validated there", show_value=False)
+    if valid("aws.region") and aws.region and aws.region != ROUTE53_METRICS_REGION:
+        rule("aws.region", f"must be {ROUTE53_METRICS_REGION} with [dr]: the alarm on the primary's Route 53 health "
+             f"check needs its metrics, which Route 53 publishes in {ROUTE53_METRICS_REGION} only", aws.region)
+    if valid("gcp.without_load_balancer", "gcp.domain") and gcp.without_load_balancer:
+        rule("gcp.without_load_balancer", "contradicts [dr]: the standby Cloud Run services are reached through the "
+             "global load balancer", True)
+    return settings
+
+
 def read_environment(
     problems: Problems, data: Mapping[str, Any], *, project: str, environment: str, environ: Mapping[str, str]
 ) -> EnvironmentConfig:
@@ -788,6 +892,7 @@ def read_environment(
         alerting=_read_alerting(root),
         state=_read_state(root),
     )
+    config = replace(config, dr=_read_dr(root, environment, config.aws, config.gcp, config.scaling))
     root.finish()
     release = config.release
     if release.candidate_tag is not None and release.candidate_tag == config.images.tag:

@@ -101,3 +101,20 @@ HOSTED_ZONE_PATTERN = re.compile(r"Z[A-Z0-9]{1,31}")
 #: Google Cloud project IDs and region names, checked by the configuration schema and the GCP props alike.
 GCP_PROJECT_PATTERN = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 GCP_REGION_PATTERN = re.compile(r"[a-z]+-[a-z]+[0-9]")
+
+
+#: Route 53 publishes health-check metrics (``AWS/Route53`` ``HealthCheckStatus``) in this region only, so a
+#: CloudWatch alarm on a health check must live there.
+ROUTE53_METRICS_REGION = "us-east-1"
+
+#: Cloud Storage multi-regions that hold configurable dual-regions, by the prefix of their regions' names.
+_DUAL_REGION_LOCATIONS = {"us": "US", "europe": "EU", "asia": "ASIA"}
+
+
+def gcs_dual_region_location(first: str, second: str) -> str | None:
+    """The multi-region (``US``, ``EU``, ``ASIA``) a configurable dual-region of two GCP regions belongs to, or
+    ``None`` when Cloud Storage cannot pair them (different continents, or the same region twice)."""
+    if first == second:
+        return None
+    prefixes = {region.split("-", 1)[0] for region in (first, second)}
+    return _DUAL_REGION_LOCATIONS.get(prefixes.pop()) if len(prefixes) == 1 else None

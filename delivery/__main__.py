@@ -26,7 +26,7 @@ def _stacks(args: argparse.Namespace) -> int:
 
     clouds = CLOUDS if args.cloud in (None, "both") else (args.cloud,)
     environments = ENVIRONMENTS if args.environment is None else (args.environment,)
-    kinds = KINDS if args.kind is None else (args.kind,)
+    kinds = KINDS if args.kind is None else tuple(args.kind)
     names = [ref.name for ref in select(os.environ, clouds=clouds, environments=environments, kinds=kinds)]
     print(json.dumps(names) if args.format == "json" else "\n".join(names))
     return 0
@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     stacks = commands.add_parser("stacks", help="the stacks main.py synthesizes for a selection")
     stacks.add_argument("--cloud", choices=(*CLOUDS, "both"))
     stacks.add_argument("--environment", choices=ENVIRONMENTS)
-    stacks.add_argument("--kind", choices=KINDS)
+    stacks.add_argument("--kind", choices=KINDS, action="append",
+                        help="a kind of stack (repeat for several; default: all); the order stays main.py's")
     stacks.add_argument("--format", choices=("json", "lines"), default="json")
     stacks.set_defaults(run=_stacks)
     summary = commands.add_parser("plan-summary", help="markdown (and --json) of `terraform show -json` output")

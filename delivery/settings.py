@@ -7,22 +7,21 @@ from collections.abc import Mapping, Sequence
 from config import CLOUDS, ENVIRONMENTS, Configuration, load_configuration
 from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
-from stacks import KINDS, StackRef, stack_refs, uses_bucket
+from stacks import KINDS, StackRef, stack_refs, standby_environments, uses_bucket
 
 
 class UnknownStack(ValueError):
     """A stack name main.py never synthesizes."""
 
 
-def _project_name(environ: Mapping[str, str]) -> str:
-    # The project name comes from project.toml; loading one environment reads it and validates everything.
-    return load_configuration((ENVIRONMENTS[0],), environ=environ).project.name
-
-
 def select(environ: Mapping[str, str], *, clouds: Sequence[str] = CLOUDS, environments: Sequence[str] = ENVIRONMENTS,
            kinds: Sequence[str] = KINDS) -> list[StackRef]:
     """The stacks ``main.py --clouds ... --environments ... --stacks ...`` writes, in its order."""
-    return stack_refs(_project_name(environ), clouds, environments, kinds)
+    # The project name comes from project.toml, the standby stacks from the environments' [dr]: loading the
+    # selected environments reads both and validates everything.
+    configuration = load_configuration(tuple(environments), environ=environ, clouds=tuple(clouds))
+    return stack_refs(configuration.project.name, clouds, environments, kinds,
+                      standby_environments=standby_environments(configuration.environments))
 
 
 def find(name: str, environ: Mapping[str, str]) -> StackRef:

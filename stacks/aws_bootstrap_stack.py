@@ -40,7 +40,9 @@ class AwsBootstrapStack(TerraformStack):
             plan_branch=DEPLOY_BRANCH,
             hosted_zone_ids=(https.hosted_zone_id,) if https.hosted_zone_id else (),
             database=config.database.enabled,
-            certificate=https.domain is not None and https.certificate_arn is None,
+            # [dr]: the standby issues its own certificate, so ACM permissions are needed whenever there is one.
+            certificate=https.domain is not None and (https.certificate_arn is None or config.dr is not None),
+            standby_region=config.dr.aws_standby_region if config.dr is not None else None,
         ))
         foundation = self.foundation
         for name, value, description in (

@@ -14,8 +14,11 @@ from constructs_lib.aws.patterns import (
     DataAccess,
     DatabaseSpec,
     Deployment,
+    DisasterRecoverySpec,
     HealthCheck,
     OfficeHours,
+    PILOT_LIGHT,
+    WARM,
     ReleaseSpec,
     Scaling,
     ServiceSpec,
@@ -29,30 +32,33 @@ from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, database
 _WRITABLE_PATHS = {BACKEND.name: ("/tmp",), FRONTEND.name: ("/tmp", "/app/.next/cache")}
 
 
-def service_spec(service: AppService, config: EnvironmentConfig) -> ServiceSpec:
-    """One of our two services: sizes, scaling and environment from config, the contract from app_services."""
+def service_spec(service: AppService, config: EnvironmentConfig, *, standby: bool = False) -> ServiceSpec:
+    """One of our two services: sizes, scaling and environment from config, the contract from app_services.
+
+    ``standby``: the service in the disaster-recovery standby region, at the standby's capacity ([dr]).
+    """
     settings, scaling, hours = service.settings(config), config.scaling, config.scaling.working_hours
+    min_capacity, max_capacity = scaling.min_capacity, scaling.max_capacity
+    region = config.aws.region
+    if standby:
+        assert config.dr is not None, "a standby needs [dr]"
+        min_capacity, max_capacity = config.dr.standby_min_capacity, config.dr.standby_max_capacity
+        region = config.dr.aws_standby_region
     environment = {"ENVIRONMENT": config.environment}
     if service is BACKEND:
-        environment |= {"AWS_REGION": config.aws.region, "S3_BUCKET": DATA_BUCKET_NAME, "HOME": "/tmp"}
+        environment |= {"AWS_REGION": region, "S3_BUCKET": DATA_BUCKET_NAME, "HOME": "/tmp"}
     else:
         environment |= {"NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api"), "HOSTNAME": "0.0.0.0"}
     return ServiceSpec(
         name=service.name,
-        # The candidate, while one is being released (ECS shifts traffic to it by release.strategy).
-        # The environment's bootstrap stack owns the repositories (pushed to before the platform's first apply).
-        image=ContainerImage.ecr(
-            account_id=config.aws.account_id, region=config.aws.region,
-            repository=DeliveryNames(PlatformIdentity(config.project, config.environment)).image_repository(service.name),
-            tag=config.release.candidate_tag or config.images.tag,
-        ),
+        image=_image(service, config, standby=standby),
         cpu=settings.cpu,
         memory=settings.memory,
         port=service.port,
         health_check=HealthCheck(service.health_path),
         routes=BACKEND_PATHS if service is BACKEND else (),
         scaling=Scaling(
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+            min_capacity=min_capacity, max_capacity=max_capacity,
             target_cpu_percent=scaling.target_cpu, scale_out_cooldown=scaling.scale_out_cooldown,
             scale_in_cooldown=scaling.scale_in_cooldown, target_memory_percent=scaling.target_memory,
             requests_per_target=scaling.requests_per_target,
@@ -63,6 +69,22 @@ def service_spec(service: AppService, config: EnvironmentConfig) -> ServiceSpec:
         database_access=service is BACKEND and config.database.enabled,
         writable_paths=_WRITABLE_PATHS[service.name],
         request_timeout_seconds=settings.request_timeout_seconds,
+    )
+
+
+def _image(service: AppService, config: EnvironmentConfig, *, standby: bool) -> ContainerImage:
+    """The candidate, while one is being released (ECS shifts traffic to it by release.strategy).
+
+    The environment's bootstrap stack owns the repositories (pushed to before the platform's first apply). The
+    standby creates its own of the same names in its region, which the primary's registry replication fills.
+    """
+    tag = config.release.candidate_tag or config.images.tag
+    if standby:
+        return ContainerImage.platform_repository(tag)
+    return ContainerImage.ecr(
+        account_id=config.aws.account_id, region=config.aws.region,
+        repository=DeliveryNames(PlatformIdentity(config.project, config.environment)).image_repository(service.name),
+        tag=tag,
     )
 
 
@@ -96,6 +118,15 @@ def capacity_split(config: EnvironmentConfig) -> CapacitySplit | None:
     if capacity is None:
         return None
     return CapacitySplit(capacity.on_demand_base, capacity.on_demand_weight, capacity.spot_weight)
+
+
+def disaster_recovery_spec(config: EnvironmentConfig) -> DisasterRecoverySpec | None:
+    """Primary and standby regions and the mode from [dr]; the Route 53 health check asks the backend's health path."""
+    dr = config.dr
+    if dr is None:
+        return None
+    return DisasterRecoverySpec(primary_region=config.aws.region, standby_region=dr.aws_standby_region,
+                                mode=WARM if dr.warm else PILOT_LIGHT, health_check_path=BACKEND.health_path)
 
 
 def budget_spec(config: EnvironmentConfig) -> BudgetSpec:

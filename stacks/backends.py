@@ -2,7 +2,10 @@
 
 - A platform stack always uses its environment's bucket (``config/<env>.toml`` ``[state]``): S3 key
   ``<project>/<env>/terraform.tfstate`` encrypted with the delivery key and locked with S3-native lock
-  files (Terraform >= 1.10); GCS prefix ``<project>/<env>``.
+  files (Terraform >= 1.10); GCS prefix ``<project>/<env>``. An AWS standby stack (disaster recovery)
+  keeps its state next to it, S3 key ``<project>/<env>/standby.tfstate``, in the primary region's
+  bucket: the standby is applied from the primary region, and a failover changes only resources
+  that live outside the primary region (see docs/disaster-recovery.md).
 - A bootstrap stack creates that bucket, so it starts on local state (``terraform.<stack>.tfstate`` in
   the project root) and moves into the bucket (S3 key ``<project>/<env>/bootstrap.tfstate``, GCS prefix
   ``<project>/<env>/bootstrap``) once ``state.<cloud>_bootstrap_migrated`` is true; see docs/delivery.md.

@@ -12,10 +12,11 @@ from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME, Alerting, BudgetSpec, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
-    LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
+    DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.provider import google_provider
-from constructs_lib.policy import apply_guardrails
+from constructs_lib.policy import apply_guardrails, waive
+from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
 from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name
@@ -96,6 +97,12 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
                           config.budget.forecast_thresholds),
         billing_account=gcp.billing_account,
+        disaster_recovery=DisasterRecoverySpec(
+            standby_region=config.dr.gcp_standby_region,
+            standby_subnet_cidr=config.dr.gcp_standby_subnet_cidr if database.enabled else None,
+            standby_min_instances=config.dr.standby_min_capacity,
+            standby_max_instances=config.dr.standby_max_capacity,
+        ) if config.dr is not None else None,
     )
 
 
@@ -116,6 +123,13 @@ class GcpPlatformStack(TerraformStack):
         apply_guardrails(self, production=config.production)  # prod: production rules, stateful resources kept
         platform = WebPlatform(self, "Default", props)
         forget_without_destroying(self, MOVED_TO_BOOTSTRAP)
+        dr = config.dr
+        if dr is not None and config.production and dr.standby_min_capacity < MIN_PRODUCTION_CAPACITY:
+            for service in platform.standby_services.values():
+                waive(service, "prod-min-capacity",
+                      reason=f"Standby capacity ([dr] standby_min_capacity {dr.standby_min_capacity}) in "
+                             f"{dr.gcp_standby_region}; the primary region keeps scaling.min_capacity, and Cloud Run "
+                             "scales the standby up by itself to standby_max_capacity")
 
         domain = props.load_balancer.domains[0] if props.load_balancer else None
         for name, value, description in (
@@ -125,6 +139,8 @@ class GcpPlatformStack(TerraformStack):
             ("frontend_url", platform.service(FRONTEND.name).uri, "Frontend service (run.app)"),
             ("load_balancer_ip", platform.load_balancer_ip, f"Point the DNS A record of {domain} here"),
             ("load_balancer_url", platform.url, "The platform's URL"),
+            ("standby_database_instance", platform.standby_database_instance_name,
+             "Cloud SQL replica to promote on failover (docs/disaster-recovery.md)"),
         ):
             if value is not None:
                 TerraformOutput(self, name, value=value, description=description)

@@ -27,11 +27,12 @@ from cdktf import App  # noqa: E402
 from config import Configuration  # noqa: E402
 from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
 
-from . import KINDS, stack_refs  # noqa: E402
+from . import KINDS, StackRef, stack_refs, standby_environments  # noqa: E402
 
 _STACK_CLASSES = {
     ("aws", "bootstrap"): ("stacks.aws_bootstrap_stack", "AwsBootstrapStack"),
     ("aws", "platform"): ("stacks.aws_platform_stack", "AwsPlatformStack"),
+    ("aws", "standby"): ("stacks.aws_platform_stack", "AwsStandbyStack"),
     ("gcp", "bootstrap"): ("stacks.gcp_bootstrap_stack", "GcpBootstrapStack"),
     ("gcp", "platform"): ("stacks.gcp_platform_stack", "GcpPlatformStack"),
 }
@@ -59,7 +60,7 @@ def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path,
     """
     app = App(outdir=str(outdir), context={COLLECT_CONTEXT: True} if collect_violations else None)
     configs = {config.environment: config for config in configuration.environments}
-    for ref in stack_refs(configuration.project.name, clouds, tuple(configs), kinds):
+    for ref in _selected(configuration, clouds, kinds):
         module_name, class_name = _STACK_CLASSES[(ref.cloud, ref.kind)]
         stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
         if ref.kind == "bootstrap":
@@ -68,6 +69,11 @@ def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path,
         else:
             stack_class(app, configs[ref.environment])
     return app
+
+
+def _selected(configuration: Configuration, clouds: Sequence[str], kinds: Sequence[str]) -> list[StackRef]:
+    return stack_refs(configuration.project.name, clouds, [config.environment for config in configuration.environments],
+                      kinds, standby_environments=standby_environments(configuration.environments))
 
 
 def _count_resources(stack_file: Path) -> int:
@@ -119,8 +125,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
 
     manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     written = []
-    environments = tuple(config.environment for config in configuration.environments)
-    for ref in stack_refs(configuration.project.name, clouds, environments, kinds):
+    for ref in _selected(configuration, clouds, kinds):
         path = outdir / manifest["stacks"][ref.name]["synthesizedStackPath"]
         written.append(SynthesizedStack(ref.name, ref.cloud, ref.environment, ref.kind, path, _count_resources(path)))
     return written

@@ -17,16 +17,29 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 CLOUDS = ("aws", "gcp")
 
 
-KINDS = ("bootstrap", "platform")
+#: The stacks of an environment and cloud, in main.py's order (stacks.KINDS); a standby only where it exists.
+KINDS = ("bootstrap", "standby", "platform")
 
 
 def stack_id(cloud: str, environment: str, kind: str = "platform") -> str:
     return f"{PROJECT}-{cloud}-{environment}" + ("" if kind == "platform" else f"-{kind}")
 
 
+def _standby_environments() -> tuple[str, ...]:
+    from config import load_configuration
+
+    return tuple(config.environment for config in load_configuration(environ={}).environments if config.dr is not None)
+
+
+#: Environments whose committed config has [dr]: each has an AWS standby stack.
+STANDBY_ENVIRONMENTS = _standby_environments()
+
+
 def all_stack_ids() -> list[str]:
-    """Every stack `python main.py` writes, in its order (by cloud, environment, bootstrap first)."""
-    return [stack_id(cloud, environment, kind) for cloud in CLOUDS for environment in ENVIRONMENTS for kind in KINDS]
+    """Every stack `python main.py` writes, in its order (by cloud, environment, bootstrap first, then an
+    environment's AWS standby where it has ``[dr]``, then its platform)."""
+    return [stack_id(cloud, environment, kind) for cloud in CLOUDS for environment in ENVIRONMENTS for kind in KINDS
+            if kind != "standby" or (cloud == "aws" and environment in STANDBY_ENVIRONMENTS)]
 
 
 def resources(document: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -35,7 +35,7 @@ IAM_SERVICE_OF_TYPE_PREFIX: dict[str, str] = {
     "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_cloudwatch_dashboard": "cloudwatch", "aws_iam": "iam",
     "aws_kms": "kms", "aws_s3_bucket": "s3", "aws_secretsmanager": "secretsmanager", "aws_sns": "sns",
     "aws_db": "rds", "aws_appautoscaling": "application-autoscaling", "aws_budgets": "budgets", "aws_acm": "acm",
-    "aws_route53": "route53",
+    "aws_route53": "route53", "aws_ecr": "ecr",
 }
 
 
@@ -138,19 +138,24 @@ def test_state_bucket_is_versioned_encrypted_private_tls_only_and_never_destroye
 
 
 def test_state_backend_keys_are_what_the_roles_may_touch(synthesized: Synthesized, environment: str) -> None:
-    """The deploy role writes exactly the platform state file (and its lock); the plan role reads both states."""
+    """The deploy role writes exactly the platform's state file (and its lock) and, with [dr], the standby's;
+    the plan role reads those and the bootstrap's."""
     stack, config = bootstrap(synthesized, environment), synthesized.configs[environment]
-    platform_key = synthesized.stack("aws", environment)["terraform"]["backend"]["s3"]["key"]
+    keys = [synthesized.documents[stack_id("aws", environment, kind)]["terraform"]["backend"]["s3"]["key"]
+            for kind in (("platform", "standby") if config.dr is not None else ("platform",))]
+    assert len(set(keys)) == len(keys)
     bucket = f"arn:aws:s3:::{config.state.aws_bucket}"
+    written = [arn for key in keys for arn in (f"{bucket}/{key}", f"{bucket}/{key}.tflock")]
     deploy_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-deploy")
     statements = {statement["sid"]: statement for part in attached(stack, deploy_id).values() for statement in part}
-    assert statements["TerraformStateObjects"]["resources"] == [f"{bucket}/{platform_key}", f"{bucket}/{platform_key}.tflock"]
-    assert statements["DenyObjectsButPlatformState"]["not_resources"] == [f"{bucket}/{platform_key}", f"{bucket}/{platform_key}.tflock"]
+    assert statements["TerraformStateObjects"]["resources"] == written
+    assert statements["DenyObjectsButPlatformState"]["not_resources"] == written
     plan_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-plan")
     [reads] = attached(stack, plan_id).values()
     plan_objects = {statement["sid"]: statement for statement in reads}["TerraformStateObjects"]
     assert plan_objects["actions"] == ["s3:GetObject"]
-    assert plan_objects["resources"] == [f"{bucket}/{platform_key}", f"{bucket}/duckdb-analytics/{environment}/bootstrap.tfstate"]
+    assert plan_objects["resources"] == [*(f"{bucket}/{key}" for key in keys),
+                                         f"{bucket}/duckdb-analytics/{environment}/bootstrap.tfstate"]
 
 
 def _allow_statements(stack: dict[str, Any], role_name: str) -> list[dict[str, Any]]:
@@ -186,8 +191,12 @@ def test_wildcard_reasons_are_all_used_and_listed_in_the_readme(synthesized: Syn
     sids = {statement["sid"] for body in data_sources(stack, "aws_iam_policy_document").values()
             for statement in body["statement"]}
     unused = set(WILDCARD_REASONS) - sids
-    # RDS, ACM and Route 53 statements exist only where the environment has a database / certificate / zone.
+    # RDS, ACM and Route 53 statements exist only where the environment has a database / certificate / zone,
+    # the replication's only with [dr].
     optional = {"RdsScoped", "RdsDescribe", "SecretsScoped", "CertificateRequest", "Certificates", "Route53Changes"}
+    if synthesized.configs[environment].dr is None:
+        optional |= {"EcrReplication", "EcrStandbyRepositories", "Route53HealthCheckCreate", "Route53HealthChecks",
+                     "BoundaryReplication"}
     assert unused <= optional
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert [sid for sid in WILDCARD_REASONS if f"`{sid}`" not in readme] == []
@@ -236,10 +245,13 @@ def test_the_deploy_role_can_change_neither_itself_nor_the_bootstrap(synthesized
 
 
 def test_deploy_role_covers_every_service_the_platform_uses(synthesized: Synthesized, environment: str) -> None:
-    """Derived from the platform stack: each resource type's service is one the deploy role may act on."""
-    platform = synthesized.stack("aws", environment)
+    """Derived from the platform stack (and the standby's): each resource type's service is one the deploy role
+    may act on."""
+    stacks = [synthesized.stack("aws", environment)]
+    if synthesized.configs[environment].dr is not None:
+        stacks.append(synthesized.documents[stack_id("aws", environment, "standby")])
     needed = set()
-    for resource_type in platform["resource"]:
+    for resource_type in (resource_type for stack in stacks for resource_type in stack["resource"]):
         prefixes = [prefix for prefix in IAM_SERVICE_OF_TYPE_PREFIX if resource_type.startswith(prefix)]
         assert prefixes, f"{resource_type}: which IAM service manages it? Add it above and to the deploy role"
         needed.add(IAM_SERVICE_OF_TYPE_PREFIX[max(prefixes, key=len)])

@@ -17,9 +17,14 @@ with_database = pytest.mark.parametrize("environment", DATABASE_ENVIRONMENTS)
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_database_exists_only_where_enabled(synthesized: Synthesized, environment: str) -> None:
-    stack, enabled = synthesized.stack("aws", environment), synthesized.configs[environment].database.enabled
-    for resource_type in ("aws_db_instance", "aws_db_subnet_group", "aws_db_parameter_group", "aws_secretsmanager_secret"):
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    enabled = config.database.enabled
+    for resource_type in ("aws_db_instance", "aws_db_subnet_group", "aws_db_parameter_group"):
         assert len(resources(stack, resource_type)) == (1 if enabled else 0), resource_type
+    # DATABASE_URL, and with [dr] the replicated password (instead of the RDS-managed secret).
+    secrets = sorted(name.rsplit("_", 1)[0] for name in resources(stack, "aws_secretsmanager_secret"))
+    assert secrets == (["database_password_secret"] if enabled and config.dr is not None else []) + (
+        ["database_url_secret"] if enabled else [])
     assert (environment != "dev") is enabled
 
 
@@ -54,7 +59,11 @@ def test_database_is_private_encrypted_and_keeps_a_final_snapshot(synthesized: S
     assert (database["storage_encrypted"], database["kms_key_id"]) == (True, key)
     assert (database["skip_final_snapshot"], database["final_snapshot_identifier"]) == (
         False, f"duckdb-analytics-{environment}-final")
-    assert (database["manage_master_user_password"], database["master_user_secret_kms_key_id"]) == (True, key)
+    if synthesized.configs[environment].dr is None:
+        assert (database["manage_master_user_password"], database["master_user_secret_kms_key_id"]) == (True, key)
+        assert "password_wo" not in database
+    else:  # the replicated password (test_aws_disaster_recovery.py)
+        assert "manage_master_user_password" not in database and database["password_wo_version"] == 1
     assert "password" not in database
     assert (database["performance_insights_enabled"], database["performance_insights_kms_key_id"]) == (True, key)
     assert database["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
@@ -106,8 +115,8 @@ def test_database_logs_keep_the_environment_retention(synthesized: Synthesized, 
 @with_database
 def test_connection_url_secret_holds_no_password(synthesized: Synthesized, environment: str) -> None:
     database_id, _, stack = _database(synthesized, environment)
-    _, secret = only(stack, "aws_secretsmanager_secret")
-    _, version = only(stack, "aws_secretsmanager_secret_version")
+    _, secret = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")
+    _, version = by_prefix(stack, "aws_secretsmanager_secret_version", "database_url_secret_value")
     assert secret["kms_key_id"].startswith("${aws_kms_key.")
     assert version["secret_string"] == (
         f"postgresql://analytics_admin@${{aws_db_instance.{database_id}.address}}:5432/duckdb_analytics?sslmode=require"

@@ -104,6 +104,7 @@ def test_alarms_watch_only_metrics_the_platform_emits(synthesized: Synthesized, 
                                "TargetResponseTime", "UnHealthyHostCount", "HealthyHostCount"},
         "AWS/ECS": {"CPUUtilization", "MemoryUtilization"},
         "AWS/RDS": {"CPUUtilization", "FreeStorageSpace"},
+        "AWS/Route53": {"HealthCheckStatus"},  # the primary's failover health check ([dr])
     }
     for alarm in resources(stack, "aws_cloudwatch_metric_alarm").values():
         metrics = [query["metric"] for query in alarm.get("metric_query", []) if "metric" in query] or [alarm]

@@ -102,8 +102,10 @@ def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesi
     # The image repositories moved to the bootstrap stack under the same addresses (tests/test_aws_bootstrap.py).
     assert resources(stack, "aws_ecr_repository") == {}
     database = synthesized.configs[environment].database.enabled
+    replicated = database and synthesized.configs[environment].dr is not None
     assert list(resources(stack, "aws_db_instance")) == (["database_instance_D7FC2283"] if database else [])
-    assert list(resources(stack, "aws_secretsmanager_secret")) == (["database_url_secret_E0FFC538"] if database else [])
+    assert sorted(resources(stack, "aws_secretsmanager_secret")) == (
+        (["database_password_secret_3F51E96B"] if replicated else []) + (["database_url_secret_E0FFC538"] if database else []))
 
 
 def test_data_bucket_logs_server_access_to_the_log_bucket(synthesized: Synthesized, environment: str) -> None:

@@ -48,6 +48,13 @@ def test_container_is_hardened_and_logs_with_retention(synthesized: Synthesized,
     assert log_group["retention_in_days"] == config.logging.retention_days
 
 
+def password_secret_arn(stack: dict, config) -> str:
+    """The secret holding the master password: RDS-managed, or with [dr] the replicated one (test_aws_disaster_recovery.py)."""
+    if config.dr is not None:
+        return reference("aws_secretsmanager_secret", by_prefix(stack, "aws_secretsmanager_secret", "database_password_secret")[0], "arn")
+    return f"${{aws_db_instance.{only(stack, 'aws_db_instance')[0]}.master_user_secret[0].secret_arn}}"
+
+
 def test_container_environment_and_secrets(synthesized: Synthesized, environment: str) -> None:
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     backend, frontend = container(stack, BACKEND.name), container(stack, FRONTEND.name)
@@ -57,8 +64,7 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
         "S3_BUCKET": reference("aws_s3_bucket", bucket_id, "bucket"),
     }
     if config.database.enabled:
-        database_id, _ = only(stack, "aws_db_instance")
-        expected_backend["DATABASE_PASSWORD_SECRET_ARN"] = f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}"
+        expected_backend["DATABASE_PASSWORD_SECRET_ARN"] = password_secret_arn(stack, config)
     assert {item["name"]: item["value"] for item in backend["environment"]} == expected_backend
     for definition in (backend, frontend):
         assert definition["logConfiguration"]["options"]["awslogs-region"] == config.aws.region
@@ -69,12 +75,10 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
                                     "NEXT_PUBLIC_API_URL": f"{site}/api"}
     assert frontend["secrets"] == []
     if config.database.enabled:
-        database_id, _ = only(stack, "aws_db_instance")
-        secret_id, _ = only(stack, "aws_secretsmanager_secret")
+        secret_id, _ = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")
         assert backend["secrets"] == [
             {"name": "DATABASE_URL", "valueFrom": reference("aws_secretsmanager_secret", secret_id, "arn")},
-            {"name": "PGPASSWORD",
-             "valueFrom": f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}:password::"},
+            {"name": "PGPASSWORD", "valueFrom": f"{password_secret_arn(stack, config)}:password::"},
         ]
     else:
         assert backend["secrets"] == []
@@ -111,7 +115,7 @@ def test_service_runs_privately_and_rolls_back(synthesized: Synthesized, environ
                 if name.startswith(f"{service.name}_service_")}
     expected = listeners | rules | policies
     if service.name == "backend" and config.database.enabled:
-        expected.add(f"aws_secretsmanager_secret_version.{only(stack, 'aws_secretsmanager_secret_version')[0]}")
+        expected.add(f"aws_secretsmanager_secret_version.{by_prefix(stack, 'aws_secretsmanager_secret_version', 'database_url_secret_value')[0]}")
     assert set(ecs_service["depends_on"]) == expected
     balancer = {"container_name": service.name, "container_port": service.port,
                 "target_group_arn": reference("aws_lb_target_group", target_group_id, "arn")}
@@ -137,11 +141,10 @@ def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesi
     assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"} | (
         {"ReadDatabaseSecrets", "DecryptDatabaseSecrets"} if database else set())
     if database:  # re-reading the rotated password needs the secrets, and nothing else
-        database_id, _ = only(stack, "aws_db_instance")
-        secret_id, _ = only(stack, "aws_secretsmanager_secret")
+        secret_id, _ = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")
         assert statements["ReadDatabaseSecrets"]["resources"] == [
             reference("aws_secretsmanager_secret", secret_id, "arn"),
-            f"${{aws_db_instance.{database_id}.master_user_secret[0].secret_arn}}"]
+            password_secret_arn(stack, synthesized.configs[environment])]
         assert statements["ReadDatabaseSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
     # The frontend's task role has no permissions at all.
     assert [name for name in resources(stack, "aws_iam_role_policy") if name.startswith("frontend_service_task_role")] == []

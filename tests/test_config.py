@@ -595,6 +595,103 @@ def test_spot_weights_of_zero_and_an_all_spot_prod_are_refused(tmp_path: Path) -
     ]
 
 
+# --- disaster recovery ([dr]) ---------------------------------------------------------------------------
+
+STAGING_DRILL = {  # what the quarterly drill adds to staging (docs/disaster-recovery.md)
+    "mode": "pilot_light", "aws_standby_region": "us-west-2", "aws_standby_availability_zones": ["us-west-2a", "us-west-2b"],
+    "aws_standby_vpc_cidr": "10.14.0.0/16", "gcp_standby_region": "us-east1", "gcp_standby_subnet_cidr": "10.32.0.0/24",
+    "standby_min_capacity": 1, "standby_max_capacity": 6,
+}
+
+
+def test_prod_has_a_standby_on_both_clouds_and_the_others_may_leave_it_out() -> None:
+    configs = _committed()
+    dr = configs["prod"].dr
+    assert dr is not None and dr.mode in ("pilot_light", "warm")
+    assert dr.aws_standby_region != configs["prod"].aws.region and dr.gcp_standby_region != configs["prod"].gcp.region
+    assert {zone[:-1] for zone in dr.aws_standby_availability_zones} == {dr.aws_standby_region}
+    assert not dr.aws_standby_vpc_cidr.overlaps(configs["prod"].aws.vpc_cidr)
+    assert 1 <= dr.standby_min_capacity <= dr.standby_max_capacity and dr.standby_max_capacity >= configs["prod"].scaling.min_capacity
+    assert configs["dev"].dr is None and configs["staging"].dr is None
+
+
+def test_staging_may_carry_dr_for_the_drill(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    _edit(config_dir, "staging.toml", lambda data: (data.update(dr=dict(STAGING_DRILL)),
+                                                    data["aws"].update(hosted_zone_id="Z0123456789EXAMPLE0CD")))
+    (staging,) = load_configuration(("staging",), config_dir=config_dir, environ={}).environments
+    assert staging.dr is not None and (staging.dr.mode, staging.dr.warm) == ("pilot_light", False)
+    assert staging.dr.standby_max_capacity == 6
+
+
+def _dr(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return _change("dr", **values)
+
+
+DR_CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], list[str]]] = [
+    ("missing in prod", "prod", lambda data: data.pop("dr"),
+     ["dr: is required in prod: the standby regions, mode and capacity that let prod survive the loss of its region "
+      "(README: Disaster recovery)"]),
+    ("unknown mode", "prod", _dr(mode="cold"), ['dr.mode: must be one of pilot_light, warm, got "cold"']),
+    ("unknown key", "prod", _dr(standby_region="us-west-2"),
+     ["dr.standby_region: unknown key (not part of the configuration schema)"]),
+    ("aws standby in the primary region", "prod",
+     _dr(aws_standby_region="us-east-1", aws_standby_availability_zones=["us-east-1a", "us-east-1b"]),
+     ['dr.aws_standby_region: must differ from aws.region (us-east-1): a standby in the primary\'s region fails with it, '
+      'got "us-east-1"']),
+    ("aws standby region name", "prod", _dr(aws_standby_region="uswest2"),
+     ['dr.aws_standby_region: must be an AWS region name such as us-west-2, got "uswest2"']),
+    ("aws standby zones elsewhere", "prod", _dr(aws_standby_availability_zones=["us-west-2a", "us-east-1b"]),
+     ['dr.aws_standby_availability_zones: must all be in dr.aws_standby_region us-west-2, got ["us-west-2a", "us-east-1b"]']),
+    ("aws standby one zone", "prod", _dr(aws_standby_availability_zones=["us-west-2a"]),
+     ['dr.aws_standby_availability_zones: must be a list of 2 to 6 distinct entries, got ["us-west-2a"]']),
+    ("aws standby vpc overlaps", "prod", _dr(aws_standby_vpc_cidr="10.12.128.0/17"),
+     ['dr.aws_standby_vpc_cidr: must not overlap aws.vpc_cidr 10.12.0.0/16, so that the two VPCs can be peered, '
+      'got "10.12.128.0/17"']),
+    ("aws standby vpc public", "prod", _dr(aws_standby_vpc_cidr="52.0.0.0/16"),
+     ['dr.aws_standby_vpc_cidr: must be a private IPv4 CIDR block from /16 to /19, e.g. 10.0.0.0/16, got "52.0.0.0/16"']),
+    ("gcp standby in the primary region", "prod", _dr(gcp_standby_region="us-central1"),
+     ['dr.gcp_standby_region: must differ from gcp.region (us-central1): a standby in the primary\'s region fails with '
+      'it, got "us-central1"']),
+    ("gcp standby on another continent", "prod", _dr(gcp_standby_region="europe-west1"),
+     ["dr.gcp_standby_region: must be on the continent of gcp.region (us-central1): the data bucket becomes a "
+      'dual-region of both, which Cloud Storage offers within US, EU or ASIA, got "europe-west1"']),
+    ("gcp standby subnet overlaps the subnet", "prod", _dr(gcp_standby_subnet_cidr="10.40.0.0/25"),
+     ['dr.gcp_standby_subnet_cidr: must not overlap gcp.subnet_cidr 10.40.0.0/24, got "10.40.0.0/25"']),
+    ("gcp standby subnet overlaps Cloud SQL", "prod", _dr(gcp_standby_subnet_cidr="10.41.0.0/24"),
+     ['dr.gcp_standby_subnet_cidr: must not overlap gcp.private_services_cidr 10.41.0.0/20, got "10.41.0.0/24"']),
+    ("no standby capacity", "prod", _dr(standby_min_capacity=0),
+     ["dr.standby_min_capacity: must be a whole number from 1 to 100 tasks, got 0"]),
+    ("standby max below min", "prod", _dr(standby_min_capacity=5, standby_max_capacity=3),
+     ["dr.standby_max_capacity: must be at least dr.standby_min_capacity (5), got 3"]),
+    ("standby max below prod's minimum", "prod", _dr(standby_max_capacity=1),
+     ["dr.standby_max_capacity: must be at least scaling.min_capacity (2): after a failover the standby carries all "
+      "the traffic, got 1"]),
+    ("failover records need the zone", "prod", _change(
+        "aws", hosted_zone_id=None,
+        certificate_arn="arn:aws:acm:us-east-1:333344445555:certificate/0b5e2f61-7d3c-4e0a-9c1b-5a8f3d2e7c41"),
+     ["aws.hosted_zone_id: is required with [dr]: the failover records for aws.domain live in that Route 53 zone, and "
+      "the standby's certificate is validated there"]),
+    ("primary outside us-east-1", "prod", _change("aws", region="us-east-2",
+                                                  availability_zones=["us-east-2a", "us-east-2b", "us-east-2c"]),
+     ["aws.region: must be us-east-1 with [dr]: the alarm on the primary's Route 53 health check needs its metrics, "
+      'which Route 53 publishes in us-east-1 only, got "us-east-2"']),
+    ("dev without a load balancer", "dev", lambda data: data.update(dr=dict(STAGING_DRILL, standby_max_capacity=3)),
+     ["aws.hosted_zone_id: is required with [dr]: the failover records for aws.domain live in that Route 53 zone, and "
+      "the standby's certificate is validated there",
+      "gcp.without_load_balancer: contradicts [dr]: the standby Cloud Run services are reached through the global load "
+      "balancer, got true"]),
+]
+
+
+@pytest.mark.parametrize(("name", "environment", "change", "rules"), DR_CASES, ids=[case[0] for case in DR_CASES])
+def test_dr_rules(tmp_path: Path, name: str, environment: str, change: Callable[[dict[str, Any]], None],
+                  rules: list[str]) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, f"{environment}.toml", change)
+    assert _problems(config_dir, (environment,)) == [f"{path}: {rule}" for rule in rules]
+
+
 def test_prod_runs_at_least_two_of_each_service(tmp_path: Path) -> None:
     config_dir = _copy_config(tmp_path)
     path = _edit(config_dir, "prod.toml", lambda data: data["scaling"].update(min_capacity=1))

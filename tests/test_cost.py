@@ -170,11 +170,14 @@ def test_rds_cloud_sql_nat_and_load_balancer_lines_follow_the_resources(synthesi
     assert quantity(aws.lines, "public_ipv4_hour") == addresses * hours
 
     gcp_document, gcp = synthesized.stack("gcp", "prod"), estimate(synthesized, "gcp", "prod", table)
-    _, instance = by_prefix(gcp_document, "google_sql_database_instance", "database")
-    vcpus, memory_mib = (int(part) for part in instance["settings"]["tier"].split("-")[2:])
-    assert quantity(gcp.lines, "cloud_sql_vcpu_hour") == 2 * vcpus * hours
-    assert quantity(gcp.lines, "cloud_sql_memory_gb_hour") == pytest.approx(2 * memory_mib / 1024 * hours)
-    assert quantity(gcp.lines, "cloud_sql_ssd_gb_month") == 2 * instance["settings"]["disk_size"]
+    instances = gcp_document["resource"]["google_sql_database_instance"].values()  # with [dr], the replica too
+    copies = {id(instance): 2 if instance["settings"]["availability_type"] == "REGIONAL" else 1 for instance in instances}
+    tiers = {id(instance): [int(part) for part in instance["settings"]["tier"].split("-")[2:]] for instance in instances}
+    assert quantity(gcp.lines, "cloud_sql_vcpu_hour") == sum(copies[i] * tiers[i][0] for i in copies) * hours
+    assert quantity(gcp.lines, "cloud_sql_memory_gb_hour") == pytest.approx(
+        sum(copies[i] * tiers[i][1] for i in copies) / 1024 * hours)
+    assert quantity(gcp.lines, "cloud_sql_ssd_gb_month") == sum(
+        copies[id(instance)] * instance["settings"]["disk_size"] for instance in instances)
     assert quantity(gcp.lines, "lb_forwarding_rules_first_five_hour") == hours
     assert quantity(gcp.lines, "lb_data_processed_gib") == traffic.load_balancer_gb
 
@@ -235,7 +238,7 @@ def test_doubling_cloud_run_min_instances_doubles_the_idle_lines(
     synthesized: Synthesized, table: PriceTable, environment: str
 ) -> None:
     document = synthesized.stack("gcp", environment)
-    name, service = by_prefix(document, "google_cloud_run_v2_service", "run_backend")
+    name, service = by_prefix(document, "google_cloud_run_v2_service", "run_backend_service")
     minimum = service["template"]["scaling"]["min_instance_count"]
     limits = service["template"]["containers"][0]["resources"]["limits"]
     gib = int(limits["memory"].removesuffix("Mi")) / 1024
@@ -275,12 +278,14 @@ def test_multi_az_doubles_the_rds_instance_line(synthesized: Synthesized, table:
 
 def test_regional_cloud_sql_doubles_the_instance_and_storage_lines(synthesized: Synthesized, table: PriceTable) -> None:
     def zonal(resources: dict[str, Any]) -> None:
-        by_prefix({"resource": resources}, "google_sql_database_instance", "database")[1]["settings"]["availability_type"] = "ZONAL"
+        by_prefix({"resource": resources}, "google_sql_database_instance", "database_instance")[1]["settings"]["availability_type"] = "ZONAL"
 
-    regional = estimate(synthesized, "gcp", "prod", table)
-    single = estimate(synthesized, "gcp", "prod", table, zonal)
+    primary = "google_sql_database_instance." + by_prefix(synthesized.stack("gcp", "prod"), "google_sql_database_instance",
+                                                            "database_instance")[0]
+    regional = [line for line in estimate(synthesized, "gcp", "prod", table).lines if line.address == primary]
+    single = [line for line in estimate(synthesized, "gcp", "prod", table, zonal).lines if line.address == primary]
     for key in ("cloud_sql_vcpu_hour", "cloud_sql_memory_gb_hour", "cloud_sql_ssd_gb_month"):
-        assert amount(regional.lines, key) == pytest.approx(2 * amount(single.lines, key)), key
+        assert amount(regional, key) == pytest.approx(2 * amount(single, key)), key
 
 
 def _office_hours_share(synthesized: Synthesized) -> float:

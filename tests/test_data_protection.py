@@ -24,15 +24,18 @@ from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository  # isort: skip
 
 #: What each prod stack keeps: a change here is a change to what production stores.
 PROD_STATEFUL = {
-    "aws": {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_kms_key": 1, "aws_s3_bucket": 2,
-            "aws_secretsmanager_secret": 1},
-    "gcp": {"google_logging_project_bucket_config": 1, "google_secret_manager_secret": 2, "google_sql_database": 1,
-            "google_sql_database_instance": 1, "google_storage_bucket": 2},
-}
-#: The prod bootstrap stacks: the image repositories (moved from the platform stacks), the state bucket and its key.
-PROD_BOOTSTRAP_STATEFUL = {
-    "aws": {"aws_ecr_repository": 2, "aws_kms_key": 1, "aws_s3_bucket": 1},
-    "gcp": {"google_artifact_registry_repository": 1, "google_storage_bucket": 1},
+    # the second secret: the master password, replicated to the standby region ([dr])
+    ("aws", "platform"): {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_kms_key": 1, "aws_s3_bucket": 2,
+                          "aws_secretsmanager_secret": 2},
+    # the standby keeps prod's data too: the replica bucket, the read replica, the replicated images
+    ("aws", "standby"): {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_ecr_repository": 2, "aws_kms_key": 1,
+                         "aws_s3_bucket": 2, "aws_secretsmanager_secret": 1},
+    # [dr]: the standby's two secrets and the Cloud SQL replica in the standby region
+    ("gcp", "platform"): {"google_logging_project_bucket_config": 1, "google_secret_manager_secret": 4,
+                          "google_sql_database": 1, "google_sql_database_instance": 2, "google_storage_bucket": 2},
+    # The prod bootstrap stacks: the image repositories (moved from the platform stacks), the state bucket and its key.
+    ("aws", "bootstrap"): {"aws_ecr_repository": 2, "aws_kms_key": 1, "aws_s3_bucket": 1},
+    ("gcp", "bootstrap"): {"google_artifact_registry_repository": 1, "google_storage_bucket": 1},
 }
 #: Attributes that empty a resource on destroy, per type that has one: written false in production.
 EMPTIED_ON_DESTROY = {"aws_s3_bucket": "force_destroy", "google_storage_bucket": "force_destroy",
@@ -45,12 +48,10 @@ def stateful(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if kind in STATEFUL_RESOURCE_TYPES for name, body in group.items()}
 
 
-@pytest.mark.parametrize("kind", ["platform", "bootstrap"])
-@pytest.mark.parametrize("cloud", CLOUDS)
+@pytest.mark.parametrize(("cloud", "kind"), sorted(PROD_STATEFUL))
 def test_every_stateful_resource_of_prod_is_kept_from_destroy(synthesized: Synthesized, cloud: str, kind: str) -> None:
     resources = stateful(synthesized.documents[stack_id(cloud, "prod", kind)])
-    expected = PROD_STATEFUL if kind == "platform" else PROD_BOOTSTRAP_STATEFUL
-    assert Counter(address.split(".")[0] for address in resources) == expected[cloud]
+    assert Counter(address.split(".")[0] for address in resources) == PROD_STATEFUL[(cloud, kind)]
     unprotected = [address for address, body in resources.items() if body.get("lifecycle", {}).get("prevent_destroy") is not True]
     assert unprotected == []
     emptied = [address for address, body in resources.items()

@@ -90,15 +90,20 @@ def test_serverless_negs_point_at_the_cloud_run_services(synthesized: Synthesize
     groups = resources(stack, "google_compute_region_network_endpoint_group")
     services = {group["cloud_run"]["service"]: group for group in groups.values()}
     assert set(services) == {reference("google_cloud_run_v2_service", run_id, "name") for run_id in SERVICE_IDS.values()}
+    # With [dr] a second NEG per service in the standby region, for the service of the same name there.
+    regions = [config.gcp.region] + ([config.dr.gcp_standby_region] if config.dr is not None else [])
     for group in groups.values():
         assert group["network_endpoint_type"] == "SERVERLESS"
-        assert group["region"] == config.gcp.region
+        assert group["region"] in regions
     backends = resources(stack, "google_compute_backend_service")
     for name, run_id in SERVICE_IDS.items():
-        (group_id,) = [key for key, group in groups.items()
-                       if group["cloud_run"]["service"] == reference("google_cloud_run_v2_service", run_id, "name")]
+        group_ids = sorted((group["region"] != config.gcp.region, key) for key, group in groups.items()
+                           if group["cloud_run"]["service"] == reference("google_cloud_run_v2_service", run_id, "name"))
+        assert [groups[key]["region"] for _, key in group_ids] == regions
         backend = backends[next(key for key in backends if key.startswith(f"load_balancer_{name}_backend"))]
-        assert backend["backend"] == [{"group": reference("google_compute_region_network_endpoint_group", group_id, "id")}]
+        assert backend["backend"] == [{"group": reference("google_compute_region_network_endpoint_group", key, "id")}
+                                      for _, key in group_ids]
+        assert ("outlier_detection" in backend) is (config.dr is not None)
 
 
 @with_load_balancer

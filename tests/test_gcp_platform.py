@@ -25,6 +25,11 @@ REGISTRY = "registry_repository_BAFE171E"
 SQL_INSTANCE = "database_instance_D7FC2283"
 SECRET_IDS = {"DATABASE_URL": "database_url_secret_39AE2C31", "PGPASSWORD": "database_password_secret_A0B7D4A0"}
 SECRET_VERSION_IDS = {"DATABASE_URL": "database_url_version_338FC579", "PGPASSWORD": "database_password_version_1EDAEE69"}
+#: With [dr]: the Cloud SQL replica in the standby region and the secrets its services read there.
+STANDBY_SQL_INSTANCE = "database_standby_replica_A225AC3B"
+STANDBY_SECRET_IDS = {"DATABASE_URL": "database_url_standby_secret_945A5B39",
+                      "PGPASSWORD": "database_password_standby_secret_5571E353"}
+STANDBY_SERVICE_IDS = {"backend": "run_backend_standby_service_4946EAD0", "frontend": "run_frontend_standby_service_B932A011"}
 SECURITY_POLICY = "cloud_armor_policy_332897D1"
 LB_ADDRESS = "load_balancer_address_BE893F01"
 
@@ -91,7 +96,11 @@ def test_data_bucket_is_versioned_private_and_uniform(synthesized: Synthesized, 
     config, stack = gcp(synthesized, environment)
     bucket = resource(stack, "google_storage_bucket", DATA_BUCKET)
     assert bucket["name"] == f"{config.gcp.project_id}-{environment}-data"
-    assert bucket["location"] == config.gcp.region
+    if config.dr is None:
+        assert bucket["location"] == config.gcp.region and "custom_placement_config" not in bucket
+    else:  # a dual-region of the primary and the standby region (test_gcp_disaster_recovery.py)
+        assert bucket["custom_placement_config"]["data_locations"] == [
+            config.gcp.region.upper(), config.dr.gcp_standby_region.upper()]
     assert bucket["versioning"] == {"enabled": True}
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"
@@ -171,10 +180,13 @@ def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesi
     assert resources(stack, "google_artifact_registry_repository") == {}
     assert list(resources(stack, "google_logging_project_bucket_config")) == ["log_retention_bucket_6A02F61F"]
     database = config.database.enabled
-    assert list(resources(stack, "google_sql_database_instance")) == ([SQL_INSTANCE] if database else [])
+    standby = database and config.dr is not None  # [dr]: the replica and the standby's secrets
+    assert list(resources(stack, "google_sql_database_instance")) == (
+        ([SQL_INSTANCE] if database else []) + ([STANDBY_SQL_INSTANCE] if standby else []))
     assert list(resources(stack, "google_sql_database")) == (["database_7CF902CB"] if database else [])
     assert list(resources(stack, "random_password")) == (["database_password_22A6A8E7"] if database else [])
-    assert sorted(resources(stack, "google_secret_manager_secret")) == (sorted(SECRET_IDS.values()) if database else [])
+    assert sorted(resources(stack, "google_secret_manager_secret")) == sorted(
+        ([*SECRET_IDS.values()] if database else []) + ([*STANDBY_SECRET_IDS.values()] if standby else []))
     assert sorted(resources(stack, "google_service_account")) == sorted(ACCOUNT_IDS.values())
 
 
@@ -190,6 +202,8 @@ def test_outputs_name_urls_registry_and_buckets(synthesized: Synthesized, enviro
     if has_load_balancer(config):
         expected["load_balancer_ip"] = reference("google_compute_global_address", LB_ADDRESS, "address")
         expected["load_balancer_url"] = f"https://{config.gcp.domain}"
+    if config.dr is not None and config.database.enabled:
+        expected["standby_database_instance"] = reference("google_sql_database_instance", STANDBY_SQL_INSTANCE, "name")
     assert outputs == expected
 
 

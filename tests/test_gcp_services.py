@@ -174,6 +174,10 @@ def test_secrets_are_regional_protected_and_readable_by_the_backend_only(synthes
     if not config.database.enabled:
         assert secrets == grants == {}
         return
+    # With [dr] the standby services read copies kept in the standby region (test_gcp_disaster_recovery.py).
+    standby = {secret_id: secret for secret_id, secret in secrets.items() if secret["secret_id"].endswith("-standby")}
+    secrets = {secret_id: secret for secret_id, secret in secrets.items() if secret_id not in standby}
+    assert bool(standby) is (config.dr is not None)
     assert {secret["secret_id"] for secret in secrets.values()} == {
         f"duckdb-analytics-{environment}-database-url", f"duckdb-analytics-{environment}-database-password"
     }
@@ -183,7 +187,7 @@ def test_secrets_are_regional_protected_and_readable_by_the_backend_only(synthes
     assert sorted((grant["secret_id"], grant["role"], grant["member"]) for grant in grants.values()) == sorted(
         (reference("google_secret_manager_secret", secret_id, "id"), "roles/secretmanager.secretAccessor",
          reference("google_service_account", ACCOUNT_IDS["backend"], "member"))
-        for secret_id in SECRET_IDS.values()
+        for secret_id in (*SECRET_IDS.values(), *standby)
     )
 
 
@@ -202,7 +206,9 @@ def test_no_credential_is_written_as_a_literal(synthesized: Synthesized, environ
     )
     expected = ["google_secret_manager_secret_version." + SECRET_VERSION_IDS["PGPASSWORD"],
                 "google_sql_user.database_user_9EB13DDB"]
-    assert users_of_password == (expected if resources(stack, "random_password") else [])
+    expected += [f"google_secret_manager_secret_version.{key}" for key in resources(stack, "google_secret_manager_secret_version")
+                 if key.startswith("database_password_standby_")]  # [dr]: the standby's copy
+    assert users_of_password == (sorted(expected) if resources(stack, "random_password") else [])
     assert not [text for text in strings(stack.get("output", {})) if "random_password" in text]
 
 
@@ -232,6 +238,7 @@ def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesiz
     assert "authorized_networks" not in settings["ip_configuration"]
     assert settings["backup_configuration"] == {
         "enabled": True,
+        **({"location": config.dr.gcp_standby_region} if config.dr is not None else {}),  # backups outside the region
         "start_time": "03:00",
         "point_in_time_recovery_enabled": True,
         "transaction_log_retention_days": min(7, database.backup_retention_days),
@@ -255,7 +262,8 @@ def test_network_ranges_come_from_config_and_only_the_database_port_is_open(
         assert "vpc_access" not in run
         return
     (network_id, network), = resources(stack, "google_compute_network").items()
-    (subnet_id, subnet), = resources(stack, "google_compute_subnetwork").items()
+    (subnet_id, subnet), = [(key, body) for key, body in resources(stack, "google_compute_subnetwork").items()
+                            if not key.startswith("network_standby_subnet")]
     assert network["auto_create_subnetworks"] is False
     assert subnet["ip_cidr_range"] == str(config.gcp.subnet_cidr)
     assert subnet["region"] == config.gcp.region

@@ -8,7 +8,8 @@ from typing import Any
 
 from .conftest import Synthesized
 
-CREDENTIAL_KEYS = re.compile(r"(^|_)(password|password_wo|secret_key|access_key|private_key|token|secret_string|secret_data)$")
+# Write-only arguments (``password_wo``, ``secret_string_wo``: Terraform >= 1.11) must be references too.
+CREDENTIAL_KEYS = re.compile(r"(^|_)(password|secret_key|access_key|private_key|token|secret_string|secret_data)(_wo)?$")
 REFERENCE = re.compile(r"\$\{[^{}]+\}")
 URL_WITHOUT_PASSWORD = re.compile(r"postgresql://[A-Za-z0-9_.-]+@[^\s:/@]+(:\d+)?/[A-Za-z0-9_]+(\?[A-Za-z0-9=&_-]*)?")
 LITERAL_SECRETS = (re.compile(r"AKIA[0-9A-Z]{16}"), re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
@@ -46,8 +47,9 @@ def test_credentials_are_only_ever_references(synthesized: Synthesized) -> None:
 
 def test_the_scan_catches_literal_credentials() -> None:
     stack = {"resource": {
-        "aws_db_instance": {"db": {"password": "hunter2hunter2"}},
-        "aws_secretsmanager_secret_version": {"url": {"secret_string": "postgresql://admin:s3cret@${aws_db_instance.db.address}/x"}},
+        "aws_db_instance": {"db": {"password": "hunter2hunter2"}, "ok": {"password_wo": "${local.generated}"}},
+        "aws_secretsmanager_secret_version": {"url": {"secret_string": "postgresql://admin:s3cret@${aws_db_instance.db.address}/x"},
+                                              "wo": {"secret_string_wo": '{"password": "hunter2hunter2"}'}},
         "google_secret_manager_secret_version": {"ok": {"secret_data": "${random_password.p.result}"}},
         "aws_instance": {"vm": {"user_data": "export KEY=AKIAIOSFODNN7EXAMPLE"}},
     }}
@@ -56,5 +58,6 @@ def test_the_scan_catches_literal_credentials() -> None:
         "stack.resource.aws_db_instance.db.password",
         "stack.resource.aws_secretsmanager_secret_version.url.secret_string",
         "stack.resource.aws_secretsmanager_secret_version.url.secret_string",
+        "stack.resource.aws_secretsmanager_secret_version.wo.secret_string_wo",
         "stack.resource.aws_instance.vm.user_data",
     ]

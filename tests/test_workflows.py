@@ -9,6 +9,7 @@ and variable documented. The linters run as background jobs, on the real files a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -164,11 +165,20 @@ def test_prod_is_applied_after_staging_in_its_environment_from_the_reviewed_plan
         assert chain[environment]["uses"] == REUSABLE
         assert chain[environment]["with"] == {"environment": environment, "action": "apply"}
     reusable = workflows()["terraform.yml"]["jobs"]
-    apply = reusable["apply"]
-    assert apply["environment"] == "${{ inputs.environment }}"
-    assert set(apply["needs"]) == {"select", "plan"}
-    assert "plan_bundle.sh open" in runs(apply) and "apply_saved_plan.sh" in runs(apply)
-    assert "terraform" not in runs(apply).replace("apply_saved_plan.sh", "")  # no new plan, no plain apply
+    # Two ordered groups: the select job decides which stacks go first (the [dr] standby when applying).
+    first, apply = reusable["apply-first"], reusable["apply"]
+    assert set(first["needs"]) == {"select", "plan"} and set(apply["needs"]) == {"select", "plan", "apply-first"}
+    assert first["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.first) }}"
+    assert apply["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.then) }}"
+    assert reusable["plan"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.stacks) }}"
+    assert "needs.plan.result == 'success'" in apply["if"] and "needs.apply-first.result" in apply["if"]
+    assert "needs.select.outputs.first != '[]'" in first["if"] and "needs.select.outputs.then != '[]'" in apply["if"]
+    for job in (first, apply):
+        assert job["environment"] == "${{ inputs.environment }}"
+        assert "plan_bundle.sh open" in runs(job) and "apply_saved_plan.sh" in runs(job)
+        assert "terraform" not in runs(job).replace("apply_saved_plan.sh", "")  # no new plan, no plain apply
+    assert {key: value for key, value in first.items() if key not in ("needs", "if", "strategy")} == {
+        key: value for key, value in apply.items() if key not in ("needs", "if", "strategy")}
     plan = reusable["plan"]
     assert "environment" not in plan  # the read-only plan identity, before any approval
     assert "-out=tfplan" in runs(plan) and "plan_bundle.sh seal" in runs(plan)
@@ -194,13 +204,17 @@ def _select_script() -> str:
 @pytest.mark.parametrize(("environment", "action", "confirmation", "stacks"), [
     ("prod", "destroy", "", None),
     ("prod", "destroy", "destroy staging", None),
-    ("prod", "destroy", "destroy prod", '["duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]'),
-    ("staging", "destroy", "", '["duckdb-analytics-aws-staging", "duckdb-analytics-gcp-staging"]'),
-    ("dev", "apply", "", '["duckdb-analytics-aws-dev", "duckdb-analytics-gcp-dev"]'),
+    # (first, then): applying, the standby before the platform stacks; destroying, after them.
+    ("prod", "destroy", "destroy prod",
+     ('["duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]', '["duckdb-analytics-aws-prod-standby"]')),
+    ("prod", "apply", "",
+     ('["duckdb-analytics-aws-prod-standby"]', '["duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]')),
+    ("staging", "destroy", "", ('["duckdb-analytics-aws-staging", "duckdb-analytics-gcp-staging"]', "[]")),
+    ("dev", "apply", "", ("[]", '["duckdb-analytics-aws-dev", "duckdb-analytics-gcp-dev"]')),
     ("dev", "drop", "", None),
 ])
 def test_destroying_prod_needs_the_typed_confirmation(
-    tmp_path: Path, environment: str, action: str, confirmation: str, stacks: str | None
+    tmp_path: Path, environment: str, action: str, confirmation: str, stacks: tuple[str, str] | None
 ) -> None:
     """The select job's script itself, run with the inputs as the workflow passes them."""
     output = tmp_path / "github_output"
@@ -215,7 +229,9 @@ def test_destroying_prod_needs_the_typed_confirmation(
         assert "::error" in result.stdout and output.read_text() == ""
     else:
         assert result.returncode == 0, result.stderr
-        assert output.read_text() == f"stacks={stacks}\n"
+        first, then = stacks
+        everything = json.dumps(sorted(json.loads(first) + json.loads(then), key=lambda name: "standby" not in name))
+        assert output.read_text() == f"stacks={everything}\nfirst={first}\nthen={then}\n"
 
 
 def test_manual_management_offers_the_inputs_and_passes_them_on() -> None:

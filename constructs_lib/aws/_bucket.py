@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
@@ -28,6 +29,16 @@ from .iam import Condition, Statement, policy_document
 # bucket_prefix is at most 37 characters; Terraform appends a 26-character unique suffix.
 BUCKET_PREFIX_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,35}-")
 BUCKET_PREFIX_RULE = "must be 3 to 37 lowercase letters, digits or hyphens, ending with a hyphen"
+# A whole bucket name (no dots: virtual-hosted TLS certificates do not cover them).
+BUCKET_NAME_PATTERN = re.compile(r"(?!xn--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+BUCKET_NAME_RULE = "must be 3 to 63 lowercase letters, digits or hyphens, starting and ending with a letter or digit"
+
+
+class HardenedBucket(NamedTuple):
+    """What :func:`harden_bucket` adds that others wait for."""
+
+    policy: S3BucketPolicy
+    versioning: S3BucketVersioningA
 
 
 def secure_transport_statements(bucket_arn: str) -> tuple[Statement, ...]:
@@ -55,12 +66,12 @@ def harden_bucket(
     *,
     kms_key_arn: str | None,
     extra_policy_statements: Sequence[Statement] = (),
-) -> S3BucketPolicy:
+) -> HardenedBucket:
     """Adds versioning, default encryption, the four public access blocks, BucketOwnerEnforced and a TLS-only policy.
 
     ``kms_key_arn`` ``None`` means SSE-S3 (AES-256), which is what services such as ALB log delivery require.
     """
-    S3BucketVersioningA(
+    versioning = S3BucketVersioningA(
         scope,
         "versioning",
         bucket=bucket.id,
@@ -103,6 +114,7 @@ def harden_bucket(
         scope, "policy-document", (*secure_transport_statements(bucket.arn), *extra_policy_statements)
     )
     # After the public access block: S3 rejects policies while a block is being changed.
-    return S3BucketPolicy(
-        scope, "policy", bucket=bucket.id, policy=policy.json, depends_on=[public_access_block]
+    return HardenedBucket(
+        S3BucketPolicy(scope, "policy", bucket=bucket.id, policy=policy.json, depends_on=[public_access_block]),
+        versioning,
     )

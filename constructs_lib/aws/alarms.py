@@ -179,6 +179,8 @@ class DatabaseAlarmsProps:
         topic_arn: Where alarms notify.
         cpu_percent: Average CPU utilization that alarms. Default 80.
         evaluation_minutes: How long the condition must hold. Default 5.
+        replica_lag_seconds: For a read replica: the replication lag that alarms (it is what a promotion would
+            lose). Default ``None``: no lag alarm.
     """
 
     name_prefix: str
@@ -187,10 +189,11 @@ class DatabaseAlarmsProps:
     topic_arn: str
     cpu_percent: int = 80
     evaluation_minutes: int = 5
+    replica_lag_seconds: int | None = None
 
 
 class DatabaseAlarms(Construct):
-    """CPU and free storage of an RDS instance."""
+    """CPU and free storage of an RDS instance, and the lag of a read replica."""
 
     def __init__(self, scope: Construct, id_: str, props: DatabaseAlarmsProps) -> None:
         super().__init__(scope, id_)
@@ -209,3 +212,12 @@ class DatabaseAlarms(Construct):
             comparison_operator="LessThanThreshold", threshold=int(props.allocated_storage_gb * _GIB * 0.1),
             namespace="AWS/RDS", metric_name="FreeStorageSpace", statistic="Minimum", dimensions=dimensions,
         )
+        if props.replica_lag_seconds is not None:
+            _alarm(
+                self, "replica_lag", props.topic_arn, props.evaluation_minutes,
+                alarm_name=f"{props.name_prefix}-replica-lag",
+                alarm_description=f"Read replica more than {props.replica_lag_seconds} s behind its source: a "
+                                  "promotion now would lose that much",
+                comparison_operator="GreaterThanThreshold", threshold=props.replica_lag_seconds,
+                namespace="AWS/RDS", metric_name="ReplicaLag", statistic="Maximum", dimensions=dimensions,
+            )

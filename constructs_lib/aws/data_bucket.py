@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from constructs import Construct
 
-from ._bucket import BUCKET_PREFIX_PATTERN, BUCKET_PREFIX_RULE, harden_bucket
+from ._bucket import BUCKET_NAME_PATTERN, BUCKET_NAME_RULE, BUCKET_PREFIX_PATTERN, BUCKET_PREFIX_RULE, harden_bucket
 from .iam import Condition, Statement, policy_document
 
 _READ_ACTIONS = ("s3:GetObject",)
@@ -31,7 +31,9 @@ class DataBucketProps:
 
     Attributes:
         bucket_prefix: Start of the bucket name (3-37 characters, ending with ``-``); S3 names are
-            global, so Terraform appends a unique suffix.
+            global, so Terraform appends a unique suffix. Give this or ``bucket_name``.
+        bucket_name: The whole bucket name, for a bucket another stack must name before it exists (e.g. the
+            destination of a replication); it must be globally unique. Default ``None``: from ``bucket_prefix``.
         noncurrent_version_expiration_days: Days a replaced or deleted object version is kept. Default 90.
         kms_key_arn: Customer-managed KMS key for default encryption. Default ``None``: the
             AWS-managed ``aws/s3`` key (still SSE-KMS).
@@ -43,7 +45,7 @@ class DataBucketProps:
             ``None``: through S3 in any region.
     """
 
-    bucket_prefix: str
+    bucket_prefix: str | None = None
     noncurrent_version_expiration_days: int = 90
     kms_key_arn: str | None = None
     access_log_bucket: str | None = None
@@ -51,10 +53,15 @@ class DataBucketProps:
     abort_incomplete_multipart_upload_days: int = 7
     force_destroy: bool = False
     region: str | None = None
+    bucket_name: str | None = None
 
     def __post_init__(self) -> None:
-        if not BUCKET_PREFIX_PATTERN.fullmatch(self.bucket_prefix):
+        if (self.bucket_prefix is None) == (self.bucket_name is None):
+            raise ValueError("DataBucketProps: give bucket_prefix or bucket_name (one of them)")
+        if self.bucket_prefix is not None and not BUCKET_PREFIX_PATTERN.fullmatch(self.bucket_prefix):
             raise ValueError(f"DataBucketProps.bucket_prefix {self.bucket_prefix!r}: {BUCKET_PREFIX_RULE}")
+        if self.bucket_name is not None and not BUCKET_NAME_PATTERN.fullmatch(self.bucket_name):
+            raise ValueError(f"DataBucketProps.bucket_name {self.bucket_name!r}: {BUCKET_NAME_RULE}")
         if not 1 <= self.noncurrent_version_expiration_days <= 3650:
             raise ValueError("DataBucketProps.noncurrent_version_expiration_days must be 1 to 3650")
         if not 1 <= self.abort_incomplete_multipart_upload_days <= 365:
@@ -73,8 +80,9 @@ class DataBucket(Construct):
     def __init__(self, scope: Construct, id_: str, props: DataBucketProps) -> None:
         super().__init__(scope, id_)
         self._props = props
-        self.bucket = S3Bucket(self, "bucket", bucket_prefix=props.bucket_prefix, force_destroy=props.force_destroy)
-        self.policy = harden_bucket(self, self.bucket, kms_key_arn=props.kms_key_arn)
+        self.bucket = S3Bucket(self, "bucket", bucket_prefix=props.bucket_prefix, bucket=props.bucket_name,
+                               force_destroy=props.force_destroy)
+        self.policy, self.versioning = harden_bucket(self, self.bucket, kms_key_arn=props.kms_key_arn)
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
@@ -104,7 +112,7 @@ class DataBucket(Construct):
                 "access-logging",
                 bucket=self.bucket.id,
                 target_bucket=props.access_log_bucket,
-                target_prefix=props.access_log_prefix or f"s3/{props.bucket_prefix}",
+                target_prefix=props.access_log_prefix or f"s3/{props.bucket_prefix or props.bucket_name + '/'}",
             )
 
     def read_statements(self) -> tuple[Statement, ...]:

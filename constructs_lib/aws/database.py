@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import Fn, TerraformLocal, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret, SecretsmanagerSecretReplica
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -26,6 +27,74 @@ _IDENTIFIER = re.compile(r"[a-z][a-z0-9-]{0,52}[a-z0-9]")
 _NO_PERFORMANCE_INSIGHTS = re.compile(r"db\.t[234]g?\.(micro|small)")
 POSTGRES_PORT = 5432
 LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+#: The last part of the name of the secret holding a replicated master password (``<identifier>/<suffix>``).
+PASSWORD_SECRET_SUFFIX = "database-password"
+
+
+def password_secret_name(identifier: str) -> str:
+    """The name of the secret :class:`ReplicatedPassword` keeps the master password in, in every region it reaches."""
+    return f"{identifier}/{PASSWORD_SECRET_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class SecretReplica:
+    """A region a secret is replicated to, and the KMS key there that encrypts the replica.
+
+    Attributes:
+        region: The region, e.g. ``us-west-2``.
+        kms_key_id: A key of that region: key ID, ARN, alias name (``alias/x``) or alias ARN.
+    """
+
+    region: str
+    kms_key_id: str
+
+
+@dataclass(frozen=True)
+class ReplicatedPassword:
+    """The master password in a secret of the library's own that Secrets Manager replicates to other regions.
+
+    An RDS-managed password lives in one region, and RDS rotates it: a standby in another region could not read
+    it once that region is lost, and a copy would go stale. With this, Terraform generates the password (122
+    random bits, Terraform's ``uuid()`` from the operating system's random source) during the apply that
+    creates or rotates it and writes it to the database (``password_wo``) and to the secret
+    (``secret_string_wo``, JSON ``username``/``password`` like an RDS-managed secret) as write-only arguments:
+    it is in neither the configuration, the plan nor the state. Secrets Manager copies it to the replicas.
+
+    Attributes:
+        replicas: Where the secret is replicated to, each with its own region's key.
+        version: Raise it to rotate: the next apply writes a new password to the database and the secret.
+            Default 1.
+    """
+
+    replicas: tuple[SecretReplica, ...]
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "replicas", tuple(self.replicas))
+        if not self.replicas:
+            raise ValueError("ReplicatedPassword.replicas: name at least one region")
+        if not 1 <= self.version <= 1_000_000:
+            raise ValueError(f"ReplicatedPassword.version {self.version}: must be 1 to 1000000")
+
+
+def check_instance_props(props: object, identifiers: tuple[str, ...] = ("identifier",)) -> None:
+    """The rules an instance's props share (PostgresDatabaseProps, StandbyDatabaseProps): identifiers, at least two
+    subnets, the major version, backup days and storage; each ValueError names the props class and attribute."""
+    owner = type(props).__name__
+    for name in identifiers:
+        value = getattr(props, name)
+        if not _IDENTIFIER.fullmatch(value) or "--" in value:
+            raise ValueError(f"{owner}.{name} {value!r}: must be a valid RDS identifier")
+    if len(getattr(props, "subnet_ids")) < 2:
+        raise ValueError(f"{owner}.subnet_ids must span at least two availability zones")
+    if getattr(props, "postgres_major_version") not in POSTGRES_MAJOR_VERSIONS:
+        raise ValueError(f"{owner}.postgres_major_version must be one of {POSTGRES_MAJOR_VERSIONS}")
+    low, high = BACKUP_RETENTION_DAYS_RANGE
+    if not low <= getattr(props, "backup_retention_days") <= high:
+        raise ValueError(f"{owner}.backup_retention_days must be {low} to {high}")
+    if not 20 <= getattr(props, "allocated_storage_gb") <= getattr(props, "max_allocated_storage_gb"):
+        raise ValueError(f"{owner}: need 20 <= allocated_storage_gb <= max_allocated_storage_gb")
 
 
 @dataclass(frozen=True)
@@ -49,6 +118,8 @@ class PostgresDatabaseProps:
         database_name: Name of the initial database. Default ``analytics``.
         master_username: Name of the master user; its password is generated and kept by RDS in
             Secrets Manager. Default ``analytics_admin``.
+        replicated_password: Keep the master password in a secret replicated to other regions (a standby
+            there reads it) instead of the RDS-managed one. Default ``None``: RDS generates, keeps and rotates it.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
     """
@@ -68,51 +139,48 @@ class PostgresDatabaseProps:
     log_retention_days: int = 30
     database_name: str = "analytics"
     master_username: str = "analytics_admin"
+    replicated_password: ReplicatedPassword | None = None
     permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
-        if not _IDENTIFIER.fullmatch(self.identifier) or "--" in self.identifier:
-            raise ValueError(f"PostgresDatabaseProps.identifier {self.identifier!r}: must be a valid RDS identifier")
-        if len(self.subnet_ids) < 2:
-            raise ValueError("PostgresDatabaseProps.subnet_ids must span at least two availability zones")
-        if self.postgres_major_version not in POSTGRES_MAJOR_VERSIONS:
-            raise ValueError(f"PostgresDatabaseProps.postgres_major_version must be one of {POSTGRES_MAJOR_VERSIONS}")
-        low, high = BACKUP_RETENTION_DAYS_RANGE
-        if not low <= self.backup_retention_days <= high:
-            raise ValueError(f"PostgresDatabaseProps.backup_retention_days must be {low} to {high}")
-        if not 20 <= self.allocated_storage_gb <= self.max_allocated_storage_gb:
-            raise ValueError("PostgresDatabaseProps: need 20 <= allocated_storage_gb <= max_allocated_storage_gb")
+        check_instance_props(self)
         if _NO_PERFORMANCE_INSIGHTS.fullmatch(self.instance_class):
             raise ValueError(f"PostgresDatabaseProps.instance_class {self.instance_class}: has no Performance Insights")
 
 
-class PostgresDatabase(Construct):
-    """An RDS PostgreSQL instance for the platform.
+class DatabaseClientAccess(Construct):
+    """What the clients of a PostgreSQL instance get: its security group, the two secrets and the permissions.
 
-    Isolated subnets and no public address; TLS enforced (``rds.force_ssl``); storage, backups,
-    Performance Insights and logs encrypted; the master password generated, stored and rotated by
-    RDS in Secrets Manager; automated backups with point-in-time recovery; enhanced monitoring;
-    PostgreSQL and upgrade logs exported to CloudWatch with a retention; a final snapshot on deletion.
-    Nothing can connect until :meth:`allow_from` admits a security group.
-
-    ``url_secret_arn`` is a Secrets Manager secret holding ``postgresql://<user>@<host>:<port>/<db>?sslmode=require``
-    (no password); ``master_secret_arn`` is the RDS-managed secret whose ``password`` key completes it.
+    Shared by :class:`PostgresDatabase` and :class:`~constructs_lib.aws.standby_database.StandbyDatabase`.
+    Subclasses set :attr:`security_group`, :attr:`url_secret` and :attr:`url_secret_value` and give
+    :meth:`password_secret` (a :class:`ContainerSecret` reading the JSON key ``password``).
     """
 
-    def __init__(self, scope: Construct, id_: str, props: PostgresDatabaseProps) -> None:
+    security_group: SecurityGroup
+    url_secret: SecretsmanagerSecret
+    url_secret_value: SecretsmanagerSecretVersion
+
+    def __init__(self, scope: Construct, id_: str, kms_key_arn: str | None) -> None:
         super().__init__(scope, id_)
-        self._props = props
+        self._kms_key_arn = kms_key_arn
+
+    def _add_parts(self, props: InstanceProps) -> _InstanceParts:
+        """Security group, subnet group, parameter group, log groups and monitoring role of ``props.identifier``."""
+        kms_key_arn = self._kms_key_arn
+        identifier, vpc_id, subnet_ids = props.identifier, props.vpc_id, props.subnet_ids
+        postgres_major_version, account_id = props.postgres_major_version, props.account_id
+        log_retention_days = props.log_retention_days
         self.security_group = SecurityGroup(
-            self, "security_group", name_prefix=f"{props.identifier}-db-", vpc_id=props.vpc_id,
-            description=f"{props.identifier} database: PostgreSQL from admitted clients only",
+            self, "security_group", name_prefix=f"{identifier}-db-", vpc_id=vpc_id,
+            description=f"{identifier} database: PostgreSQL from admitted clients only",
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        subnet_group = DbSubnetGroup(self, "subnet_group", name=props.identifier, subnet_ids=list(props.subnet_ids),
-                                     description=f"Isolated subnets of {props.identifier}")
+        subnet_group = DbSubnetGroup(self, "subnet_group", name=identifier, subnet_ids=list(subnet_ids),
+                                     description=f"Isolated subnets of {identifier}")
         parameters = DbParameterGroup(
-            self, "parameters", name_prefix=f"{props.identifier}-pg{props.postgres_major_version}-",
-            family=f"postgres{props.postgres_major_version}",
-            description=f"{props.identifier}: TLS only, slow statements and connections logged",
+            self, "parameters", name_prefix=f"{identifier}-pg{postgres_major_version}-",
+            family=f"postgres{postgres_major_version}",
+            description=f"{identifier}: TLS only, slow statements and connections logged",
             parameter=[
                 DbParameterGroupParameter(name="rds.force_ssl", value="1"),
                 DbParameterGroupParameter(name="log_min_duration_statement", value="2000"),
@@ -121,86 +189,77 @@ class PostgresDatabase(Construct):
             ],
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        log_groups = [
+        log_groups = tuple(
             LogGroup(self, f"{kind}_logs", LogGroupProps(
-                name=f"/aws/rds/instance/{props.identifier}/{kind}", retention_days=props.log_retention_days,
-                kms_key_arn=props.kms_key_arn,
+                name=f"/aws/rds/instance/{identifier}/{kind}", retention_days=log_retention_days,
+                kms_key_arn=kms_key_arn,
             ))
             for kind in LOG_EXPORTS
-        ]
-        monitoring_role, monitoring_policy = self._monitoring_role(props)
-
-        self.instance = DbInstance(
-            self, "instance",
-            identifier=props.identifier,
-            engine="postgres",
-            engine_version=str(props.postgres_major_version),
-            auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
-            instance_class=props.instance_class,
-            allocated_storage=props.allocated_storage_gb,
-            max_allocated_storage=props.max_allocated_storage_gb,
-            storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=props.kms_key_arn,
-            db_name=props.database_name,
-            username=props.master_username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=props.kms_key_arn,
-            iam_database_authentication_enabled=True,
-            port=POSTGRES_PORT,
-            db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            parameter_group_name=parameters.name,
-            publicly_accessible=False,
-            multi_az=props.multi_az,
-            ca_cert_identifier="rds-ca-rsa2048-g1",
-            backup_retention_period=props.backup_retention_days,
-            backup_window="03:00-04:00",
-            maintenance_window="sun:04:30-sun:05:30",
-            copy_tags_to_snapshot=True,
-            delete_automated_backups=False,
-            deletion_protection=props.deletion_protection,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=f"{props.identifier}-final",
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=props.kms_key_arn,
-            performance_insights_retention_period=7,
-            monitoring_interval=60,
-            monitoring_role_arn=monitoring_role.arn,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            apply_immediately=False,
-            depends_on=[*(group.log_group for group in log_groups), monitoring_policy],
         )
-
-        self.url_secret = SecretsmanagerSecret(
-            self, "url_secret", name=f"{props.identifier}/database-url", kms_key_id=props.kms_key_arn,
-            description=f"Connection URL of {props.identifier} without the password (PGPASSWORD supplies it)",
-            recovery_window_in_days=7,
-        )
-        self.url_secret_value = SecretsmanagerSecretVersion(
-            self, "url_secret_value", secret_id=self.url_secret.id,
-            secret_string=(
-                f"postgresql://{props.master_username}@{self.instance.address}:{POSTGRES_PORT}/"
-                f"{props.database_name}?sslmode=require"
-            ),
-        )
-
-    def _monitoring_role(self, props: PostgresDatabaseProps) -> tuple[IamRole, IamRolePolicyAttachment]:
         trust = policy_document(self, "monitoring_trust", (Statement(
             sid="EnhancedMonitoringAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
             principals=(("Service", ("monitoring.rds.amazonaws.com",)),),
-            conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
+            conditions=(Condition("StringEquals", "aws:SourceAccount", (account_id,)),),
         ),))
         # name_prefix allows 38 characters.
-        role = IamRole(self, "monitoring_role", name_prefix=f"{props.identifier[:28]}-rds-mon-",
-                       assume_role_policy=trust.json, description=f"{props.identifier} enhanced monitoring",
+        role = IamRole(self, "monitoring_role", name_prefix=f"{identifier[:28]}-rds-mon-",
+                       assume_role_policy=trust.json, description=f"{identifier} enhanced monitoring",
                        permissions_boundary=props.permissions_boundary_arn)
         attachment = IamRolePolicyAttachment(
             self, "monitoring_policy", role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         )
-        return role, attachment
+        return _InstanceParts(subnet_group, parameters, log_groups, role, attachment)
+
+    def _instance_settings(self, props: InstanceProps, parts: _InstanceParts) -> dict[str, Any]:
+        """What every instance of the library gets (primary or read replica): gp3, encrypted with the key, isolated
+        subnets behind the security group, TLS parameters, IAM authentication, Performance Insights, enhanced
+        monitoring, logs exported, deletion protection as asked; changes wait for the maintenance window."""
+        kms_key_arn = self._kms_key_arn
+        return dict(
+            instance_class=props.instance_class,
+            allocated_storage=props.allocated_storage_gb,
+            max_allocated_storage=props.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            auto_minor_version_upgrade=True,
+            iam_database_authentication_enabled=True,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=parts.subnet_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            parameter_group_name=parts.parameters.name,
+            publicly_accessible=False,
+            ca_cert_identifier=CA_CERTIFICATE,
+            copy_tags_to_snapshot=True,
+            deletion_protection=props.deletion_protection,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=kms_key_arn,
+            performance_insights_retention_period=7,
+            monitoring_interval=60,
+            monitoring_role_arn=parts.monitoring_role.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            apply_immediately=False,
+            depends_on=[*(group.log_group for group in parts.log_groups), parts.monitoring_policy],
+        )
+
+    def _add_url_secret(self, *, identifier: str, user: str, host: str, database_name: str,
+                        value_set_outside: bool = False) -> None:
+        """The ``DATABASE_URL`` secret of ``host``; ``value_set_outside``: later values come from a runbook, not Terraform."""
+        self.url_secret = SecretsmanagerSecret(
+            self, "url_secret", name=f"{identifier}/database-url", kms_key_id=self._kms_key_arn,
+            description=f"Connection URL of {identifier} without the password (PGPASSWORD supplies it)",
+            recovery_window_in_days=7,
+        )
+        self.url_secret_value = SecretsmanagerSecretVersion(
+            self, "url_secret_value", secret_id=self.url_secret.id,
+            secret_string=f"postgresql://{user}@{host}:{POSTGRES_PORT}/{database_name}?sslmode=require",
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["secret_string"]) if value_set_outside else None,
+        )
+
+    def password_secret(self) -> ContainerSecret:
+        """``PGPASSWORD``: the ``password`` key of the secret with the master credentials."""
+        raise NotImplementedError
 
     def allow_from(self, id_: str, security_group_id: str, description: str) -> None:
         """Admits PostgreSQL connections from ``security_group_id``."""
@@ -211,20 +270,18 @@ class PostgresDatabase(Construct):
 
     def client_secrets(self) -> tuple[ContainerSecret, ...]:
         """A client container's ``DATABASE_URL`` (no password inside) and ``PGPASSWORD`` (libpq combines them)."""
-        return (
-            ContainerSecret("DATABASE_URL", self.url_secret_arn),
-            ContainerSecret("PGPASSWORD", self.master_secret_arn, json_key="password"),
-        )
+        return (ContainerSecret("DATABASE_URL", self.url_secret_arn), self.password_secret())
 
     def client_statements(self, region: str) -> tuple[Statement, ...]:
-        """IAM statements letting a client read both secrets at run time, e.g. again after RDS rotated the password."""
+        """IAM statements letting a client read both secrets at run time, e.g. again after the password changed."""
+        password = self.password_secret()
         statements = [Statement(
             sid="ReadDatabaseSecrets", actions=("secretsmanager:GetSecretValue",),
-            resources=(self.url_secret_arn, self.master_secret_arn),
+            resources=(self.url_secret_arn, password.policy_arn or password.secret_arn),
         )]
-        if self._props.kms_key_arn is not None:
+        if self._kms_key_arn is not None:
             statements.append(Statement(
-                sid="DecryptDatabaseSecrets", actions=("kms:Decrypt",), resources=(self._props.kms_key_arn,),
+                sid="DecryptDatabaseSecrets", actions=("kms:Decrypt",), resources=(self._kms_key_arn,),
                 conditions=(Condition("StringEquals", "kms:ViaService", (f"secretsmanager.{region}.amazonaws.com",)),),
             ))
         return tuple(statements)
@@ -235,19 +292,118 @@ class PostgresDatabase(Construct):
         return self.security_group.id
 
     @property
-    def address(self) -> str:
-        """The instance's host name."""
-        return self.instance.address
-
-    @property
     def master_secret_arn(self) -> str:
-        """The RDS-managed secret with the master ``username`` and ``password``."""
-        return self.instance.master_user_secret.get(0).secret_arn
+        """The secret with the master ``username`` and ``password`` (where a client re-reads it after a change)."""
+        return self.password_secret().secret_arn
 
     @property
     def url_secret_arn(self) -> str:
         """The secret holding the connection URL (no password)."""
         return self.url_secret.arn
+
+
+class InstanceProps(Protocol):
+    """What :class:`DatabaseClientAccess` reads of an instance's props."""
+
+    identifier: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    postgres_major_version: int
+    account_id: str
+    log_retention_days: int
+    instance_class: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
+    deletion_protection: bool
+    permissions_boundary_arn: str | None
+
+
+@dataclass(frozen=True)
+class _InstanceParts:
+    subnet_group: DbSubnetGroup
+    parameters: DbParameterGroup
+    log_groups: tuple[LogGroup, ...]
+    monitoring_role: IamRole
+    monitoring_policy: IamRolePolicyAttachment
+
+
+class PostgresDatabase(DatabaseClientAccess):
+    """An RDS PostgreSQL instance for the platform.
+
+    Isolated subnets and no public address; TLS enforced (``rds.force_ssl``); storage, backups,
+    Performance Insights and logs encrypted; the master password generated, stored and rotated by
+    RDS in Secrets Manager (or, with ``replicated_password``, kept in a secret replicated to other
+    regions); automated backups with point-in-time recovery; enhanced monitoring; PostgreSQL and upgrade
+    logs exported to CloudWatch with a retention; a final snapshot on deletion.
+    Nothing can connect until :meth:`allow_from` admits a security group.
+
+    ``url_secret_arn`` is a Secrets Manager secret holding ``postgresql://<user>@<host>:<port>/<db>?sslmode=require``
+    (no password); ``master_secret_arn`` is the secret whose ``password`` key completes it.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: PostgresDatabaseProps) -> None:
+        super().__init__(scope, id_, props.kms_key_arn)
+        self._props = props
+        parts = self._add_parts(props)
+        self.replicated_password_secret: SecretsmanagerSecret | None = None
+        credentials: dict[str, object]
+        if props.replicated_password is None:
+            credentials = {"manage_master_user_password": True, "master_user_secret_kms_key_id": props.kms_key_arn}
+        else:
+            credentials = {"password_wo": self._replicated_password(props),
+                           "password_wo_version": props.replicated_password.version}
+
+        self.instance = DbInstance(
+            self, "instance",
+            identifier=props.identifier,
+            engine="postgres",
+            engine_version=str(props.postgres_major_version),
+            allow_major_version_upgrade=False,
+            db_name=props.database_name,
+            username=props.master_username,
+            **credentials,
+            multi_az=props.multi_az,
+            backup_retention_period=props.backup_retention_days,
+            backup_window="03:00-04:00",
+            maintenance_window="sun:04:30-sun:05:30",
+            delete_automated_backups=False,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{props.identifier}-final",
+            **self._instance_settings(props, parts),
+        )
+        self._add_url_secret(identifier=props.identifier, user=props.master_username, host=self.instance.address,
+                             database_name=props.database_name)
+
+    def _replicated_password(self, props: PostgresDatabaseProps) -> str:
+        """The secret with its replicas and its write-only value; returns the password expression for the instance."""
+        replicated = props.replicated_password
+        assert replicated is not None
+        # A local is evaluated once per Terraform run: the database and the secret get the same value.
+        password = TerraformLocal(self, "generated_password", Fn.uuid())
+        credentials = TerraformLocal(self, "generated_credentials", Fn.jsonencode(
+            {"username": props.master_username, "password": password.as_string}))
+        self.replicated_password_secret = SecretsmanagerSecret(
+            self, "password_secret", name=password_secret_name(props.identifier), kms_key_id=props.kms_key_arn,
+            description=f"Master password of {props.identifier} (replicated for the standby region)",
+            recovery_window_in_days=7,
+            replica=[SecretsmanagerSecretReplica(region=replica.region, kms_key_id=replica.kms_key_id)
+                     for replica in replicated.replicas],
+        )
+        SecretsmanagerSecretVersion(
+            self, "password_secret_value", secret_id=self.replicated_password_secret.id,
+            secret_string_wo=credentials.as_string, secret_string_wo_version=replicated.version,
+        )
+        return password.as_string
+
+    def password_secret(self) -> ContainerSecret:
+        if self.replicated_password_secret is not None:
+            return ContainerSecret("PGPASSWORD", self.replicated_password_secret.arn, json_key="password")
+        return ContainerSecret("PGPASSWORD", self.instance.master_user_secret.get(0).secret_arn, json_key="password")
+
+    @property
+    def address(self) -> str:
+        """The instance's host name."""
+        return self.instance.address
 
     @property
     def identifier(self) -> str:

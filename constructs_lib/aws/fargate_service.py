@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,13 +46,30 @@ class ContainerSecret:
 
     Attributes:
         name: The variable name, e.g. ``PGPASSWORD``.
-        secret_arn: The Secrets Manager secret.
+        secret_arn: The Secrets Manager secret: its ARN, or a partial ARN without the random suffix (e.g. of a
+            replica created by another stack, see :meth:`partial`).
         json_key: A key of a JSON secret (e.g. ``password`` of an RDS-managed secret); ``None`` for the whole value.
+        policy_arn: What IAM policies name to allow reading it. Default ``None``: ``secret_arn``.
     """
 
     name: str
     secret_arn: str
     json_key: str | None = None
+    policy_arn: str | None = None
+
+    @classmethod
+    def partial(cls, name: str, *, region: str, account_id: str, secret_name: str, json_key: str | None = None,
+                partition: str = "aws") -> ContainerSecret:
+        """A secret known by name only: ECS and Secrets Manager accept its partial ARN; IAM needs the suffix wildcard.
+
+        A name ending in a hyphen and six characters is refused: Secrets Manager would take that part for the
+        random suffix and could not find the secret from the partial ARN.
+        """
+        if re.search(r"-[^-/]{6}$", secret_name):
+            raise ValueError(f"ContainerSecret.partial(secret_name) {secret_name!r}: a name ending in '-' and six "
+                             "characters is ambiguous in a partial ARN")
+        arn = f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:{secret_name}"
+        return cls(name, arn, json_key, policy_arn=f"{arn}-??????")
 
     @property
     def value_from(self) -> str:
@@ -403,7 +421,7 @@ class FargateService(Construct):
         if props.secrets:
             statements.append(Statement(
                 sid="ReadSecrets", actions=("secretsmanager:GetSecretValue",),
-                resources=tuple(sorted({secret.secret_arn for secret in props.secrets})),
+                resources=tuple(sorted({secret.policy_arn or secret.secret_arn for secret in props.secrets})),
             ))
             if props.kms_key_arn:
                 statements.append(Statement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=(props.kms_key_arn,)))

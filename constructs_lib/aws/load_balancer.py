@@ -23,7 +23,12 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRuleConditionPathPattern,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
-from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
+from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
+from cdktf_cdktf_provider_aws.route53_record import (
+    Route53Record,
+    Route53RecordAlias,
+    Route53RecordFailoverRoutingPolicy,
+)
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -34,6 +39,48 @@ from .network import NetworkRef
 #: TLS 1.3 and 1.2 only, forward secrecy only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 _MATCHER = re.compile(r"[0-9]{3}([-,][0-9]{3})*")
+FAILOVER_ROLES = ("PRIMARY", "SECONDARY")
+
+
+@dataclass(frozen=True)
+class DnsFailover:
+    """Makes a load balancer's alias record one of a Route 53 failover pair for the same name.
+
+    Route 53 answers with the ``PRIMARY`` record while its health check passes, otherwise with the
+    ``SECONDARY`` one (while that load balancer has healthy targets). The primary's health check requests
+    ``https://<load balancer DNS name><health_check_path>`` with SNI from Route 53's checkers, which run
+    outside any one region. Route 53 cannot hold a simple and a failover record of one name and type at once:
+    turning an existing simple record into a failover record replaces it (a few seconds without the record).
+
+    Attributes:
+        role: ``PRIMARY`` or ``SECONDARY``; also the record's set identifier (lowercase).
+        health_check_path: The path the primary's health check requests. Required for ``PRIMARY``, not
+            used for ``SECONDARY``.
+        failure_threshold: Consecutive failed checks before the primary counts as unhealthy (1-10). Default 3.
+        request_interval: Seconds between checks from each checker, 10 or 30. Default 30.
+    """
+
+    role: str
+    health_check_path: str | None = None
+    failure_threshold: int = 3
+    request_interval: int = 30
+
+    def __post_init__(self) -> None:
+        if self.role not in FAILOVER_ROLES:
+            raise ValueError(f"DnsFailover.role {self.role!r}: must be PRIMARY or SECONDARY")
+        if (self.role == "PRIMARY") != (self.health_check_path is not None):
+            raise ValueError(f"DnsFailover.health_check_path: needed for the PRIMARY record (what fails it over) and "
+                             f"only there, got {self.health_check_path!r} for {self.role}")
+        if self.health_check_path is not None and not self.health_check_path.startswith("/"):
+            raise ValueError(f"DnsFailover.health_check_path {self.health_check_path!r}: must start with '/'")
+        if not 1 <= self.failure_threshold <= 10:
+            raise ValueError(f"DnsFailover.failure_threshold {self.failure_threshold}: must be 1 to 10")
+        if self.request_interval not in (10, 30):
+            raise ValueError(f"DnsFailover.request_interval {self.request_interval}: must be 10 or 30")
+
+    @property
+    def set_identifier(self) -> str:
+        return self.role.lower()
 
 
 @dataclass(frozen=True)
@@ -179,6 +226,8 @@ class PublicLoadBalancerProps:
             (enabling access logs writes a test object). Default none.
         test_listener: A listener that reaches the new tasks of traffic-shifting targets first.
             Default ``None``: none (deployments still shift traffic, without a test route).
+        dns_failover: Makes the alias record of ``domain_name`` a Route 53 failover record (primary or
+            secondary of a pair). Default ``None``: a simple alias record.
     """
 
     name: str
@@ -193,6 +242,7 @@ class PublicLoadBalancerProps:
     hosted_zone_id: str | None = None
     dependencies: tuple[ITerraformDependable, ...] = ()
     test_listener: TestListener | None = None
+    dns_failover: DnsFailover | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.name) <= 32:
@@ -203,6 +253,11 @@ class PublicLoadBalancerProps:
         _check_targets(self.targets, "PublicLoadBalancerProps.targets")
         if (self.domain_name is None) != (self.hosted_zone_id is None):
             raise ValueError("PublicLoadBalancerProps: domain_name and hosted_zone_id go together")
+        if self.dns_failover is not None and self.domain_name is None:
+            raise ValueError("PublicLoadBalancerProps.dns_failover: needs domain_name and hosted_zone_id (the record)")
+        if self.dns_failover is not None and self.dns_failover.health_check_path and self.certificate_arn is None:
+            raise ValueError("PublicLoadBalancerProps.dns_failover: the primary's health check speaks HTTPS; give "
+                             "certificate_arn")
         if not 1 <= self.idle_timeout_seconds <= 4000:
             raise ValueError(f"PublicLoadBalancerProps.idle_timeout_seconds {self.idle_timeout_seconds}: must be 1 to 4000")
 
@@ -304,11 +359,26 @@ class PublicLoadBalancer(Construct):
             if target.path_patterns or target.traffic_shifting:
                 self._add_rule(target)
 
+        self.alias_record: Route53Record | None = None
+        self.health_check: Route53HealthCheck | None = None
         if props.domain_name is not None and props.hosted_zone_id is not None:
-            Route53Record(
+            failover = props.dns_failover
+            if failover is not None and failover.health_check_path is not None:
+                self.health_check = Route53HealthCheck(
+                    self, "health_check", type="HTTPS", fqdn=self.load_balancer.dns_name, port=443,
+                    resource_path=failover.health_check_path, enable_sni=True,
+                    request_interval=failover.request_interval, failure_threshold=failover.failure_threshold,
+                    tags={"Name": f"{props.name}-{failover.set_identifier}"},
+                )
+            # One construct id either way: a simple record becoming a failover record is replaced at its address
+            # (Route 53 refuses both kinds for one name at once, so Terraform deletes it first).
+            self.alias_record = Route53Record(
                 self, "alias", zone_id=props.hosted_zone_id, name=props.domain_name, type="A",
                 alias=Route53RecordAlias(name=self.load_balancer.dns_name, zone_id=self.load_balancer.zone_id,
                                          evaluate_target_health=True),
+                set_identifier=failover.set_identifier if failover else None,
+                failover_routing_policy=Route53RecordFailoverRoutingPolicy(type=failover.role) if failover else None,
+                health_check_id=self.health_check.id if self.health_check is not None else None,
             )
 
     def add_target(self, target: TargetSpec) -> LoadBalancerTarget:

@@ -95,7 +95,7 @@ class LogBucket(Construct):
                 principals=(("Service", ("logging.s3.amazonaws.com",)),),
                 conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
             ),
-        ))
+        )).policy
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=self.bucket.id, rule=[
             S3BucketLifecycleConfigurationRule(
                 id="expire-logs",

@@ -296,9 +296,30 @@ def kms_keys(context: StackContext, keys: Resources) -> None:
 
 @estimator("aws_secretsmanager_secret")
 def secrets(context: StackContext, found: Resources) -> None:
+    """A secret, and each of its replicas in other regions (billed as secrets of their own)."""
     for name, secret in found.items():
-        context.line(SECURITY, f"aws_secretsmanager_secret.{name}", f"Secrets Manager secret {display_name(name, secret)}",
-                     1, "secrets_manager_secret_month")
+        replicas = len(blocks(secret.get("replica")))
+        what = f" and {replicas} replica(s)" if replicas else ""
+        context.line(SECURITY, f"aws_secretsmanager_secret.{name}", f"Secrets Manager secret {display_name(name, secret)}{what}",
+                     1 + replicas, "secrets_manager_secret_month")
+
+
+@estimator("aws_route53_health_check")
+def health_checks(context: StackContext, found: Resources) -> None:
+    """A health check of an AWS endpoint, plus each optional feature it uses (HTTPS, string match, fast, latency)."""
+    for name, check in found.items():
+        address = f"aws_route53_health_check.{name}"
+        context.line(OBSERVABILITY, address, f"Route 53 health check {display_name(name, check)}", 1,
+                     "route53_health_check_month")
+        features = [feature for feature, used in (
+            ("HTTPS", str(check.get("type", "")).startswith("HTTPS")),
+            ("string matching", "STR_MATCH" in str(check.get("type", ""))),
+            ("10 s interval", int(check.get("request_interval", 30)) == 10),
+            ("latency measurement", bool(check.get("measure_latency"))),
+        ) if used]
+        if features:
+            context.line(OBSERVABILITY, address, f"Route 53 health check features: {', '.join(features)}", len(features),
+                         "route53_health_check_feature_month")
 
 
 # --- budgets ------------------------------------------------------------------------------------------------

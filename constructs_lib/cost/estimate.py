@@ -35,7 +35,8 @@ def estimate_stack(name: str, document: Mapping[str, Any], table: PriceTable) ->
     """Estimates one stack's Terraform JSON document."""
     resources: Mapping[str, Mapping[str, Any]] = document.get("resource", {})
     environment = stack_environment(name, document)
-    traffic_name, traffic = table.assumptions.traffic_for(environment)
+    standby = is_standby(document) and STANDBY_TRAFFIC in table.assumptions.traffic
+    traffic_name, traffic = table.assumptions.traffic_for(STANDBY_TRAFFIC if standby else environment)
     estimate = StackEstimate(name, stack_cloud(document), environment, traffic_name, traffic)
     context = StackContext(document, table, estimate)
     registered = estimators()
@@ -55,6 +56,20 @@ def estimate_stack(name: str, document: Mapping[str, Any], table: PriceTable) ->
     if environment is None or traffic_name != environment:
         context.note(f"environment {environment or 'unknown'}: traffic assumptions of '{traffic_name}' used")
     return estimate
+
+
+#: The traffic profile of a disaster-recovery standby stack, recognized by its providers' tag.
+STANDBY_TRAFFIC = "standby"
+
+
+def is_standby(document: Mapping[str, Any]) -> bool:
+    """True for a stack whose AWS providers tag every resource ``DisasterRecovery = standby``."""
+    providers = document.get("provider", {})
+    for provider in providers.get("aws", []) if isinstance(providers, Mapping) else []:
+        for tags in _list(provider.get("default_tags")):
+            if isinstance(tags.get("tags"), Mapping) and tags["tags"].get("DisasterRecovery") == STANDBY_TRAFFIC:
+                return True
+    return False
 
 
 def stack_environment(name: str, document: Mapping[str, Any]) -> str | None:

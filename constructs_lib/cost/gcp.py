@@ -199,6 +199,15 @@ def storage_buckets(context: StackContext, found: Resources) -> None:
     for name, bucket in found.items():
         address = f"google_storage_bucket.{name}"
         location, storage_class = str(bucket.get("location", "US")).upper(), bucket.get("storage_class", "STANDARD")
+        regions = list(bucket.get("custom_placement_config", {}).get("data_locations", [])) \
+            if isinstance(bucket.get("custom_placement_config"), dict) else []
+        if len(regions) == 2 and storage_class == "STANDARD":
+            # A configurable dual-region keeps every object in both regions: counted as the regional rate twice
+            # (replication per GB written, and turbo replication's fee, are not estimated).
+            context.line(DATA, address, f"Cloud Storage Standard dual-region {display_name(name, bucket)} "
+                         f"({' + '.join(regions)}): {gb:g} GB stored in each region (assumed)", gb * 2,
+                         "gcs_standard_gb_month")
+            continue
         if location in _MULTI_REGIONS or storage_class != "STANDARD":
             context.unpriced(address, f"{storage_class} in {location}: only Standard storage in a region is priced")
             continue

@@ -28,6 +28,7 @@ from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, requ
 _TIER = re.compile(r"db-[a-z0-9-]+")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_LOCATION = re.compile(r"[a-z]+(-[a-z]+[0-9])?")
 POSTGRES_PORT = 5432
 
 #: Server logging every instance gets (CIS benchmark for Cloud SQL PostgreSQL): connections,
@@ -69,6 +70,9 @@ class PostgresDatabaseProps:
         backup_start_time: UTC start of the daily backup window, ``HH:MM``. Default ``03:00``.
         point_in_time_recovery: Keep write-ahead logs for point-in-time recovery (for
             ``min(7, backup_retention_days)`` days). Default ``True``.
+        backup_location: Where backups are stored: a region or multi-region outside the instance's region
+            keeps them through the loss of that region (a restore there needs nothing from it). Default
+            ``None``: Cloud SQL's choice, the multi-region of the instance's region.
         deletion_protection: Refuse deletion, both in Terraform and in the Cloud SQL API. Default ``True``.
         query_insights: Record query performance (plans, latency, without client addresses). Default ``True``.
         maintenance_day: Day of the weekly maintenance window, 1 (Monday) to 7 (Sunday). Default 7.
@@ -92,6 +96,7 @@ class PostgresDatabaseProps:
     backup_retention_days: int = 7
     backup_start_time: str = "03:00"
     point_in_time_recovery: bool = True
+    backup_location: str | None = None
     deletion_protection: bool = True
     query_insights: bool = True
     maintenance_day: int = 7
@@ -104,6 +109,8 @@ class PostgresDatabaseProps:
         require_match(REGION, self, "region", REGION_RULE)
         check_database_settings(self)
         require_match(_TIME, self, "backup_start_time", "be a UTC time HH:MM")
+        if self.backup_location is not None:
+            require_match(_LOCATION, self, "backup_location", "be a Google Cloud region or multi-region such as us-east1 or us")
         require_range(self, "maintenance_day", 1, 7)
         require_range(self, "maintenance_hour", 0, 23)
         require_range(self, "password_length", 16, 128, "characters")
@@ -167,14 +174,10 @@ class PostgresDatabase(Construct):
                 disk_autoresize_limit=props.disk_autoresize_limit_gb,
                 deletion_protection_enabled=props.deletion_protection,
                 retain_backups_on_delete=True,
-                ip_configuration=SqlDatabaseInstanceSettingsIpConfiguration(
-                    ipv4_enabled=False,
-                    private_network=props.network_id,
-                    allocated_ip_range=props.allocated_ip_range,
-                    ssl_mode="ENCRYPTED_ONLY",
-                ),
+                ip_configuration=self._private_ip(),
                 backup_configuration=SqlDatabaseInstanceSettingsBackupConfiguration(
                     enabled=True,
+                    location=props.backup_location,
                     start_time=props.backup_start_time,
                     point_in_time_recovery_enabled=props.point_in_time_recovery,
                     transaction_log_retention_days=min(7, props.backup_retention_days),
@@ -182,17 +185,9 @@ class PostgresDatabase(Construct):
                         retained_backups=props.backup_retention_days, retention_unit="COUNT"
                     ),
                 ),
-                insights_config=SqlDatabaseInstanceSettingsInsightsConfig(
-                    query_insights_enabled=props.query_insights,
-                    query_string_length=1024,
-                    record_application_tags=props.query_insights,
-                    record_client_address=False,
-                ),
-                maintenance_window=SqlDatabaseInstanceSettingsMaintenanceWindow(
-                    day=props.maintenance_day, hour=props.maintenance_hour, update_track="stable"
-                ),
-                database_flags=[SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value)
-                                for name, value in LOGGING_FLAGS],
+                insights_config=self._insights(),
+                maintenance_window=self._maintenance_window(),
+                database_flags=self._flags(),
             ),
             depends_on=list(props.depends_on) or None,
         )
@@ -208,6 +203,64 @@ class PostgresDatabase(Construct):
             type="BUILT_IN",
             password=self.generated_password.result,
             deletion_policy="ABANDON",
+        )
+
+    def _insights(self) -> SqlDatabaseInstanceSettingsInsightsConfig:
+        enabled = self._props.query_insights
+        return SqlDatabaseInstanceSettingsInsightsConfig(query_insights_enabled=enabled, query_string_length=1024,
+                                                         record_application_tags=enabled, record_client_address=False)
+
+    def _private_ip(self) -> SqlDatabaseInstanceSettingsIpConfiguration:
+        """A private IP only, from the reserved range of the network; connections must use TLS."""
+        props = self._props
+        return SqlDatabaseInstanceSettingsIpConfiguration(ipv4_enabled=False, private_network=props.network_id,
+                                                          allocated_ip_range=props.allocated_ip_range,
+                                                          ssl_mode="ENCRYPTED_ONLY")
+
+    def _maintenance_window(self) -> SqlDatabaseInstanceSettingsMaintenanceWindow:
+        props = self._props
+        return SqlDatabaseInstanceSettingsMaintenanceWindow(day=props.maintenance_day, hour=props.maintenance_hour,
+                                                           update_track="stable")
+
+    @staticmethod
+    def _flags() -> list[SqlDatabaseInstanceSettingsDatabaseFlags]:
+        return [SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value) for name, value in LOGGING_FLAGS]
+
+    def add_cross_region_replica(self, id_: str, *, instance_name: str, region: str) -> SqlDatabaseInstance:
+        """A read replica of this instance in another region, ready to promote (``gcloud sql instances promote-replica``).
+
+        Same tier, disk, logging flags, private IP in the same network and range (a VPC is global), TLS only,
+        deletion protection; one zone (a replica takes no backups and has no standby of its own: promoting it
+        is the moment to turn both on). Cloud SQL replicates asynchronously: what a promotion loses is the
+        replication lag.
+        """
+        props = self._props
+        if not RESOURCE_NAME.fullmatch(instance_name) or region == props.region or not REGION.fullmatch(region):
+            raise ValueError(f"PostgresDatabase.add_cross_region_replica: instance_name {instance_name!r} must be a "
+                             f"resource name and region {region!r} another region than {props.region!r}")
+        return SqlDatabaseInstance(
+            self,
+            id_,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["settings[0].disk_size"]),
+            name=instance_name,
+            region=region,
+            database_version=f"POSTGRES_{props.postgres_major_version}",
+            master_instance_name=self.instance.name,
+            deletion_protection=props.deletion_protection,
+            settings=SqlDatabaseInstanceSettings(
+                tier=props.tier,
+                edition="ENTERPRISE",
+                availability_type="ZONAL",
+                disk_type="PD_SSD",
+                disk_size=props.disk_size_gb,
+                disk_autoresize=True,
+                disk_autoresize_limit=props.disk_autoresize_limit_gb,
+                deletion_protection_enabled=props.deletion_protection,
+                ip_configuration=self._private_ip(),
+                insights_config=self._insights(),
+                maintenance_window=self._maintenance_window(),
+                database_flags=self._flags(),
+            ),
         )
 
     @property

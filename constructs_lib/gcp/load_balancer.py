@@ -12,6 +12,9 @@ from cdktf_cdktf_provider_google.compute_backend_service import (
     ComputeBackendService,
     ComputeBackendServiceBackend,
     ComputeBackendServiceLogConfig,
+    ComputeBackendServiceOutlierDetection,
+    ComputeBackendServiceOutlierDetectionBaseEjectionTime,
+    ComputeBackendServiceOutlierDetectionInterval,
 )
 from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
 from cdktf_cdktf_provider_google.compute_global_forwarding_rule import ComputeGlobalForwardingRule
@@ -46,6 +49,24 @@ SSL_PROFILES = ("MODERN", "RESTRICTED")
 MIN_TLS_VERSIONS = ("TLS_1_2", "TLS_1_3")
 
 
+def region_failover() -> ComputeBackendServiceOutlierDetection:
+    """Outlier detection of a backend service with serverless NEGs in several regions.
+
+    A region answering with gateway errors (502/503/504, or no connection at all: a lost region) three times
+    in a row, or with 5xx five times, is taken out of the pool for at least 30 s (longer each time again),
+    checked every 10 s; at most one of two regions is out at a time.
+    """
+    return ComputeBackendServiceOutlierDetection(
+        consecutive_gateway_failure=3,
+        enforcing_consecutive_gateway_failure=100,
+        consecutive_errors=5,
+        enforcing_consecutive_errors=100,
+        interval=ComputeBackendServiceOutlierDetectionInterval(seconds=10),
+        base_ejection_time=ComputeBackendServiceOutlierDetectionBaseEjectionTime(seconds=30),
+        max_ejection_percent=50,
+    )
+
+
 @dataclass(frozen=True)
 class ServerlessBackend:
     """One Cloud Run service behind the load balancer.
@@ -55,16 +76,23 @@ class ServerlessBackend:
         service_name: The Cloud Run service (in the load balancer's region).
         paths: URL paths routed to it, e.g. ``("/api/*", "/health")``. Empty for the default backend,
             which gets every other path.
+        other_regions: More regions that run a Cloud Run service of the same name: each gets a serverless NEG
+            on the same backend service, so the load balancer sends each client to the nearest region and,
+            by outlier detection, away from a region that fails. Default none.
     """
 
     key: str
     service_name: str
     paths: tuple[str, ...] = ()
+    other_regions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
         require_strings(self, "paths", "/api/*")
         require(all(URL_PATH.fullmatch(path) for path in self.paths), self, "paths", URL_PATH_RULE)
+        regions = require_strings(self, "other_regions", "us-east1")
+        require(all(REGION.fullmatch(region) for region in regions) and len(set(regions)) == len(regions), self,
+                "other_regions", "be distinct Google Cloud regions such as us-east1")
 
 
 @dataclass(frozen=True)
@@ -110,6 +138,12 @@ class ServerlessLoadBalancerProps:
                 "have exactly one default backend (one without paths)")
         paths = [path for backend in self.backends for path in backend.paths]
         require(len(set(paths)) == len(paths), self, "backends", "not route one path to two backends")
+        require(all(self.region not in backend.other_regions for backend in self.backends), self, "backends",
+                f"not list the load balancer's region {self.region!r} among other_regions")
+        longest = max((len(f"{self.name}-{backend.key}-neg-{region}") for backend in self.backends
+                       for region in backend.other_regions), default=0)
+        require(longest <= 63, self, "name", f"leave room for the NEG names of other regions (the longest is {longest} "
+                "characters, at most 63)")
         require_range(self, "log_sample_rate", 0, 1)
 
 
@@ -226,30 +260,37 @@ class ServerlessLoadBalancer(Construct):
         return service
 
     def _backend_service(self, backend: ServerlessBackend) -> ComputeBackendService:
-        """The serverless NEG and backend service of ``backend`` (construct ids ``<key>_neg``, ``<key>_backend``)."""
+        """The serverless NEGs and backend service of ``backend`` (construct ids ``<key>_neg``, ``<key>_backend``;
+        ``<key>_neg_<region>`` for each of ``other_regions``)."""
         props = self._props
-        endpoint_group = ComputeRegionNetworkEndpointGroup(
-            self,
-            f"{backend.key}_neg",
-            name=f"{props.name}-{backend.key}-neg",
-            region=props.region,
-            network_endpoint_type="SERVERLESS",
-            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=backend.service_name),
-            depends_on=list(props.depends_on) or None,
-        )
+        groups = [self._endpoint_group(f"{backend.key}_neg", f"{props.name}-{backend.key}-neg", props.region, backend)]
+        groups += [self._endpoint_group(f"{backend.key}_neg_{region}", f"{props.name}-{backend.key}-neg-{region}", region,
+                                        backend) for region in backend.other_regions]
         service = ComputeBackendService(
             self,
             f"{backend.key}_backend",
             name=f"{props.name}-{backend.key}",
             load_balancing_scheme="EXTERNAL_MANAGED",
             protocol="HTTPS",
-            backend=[ComputeBackendServiceBackend(group=endpoint_group.id)],
+            backend=[ComputeBackendServiceBackend(group=group.id) for group in groups],
             security_policy=props.security_policy,
             log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=props.log_sample_rate),
+            outlier_detection=region_failover() if backend.other_regions else None,
         )
         self.backend_services[backend.key] = service
         self._backends.append(backend)
         return service
+
+    def _endpoint_group(self, id_: str, name: str, region: str, backend: ServerlessBackend) -> ComputeRegionNetworkEndpointGroup:
+        return ComputeRegionNetworkEndpointGroup(
+            self,
+            id_,
+            name=name,
+            region=region,
+            network_endpoint_type="SERVERLESS",
+            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=backend.service_name),
+            depends_on=list(self._props.depends_on) or None,
+        )
 
     def _path_matcher(self, default_service: str) -> ComputeUrlMapPathMatcher:
         """Routes every backend's paths to it, in the order the backends were added; the rest to the default."""

@@ -109,20 +109,8 @@ class PrivateNetwork(Construct):
             routing_mode="REGIONAL",
             depends_on=depends_on,
         )
-        self.subnet = ComputeSubnetwork(
-            self,
-            "subnet",
-            name=f"{props.name}-{props.region}",
-            region=props.region,
-            network=self.network.id,
-            ip_cidr_range=str(props.subnet_cidr),
-            private_ip_google_access=True,
-            log_config=ComputeSubnetworkLogConfig(
-                aggregation_interval="INTERVAL_5_SEC",
-                flow_sampling=props.flow_log_sampling,
-                metadata="INCLUDE_ALL_METADATA",
-            ),
-        )
+        self._props = props
+        self.subnet = self._subnet("subnet", props.region, props.subnet_cidr)
         self.private_services_range = ComputeGlobalAddress(
             self,
             "private_services_range",
@@ -162,6 +150,34 @@ class PrivateNetwork(Construct):
                 log_config=ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA"),
                 **{ranges: ["0.0.0.0/0"], **rule},
             )
+
+    def _subnet(self, id_: str, region: str, cidr: object) -> ComputeSubnetwork:
+        return ComputeSubnetwork(
+            self,
+            id_,
+            name=f"{self._props.name}-{region}",
+            region=region,
+            network=self.network.id,
+            ip_cidr_range=str(cidr),
+            private_ip_google_access=True,
+            log_config=ComputeSubnetworkLogConfig(
+                aggregation_interval="INTERVAL_5_SEC",
+                flow_sampling=self._props.flow_log_sampling,
+                metadata="INCLUDE_ALL_METADATA",
+            ),
+        )
+
+    def add_subnet(self, id_: str, *, region: str, cidr: Cidr) -> ComputeSubnetwork:
+        """One more subnet (``<name>-<region>``, Private Google Access, flow logs) for serverless egress in
+        another region; the network's firewall rules apply to it as to the first (a VPC is global)."""
+        network = ipaddress.IPv4Network(cidr)
+        props = self._props
+        taken = (ipaddress.IPv4Network(props.subnet_cidr), ipaddress.IPv4Network(props.private_services_cidr))
+        if not REGION.fullmatch(region) or region == props.region or not network.is_private or network.prefixlen > 26 \
+                or any(network.overlaps(other) for other in taken):
+            raise ValueError(f"PrivateNetwork.add_subnet: region {region!r} must be another region than "
+                             f"{props.region!r} and cidr {cidr!s} a private /26 or larger apart from {taken[0]} and {taken[1]}")
+        return self._subnet(id_, region, network)
 
     @property
     def network_id(self) -> str:

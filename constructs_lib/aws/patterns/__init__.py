@@ -22,6 +22,7 @@ from .specs import (
     WafSpec,
 )
 from .delivery import DeliveryFoundation, DeliveryFoundationProps
+from .disaster_recovery import PILOT_LIGHT, WARM, DisasterRecoverySpec
 from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
 from .web_platform import WebPlatform, WebPlatformProps
 
@@ -39,6 +40,7 @@ __all__ = [
     "DeliveryFoundation",
     "DeliveryFoundationProps",
     "Deployment",
+    "DisasterRecoverySpec",
     "ExistingNetwork",
     "HealthCheck",
     "Https",
@@ -48,11 +50,13 @@ __all__ = [
     "ManagedRuleGroup",
     "NetworkSpec",
     "OfficeHours",
+    "PILOT_LIGHT",
     "ReleaseSpec",
     "Scaling",
     "ServiceSpec",
     "ServiceUrl",
     "TestListener",
+    "WARM",
     "WafSpec",
     "WebPlatform",
     "WebPlatformProps",

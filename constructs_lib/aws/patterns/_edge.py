@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from ..iam import Condition, Statement, policy_document
-from ..load_balancer import PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
+from ..load_balancer import DnsFailover, PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
 from ..log_bucket import LogBucket
 from ..network import NetworkRef
 from ..web_acl import WebAcl, WebAclProps
@@ -46,8 +46,12 @@ def add_edge(
     scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
     idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
     deletion_protection: bool, nat_public_ips: tuple[str, ...], test_listener: TestListener | None = None,
+    dns_failover: DnsFailover | None = None, record_name: str | None = None,
 ) -> Edge:
-    """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL."""
+    """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL.
+
+    The alias record is named ``record_name`` (default: the certificate's domain, the site name).
+    """
     https = spec.https
     certificate_arn = None
     if https is not None:
@@ -66,10 +70,11 @@ def add_edge(
         deletion_protection=deletion_protection,
         idle_timeout_seconds=spec.idle_timeout_seconds or idle_timeout_seconds,
         # An alias record where the zone is known; otherwise point the domain yourself.
-        domain_name=https.domain if https is not None and https.hosted_zone_id else None,
+        domain_name=(record_name or https.domain) if https is not None and https.hosted_zone_id else None,
         hosted_zone_id=https.hosted_zone_id if https is not None else None,
         dependencies=(log_bucket.policy,),
         test_listener=test_listener,
+        dns_failover=dns_failover,
     ))
     web_acl = None
     if spec.waf is not None:

@@ -14,7 +14,7 @@ from ...specs import DataAccess, ServiceUrl, referenced_services, render_environ
 from ..alarms import ServiceAlarms, ServiceAlarmsProps
 from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..data_bucket import DataBucket
-from ..database import POSTGRES_PORT, PostgresDatabase
+from ..database import POSTGRES_PORT, DatabaseClientAccess
 from ..ecs_cluster import EcsClusterRef
 from ..fargate_service import CapacitySplit, Deployment, FargateService, FargateServiceProps
 from ..iam import Statement
@@ -37,7 +37,7 @@ class ServiceContext:
     log_retention_days: int
     load_balancer: PublicLoadBalancer | None
     data_bucket: DataBucket | None
-    database: PostgresDatabase | None
+    database: DatabaseClientAccess | None
     service_url: Callable[[ServiceUrl], str]
     #: How services behind the load balancer deploy (role and rollback alarms filled in); workers roll.
     deployment: Deployment = field(default_factory=Deployment)

@@ -40,6 +40,9 @@ class DeliveryFoundationProps:
         certificate: The platform issues an ACM certificate (the deploy role may request one). Default ``True``.
         state_noncurrent_version_expiration_days: Days an overwritten state version is kept. Default 90.
         partition: AWS partition. Default ``aws``.
+        standby_region: The region of the platform's disaster-recovery standby (``DisasterRecoverySpec``): the
+            deploy and plan roles and the workload boundary cover the standby stack there, its state object
+            ``<project>/<environment>/standby.tfstate``, and the replication into it. Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -55,12 +58,17 @@ class DeliveryFoundationProps:
     certificate: bool = True
     state_noncurrent_version_expiration_days: int = 90
     partition: str = "aws"
+    standby_region: str | None = None
 
     def __post_init__(self) -> None:
         if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
             raise ValueError(f"DeliveryFoundationProps.account_id {self.account_id!r}: must be a 12-digit AWS account ID")
         if not AWS_REGION_PATTERN.fullmatch(self.region):
             raise ValueError(f"DeliveryFoundationProps.region {self.region!r}: must be an AWS region such as us-east-1")
+        if self.standby_region is not None and (not AWS_REGION_PATTERN.fullmatch(self.standby_region)
+                                                or self.standby_region == self.region):
+            raise ValueError(f"DeliveryFoundationProps.standby_region {self.standby_region!r}: must be an AWS region "
+                             "other than region")
         if not isinstance(self.image_repositories, tuple) or len(set(self.image_repositories)) != len(self.image_repositories):
             raise ValueError(f"DeliveryFoundationProps.image_repositories {self.image_repositories!r}: "
                              "must be a tuple of distinct service names")
@@ -104,7 +112,7 @@ class DeliveryFoundation(Construct):
             state_key_arn=self.key.arn, boundary_arn=self.boundary_arn,
             protected_role_names=(names.aws_deploy_role, names.aws_plan_role),
             protected_policy_prefix=f"gha-{identity.prefix}-", oidc_provider_arn=self.oidc_provider.arn,
-            hosted_zone_ids=props.hosted_zone_ids, partition=partition,
+            hosted_zone_ids=props.hosted_zone_ids, partition=partition, standby_region=props.standby_region,
         )
         boundary = policy_document(self, "workload_boundary_document", workload_boundary(delivery_scope))
         self.boundary = IamPolicy(self, "workload_boundary", name=names.aws_boundary_policy, policy=boundary.json,

@@ -88,6 +88,14 @@ class ContainerImage:
         """True when the pattern creates the ECR repository."""
         return self.reference is None
 
+    @property
+    def ecr_location(self) -> tuple[str, str, str] | None:
+        """``(account, region, repository)`` of an :meth:`ecr` image, else ``None``."""
+        if self.repository_arn is None:
+            return None
+        _, _, _, region, account, resource = self.repository_arn.split(":", 5)
+        return account, region, resource.removeprefix("repository/")
+
 
 def _check_tag(tag: str, owner: str) -> None:
     if not IMAGE_TAG_PATTERN.fullmatch(tag):

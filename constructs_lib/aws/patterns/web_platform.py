@@ -17,15 +17,24 @@ from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
 from ..data_bucket import DataBucket, DataBucketProps
-from ..database import PostgresDatabase, PostgresDatabaseProps
+from ..database import DatabaseClientAccess, PostgresDatabase, PostgresDatabaseProps
 from ..ecs_cluster import EcsCluster, EcsClusterProps
 from ..fargate_service import CapacitySplit, FargateService
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps
 from ..encryption_key import EncryptionKey
+from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
 from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
+from .disaster_recovery import (
+    PRIMARY,
+    STANDBY,
+    DisasterRecoverySpec,
+    add_failover_alarm,
+    add_primary_replication,
+    add_secondary_record,
+)
 from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
 from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
@@ -53,9 +62,14 @@ class WebPlatformProps:
         capacity: On-demand and Spot shares of every service's tasks. Default ``None``: on-demand only.
         budget: A monthly cost budget of the project's tagged resources, alerting the platform's topic
             at each threshold. Default ``None``.
+        disaster_recovery: Active-passive disaster recovery across two regions: give the same spec to the
+            platform in its ``primary_region`` and to the one in its ``standby_region`` (another stack); see
+            :class:`DisasterRecoverySpec` for what each builds. Both need HTTPS with a hosted zone (the failover
+            records). Default ``None``: one region.
         permissions_boundary_arn: IAM policy set as the permissions boundary of every role the platform
-            creates (tasks, flow logs, database monitoring, traffic shifting), e.g. the workload boundary of
-            :class:`~constructs_lib.aws.patterns.DeliveryFoundation`, which its deploy role must set. Default ``None``.
+            creates (tasks, flow logs, database monitoring, traffic shifting, replication), e.g. the workload
+            boundary of :class:`~constructs_lib.aws.patterns.DeliveryFoundation`, which its deploy role must set.
+            Default ``None``.
     """
 
     identity: PlatformIdentity
@@ -72,10 +86,18 @@ class WebPlatformProps:
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
     capacity: CapacitySplit | None = None
     budget: BudgetSpec | None = None
+    disaster_recovery: DisasterRecoverySpec | None = None
     permissions_boundary_arn: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "services", tuple(self.services))
+        if self.disaster_recovery is not None:
+            self.disaster_recovery.check_images(self.services, identity=self.identity, account_id=self.account_id,
+                                                region=self.region, owner="WebPlatformProps")
+            https = self.load_balancer.https if self.load_balancer is not None else None
+            if https is None or https.hosted_zone_id is None:
+                raise ValueError("WebPlatformProps.disaster_recovery: needs load_balancer.https with a hosted_zone_id "
+                                 "(the failover records of the domain live in that zone)")
         check_release(self.release, self.services, has_load_balancer=self.load_balancer is not None,
                       owner="WebPlatformProps")
         check_services(self.services, has_load_balancer=self.load_balancer is not None,
@@ -131,6 +153,10 @@ def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool
             raise ValueError(f"ServiceSpec({spec.name!r}).database_access: needs {owner}.database")
 
 
+#: A read replica further behind than this (seconds) alarms: a promotion would lose that much.
+REPLICA_LAG_ALARM_SECONDS = 300
+
+
 class WebPlatform(Construct):
     """Any number of container services on ECS Fargate behind one load balancer, with everything they need.
 
@@ -157,8 +183,14 @@ class WebPlatform(Construct):
         identity, region, account_id = props.identity, props.region, props.account_id
         retention = props.log_retention_days
         self._props = props
-        self._key = platform_key(self, identity.prefix, account_id, region, key_description(identity),
-                                 budgets=props.budget is not None)
+        dr = props.disaster_recovery
+        self._role = dr.role(region, "WebPlatformProps") if dr is not None else None
+        standby = dr is not None and self._role == STANDBY
+        self._key = platform_key(
+            self, dr.standby_key_alias(identity) if dr is not None and standby else identity.prefix, account_id, region,
+            f"{key_description(identity)} (standby in {region})" if standby else key_description(identity),
+            budgets=props.budget is not None,
+        )
         self._network = Network(self, "network", NetworkProps(
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
@@ -170,8 +202,11 @@ class WebPlatform(Construct):
         ))
         self._data_bucket: DataBucket | None = None
         if props.data_bucket is not None:
+            # The standby's data bucket is the destination of the primary's replication: a name known in advance.
+            replica_name = dr.replica_bucket_name(identity, account_id) if dr is not None and standby else None
             self._data_bucket = DataBucket(self, "data_bucket", DataBucketProps(
-                bucket_prefix=f"{identity.name('data')}-",
+                bucket_prefix=None if replica_name else f"{identity.name('data')}-",
+                bucket_name=replica_name,
                 noncurrent_version_expiration_days=props.data_bucket.noncurrent_version_expiration_days,
                 kms_key_arn=self._key.arn,
                 access_log_bucket=self._log_bucket.name,
@@ -218,6 +253,18 @@ class WebPlatform(Construct):
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
         }
         self._monitoring(props)
+        if dr is not None and self._role == PRIMARY:
+            add_primary_replication(self, dr, identity=identity, account_id=account_id,
+                                    replicated_repositories=dr.replicates_images(
+                                        props.services, identity=identity, account_id=account_id, region=region),
+                                    data_bucket=self._data_bucket,
+                                    data_key_arn=self._key.arn, permissions_boundary_arn=props.permissions_boundary_arn)
+            https = props.load_balancer.https if props.load_balancer is not None else None
+            if self._load_balancer is not None and https is not None and https.hosted_zone_id is not None:
+                add_secondary_record(self, domain=https.domain, hosted_zone_id=https.hosted_zone_id,
+                                     load_balancer=self._load_balancer)
+                add_failover_alarm(self, identity=identity, region=region, load_balancer=self._load_balancer,
+                                   topic_arn=self._alert_topic.arn)
 
     def _create_load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
         served = [service for service in props.services if service.port is not None]
@@ -232,29 +279,32 @@ class WebPlatform(Construct):
             log_bucket=self._log_bucket, kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days,
             deletion_protection=props.deletion_protection, nat_public_ips=self._network.nat_public_ips,
             test_listener=props.release.test_listener,
+            dns_failover=props.disaster_recovery.dns_failover(self._role or PRIMARY) if props.disaster_recovery else None,
+            record_name=(DisasterRecoverySpec.standby_record_name(props.load_balancer.https.domain)
+                         if self._role == STANDBY and props.load_balancer.https is not None else None),
         )
         self._web_acl, self._url = edge.web_acl, edge.url
         return edge.load_balancer
 
-    def _create_database(self, spec: DatabaseSpec) -> PostgresDatabase:
+    def _create_database(self, spec: DatabaseSpec) -> DatabaseClientAccess:
         props = self._props
+        dr = props.disaster_recovery
+        shared = dict(
+            vpc_id=self._network.vpc_id, subnet_ids=self._network.isolated_subnet_ids, account_id=props.account_id,
+            instance_class=spec.instance_class, postgres_major_version=spec.postgres_major_version,
+            allocated_storage_gb=spec.allocated_storage_gb, max_allocated_storage_gb=spec.max_allocated_storage_gb,
+            backup_retention_days=spec.backup_retention_days, deletion_protection=props.deletion_protection,
+            kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days, database_name=spec.database_name,
+            master_username=spec.master_username, permissions_boundary_arn=props.permissions_boundary_arn,
+        )
+        if dr is not None and self._role == STANDBY:
+            return StandbyDatabase(self, "database", StandbyDatabaseProps(
+                identifier=dr.standby_database_identifier(props.identity), source_identifier=props.identity.prefix,
+                source_region=dr.primary_region, region=props.region, read_replica=dr.warm, **shared,
+            ))
         return PostgresDatabase(self, "database", PostgresDatabaseProps(
-            identifier=props.identity.prefix,
-            vpc_id=self._network.vpc_id,
-            subnet_ids=self._network.isolated_subnet_ids,
-            account_id=props.account_id,
-            instance_class=spec.instance_class,
-            postgres_major_version=spec.postgres_major_version,
-            allocated_storage_gb=spec.allocated_storage_gb,
-            max_allocated_storage_gb=spec.max_allocated_storage_gb,
-            backup_retention_days=spec.backup_retention_days,
-            multi_az=spec.multi_az,
-            deletion_protection=props.deletion_protection,
-            kms_key_arn=self._key.arn,
-            log_retention_days=props.log_retention_days,
-            database_name=spec.database_name,
-            master_username=spec.master_username,
-            permissions_boundary_arn=props.permissions_boundary_arn,
+            identifier=props.identity.prefix, multi_az=spec.multi_az,
+            replicated_password=dr.replicated_password(props.identity) if dr is not None else None, **shared,
         ))
 
     def _load_balancer_alarms(self, props: WebPlatformProps) -> LoadBalancerAlarms | None:
@@ -273,20 +323,24 @@ class WebPlatform(Construct):
         load_balancer = self._load_balancer
         for spec in props.services:
             add_service_alarms(self, spec, self._services[spec.name], identity, self._alert_topic.arn, thresholds)
-        if self._database_instance is not None and props.database is not None:
+        database = self._database_instance
+        # A pilot-light standby has no instance until the runbook restores one.
+        watched = database is not None and (not isinstance(database, StandbyDatabase) or database.replica is not None)
+        if database is not None and watched and props.database is not None:
             DatabaseAlarms(self, "database_alarms", DatabaseAlarmsProps(
-                name_prefix=identity.name("database"), identifier=self._database_instance.identifier,
+                name_prefix=identity.name("database"), identifier=database.identifier,
                 allocated_storage_gb=props.database.allocated_storage_gb, topic_arn=self._alert_topic.arn,
                 evaluation_minutes=thresholds.evaluation_minutes,
+                replica_lag_seconds=REPLICA_LAG_ALARM_SECONDS if isinstance(database, StandbyDatabase) else None,
             ))
         PlatformDashboard(self, "dashboard", PlatformDashboardProps(
-            name=identity.prefix, region=props.region,
+            name=identity.name("standby") if self._role == STANDBY else identity.prefix, region=props.region,
             load_balancer=load_balancer.arn_suffix if load_balancer is not None else None,
             target_groups={name: load_balancer.target_group(name).arn_suffix for name in load_balancer.target_names}
             if load_balancer is not None else {},
             cluster_name=self._cluster.name,
             services={name: service.service_name for name, service in self._services.items()},
-            database_identifier=self._database_instance.identifier if self._database_instance is not None else None,
+            database_identifier=database.identifier if database is not None and watched else None,
         ))
 
     @property
@@ -325,9 +379,16 @@ class WebPlatform(Construct):
         return self._log_bucket
 
     @property
-    def database(self) -> PostgresDatabase | None:
-        """The database (``address``, ``security_group_id``, ``allow_from``, client secrets), if any."""
+    def database(self) -> DatabaseClientAccess | None:
+        """The database (``security_group_id``, ``allow_from``, client secrets), if any: a
+        :class:`~constructs_lib.aws.database.PostgresDatabase`, or on a disaster-recovery standby a
+        :class:`~constructs_lib.aws.standby_database.StandbyDatabase`."""
         return self._database_instance
+
+    @property
+    def disaster_recovery_role(self) -> str | None:
+        """``primary`` or ``standby`` with :attr:`WebPlatformProps.disaster_recovery`, else ``None``."""
+        return self._role
 
     @property
     def alert_topic(self) -> AlertTopic:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ...rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE
 from ...specs import SERVICE_NAME, SERVICE_NAME_RULE, DataAccess, DataBucketName, EnvironmentValue, ServiceUrl
 from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
-from .._props import Cidr, is_token, require, require_match, require_range, require_strings
+from .._props import REGION, REGION_RULE, Cidr, is_token, require, require_cidr, require_match, require_range, require_strings
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule, check_rate_limit_and_rules
 from ..cloud_run_service import SecretEnv, check_container_settings, check_environment_names
 from ..cloud_sql import check_database_settings
@@ -321,6 +321,48 @@ class DatabaseSpec:
     def __post_init__(self) -> None:
         check_database_settings(self)
         check_network_ranges(self)
+
+
+@dataclass(frozen=True)
+class DisasterRecoverySpec:
+    """The platform survives the loss of its region: a standby region in the same project and stack.
+
+    - Every exposed service runs in ``standby_region`` too (same name, service account, image, environment),
+      behind the same global load balancer: each backend service gets a serverless NEG per region, and
+      outlier detection takes a failing region out of the pool, so traffic fails over by itself. While both
+      regions are healthy, the load balancer sends each client to the nearer one: the standby serves too.
+    - The data bucket is a configurable dual-region of the two regions (with ``turbo_replication``: every new
+      object in both within 15 minutes), readable and writable from both, so no switch is needed.
+    - With a database: a cross-region read replica in ``standby_region`` ready to promote, backups stored in
+      ``standby_region``, a subnet there for the standby services' egress (``standby_subnet_cidr``), and their
+      own ``DATABASE_URL`` / ``PGPASSWORD`` secrets replicated in ``standby_region`` only. ``DATABASE_URL``
+      first names the primary instance (reached across regions in the same VPC); after a promotion the
+      failover runbook adds a version naming the replica.
+
+    Attributes:
+        standby_region: Another region on the same continent (the bucket's dual-region: US, EU or ASIA).
+        standby_subnet_cidr: Private block of the standby services' subnet (/26 or larger), apart from the
+            database's ranges. Required with a database.
+        standby_min_instances: Instances each standby service keeps (at least 1: a region without instances
+            shows no health to fail over to). Default 1.
+        standby_max_instances: Upper bound of each standby service. Default 10.
+        turbo_replication: Turbo replication of the dual-region data bucket. Default ``True``.
+    """
+
+    standby_region: str
+    standby_subnet_cidr: Cidr | None = None
+    standby_min_instances: int = 1
+    standby_max_instances: int = 10
+    turbo_replication: bool = True
+
+    def __post_init__(self) -> None:
+        require_match(REGION, self, "standby_region", REGION_RULE)
+        if self.standby_subnet_cidr is not None:
+            subnet = require_cidr(self, "standby_subnet_cidr")
+            require(subnet.is_private and subnet.prefixlen <= 26, self, "standby_subnet_cidr",
+                    "be a private IPv4 range of /26 or larger")
+        require_range(self, "standby_min_instances", 1, 1000, "instances")
+        require_range(self, "standby_max_instances", self.standby_min_instances, 1000, "instances")
 
 
 GCP_RELEASE_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY")

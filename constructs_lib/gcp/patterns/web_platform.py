@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork
+from cdktf_cdktf_provider_google.sql_database_instance import SqlDatabaseInstance
 from constructs import Construct
 
 from ...naming import PlatformIdentity
+from ...rules import gcs_dual_region_location
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl, referenced_services, render_environment
 from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
 from ..access_log_bucket import GcsAccessLogBucket, GcsAccessLogBucketProps
@@ -41,7 +45,7 @@ from ._services import (
     release_plan,
     project_apis,
 )
-from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec
+from .specs import DatabaseSpec, DataBucketSpec, DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec
 
 #: Firewall rule names append up to 30 characters to the network's name ``<prefix>-vpc`` within 63.
 _NETWORK_NAME_LIMIT = 33
@@ -78,6 +82,8 @@ class WebPlatformProps:
             (revisions named after tags; a candidate with its own URL and share). Default rolling.
         budget: A monthly budget of the project's spend, alerting ``alerting.email``. Default ``None``.
         billing_account: The billing account of the project; required with ``budget``. Default ``None``.
+        disaster_recovery: A standby region for the exposed services, the data bucket and the database
+            (:class:`DisasterRecoverySpec`); needs the load balancer. Default ``None``: one region.
     """
 
     identity: PlatformIdentity
@@ -93,6 +99,7 @@ class WebPlatformProps:
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
     budget: BudgetSpec | None = None
     billing_account: str | None = None
+    disaster_recovery: DisasterRecoverySpec | None = None
 
     def __post_init__(self) -> None:
         require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
@@ -127,6 +134,7 @@ class WebPlatformProps:
             require(self.billing_account is not None and BILLING_ACCOUNT.fullmatch(self.billing_account) is not None,
                     self, "billing_account", f"{BILLING_ACCOUNT_RULE} when there is a budget")
             require(self.alerting.email is not None, self, "alerting", "name an email when there is a budget: it alerts nobody else")
+        _check_disaster_recovery(self)
         current_tags = {spec.image.tag for spec in self.services if spec.image.tag is not None}
         require(self.release.candidate_tag is None or self.release.candidate_tag not in current_tags, self, "release",
                 "name a candidate_tag that differs from the services' current tag")
@@ -135,6 +143,27 @@ class WebPlatformProps:
     def uses_platform_registry(self) -> bool:
         """True when a service's image is in the platform's own repository (so the pattern creates it)."""
         return any(spec.image.uses_platform_registry for spec in self.services)
+
+
+def _check_disaster_recovery(props: WebPlatformProps) -> None:
+    """A standby needs the load balancer, a region the data bucket can pair with, and a subnet for the database."""
+    dr = props.disaster_recovery
+    if dr is None:
+        return
+    require(isinstance(dr, DisasterRecoverySpec), props, "disaster_recovery", "be a DisasterRecoverySpec or None")
+    require(dr.standby_region != props.region, dr, "standby_region", f"differ from the platform's region {props.region!r}")
+    require(props.load_balancer is not None, props, "disaster_recovery",
+            "go with a load_balancer: the standby services are reached through the global load balancer")
+    if props.data_bucket is not None:
+        require(gcs_dual_region_location(props.region, dr.standby_region) is not None, dr, "standby_region",
+                f"be on the continent of {props.region!r} (US, EU or ASIA): the data bucket becomes a dual-region of both")
+    if props.database is not None:
+        require(dr.standby_subnet_cidr is not None, dr, "standby_subnet_cidr",
+                "be given with a database: the standby services reach it through a subnet in the standby region")
+        subnet = ipaddress.IPv4Network(dr.standby_subnet_cidr)
+        for name in ("subnet_cidr", "private_services_cidr"):
+            taken = ipaddress.IPv4Network(getattr(props.database, name))
+            require(not subnet.overlaps(taken), dr, "standby_subnet_cidr", f"not overlap DatabaseSpec.{name} {taken}")
 
 
 def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
@@ -251,6 +280,9 @@ class WebPlatform(Construct):
         self._network: PrivateNetwork | None = None
         self._database: PostgresDatabase | None = None
         self._database_secrets: dict[str, Secret] = {}
+        self._standby_subnet: ComputeSubnetwork | None = None
+        self._standby_database: SqlDatabaseInstance | None = None
+        self._standby_database_secrets: dict[str, Secret] = {}
         if props.database is not None:
             self._add_database(props.database)
 
@@ -258,6 +290,10 @@ class WebPlatform(Construct):
         for spec in wiring.order:
             self._services[spec.name] = self._add_service(spec)
         self._services = {spec.name: self._services[spec.name] for spec in props.services}  # in the props' order
+        self._standby_services: dict[str, CloudRunService] = {}
+        if props.disaster_recovery is not None:
+            for spec in (spec for spec in props.services if spec.exposed):
+                self._standby_services[spec.name] = self._add_service(spec, standby=True)
         if self._data_bucket is not None:
             for spec in props.services:
                 member = self._accounts[spec.name].member
@@ -270,7 +306,9 @@ class WebPlatform(Construct):
         self._load_balancer: ServerlessLoadBalancer | None = None
         exposed = [spec for spec in props.services if spec.exposed]
         if lb_spec is not None and wiring.routing is not None:
-            backends = [ServerlessBackend(spec.name, self._services[spec.name].name, wiring.routing.paths[spec.name])
+            other_regions = (props.disaster_recovery.standby_region,) if props.disaster_recovery else ()
+            backends = [ServerlessBackend(spec.name, self._services[spec.name].name, wiring.routing.paths[spec.name],
+                                          other_regions=other_regions)
                         for spec in exposed]
             self._cloud_armor, self._load_balancer = add_edge(
                 self, name=identity.prefix, region=region, spec=lb_spec, backends=backends, apis=apis)
@@ -310,9 +348,13 @@ class WebPlatform(Construct):
             kms_key_name=spec.kms_key_name,
             depends_on=storage,
         ))
+        dr = props.disaster_recovery
+        dual_region = gcs_dual_region_location(props.region, dr.standby_region) if dr is not None else None
         self._data_bucket = GcsDataBucket(self, "data_bucket", GcsDataBucketProps(
             name=spec.name or f"{prefix}-data",
-            location=props.region,
+            location=dual_region or props.region,
+            data_locations=(props.region, dr.standby_region) if dr is not None and dual_region else (),
+            turbo_replication=dr is not None and dr.turbo_replication,
             noncurrent_version_expiration_days=spec.noncurrent_version_expiration_days,
             kms_key_name=spec.kms_key_name,
             access_log_bucket=self._access_logs.name,
@@ -343,23 +385,46 @@ class WebPlatform(Construct):
             disk_autoresize_limit_gb=spec.disk_autoresize_limit_gb,
             backup_retention_days=spec.backup_retention_days,
             point_in_time_recovery=spec.point_in_time_recovery,
+            backup_location=props.disaster_recovery.standby_region if props.disaster_recovery else None,
             deletion_protection=props.deletion_protection,
             depends_on=[*apis.dependables("sqladmin.googleapis.com"), self._network.private_services_connection],
         ))
         values = {"DATABASE_URL": self._database.connection_url, "PGPASSWORD": self._database.password}
-        for variable, construct_id, suffix in DATABASE_SECRETS:
-            secret = Secret(self, construct_id, SecretProps(
-                secret_id=identity.name(suffix),
-                value=values[variable],
-                replica_locations=(props.region,),
-                deletion_protection=props.deletion_protection,
-                depends_on=apis.dependables("secretmanager.googleapis.com"),
-            ))
-            self._database_secrets[variable] = secret
+        self._database_secrets = self._credential_secrets(values, props.region)
+        dr = props.disaster_recovery
+        if dr is not None and dr.standby_subnet_cidr is not None:
+            self._standby_subnet = self._network.add_subnet("standby_subnet", region=dr.standby_region,
+                                                            cidr=dr.standby_subnet_cidr)
+            self._standby_database = self._database.add_cross_region_replica(
+                "standby_replica", instance_name=identity.name("postgres", "standby"), region=dr.standby_region)
+            # Their own secrets, kept in the standby region: the primary's live in its region only. DATABASE_URL
+            # names the primary until a failover promotes the replica (the runbook adds a version naming it).
+            self._standby_database_secrets = self._credential_secrets(values, dr.standby_region, suffix="standby")
 
-    def _add_service(self, spec: ServiceSpec) -> CloudRunService:
+    def _credential_secrets(self, values: Mapping[str, str], region: str, suffix: str | None = None) -> dict[str, Secret]:
+        """``DATABASE_URL`` and ``PGPASSWORD`` in Secret Manager, replicated in ``region`` only."""
+        props, secrets = self._props, {}
+        for variable, construct_id, name in DATABASE_SECRETS:
+            secrets[variable] = Secret(self, f"{construct_id}_{suffix}" if suffix else construct_id, SecretProps(
+                secret_id=props.identity.name(name, *((suffix,) if suffix else ())),
+                value=values[variable],
+                replica_locations=(region,),
+                deletion_protection=props.deletion_protection,
+                depends_on=self._apis.dependables("secretmanager.googleapis.com"),
+            ))
+        return secrets
+
+    def _add_service(self, spec: ServiceSpec, standby: bool = False) -> CloudRunService:
+        """The Cloud Run service of ``spec``; ``standby``: its copy in the standby region (construct id
+        ``run_<name>_standby``, the standby's capacity, secrets and subnet)."""
         props, apis = self._props, self._apis
         account = self._accounts[spec.name]
+        region, database_secrets, subnet = props.region, self._database_secrets, self._network.subnet_id if self._network else None
+        dr = props.disaster_recovery
+        if standby and dr is not None:
+            spec = replace(spec, min_instances=dr.standby_min_instances, max_instances=dr.standby_max_instances)
+            region, database_secrets = dr.standby_region, self._standby_database_secrets
+            subnet = self._standby_subnet.id if self._standby_subnet is not None else None
         env = render_environment(
             spec.environment, service_url=self._service_url, owner=f"{spec.label}.environment",
             data_bucket_name=self._data_bucket.name if self._data_bucket is not None else None,
@@ -368,20 +433,21 @@ class WebPlatform(Construct):
         depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com"),
                                                   *grant_own_secrets(self, spec, account, apis)]
         vpc_egress = None
-        if spec.database_access and self._database is not None and self._network is not None:
-            for variable, secret in self._database_secrets.items():
+        if spec.database_access and self._database is not None and self._network is not None and subnet is not None:
+            for variable, secret in database_secrets.items():
                 grant = secret.grant_accessor(spec.name, account.member)
                 secret_env[variable] = SecretEnv(secret=secret.secret_id, version=secret.version_number)
                 depends_on += [secret.version, grant]
             depends_on += [*self._database.dependables, *apis.dependables("compute.googleapis.com")]
-            vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=self._network.subnet_id)
+            vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet)
         image, revision, traffic = release_plan(spec, props.identity.name(spec.name), self._registry, props.release)
         return add_cloud_run(
             self,
-            f"run_{spec.name}",  # not just the name: "backend" is the id of a stack's state backend
+            # not just the name: "backend" is the id of a stack's state backend
+            f"run_{spec.name}_standby" if standby else f"run_{spec.name}",
             spec,
             identity=props.identity,
-            region=props.region,
+            region=region,
             image=image,
             revision=revision,
             traffic=traffic,
@@ -489,6 +555,21 @@ class WebPlatform(Construct):
         """The credentials' secrets by variable (``DATABASE_URL``, ``PGPASSWORD``); ``grant_accessor`` lets
         another member read one. Empty without a database."""
         return dict(self._database_secrets)
+
+    @property
+    def standby_services(self) -> Mapping[str, CloudRunService]:
+        """The exposed services' copies in the standby region, by spec name; empty without disaster recovery."""
+        return dict(self._standby_services)
+
+    @property
+    def standby_database_instance_name(self) -> str | None:
+        """The cross-region read replica to promote on failover; ``None`` without disaster recovery or a database."""
+        return self._standby_database.name if self._standby_database is not None else None
+
+    @property
+    def standby_database_secrets(self) -> Mapping[str, Secret]:
+        """The standby services' ``DATABASE_URL`` and ``PGPASSWORD`` secrets (in the standby region)."""
+        return dict(self._standby_database_secrets)
 
     @property
     def network(self) -> PrivateNetwork | None:
