@@ -118,3 +118,11 @@ def gcs_dual_region_location(first: str, second: str) -> str | None:
         return None
     prefixes = {region.split("-", 1)[0] for region in (first, second)}
     return _DUAL_REGION_LOCATIONS.get(prefixes.pop()) if len(prefixes) == 1 else None
+
+
+#: The Terraform releases the synthesized output needs: write-only arguments (``password_wo``,
+#: ``secret_string_wo``, used by ``ReplicatedPassword`` with disaster recovery) arrived in Terraform 1.11.
+#: Give it to the App as its ``targetVersions`` context (``App(context={"targetVersions": ...})``): CDK Terrain
+#: refuses write-only arguments when the App targets older releases (its default: ``>=1.5.7``); cdktf ignores it.
+TERRAFORM_TARGET_VERSIONS: dict[str, str] = {"terraform": ">=1.11.0"}
+

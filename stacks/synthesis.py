@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from constructs_lib.provider_bindings import prepare_jsii_runtime
 
@@ -26,6 +27,7 @@ from cdktf import App  # noqa: E402
 
 from config import Configuration  # noqa: E402
 from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
+from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS  # noqa: E402
 
 from . import KINDS, StackRef, stack_refs, standby_environments  # noqa: E402
 
@@ -58,7 +60,10 @@ def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path,
     ``collect_violations``: guardrail violations do not stop ``synth()`` at the first stack with one; the
     caller reads them all with ``constructs_lib.policy.collected_violations(app)`` afterwards.
     """
-    app = App(outdir=str(outdir), context={COLLECT_CONTEXT: True} if collect_violations else None)
+    context: dict[str, Any] = {"targetVersions": TERRAFORM_TARGET_VERSIONS}  # CDK Terrain checks it (rules.py)
+    if collect_violations:
+        context[COLLECT_CONTEXT] = True
+    app = App(outdir=str(outdir), context=context)
     configs = {config.environment: config for config in configuration.environments}
     for ref in _selected(configuration, clouds, kinds):
         module_name, class_name = _STACK_CLASSES[(ref.cloud, ref.kind)]

@@ -18,7 +18,12 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS
+
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# Every App the tests make (``Testing.app()`` too) targets the Terraform releases main.py's App targets: CDK
+# Terrain reads this context from the environment when the App is made, and checks write-only arguments against it.
+os.environ["CDKTF_CONTEXT_JSON"] = json.dumps({"targetVersions": TERRAFORM_TARGET_VERSIONS})
 
 from config import CLOUDS, EnvironmentConfig, load_configuration  # noqa: E402
 
