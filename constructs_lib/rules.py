@@ -120,6 +120,19 @@ def gcs_dual_region_location(first: str, second: str) -> str | None:
     return _DUAL_REGION_LOCATIONS.get(prefixes.pop()) if len(prefixes) == 1 else None
 
 
+#: Artifact Registry multi-regions, by the prefix of their regions' names.
+_REGISTRY_MULTI_REGIONS = {"us": "us", "europe": "europe", "asia": "asia"}
+
+
+def artifact_registry_multi_region(region: str) -> str | None:
+    """The Artifact Registry multi-region (``us``, ``europe``, ``asia``) of a GCP region, or ``None``.
+
+    A repository there keeps its images through the loss of any one region of it: where a platform with a
+    standby region pulls from, so that a failover needs nothing from the lost region.
+    """
+    return _REGISTRY_MULTI_REGIONS.get(region.split("-", 1)[0])
+
+
 #: The Terraform releases the synthesized output needs: write-only arguments (``password_wo``,
 #: ``secret_string_wo``, used by ``ReplicatedPassword`` with disaster recovery) arrived in Terraform 1.11.
 #: Give it to the App as its ``targetVersions`` context (``App(context={"targetVersions": ...})``): CDK Terrain

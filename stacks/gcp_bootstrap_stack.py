@@ -19,7 +19,7 @@ from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
 from .backends import add_state_backend
-from .delivery_settings import DEPLOY_BRANCH
+from .delivery_settings import DEPLOY_BRANCH, gcp_image_location
 
 
 class GcpBootstrapStack(TerraformStack):
@@ -37,7 +37,7 @@ class GcpBootstrapStack(TerraformStack):
             identity=identity, project=gcp.project_id, project_number=gcp.project_number, region=gcp.region,
             github=github, state_bucket=config.state.gcp_bucket, plan_branch=DEPLOY_BRANCH,
             load_balancer=not gcp.without_load_balancer and gcp.domain is not None,
-            database=config.database.enabled,
+            database=config.database.enabled, image_location=gcp_image_location(config),
         ))
         foundation = self.foundation
         for name, value, description in (

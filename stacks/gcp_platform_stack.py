@@ -21,6 +21,7 @@ from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 from . import stack_name
 from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name
 from .backends import add_state_backend
+from .delivery_settings import gcp_image_location
 from .moves import forget_without_destroying
 
 #: The image repository and its API, which the platform stack managed before they moved to the environment's
@@ -42,7 +43,7 @@ def service_spec(config: EnvironmentConfig, service: AppService) -> ServiceSpec:
         # The environment's bootstrap stack owns the repository (pushed to before the platform's first apply).
         image=ContainerImage.in_repository(
             DeliveryNames(PlatformIdentity(config.project, config.environment)).gcp_repository_url(
-                config.gcp.region, config.gcp.project_id),
+                gcp_image_location(config), config.gcp.project_id),
             config.images.tag),
         port=service.port,
         health_path=service.health_path,

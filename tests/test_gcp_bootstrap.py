@@ -123,7 +123,9 @@ def test_registry_is_the_one_the_platform_left(synthesized: Synthesized, environ
     assert addresses == set(MOVED_TO_BOOTSTRAP)
     _, registry = only(stack, "google_artifact_registry_repository")
     assert registry["repository_id"] == f"duckdb-analytics-{environment}-images"
-    assert (registry["location"], registry["format"]) == (config.gcp.region, "DOCKER")
+    # With [dr] the multi-region of the primary's region: the standby region pulls without the primary's.
+    location = {"us-central1": "us"}[config.gcp.region] if config.dr is not None else config.gcp.region
+    assert (registry["location"], registry["format"]) == (location, "DOCKER")
     assert registry["docker_config"] == {"immutable_tags": True}
     assert registry["cleanup_policy_dry_run"] is False
     assert registry["cleanup_policies"] == [
@@ -137,3 +139,4 @@ def test_outputs_name_what_the_workflows_need(synthesized: Synthesized, environm
     outputs = bootstrap(synthesized, environment)["output"]
     assert set(outputs) == {"state_bucket", "workload_identity_provider", "deploy_service_account",
                             "plan_service_account", "artifact_registry_url"}
+

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.gcp.patterns import DatabaseSpec, DisasterRecoverySpec, ServiceSpec
+from constructs_lib import PlatformIdentity
+from constructs_lib.gcp.patterns import ContainerImage, DatabaseSpec, DisasterRecoverySpec, ServiceSpec
+from constructs_lib.gcp.patterns.delivery import DeliveryFoundationProps
+from constructs_lib.github import GithubRepository
 from constructs_lib.review import SynthesizedOutput, compare_outputs
 
 from .conftest import Synthesized
@@ -168,6 +171,11 @@ def test_a_platform_without_a_database_gets_standby_services_and_a_dual_region_b
     (bucket,) = [body for key, body in resources(document, "google_storage_bucket").items() if "_data_bucket_" in key]
     assert (bucket["location"], bucket["custom_placement_config"]["data_locations"]) == ("EU", ["EUROPE-WEST1", "EUROPE-WEST4"])
     assert resources(document, "google_sql_database_instance") == {} and resources(document, "google_compute_subnetwork") == {}
+    # The platform's own image repository is the multi-region: the standby region pulls without europe-west1.
+    (registry,) = resources(document, "google_artifact_registry_repository").values()
+    assert registry["location"] == "europe"
+    images = {body["template"]["containers"][0]["image"] for body in resources(document, "google_cloud_run_v2_service").values()}
+    assert {image.split("/", 1)[0] for image in images} == {"europe-docker.pkg.dev"}
 
 
 def test_with_a_database_the_standby_has_its_replica_subnet_and_secrets() -> None:
@@ -198,6 +206,10 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("subnet overlaps", lambda: platform((API, WEB), database=DatabaseSpec(),
                                          disaster_recovery=DisasterRecoverySpec("europe-west4", "10.21.0.0/24")),
      "DisasterRecoverySpec.standby_subnet_cidr must not overlap DatabaseSpec.private_services_cidr 10.21.0.0/20"),
+    ("image in the primary region", lambda: platform(
+        (ServiceSpec("web", ContainerImage.in_repository("europe-west1-docker.pkg.dev/acme-shop-prod/images", "1.0.0")),),
+        disaster_recovery=DisasterRecoverySpec("europe-west4")),
+     "ServiceSpec('web').image must not be in europe-west1-docker.pkg.dev with disaster_recovery"),
     ("no instance", lambda: DisasterRecoverySpec("europe-west4", standby_min_instances=0),
      "DisasterRecoverySpec.standby_min_instances must be 1 to 1000 instances"),
     ("public subnet", lambda: DisasterRecoverySpec("europe-west4", "52.0.0.0/24"),
@@ -211,3 +223,19 @@ def test_invalid_disaster_recovery_props_name_the_prop(make: Callable[[], object
     with pytest.raises(ValueError) as error:
         make()
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("location", "expected"), [(None, "europe-west1"), ("europe-west1", "europe-west1"),
+                                                    ("europe", "europe"), ("us", None), ("europe-west4", None)])
+def test_the_image_repository_is_in_the_region_or_its_multi_region(location: str | None, expected: str | None) -> None:
+    def props() -> DeliveryFoundationProps:
+        return DeliveryFoundationProps(
+            identity=PlatformIdentity("acme-shop", "prod"), project="acme-shop-prod", project_number="123456789012",
+            region="europe-west1", github=GithubRepository("acme", "infra", 1, 2), state_bucket="acme-shop-prod-tfstate",
+            image_location=location)
+    if expected is None:
+        with pytest.raises(ValueError, match=r"DeliveryFoundationProps.image_location must be None, the region "
+                                             r"'europe-west1' or its Artifact Registry multi-region 'europe'"):
+            props()
+    else:
+        assert props().repository_location == expected

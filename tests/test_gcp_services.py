@@ -80,11 +80,15 @@ def test_image_comes_from_the_environment_registry_at_the_configured_tag(
     synthesized: Synthesized, environment: str, service: AppService
 ) -> None:
     config, stack = gcp(synthesized, environment)
-    # The repository of the environment's bootstrap stack (tests/test_gcp_bootstrap.py), named, not referenced.
-    assert container_of(stack, service)["image"] == (
-        f"{config.gcp.region}-docker.pkg.dev/{config.gcp.project_id}/duckdb-analytics-{environment}-images/"
-        f"{service.name}:{config.images.tag}"
-    )
+    # The repository of the environment's bootstrap stack (tests/test_gcp_bootstrap.py), named, not referenced:
+    # in the region, or with [dr] in its multi-region (us), from which the standby region pulls too.
+    location = {"us-central1": "us"}[config.gcp.region] if config.dr is not None else config.gcp.region
+    image = (f"{location}-docker.pkg.dev/{config.gcp.project_id}/duckdb-analytics-{environment}-images/"
+             f"{service.name}:{config.images.tag}")
+    assert container_of(stack, service)["image"] == image
+    standby = [body for name, body in resources(stack, "google_cloud_run_v2_service").items() if "standby" in name
+               and body["name"] == service_of(stack, service)["name"]]
+    assert [body["template"]["containers"][0]["image"] for body in standby] == ([image] if config.dr else [])
 
 
 @by_service

@@ -18,7 +18,10 @@ from cdktf_cdktf_provider_google.artifact_registry_repository import (
 from constructs import Construct
 
 from ..rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require_match, require_range
+from ._props import REGION, RESOURCE_NAME, RESOURCE_NAME_RULE, require_match, require_range
+
+#: A region, or a multi-region of Artifact Registry.
+REGISTRY_LOCATION = re.compile(rf"(?:{REGION.pattern}|us|europe|asia)")
 
 _IMAGE_NAME = re.compile(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*")
 
@@ -29,7 +32,8 @@ class DockerRepositoryProps:
 
     Attributes:
         repository_id: Repository name (1-63 lowercase letters, digits or hyphens, starting with a letter).
-        location: Region of the repository, e.g. ``us-central1`` (keep it with the services that pull).
+        location: Region of the repository, e.g. ``us-central1`` (keep it with the services that pull), or a
+            multi-region (``us``, ``europe``, ``asia``), whose images outlive the loss of one of its regions.
         description: Shown in the console. Default empty.
         keep_recent_versions: Versions of each image always kept, whatever their age. Default 10.
         delete_untagged_after_days: Days after which an untagged image version is deleted. Default 7.
@@ -50,7 +54,8 @@ class DockerRepositoryProps:
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "repository_id", RESOURCE_NAME_RULE)
-        require_match(REGION, self, "location", REGION_RULE)
+        require_match(REGISTRY_LOCATION, self, "location", "be a Google Cloud region such as us-central1 or a "
+                      "multi-region (us, europe, asia)")
         require_range(self, "keep_recent_versions", 1, 1000, "versions")
         require_range(self, "delete_untagged_after_days", 1, 3650, "days")
 

@@ -13,6 +13,8 @@ from constructs import Construct
 
 from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
+from ...rules import artifact_registry_multi_region
+from .._props import require
 from ..apis import ProjectServices, ProjectServicesProps
 from ..github_federation import GithubWorkloadIdentity, GithubWorkloadIdentityProps
 from ..service_account import ServiceAccount, ServiceAccountProps
@@ -64,7 +66,7 @@ class DeliveryFoundationProps:
         identity: Project and environment; the platform this deploys has the same.
         project: Project ID (one project per environment: it holds one Workload Identity pool).
         project_number: The project's number (IAM condition on secret names).
-        region: Region of the state bucket and the image repository (the platform's region).
+        region: Region of the state bucket and, by default, of the image repository (the platform's region).
         github: The repository whose workflows deploy.
         state_bucket: Exact name of the state bucket.
         deploy_environment: GitHub environment whose jobs may act as the deploy account. Default: the
@@ -74,6 +76,9 @@ class DeliveryFoundationProps:
         load_balancer: The platform has the HTTPS load balancer (deploy may manage compute). Default ``True``.
         database: The platform has Cloud SQL (deploy may manage it). Default ``True``.
         state_noncurrent_version_expiration_days: Days an overwritten state version is kept. Default 90.
+        image_location: Location of the image repository: ``None`` (default) for ``region``, or the
+            multi-region of ``region`` (``us``, ``europe``, ``asia``) for a platform with disaster recovery,
+            whose standby region must pull its images without the primary region.
     """
 
     identity: PlatformIdentity
@@ -87,6 +92,17 @@ class DeliveryFoundationProps:
     load_balancer: bool = True
     database: bool = True
     state_noncurrent_version_expiration_days: int = 90
+    image_location: str | None = None
+
+    def __post_init__(self) -> None:
+        multi_region = artifact_registry_multi_region(self.region)
+        require(self.image_location in (None, self.region, multi_region), self, "image_location",
+                f"be None, the region {self.region!r} or its Artifact Registry multi-region {multi_region!r}")
+
+    @property
+    def repository_location(self) -> str:
+        """Where the image repository is: ``image_location``, else ``region``."""
+        return self.image_location or self.region
 
 
 class DeliveryFoundation(Construct):
@@ -167,7 +183,7 @@ class DeliveryFoundation(Construct):
         )
         StorageBucketIamMember(self, "plan_state", bucket=self.state_bucket.name, role="roles/storage.objectViewer",
                                member=self.plan_account.member)
-        self.registry = add_registry(self, names.gcp_image_repository, props.region, identity, apis)
+        self.registry = add_registry(self, names.gcp_image_repository, props.repository_location, identity, apis)
 
     @property
     def workload_identity_provider(self) -> str:
@@ -177,4 +193,4 @@ class DeliveryFoundation(Construct):
     def image(self, tag: str) -> ContainerImage:
         """``ContainerImage.in_repository`` of the environment's repository at ``tag`` (each service its own image)."""
         props = self._props
-        return ContainerImage.in_repository(self.names.gcp_repository_url(props.region, props.project), tag)
+        return ContainerImage.in_repository(self.names.gcp_repository_url(props.repository_location, props.project), tag)

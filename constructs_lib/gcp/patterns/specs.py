@@ -59,7 +59,8 @@ class ContainerImage:
     @classmethod
     def in_repository(cls, repository_url: str, tag: str) -> ContainerImage:
         """The image ``<service name>:<tag>`` in the existing Docker repository ``repository_url``
-        (``<region>-docker.pkg.dev/<project>/<repository>``; ``latest`` is refused: tags are immutable)."""
+        (``<location>-docker.pkg.dev/<project>/<repository>``, a region or a multi-region such as ``us``;
+        ``latest`` is refused: tags are immutable)."""
         if not is_token(repository_url) and not (isinstance(repository_url, str) and _REPOSITORY_URL.fullmatch(repository_url)):
             raise ValueError("ContainerImage.in_repository(repository_url) must be an Artifact Registry Docker repository "
                              f"such as 'us-central1-docker.pkg.dev/my-project/images', got {repository_url!r}")
@@ -84,7 +85,7 @@ class ContainerImage:
         return self.tag is not None and self.repository is None
 
 
-_REPOSITORY_URL = re.compile(r"[a-z]+-[a-z]+[0-9]+-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+_REPOSITORY_URL = re.compile(r"(?:[a-z]+-[a-z]+[0-9]+|us|europe|asia)-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_google.sql_database_instance import SqlDatabaseInstanc
 from constructs import Construct
 
 from ...naming import PlatformIdentity
-from ...rules import gcs_dual_region_location
+from ...rules import artifact_registry_multi_region, gcs_dual_region_location
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl, referenced_services, render_environment
 from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
 from ..access_log_bucket import GcsAccessLogBucket, GcsAccessLogBucketProps
@@ -157,6 +157,18 @@ def _check_disaster_recovery(props: WebPlatformProps) -> None:
     if props.data_bucket is not None:
         require(gcs_dual_region_location(props.region, dr.standby_region) is not None, dr, "standby_region",
                 f"be on the continent of {props.region!r} (US, EU or ASIA): the data bucket becomes a dual-region of both")
+    multi_region = artifact_registry_multi_region(props.region)
+    if props.uses_platform_registry:
+        require(multi_region is not None, props, "disaster_recovery",
+                f"go with a region in US, EU or ASIA ({props.region!r} is not): the platform's image repository becomes "
+                "an Artifact Registry multi-region, from which the standby region pulls")
+    regional = f"{props.region}-docker.pkg.dev/"
+    for spec in (spec for spec in props.services if spec.exposed):
+        pulled = spec.image.repository or spec.image.reference or ""
+        require(not pulled.startswith(regional), spec, "image",
+                f"not be in {regional[:-1]} with disaster_recovery: the standby region pulls it when the primary "
+                f"region is lost; push it to a multi-region repository ({multi_region or 'us'}-docker.pkg.dev/...)",
+                spec.label)
     if props.database is not None:
         require(dr.standby_subnet_cidr is not None, dr, "standby_subnet_cidr",
                 "be given with a database: the standby services reach it through a subnet in the standby region")
@@ -272,7 +284,9 @@ class WebPlatform(Construct):
         self._data_bucket: GcsDataBucket | None = None
         if props.data_bucket is not None:
             self._add_buckets(props.data_bucket)
-        self._registry = (add_registry(self, identity.name("images"), region, identity, apis)
+        # With a standby region, a multi-region repository: the standby pulls without the primary's region.
+        registry_location = (artifact_registry_multi_region(region) or region) if props.disaster_recovery else region
+        self._registry = (add_registry(self, identity.name("images"), registry_location, identity, apis)
                           if props.uses_platform_registry else None)
         self._accounts = {spec.name: add_service_account(self, f"{spec.name}_account", spec, identity, apis)
                           for spec in props.services}
