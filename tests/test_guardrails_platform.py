@@ -130,12 +130,22 @@ def test_a_broken_part_of_our_stacks_is_caught_where_it_is(
 
 
 @pytest.mark.slow  # builds the stacks again
-def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(tmp_path: Path) -> None:
+def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from stacks.aws_bootstrap_stack import AwsBootstrapStack
     from stacks.aws_platform_stack import AwsPlatformStack
     from stacks.gcp_bootstrap_stack import GcpBootstrapStack
     from stacks.gcp_platform_stack import GcpPlatformStack
 
+    checked: list[tuple[str, bool]] = []  # (scope, production) of each Guardrails.check
+    original = Guardrails.check
+
+    def record(self: Guardrails, scope: Any) -> Guardrails:
+        checked.append((scope.node.path, self.production))
+        return original(self, scope)
+
+    monkeypatch.setattr(Guardrails, "check", record)
     configuration = load_configuration(environ=HERMETIC_ENVIRON)
     app = App(outdir=str(tmp_path))
     github = configuration.project.github
@@ -144,10 +154,11 @@ def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(
             if config.environment == "staging":
                 continue
             bootstrap = stack_class in (AwsBootstrapStack, GcpBootstrapStack)
-            aspects = Aspects.of(stack_class(app, config, github) if bootstrap else stack_class(app, config)).all
-            expected = [ProtectStatefulResources, Guardrails] if config.production else [Guardrails]
-            assert [type(aspect) for aspect in aspects] == expected
-            assert aspects[-1].production is config.production
+            stack = stack_class(app, config, github) if bootstrap else stack_class(app, config)
+            # The check is registered on the whole stack, no Aspect visits for it; prod protects stateful resources.
+            assert checked.pop() == (stack.node.path, config.production) and not checked
+            aspects = Aspects.of(stack).all
+            assert [type(aspect) for aspect in aspects] == ([ProtectStatefulResources] if config.production else [])
 
 
 # --- the command line --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import cdktf
 import pytest
 
 from constructs_lib import provider_bindings
@@ -449,6 +448,8 @@ print(json.dumps([type(warning.message).__name__ for warning in caught]))
 
 @pytest.mark.slow  # a fresh process
 def test_importing_cdktf_first_warns_once_with_what_to_do() -> None:
+    import cdktf  # its module name (cdktn once moved); imported here, after constructs_lib
+
     result = subprocess.run([sys.executable, "-c", _LATE_PROBE, str(PROJECT_ROOT), cdktf.__name__], capture_output=True, text=True,
                             timeout=120, env=subprocess_environment(), check=False)
     assert result.returncode == 0, result.stderr

@@ -1,19 +1,22 @@
 """The guardrails as cdktf Aspects: :class:`Guardrails` checks, :class:`ProtectStatefulResources` protects,
 :func:`waive` records a justified exception where the synthesized output (and so review) shows it.
 
-:class:`Guardrails` visits the constructs of its scope and learns from their binding classes which
-resource types take tags and labels; it registers a validation on the scope's stack, which runs after
-every Aspect (so it sees what :class:`ProtectStatefulResources` added) and checks the stack's final
-Terraform JSON. A violation makes ``app.synth()`` (and ``Testing.synth(stack, run_validations=True)``)
-raise, listing one ``<construct path>: <rule>: <message>`` line each. With the App context
-:data:`COLLECT_CONTEXT` set, violations are recorded on the stacks instead and
-:func:`collected_violations` returns those of every stack, so a program can report all at once.
+:class:`Guardrails` registers a validation on the stack of its scope, which runs after every Aspect (so
+it sees what :class:`ProtectStatefulResources` added) and checks the stack's final Terraform JSON; which
+resource types take tags and labels it reads from their binding classes. :func:`apply_guardrails`
+registers it directly (:meth:`Guardrails.check`); added as an Aspect it does the same at its first visit.
+A violation makes ``app.synth()`` (and ``Testing.synth(stack, run_validations=True)``) raise, listing one
+``<construct path>: <rule>: <message>`` line each. With the App context :data:`COLLECT_CONTEXT` set, the
+stacks are written unchecked and :func:`collected_violations` checks the written JSON of every stack, so a
+program can report all at once (and no stack is turned into JSON twice).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..provider_bindings import prepare_jsii_runtime, register_lazily
@@ -36,9 +39,10 @@ COLLECT_CONTEXT = "constructs_lib.policy:collectViolations"
 #: The rule whose waiver also exempts a resource from :class:`ProtectStatefulResources`.
 DATA_PROTECTION_RULE = "prod-data-protection"
 
-_VIOLATION_METADATA = "constructs_lib.policy:violation"
+_DEFERRED_METADATA = "constructs_lib.policy:check"
 _WAIVER_METADATA = "constructs_lib.policy:waiver"
 _TRAITS_BY_CLASS: dict[type, ResourceTraits] = {}
+_TRAITS_BY_TYPE: dict[str, ResourceTraits] = {}
 _PROVIDER_PACKAGES = {
     "aws": "cdktf_cdktf_provider_aws",
     "google": "cdktf_cdktf_provider_google",
@@ -57,7 +61,15 @@ def traits_of_class(binding: type) -> ResourceTraits:
 
 def traits_from_bindings(resource_type: str) -> ResourceTraits:
     """The traits of a resource type looked up in the prebuilt provider bindings, for checking JSON alone
-    (``evaluate(document, traits=traits_from_bindings)``); a type whose binding is not installed has none."""
+    (``evaluate(document, traits=traits_from_bindings)``); a type whose binding is not installed has none.
+    Looked up once per type and process."""
+    traits = _TRAITS_BY_TYPE.get(resource_type)
+    if traits is None:
+        traits = _TRAITS_BY_TYPE[resource_type] = _look_up_traits(resource_type)
+    return traits
+
+
+def _look_up_traits(resource_type: str) -> ResourceTraits:
     provider, _, name = resource_type.partition("_")
     package = _PROVIDER_PACKAGES.get(provider)
     if package is None:
@@ -89,12 +101,20 @@ class _StackCheck:
 
     def validate(self) -> list[str]:
         self.done = True
-        self.evaluation = self._guardrails.evaluate(self._stack.to_terraform(), in_scope=self._in_scope)
         if self._stack.node.try_get_context(COLLECT_CONTEXT):
-            for violation in self.evaluation.violations:
-                self._stack.node.add_metadata(_VIOLATION_METADATA, violation.to_json())
+            # collected_violations checks the written JSON: what the check needs goes with the stack.
+            guardrails = self._guardrails
+            self._stack.node.add_metadata(_DEFERRED_METADATA, {
+                "scope": self._scope_path, "production": guardrails.production,
+                "tags": list(guardrails.settings.required_tags), "labels": list(guardrails.settings.required_labels),
+            })
             return []
+        self.evaluation = self._guardrails.evaluate(self._stack.to_terraform(), in_scope=self._in_scope)
         return [str(violation) for violation in self.evaluation.violations]
+
+
+def _within(scope: str) -> Callable[[str], bool]:
+    return lambda path: path == scope or path.startswith(f"{scope}/")
 
 
 @jsii.implements(IAspect)
@@ -127,9 +147,17 @@ class Guardrails:
         self._checks: dict[str, _StackCheck] = {}
         self._current: _StackCheck | None = None
 
+    def check(self, scope: IConstruct) -> Guardrails:
+        """Registers the check of ``scope`` on its stack now, without visiting its constructs (no callback per
+        construct while synthesizing). What :func:`apply_guardrails` does; returns this instance."""
+        self._start_scope(scope)
+        self._current = None
+        return self
+
     @property
     def violations(self) -> tuple[Violation, ...]:
-        """What the last synthesis of each scope found (empty before one)."""
+        """What the last synthesis of each scope found (empty before one, and with :data:`COLLECT_CONTEXT`:
+        read :func:`collected_violations` then)."""
         return tuple(sorted(v for check in self._checks.values() for v in check.evaluation.violations))
 
     @property
@@ -157,8 +185,11 @@ class Guardrails:
         self._current = check
 
     def traits(self, resource_type: str) -> ResourceTraits:
-        """What the visited bindings say about ``resource_type`` (nothing for a type not visited)."""
-        return self._traits.get(resource_type) or ResourceTraits(resource_type)
+        """What the binding of ``resource_type`` says about it: the visited class, else the installed binding."""
+        traits = self._traits.get(resource_type)
+        if traits is None:
+            traits = self._traits[resource_type] = traits_from_bindings(resource_type)
+        return traits
 
     def evaluate(self, document: dict[str, Any], *, in_scope: Callable[[str], bool] = lambda _path: True) -> Evaluation:
         """Checks a stack's Terraform JSON with this instance's rules and settings."""
@@ -239,15 +270,25 @@ def apply_guardrails(
     if production:
         Aspects.of(scope).add(ProtectStatefulResources())
     guardrails = Guardrails(production=production, required_tags=required_tags, required_labels=required_labels)
-    Aspects.of(scope).add(guardrails)
-    return guardrails
+    return guardrails.check(scope)
 
 
 def collected_violations(app: App) -> list[Violation]:
-    """The violations recorded on the app's stacks by a synthesis with :data:`COLLECT_CONTEXT` set."""
-    found = [
-        Violation(**entry.data)
-        for stack in app.node.children if isinstance(stack, TerraformStack)
-        for entry in stack.node.metadata if entry.type == _VIOLATION_METADATA
-    ]
-    return sorted(set(found))
+    """After ``app.synth()`` with :data:`COLLECT_CONTEXT` set: the violations of every stack's written JSON."""
+    outdir = Path(app.outdir)
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    found: set[Violation] = set()
+    for stack in app.node.children:
+        if not isinstance(stack, TerraformStack):
+            continue
+        checks = {json.dumps(entry.data, sort_keys=True): entry.data
+                  for entry in stack.node.metadata if entry.type == _DEFERRED_METADATA}
+        if not checks:
+            continue
+        stack_file = outdir / manifest["stacks"][stack.node.id]["synthesizedStackPath"]
+        document = json.loads(stack_file.read_text(encoding="utf-8"))
+        for check in checks.values():
+            found.update(evaluate(document, production=check["production"], traits=traits_from_bindings,
+                                  settings=Settings(tuple(check["tags"]), tuple(check["labels"])),
+                                  in_scope=_within(check["scope"])).violations)
+    return sorted(found)
