@@ -140,6 +140,23 @@ def package_shape(package_dir: Path) -> tuple[str | None, str]:
     return (LAZY_ROOT, "") if problem is None else (None, problem)
 
 
+_SHAPES: dict[tuple[Path, int, int], tuple[str | None, str]] = {}
+
+
+def _known_shape(package_dir: Path) -> tuple[str | None, str]:
+    """:func:`package_shape`, parsed once per package root file (keyed by its path, size and mtime): a
+    guardrail check asks once per resource type, and parsing a root costs tens of milliseconds."""
+    try:
+        stat = (package_dir / "__init__.py").stat()
+    except OSError:
+        return package_shape(package_dir)
+    key = (package_dir, stat.st_mtime_ns, stat.st_size)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = _SHAPES[key] = package_shape(package_dir)
+    return shape
+
+
 def _lazy_package(spec: importlib.machinery.ModuleSpec, package_dir: Path) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     package = spec.name
@@ -225,7 +242,7 @@ def register_lazily(package: str) -> bool:
     if existing is not None and getattr(existing, "__constructs_lib_lazy__", False):
         return True
     spec, package_dir = _package(package)
-    shape, problem = package_shape(package_dir) if package_dir is not None else (None, "it is not a regular package")
+    shape, problem = _known_shape(package_dir) if package_dir is not None else (None, "it is not a regular package")
     if shape == LAZY_ROOT:
         return True
     if existing is not None or os.environ.get(EAGER_IMPORT_VARIABLE) == "1":
