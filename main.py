@@ -12,7 +12,8 @@ bootstrap stack (applied once by an administrator) and the platform stack (appli
 The output directory defaults to CDKTF_OUTDIR, then ``cdktf.out``. Configuration is validated before
 anything is written, and every stack is checked against the guardrails (``constructs_lib.policy``)
 while it is synthesized: every problem or violation is printed on its own line, the exit status is 2
-and the output directory is left as it was.
+and the output directory is left as it was. With both clouds selected on two or more cores each cloud is
+synthesized in a process of its own at the same time (``stacks/parallel.py``), to the same bytes.
 
 ``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); ``cost``
 estimates each stack's monthly cost from the price table in ``constructs_lib/cost/prices.toml``. Both read
@@ -26,6 +27,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from config import CLOUDS, DEFAULT_CONFIG_DIR, ENVIRONMENTS, ConfigError, display_path, load_configuration
 from stacks import KINDS
@@ -87,6 +89,31 @@ def output_directory(flag: Path | None, environ: Mapping[str, str]) -> Path:
     return outdir
 
 
+class ViolationsFound(Exception):
+    """Stacks break guardrails; ``lines`` holds one ``<construct path>: <rule>: <message>`` line each."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = tuple(lines)
+        super().__init__("\n".join(self.lines))
+
+
+def _synthesize(configuration: Any, clouds: Sequence[str], outdir: Path, kinds: Sequence[str]) -> list[Any]:
+    """Both clouds on two cores: a process each (stacks/parallel.py); otherwise here. Imports cdktf only now."""
+    from stacks.parallel import ChildViolations, runs_in_parallel, synthesize_in_parallel
+
+    if runs_in_parallel(clouds):
+        try:
+            return synthesize_in_parallel(configuration, clouds, outdir, kinds)
+        except ChildViolations as error:
+            raise ViolationsFound(error.lines) from error
+    from stacks.synthesis import GuardrailViolations, synthesize
+
+    try:
+        return synthesize(configuration, clouds, outdir, kinds)
+    except GuardrailViolations as error:
+        raise ViolationsFound([str(violation) for violation in error.violations]) from error
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments[:1] == ["diff"]:
@@ -116,14 +143,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"{len(error.problems)} configuration problem(s); nothing was synthesized.", file=sys.stderr)
         return EXIT_USAGE
 
-    from stacks.synthesis import GuardrailViolations, synthesize  # imports cdktf only once the input is valid
-
     try:
-        written = synthesize(configuration, clouds, outdir, kinds)
-    except GuardrailViolations as error:
-        for violation in error.violations:
-            print(f"error: {violation}", file=sys.stderr)
-        print(f"{len(error.violations)} guardrail violation(s); nothing was synthesized.", file=sys.stderr)
+        written = _synthesize(configuration, clouds, outdir, kinds)
+    except ViolationsFound as error:
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
+        print(f"{len(error.lines)} guardrail violation(s); nothing was synthesized.", file=sys.stderr)
         return EXIT_USAGE
     width = max(len(stack.name) for stack in written)
     print(f"Synthesized {len(written)} stack(s) into {display_path(outdir)}:")

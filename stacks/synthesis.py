@@ -11,11 +11,8 @@ stack directories that are no longer synthesized are removed, as ``cdktf synth``
 from __future__ import annotations
 
 import importlib
-import json
-import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,8 @@ from config import Configuration  # noqa: E402
 from constructs_lib.policy import COLLECT_CONTEXT, GuardrailViolations, collected_violations  # noqa: E402
 from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS  # noqa: E402
 
-from . import KINDS, StackRef, stack_refs, standby_environments  # noqa: E402
+from . import KINDS  # noqa: E402
+from .output import SynthesizedStack, describe, publish, selected_refs, staging_directory  # noqa: E402
 
 _STACK_CLASSES = {
     ("aws", "bootstrap"): ("stacks.aws_bootstrap_stack", "AwsBootstrapStack"),
@@ -38,21 +36,6 @@ _STACK_CLASSES = {
     ("gcp", "bootstrap"): ("stacks.gcp_bootstrap_stack", "GcpBootstrapStack"),
     ("gcp", "platform"): ("stacks.gcp_platform_stack", "GcpPlatformStack"),
 }
-MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class SynthesizedStack:
-    """One stack as written: its name, kind, Terraform JSON file and number of managed resources."""
-
-    name: str
-    cloud: str
-    environment: str
-    kind: str
-    path: Path
-    resource_count: int
-
-
 def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path, kinds: Sequence[str] = KINDS, *,
               collect_violations: bool = False) -> App:
     """An App holding the selected kinds of stack per selected cloud and environment (order: ``stack_refs``).
@@ -65,7 +48,7 @@ def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path,
         context[COLLECT_CONTEXT] = True
     app = App(outdir=str(outdir), context=context)
     configs = {config.environment: config for config in configuration.environments}
-    for ref in _selected(configuration, clouds, kinds):
+    for ref in selected_refs(configuration, clouds, kinds):
         module_name, class_name = _STACK_CLASSES[(ref.cloud, ref.kind)]
         stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
         if ref.kind == "bootstrap":
@@ -74,37 +57,6 @@ def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path,
         else:
             stack_class(app, configs[ref.environment])
     return app
-
-
-def _selected(configuration: Configuration, clouds: Sequence[str], kinds: Sequence[str]) -> list[StackRef]:
-    return stack_refs(configuration.project.name, clouds, [config.environment for config in configuration.environments],
-                      kinds, standby_environments=standby_environments(configuration.environments))
-
-
-def _count_resources(stack_file: Path) -> int:
-    document = json.loads(stack_file.read_text(encoding="utf-8"))
-    return sum(len(instances) for instances in document.get("resource", {}).values())
-
-
-def _publish(staging: Path, outdir: Path) -> None:
-    """Moves the staged output into ``outdir`` file by file, keeping Terraform's working files."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    staged_stacks, target_stacks = staging / "stacks", outdir / "stacks"
-    target_stacks.mkdir(exist_ok=True)
-    staged_names = {entry.name for entry in staged_stacks.iterdir()}
-    for existing in target_stacks.iterdir():
-        if existing.is_dir() and existing.name not in staged_names:
-            shutil.rmtree(existing)
-    for stack_dir in staged_stacks.iterdir():
-        target_dir = target_stacks / stack_dir.name
-        target_dir.mkdir(exist_ok=True)
-        for item in stack_dir.iterdir():
-            if (target_dir / item.name).is_dir():
-                shutil.rmtree(target_dir / item.name)
-            os.replace(item, target_dir / item.name)
-    for item in staging.iterdir():
-        if item.name != "stacks":
-            os.replace(item, outdir / item.name)
 
 
 def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path,
@@ -116,7 +68,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
     """
     outdir = outdir.absolute()
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
+    staging = staging_directory(outdir)
     shutil.rmtree(staging, ignore_errors=True)
     try:
         app = build_app(configuration, clouds, staging, kinds, collect_violations=True)
@@ -124,13 +76,7 @@ def synthesize(configuration: Configuration, clouds: Sequence[str], outdir: Path
         violations = collected_violations(app)
         if violations:
             raise GuardrailViolations(violations)
-        _publish(staging, outdir)
+        publish(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-    manifest = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
-    written = []
-    for ref in _selected(configuration, clouds, kinds):
-        path = outdir / manifest["stacks"][ref.name]["synthesizedStackPath"]
-        written.append(SynthesizedStack(ref.name, ref.cloud, ref.environment, ref.kind, path, _count_resources(path)))
-    return written
+    return describe(selected_refs(configuration, clouds, kinds), outdir)

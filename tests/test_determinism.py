@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,46 @@ def test_synthesizing_again_keeps_terraform_working_files(synthesized: Synthesiz
     assert sorted(path.name for path in (outdir / "stacks").iterdir()) == [stack_id("aws", "dev"),
                                                                             stack_id("aws", "dev", "bootstrap")]
     assert not list(tmp_path.glob(".cdktf.out.staging-*"))
+
+
+def test_the_parallel_synthesis_writes_the_manifest_as_cdktf_does(synthesized: Synthesized) -> None:
+    """main.py on two cores merges the manifests of a process per cloud (stacks/parallel.py); the writer must
+    give cdktf's bytes, which the comparison with another checkout's main.py above relies on."""
+    from stacks.parallel import manifest_json
+
+    text = (synthesized.outdir / "manifest.json").read_text(encoding="utf-8")
+    assert manifest_json(json.loads(text)) == text
+    assert manifest_json({"b": [], "a": {"c": [1, "x"]}, "d": {}}) == (
+        '{\n  "a": {\n    "c": [\n      1,\n      "x"\n    ]\n  },\n  "b": [\n  ],\n  "d": {\n  }\n}')
+
+
+def test_merging_refuses_a_stack_twice_and_unknown_files(tmp_path: Path) -> None:
+    from stacks.parallel import merge_outputs
+
+    def part(name: str, stack: str, extra: str | None = None) -> Path:
+        directory = tmp_path / name
+        (directory / "stacks" / stack).mkdir(parents=True)
+        (directory / "stacks" / stack / "cdk.tf.json").write_text("{}", encoding="utf-8")
+        (directory / "manifest.json").write_text(json.dumps({"stacks": {stack: {"name": stack}}, "version": "0.21.0"}),
+                                                 encoding="utf-8")
+        if extra:
+            (directory / extra).write_text("?", encoding="utf-8")
+        return directory
+
+    merge_outputs([part("one", "a"), part("two", "b")], tmp_path / "merged")
+    assert json.loads((tmp_path / "merged" / "manifest.json").read_text(encoding="utf-8")) == {
+        "stacks": {"a": {"name": "a"}, "b": {"name": "b"}}, "version": "0.21.0"}
+    assert sorted(path.name for path in (tmp_path / "merged" / "stacks").iterdir()) == ["a", "b"]
+    with pytest.raises(RuntimeError, match="stack 'c' was synthesized twice"):
+        merge_outputs([part("three", "c"), part("four", "c")], tmp_path / "merged-twice")
+    with pytest.raises(RuntimeError, match="unexpected in a synthesized output"):
+        merge_outputs([part("five", "e", extra="notes.txt")], tmp_path / "merged-extra")
+
+
+def test_a_process_per_cloud_only_for_several_clouds_on_several_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stacks import parallel
+
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    assert parallel.runs_in_parallel(("aws", "gcp")) and not parallel.runs_in_parallel(("aws",))
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 1)
+    assert not parallel.runs_in_parallel(("aws", "gcp"))

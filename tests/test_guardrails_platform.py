@@ -176,7 +176,8 @@ def _violating_prod(context: JobContext) -> dict[str, Any]:
     (outdir / "manifest.json").write_text('{"previous": true}', encoding="utf-8")
     before = tree_bytes(outdir)
     result = run_process(
-        [sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments", "prod",
+        # Both clouds: on two cores a process each (stacks/parallel.py), whose violations are reported together.
+        [sys.executable, str(PROJECT_ROOT / "main.py"), "--environments", "prod",
          "--config-dir", str(config_dir), "--outdir", str(outdir)],
         cwd=context.workdir, env=subprocess_environment(),
     )
@@ -186,11 +187,12 @@ def _violating_prod(context: JobContext) -> dict[str, Any]:
 
 def test_a_guardrail_violation_exits_2_with_one_line_each_and_writes_nothing(background: BackgroundJobs) -> None:
     run = background.result(_violating_prod)
-    stack = stack_id("aws", "prod")
+    aws, gcp = stack_id("aws", "prod"), stack_id("gcp", "prod")
     assert (run["code"], run["stdout"]) == (2, "")
     assert run["stderr"].splitlines() == [
-        f"error: {stack}/Default/database/instance: prod-backup-retention: backup_retention_period 3 < 7 days",
-        "1 guardrail violation(s); nothing was synthesized.",
+        f"error: {aws}/Default/database/instance: prod-backup-retention: backup_retention_period 3 < 7 days",
+        f"error: {gcp}/Default/database/instance: prod-backup-retention: retained_backups 3 < 7 (one backup a day)",
+        "2 guardrail violation(s); nothing was synthesized.",
     ]
     assert run["untouched"]
     assert run["left"] == ["cdktf.out", "config"]
