@@ -375,8 +375,11 @@ for package, submodules in used.items():
     package_module = importlib.util.module_from_spec(spec)
     sys.modules[package] = package_module
     exec(compile(tree, spec.origin, "exec"), package_module.__dict__)
-import main
-sys.exit(main.main(["--outdir", outdir]))
+# In this process (main.py would start a process per cloud, without the restriction above).
+from pathlib import Path
+from config import CLOUDS, load_configuration
+from stacks.synthesis import synthesize
+synthesize(load_configuration(), CLOUDS, Path(outdir))
 """
 
 
