@@ -2,7 +2,8 @@
 
 A child process per cloud imports only that cloud's bindings and runs :func:`stacks.synthesis.synthesize`
 for it into the parent's staging directory; the parent merges the stack directories and the manifests
-(cdktf's layout: sorted keys, two-space indentation, empty containers on two lines) and publishes the
+(the children's layout: sorted keys, two-space indentation, empty containers on two lines as cdktf
+writes them or as ``[]`` / ``{}`` as CDK Terrain does) and publishes the
 result as one synthesis would. Nothing is published unless every child succeeded, and the guardrail
 violations of all children are reported together. The output is byte for byte what one process writes:
 ``tests/test_determinism.py`` compares ``main.py``'s output with the suite's in-process synthesis.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -109,8 +111,11 @@ def merge_outputs(parts: Sequence[Path], merged: Path) -> None:
     """One output directory from several: their stack directories side by side, one manifest of all stacks."""
     (merged / "stacks").mkdir(parents=True)
     manifest: dict[str, Any] = {}
+    compact = False
     for part in parts:
-        part_manifest = json.loads((part / MANIFEST).read_text(encoding="utf-8"))
+        text = (part / MANIFEST).read_text(encoding="utf-8")
+        compact = compact or compact_empty_containers(text)
+        part_manifest = json.loads(text)
         if manifest and part_manifest.get("version") != manifest.get("version"):
             raise RuntimeError(f"{part}: manifest version {part_manifest.get('version')!r}, "
                                f"expected {manifest.get('version')!r}")
@@ -126,16 +131,25 @@ def merge_outputs(parts: Sequence[Path], merged: Path) -> None:
                     os.replace(stack_dir, merged / "stacks" / stack_dir.name)
             elif item.name != MANIFEST:
                 raise RuntimeError(f"{item}: unexpected in a synthesized output (only {MANIFEST} and stacks/)")
-    (merged / MANIFEST).write_text(manifest_json(manifest), encoding="utf-8")
+    (merged / MANIFEST).write_text(manifest_json(manifest, compact_empty=compact), encoding="utf-8")
 
 
-def manifest_json(value: Any, indent: int = 0) -> str:
-    """JSON as cdktf writes its manifest: keys sorted, two spaces, an empty object or list on two lines."""
+def compact_empty_containers(text: str) -> bool:
+    """Whether a manifest writes an empty list or object as ``[]`` / ``{}`` (CDK Terrain), not on two lines (cdktf)."""
+    return re.search(r":\s*(\[\]|\{\})", text) is not None
+
+
+def manifest_json(value: Any, indent: int = 0, *, compact_empty: bool = False) -> str:
+    """JSON as cdktf writes its manifest: keys sorted, two spaces, an empty object or list on two lines
+    (``compact_empty``: as ``[]`` / ``{}``, CDK Terrain's layout)."""
     inner, closing = " " * (indent + 2), " " * indent
+    if isinstance(value, (dict, list)) and not value and compact_empty:
+        return "{}" if isinstance(value, dict) else "[]"
     if isinstance(value, dict):
-        items = [f"{inner}{json.dumps(key)}: {manifest_json(value[key], indent + 2)}" for key in sorted(value)]
+        items = [f"{inner}{json.dumps(key)}: {manifest_json(value[key], indent + 2, compact_empty=compact_empty)}"
+                 for key in sorted(value)]
         return "{\n" + ",\n".join(items) + ("\n" if items else "") + closing + "}"
     if isinstance(value, list):
-        items = [inner + manifest_json(item, indent + 2) for item in value]
+        items = [inner + manifest_json(item, indent + 2, compact_empty=compact_empty) for item in value]
         return "[\n" + ",\n".join(items) + ("\n" if items else "") + closing + "]"
     return json.dumps(value)
