@@ -89,29 +89,22 @@ def output_directory(flag: Path | None, environ: Mapping[str, str]) -> Path:
     return outdir
 
 
-class ViolationsFound(Exception):
-    """Stacks break guardrails; ``lines`` holds one ``<construct path>: <rule>: <message>`` line each."""
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = tuple(lines)
-        super().__init__("\n".join(self.lines))
-
-
 def _synthesize(configuration: Any, clouds: Sequence[str], outdir: Path, kinds: Sequence[str]) -> list[Any]:
-    """Both clouds on two cores: a process each (stacks/parallel.py); otherwise here. Imports cdktf only now."""
-    from stacks.parallel import ChildViolations, runs_in_parallel, synthesize_in_parallel
+    """Both clouds on two cores: a process each (stacks/parallel.py); otherwise here, importing cdktf only now.
+
+    Raises:
+        ViolationLines: Stacks break guardrails, whichever way they were synthesized.
+    """
+    from stacks.parallel import ViolationLines, runs_in_parallel, synthesize_in_parallel
 
     if runs_in_parallel(clouds):
-        try:
-            return synthesize_in_parallel(configuration, clouds, outdir, kinds)
-        except ChildViolations as error:
-            raise ViolationsFound(error.lines) from error
+        return synthesize_in_parallel(configuration, clouds, outdir, kinds)
     from stacks.synthesis import GuardrailViolations, synthesize
 
     try:
         return synthesize(configuration, clouds, outdir, kinds)
     except GuardrailViolations as error:
-        raise ViolationsFound([str(violation) for violation in error.violations]) from error
+        raise ViolationLines([str(violation) for violation in error.violations]) from error
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -143,9 +136,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"{len(error.problems)} configuration problem(s); nothing was synthesized.", file=sys.stderr)
         return EXIT_USAGE
 
+    from stacks.parallel import ViolationLines  # no cdktf import
+
     try:
         written = _synthesize(configuration, clouds, outdir, kinds)
-    except ViolationsFound as error:
+    except ViolationLines as error:
         for line in error.lines:
             print(f"error: {line}", file=sys.stderr)
         print(f"{len(error.lines)} guardrail violation(s); nothing was synthesized.", file=sys.stderr)

@@ -41,8 +41,9 @@ sys.exit(child_main())
 """
 
 
-class ChildViolations(Exception):
-    """Stacks break guardrails; ``lines`` holds one ``<construct path>: <rule>: <message>`` line each."""
+class ViolationLines(Exception):
+    """Stacks break guardrails; ``lines`` holds one ``<construct path>: <rule>: <message>`` line each, sorted
+    (what a child reports, and what ``main.py`` prints whichever way it synthesized)."""
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = tuple(sorted(lines))
@@ -59,7 +60,7 @@ def synthesize_in_parallel(configuration: Configuration, clouds: Sequence[str], 
     """:func:`stacks.synthesis.synthesize`, with one child process per cloud.
 
     Raises:
-        ChildViolations: Constructs break guardrails (every child's violations); ``outdir`` untouched.
+        ViolationLines: Constructs break guardrails (every child's violations); ``outdir`` untouched.
         RuntimeError: A child failed otherwise; its last line of error output says why.
     """
     outdir = outdir.absolute()
@@ -72,7 +73,7 @@ def synthesize_in_parallel(configuration: Configuration, clouds: Sequence[str], 
             reports = list(pool.map(lambda cloud: _run_child(configuration, cloud, kinds, staging / cloud), clouds))
         violations = [line for report in reports for line in report]
         if violations:
-            raise ChildViolations(violations)
+            raise ViolationLines(violations)
         merged = staging / "merged"
         merge_outputs([staging / cloud for cloud in clouds], merged)
         publish(merged, outdir)

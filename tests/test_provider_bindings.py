@@ -341,8 +341,8 @@ def test_node_hook_recognizes_both_scopes_only() -> None:
 #
 # The fast path must write exactly the bytes the ordinary import writes. The ordinary import of a whole
 # package costs tens of seconds (Python runs ~1,500-2,200 resource module bodies per package), yet only
-# the modules a program uses can take part in what it synthesizes. So the proof runs main.py in a fresh
-# interpreter with the ordinary loading of everything the stacks use: Node loads every provider index the
+# the modules a program uses can take part in what it synthesizes. So the proof runs main.py's synthesis of
+# every stack (in one fresh interpreter) with the ordinary loading of everything the stacks use: Node loads every provider index the
 # ordinary way (no hook), and each package root runs its generated __init__ as generated, its submodule
 # imports restricted to the submodules our code imports. Two tests keep that set honest: it covers every
 # resource, data source and provider type in the output, and every submodule the session loaded.

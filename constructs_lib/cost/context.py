@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..terraform_json import blocks
 from .model import Finding, LineItem, StackEstimate
 from .prices import Price, PriceTable, Traffic
 
@@ -56,15 +57,6 @@ def references(value: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for item in value:
             yield from references(item)
-
-
-def blocks(value: Any) -> list[Mapping[str, Any]]:
-    """A nested block as a list of objects, whether Terraform JSON holds it as an object or a list."""
-    if isinstance(value, Mapping):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, Mapping)]
-    return []
 
 
 def display_name(name: str, body: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..review.changes import METADATA_KEY, WAIVERS_KEY
+from ..terraform_json import blocks
 
 _REFERENCE = re.compile(r"^\$\{(?P<address>(data\.)?[a-z][a-z0-9_-]*\.[A-Za-z0-9_-]+)\.(?P<attribute>[a-z_]+)[^{}]*\}$")
 
@@ -56,15 +57,6 @@ class Element:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.body.get(key, default)
-
-
-def blocks(value: Any) -> list[dict[str, Any]]:
-    """A nested block as a list of objects, whether cdktf wrote one object or a list (absent: empty)."""
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, dict)]
-    return []
 
 
 def block(value: Any) -> dict[str, Any]:
