@@ -1,12 +1,14 @@
 """Slow checks as background jobs that overlap with each other and with the rest of the suite.
 
 A slow check (Terraform, checkov, a program run in a fresh interpreter) is a *job*: a function a
-test module registers with :func:`background_job`. When the session starts, every job whose module
-has a selected test that uses the ``background`` fixture is queued: jobs that read the synthesized
-output as soon as the session synthesis is written, the others at once. A few worker threads run
-the queue, most expensive job first, each job starting its own processes, while the main thread
-synthesizes and runs the fast tests. A test asks for a job's outcome with ``background.result(job)``;
-it waits if the job is still running, and an exception raised by the job fails every test that asks.
+test module registers with :func:`background_job`. When the session starts, every job a module
+registers or imports is queued when the module has a selected test that uses the ``background``
+fixture, with the jobs it ``needs`` (the session synthesis of conftest.py is one): a job runs once every
+job it needs has finished, and reads their results from its context (which re-raises a needed job's
+exception: the job decides whether it can go on without). A few worker threads run the queue, most expensive job first, each
+job starting its own processes, while the main thread runs the tests. A test asks for a job's outcome
+with ``background.result(job)``; it waits if the job is still running, and an exception raised by the
+job (or by a job it needs) fails every test that asks.
 
 Nothing is cached between sessions: every job runs in a fresh directory of this session.
 Jobs must not touch cdktf or jsii objects (not thread-safe); they start processes and read files.
@@ -18,9 +20,10 @@ import itertools
 import os
 import queue
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,35 +36,46 @@ T = TypeVar("T")
 WORKERS_VARIABLE = "TESTS_BACKGROUND_WORKERS"
 
 
-@dataclass(frozen=True)
-class JobContext:
-    """What a job gets: a fresh directory of its own and, for ``after_synthesis`` jobs, the output."""
-
-    workdir: Path
-    synthesized_outdir: Path | None
-
-
 @dataclass(eq=False)
 class Job(Generic[T]):
-    """A registered slow check. ``cost`` (seconds of CPU, roughly) orders the queue: highest first."""
+    """A registered slow check. ``cost`` (seconds of CPU, roughly) orders the queue, with the cost of the jobs
+    waiting for it: highest first; ``needs``: the jobs that must have finished before this one starts."""
 
     name: str
     module: str
     function: Callable[[JobContext], T]
-    after_synthesis: bool
     cost: float
+    needs: tuple[Job[Any], ...]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job gets: a fresh directory of its own and the outcomes of the jobs it needs."""
+
+    workdir: Path
+    job: Job[Any]
+    finished: Mapping[str, Future[Any]]
+
+    def result(self, needed: Job[T]) -> T:
+        """The return value of a job this one declared in ``needs``; re-raises that job's exception."""
+        if needed not in self.job.needs:
+            raise RuntimeError(f"background job {self.job.name!r} reads {needed.name!r} without declaring it in needs")
+        try:
+            return self.finished[needed.name].result()
+        except Exception as error:
+            raise RuntimeError(f"background job {self.job.name!r} needs {needed.name!r}, which failed: {error}") from error
 
 
 _REGISTRY: list[Job[Any]] = []
 
 
-def background_job(name: str, *, cost: float, after_synthesis: bool = False) -> Callable[[Callable[[JobContext], T]], Job[T]]:
+def background_job(name: str, *, cost: float, needs: Sequence[Job[Any]] = ()) -> Callable[[Callable[[JobContext], T]], Job[T]]:
     """Registers the decorated function as a job of the calling test module."""
 
     def register(function: Callable[[JobContext], T]) -> Job[T]:
         if any(job.name == name for job in _REGISTRY):
             raise ValueError(f"background job {name!r} is registered twice")
-        job = Job(name=name, module=function.__module__, function=function, after_synthesis=after_synthesis, cost=cost)
+        job = Job(name=name, module=function.__module__, function=function, cost=cost, needs=tuple(needs))
         _REGISTRY.append(job)
         return job
 
@@ -69,8 +83,28 @@ def background_job(name: str, *, cost: float, after_synthesis: bool = False) -> 
 
 
 def jobs_of_modules(modules: Iterable[str]) -> list[Job[Any]]:
+    """The jobs the (imported) test modules register, and those they import from another module."""
     wanted = set(modules)
-    return [job for job in _REGISTRY if job.module in wanted]
+    jobs = [job for job in _REGISTRY if job.module in wanted]
+    for name in sorted(wanted):
+        namespace = vars(sys.modules[name]) if name in sys.modules else {}
+        jobs += [value for value in namespace.values() if isinstance(value, Job) and value not in jobs]
+    return jobs
+
+
+def with_needs(jobs: Iterable[Job[Any]]) -> list[Job[Any]]:
+    """The jobs and, transitively, every job they need, each once, a needed job before the jobs needing it."""
+    ordered: list[Job[Any]] = []
+
+    def visit(job: Job[Any]) -> None:
+        if job not in ordered:
+            for needed in job.needs:
+                visit(needed)
+            ordered.append(job)
+
+    for job in jobs:
+        visit(job)
+    return ordered
 
 
 @dataclass
@@ -131,37 +165,41 @@ class BackgroundJobs:
         self._order = itertools.count()
         self._futures: dict[str, Future[Any]] = {}
         self._timings: dict[str, _Timing] = {}
-        self._waiting_for_synthesis: list[Job[Any]] = []
-        self._synthesized_outdir: Path | None = None
+        self._lock = threading.Lock()
+        #: Started jobs (a needed job before the jobs needing it), and those still waiting for one they need.
+        self._started: list[Job[Any]] = []
+        self._blocked: list[Job[Any]] = []
+        self._rank: dict[str, float] = {}
         self._threads = [threading.Thread(target=self._work, name=f"background-{index}", daemon=True)
                          for index in range(workers)]
         for thread in self._threads:
             thread.start()
 
     def start(self, jobs: Iterable[Job[Any]]) -> None:
-        """Queues jobs; those that need the synthesized output wait for :meth:`synthesis_ready`."""
-        for job in jobs:
-            if job.name in self._futures:
-                continue
-            self._futures[job.name] = Future()
-            if job.after_synthesis and self._synthesized_outdir is None:
-                self._waiting_for_synthesis.append(job)
-            else:
-                self._enqueue(job)
+        """Queues the jobs and the jobs they need; a job waits in :attr:`_blocked` until its needs finish."""
+        with self._lock:
+            for job in with_needs(jobs):
+                if job.name in self._futures:
+                    continue
+                self._futures[job.name] = Future()
+                self._started.append(job)
+                self._blocked.append(job)
+            self._rank_by_critical_path()
+            self._release_unblocked()
 
-    def synthesis_ready(self, outdir: Path) -> None:
-        self._synthesized_outdir = outdir
-        waiting, self._waiting_for_synthesis = self._waiting_for_synthesis, []
-        for job in waiting:
-            self._enqueue(job)
+    def _rank_by_critical_path(self) -> None:
+        """A job's rank: its cost plus the highest rank of a started job that needs it, so that the queue
+        runs first what the longest chain of work waits for."""
+        self._rank.clear()
+        for job in reversed(self._started):  # a job needing another comes after it
+            dependents = [self._rank[other.name] for other in self._started if job in other.needs]
+            self._rank[job.name] = job.cost + max(dependents, default=0.0)
 
     def result(self, job: Job[T]) -> T:
         """The job's return value, waiting for it; re-raises the job's exception."""
         future = self._futures.get(job.name)
         if future is None:
             raise RuntimeError(f"background job {job.name!r} was not started: its test module had no selected test")
-        if job in self._waiting_for_synthesis:
-            raise RuntimeError(f"background job {job.name!r} waits for the `synthesized` fixture, which no test requested")
         return future.result()
 
     def timings(self) -> list[tuple[str, float, float]]:
@@ -181,9 +219,16 @@ class BackgroundJobs:
         for thread in self._threads:
             thread.join(timeout=30)
 
-    def _enqueue(self, job: Job[Any]) -> None:
-        self._timings[job.name] = _Timing(queued=time.perf_counter())
-        self._queue.put((-job.cost, next(self._order), job))
+    def _release_unblocked(self) -> None:
+        """Queues every blocked job whose needs have finished, succeeded or failed (call under the lock)."""
+        still_blocked = []
+        for job in self._blocked:
+            if all(self._futures[need.name].done() for need in job.needs):
+                self._timings[job.name] = _Timing(queued=time.perf_counter())
+                self._queue.put((-self._rank[job.name], next(self._order), job))
+            else:
+                still_blocked.append(job)
+        self._blocked = still_blocked
 
     def _work(self) -> None:
         while True:
@@ -195,11 +240,17 @@ class BackgroundJobs:
             workdir = self._base / job.name.replace(" ", "-").replace("/", "-")
             try:
                 workdir.mkdir(parents=True)
-                future.set_result(job.function(JobContext(workdir, self._synthesized_outdir)))
+                result = job.function(JobContext(workdir, job, {need.name: self._futures[need.name] for need in job.needs}))
             except BaseException as error:  # noqa: BLE001 - handed to the tests that ask for the result
-                future.set_exception(error)
-            finally:
                 timing.finished = time.perf_counter()
+                with self._lock:
+                    future.set_exception(error)
+                    self._release_unblocked()
+            else:
+                timing.finished = time.perf_counter()
+                with self._lock:
+                    future.set_result(result)
+                    self._release_unblocked()
 
 
 def default_workers() -> int:

@@ -1,9 +1,10 @@
-"""The platform is synthesized once per test session; every test reads that one result.
+"""The platform is synthesized once per test session, by main.py in a fresh interpreter exactly as
+`make synth` runs it; every test reads that one result.
 
-Slow checks (Terraform, checkov, programs in a fresh interpreter) run as background jobs
-(``tests/background.py``) that start with the session and overlap; tests that wait for one use the
-``background`` fixture and are marked ``slow``, as are tests that synthesize again; ``make check``
-leaves those out.
+The synthesis and the slow checks (Terraform, checkov, programs in a fresh interpreter) run as background
+jobs (``tests/background.py``) that start with the session and overlap; the tests that read no synthesized
+stack run first, while main.py works. Tests that wait for a slow check use the ``background`` fixture and
+are marked ``slow``, as are tests that synthesize again; ``make check`` leaves those out.
 """
 
 from __future__ import annotations
@@ -25,31 +26,61 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # Terrain reads this context from the environment when the App is made, and checks write-only arguments against it.
 os.environ["CDKTF_CONTEXT_JSON"] = json.dumps({"targetVersions": TERRAFORM_TARGET_VERSIONS})
 
-from config import CLOUDS, EnvironmentConfig, load_configuration  # noqa: E402
+from config import EnvironmentConfig, load_configuration  # noqa: E402
 
-from .background import BackgroundJobs, default_workers, jobs_of_modules  # noqa: E402
-from .helpers import stack_id  # noqa: E402
+from .background import BackgroundJobs, JobContext, background_job, default_workers, jobs_of_modules, run_process  # noqa: E402
+from .helpers import PROJECT_ROOT, stack_id, subprocess_environment  # noqa: E402
 
 # Configuration and backends read no variables from the machine running the tests.
 HERMETIC_ENVIRON: dict[str, str] = {}
 _SESSION_JOBS = pytest.StashKey[BackgroundJobs]()
 
 
+def _uses(item: pytest.Item, fixture: str) -> bool:
+    return fixture in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the tests that wait for a background job ``slow``, and orders the tests (each group in its
+    order): first those that read no synthesized stack, which run while the session synthesis does, then
+    those that read it, last those that wait for a background job, so that the main thread runs every
+    other test while the jobs run instead of waiting for one early."""
     for item in items:
-        if "background" in getattr(item, "fixturenames", ()):
+        if _uses(item, "background"):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: (_uses(item, "background"), _uses(item, "synthesized")))
+
+
+@dataclass(frozen=True)
+class MainRun:
+    """What main.py wrote and printed."""
+
+    outdir: Path
+    stdout: str
+
+
+# Its cost counts the tests of the main thread that wait for it, besides its own ~8 s.
+@background_job("session synthesis: main.py, every stack", cost=30)
+def session_synthesis(context: JobContext) -> MainRun:
+    """`python main.py` as `make synth` runs it (a fresh interpreter), from another working directory."""
+    result = run_process([sys.executable, str(PROJECT_ROOT / "main.py"), "--outdir", "cdktf.out"],
+                         cwd=context.workdir, env=subprocess_environment())
+    if result.returncode:
+        raise RuntimeError(f"main.py exited {result.returncode}:\n{result.stderr}")
+    return MainRun(outdir=context.workdir / "cdktf.out", stdout=result.stdout)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def background_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundJobs]:
-    """Starts, before the first test, the jobs of every module with a selected test that waits for one."""
-    modules = {item.module.__name__ for item in request.session.items
-               if "background" in getattr(item, "fixturenames", ()) and item.module is not None}
+    """Starts, before the first test, the session synthesis when a selected test reads it, and the jobs of
+    every module with a selected test that waits for one."""
+    items = request.session.items
+    modules = {item.module.__name__ for item in items if _uses(item, "background") and item.module is not None}
     jobs = BackgroundJobs(tmp_path_factory.mktemp("background"), workers=default_workers())
     request.config.stash[_SESSION_JOBS] = jobs
-    jobs.start(jobs_of_modules(modules))
+    jobs.start(([session_synthesis] if any(_uses(item, "synthesized") for item in items) else [])
+               + jobs_of_modules(modules))
     try:
         yield jobs
     finally:
@@ -73,29 +104,30 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 @dataclass(frozen=True)
 class Synthesized:
-    """All stacks as written by the same code path as `make synth`."""
+    """All stacks as `make synth` writes them (main.py in a fresh interpreter)."""
 
     outdir: Path
     configs: dict[str, EnvironmentConfig]
     documents: dict[str, dict[str, Any]]
-    #: Every module imported once the synthesis was done (which provider modules it loaded).
-    loaded_modules: frozenset[str]
+    #: What main.py printed: the summary of the stacks it wrote.
+    stdout: str
 
     def stack(self, cloud: str, environment: str) -> dict[str, Any]:
         return self.documents[stack_id(cloud, environment)]
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory, background_session: BackgroundJobs) -> Synthesized:
-    from stacks.synthesis import synthesize
-
+def synthesized(background_session: BackgroundJobs) -> Synthesized:
+    run = background_session.result(session_synthesis)
     configuration = load_configuration(environ=HERMETIC_ENVIRON)
-    outdir = tmp_path_factory.mktemp("synth") / "cdktf.out"
-    written = synthesize(configuration, CLOUDS, outdir)
-    background_session.synthesis_ready(outdir)
+    manifest = json.loads((run.outdir / "manifest.json").read_text(encoding="utf-8"))
+    # In main.py's order, as its summary lists them (the manifest's is alphabetical).
+    names = [line.split()[0] for line in run.stdout.splitlines()[1:]]
+    assert sorted(names) == sorted(manifest["stacks"]), "main.py's summary lists other stacks than its manifest"
     return Synthesized(
-        outdir=outdir,
+        outdir=run.outdir,
         configs={config.environment: config for config in configuration.environments},
-        documents={stack.name: json.loads(stack.path.read_text(encoding="utf-8")) for stack in written},
-        loaded_modules=frozenset(sys.modules),
+        documents={name: json.loads((run.outdir / manifest["stacks"][name]["synthesizedStackPath"]).read_text(encoding="utf-8"))
+                   for name in names},
+        stdout=run.stdout,
     )

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from .background import BackgroundJobs, JobContext, background_job, run_process
-from .conftest import Synthesized
+from .conftest import Synthesized, session_synthesis
 from .helpers import subprocess_environment
 
 SKIPS_FILE = Path(__file__).with_name("checkov_skips.toml")
@@ -36,11 +36,10 @@ def scannable_copy(stacks: Path, directory: Path) -> Path:
     return directory
 
 
-@background_job("checkov", cost=9, after_synthesis=True)
+@background_job("checkov", cost=9, needs=[session_synthesis])
 def _scan(context: JobContext) -> dict[str, Any]:
-    assert context.synthesized_outdir is not None
     checkov = Path(sys.executable).with_name("checkov")
-    stacks = scannable_copy(context.synthesized_outdir / "stacks", context.workdir / "stacks")
+    stacks = scannable_copy(context.result(session_synthesis).outdir / "stacks", context.workdir / "stacks")
     result = run_process(
         [str(checkov), "--directory", str(stacks), "--framework", "terraform_json",
          "--skip-download", "--output", "json", "--compact"],

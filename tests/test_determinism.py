@@ -4,49 +4,34 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
+from .background import BackgroundJobs
 from .conftest import Synthesized
-from .helpers import PROJECT_ROOT, all_stack_ids, stack_id, subprocess_environment, tree_bytes
+from .helpers import all_stack_ids, stack_id, tree_bytes
+from .test_provider_bindings import ordinary_import_synthesis
 
 
-@background_job("synthesis from another checkout", cost=7)
-def _synthesis_elsewhere(context: JobContext) -> tuple[subprocess.CompletedProcess[str], Path]:
-    checkout = context.workdir / "another" / "checkout"
-    for item in ("main.py", "config", "stacks", "constructs_lib"):
-        source = PROJECT_ROOT / item
-        if source.is_dir():
-            shutil.copytree(source, checkout / item, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            checkout.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, checkout / item)
-    working_directory = context.workdir / "elsewhere"
-    working_directory.mkdir()
-    result = run_process(
-        [sys.executable, str(checkout / "main.py"), "--outdir", "out"], cwd=working_directory, env=subprocess_environment()
-    )
-    return result, working_directory / "out"
+def test_another_checkout_and_directory_write_identical_bytes(synthesized: Synthesized, background: BackgroundJobs) -> None:
+    """The session's output is main.py's (this checkout, a process per cloud); the other synthesis runs in one
+    interpreter from a copy of the checkout, in another working directory, loading the provider bindings the
+    ordinary way (tests/test_provider_bindings.py). Equal bytes: neither the checkout, the directory, the
+    process layout nor the way the bindings load leaks into the output."""
+    ordinary = background.result(ordinary_import_synthesis)
+    assert ordinary.returncode == 0, ordinary.stderr
+    assert tree_bytes(ordinary.outdir) == tree_bytes(synthesized.outdir)
 
 
-def test_main_from_another_checkout_and_directory_writes_identical_bytes(
-    synthesized: Synthesized, background: BackgroundJobs
-) -> None:
-    result, outdir = background.result(_synthesis_elsewhere)
-
-    assert result.returncode == 0, result.stderr
-    assert tree_bytes(outdir) == tree_bytes(synthesized.outdir)
-    summary = result.stdout.splitlines()
-    assert summary[0] == f"Synthesized {len(synthesized.documents)} stack(s) into out:"
+def test_main_prints_each_stack_with_its_resource_count_and_path(synthesized: Synthesized) -> None:
+    summary = synthesized.stdout.splitlines()
+    assert summary[0] == f"Synthesized {len(synthesized.documents)} stack(s) into cdktf.out:"
     names = all_stack_ids()
     assert [line.split()[0] for line in summary[1:]] == names
     for line, name in zip(summary[1:], names):
         count = sum(len(group) for group in synthesized.documents[name]["resource"].values())
-        assert line.split()[1:] == [str(count), "resources", f"out/stacks/{name}/cdk.tf.json"]
+        assert line.split()[1:] == [str(count), "resources", f"cdktf.out/stacks/{name}/cdk.tf.json"]
 
 
 @pytest.mark.slow  # synthesizes again

@@ -177,7 +177,7 @@ def _violating_prod(context: JobContext) -> dict[str, Any]:
     before = tree_bytes(outdir)
     result = run_process(
         # Both clouds: on two cores a process each (stacks/parallel.py), whose violations are reported together.
-        [sys.executable, str(PROJECT_ROOT / "main.py"), "--environments", "prod",
+        [sys.executable, str(PROJECT_ROOT / "main.py"), "--environments", "prod", "--stacks", "platform",
          "--config-dir", str(config_dir), "--outdir", str(outdir)],
         cwd=context.workdir, env=subprocess_environment(),
     )

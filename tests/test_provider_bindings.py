@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -340,16 +342,24 @@ def test_node_hook_recognizes_both_scopes_only() -> None:
 # --- the proof -----------------------------------------------------------------------------------------
 #
 # The fast path must write exactly the bytes the ordinary import writes. The ordinary import of a whole
-# package costs tens of seconds (Python runs ~1,500-2,200 resource module bodies per package), yet only
-# the modules a program uses can take part in what it synthesizes. So the proof runs main.py's synthesis of
-# every stack (in one fresh interpreter) with the ordinary loading of everything the stacks use: Node loads every provider index the
-# ordinary way (no hook), and each package root runs its generated __init__ as generated, its submodule
-# imports restricted to the submodules our code imports. Two tests keep that set honest: it covers every
-# resource, data source and provider type in the output, and every submodule the session loaded.
+# package costs tens of seconds (Python runs ~1,500-2,200 resource module bodies per package, Node requires
+# as many modules), yet only the modules a program uses can take part in what it synthesizes. So the proof
+# synthesizes every stack (in one fresh interpreter) with the ordinary loading of everything the stacks use:
+# each package root runs its generated __init__ as generated, and Node each provider's lib/index.js as
+# written (no lazy exports hook: tests/ordinary_index_subset.js), both with their submodule imports
+# restricted to the submodules our code imports. Two tests keep that set honest: it covers every resource,
+# data source and provider type in the output, and every provider submodule the synthesis loaded.
+#
+# The synthesis runs from another checkout (a copy of the code and config) and another working directory,
+# so comparing it with the session's (main.py, this checkout) is also the determinism proof of
+# tests/test_determinism.py.
 
 PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google", "cdktf_cdktf_provider_random")
 _SOURCE_DIRECTORIES = ("constructs_lib", "stacks")
 _PROVIDER_IMPORT = re.compile(r"^from (cdktf_cdktf_provider_[a-z]+)\.([a-z0-9_]+) import", re.MULTILINE)
+ORDINARY_INDEX_SUBSET_HOOK = Path(__file__).with_name("ordinary_index_subset.js")
+#: What the copy of the checkout holds: everything main.py's synthesis reads.
+CHECKOUT_ITEMS = ("main.py", "config", "stacks", "constructs_lib")
 
 
 def imported_provider_submodules(root: Path = PROJECT_ROOT) -> dict[str, list[str]]:
@@ -360,6 +370,24 @@ def imported_provider_submodules(root: Path = PROJECT_ROOT) -> dict[str, list[st
             for package, submodule in _PROVIDER_IMPORT.findall(path.read_text(encoding="utf-8")):
                 found[package].add(submodule)
     return {package: sorted(submodules) for package, submodules in found.items()}
+
+
+def node_index_subset(used: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The same submodules as the Node hook names them: provider -> module directories (``data_aws_x`` -> ``data-aws-x``)."""
+    return {package.rsplit("_", 1)[1]: [submodule.replace("_", "-") for submodule in submodules]
+            for package, submodules in used.items()}
+
+
+def another_checkout(directory: Path) -> Path:
+    """A copy of what main.py's synthesis reads (code and config), as another clone would hold it."""
+    for item in CHECKOUT_ITEMS:
+        source = PROJECT_ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, directory / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            directory.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, directory / item)
+    return directory
 
 
 _ORDINARY_IMPORT_PROBE = """
@@ -380,28 +408,43 @@ from pathlib import Path
 from config import CLOUDS, load_configuration
 from stacks.synthesis import synthesize
 synthesize(load_configuration(), CLOUDS, Path(outdir))
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in used)))
 """
 
 
-@background_job("ordinary-import synthesis", cost=13)
-def _ordinary_import_synthesis(context: JobContext) -> tuple[int, str, Path]:
-    outdir = context.workdir / "out"
-    used = json.dumps(imported_provider_submodules())
+@dataclass(frozen=True)
+class OrdinarySynthesis:
+    returncode: int
+    stderr: str
+    outdir: Path
+    #: The provider modules the synthesis imported (package roots and submodules).
+    loaded_modules: tuple[str, ...]
+
+
+@background_job("ordinary-import synthesis from another checkout", cost=13)
+def ordinary_import_synthesis(context: JobContext) -> OrdinarySynthesis:
+    checkout = another_checkout(context.workdir / "another" / "checkout")
+    elsewhere = context.workdir / "elsewhere"
+    elsewhere.mkdir()
+    used = imported_provider_submodules()
     result = run_process(
-        [sys.executable, "-c", _ORDINARY_IMPORT_PROBE, str(PROJECT_ROOT), str(outdir), used],
-        cwd=context.workdir,
+        [sys.executable, "-c", _ORDINARY_IMPORT_PROBE, str(checkout), "out", json.dumps(used)],
+        cwd=elsewhere,
         # No lazy exports hook in Node and no lazy package roots in Python.
-        env=subprocess_environment(CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT="1"),
+        env=subprocess_environment(CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT="1",
+                                   NODE_OPTIONS=f'--require "{ORDINARY_INDEX_SUBSET_HOOK}"',
+                                   ORDINARY_INDEX_SUBSET=json.dumps(node_index_subset(used))),
     )
-    return result.returncode, result.stderr, outdir
+    loaded = tuple(json.loads(result.stdout.splitlines()[-1])) if result.returncode == 0 else ()
+    return OrdinarySynthesis(result.returncode, result.stderr, elsewhere / "out", loaded)
 
 
 def test_lazy_loading_writes_the_same_bytes_as_the_ordinary_import(
     synthesized: Synthesized, background: BackgroundJobs
 ) -> None:
-    returncode, stderr, outdir = background.result(_ordinary_import_synthesis)
-    assert returncode == 0, stderr
-    assert tree_bytes(outdir) == tree_bytes(synthesized.outdir)
+    ordinary = background.result(ordinary_import_synthesis)
+    assert ordinary.returncode == 0, ordinary.stderr
+    assert tree_bytes(ordinary.outdir) == tree_bytes(synthesized.outdir)
 
 
 def _submodule_of(terraform_type: str, *, data: bool) -> tuple[str, str]:
@@ -422,14 +465,53 @@ def test_the_ordinary_import_covers_every_type_in_the_output(synthesized: Synthe
     assert len(needed) > 60  # every stack's types, not a few
 
 
-def test_the_ordinary_import_covers_every_submodule_the_session_loaded(synthesized: Synthesized) -> None:
+def test_the_ordinary_import_covers_every_submodule_the_synthesis_loaded(background: BackgroundJobs) -> None:
+    ordinary = background.result(ordinary_import_synthesis)
+    assert ordinary.returncode == 0, ordinary.stderr
     used = imported_provider_submodules()
     for package in PROVIDER_PACKAGES:
         # Leaving out the package's internals: _jsii, and _private (publication.publish() registers the root
         # under that name, which a cdktn root runs and our replacement of a cdktf root does not).
-        loaded = {name.split(".")[1] for name in synthesized.loaded_modules
+        loaded = {name.split(".")[1] for name in ordinary.loaded_modules
                   if name.startswith(f"{package}.") and not name.split(".")[1].startswith("_")}
         assert loaded and loaded <= set(used[package]), sorted(loaded - set(used[package]))
+
+
+_SUBSET_PROBE = """
+const path = require('path');
+globalThis.loaded = [];
+const index = require(path.resolve(process.argv[1]));
+console.log(JSON.stringify({exports: Object.keys(index).sort(), loaded: globalThis.loaded}));
+"""
+
+
+@pytest.mark.parametrize("generation", ["cdktf", "cdktn"])
+def test_the_node_subset_requires_the_used_modules_eagerly_and_refuses_an_unknown_one(tmp_path: Path, generation: str) -> None:
+    """The index as written less the unused require lines; Python submodule names map to module directories."""
+    subset = node_index_subset({"cdktf_cdktf_provider_aws": ["data_aws_region", "vpc"]})
+    assert subset == {"aws": ["data-aws-region", "vpc"]}
+    lib = tmp_path / "node_modules" / f"@{generation}" / "provider-aws" / "lib"
+    names = {"dataAwsRegion": "data-aws-region", "subnet": "subnet", "vpc": "vpc"}
+    lines = ['"use strict";', 'Object.defineProperty(exports, "__esModule", { value: true });',
+             "exports.vpc = exports.subnet = exports.dataAwsRegion = void 0;"]
+    for export, directory in names.items():
+        (lib / directory).mkdir(parents=True)
+        (lib / directory / "index.js").write_text(f"globalThis.loaded.push('{directory}'); exports.{export} = 1;\n")
+        request = f'require("./{directory}")' if generation == "cdktf" else f'__importStar(require("./{directory}/index"))'
+        lines.append(f"exports.{export} = {request};")
+    helpers = "var __importStar = function (mod) { return mod; };\n" if generation == "cdktn" else ""
+    (lib / "index.js").write_text(helpers + "\n".join(lines) + "\n", encoding="utf-8")
+
+    def run(chosen: dict[str, list[str]]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["node", "--require", str(ORDINARY_INDEX_SUBSET_HOOK), "-e", _SUBSET_PROBE, str(lib / "index.js")],
+                              capture_output=True, text=True, timeout=60, check=False,
+                              env={**subprocess_environment(), "ORDINARY_INDEX_SUBSET": json.dumps(chosen)})
+
+    loaded = run(subset)
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout) == {"exports": ["dataAwsRegion", "subnet", "vpc"], "loaded": ["data-aws-region", "vpc"]}
+    unknown = run({"aws": ["vpc", "no-such-module"]})
+    assert unknown.returncode != 0 and "requires no module named no-such-module" in unknown.stderr
 
 
 def test_hook_file_ships_inside_the_package() -> None:

@@ -4,8 +4,9 @@
 `terraform plan` validates the configuration exactly as `terraform validate` does before it plans
 (the local backend runs the same core validation walk for every plan), and its ``-json`` stream
 carries that validation's diagnostics and every planned change. So one `plan -json` is the whole
-check: no error, no warning, every resource planned for creation. All AWS stacks are planned in one run,
-each a child module of one root (plan_offline_together), and judged stack by stack.
+check: no error, no warning, every resource planned for creation. All AWS stacks, and the AWS example
+an installed wheel synthesizes (tests/test_packaging.py), are planned in one run, each a child module of
+one root (plan_offline_together), and judged stack by stack.
 
 Each plan starts from a state holding the image repositories as the platform stacks created them before
 they moved to the bootstrap stacks: a platform plan must forget them (``removed`` blocks) and a bootstrap
@@ -25,8 +26,9 @@ from typing import Any
 import pytest
 
 from .background import BackgroundJobs, JobContext, background_job
-from .conftest import Synthesized
+from .conftest import Synthesized, session_synthesis
 from .helpers import all_stack_ids, stack_id
+from .test_packaging import AWS_EXAMPLE_STACK, example_stack, example_stack_file, install_and_run_examples
 from .terraform_offline import NEWER_THAN_MIRROR, AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
 
 MIRROR = find_aws_mirror()
@@ -59,48 +61,34 @@ def planned_actions(plan_stream: str) -> dict[str, list[str]]:
     return actions
 
 
-def plan_offline(stack_file: Path, mirror: AwsMirror, workdir: Path,
-                 state: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`terraform init` and `terraform plan -json` of a stack's offline copy (on ``state``, when given)."""
-    directory = offline_copy(stack_file, mirror, workdir / "stack")
-    cli_config = write_cli_config(mirror, workdir)
-    init = terraform(directory, cli_config, "init", "-input=false", "-no-color")
-    if init.returncode:
-        return {"init": (init.returncode, init.stderr)}
-    if state is not None:  # after init, which would take a state file it finds for one to migrate
-        (directory / "terraform.tfstate").write_text(json.dumps(state), encoding="utf-8")
-    plan = terraform(directory, cli_config, "plan", "-json", "-refresh=false", "-lock=false", "-input=false")
-    return {
-        "init": (0, ""),
-        "plan": (plan.returncode, plan.stderr),
-        "diagnostics": diagnostics(plan.stdout),
-        "changes": planned_actions(plan.stdout),
-    }
-
-
 def plan_offline_together(stacks: dict[str, tuple[Path, dict[str, Any] | None]], mirror: AwsMirror,
                           workdir: Path) -> dict[str, dict[str, Any]]:
-    """:func:`plan_offline` of several stacks in one Terraform run, each stack a child module of one root.
+    """`terraform init` and `terraform plan -json` of several stacks' offline copies (offline_copy) in one
+    Terraform run, each stack a child module of one root.
 
-    ``stacks`` maps a stack name to its ``cdk.tf.json`` and the state to plan it on (or None). One plan
-    starts the provider plugin three times instead of three times per stack, and walks the stacks' graphs
-    concurrently: about a third of the time of separate plans. A child module holds the stack's document as
-    its offline copy writes it, less the backend (a root-module setting; the state is the root's local file),
-    so Terraform validates and plans exactly what it would for the stack alone. Changes and diagnostics are
-    handed back per stack, the ``module.<stack>.`` prefix removed; a diagnostic that names no stack (neither by
-    address, file nor listed objects) is handed to every stack, so it cannot pass unseen.
+    ``stacks`` maps a stack name to its ``cdk.tf.json`` and the state to plan it on (or None). One plan loads
+    the provider schema once and walks the stacks' graphs concurrently: about a third of the time of separate
+    plans. A child module holds the stack's document as its offline copy writes it, less the backend (a
+    root-module setting; the state is the root's local file), so Terraform validates and plans exactly what
+    it would for the stack alone. Stacks whose one provider configuration is the same (an environment's
+    bootstrap and platform stacks) get it from the root, once (:func:`_share_provider_configurations`).
+    Changes and diagnostics are handed back per stack, the ``module.<stack>.`` prefix removed; a diagnostic
+    that names no stack (neither by address, file nor listed objects) is handed to every stack, so it cannot
+    pass unseen.
     """
     root = workdir / "root"
     resources: list[dict[str, Any]] = []
+    documents: dict[str, dict[str, Any]] = {}
     for name, (stack_file, state) in stacks.items():
         copy = offline_copy(stack_file, mirror, root / name) / "cdk.tf.json"
-        document = json.loads(copy.read_text(encoding="utf-8"))
-        del document["terraform"]["backend"]
-        copy.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        documents[name] = json.loads(copy.read_text(encoding="utf-8"))
+        del documents[name]["terraform"]["backend"]
         for resource in (state or {}).get("resources", []):
             resources.append({**resource, "module": f"module.{name}", "provider": f"module.{name}.{resource['provider']}"})
-    (root / "main.tf.json").write_text(json.dumps({"module": {name: {"source": f"./{name}"} for name in stacks}},
-                                                  indent=2), encoding="utf-8")
+    root_document = _share_provider_configurations(documents)
+    for name, document in documents.items():
+        (root / name / "cdk.tf.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+    (root / "main.tf.json").write_text(json.dumps(root_document, indent=2), encoding="utf-8")
     cli_config = write_cli_config(mirror, workdir)
     init = terraform(root, cli_config, "init", "-input=false", "-no-color")
     if init.returncode:
@@ -118,6 +106,32 @@ def plan_offline_together(stacks: dict[str, tuple[Path, dict[str, Any] | None]],
         for name, own in _diagnostic_per_stack(diagnostic, stacks).items():
             results[name]["diagnostics"].append(own)
     return results
+
+
+def _share_provider_configurations(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The root module calling every stack; moves identical provider configurations into it (changes ``documents``).
+
+    A stack whose only provider block is one default ``aws`` configuration loses it to the root, which holds
+    each distinct configuration once, under the alias of the first stack that has it, and passes it to the
+    stack's module as its default ``aws`` provider: the same configuration, so the same validation and plan,
+    for one provider process per walk instead of one per stack. Any other stack keeps its own blocks.
+    """
+    modules: dict[str, dict[str, Any]] = {}
+    shared: dict[str, dict[str, Any]] = {}
+    for name, document in documents.items():
+        modules[name] = {"source": f"./{name}"}
+        providers = document.get("provider", {})
+        configurations = providers.get("aws", [])
+        if set(providers) != {"aws"} or len(configurations) != 1 or "alias" in configurations[0]:
+            continue
+        key = json.dumps(configurations[0], sort_keys=True)
+        shared.setdefault(key, {**configurations[0], "alias": name})
+        del document["provider"]
+        modules[name]["providers"] = {"aws": f"aws.{shared[key]['alias']}"}
+    root: dict[str, Any] = {"module": modules}
+    if shared:
+        root["provider"] = {"aws": list(shared.values())}
+    return root
 
 
 _EMPTY_STATE: dict[str, Any] = {"version": 4, "terraform_version": "1.11.0", "serial": 1,
@@ -188,26 +202,34 @@ def seeded_addresses(state: dict[str, Any]) -> set[str]:
 AWS_STACKS = [name for name in all_stack_ids() if "-aws-" in name]
 
 
-@background_job("terraform plan of every AWS stack (one root module)", cost=24, after_synthesis=True)
-def _plan_every_aws_stack(context: JobContext) -> dict[str, dict[str, Any]]:
-    assert MIRROR is not None and context.synthesized_outdir is not None
+@background_job("terraform plan of every AWS stack and the AWS example (one root module)", cost=24,
+                needs=[session_synthesis, install_and_run_examples])
+def plan_every_aws_stack(context: JobContext) -> dict[str, dict[str, Any]]:
+    assert MIRROR is not None
+    outdir = context.result(session_synthesis).outdir
     stacks: dict[str, tuple[Path, dict[str, Any] | None]] = {}
     for name in AWS_STACKS:
-        stack_file = context.synthesized_outdir / "stacks" / name / "cdk.tf.json"
+        stack_file = outdir / "stacks" / name / "cdk.tf.json"
         if name.endswith("-standby"):
             stacks[name] = (stack_file, None)
             continue
         environment = name.split("-")[3]
-        bootstrap = json.loads((context.synthesized_outdir / "stacks" / stack_id("aws", environment, "bootstrap")
+        bootstrap = json.loads((outdir / "stacks" / stack_id("aws", environment, "bootstrap")
                                 / "cdk.tf.json").read_text(encoding="utf-8"))
         policies = {f"aws_ecr_lifecycle_policy.{address}": body["policy"]
                     for address, body in bootstrap["resource"]["aws_ecr_lifecycle_policy"].items()}
         stacks[name] = (stack_file, _repository_state(environment, policies))
+    try:
+        example = example_stack_file(context.result(install_and_run_examples))
+    except RuntimeError:  # the packaging tests say why the example did not run; our stacks are planned anyway
+        example = None
+    if example is not None:
+        stacks[AWS_EXAMPLE_STACK] = (example, None)
     return plan_offline_together(stacks, MIRROR, context.workdir)
 
 
 def _plan(background: BackgroundJobs, name: str) -> dict[str, Any]:
-    return background.result(_plan_every_aws_stack)[name]
+    return background.result(plan_every_aws_stack)[name]
 
 
 @pytest.mark.parametrize("name", AWS_STACKS)
@@ -251,6 +273,20 @@ def test_offline_plan_creates_every_resource_and_destroys_no_repository(
         assert created == declared
         assert {address: planned[address] for address in seeded} == {address: ["remove"] for address in seeded}
     assert not [address for address, actions in planned.items() if "delete" in actions]
+
+
+def test_the_aws_example_plans_offline(background: BackgroundJobs) -> None:
+    """examples/platform_aws.py, as the installed wheel synthesized it (tests/test_packaging.py): every resource
+    planned for creation, without a diagnostic."""
+    installed = background.result(install_and_run_examples)
+    document = example_stack(installed["runs"]["platform_aws.py"], AWS_EXAMPLE_STACK)
+    run = _plan(background, AWS_EXAMPLE_STACK)
+    assert run["init"][0] == 0, run["init"][1]
+    assert run["plan"][0] == 0, run["plan"][1]
+    assert run["diagnostics"] == []
+    expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
+    assert {re.sub(r"\[.*\]$", "", address) for address in run["changes"]} == expected
+    assert all(actions == ["create"] for actions in run["changes"].values())
 
 
 # A line of `terraform plan -json` as Terraform 1.11 writes a validation warning (trimmed).

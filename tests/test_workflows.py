@@ -221,8 +221,9 @@ def test_destroying_prod_needs_the_typed_confirmation(
     output.touch()
     result = subprocess.run(
         ["bash", "-e", "-c", _select_script()], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
-        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), "ENVIRONMENT": environment, "CLOUD": "both",
-             "ACTION": action, "CONFIRMATION": confirmation},
+        # `python3`: the interpreter under this one's virtualenv, without its packages, as the runner's Python.
+        env={"PATH": os.pathsep.join((str(Path(sys.base_prefix) / "bin"), os.environ["PATH"])), "GITHUB_OUTPUT": str(output),
+             "ENVIRONMENT": environment, "CLOUD": "both", "ACTION": action, "CONFIRMATION": confirmation},
     )
     if stacks is None:
         assert result.returncode == 1
