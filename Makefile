@@ -46,6 +46,7 @@ install: $(VENV_STAMP) $(LINT_STAMP)
 $(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 	@$(REQUIRE_PYTHON_311)
 	$(PIPENV) sync --dev --python $(PYTHON_BIN)
+	$(VENV_PYTHON) tools/warm_jsii_cache.py
 	@touch $@
 
 $(LINT_STAMP): $(LINT_DIR)/package-lock.json
