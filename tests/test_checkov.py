@@ -94,3 +94,23 @@ def test_every_skip_still_matches_a_finding(checkov_report: dict[str, Any]) -> N
     findings = checkov_report["results"]["failed_checks"]
     stale = [skip for skip in _skips() if not any(_matches(skip, finding) for finding in findings)]
     assert stale == [], "remove skips that no longer match anything"
+
+
+#: Checks checkov 3.3 cannot run on Terraform JSON: they index each Cloud SQL database flag as HCL's
+#: list-wrapped values and stop with a TypeError (logged, neither passed nor failed). What they check is
+#: asserted below instead, so losing them costs no coverage.
+CRASHING_CHECKS = {"CKV_GCP_54": ("log_lock_waits", "on"), "CKV_GCP_57": ("log_min_duration_statement", "-1")}
+
+
+def test_what_checkov_cannot_check_on_cloud_sql_holds(checkov_report: dict[str, Any], synthesized: Synthesized) -> None:
+    ran = {check["check_id"] for kind in ("passed_checks", "failed_checks") for check in checkov_report["results"][kind]}
+    # Still crashing: once a checkov release runs them, they judge the output themselves and this table goes.
+    assert not ran & set(CRASHING_CHECKS), "checkov runs these checks now: drop them from CRASHING_CHECKS"
+    instances = [body for document in synthesized.documents.values()
+                 for body in document.get("resource", {}).get("google_sql_database_instance", {}).values()]
+    assert instances
+    for body in instances:
+        assert body["database_version"].startswith("POSTGRES")
+        flags = {flag["name"]: flag["value"] for flag in body["settings"]["database_flags"]}
+        for check, (name, value) in CRASHING_CHECKS.items():
+            assert flags.get(name) == value, f"{check}: {body['name']} needs database flag {name}={value}"
