@@ -1,12 +1,12 @@
 """Slow checks as background jobs that overlap with each other and with the rest of the suite.
 
 A slow check (Terraform, checkov, a program run in a fresh interpreter) is a *job*: a function a
-test module registers with :func:`background_job`. When the session starts, every job a module
-registers or imports is queued when the module has a selected test that uses the ``background``
-fixture, with the jobs it ``needs`` (the session synthesis of conftest.py is one): a job runs once every
-job it needs has finished, and reads their results from its context (which re-raises a needed job's
-exception: the job decides whether it can go on without). A few worker threads run the queue, most expensive job first, each
-job starting its own processes, while the main thread runs the tests. A test asks for a job's outcome
+test module registers with :func:`background_job`. When the session starts, every job of a module with
+a selected test that uses the ``background`` fixture is queued, with the jobs it ``needs`` (the session
+synthesis of conftest.py is one): a job runs once every job it needs has finished, and reads their
+results from its context, which re-raises a needed job's exception (the job decides whether it can go
+on without). A few worker threads run the queue, the longest chain of work first, each job starting
+its own processes, while the main thread runs the tests. A test asks for a job's outcome
 with ``background.result(job)``; it waits if the job is still running, and an exception raised by the
 job (or by a job it needs) fails every test that asks.
 
@@ -20,7 +20,6 @@ import itertools
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -83,13 +82,9 @@ def background_job(name: str, *, cost: float, needs: Sequence[Job[Any]] = ()) ->
 
 
 def jobs_of_modules(modules: Iterable[str]) -> list[Job[Any]]:
-    """The jobs the (imported) test modules register, and those they import from another module."""
+    """The jobs the test modules register (:meth:`BackgroundJobs.start` adds the jobs these need)."""
     wanted = set(modules)
-    jobs = [job for job in _REGISTRY if job.module in wanted]
-    for name in sorted(wanted):
-        namespace = vars(sys.modules[name]) if name in sys.modules else {}
-        jobs += [value for value in namespace.values() if isinstance(value, Job) and value not in jobs]
-    return jobs
+    return [job for job in _REGISTRY if job.module in wanted]
 
 
 def with_needs(jobs: Iterable[Job[Any]]) -> list[Job[Any]]:
@@ -238,19 +233,16 @@ class BackgroundJobs:
             future, timing = self._futures[job.name], self._timings[job.name]
             timing.started = time.perf_counter()
             workdir = self._base / job.name.replace(" ", "-").replace("/", "-")
+            needed = {need.name: self._futures[need.name] for need in job.needs}
             try:
                 workdir.mkdir(parents=True)
-                result = job.function(JobContext(workdir, job, {need.name: self._futures[need.name] for need in job.needs}))
+                settle, outcome = future.set_result, job.function(JobContext(workdir, job, needed))
             except BaseException as error:  # noqa: BLE001 - handed to the tests that ask for the result
-                timing.finished = time.perf_counter()
-                with self._lock:
-                    future.set_exception(error)
-                    self._release_unblocked()
-            else:
-                timing.finished = time.perf_counter()
-                with self._lock:
-                    future.set_result(result)
-                    self._release_unblocked()
+                settle, outcome = future.set_exception, error
+            timing.finished = time.perf_counter()
+            with self._lock:
+                settle(outcome)
+                self._release_unblocked()
 
 
 def default_workers() -> int:

@@ -1,4 +1,8 @@
-"""Determinism: another checkout, another working directory, a fresh interpreter: the same bytes."""
+"""Determinism: another checkout, another working directory, a fresh interpreter: the same bytes.
+
+The byte comparison itself is in tests/test_provider_bindings.py: the ordinary-import synthesis runs from a
+copy of the checkout in another working directory, and its output must equal main.py's, the session's.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .background import BackgroundJobs
 from .conftest import Synthesized
-from .helpers import all_stack_ids, stack_id, tree_bytes
-from .test_provider_bindings import ordinary_import_synthesis
-
-
-def test_another_checkout_and_directory_write_identical_bytes(synthesized: Synthesized, background: BackgroundJobs) -> None:
-    """The session's output is main.py's (this checkout, a process per cloud); the other synthesis runs in one
-    interpreter from a copy of the checkout, in another working directory, loading the provider bindings the
-    ordinary way (tests/test_provider_bindings.py). Equal bytes: neither the checkout, the directory, the
-    process layout nor the way the bindings load leaks into the output."""
-    ordinary = background.result(ordinary_import_synthesis)
-    assert ordinary.returncode == 0, ordinary.stderr
-    assert tree_bytes(ordinary.outdir) == tree_bytes(synthesized.outdir)
+from .helpers import all_stack_ids, stack_id
 
 
 def test_main_prints_each_stack_with_its_resource_count_and_path(synthesized: Synthesized) -> None:
@@ -60,7 +52,7 @@ def test_synthesizing_again_keeps_terraform_working_files(synthesized: Synthesiz
 
 def test_the_parallel_synthesis_writes_the_manifest_as_cdktf_does(synthesized: Synthesized) -> None:
     """main.py on two cores merges the manifests of a process per cloud (stacks/parallel.py); the writer must
-    give cdktf's bytes, which the comparison with another checkout's main.py above relies on."""
+    give cdktf's bytes, which the comparison with the ordinary-import synthesis (one process) relies on."""
     from stacks.parallel import compact_empty_containers, manifest_json
 
     text = (synthesized.outdir / "manifest.json").read_text(encoding="utf-8")

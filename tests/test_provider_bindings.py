@@ -439,9 +439,13 @@ def ordinary_import_synthesis(context: JobContext) -> OrdinarySynthesis:
     return OrdinarySynthesis(result.returncode, result.stderr, elsewhere / "out", loaded)
 
 
-def test_lazy_loading_writes_the_same_bytes_as_the_ordinary_import(
+def test_the_ordinary_import_from_another_checkout_writes_main_pys_bytes(
     synthesized: Synthesized, background: BackgroundJobs
 ) -> None:
+    """The session's output is main.py's (this checkout, a process per cloud, lazy loading); this synthesis runs
+    in one interpreter from a copy of the checkout, in another working directory, loading the bindings the
+    ordinary way. Equal bytes: neither the checkout, the directory, the process layout nor the way the
+    bindings load leaks into the output (the determinism proof of tests/test_determinism.py too)."""
     ordinary = background.result(ordinary_import_synthesis)
     assert ordinary.returncode == 0, ordinary.stderr
     assert tree_bytes(ordinary.outdir) == tree_bytes(synthesized.outdir)

@@ -368,3 +368,26 @@ def test_diagnostics_of_the_combined_plan_reach_the_stack_they_concern() -> None
     assert _module_address("module.app-dev-bootstrap.aws_s3_bucket.b", stacks) == ("app-dev-bootstrap", "aws_s3_bucket.b")
     with pytest.raises(AssertionError, match="outside every stack"):
         _module_address("aws_s3_bucket.b", stacks)
+
+
+def test_only_identical_single_provider_configurations_are_shared_from_the_root() -> None:
+    """Two stacks with the same configuration get one root copy; a different one, or a stack with aliases, its own."""
+    dev = {"region": "us-east-1", "default_tags": [{"tags": {"Environment": "dev"}}]}
+    prod = {"region": "us-east-1", "default_tags": [{"tags": {"Environment": "prod"}}]}
+    aliased = [dev, {**dev, "alias": "edge", "region": "us-west-2"}]
+    documents = {
+        "app-dev": {"provider": {"aws": [dict(dev)]}, "resource": {}},
+        "app-dev-bootstrap": {"provider": {"aws": [dict(dev)]}},
+        "app-prod": {"provider": {"aws": [dict(prod)]}},
+        "app-edge": {"provider": {"aws": aliased}},
+    }
+    root = _share_provider_configurations(documents)
+    assert root["provider"] == {"aws": [{**dev, "alias": "app-dev"}, {**prod, "alias": "app-prod"}]}
+    assert root["module"] == {
+        "app-dev": {"source": "./app-dev", "providers": {"aws": "aws.app-dev"}},
+        "app-dev-bootstrap": {"source": "./app-dev-bootstrap", "providers": {"aws": "aws.app-dev"}},
+        "app-prod": {"source": "./app-prod", "providers": {"aws": "aws.app-prod"}},
+        "app-edge": {"source": "./app-edge"},
+    }
+    assert [name for name, document in documents.items() if "provider" in document] == ["app-edge"]
+    assert documents["app-edge"]["provider"] == {"aws": aliased}
