@@ -12,6 +12,8 @@ job (or by a job it needs) fails every test that asks.
 
 Nothing is cached between sessions: every job runs in a fresh directory of this session.
 Jobs must not touch cdktf or jsii objects (not thread-safe); they start processes and read files.
+Each process a job starts leads a process group of its own, so that cancelling the job (or ending the
+session early) kills whatever that process started too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import itertools
 import os
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -110,37 +113,72 @@ class _Timing:
 
 
 class _ProcessTracker:
-    """Remembers running child processes so an aborted session does not leave them behind."""
+    """Remembers running child processes, each by the job that started it, so that a cancelled job or an
+    aborted session does not leave them (or what they started) behind."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[str]] = set()
+        self._running: dict[subprocess.Popen[str], str | None] = {}
+        self._cancelled: set[str] = set()
         self.closed = False
+        #: The job the calling worker thread runs (None on the main thread).
+        self.current = threading.local()
 
     def run(self, command: Sequence[str], *, timeout: float, **options: Any) -> subprocess.CompletedProcess[str]:
+        job = getattr(self.current, "job", None)
         with self._lock:
             if self.closed:
                 raise RuntimeError("the test session is over")
+            if job in self._cancelled:
+                raise RuntimeError(f"background job {job!r} was cancelled")
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, process_group=0, **options
             )
-            self._running.add(process)
+            # Below the main thread's tests, whose order a developer watches; the jobs take the cores they leave.
+            _lower_priority(process)
+            self._running[process] = job
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _kill_group(process)
             stdout, stderr = process.communicate()
             raise RuntimeError(f"{command[0]} did not finish within {timeout:.0f} s:\n{stderr}") from None
         finally:
             with self._lock:
-                self._running.discard(process)
+                self._running.pop(process, None)
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+    def kill_job(self, job: str) -> None:
+        """Kills the job's processes and refuses it new ones."""
+        with self._lock:
+            self._cancelled.add(job)
+            for process, owner in self._running.items():
+                if owner == job:
+                    _kill_group(process)
 
     def kill_all(self) -> None:
         with self._lock:
             self.closed = True
             for process in self._running:
-                process.kill()
+                _kill_group(process)
+
+
+#: The niceness of every process a job starts (its process group: what it starts inherits it).
+JOB_NICENESS = 5
+
+
+def _lower_priority(process: subprocess.Popen[str]) -> None:
+    try:
+        os.setpriority(os.PRIO_PGRP, process.pid, JOB_NICENESS)
+    except ProcessLookupError:  # it has exited already
+        pass
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # the group has gone already
+        pass
 
 
 _TRACKER = _ProcessTracker()
@@ -165,6 +203,7 @@ class BackgroundJobs:
         self._started: list[Job[Any]] = []
         self._blocked: list[Job[Any]] = []
         self._rank: dict[str, float] = {}
+        self._cancelled: set[str] = set()
         self._threads = [threading.Thread(target=self._work, name=f"background-{index}", daemon=True)
                          for index in range(workers)]
         for thread in self._threads:
@@ -190,6 +229,13 @@ class BackgroundJobs:
             dependents = [self._rank[other.name] for other in self._started if job in other.needs]
             self._rank[job.name] = job.cost + max(dependents, default=0.0)
 
+    def cancel(self, job: Job[Any]) -> None:
+        """Stops a job started in case it would be needed: kills its processes, or skips it if it has not begun.
+        A test asking for its result gets an error that says so."""
+        with self._lock:
+            self._cancelled.add(job.name)
+        _TRACKER.kill_job(job.name)
+
     def result(self, job: Job[T]) -> T:
         """The job's return value, waiting for it; re-raises the job's exception."""
         future = self._futures.get(job.name)
@@ -200,7 +246,8 @@ class BackgroundJobs:
     def timings(self) -> list[tuple[str, float, float]]:
         """(job, seconds queued, seconds running) of every finished job, longest running first."""
         rows = [
-            (name, timing.started - timing.queued, timing.finished - timing.started)
+            (f"{name} (cancelled)" if name in self._cancelled else name, timing.started - timing.queued,
+             timing.finished - timing.started)
             for name, timing in self._timings.items()
             if timing.started is not None and timing.finished is not None
         ]
@@ -234,11 +281,16 @@ class BackgroundJobs:
             timing.started = time.perf_counter()
             workdir = self._base / job.name.replace(" ", "-").replace("/", "-")
             needed = {need.name: self._futures[need.name] for need in job.needs}
+            _TRACKER.current.job = job.name
             try:
+                if job.name in self._cancelled:
+                    raise RuntimeError(f"background job {job.name!r} was cancelled: no selected test needs it")
                 workdir.mkdir(parents=True)
                 settle, outcome = future.set_result, job.function(JobContext(workdir, job, needed))
             except BaseException as error:  # noqa: BLE001 - handed to the tests that ask for the result
                 settle, outcome = future.set_exception, error
+            finally:
+                _TRACKER.current.job = None
             timing.finished = time.perf_counter()
             with self._lock:
                 settle(outcome)

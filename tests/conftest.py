@@ -2,8 +2,8 @@
 `make synth` runs it; every test reads that one result.
 
 The synthesis and the slow checks (Terraform, checkov, programs in a fresh interpreter) run as background
-jobs (``tests/background.py``) that start with the session and overlap; the tests that read no synthesized
-stack run first, while main.py works. Tests that wait for a slow check use the ``background`` fixture and
+jobs (``tests/background.py``) that overlap: the synthesis starts before the tests are collected, the slow
+checks once they are selected; the tests that read no synthesized stack run first, while main.py works. Tests that wait for a slow check use the ``background`` fixture and
 are marked ``slow``, as are tests that synthesize again; ``make check`` leaves those out.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,9 @@ os.environ["CDKTF_CONTEXT_JSON"] = json.dumps({"targetVersions": TERRAFORM_TARGE
 
 from config import EnvironmentConfig, load_configuration  # noqa: E402
 
-from .background import BackgroundJobs, JobContext, background_job, default_workers, jobs_of_modules, run_process  # noqa: E402
+from .background import (  # noqa: E402
+    BackgroundJobs, JobContext, background_job, default_workers, jobs_of_modules, run_process, with_needs,
+)
 from .helpers import PROJECT_ROOT, stack_id, subprocess_environment  # noqa: E402
 
 # Configuration and backends read no variables from the machine running the tests.
@@ -71,20 +72,46 @@ def session_synthesis(context: JobContext) -> MainRun:
     return MainRun(outdir=context.workdir / "cdktf.out", stdout=result.stdout)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def background_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundJobs]:
-    """Starts, before the first test, the session synthesis when a selected test reads it, and the jobs of
-    every module with a selected test that waits for one."""
-    items = request.session.items
+def _session_jobs(config: pytest.Config) -> BackgroundJobs:
+    if _SESSION_JOBS not in config.stash:
+        base = config._tmp_path_factory.mktemp("background")  # the tmp_path_factory fixture's factory
+        config.stash[_SESSION_JOBS] = BackgroundJobs(base, workers=default_workers())
+    return config.stash[_SESSION_JOBS]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Starts the session synthesis before collection, on the core that collection leaves idle: most runs read
+    it (``make check`` and ``make test`` do). Cancelled once the selected tests turn out not to."""
+    if not session.config.option.collectonly:
+        _session_jobs(session.config).start([session_synthesis])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the tests are selected: starts the jobs of every module with a selected test that waits for one (and
+    the jobs these need), and cancels the session synthesis when neither a selected test nor one of those jobs
+    reads it."""
+    if session.config.option.collectonly:
+        return
+    items = session.items
     modules = {item.module.__name__ for item in items if _uses(item, "background") and item.module is not None}
-    jobs = BackgroundJobs(tmp_path_factory.mktemp("background"), workers=default_workers())
-    request.config.stash[_SESSION_JOBS] = jobs
-    jobs.start(([session_synthesis] if any(_uses(item, "synthesized") for item in items) else [])
-               + jobs_of_modules(modules))
-    try:
-        yield jobs
-    finally:
+    needed = with_needs(([session_synthesis] if any(_uses(item, "synthesized") for item in items) else [])
+                        + jobs_of_modules(modules))
+    jobs = _session_jobs(session.config)
+    if session_synthesis not in needed:
+        jobs.cancel(session_synthesis)
+    jobs.start(needed)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    jobs = session.config.stash.get(_SESSION_JOBS, None)
+    if jobs is not None:
         jobs.close()
+
+
+@pytest.fixture(scope="session")
+def background_session(request: pytest.FixtureRequest) -> BackgroundJobs:
+    """The session's background jobs (started by the collection hooks above)."""
+    return _session_jobs(request.config)
 
 
 @pytest.fixture(scope="session")
