@@ -2,6 +2,7 @@
 
 - ``settings STACK``: where a stack lives and which identities plan and deploy it, from config;
 - ``stacks``: the stacks ``main.py`` synthesizes for a selection, as a workflow matrix;
+- ``rollout``: one environment's platform and standby stacks, and the order an action applies them in;
 - ``plan-summary``: ``terraform show -json`` of a saved plan as per-stack counts and addresses, never values;
 - ``comment``: one pull request comment from the summaries, the risk review and the snapshot diff, within
   GitHub's 65,536-character limit.

@@ -32,6 +32,19 @@ def _stacks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rollout(args: argparse.Namespace) -> int:
+    from .settings import select
+
+    clouds = CLOUDS if args.cloud == "both" else (args.cloud,)
+    refs = select(os.environ, clouds=clouds, environments=(args.environment,), kinds=("standby", "platform"))
+    standby = [ref.name for ref in refs if ref.kind == "standby"]
+    platform = [ref.name for ref in refs if ref.kind == "platform"]
+    # The standby stacks are applied first (a primary replicates into what they create) and destroyed last.
+    first, then = (platform, standby) if args.action == "destroy" else (standby, platform)
+    print(f"stacks={json.dumps([ref.name for ref in refs])}\nfirst={json.dumps(first)}\nthen={json.dumps(then)}")
+    return 0
+
+
 def _plan_summary(args: argparse.Namespace) -> int:
     from .plan_summary import PlanSummary, render, summarize
 
@@ -85,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="a kind of stack (repeat for several; default: all); the order stays main.py's")
     stacks.add_argument("--format", choices=("json", "lines"), default="json")
     stacks.set_defaults(run=_stacks)
+    rollout = commands.add_parser("rollout", help="stacks, first and then (JSON lists) for $GITHUB_OUTPUT: the "
+                                  "platform and standby stacks of one environment, in the order the action applies them")
+    rollout.add_argument("--environment", choices=ENVIRONMENTS, required=True)
+    rollout.add_argument("--cloud", choices=(*CLOUDS, "both"), required=True)
+    rollout.add_argument("--action", choices=("plan", "apply", "destroy"), required=True)
+    rollout.set_defaults(run=_rollout)
     summary = commands.add_parser("plan-summary", help="markdown (and --json) of `terraform show -json` output")
     summary.add_argument("plan", nargs="?", help="terraform show -json output (not with --status skipped/failed)")
     summary.add_argument("--stack", required=True)
