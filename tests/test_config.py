@@ -366,6 +366,7 @@ def test_environments_may_not_share_an_account_project_or_state_bucket(tmp_path:
 # --- the command line ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a fresh process
 def test_invalid_config_exits_2_lists_every_problem_and_leaves_output_untouched(tmp_path: Path) -> None:
     config_dir = _copy_config(tmp_path)
     dev = _edit(config_dir, "dev.toml", _setter("scaling", "max_capacity", 0))

@@ -160,6 +160,7 @@ def test_cli_lists_the_selected_stacks_and_writes_summaries(
     assert capsys.readouterr().err == f"error: {plan}: not a plan summary (no stack and status)\n"
 
 
+@pytest.mark.slow  # a fresh process
 def test_the_tools_import_neither_cdktf_nor_a_provider() -> None:
     """The comment and report jobs run them with a bare python3, without the locked environment."""
     probe = ("import sys; import delivery.__main__, delivery.settings, delivery.comment, delivery.plan_summary; "

@@ -489,6 +489,7 @@ console.log(JSON.stringify({exports: Object.keys(index).sort(), loaded: globalTh
 """
 
 
+@pytest.mark.slow  # a fresh process each
 @pytest.mark.parametrize("generation", ["cdktf", "cdktn"])
 def test_the_node_subset_requires_the_used_modules_eagerly_and_refuses_an_unknown_one(tmp_path: Path, generation: str) -> None:
     """The index as written less the unused require lines; Python submodule names map to module directories."""

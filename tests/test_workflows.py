@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +202,8 @@ def _select_script() -> str:
     return step["run"]
 
 
-@pytest.mark.parametrize(("environment", "action", "confirmation", "stacks"), [
+#: (environment, action, confirmation, (first, then) or None when the script must refuse).
+SELECT_CASES = [
     ("prod", "destroy", "", None),
     ("prod", "destroy", "destroy staging", None),
     # (first, then): applying, the standby before the platform stacks; destroying, after them.
@@ -212,12 +214,12 @@ def _select_script() -> str:
     ("staging", "destroy", "", ('["duckdb-analytics-aws-staging", "duckdb-analytics-gcp-staging"]', "[]")),
     ("dev", "apply", "", ("[]", '["duckdb-analytics-aws-dev", "duckdb-analytics-gcp-dev"]')),
     ("dev", "drop", "", None),
-])
-def test_destroying_prod_needs_the_typed_confirmation(
-    tmp_path: Path, environment: str, action: str, confirmation: str, stacks: tuple[str, str] | None
-) -> None:
-    """The select job's script itself, run with the inputs as the workflow passes them."""
-    output = tmp_path / "github_output"
+]
+
+
+def _run_select_script(workdir: Path, environment: str, action: str, confirmation: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The select job's script with the inputs as the workflow passes them: its result and what it wrote to GITHUB_OUTPUT."""
+    output = workdir / "github_output"
     output.touch()
     result = subprocess.run(
         ["bash", "-e", "-c", _select_script()], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
@@ -225,14 +227,35 @@ def test_destroying_prod_needs_the_typed_confirmation(
         env={"PATH": os.pathsep.join((str(Path(sys.base_prefix) / "bin"), os.environ["PATH"])), "GITHUB_OUTPUT": str(output),
              "ENVIRONMENT": environment, "CLOUD": "both", "ACTION": action, "CONFIRMATION": confirmation},
     )
+    return result, output.read_text()
+
+
+@pytest.fixture(scope="module")
+def select_script_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], tuple[subprocess.CompletedProcess[str], str]]:
+    """Every case of SELECT_CASES run at once, a process each, instead of one after the other in the tests."""
+    with ThreadPoolExecutor(max_workers=len(SELECT_CASES)) as pool:
+        runs = {(environment, action, confirmation): pool.submit(
+                    _run_select_script, tmp_path_factory.mktemp("select"), environment, action, confirmation)
+                for environment, action, confirmation, _ in SELECT_CASES}
+    return {inputs: run.result() for inputs, run in runs.items()}
+
+
+@pytest.mark.slow  # bash and python3, a process each
+@pytest.mark.parametrize(("environment", "action", "confirmation", "stacks"), SELECT_CASES)
+def test_destroying_prod_needs_the_typed_confirmation(
+    select_script_runs: dict[tuple[str, str, str], tuple[subprocess.CompletedProcess[str], str]],
+    environment: str, action: str, confirmation: str, stacks: tuple[str, str] | None,
+) -> None:
+    """The select job's script itself, run with the inputs as the workflow passes them."""
+    result, output = select_script_runs[(environment, action, confirmation)]
     if stacks is None:
         assert result.returncode == 1
-        assert "::error" in result.stdout and output.read_text() == ""
+        assert "::error" in result.stdout and output == ""
     else:
         assert result.returncode == 0, result.stderr
         first, then = stacks
         everything = json.dumps(sorted(json.loads(first) + json.loads(then), key=lambda name: "standby" not in name))
-        assert output.read_text() == f"stacks={everything}\nfirst={first}\nthen={then}\n"
+        assert output == f"stacks={everything}\nfirst={first}\nthen={then}\n"
 
 
 def test_manual_management_offers_the_inputs_and_passes_them_on() -> None:
