@@ -1,9 +1,11 @@
-"""Times `make test` as CI meets it: a fresh clone, its virtual environment already synced, no cache.
+"""Times `make test` as CI meets it (a fresh clone, its virtual environment already synced, no cache), then
+`make check` in that clone as a developer meets it (their second run: Python's bytecode cache is there).
 
 Used by ``bench/bench.py`` (``make bench``). Each round clones the current commit (``HEAD``: changes not
 yet committed are not measured) into a new directory, links the project's synced ``.venv`` into it and
 runs the test recipe of ``make test`` there (``make -o .venv/.synced test``: the install step is taken
-as done). The five slowest tests come from pytest's JUnit report of the median run.
+as done), then ``make -o .venv/.synced check``. The five slowest tests come from pytest's JUnit report
+of the median run of ``make test``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class SuiteRun:
     seconds: float
     slowest: tuple[tuple[float, str], ...]
     background_jobs: tuple[str, ...]
+    #: `make check` in the same clone, after `make test`.
+    check_seconds: float
 
 
 def _slowest_tests(junit_report: Path, count: int) -> tuple[tuple[float, str], ...]:
@@ -60,17 +64,26 @@ def run_suite_once(scratch: Path, round_number: int) -> SuiteRun:
     report = scratch / f"junit-{round_number}.xml"
     environment = {key: value for key, value in os.environ.items() if key not in _MACHINE_VARIABLES}
     environment["PYTEST_ADDOPTS"] = f"--junitxml={report}"
+    seconds, result = _timed_make("test", clone, environment)
+    check_seconds, _ = _timed_make("check", clone, {key: value for key, value in environment.items()
+                                                    if key != "PYTEST_ADDOPTS"})
+    return SuiteRun(seconds, _slowest_tests(report, 5), _background_section(result.stdout), check_seconds)
+
+
+def _timed_make(target: str, clone: Path, environment: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    result = subprocess.run(["make", "-o", ".venv/.synced", "test"], cwd=clone, env=environment,
+    result = subprocess.run(["make", "-o", ".venv/.synced", target], cwd=clone, env=environment,
                             capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        sys.exit(f"make test failed in the fresh clone (exit {result.returncode}):\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
-    return SuiteRun(seconds, _slowest_tests(report, 5), _background_section(result.stdout))
+        sys.exit(f"make {target} failed in the fresh clone (exit {result.returncode}):\n"
+                 f"{result.stdout[-4000:]}{result.stderr[-2000:]}")
+    return seconds, result
 
 
-def suite_figures(rounds: int) -> SuiteRun:
-    """Runs the suite ``rounds`` times in fresh clones; prints each run; returns the median run."""
+def suite_figures(rounds: int) -> tuple[SuiteRun, float]:
+    """Runs the suite ``rounds`` times in fresh clones; prints each run; returns the median run of `make test`
+    and the median time of `make check`."""
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
                            capture_output=True, text=True, check=True).stdout.strip()
     if dirty:
@@ -80,6 +93,7 @@ def suite_figures(rounds: int) -> SuiteRun:
         for round_number in range(1, rounds + 1):
             run = run_suite_once(Path(scratch), round_number)
             runs.append(run)
-            print(f"round {round_number}  make test (fresh clone) {run.seconds:7.2f} s", flush=True)
+            print(f"round {round_number}  make test (fresh clone) {run.seconds:7.2f} s   "
+                  f"then make check {run.check_seconds:6.2f} s", flush=True)
     median = statistics.median_low(run.seconds for run in runs)
-    return next(run for run in runs if run.seconds == median)
+    return next(run for run in runs if run.seconds == median), statistics.median_low(run.check_seconds for run in runs)
