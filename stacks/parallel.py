@@ -6,7 +6,7 @@ for it into the parent's staging directory; the parent merges the stack director
 writes them or as ``[]`` / ``{}`` as CDK Terrain does) and publishes the
 result as one synthesis would. Nothing is published unless every child succeeded, and the guardrail
 violations of all children are reported together. The output is byte for byte what one process writes:
-``tests/test_determinism.py`` compares ``main.py``'s output with the suite's in-process synthesis.
+``tests/test_provider_bindings.py`` compares ``main.py``'s output with a synthesis of every stack in one process.
 
 No cdktf import here: the parent only starts the children and moves files.
 """
