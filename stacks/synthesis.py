@@ -18,7 +18,10 @@ from typing import Any
 
 from constructs_lib.provider_bindings import prepare_jsii_runtime
 
+from .type_hints import evaluate_jsii_stub_hints_once
+
 prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime without the lazy exports hook
+evaluate_jsii_stub_hints_once()
 
 from cdktf import App  # noqa: E402
 

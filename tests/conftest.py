@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,34 +26,15 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ["CDKTF_CONTEXT_JSON"] = json.dumps({"targetVersions": TERRAFORM_TARGET_VERSIONS})
 
 from config import EnvironmentConfig, load_configuration  # noqa: E402
+from stacks.type_hints import evaluate_jsii_stub_hints_once  # noqa: E402
 
 from .background import (  # noqa: E402
     BackgroundJobs, JobContext, background_job, default_workers, jobs_of_modules, run_process, with_needs,
 )
 from .helpers import PROJECT_ROOT, stack_id, subprocess_environment  # noqa: E402
 
-
-
-def _type_hints_of_jsii_stubs_once() -> None:
-    """The jsii bindings check every call's arguments against ``typing.get_type_hints(<stub>)`` of a generated
-    ``_typecheckingstub__...`` function, which evaluates the stub's annotations again on each call: about a
-    second of the main thread's in-process synthesis. A stub never changes, so its hints are evaluated once
-    in this process; every check still runs against them. Any other call is passed through as it was made."""
-    evaluate = typing.get_type_hints
-    evaluated: dict[Any, dict[str, Any]] = {}
-
-    def get_type_hints(obj: Any, globalns: Any = None, localns: Any = None, include_extras: bool = False) -> dict[str, Any]:
-        if globalns is None and localns is None and not include_extras and \
-                getattr(obj, "__name__", "").startswith("_typecheckingstub__"):
-            if obj not in evaluated:
-                evaluated[obj] = evaluate(obj)
-            return dict(evaluated[obj])
-        return evaluate(obj, globalns, localns, include_extras)
-
-    typing.get_type_hints = get_type_hints
-
-
-_type_hints_of_jsii_stubs_once()
+# The test process synthesizes in-process too: the argument checks of the bindings as main.py runs them.
+evaluate_jsii_stub_hints_once()
 
 # Configuration and backends read no variables from the machine running the tests.
 HERMETIC_ENVIRON: dict[str, str] = {}
