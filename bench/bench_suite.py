@@ -2,9 +2,10 @@
 `make check` in that clone as a developer meets it (their second run: Python's bytecode cache is there).
 
 Used by ``bench/bench.py`` (``make bench``). Each round clones the current commit (``HEAD``: changes not
-yet committed are not measured) into a new directory, links the project's synced ``.venv`` into it and
-runs the test recipe of ``make test`` there (``make -o .venv/.synced test``: the install step is taken
-as done), then ``make -o .venv/.synced check``. The five slowest tests come from pytest's JUnit report
+yet committed are not measured) into a new directory, links what ``make install`` put into this checkout
+(the synced ``.venv`` and the workflow linter's ``node_modules``) into it and runs the test recipe of
+``make test`` there (``make -o <stamps> test``: the install step is taken as done), then
+``make -o <stamps> check``. The five slowest tests come from pytest's JUnit report
 of the median run of ``make test``.
 """
 
@@ -27,6 +28,11 @@ _MACHINE_VARIABLES = (
     "GCP_STATE_BUCKET", "GOOGLE_CLOUD_PROJECT", "AWS_ACCOUNT_ID", "CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT", "IMAGE_TAG",
     "PYTEST_ADDOPTS",
 )
+
+
+#: What `make install` puts into a checkout (linked into each clone from this one), and its stamp files.
+INSTALLED = (".venv", "tools/workflow-lint/node_modules")
+INSTALL_STAMPS = (".venv/.synced", "tools/workflow-lint/node_modules/.installed")
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,9 @@ def _background_section(output: str) -> tuple[str, ...]:
 def run_suite_once(scratch: Path, round_number: int) -> SuiteRun:
     clone = scratch / f"clone-{round_number}"
     subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True)
-    (clone / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    # The install step is taken as done: the synced Python environment and the workflow linter's packages.
+    for installed in INSTALLED:
+        (clone / installed).symlink_to(PROJECT_ROOT / installed)
     report = scratch / f"junit-{round_number}.xml"
     environment = {key: value for key, value in os.environ.items() if key not in _MACHINE_VARIABLES}
     environment["PYTEST_ADDOPTS"] = f"--junitxml={report}"
@@ -72,7 +80,7 @@ def run_suite_once(scratch: Path, round_number: int) -> SuiteRun:
 
 def _timed_make(target: str, clone: Path, environment: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    result = subprocess.run(["make", "-o", ".venv/.synced", target], cwd=clone, env=environment,
+    result = subprocess.run(["make", *(f"-o{stamp}" for stamp in INSTALL_STAMPS), target], cwd=clone, env=environment,
                             capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
