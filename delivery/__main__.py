@@ -21,10 +21,15 @@ def _settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clouds(choice: str | None) -> tuple[str, ...]:
+    """``--cloud``: one cloud, or every cloud for ``both`` (or none given)."""
+    return CLOUDS if choice in (None, "both") else (choice,)
+
+
 def _stacks(args: argparse.Namespace) -> int:
     from .settings import select
 
-    clouds = CLOUDS if args.cloud in (None, "both") else (args.cloud,)
+    clouds = _clouds(args.cloud)
     environments = ENVIRONMENTS if args.environment is None else (args.environment,)
     kinds = KINDS if args.kind is None else tuple(args.kind)
     names = [ref.name for ref in select(os.environ, clouds=clouds, environments=environments, kinds=kinds)]
@@ -35,8 +40,7 @@ def _stacks(args: argparse.Namespace) -> int:
 def _rollout(args: argparse.Namespace) -> int:
     from .settings import select
 
-    clouds = CLOUDS if args.cloud == "both" else (args.cloud,)
-    refs = select(os.environ, clouds=clouds, environments=(args.environment,), kinds=("standby", "platform"))
+    refs = select(os.environ, clouds=_clouds(args.cloud), environments=(args.environment,), kinds=("standby", "platform"))
     standby = [ref.name for ref in refs if ref.kind == "standby"]
     platform = [ref.name for ref in refs if ref.kind == "platform"]
     # The standby stacks are applied first (a primary replicates into what they create) and destroyed last.

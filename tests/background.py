@@ -148,6 +148,10 @@ class _ProcessTracker:
                 self._running.pop(process, None)
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
+    def cancelled(self, job: str) -> bool:
+        with self._lock:
+            return job in self._cancelled
+
     def kill_job(self, job: str) -> None:
         """Kills the job's processes and refuses it new ones."""
         with self._lock:
@@ -203,7 +207,6 @@ class BackgroundJobs:
         self._started: list[Job[Any]] = []
         self._blocked: list[Job[Any]] = []
         self._rank: dict[str, float] = {}
-        self._cancelled: set[str] = set()
         self._threads = [threading.Thread(target=self._work, name=f"background-{index}", daemon=True)
                          for index in range(workers)]
         for thread in self._threads:
@@ -232,8 +235,6 @@ class BackgroundJobs:
     def cancel(self, job: Job[Any]) -> None:
         """Stops a job started in case it would be needed: kills its processes, or skips it if it has not begun.
         A test asking for its result gets an error that says so."""
-        with self._lock:
-            self._cancelled.add(job.name)
         _TRACKER.kill_job(job.name)
 
     def result(self, job: Job[T]) -> T:
@@ -246,7 +247,7 @@ class BackgroundJobs:
     def timings(self) -> list[tuple[str, float, float]]:
         """(job, seconds queued, seconds running) of every finished job, longest running first."""
         rows = [
-            (f"{name} (cancelled)" if name in self._cancelled else name, timing.started - timing.queued,
+            (f"{name} (cancelled)" if _TRACKER.cancelled(name) else name, timing.started - timing.queued,
              timing.finished - timing.started)
             for name, timing in self._timings.items()
             if timing.started is not None and timing.finished is not None
@@ -283,7 +284,7 @@ class BackgroundJobs:
             needed = {need.name: self._futures[need.name] for need in job.needs}
             _TRACKER.current.job = job.name
             try:
-                if job.name in self._cancelled:
+                if _TRACKER.cancelled(job.name):
                     raise RuntimeError(f"background job {job.name!r} was cancelled: no selected test needs it")
                 workdir.mkdir(parents=True)
                 settle, outcome = future.set_result, job.function(JobContext(workdir, job, needed))

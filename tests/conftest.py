@@ -3,8 +3,9 @@
 
 The synthesis and the slow checks (Terraform, checkov, programs in a fresh interpreter) run as background
 jobs (``tests/background.py``) that overlap: the synthesis starts before the tests are collected, the slow
-checks once they are selected; the tests that read no synthesized stack run first, while main.py works. Tests that wait for a slow check use the ``background`` fixture and
-are marked ``slow``, as are tests that synthesize again; ``make check`` leaves those out.
+checks once they are selected; the tests that read no synthesized stack run first, while main.py works.
+Tests that wait for a slow check use the ``background`` fixture and are marked ``slow``, as are tests that
+synthesize again or run another program; ``make check`` leaves those out.
 """
 
 from __future__ import annotations
