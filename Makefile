@@ -38,7 +38,7 @@ help:
 	@echo "make test   - install the locked environment and run the whole test suite"
 	@echo "make test-cdktn - the same code on CDK Terrain (cdktn): rename, synthesize, compare with cdktf, run the suite"
 	@echo "make bench  - measure synthesis (cdktf, and cdktn against cdktf) and the test suite against their budgets"
-	@echo "make docs   - regenerate the API references in docs/ from the docstrings"
+	@echo "make docs   - regenerate the API references and the permissions page in docs/ from the code"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
 
 install: $(VENV_STAMP) $(LINT_STAMP)
@@ -86,6 +86,7 @@ bench: install $(CDKTN_VENV_STAMP)
 docs: install
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.aws.patterns > docs/api-aws.md
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.gcp.patterns > docs/api-gcp.md
+	$(VENV_PYTHON) docs/permissions_reference.py > docs/delivery-permissions.md
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)

@@ -93,11 +93,17 @@ PULL_REQUEST = "pull_request"
 
 @dataclass(frozen=True)
 class DeliveryNames:
-    """Names of the deploy and plan identities of one environment, the same wherever they are needed.
+    """Names of the pipeline identities of one environment, the same wherever they are needed.
+
+    Three identities per environment and cloud: **deploy** (jobs in the GitHub environment: apply),
+    **plan** (jobs without environment on the deploy branch: plans and the drift check, which refresh
+    every resource, secret versions included) and **pull request plan** (pull request jobs: plans from
+    the last applied state without refreshing, so it reads no live resource and no secret value).
 
     The bootstrap constructs create them; the workflows' tooling derives role ARNs and service account
-    emails from them. AWS role names start with ``gha-``, outside the ``<project>-<environment>-``
-    prefix the deploy role may manage, so the deploy role can never change its own permissions.
+    emails from them. AWS role names start with ``gha-`` at the root path, outside the path
+    ``/<project>-<environment>/`` of the roles the deploy role manages, so the deploy role can never
+    change its own permissions.
     """
 
     identity: PlatformIdentity
@@ -111,6 +117,15 @@ class DeliveryNames:
         return f"gha-{self.identity.prefix}-plan"
 
     @property
+    def aws_pr_plan_role(self) -> str:
+        return f"gha-{self.identity.prefix}-pr-plan"
+
+    @property
+    def aws_role_path(self) -> str:
+        """The IAM path of every role the platform creates (and the deploy role may manage): ``/<prefix>/``."""
+        return f"/{self.identity.prefix}/"
+
+    @property
     def gcp_deploy_account(self) -> str:
         """Service account ID (the part before ``@``, at most 30 characters)."""
         return f"gha-deploy-{self.identity.environment}"
@@ -118,6 +133,10 @@ class DeliveryNames:
     @property
     def gcp_plan_account(self) -> str:
         return f"gha-plan-{self.identity.environment}"
+
+    @property
+    def gcp_pr_plan_account(self) -> str:
+        return f"gha-pr-plan-{self.identity.environment}"
 
     def image_repository(self, service: str) -> str:
         """The image repository of ``service``: ``<project>-<environment>/<service>`` (ECR), the image name (GCP)."""

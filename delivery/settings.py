@@ -48,6 +48,7 @@ def stack_settings(name: str, environ: Mapping[str, str]) -> dict[str, str]:
         settings |= {
             "aws_region": config.aws.region, "aws_account_id": account,
             "aws_plan_role_arn": names.aws_role_arn(account, names.aws_plan_role),
+            "aws_pr_plan_role_arn": names.aws_role_arn(account, names.aws_pr_plan_role),
             "aws_deploy_role_arn": names.aws_role_arn(account, names.aws_deploy_role),
         }
     else:
@@ -56,6 +57,7 @@ def stack_settings(name: str, environ: Mapping[str, str]) -> dict[str, str]:
             "gcp_project": project,
             "gcp_workload_identity_provider": names.gcp_provider_name(config.gcp.project_number),
             "gcp_plan_service_account": names.gcp_account_email(names.gcp_plan_account, project),
+            "gcp_pr_plan_service_account": names.gcp_account_email(names.gcp_pr_plan_account, project),
             "gcp_deploy_service_account": names.gcp_account_email(names.gcp_deploy_account, project),
         }
     return settings

@@ -43,12 +43,14 @@ class AwsBootstrapStack(TerraformStack):
             # [dr]: the standby issues its own certificate, so ACM permissions are needed whenever there is one.
             certificate=https.domain is not None and (https.certificate_arn is None or config.dr is not None),
             standby_region=config.dr.aws_standby_region if config.dr is not None else None,
+            production=config.production,
         ))
         foundation = self.foundation
         for name, value, description in (
             ("state_bucket", foundation.state_bucket.name, "Terraform state of this environment (both stacks)"),
             ("deploy_role_arn", foundation.deploy_role.arn, "Assumed by GitHub Actions jobs in the environment"),
-            ("plan_role_arn", foundation.plan_role.arn, "Assumed by pull request and main-branch plan jobs"),
+            ("plan_role_arn", foundation.plan_role.arn, "Assumed by main-branch plan and drift jobs"),
+            ("pr_plan_role_arn", foundation.pr_plan_role.arn, "Assumed by pull request plan jobs (state only)"),
             ("workload_boundary_arn", foundation.boundary_arn, "Permissions boundary of every platform role"),
         ):
             TerraformOutput(self, name, value=value, description=description)

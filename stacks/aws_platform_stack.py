@@ -15,6 +15,7 @@ from constructs_lib.github import DeliveryNames
 from constructs_lib.aws.patterns import (
     Alerting,
     DataBucketSpec,
+    DeployedBy,
     Https,
     LoadBalancerSpec,
     NetworkSpec,
@@ -83,11 +84,13 @@ def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPl
         deletion_protection=config.protection.deletion_protection,
         release=release_spec(config.release),
         capacity=capacity_split(config),
-        # One budget per environment and cloud: the primary's counts the standby too (same Project tag).
+        # One budget per environment and cloud: the account's (one account per environment), the standby's costs too.
         budget=None if standby else budget_spec(config),
         disaster_recovery=disaster_recovery_spec(config),
-        # Created by the bootstrap stack; the deploy role may create roles only with it (IAM is global: both regions).
-        permissions_boundary_arn=names.aws_policy_arn(aws.account_id, names.aws_boundary_policy),
+        # The bootstrap's deploy role, boundary and role path (IAM is global: the same in both regions).
+        deployed_by=DeployedBy(role_arn=names.aws_role_arn(aws.account_id, names.aws_deploy_role),
+                               permissions_boundary_arn=names.aws_policy_arn(aws.account_id, names.aws_boundary_policy),
+                               role_path=names.aws_role_path),
     )
 
 

@@ -22,6 +22,18 @@ def test_the_committed_reference_is_current(path: str, package: str) -> None:
     assert committed == api_reference.reference(package), f"run `make docs` and commit {path}"
 
 
+_permissions_spec = importlib.util.spec_from_file_location("permissions_reference",
+                                                    PROJECT_ROOT / "docs" / "permissions_reference.py")
+assert _permissions_spec is not None and _permissions_spec.loader is not None
+permissions_reference = importlib.util.module_from_spec(_permissions_spec)
+_permissions_spec.loader.exec_module(permissions_reference)
+
+
+def test_the_committed_permissions_page_is_current() -> None:
+    committed = (PROJECT_ROOT / "docs" / "delivery-permissions.md").read_text(encoding="utf-8")
+    assert committed == permissions_reference.reference(), "run `make docs` and commit docs/delivery-permissions.md"
+
+
 OUTPUTS = {
     "docs/api-aws.md": ("private_subnet_ids", "target_group", "security_group_id", "service_name", "url"),
     "docs/api-gcp.md": ("`service(name)`", "`service_account(name)`", "`url`", "`load_balancer_ip`", "`data_bucket_name`",

@@ -90,13 +90,13 @@ def test_deploy_role_trusts_only_the_environment_of_this_repository(synthesized:
                           SUBJECT: [f"{REPOSITORY}:environment:{environment}", f"{IMMUTABLE}:environment:{environment}"]}
 
 
-def test_plan_role_trusts_only_pull_requests_and_main_of_this_repository(synthesized: Synthesized, environment: str) -> None:
+def test_plan_roles_trust_main_or_pull_requests_never_both(synthesized: Synthesized, environment: str) -> None:
+    """Main's plans and drift checks refresh (secret values included); pull requests get the state-only role."""
     stack = bootstrap(synthesized, environment)
-    _, plan = role(stack, f"gha-duckdb-analytics-{environment}-plan")
-    _, conditions = trust_conditions(stack, plan)
-    assert conditions == {AUDIENCE: ["sts.amazonaws.com"], SUBJECT: [
-        f"{REPOSITORY}:pull_request", f"{IMMUTABLE}:pull_request",
-        f"{REPOSITORY}:ref:refs/heads/main", f"{IMMUTABLE}:ref:refs/heads/main"]}
+    for name, context in (("plan", "ref:refs/heads/main"), ("pr-plan", "pull_request")):
+        _, body = role(stack, f"gha-duckdb-analytics-{environment}-{name}")
+        _, conditions = trust_conditions(stack, body)
+        assert conditions == {AUDIENCE: ["sts.amazonaws.com"], SUBJECT: [f"{REPOSITORY}:{context}", f"{IMMUTABLE}:{context}"]}
 
 
 def test_no_trust_policy_has_a_wildcard_or_a_set_operator(synthesized: Synthesized, environment: str) -> None:
@@ -138,24 +138,27 @@ def test_state_bucket_is_versioned_encrypted_private_tls_only_and_never_destroye
 
 
 def test_state_backend_keys_are_what_the_roles_may_touch(synthesized: Synthesized, environment: str) -> None:
-    """The deploy role writes exactly the platform's state file (and its lock) and, with [dr], the standby's;
-    the plan role reads those and the bootstrap's."""
+    """The deploy role writes exactly the platform's state file (and its lock) and, with [dr], the standby's, and
+    deletes only the locks; the plan role reads those and the bootstrap's; the pull request plan role the platform's."""
     stack, config = bootstrap(synthesized, environment), synthesized.configs[environment]
     keys = [synthesized.documents[stack_id("aws", environment, kind)]["terraform"]["backend"]["s3"]["key"]
             for kind in (("platform", "standby") if config.dr is not None else ("platform",))]
     assert len(set(keys)) == len(keys)
     bucket = f"arn:aws:s3:::{config.state.aws_bucket}"
-    written = [arn for key in keys for arn in (f"{bucket}/{key}", f"{bucket}/{key}.tflock")]
+    files, locks = [f"{bucket}/{key}" for key in keys], [f"{bucket}/{key}.tflock" for key in keys]
     deploy_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-deploy")
     statements = {statement["sid"]: statement for part in attached(stack, deploy_id).values() for statement in part}
-    assert statements["TerraformStateObjects"]["resources"] == written
-    assert statements["DenyObjectsButPlatformState"]["not_resources"] == written
+    assert statements["TerraformStateObjects"]["resources"] == [*files, *locks]
+    assert statements["TerraformStateLocks"]["resources"] == locks
+    assert sorted(statements["DenyObjectsButPlatformState"]["not_resources"]) == sorted([*files, *locks])
     plan_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-plan")
     [reads] = attached(stack, plan_id).values()
     plan_objects = {statement["sid"]: statement for statement in reads}["TerraformStateObjects"]
     assert plan_objects["actions"] == ["s3:GetObject"]
-    assert plan_objects["resources"] == [*(f"{bucket}/{key}" for key in keys),
-                                         f"{bucket}/duckdb-analytics/{environment}/bootstrap.tfstate"]
+    assert plan_objects["resources"] == [*files, f"{bucket}/duckdb-analytics/{environment}/bootstrap.tfstate"]
+    pr_plan_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-pr-plan")
+    [state] = attached(stack, pr_plan_id).values()
+    assert {statement["sid"]: statement for statement in state}["TerraformStateObjects"] == plan_objects
 
 
 def _allow_statements(stack: dict[str, Any], role_name: str) -> list[dict[str, Any]]:
@@ -173,11 +176,13 @@ def test_every_wildcard_is_explained_and_no_whole_service_is_allowed(
             boundary = document(stack, policy["policy"])
     statements = [*_allow_statements(stack, f"gha-duckdb-analytics-{environment}-deploy"),
                   *_allow_statements(stack, f"gha-duckdb-analytics-{environment}-plan"),
+                  *_allow_statements(stack, f"gha-duckdb-analytics-{environment}-pr-plan"),
                   *[statement for statement in boundary if statement["effect"] == "Allow"]]
     assert statements
     for statement in statements:
-        # Any '*': in an action family (ecs:Create*), an ARN (role/<prefix>*) or as the resource itself.
-        if any("*" in text for text in (*statement["actions"], *statement.get("resources", []))):
+        # Any '*': in an action family (ecs:Create*), an ARN (role/<path>*), as the resource itself, or NotResource.
+        if any("*" in text for text in (*statement["actions"], *statement.get("resources", []))) or \
+                "not_resources" in statement:
             assert statement["sid"] in WILDCARD_REASONS, f"explain {statement['sid']} in WILDCARD_REASONS"
         # Never a whole service (the guardrails refuse it too), never '*' actions on '*' resources.
         assert not [action for action in statement["actions"] if action == "*" or action.endswith(":*")], statement["sid"]
@@ -186,7 +191,7 @@ def test_every_wildcard_is_explained_and_no_whole_service_is_allowed(
                 ("Describe", "List", "Get", "GenerateDataKey"))], f"{statement['sid']}: a write family on every resource"
 
 
-def test_wildcard_reasons_are_all_used_and_listed_in_the_readme(synthesized: Synthesized, environment: str) -> None:
+def test_wildcard_reasons_are_all_used_and_listed_in_the_docs(synthesized: Synthesized, environment: str) -> None:
     stack = bootstrap(synthesized, environment)
     sids = {statement["sid"] for body in data_sources(stack, "aws_iam_policy_document").values()
             for statement in body["statement"]}
@@ -195,11 +200,12 @@ def test_wildcard_reasons_are_all_used_and_listed_in_the_readme(synthesized: Syn
     # the replication's only with [dr].
     optional = {"RdsScoped", "RdsDescribe", "SecretsScoped", "CertificateRequest", "Certificates", "Route53Changes"}
     if synthesized.configs[environment].dr is None:
-        optional |= {"EcrReplication", "EcrStandbyRepositories", "Route53HealthCheckCreate", "Route53HealthChecks",
-                     "BoundaryReplication"}
+        optional |= {"EcrStandbyRepositories", "Route53HealthCheckCreate", "Route53HealthChecks", "BoundaryReplication"}
+    if not synthesized.configs[environment].production:
+        optional.add("DenyAuditTrailDeletion")
     assert unused <= optional
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert [sid for sid in WILDCARD_REASONS if f"`{sid}`" not in readme] == []
+    reference = (PROJECT_ROOT / "docs" / "delivery-permissions.md").read_text(encoding="utf-8")
+    assert [sid for sid in WILDCARD_REASONS if f"`{sid}`" not in reference] == []
 
 
 def test_roles_are_created_only_with_the_workload_boundary(synthesized: Synthesized, environment: str) -> None:
@@ -220,16 +226,18 @@ def test_roles_are_created_only_with_the_workload_boundary(synthesized: Synthesi
         if "iam:PassRole" in iam_actions:
             [passed] = [condition for condition in statement["condition"] if condition["variable"] == "iam:PassedToService"]
             assert "ec2.amazonaws.com" not in passed["values"] and "lambda.amazonaws.com" not in passed["values"]
-    # Every role the platform stack creates carries that boundary, so the deploy role can create and change them.
+    # Every role the platform stack creates carries that boundary under the deploy role's path, so the deploy role
+    # can create and change them (and no other role).
     platform_roles = resources(synthesized.stack("aws", environment), "aws_iam_role")
-    assert platform_roles and {body.get("permissions_boundary") for body in platform_roles.values()} == {boundary_arn}
+    assert platform_roles and {(body.get("permissions_boundary"), body.get("path")) for body in platform_roles.values()} \
+        == {(boundary_arn, f"/duckdb-analytics-{environment}/")}
 
 
 def test_the_deploy_role_can_change_neither_itself_nor_the_bootstrap(synthesized: Synthesized, environment: str) -> None:
     stack, config = bootstrap(synthesized, environment), synthesized.configs[environment]
     statements = _allow_statements(stack, f"gha-duckdb-analytics-{environment}-deploy")
     role_patterns = [resource for statement in statements for resource in statement["resources"] if ":role/" in resource]
-    for name in (f"gha-duckdb-analytics-{environment}-deploy", f"gha-duckdb-analytics-{environment}-plan"):
+    for name in (f"gha-duckdb-analytics-{environment}-{kind}" for kind in ("deploy", "plan", "pr-plan")):
         arn = f"arn:aws:iam::{config.aws.account_id}:role/{name}"
         assert not [pattern for pattern in role_patterns if fnmatch.fnmatchcase(arn, pattern)], name
     role_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-deploy")
@@ -239,7 +247,8 @@ def test_the_deploy_role_can_change_neither_itself_nor_the_bootstrap(synthesized
     assert reference("aws_iam_openid_connect_provider", provider_id, "arn") in denies["DenyDeliveryIdentities"]["resources"]
     key_id, _ = only(stack, "aws_kms_key")
     assert reference("aws_kms_key", key_id, "arn") in denies["DenyDeliveryKey"]["resources"]
-    assert {"kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey"} <= set(denies["DenyDeliveryKey"]["actions"])
+    assert {"kms:ScheduleKeyDeletion", "kms:DisableKey"} <= set(denies["DenyDeliveryKey"]["actions"])
+    assert denies["DenyKeyPolicyChanges"]["actions"] == ["kms:PutKeyPolicy"]
     assert denies["DenyStateBucketConfiguration"]["resources"] == [f"arn:aws:s3:::{config.state.aws_bucket}"]
     assert {"s3:Delete*", "s3:Put*"} <= set(denies["DenyStateBucketConfiguration"]["actions"])
 
@@ -307,5 +316,5 @@ def test_image_repositories_are_the_ones_the_platform_left(synthesized: Synthesi
 
 def test_outputs_name_what_the_runbook_and_the_pipeline_need(synthesized: Synthesized, environment: str) -> None:
     outputs = bootstrap(synthesized, environment)["output"]
-    assert set(outputs) == {"state_bucket", "deploy_role_arn", "plan_role_arn", "workload_boundary_arn",
+    assert set(outputs) == {"state_bucket", "deploy_role_arn", "plan_role_arn", "pr_plan_role_arn", "workload_boundary_arn",
                             *(f"{service.name}_repository_url" for service in SERVICES)}

@@ -20,8 +20,7 @@ from .helpers import (
 )
 
 #: Resource types only disaster recovery adds to a primary stack.
-PRIMARY_ONLY_TYPES = ("aws_ecr_replication_configuration", "aws_s3_bucket_replication_configuration",
-                      "aws_route53_health_check")
+PRIMARY_ONLY_TYPES = ("aws_s3_bucket_replication_configuration", "aws_route53_health_check")
 
 with_standby = pytest.mark.parametrize("environment", STANDBY_ENVIRONMENTS)
 
@@ -44,6 +43,10 @@ def test_standby_stack_and_replication_exist_only_where_config_asks(synthesized:
     assert (stack_id("aws", environment, "standby") in synthesized.documents) is wanted
     for kind in PRIMARY_ONLY_TYPES:
         assert len(resources(primary, kind)) == (1 if wanted else 0), kind
+    # The registry's replication is the account's: the bootstrap holds it (an administrator applies it).
+    bootstrap = synthesized.documents[stack_id("aws", environment, "bootstrap")]
+    assert len(resources(bootstrap, "aws_ecr_replication_configuration")) == (1 if wanted else 0)
+    assert resources(primary, "aws_ecr_replication_configuration") == {}
     records = [record for record in resources(primary, "aws_route53_record").values() if "alias" in record]
     assert all(("failover_routing_policy" in record) is wanted for record in records)
     assert not any(name.endswith("-standby") and "-gcp-" in name for name in synthesized.documents)  # GCP: one stack
@@ -73,7 +76,7 @@ def test_the_standby_runs_in_its_region_tagged_as_standby(synthesized: Synthesiz
 def test_images_and_data_replicate_to_the_standby_region_under_its_key(synthesized: Synthesized, environment: str) -> None:
     primary, standby, config = _pair(synthesized, environment)
     account, region = config.aws.account_id, config.dr.aws_standby_region
-    _, registry = only(primary, "aws_ecr_replication_configuration")
+    _, registry = only(synthesized.documents[stack_id("aws", environment, "bootstrap")], "aws_ecr_replication_configuration")
     (rule,) = registry["replication_configuration"]["rule"]
     assert rule["destination"] == [{"region": region, "registry_id": account}]
     prefix = f"duckdb-analytics-{environment}/"
@@ -264,7 +267,7 @@ def test_dr_changes_the_prod_primary_only_by_the_replication_additions(synthesiz
 
     added = sorted(set(addresses(after, "resource")) - set(addresses(before, "resource")))
     assert [address.split(".")[0] for address in added] == [
-        "aws_cloudwatch_metric_alarm", "aws_ecr_replication_configuration", "aws_iam_role", "aws_iam_role_policy",
+        "aws_cloudwatch_metric_alarm", "aws_iam_role", "aws_iam_role_policy",
         "aws_route53_health_check", "aws_route53_record", "aws_s3_bucket_replication_configuration",
         "aws_secretsmanager_secret",
         "aws_secretsmanager_secret_version"]
@@ -350,7 +353,6 @@ def test_the_delivery_identities_and_the_boundary_reach_the_standby_only_with_dr
         ("cloudwatch:PutDashboard", f"arn:aws:cloudwatch::{account}:dashboard/{dashboard}"),
         *(("ecr:CreateRepository", arn("ecr", f"repository/{name}")) for name in repositories),
         *(("ecr:PutLifecyclePolicy", arn("ecr", f"repository/{name}")) for name in repositories),
-        ("ecr:PutReplicationConfiguration", "*"),
         ("route53:CreateHealthCheck", "*"),
         ("secretsmanager:ReplicateSecretToRegions",
          f"arn:aws:secretsmanager:{config.aws.region}:{account}:secret:{prefix}/database-password-AbCdEf"),
@@ -359,6 +361,7 @@ def test_the_delivery_identities_and_the_boundary_reach_the_standby_only_with_dr
     assert [(action, target) for action, target in wanted if _denies(deploy, action, target)] == []
     # The bootstrap's repositories in the primary region stay out of the deploy role's reach.
     assert _denies(deploy, "ecr:DeleteRepository", f"arn:aws:ecr:{config.aws.region}:{account}:repository/{prefix}/backend")
+    assert _denies(deploy, "ecr:PutReplicationConfiguration", "*")  # the bootstrap's (any destination account)
     (passed,) = [condition["values"] for statement in deploy if statement["sid"] == "IamPassRoleToServices"
                  for condition in statement["condition"] if condition["variable"] == "iam:PassedToService"]
     assert "s3.amazonaws.com" in passed  # the data bucket's replication role
@@ -375,4 +378,10 @@ def test_the_delivery_identities_and_the_boundary_reach_the_standby_only_with_dr
         ("s3:ReplicateObject", f"arn:aws:s3:::{replica_bucket['bucket']}/data/x.parquet"),
         ("s3:GetObjectVersionForReplication", f"arn:aws:s3:::{prefix}-data-0123/data/x.parquet"),
     ]
-    assert [(action, target) for action, target in workload if not _allows(boundary, action, target)] == []
+    from constructs_lib.aws.iam_evaluation import Request, evaluate
+
+    from .aws_reading import iam_policy
+
+    boundary_json = iam_policy(stack, boundary_policy["policy"])
+    assert [(action, target) for action, target in workload
+            if not evaluate([boundary_json], Request(action, target, {"aws:ResourceAccount": account}))] == []

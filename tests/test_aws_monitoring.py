@@ -118,7 +118,8 @@ def test_key_policy_lets_logs_and_alarms_use_the_key(synthesized: Synthesized, e
     stack, aws = synthesized.stack("aws", environment), synthesized.configs[environment].aws
     _, key = only(stack, "aws_kms_key")
     statements = policy_statements(stack, key["policy"])
-    assert set(statements) == {"AccountAdministration", "CloudWatchLogsUse", "CloudWatchAlarmsUse", "BudgetsUse"}
+    assert set(statements) == {"AccountAdministration", "CloudWatchLogsUse", "CloudWatchAlarmsUse", "BudgetsUse",
+                               "DeployerManagement", "DeployerUseThroughServices"}
     budgets = statements["BudgetsUse"]  # budget alerts reach the encrypted topic (test_aws_cost.py)
     assert budgets["principals"] == [{"type": "Service", "identifiers": ["budgets.amazonaws.com"]}]
     assert budgets["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [aws.account_id]}]
@@ -129,6 +130,15 @@ def test_key_policy_lets_logs_and_alarms_use_the_key(synthesized: Synthesized, e
     alarms = statements["CloudWatchAlarmsUse"]
     assert alarms["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
     assert {"kms:Decrypt*", "kms:GenerateDataKey*"} <= set(alarms["actions"])
+    assert alarms["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [aws.account_id]}]
+    # The deploy role manages the key through its policy (no tag condition to wait for), never rewrites the policy.
+    deployer = f"arn:aws:iam::{aws.account_id}:role/gha-duckdb-analytics-{environment}-deploy"
+    for sid in ("DeployerManagement", "DeployerUseThroughServices"):
+        assert statements[sid]["principals"] == [{"type": "AWS", "identifiers": [deployer]}]
+    assert {"kms:CreateAlias", "kms:EnableKeyRotation"} <= set(statements["DeployerManagement"]["actions"])
+    assert "kms:PutKeyPolicy" not in statements["DeployerManagement"]["actions"]
+    assert statements["DeployerUseThroughServices"]["condition"][0]["values"] == [
+        f"rds.{aws.region}.amazonaws.com", f"secretsmanager.{aws.region}.amazonaws.com"]
 
 
 def test_dashboard_covers_services_load_balancer_and_database(synthesized: Synthesized, environment: str) -> None:

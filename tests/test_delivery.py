@@ -121,13 +121,15 @@ def test_settings_of_every_stack_match_config_and_the_synthesized_backend(synthe
         assert settings["state"] == ("local" if "local" in document["terraform"]["backend"] else "bucket")
         if settings["cloud"] == "aws":
             prefix = f"arn:aws:iam::{config.aws.account_id}:role/gha-duckdb-analytics-{settings['environment']}"
-            assert (settings["aws_plan_role_arn"], settings["aws_deploy_role_arn"]) == (f"{prefix}-plan", f"{prefix}-deploy")
+            assert (settings["aws_plan_role_arn"], settings["aws_pr_plan_role_arn"], settings["aws_deploy_role_arn"]) == (
+                f"{prefix}-plan", f"{prefix}-pr-plan", f"{prefix}-deploy")
             assert document["provider"]["aws"][0]["allowed_account_ids"] == [settings["aws_account_id"]]
         else:
             assert settings["gcp_workload_identity_provider"] == (
                 f"projects/{config.gcp.project_number}/locations/global/workloadIdentityPools/github-actions/providers/github")
-            assert settings["gcp_deploy_service_account"] == (
-                f"gha-deploy-{settings['environment']}@{config.gcp.project_id}.iam.gserviceaccount.com")
+            for kind in ("deploy", "plan", "pr-plan"):
+                assert settings[f"gcp_{kind.replace('-', '_')}_service_account"] == (
+                    f"gha-{kind}-{settings['environment']}@{config.gcp.project_id}.iam.gserviceaccount.com")
 
 
 @pytest.mark.parametrize(("arguments", "message"), [

@@ -82,6 +82,11 @@ def test_set_operators_and_null() -> None:
 
 def test_arn_and_numeric_and_bool_conditions() -> None:
     boundary = "arn:aws:iam::111122223333:policy/boundary"
+    secrets = policy(allow("kms:Decrypt", "*", Condition={"ArnLike": {"kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:*:111122223333:secret:app/*"}}))
+    assert evaluate([secrets], Request("kms:Decrypt", KEY, {
+        "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-AbCdEf"})).allowed
+    assert not evaluate([secrets], Request("kms:Decrypt", KEY, {
+        "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:other/db-AbCdEf"})).allowed
     create = policy(allow("iam:CreateRole", "*", Condition={"ArnEquals": {"iam:PermissionsBoundary": boundary}}))
     assert evaluate([create], Request("iam:CreateRole", "*", {"iam:PermissionsBoundary": boundary})).allowed
     assert not evaluate([create], Request("iam:CreateRole", "*", {"iam:PermissionsBoundary": boundary + "x"})).allowed

@@ -58,6 +58,8 @@ class BucketReplicationProps:
         dependencies: What replication waits for: the source bucket's versioning (S3 refuses a replication
             configuration on an unversioned bucket). Default none.
         permissions_boundary_arn: IAM policy set as the replication role's permissions boundary. Default ``None``.
+        role_path: IAM path of the replication role, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
+            under its path only). Default ``None``: the root path.
     """
 
     name: str
@@ -72,6 +74,7 @@ class BucketReplicationProps:
     replication_time_control: bool = True
     dependencies: Sequence[ITerraformDependable] = ()
     permissions_boundary_arn: str | None = None
+    role_path: str | None = None
 
     def __post_init__(self) -> None:
         if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
@@ -121,7 +124,7 @@ class BucketReplication(Construct):
         ),))
         self.role = IamRole(self, "role", name_prefix=f"{props.name[:26]}-s3-repl-", assume_role_policy=trust.json,
                             description=f"S3 replicates {props.source_bucket} to {props.destination_region}",
-                            permissions_boundary=props.permissions_boundary_arn)
+                            permissions_boundary=props.permissions_boundary_arn, path=props.role_path)
         destination_keys = f"arn:aws:kms:{props.destination_region}:{props.account_id}:key/*"
         permissions = policy_document(self, "permissions", (
             Statement(sid="ReadReplicationConfiguration", actions=("s3:GetReplicationConfiguration", "s3:ListBucket"),

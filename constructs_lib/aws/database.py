@@ -32,6 +32,17 @@ CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 PASSWORD_SECRET_SUFFIX = "database-password"
 
 
+def final_snapshot_identifier(identifier: str, kms_key_arn: str) -> str:
+    """``<identifier>-final-<first 8 characters of the key's ID>``: unique to the instance's life.
+
+    A fixed name makes the second destroy of an environment fail (``DBSnapshotAlreadyExists``: the first
+    destroy's snapshot is kept). The instance's key is created with it and replaced only with it (``kms_key_id``
+    forces a new instance), so each instance the stack creates gets its own name, known at plan time and stable
+    while the instance lives (no perpetual diff, unlike a timestamp).
+    """
+    return f"{identifier}-final-{Fn.substr(Fn.element(Fn.split('/', kms_key_arn), 1), 0, 8)}"
+
+
 def password_secret_name(identifier: str) -> str:
     """The name of the secret :class:`ReplicatedPassword` keeps the master password in, in every region it reaches."""
     return f"{identifier}/{PASSWORD_SECRET_SUFFIX}"
@@ -122,6 +133,8 @@ class PostgresDatabaseProps:
             there reads it) instead of the RDS-managed one. Default ``None``: RDS generates, keeps and rotates it.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
+        role_path: IAM path of the enhanced-monitoring role, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
+            under its path only). Default ``None``: the root path.
     """
 
     identifier: str
@@ -141,6 +154,7 @@ class PostgresDatabaseProps:
     master_username: str = "analytics_admin"
     replicated_password: ReplicatedPassword | None = None
     permissions_boundary_arn: str | None = None
+    role_path: str | None = None
 
     def __post_init__(self) -> None:
         check_instance_props(self)
@@ -204,7 +218,7 @@ class DatabaseClientAccess(Construct):
         # name_prefix allows 38 characters.
         role = IamRole(self, "monitoring_role", name_prefix=f"{identifier[:28]}-rds-mon-",
                        assume_role_policy=trust.json, description=f"{identifier} enhanced monitoring",
-                       permissions_boundary=props.permissions_boundary_arn)
+                       permissions_boundary=props.permissions_boundary_arn, path=props.role_path)
         attachment = IamRolePolicyAttachment(
             self, "monitoring_policy", role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
@@ -316,6 +330,7 @@ class InstanceProps(Protocol):
     max_allocated_storage_gb: int
     deletion_protection: bool
     permissions_boundary_arn: str | None
+    role_path: str | None
 
 
 @dataclass(frozen=True)
@@ -368,7 +383,7 @@ class PostgresDatabase(DatabaseClientAccess):
             maintenance_window="sun:04:30-sun:05:30",
             delete_automated_backups=False,
             skip_final_snapshot=False,
-            final_snapshot_identifier=f"{props.identifier}-final",
+            final_snapshot_identifier=final_snapshot_identifier(props.identifier, props.kms_key_arn),
             **self._instance_settings(props, parts),
         )
         self._add_url_secret(identifier=props.identifier, user=props.master_username, host=self.instance.address,

@@ -11,6 +11,12 @@ from constructs import Construct
 from .iam import Condition, Statement, policy_document
 
 _USE_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+#: What the deploy role does to a key it manages (Terraform's calls for aws_kms_key and aws_kms_alias); no PutKeyPolicy.
+_DEPLOYER_MANAGEMENT = tuple(f"kms:{action}" for action in (
+    "DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "EnableKeyRotation",
+    "UpdateKeyDescription", "TagResource", "UntagResource", "ScheduleKeyDeletion", "CancelKeyDeletion",
+    "CreateAlias", "DeleteAlias", "UpdateAlias",
+))
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,14 @@ class EncryptionKey(Construct):
         )
 
     @staticmethod
-    def cloudwatch_alarms_statement() -> Statement:
-        """Lets CloudWatch alarms publish to an SNS topic encrypted with the key (as AWS documents it, no condition).
+    def cloudwatch_alarms_statement(account_id: str) -> Statement:
+        """Lets CloudWatch alarms of ``account_id`` publish to an SNS topic encrypted with the key.
 
         An :class:`~constructs_lib.aws.alert_topic.AlertTopic` given this key needs it in the key policy.
         """
-        return EncryptionKey.service_use_statement("CloudWatchAlarmsUse", "cloudwatch.amazonaws.com")
+        return EncryptionKey.service_use_statement(
+            "CloudWatchAlarmsUse", "cloudwatch.amazonaws.com", Condition("StringEquals", "aws:SourceAccount", (account_id,)),
+        )
 
     @staticmethod
     def budgets_statement(account_id: str) -> Statement:
@@ -123,4 +131,26 @@ class EncryptionKey(Construct):
             resources=("*",),
             principals=(("Service", (service,)),),
             conditions=tuple(conditions),
+        )
+
+    @staticmethod
+    def deployer_statements(role_arn: str, region: str) -> tuple[Statement, Statement]:
+        """Key-policy statements for the role that applies the platform (the pipeline's deploy role).
+
+        It manages the key (never its policy: an administrator changes key policies) and uses it only through
+        the services that encrypt with it on its behalf (RDS, Secrets Manager), with grants only for AWS
+        resources. Naming the role here rather than in IAM with a tag condition works from the key's first
+        second: a new key's tags can take minutes to count for authorization, and the provider enables
+        rotation right after ``CreateKey``.
+        """
+        principal = (("AWS", (role_arn,)),)
+        return (
+            Statement(sid="DeployerManagement", actions=_DEPLOYER_MANAGEMENT, resources=("*",), principals=principal),
+            Statement(sid="DeployerUseThroughServices",
+                      actions=("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant",
+                               "kms:DescribeKey"),
+                      resources=("*",), principals=principal,
+                      conditions=(Condition("StringEquals", "kms:ViaService",
+                                            tuple(f"{service}.{region}.amazonaws.com" for service in ("rds", "secretsmanager"))),
+                                  Condition("BoolIfExists", "kms:GrantIsForAWSResource", ("true",)))),
         )

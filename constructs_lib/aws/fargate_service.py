@@ -210,6 +210,8 @@ class FargateServiceProps:
             Fargate only (the ``FARGATE`` launch type).
         permissions_boundary_arn: IAM policy set as the permissions boundary of the execution and task roles
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
+        role_path: IAM path of the execution and task roles, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
+            under its path only). Default ``None``: the root path.
     """
 
     name: str
@@ -239,6 +241,7 @@ class FargateServiceProps:
     deployment: Deployment = field(default_factory=Deployment)
     capacity: CapacitySplit | None = None
     permissions_boundary_arn: str | None = None
+    role_path: str | None = None
 
     def __post_init__(self) -> None:
         if self.deployment.shifts_traffic and (self.load_balancer is None or not self.load_balancer.shifts_traffic):
@@ -398,7 +401,8 @@ class FargateService(Construct):
             conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
         ),))
         role = IamRole(self, id_, name_prefix=f"{props.name[:30]}-{kind[:4]}-", assume_role_policy=trust.json,
-                       description=f"{props.name} {kind} role", permissions_boundary=props.permissions_boundary_arn)
+                       description=f"{props.name} {kind} role", permissions_boundary=props.permissions_boundary_arn,
+                       path=props.role_path)
         if not statements:
             return role, None
         document = policy_document(self, f"{id_}_permissions", statements)
@@ -424,7 +428,11 @@ class FargateService(Construct):
                 resources=tuple(sorted({secret.policy_arn or secret.secret_arn for secret in props.secrets})),
             ))
             if props.kms_key_arn:
-                statements.append(Statement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=(props.kms_key_arn,)))
+                # Only Secrets Manager decrypts for the agent: the role cannot decrypt anything else with the key.
+                statements.append(Statement(
+                    sid="DecryptSecrets", actions=("kms:Decrypt",), resources=(props.kms_key_arn,),
+                    conditions=(Condition("StringEquals", "kms:ViaService",
+                                          (f"secretsmanager.{props.region}.amazonaws.com",)),)))
         return tuple(statements)
 
     @property

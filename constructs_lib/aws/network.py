@@ -122,6 +122,8 @@ class NetworkProps:
         kms_key_arn: Key encrypting the flow log group. Default ``None``.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the flow-log role
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
+        role_path: IAM path of the flow-log role, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
+            under its path only). Default ``None``: the root path.
     """
 
     name_prefix: str
@@ -133,6 +135,7 @@ class NetworkProps:
     single_nat_gateway: bool = False
     kms_key_arn: str | None = None
     permissions_boundary_arn: str | None = None
+    role_path: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cidr", parse_cidr(self.cidr, "NetworkProps.cidr"))
@@ -230,12 +233,16 @@ class Network(Construct):
             ),
         ),))
         role = IamRole(self, "flow_logs_role", name_prefix=f"{props.name_prefix[:26]}-flow-", assume_role_policy=trust.json,
-                       permissions_boundary=props.permissions_boundary_arn)
+                       permissions_boundary=props.permissions_boundary_arn, path=props.role_path)
         permissions = policy_document(self, "flow_logs_permissions", (Statement(
             sid="WriteFlowLogs",
             actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
             resources=(f"{log_group.arn}:*",),
-        ),))
+        ), Statement(
+            # AWS's flow-log role examples include it: the service checks the group before it delivers.
+            sid="FindFlowLogGroup", actions=("logs:DescribeLogGroups",),
+            resources=(f"arn:aws:logs:{props.region}:{props.account_id}:log-group:*",),
+        )))
         IamRolePolicy(self, "flow_logs_policy", role=role.id, policy=permissions.json)
         FlowLog(
             self, "flow_log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",

@@ -56,6 +56,8 @@ class StandbyDatabaseProps:
         log_retention_days: Days the replica's exported logs are kept. Default 30.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role.
             Default ``None``.
+        role_path: IAM path of the enhanced-monitoring role, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
+            under its path only). Default ``None``: the root path.
     """
 
     identifier: str
@@ -77,6 +79,7 @@ class StandbyDatabaseProps:
     deletion_protection: bool = True
     log_retention_days: int = 30
     permissions_boundary_arn: str | None = None
+    role_path: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subnet_ids", tuple(self.subnet_ids))

@@ -21,7 +21,7 @@ from .specs import (
     ServiceSpec,
     WafSpec,
 )
-from .delivery import DeliveryFoundation, DeliveryFoundationProps
+from .delivery import DeliveryFoundation, DeliveryFoundationProps, DeployedBy
 from .disaster_recovery import PILOT_LIGHT, WARM, DisasterRecoverySpec
 from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
 from .web_platform import WebPlatform, WebPlatformProps
@@ -39,6 +39,7 @@ __all__ = [
     "DatabaseSpec",
     "DeliveryFoundation",
     "DeliveryFoundationProps",
+    "DeployedBy",
     "Deployment",
     "DisasterRecoverySpec",
     "ExistingNetwork",

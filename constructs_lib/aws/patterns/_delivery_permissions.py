@@ -1,6 +1,6 @@
 """What the GitHub Actions identities of :class:`~.delivery.DeliveryFoundation` may do in AWS.
 
-Three policy sets, each a tuple of :class:`~constructs_lib.aws.iam.Statement`:
+Four policy sets, each a tuple of :class:`~constructs_lib.aws.iam.Statement`:
 
 - **deploy**: create, change and delete what a :class:`~.web_platform.WebPlatform` manages, and read
   and write its own Terraform state. Actions are named, or a verb and its family (``ecs:Create*``),
@@ -8,19 +8,24 @@ Three policy sets, each a tuple of :class:`~constructs_lib.aws.iam.Statement`:
   ``<project>-<environment>...`` where the service's ARNs carry names, else the account and region,
   or ``*`` with listed actions and the region pinned (describe calls, generated IDs, ``Create*``
   before an ARN exists). Every statement with a ``*`` anywhere has its reason in
-  :data:`WILDCARD_REASONS`. Roles the deploy role creates must carry the workload boundary, so it
-  cannot grant a role more than workloads need; it can never touch the bootstrap's own resources.
-- **plan**: read-only describe/list calls of the same services, the state files, and the values
-  Terraform must refresh; no object, log or other data reads.
-- **workload boundary**: the most any role of the platform may do (pull images, write logs, read its
-  secrets, use keys, its buckets, move load balancer rules), and never anything on the state bucket.
+  :data:`WILDCARD_REASONS`. Roles the deploy role creates live under the path ``/<prefix>/`` and must
+  carry the workload boundary, so it cannot grant a role more than workloads need. The platform's keys
+  name the deploy role in their key policies (``DeployedBy``): no permission depends on a tag, which
+  can lag minutes behind a new key. The ``protect`` part denies what a stolen deploy role could use to
+  escalate, exfiltrate or persist (see :data:`FORBIDDEN` in the tests and ``docs/delivery.md``).
+- **plan**: read-only describe/list/get calls of the same services (named where a wildcard would
+  include a call that returns data), the state files, and the secret values Terraform refreshes.
+- **pull request plan**: the state files only: pull requests plan without refreshing.
+- **workload boundary**: the most any role of the platform may do (pull images, write its logs, read its
+  secrets, use keys of the account but the delivery key, its own buckets, move its load balancer's rules),
+  and never anything on the state bucket.
 
 With a ``standby_region`` (disaster recovery, see :class:`~.disaster_recovery.DisasterRecoverySpec`) all
-three cover the standby stack too: every regional statement names both regions, the standby's own
-names (``<prefix>-standby``: database, key alias, ``DATABASE_URL`` secret, dashboard) are added, and
-the deploy role gets what the replication needs (registry replication, the standby's repositories, the
-S3 replication role, Route 53 health checks, replicated backups and secrets); the boundary lets the
-replication role copy the data bucket.
+cover the standby stack too: every regional statement names both regions, the standby's own names
+(``<prefix>-standby``: database, key alias, ``DATABASE_URL`` secret, dashboard) are added, and the deploy
+role gets what the replication needs (the standby's repositories, the S3 replication role, Route 53 health
+checks, replicated backups and secrets); the boundary lets the replication role copy the data bucket. The
+registry's replication configuration belongs to the bootstrap (an administrator applies it).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from ...naming import PlatformIdentity
 from ..iam import Condition, Statement
 
 #: Why each statement with a ``*`` (as its resource, or as a whole action like ``ecs:*``) needs it.
-#: Keyed by statement id; tests require an entry for every such statement and the README lists them.
+#: Keyed by statement id; tests require an entry for every such statement and the docs list them.
 WILDCARD_REASONS: dict[str, str] = {
     # deploy: network
     "Ec2Describe": "EC2 Describe* calls do not support resource-level permissions.",
@@ -41,9 +46,10 @@ WILDCARD_REASONS: dict[str, str] = {
                      "target group names are generated from a 6-character prefix, so target groups are scoped to the "
                      "account and region.",
     "LoadBalancingDescribe": "ELB Describe* calls do not support resource-level permissions.",
-    "Waf": "Create/Update/Delete/Get/List/Put families on the environment's web ACL and IP sets (IDs generated, names "
-           "ours), the AWS managed rule groups the ACL references (any owner account) and its load balancer.",
-    "WafDescribe": "wafv2 List*/Describe*/CheckCapacity calls do not support resource-level permissions.",
+    "Waf": "Named calls on the environment's web ACL and IP sets (IDs generated, names ours), the AWS managed rule "
+           "groups the ACL references (any owner account) and its load balancer; no GetSampledRequests (live requests).",
+    "WafDescribe": "wafv2 List*/Describe*/CheckCapacity calls do not support resource-level permissions and return "
+                   "configuration only.",
     "CertificateRequest": "RequestCertificate and ListCertificates act before a certificate ARN exists.",
     "Certificates": "Describe/Get/List/Delete families on the account's certificates in the region: certificate ARNs "
                     "carry a generated ID.",
@@ -57,8 +63,8 @@ WILDCARD_REASONS: dict[str, str] = {
     "EcsTaskDefinitions": "RegisterTaskDefinition, DeregisterTaskDefinition, DescribeTaskDefinition and the List* "
                           "calls do not support resource-level permissions.",
     "AutoScaling": "Scalable target IDs are generated; listed actions only, pinned to the region.",
-    "IamRolesManage": "Roles whose names start with <project>-<environment> (cut to 26 characters, the platform's "
-                      "shortest role name prefix); the delivery roles start with gha- and are denied below.",
+    "IamRolesManage": "Roles under the path /<project>-<environment>/ (every role the platform creates; the delivery "
+                      "roles and any administrator's role live elsewhere).",
     "IamRolesWithBoundary": "The same roles, created or given permissions only with the workload boundary attached.",
     "IamAttachManagedPolicies": "The same roles, only the AWS managed policies the platform attaches, only with the boundary.",
     "IamPassRoleToServices": "The same roles, passed only to the services that run them (ECS, flow logs, RDS monitoring).",
@@ -67,18 +73,15 @@ WILDCARD_REASONS: dict[str, str] = {
     # deploy: data
     "S3Buckets": "Create/Delete/Get/Put/List families on buckets named <project>-<environment>-* (S3 appends a suffix); "
                  "object access outside the state file and the state bucket's configuration are denied below.",
-    "KmsCreate": "A key has no ARN before CreateKey (which tags it, hence TagResource); the key is then managed by its "
-                 "Environment tag (KmsManage). The only other customer key of the account, the delivery key, is denied.",
-    "KmsManage": "Key families on keys tagged Environment=<environment> (the provider's default tags; key IDs are "
-                 "generated); the delivery key is denied below.",
+    "KmsCreate": "A key has no ARN before CreateKey (which tags it, hence TagResource: only the environment's tags); "
+                 "the key policy then names the deploy role, which manages the key through it (no tag conditions).",
+    "KmsListAliases": "ListAliases does not support resource-level permissions (aliases of the account and region).",
     "SecretsScoped": "The environment's secrets (<project>-<environment>/*; Secrets Manager appends a suffix) and the "
                      "master password secrets RDS creates (RDS generates their names: rds!db-<id>).",
     "RdsScoped": "Create/Modify/Delete/Describe/List families on the environment's instance, subnet group, parameter "
                  "groups (name prefix), snapshots and the default option groups an instance references; with [dr] "
                  "also the standby's, and the replicated automated backups (their ARNs end in a generated ID).",
     "RdsDescribe": "Engine version and orderable-option lookups do not support resource-level permissions.",
-    "EcrReplication": "The registry's replication configuration belongs to the account and region, not to a repository "
-                      "([dr]); pinned to the primary region.",
     "EcrStandbyRepositories": "The standby's repositories <project>-<environment>/* in the standby region ([dr]); the "
                               "bootstrap's, in the primary region, stay denied below.",
     # deploy: observability
@@ -89,21 +92,37 @@ WILDCARD_REASONS: dict[str, str] = {
                         "creates for its services (their names end in generated IDs).",
     "CloudWatchDescribe": "cloudwatch Describe*/List* calls do not support resource-level permissions.",
     "BudgetsScoped": "The environment's budgets (<project>-<environment>-*).",
+    # deploy: protect (denies: a '*' denies more, never allows more)
+    "DenyKeyPolicyChanges": "No key policy of the account may be rewritten by the pipeline (a key policy can add another "
+                            "account); an administrator applies key policy changes.",
+    "DenyGrantsForPeople": "Grants only for AWS services acting on the platform's resources (RDS, Secrets Manager).",
+    "DenyTrustChanges": "No role's trust may be rewritten by the pipeline; a role's trust is set when it is created.",
+    "DenyDataSharing": "Snapshots are never shared, copied or exported (the data perimeter).",
+    "DenyObjectsButPlatformState": "Objects of every bucket but the platform's own state files.",
+    "DenyAuditTrailDeletion": "Production: the flow logs stay (an administrator removes them).",
+    "DenyEcrChanges": "The registry's replication belongs to the bootstrap; [dr] without a standby every repository is "
+                      "the bootstrap's.",
     # plan
     "PlanDescribe": "Read-only describe/list/get calls of the services the stacks manage; most have no resource-level "
-                    "permissions, and no data (objects, log events) is read.",
-    "PlanRefreshSecrets": "The environment's secrets (<project>-<environment>/*): Terraform refreshes their values.",
+                    "permissions; calls that return data (objects, log events, sampled requests, secret values) are "
+                    "not among them.",
+    "PlanRefreshSecrets": "The environment's secrets (<project>-<environment>/*): Terraform refreshes their versions.",
+    "PlanDecryptSecrets": "Decrypt only through Secrets Manager and only for the environment's secrets (encryption "
+                          "context SecretARN); key IDs are generated.",
     # workload boundary
     "BoundaryEcrToken": "ecr:GetAuthorizationToken does not support resource-level permissions.",
     "BoundaryEcrPull": "The environment's repositories (<project>-<environment>/*).",
-    "BoundaryLogs": "Any log group of the account and region: services create theirs (RDSOSMetrics, Container Insights).",
+    "BoundaryLogs": "The environment's log groups and their streams, and RDSOSMetrics (RDS enhanced monitoring).",
+    "BoundaryLogsDescribe": "DescribeLogGroups acts on the account's log groups (the flow logs role checks its group).",
     "BoundarySecrets": "The environment's secrets and the RDS-managed master password secrets.",
-    "BoundaryKeys": "Use (not management) of the account's keys in the region; key policies and grants decide which.",
-    "BoundaryBuckets": "Objects of the environment's buckets (<project>-<environment>-*); the state bucket is denied.",
+    "BoundaryKeys": "Use (not management) of this account's keys but the delivery key (NotResource); key policies "
+                    "and grants decide which.",
+    "BoundaryBuckets": "Objects of the environment's buckets (<project>-<environment>-*) in this account only; the "
+                       "state bucket is denied.",
     "BoundaryReplication": "[dr]: S3 replicates the data bucket's object versions into the standby's bucket "
-                           "(<project>-<environment>-*) with the replication role.",
-    "BoundaryLoadBalancing": "ECS moves listener rules and targets during blue/green, canary and linear deployments "
-                             "(AmazonECSInfrastructureRolePolicyForLoadBalancers).",
+                           "(<project>-<environment>-*, this account) with the replication role.",
+    "BoundaryLoadBalancing": "ECS moves the environment's listener rules and targets during blue/green, canary and "
+                             "linear deployments (target group names are generated).",
     "BoundaryDescribe": "Describe calls services make for their roles do not support resource-level permissions.",
 }
 
@@ -123,6 +142,8 @@ SERVICE_LINKED_ROLE_SERVICES: tuple[str, ...] = (
     "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com",
     "ecs.application-autoscaling.amazonaws.com",
 )
+#: The tag keys the provider's default tags set (``PlatformIdentity.aws_tags``): the only keys the deploy role tags keys with.
+KEY_TAG_KEYS: tuple[str, ...] = ("Project", "Environment", "ManagedBy")
 
 _EC2_NETWORK_ACTIONS = tuple(f"ec2:{action}" for action in (
     "CreateVpc", "DeleteVpc", "ModifyVpcAttribute",
@@ -138,6 +159,13 @@ _EC2_NETWORK_ACTIONS = tuple(f"ec2:{action}" for action in (
     "CreateVpcEndpoint", "DeleteVpcEndpoints", "ModifyVpcEndpoint",
     "CreateFlowLogs", "DeleteFlowLogs", "CreateTags", "DeleteTags",
 ))
+#: WAF calls the deploy role makes (no Get* family: GetSampledRequests returns live requests with their headers).
+_WAF_ACTIONS = tuple(f"wafv2:{action}" for action in (
+    "CreateWebACL", "UpdateWebACL", "DeleteWebACL", "GetWebACL", "GetWebACLForResource", "CreateIPSet", "UpdateIPSet",
+    "DeleteIPSet", "GetIPSet", "PutLoggingConfiguration", "GetLoggingConfiguration", "DeleteLoggingConfiguration",
+    "AssociateWebACL", "DisassociateWebACL", "ListResourcesForWebACL", "ListTagsForResource", "TagResource",
+    "UntagResource",
+))
 
 
 @dataclass(frozen=True)
@@ -151,12 +179,14 @@ class DeliveryScope:
         state_bucket: Name of the state bucket.
         state_key_arn: ARN of the key encrypting state and images (a reference is fine).
         boundary_arn: ARN of the workload permissions boundary.
+        role_path: IAM path of the roles the platform creates (``/<prefix>/``): the only roles the deploy role manages.
         protected_role_names: Roles the deploy role must never change (the delivery roles).
         protected_policy_prefix: Start of the names of the delivery's own policies.
         oidc_provider_arn: The GitHub OIDC provider (never changed by the deploy role).
         hosted_zone_ids: Route 53 zones the platform writes records into. Default none.
         partition: AWS partition. Default ``aws``.
         standby_region: The region of the platform's disaster-recovery standby. Default ``None``: none.
+        production: The flow logs are an audit trail the deploy role may not delete. Default ``False``.
     """
 
     identity: PlatformIdentity
@@ -165,12 +195,14 @@ class DeliveryScope:
     state_bucket: str
     state_key_arn: str
     boundary_arn: str
+    role_path: str
     protected_role_names: tuple[str, ...]
     protected_policy_prefix: str
     oidc_provider_arn: str
     hosted_zone_ids: tuple[str, ...] = ()
     partition: str = "aws"
     standby_region: str | None = None
+    production: bool = False
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True,
             in_region: str | None = None) -> str:
@@ -200,9 +232,9 @@ class DeliveryScope:
         return self.identity.prefix
 
     @property
-    def role_prefix(self) -> str:
-        # The platform's role name prefixes cut the name at 26 characters at the shortest (flow logs).
-        return self.identity.prefix[:26]
+    def managed_roles(self) -> str:
+        """The roles the deploy role manages: every role under :attr:`role_path`."""
+        return f"arn:{self.partition}:iam::{self.account_id}:role{self.role_path}*"
 
     def state_key(self, stack: str) -> str:
         """Object key of a stack's state: ``<project>/<environment>/<stack>.tfstate``."""
@@ -220,6 +252,16 @@ class DeliveryScope:
     @property
     def region_condition(self) -> Condition:
         return Condition("StringEquals", "aws:RequestedRegion", self.regions)
+
+    @property
+    def own_account(self) -> Condition:
+        """The resource belongs to this account (S3 ARNs carry no account)."""
+        return Condition("StringEquals", "aws:ResourceAccount", (self.account_id,))
+
+    def via_service(self, service: str) -> Condition:
+        """KMS is called by ``service`` on the caller's behalf, in one of :attr:`regions`."""
+        return Condition("StringEquals", "kms:ViaService",
+                         tuple(f"{service}.{region}.amazonaws.com" for region in self.regions))
 
     @property
     def state_stacks(self) -> tuple[str, ...]:
@@ -250,20 +292,25 @@ def _family(service: str, verbs: tuple[str, ...], actions: tuple[str, ...] = ())
     return (*(f"{service}:{verb}*" for verb in verbs), *(f"{service}:{action}" for action in actions))
 
 
-def _state_statements(scope: DeliveryScope, *, write: bool) -> tuple[Statement, ...]:
-    written = tuple(arn for stack in scope.state_stacks for arn in scope.state_object_arns(stack))
+def _state_statements(scope: DeliveryScope, *, write: bool, stacks: tuple[str, ...] | None = None) -> tuple[Statement, ...]:
+    """List, read (and with ``write`` write) the state of ``stacks`` (default: the platform's, plus the bootstrap's to
+    read), through S3 with the delivery key."""
     if write:
-        objects = _s("TerraformStateObjects", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"), written)
+        files = tuple(scope.state_object_arns(stack)[0] for stack in scope.state_stacks)
+        locks = tuple(scope.state_object_arns(stack)[1] for stack in scope.state_stacks)
+        objects: tuple[Statement, ...] = (
+            _s("TerraformStateObjects", ("s3:GetObject", "s3:PutObject"), (*files, *locks)),
+            _s("TerraformStateLocks", "s3:DeleteObject", locks),
+        )
         key_actions: tuple[str, ...] = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
     else:
-        read = (*(scope.state_object_arns(stack)[0] for stack in scope.state_stacks),
-                scope.state_object_arns(BOOTSTRAP_STATE)[0])
-        objects = _s("TerraformStateObjects", "s3:GetObject", read)
+        read = stacks if stacks is not None else (*scope.state_stacks, BOOTSTRAP_STATE)
+        objects = (_s("TerraformStateObjects", "s3:GetObject", tuple(scope.state_object_arns(stack)[0] for stack in read)),)
         key_actions = ("kms:Decrypt",)
     return (
         _s("TerraformStateList", "s3:ListBucket", scope.bucket_arn),
-        objects,
-        _s("TerraformStateKey", key_actions, scope.state_key_arn),
+        *objects,
+        _s("TerraformStateKey", key_actions, scope.state_key_arn, scope.via_service("s3")),
     )
 
 
@@ -273,11 +320,18 @@ def deploy_policies(scope: DeliveryScope, *, database: bool = True,
 
     ``database`` and ``certificate`` leave out RDS (and the secrets, which only the database has) and ACM
     where the platform has none. With ``scope.standby_region`` the statements cover the standby stack too,
-    and a sixth part, ``replication``, holds what only disaster recovery needs.
+    and a part ``replication`` holds what only disaster recovery needs.
     """
-    p, r, sb = scope.prefix, scope.arns, scope.standby_arns
-    standby = scope.standby_region is not None
-    network = (
+    parts = [("network", _network_statements(scope, certificate=certificate)), ("compute", _compute_statements(scope)),
+             ("data", _data_statements(scope, database=database)), ("observability", _observability_statements(scope))]
+    if scope.standby_region is not None:
+        parts.append(("replication", _replication_statements(scope)))
+    return (*parts, ("protect", deny_delivery_changes(scope)))
+
+
+def _network_statements(scope: DeliveryScope, *, certificate: bool) -> tuple[Statement, ...]:
+    p, r = scope.prefix, scope.arns
+    return (
         _s("Ec2Describe", "ec2:Describe*", "*"),
         _s("Ec2Network", _EC2_NETWORK_ACTIONS, "*", scope.region_condition),
         _s("LoadBalancing", _family("elasticloadbalancing", ("Create", "Modify", "Delete", "Describe"), (
@@ -286,8 +340,7 @@ def deploy_policies(scope: DeliveryScope, *, database: bool = True,
             r("elasticloadbalancing", f"loadbalancer/app/{p}/*"), r("elasticloadbalancing", f"listener/app/{p}/*"),
             r("elasticloadbalancing", f"listener-rule/app/{p}/*"), r("elasticloadbalancing", "targetgroup/*"))),
         _s("LoadBalancingDescribe", "elasticloadbalancing:Describe*", "*"),
-        _s("Waf", _family("wafv2", ("Create", "Update", "Delete", "Get", "List", "Put"), (
-            "AssociateWebACL", "DisassociateWebACL", "TagResource", "UntagResource")), (
+        _s("Waf", _WAF_ACTIONS, (
             r("wafv2", f"regional/webacl/{p}/*"), r("wafv2", f"regional/ipset/{p}-*/*"),
             tuple(f"arn:{scope.partition}:wafv2:{region}:*:regional/managedruleset/*/*" for region in scope.regions),
             r("elasticloadbalancing", f"loadbalancer/app/{p}/*"))),
@@ -302,7 +355,12 @@ def deploy_policies(scope: DeliveryScope, *, database: bool = True,
            _s("Route53Changes", "route53:GetChange", f"arn:{scope.partition}:route53:::change/*"))
           if scope.hosted_zone_ids else ()),
     )
-    compute = (
+
+
+def _compute_statements(scope: DeliveryScope) -> tuple[Statement, ...]:
+    p, r, roles = scope.prefix, scope.arns, scope.managed_roles
+    with_boundary = Condition("StringEquals", "iam:PermissionsBoundary", (scope.boundary_arn,))
+    return (
         _s("Ecs", _family("ecs", ("Create", "Update", "Delete", "Describe", "List"), (
             "TagResource", "UntagResource", "PutClusterCapacityProviders")), (
             r("ecs", f"cluster/{p}"), r("ecs", f"service/{p}/*"), r("ecs", f"task/{p}/*"),
@@ -315,49 +373,49 @@ def deploy_policies(scope: DeliveryScope, *, database: bool = True,
             "DeleteScalingPolicy", "DescribeScalingPolicies", "PutScheduledAction", "DeleteScheduledAction",
             "DescribeScheduledActions", "TagResource", "UntagResource", "ListTagsForResource")), "*",
            scope.region_condition),
+        # No UpdateAssumeRolePolicy: a role's trust is set when it is created (denied in ``protect``).
         _s("IamRolesManage", tuple(f"iam:{action}" for action in (
             "GetRole", "GetRolePolicy", "ListRolePolicies", "ListAttachedRolePolicies", "ListInstanceProfilesForRole",
-            "TagRole", "UntagRole", "ListRoleTags", "UpdateRole", "UpdateRoleDescription", "UpdateAssumeRolePolicy",
-            "DeleteRole", "DeleteRolePolicy", "DetachRolePolicy")),
-           f"arn:{scope.partition}:iam::{scope.account_id}:role/{scope.role_prefix}*"),
+            "TagRole", "UntagRole", "ListRoleTags", "UpdateRole", "UpdateRoleDescription",
+            "DeleteRole", "DeleteRolePolicy", "DetachRolePolicy")), roles),
         # Creating a role or changing its permissions only with the workload boundary attached.
-        _s("IamRolesWithBoundary", ("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"),
-           f"arn:{scope.partition}:iam::{scope.account_id}:role/{scope.role_prefix}*",
-           Condition("StringEquals", "iam:PermissionsBoundary", (scope.boundary_arn,))),
-        _s("IamAttachManagedPolicies", "iam:AttachRolePolicy",
-           f"arn:{scope.partition}:iam::{scope.account_id}:role/{scope.role_prefix}*",
-           Condition("StringEquals", "iam:PermissionsBoundary", (scope.boundary_arn,)),
+        _s("IamRolesWithBoundary", ("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"), roles,
+           with_boundary),
+        _s("IamAttachManagedPolicies", "iam:AttachRolePolicy", roles, with_boundary,
            Condition("ArnEquals", "iam:PolicyARN",
                      tuple(policy.format(partition=scope.partition) for policy in ATTACHABLE_POLICIES))),
-        _s("IamPassRoleToServices", "iam:PassRole",
-           f"arn:{scope.partition}:iam::{scope.account_id}:role/{scope.role_prefix}*",
-           Condition("StringEquals", "iam:PassedToService",
-                     (*PASSED_TO_SERVICES, *((REPLICATION_SERVICE,) if standby else ())))),
+        _s("IamPassRoleToServices", "iam:PassRole", roles, Condition(
+            "StringEquals", "iam:PassedToService",
+            (*PASSED_TO_SERVICES, *((REPLICATION_SERVICE,) if scope.standby_region is not None else ())))),
         _s("ServiceLinkedRoles", "iam:CreateServiceLinkedRole",
            f"arn:{scope.partition}:iam::{scope.account_id}:role/aws-service-role/*",
            Condition("StringEquals", "iam:AWSServiceName", SERVICE_LINKED_ROLE_SERVICES)),
     )
-    data = (
+
+
+def _data_statements(scope: DeliveryScope, *, database: bool) -> tuple[Statement, ...]:
+    p, r, sb = scope.prefix, scope.arns, scope.standby_arns
+    environment_tag = Condition("StringEquals", "aws:RequestTag/Environment", (scope.identity.environment,))
+    return (
         _s("S3Buckets", ("s3:CreateBucket", "s3:Delete*", "s3:Get*", "s3:Put*", "s3:List*"),
            f"arn:{scope.partition}:s3:::{p}-*"),
-        _s("KmsCreate", ("kms:CreateKey", "kms:ListAliases", "kms:TagResource"), "*", scope.region_condition),
-        _s("KmsManage", _family("kms", ("Describe", "Get", "List", "GenerateDataKey", "ReEncrypt"), (
-            "PutKeyPolicy", "EnableKeyRotation", "ScheduleKeyDeletion", "CancelKeyDeletion", "TagResource",
-            "UntagResource", "UpdateKeyDescription", "CreateGrant", "RetireGrant", "Encrypt", "Decrypt")), r("kms", "key/*"),
-           Condition("StringEquals", "aws:ResourceTag/Environment", (scope.identity.environment,))),
+        # The key's policy (EncryptionKey with DeployedBy) names the deploy role: every later call is allowed there.
+        _s("KmsCreate", ("kms:CreateKey", "kms:TagResource"), "*", scope.region_condition, environment_tag,
+           Condition("ForAllValues:StringEquals", "aws:TagKeys", KEY_TAG_KEYS)),
+        _s("KmsListAliases", "kms:ListAliases", "*"),
+        # The alias half of CreateAlias/DeleteAlias/UpdateAlias (the key half is in the key policy).
         _s("KmsAliases", ("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"),
            (scope.arn("kms", f"alias/{p}"), sb("kms", f"alias/{scope.standby_prefix}"))),
         *((_s("SecretsScoped", tuple(f"secretsmanager:{action}" for action in (
             "CreateSecret", "DeleteSecret", "RestoreSecret", "DescribeSecret", "GetSecretValue", "PutSecretValue",
             "UpdateSecret", "ListSecretVersionIds", "TagResource", "UntagResource", "GetResourcePolicy",
-            "PutResourcePolicy", "DeleteResourcePolicy",
-            *(("ReplicateSecretToRegions", "RemoveRegionsFromReplication") if standby else ()))), (
+            *(("ReplicateSecretToRegions", "RemoveRegionsFromReplication") if scope.standby_region else ()))), (
             r("secretsmanager", f"secret:{p}/*"), sb("secretsmanager", f"secret:{scope.standby_prefix}/*"),
             scope.arn("secretsmanager", "secret:rds!db-*"))),
            _s("RdsScoped", _family("rds", ("Create", "Modify", "Delete", "Describe", "List"), (
                "AddTagsToResource", "RemoveTagsFromResource", "RebootDBInstance",
                *(("StartDBInstanceAutomatedBackupsReplication", "StopDBInstanceAutomatedBackupsReplication")
-                 if standby else ()))), (
+                 if scope.standby_region else ()))), (
                scope.arn("rds", f"db:{p}"), sb("rds", f"db:{scope.standby_prefix}"),
                scope.arn("rds", f"subgrp:{p}"), sb("rds", f"subgrp:{scope.standby_prefix}"),
                r("rds", f"pg:{p}-*"), r("rds", f"snapshot:{p}*"), r("rds", "og:default*"), sb("rds", "auto-backup:*"))),
@@ -365,7 +423,11 @@ def deploy_policies(scope: DeliveryScope, *, database: bool = True,
                               "rds:DescribeDBInstances"), "*")) if database else ()),
         *_state_statements(scope, write=True),
     )
-    observability = (
+
+
+def _observability_statements(scope: DeliveryScope) -> tuple[Statement, ...]:
+    p, r, sb = scope.prefix, scope.arns, scope.standby_arns
+    return (
         _s("LogsScoped", tuple(f"logs:{action}" for action in (
             "CreateLogGroup", "DeleteLogGroup", "PutRetentionPolicy", "DeleteRetentionPolicy", "AssociateKmsKey",
             "DisassociateKmsKey", "TagResource", "UntagResource", "TagLogGroup", "UntagLogGroup", "ListTagsForResource",
@@ -386,26 +448,19 @@ def deploy_policies(scope: DeliveryScope, *, database: bool = True,
             "PutDashboard", "GetDashboard", "DeleteDashboards")), (
             r("cloudwatch", f"alarm:{p}-*"), r("cloudwatch", f"alarm:TargetTracking-service/{p}/*"),
             scope.arn("cloudwatch", f"dashboard/{p}", region=False),
-            *((scope.arn("cloudwatch", f"dashboard/{scope.standby_prefix}", region=False),) if standby else ()))),
+            *((scope.arn("cloudwatch", f"dashboard/{scope.standby_prefix}", region=False),) if scope.standby_region else ()))),
         _s("CloudWatchDescribe", ("cloudwatch:Describe*", "cloudwatch:List*", "cloudwatch:GetDashboard"), "*"),
         _s("BudgetsScoped", tuple(f"budgets:{action}" for action in (
             "ViewBudget", "ModifyBudget", "ListTagsForResource", "TagResource", "UntagResource")),
            f"arn:{scope.partition}:budgets::{scope.account_id}:budget/{p}-*"),
     )
-    protect = deny_delivery_changes(scope)
-    parts = [("network", network), ("compute", compute), ("data", data), ("observability", observability)]
-    if standby:
-        parts.append(("replication", _replication_statements(scope)))
-    return (*parts, ("protect", protect))
 
 
 def _replication_statements(scope: DeliveryScope) -> tuple[Statement, ...]:
-    """[dr]: the primary's registry replication and health check, and the standby's repositories."""
+    """[dr]: the standby's repositories and the primary's health check (the registry's replication is the bootstrap's)."""
     p = scope.prefix
     assert scope.standby_region is not None
     return (
-        _s("EcrReplication", ("ecr:PutReplicationConfiguration", "ecr:DescribeRegistry"), "*",
-           Condition("StringEquals", "aws:RequestedRegion", (scope.region,))),
         _s("EcrStandbyRepositories", tuple(f"ecr:{action}" for action in (
             "CreateRepository", "DeleteRepository", "DescribeRepositories", "ListTagsForResource", "TagResource",
             "UntagResource", "PutLifecyclePolicy", "GetLifecyclePolicy", "DeleteLifecyclePolicy",
@@ -419,9 +474,10 @@ def _replication_statements(scope: DeliveryScope) -> tuple[Statement, ...]:
 
 
 def deny_delivery_changes(scope: DeliveryScope) -> tuple[Statement, ...]:
-    """Denies that keep the deploy role off the bootstrap's resources and off data."""
+    """Denies that keep the deploy role off the bootstrap's resources, off data, and from widening access."""
     iam = f"arn:{scope.partition}:iam::{scope.account_id}"
     written_state = tuple(arn for stack in scope.state_stacks for arn in scope.state_object_arns(stack))
+    state_files = tuple(scope.state_object_arns(stack)[0] for stack in scope.state_stacks)
     # The bootstrap's repositories: every repository, or with a standby those of the primary region (the
     # standby's own repositories are the standby stack's, EcrStandbyRepositories).
     bootstrap_repositories = "*" if scope.standby_region is None else scope.arn("ecr", "repository/*")
@@ -429,76 +485,116 @@ def deny_delivery_changes(scope: DeliveryScope) -> tuple[Statement, ...]:
         _s("DenyDeliveryIdentities", "iam:*", (
             *(f"{iam}:role/{name}" for name in scope.protected_role_names),
             f"{iam}:policy/{scope.protected_policy_prefix}*", scope.oidc_provider_arn), effect="Deny"),
-        _s("DenyDeliveryKey", ("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant",
-                               "kms:RevokeGrant", "kms:RetireGrant", "kms:TagResource", "kms:UntagResource",
-                               "kms:UpdateKeyDescription", "kms:DisableKeyRotation", "kms:CreateAlias",
-                               "kms:DeleteAlias", "kms:UpdateAlias"),
+        _s("DenyDeliveryKey", ("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant", "kms:RevokeGrant",
+                               "kms:RetireGrant", "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription",
+                               "kms:DisableKeyRotation", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"),
            (scope.state_key_arn, scope.arn("kms", f"alias/{scope.prefix}-delivery")), effect="Deny"),
+        _s("DenyKeyPolicyChanges", "kms:PutKeyPolicy", "*", effect="Deny"),
+        _s("DenyGrantsForPeople", "kms:CreateGrant", "*",
+           Condition("BoolIfExists", "kms:GrantIsForAWSResource", ("false",)), effect="Deny"),
+        _s("DenyTrustChanges", "iam:UpdateAssumeRolePolicy", "*", effect="Deny"),
+        _s("DenyDataSharing", ("rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute",
+                               "rds:CopyDBSnapshot", "rds:StartExportTask"), "*", effect="Deny"),
         _s("DenyStateBucketConfiguration", ("s3:Delete*", "s3:Put*", "s3:Create*"), scope.bucket_arn, effect="Deny"),
+        # The state's history stays: no version is deleted or locked away, no state file deleted (only its lock).
+        _s("DenyStateHistory", ("s3:DeleteObjectVersion", "s3:DeleteObjectVersionTagging", "s3:PutObjectRetention",
+                                "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"), f"{scope.bucket_arn}/*",
+           effect="Deny"),
+        _s("DenyStateDeletion", "s3:DeleteObject", state_files, effect="Deny"),
         # Objects: the deploy role reads and writes its own state file and nothing else (no data, no bootstrap state).
         Statement(sid="DenyObjectsButPlatformState", effect="Deny",
                   actions=("s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject"), resources=(),
                   not_resources=written_state),
         _s("DenyEcrChanges", ("ecr:DeleteRepository", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
                               "ecr:SetRepositoryPolicy", "ecr:BatchDeleteImage"), bootstrap_repositories, effect="Deny"),
+        _s("DenyRegistryChanges", ("ecr:PutReplicationConfiguration", "ecr:PutRegistryPolicy",
+                                   "ecr:DeleteRegistryPolicy"), "*", effect="Deny"),
+        *(_audit_trail_denies(scope) if scope.production else ()),
     )
 
 
+def _audit_trail_denies(scope: DeliveryScope) -> tuple[Statement, ...]:
+    """Production: the flow logs and their log group stay (an administrator removes them)."""
+    return (
+        _s("DenyAuditTrailDeletion", ("ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy"), (
+            scope.arns("ec2", "vpc-flow-log/*"), scope.arns("logs", f"log-group:/vpc/{scope.prefix}/*")), effect="Deny"),
+    )
+
+
+#: What the plan roles read: describe/list/get calls that return configuration, never data. Named where a
+#: wildcard would include a data-returning call (wafv2:GetSampledRequests, iam:GetCredentialReport, ...).
+PLAN_READS: tuple[str, ...] = tuple(sorted({
+    "ec2:Describe*", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
+    "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:GetIPSet", "wafv2:GetLoggingConfiguration",
+    "wafv2:List*", "wafv2:Describe*", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
+    "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:GetLogDelivery", "logs:ListLogDeliveries",
+    "iam:GetRole", "iam:GetRolePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetOpenIDConnectProvider",
+    "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags", "iam:ListPolicyTags",
+    "iam:ListPolicyVersions", "iam:ListInstanceProfilesForRole",
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
+    "rds:Describe*", "rds:ListTagsForResource", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
+    "secretsmanager:ListSecretVersionIds", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes",
+    "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "cloudwatch:DescribeAlarms", "cloudwatch:GetDashboard",
+    "cloudwatch:ListTagsForResource", "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
+    "budgets:ViewBudget", "budgets:ListTagsForResource", "acm:DescribeCertificate", "acm:ListCertificates",
+    "acm:ListTagsForCertificate", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:GetChange",
+    "route53:ListTagsForResource", "s3:GetBucket*", "s3:GetLifecycleConfiguration",
+    "s3:GetEncryptionConfiguration", "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration",
+    "s3:ListBucket", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource", "ecr:DescribeRegistry", "route53:GetHealthCheck",
+    "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
+}))
+
+
 def plan_policies(scope: DeliveryScope) -> tuple[tuple[str, tuple[Statement, ...]], ...]:
-    """The plan role's statements: read-only, both state files, and the secrets Terraform refreshes."""
-    reads = tuple(sorted({
-        "ec2:Describe*", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*",
-        "wafv2:Get*", "wafv2:List*", "wafv2:Describe*", "logs:Describe*", "logs:ListTagsForResource",
-        "logs:ListTagsLogGroup", "logs:GetLogDelivery", "logs:ListLogDeliveries", "iam:Get*", "iam:List*",
-        "kms:Describe*", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:List*", "rds:Describe*",
-        "rds:ListTagsForResource", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
-        "secretsmanager:ListSecretVersionIds", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes",
-        "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "cloudwatch:Describe*", "cloudwatch:GetDashboard",
-        "cloudwatch:List*", "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
-        "budgets:ViewBudget", "budgets:ListTagsForResource", "acm:DescribeCertificate", "acm:ListCertificates",
-        "acm:ListTagsForCertificate", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:GetChange",
-        "route53:ListTagsForResource", "s3:GetBucket*", "s3:GetLifecycleConfiguration",
-        "s3:GetEncryptionConfiguration", "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration",
-        "s3:ListBucket", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
-        "ecr:ListTagsForResource",
-        # [dr]: the registry's replication configuration and the primary's failover health check
-        *(("ecr:DescribeRegistry", "route53:GetHealthCheck") if scope.standby_region is not None else ()),
-    }))
+    """The plan role's statements (deploy branch, drift check): read-only, the state files, the secret versions
+    Terraform refreshes (decrypted only through Secrets Manager, only the environment's secrets)."""
+    secrets = (scope.arns("secretsmanager", f"secret:{scope.prefix}/*"),
+               scope.standby_arns("secretsmanager", f"secret:{scope.standby_prefix}/*"))
     return (("read", (
-        _s("PlanDescribe", reads, "*"),
-        # Terraform refreshes secret versions by reading them; the state holds the same values.
-        _s("PlanRefreshSecrets", "secretsmanager:GetSecretValue", (
-            scope.arns("secretsmanager", f"secret:{scope.prefix}/*"),
-            scope.standby_arns("secretsmanager", f"secret:{scope.standby_prefix}/*"))),
+        _s("PlanDescribe", PLAN_READS, "*"),
+        _s("PlanRefreshSecrets", "secretsmanager:GetSecretValue", secrets),
+        _s("PlanDecryptSecrets", "kms:Decrypt", scope.arns("kms", "key/*"), scope.via_service("secretsmanager"),
+           Condition("ArnLike", "kms:EncryptionContext:SecretARN", tuple(_flat(secrets)))),
         *_state_statements(scope, write=False),
     )),)
+
+
+def pr_plan_policies(scope: DeliveryScope) -> tuple[tuple[str, tuple[Statement, ...]], ...]:
+    """The pull request plan role's statements: the state files (none holds a secret value), nothing live
+    (pull requests plan without refreshing)."""
+    return (("state", _state_statements(scope, write=False)),)
 
 
 def workload_boundary(scope: DeliveryScope) -> tuple[Statement, ...]:
     """The permissions boundary every role of the platform carries: the most a workload may ever do."""
     p, r, sb = scope.prefix, scope.arns, scope.standby_arns
+    buckets = f"arn:{scope.partition}:s3:::{p}-*"
     return (
         _s("BoundaryEcrToken", "ecr:GetAuthorizationToken", "*"),
         _s("BoundaryEcrPull", ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"),
            r("ecr", f"repository/{p}/*")),
         _s("BoundaryLogs", ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy",
-                            "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:GetLogEvents"),
-           r("logs", "log-group:*")),
+                            "logs:DescribeLogStreams"),
+           (r("logs", f"log-group:/ecs/{p}-*"), r("logs", f"log-group:/vpc/{p}/*"), r("logs", "log-group:RDSOSMetrics*"))),
+        _s("BoundaryLogsDescribe", "logs:DescribeLogGroups", r("logs", "log-group:*")),
         _s("BoundarySecrets", "secretsmanager:GetSecretValue", (r("secretsmanager", f"secret:{p}/*"),
                                                                  sb("secretsmanager", f"secret:{scope.standby_prefix}/*"),
                                                                  scope.arn("secretsmanager", "secret:rds!db-*"))),
-        _s("BoundaryKeys", ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"),
-           r("kms", "key/*")),
+        # Every key of this account but the delivery key (left out, not denied: ECR decrypts images under its own grant).
+        Statement(sid="BoundaryKeys", actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*",
+                                               "kms:DescribeKey"),
+                  resources=(), not_resources=(scope.state_key_arn,), conditions=(scope.own_account,)),
         _s("BoundaryBuckets", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                               "s3:ListBucket", "s3:GetBucketLocation"),
-           (f"arn:{scope.partition}:s3:::{p}-*",)),
+                               "s3:ListBucket", "s3:GetBucketLocation"), buckets, scope.own_account),
         *((_s("BoundaryReplication", ("s3:GetReplicationConfiguration", "s3:GetObjectVersionForReplication",
                                       "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:ReplicateObject",
-                                      "s3:ReplicateDelete", "s3:ReplicateTags"),
-              f"arn:{scope.partition}:s3:::{p}-*"),) if scope.standby_region is not None else ()),
-        _s("BoundaryLoadBalancing", ("elasticloadbalancing:Describe*", "elasticloadbalancing:ModifyListener",
-                                     "elasticloadbalancing:ModifyRule", "elasticloadbalancing:RegisterTargets",
-                                     "elasticloadbalancing:DeregisterTargets"), "*"),
-        _s("BoundaryDescribe", "ec2:Describe*", "*"),
+                                      "s3:ReplicateDelete", "s3:ReplicateTags"), buckets, scope.own_account),)
+          if scope.standby_region is not None else ()),
+        _s("BoundaryLoadBalancing", ("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule",
+                                     "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"), (
+            r("elasticloadbalancing", f"listener/app/{p}/*"), r("elasticloadbalancing", f"listener-rule/app/{p}/*"),
+            r("elasticloadbalancing", "targetgroup/*"))),
+        _s("BoundaryDescribe", ("ec2:Describe*", "elasticloadbalancing:Describe*"), "*"),
         _s("BoundaryNoState", "s3:*", (scope.bucket_arn, f"{scope.bucket_arn}/*"), effect="Deny"),
     )

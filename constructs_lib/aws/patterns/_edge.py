@@ -21,12 +21,14 @@ from .specs import LoadBalancerSpec
 
 
 def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str,
-                 budgets: bool = False) -> EncryptionKey:
-    """The key of a pattern: its policy lets CloudWatch Logs (log groups), alarms and Budgets (the topic) use it."""
+                 budgets: bool = False, deployer_arn: str | None = None) -> EncryptionKey:
+    """The key of a pattern: its policy lets CloudWatch Logs (log groups), alarms and Budgets (the topic) use it,
+    and the deploy role (``deployer_arn``) manage it and use it through RDS and Secrets Manager."""
     statements = (
         EncryptionKey.cloudwatch_logs_statement(region, account_id),
-        EncryptionKey.cloudwatch_alarms_statement(),
+        EncryptionKey.cloudwatch_alarms_statement(account_id),
         *((EncryptionKey.budgets_statement(account_id),) if budgets else ()),
+        *(EncryptionKey.deployer_statements(deployer_arn, region) if deployer_arn is not None else ()),
     )
     return EncryptionKey(scope, "platform_key", EncryptionKeyProps(
         alias=alias, account_id=account_id, description=description, service_statements=statements,
@@ -99,16 +101,19 @@ def key_description(identity: PlatformIdentity) -> str:
 ECS_LOAD_BALANCER_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 
-def traffic_shifting_role(scope: Construct, name: str, account_id: str,
-                          permissions_boundary_arn: str | None = None) -> tuple[IamRole, IamRolePolicyAttachment]:
-    """The role ECS assumes to shift traffic between target groups, trusted for ``account_id`` only."""
+def traffic_shifting_role(scope: Construct, name: str, permissions_boundary_arn: str | None = None,
+                          role_path: str | None = None) -> tuple[IamRole, IamRolePolicyAttachment]:
+    """The role ECS assumes to shift traffic between target groups.
+
+    Its trust is the one AWS documents for the ECS infrastructure role for load balancers: the ECS service
+    principal, no condition (ECS does not promise ``aws:SourceAccount`` when it assumes this role).
+    """
     trust = policy_document(scope, "traffic_role_trust", (Statement(
         sid="EcsAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
         principals=(("Service", ("ecs.amazonaws.com",)),),
-        conditions=(Condition("StringEquals", "aws:SourceAccount", (account_id,)),),
     ),))
     role = IamRole(scope, "traffic_role", name_prefix=f"{name[:28]}-ecs-lb-", assume_role_policy=trust.json,
                    description=f"{name}: ECS moves listener rules during blue/green, canary and linear deployments",
-                   permissions_boundary=permissions_boundary_arn)
+                   permissions_boundary=permissions_boundary_arn, path=role_path)
     attachment = IamRolePolicyAttachment(scope, "traffic_role_policy", role=role.name, policy_arn=ECS_LOAD_BALANCER_POLICY)
     return role, attachment

@@ -49,6 +49,8 @@ class ServiceContext:
     capacity_dependencies: tuple[ITerraformDependable, ...] = ()
     #: The permissions boundary of every role the services create; ``None``: none.
     permissions_boundary_arn: str | None = None
+    #: The IAM path of every role the services create; ``None``: the root path.
+    role_path: str | None = None
 
 
 def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
@@ -117,6 +119,7 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         deployment=deployment,
         capacity=context.capacity,
         permissions_boundary_arn=context.permissions_boundary_arn,
+        role_path=context.role_path,
         region=context.region,
         account_id=context.account_id,
         log_retention_days=context.log_retention_days,

@@ -15,9 +15,33 @@ from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..encryption_key import EncryptionKey, EncryptionKeyProps
 from ..github_oidc import GithubActionsRole, GithubActionsRoleProps, GithubOidcProvider
 from ..iam import policy_document
+from ..registry_replication import RegistryReplication, RegistryReplicationProps
 from ..state_bucket import StateBucket, StateBucketProps
-from ._delivery_permissions import DeliveryScope, deploy_policies, plan_policies, workload_boundary
+from ._delivery_permissions import DeliveryScope, deploy_policies, plan_policies, pr_plan_policies, workload_boundary
 from .specs import ContainerImage
+
+
+@dataclass(frozen=True)
+class DeployedBy:
+    """The pipeline identity that applies a :class:`~.web_platform.WebPlatform`, and the limits it sets on the
+    roles the platform creates (``DeliveryFoundation.deployed_by``; ``WebPlatformProps.deployed_by``).
+
+    Attributes:
+        role_arn: The deploy role. The platform's keys name it in their key policies, so it manages them
+            without any IAM condition on tags (a new key's tags can take minutes to count for authorization).
+        permissions_boundary_arn: Set on every role the platform creates (the deploy role may create no other).
+        role_path: IAM path of every role the platform creates, e.g. ``/duckdb-analytics-prod/`` (the deploy role
+            manages the roles under it and no other).
+    """
+
+    role_arn: str
+    permissions_boundary_arn: str
+    role_path: str
+
+    def __post_init__(self) -> None:
+        if not (self.role_path.startswith("/") and self.role_path.endswith("/") and len(self.role_path) > 2):
+            raise ValueError(f"DeployedBy.role_path {self.role_path!r}: must be an IAM path of its own such as "
+                             "'/duckdb-analytics-prod/'")
 
 
 @dataclass(frozen=True)
@@ -42,7 +66,10 @@ class DeliveryFoundationProps:
         partition: AWS partition. Default ``aws``.
         standby_region: The region of the platform's disaster-recovery standby (``DisasterRecoverySpec``): the
             deploy and plan roles and the workload boundary cover the standby stack there, its state object
-            ``<project>/<environment>/standby.tfstate``, and the replication into it. Default ``None``.
+            ``<project>/<environment>/standby.tfstate``, and the replication into it; the registry replicates the
+            image repositories there (its replication configuration is the account's, so it lives here, applied
+            by an administrator). Default ``None``.
+        production: The deploy role may not delete the flow logs (an audit trail). Default ``False``.
     """
 
     identity: PlatformIdentity
@@ -59,6 +86,7 @@ class DeliveryFoundationProps:
     state_noncurrent_version_expiration_days: int = 90
     partition: str = "aws"
     standby_region: str | None = None
+    production: bool = False
 
     def __post_init__(self) -> None:
         if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
@@ -84,10 +112,16 @@ class DeliveryFoundation(Construct):
     - the deploy role ``gha-<prefix>-deploy``, assumable only by jobs in the GitHub environment
       (exact ``sub`` in both subject forms, ``StringEquals``, audience ``sts.amazonaws.com``), with
       permissions scoped to what a WebPlatform manages (see ``_delivery_permissions``);
-    - the read-only plan role ``gha-<prefix>-plan`` for pull requests and jobs on ``plan_branch``;
+    - the read-only plan role ``gha-<prefix>-plan`` for jobs on ``plan_branch`` (plans and the drift
+      check: it refreshes secret versions, so it reads the environment's secrets);
+    - the pull request plan role ``gha-<prefix>-pr-plan`` for pull requests: the state files only
+      (pull requests plan without refreshing, so no pull request reads a live resource or a secret);
     - the workload permissions boundary, which every role the deploy role creates must carry;
     - one ECR repository per service (scan on push, immutable tags, KMS), so images can be pushed
-      before the platform's first apply.
+      before the platform's first apply, and with a ``standby_region`` the registry's replication.
+
+    Give :attr:`deployed_by` to the platform (``WebPlatformProps.deployed_by``): its keys then name the
+    deploy role, and its roles carry the boundary under the deploy role's path.
 
     Construct ids are stable: with the id ``Default`` the repositories get the Terraform addresses a
     WebPlatform gave them, so they can be imported from a platform stack under the same address.
@@ -109,10 +143,11 @@ class DeliveryFoundation(Construct):
         self.oidc_provider = GithubOidcProvider(self, "github_oidc")
         delivery_scope = DeliveryScope(
             identity=identity, account_id=account, region=region, state_bucket=props.state_bucket,
-            state_key_arn=self.key.arn, boundary_arn=self.boundary_arn,
-            protected_role_names=(names.aws_deploy_role, names.aws_plan_role),
+            state_key_arn=self.key.arn, boundary_arn=self.boundary_arn, role_path=names.aws_role_path,
+            protected_role_names=(names.aws_deploy_role, names.aws_plan_role, names.aws_pr_plan_role),
             protected_policy_prefix=f"gha-{identity.prefix}-", oidc_provider_arn=self.oidc_provider.arn,
             hosted_zone_ids=props.hosted_zone_ids, partition=partition, standby_region=props.standby_region,
+            production=props.production,
         )
         boundary = policy_document(self, "workload_boundary_document", workload_boundary(delivery_scope))
         self.boundary = IamPolicy(self, "workload_boundary", name=names.aws_boundary_policy, policy=boundary.json,
@@ -126,10 +161,14 @@ class DeliveryFoundation(Construct):
         ))
         self.plan_role = GithubActionsRole(self, "plan_role", GithubActionsRoleProps(
             name=names.aws_plan_role, provider_arn=self.oidc_provider.arn,
-            subjects=(*props.github.subjects(PULL_REQUEST),
-                      *props.github.subjects(GithubRepository.branch(props.plan_branch))),
+            subjects=props.github.subjects(GithubRepository.branch(props.plan_branch)),
             policies=plan_policies(delivery_scope),
-            description=f"{identity.prefix}: GitHub Actions plans (read only) for pull requests and {props.plan_branch}",
+            description=f"{identity.prefix}: GitHub Actions plans and drift checks (read only) on {props.plan_branch}",
+        ))
+        self.pr_plan_role = GithubActionsRole(self, "pr_plan_role", GithubActionsRoleProps(
+            name=names.aws_pr_plan_role, provider_arn=self.oidc_provider.arn,
+            subjects=props.github.subjects(PULL_REQUEST), policies=pr_plan_policies(delivery_scope),
+            description=f"{identity.prefix}: GitHub Actions pull request plans (the state files only, no refresh)",
         ))
         self._repositories = {
             name: ContainerRepository(self, f"{name}_repository", ContainerRepositoryProps(
@@ -137,11 +176,24 @@ class DeliveryFoundation(Construct):
             ))
             for name in props.image_repositories
         }
+        if props.standby_region is not None:
+            # The registry's replication belongs to the account: the deploy role may never point it elsewhere.
+            RegistryReplication(self, "image_replication", RegistryReplicationProps(
+                account_id=account, destination_regions=(props.standby_region,),
+                repository_prefix=names.image_repository(""),
+            ))
 
     @property
     def boundary_arn(self) -> str:
         """ARN of the workload permissions boundary (known before apply: pass it to ``WebPlatformProps``)."""
         return self.names.aws_policy_arn(self._props.account_id, self.names.aws_boundary_policy, self._props.partition)
+
+    @property
+    def deployed_by(self) -> DeployedBy:
+        """What the platform this foundation deploys needs: give it to ``WebPlatformProps.deployed_by``."""
+        return DeployedBy(role_arn=self.names.aws_role_arn(self._props.account_id, self.names.aws_deploy_role,
+                                                            self._props.partition),
+                          permissions_boundary_arn=self.boundary_arn, role_path=self.names.aws_role_path)
 
     @property
     def repositories(self) -> Mapping[str, ContainerRepository]:

@@ -185,9 +185,14 @@ class DisasterRecoverySpec:
 
 def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, identity: PlatformIdentity,
                             account_id: str, replicated_repositories: bool, data_bucket: DataBucket | None,
-                            data_key_arn: str, permissions_boundary_arn: str | None) -> None:
-    """What the primary sends to the standby region: images (``image_replication``) and the data bucket's versions."""
-    if replicated_repositories:
+                            data_key_arn: str, permissions_boundary_arn: str | None, role_path: str | None) -> None:
+    """What the primary sends to the standby region: images (``image_replication``) and the data bucket's versions.
+
+    Without ``role_path`` (no ``DeployedBy``) the platform replicates the registry itself; with one, the
+    registry's replication configuration (the account's, in the primary region) is the bootstrap's
+    (``DeliveryFoundation`` with a ``standby_region``), which an administrator applies.
+    """
+    if replicated_repositories and role_path is None:
         RegistryReplication(scope, "image_replication", RegistryReplicationProps(
             account_id=account_id, destination_regions=(spec.standby_region,),
             repository_prefix=spec.image_prefix(identity),
@@ -201,6 +206,7 @@ def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, ide
             destination_kms_key_alias=spec.standby_key_alias(identity),
             replication_time_control=spec.replication_time_control,
             dependencies=(data_bucket.versioning,), permissions_boundary_arn=permissions_boundary_arn,
+            role_path=role_path,
         ))
 
 

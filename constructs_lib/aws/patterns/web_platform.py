@@ -27,6 +27,7 @@ from ..encryption_key import EncryptionKey
 from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
 from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
+from .delivery import DeployedBy
 from .disaster_recovery import (
     PRIMARY,
     STANDBY,
@@ -66,10 +67,10 @@ class WebPlatformProps:
             platform in its ``primary_region`` and to the one in its ``standby_region`` (another stack); see
             :class:`DisasterRecoverySpec` for what each builds. Both need HTTPS with a hosted zone (the failover
             records). Default ``None``: one region.
-        permissions_boundary_arn: IAM policy set as the permissions boundary of every role the platform
-            creates (tasks, flow logs, database monitoring, traffic shifting, replication), e.g. the workload
-            boundary of :class:`~constructs_lib.aws.patterns.DeliveryFoundation`, which its deploy role must set.
-            Default ``None``.
+        deployed_by: The pipeline identity that applies the platform (``DeliveryFoundation.deployed_by``): the
+            platform's keys name its role in their key policies, and every role the platform creates (tasks, flow
+            logs, database monitoring, traffic shifting, replication) carries its permissions boundary under its
+            IAM path. Default ``None``: roles at the root path without a boundary, keys managed through IAM.
     """
 
     identity: PlatformIdentity
@@ -87,7 +88,7 @@ class WebPlatformProps:
     capacity: CapacitySplit | None = None
     budget: BudgetSpec | None = None
     disaster_recovery: DisasterRecoverySpec | None = None
-    permissions_boundary_arn: str | None = None
+    deployed_by: DeployedBy | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "services", tuple(self.services))
@@ -106,6 +107,16 @@ class WebPlatformProps:
         problem = log_retention_problem(self.log_retention_days)
         if problem is not None:
             raise ValueError(f"WebPlatformProps.log_retention_days {self.log_retention_days}: {problem}")
+
+    @property
+    def permissions_boundary_arn(self) -> str | None:
+        """The permissions boundary of every role the platform creates (``deployed_by``), or ``None``."""
+        return self.deployed_by.permissions_boundary_arn if self.deployed_by is not None else None
+
+    @property
+    def role_path(self) -> str | None:
+        """The IAM path of every role the platform creates (``deployed_by``), or ``None`` for the root path."""
+        return self.deployed_by.role_path if self.deployed_by is not None else None
 
 
 def check_release(release: ReleaseSpec, services: tuple[ServiceSpec, ...], *, has_load_balancer: bool,
@@ -189,13 +200,13 @@ class WebPlatform(Construct):
         self._key = platform_key(
             self, dr.standby_key_alias(identity) if dr is not None and standby else identity.prefix, account_id, region,
             f"{key_description(identity)} (standby in {region})" if standby else key_description(identity),
-            budgets=props.budget is not None,
+            budgets=props.budget is not None, deployer_arn=props.deployed_by.role_arn if props.deployed_by else None,
         )
         self._network = Network(self, "network", NetworkProps(
             name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
             single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
-            permissions_boundary_arn=props.permissions_boundary_arn,
+            permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
         ))
         self._log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
             bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
@@ -232,13 +243,13 @@ class WebPlatform(Construct):
         if props.budget is not None:
             MonthlyBudget(self, "budget", MonthlyBudgetProps(
                 name=f"{identity.prefix}-monthly", budget=props.budget, topic_arn=self._alert_topic.arn,
-                project_tag=("Project", identity.project),
             ))
         load_balancer_alarms = self._load_balancer_alarms(props)
 
         deployment, waits_for = props.release.deployment, ()
         if props.release.shifts_traffic and self._load_balancer is not None:
-            role, attachment = traffic_shifting_role(self, identity.prefix, account_id, props.permissions_boundary_arn)
+            role, attachment = traffic_shifting_role(self, identity.prefix, props.permissions_boundary_arn,
+                                                    props.role_path)
             alarms = load_balancer_alarms.rollback_alarm_names if props.release.rollback_on_alarms and load_balancer_alarms else ()
             deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
         context = ServiceContext(
@@ -247,7 +258,7 @@ class WebPlatform(Construct):
             data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
             deployment=deployment, deployment_dependencies=waits_for, capacity=props.capacity,
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
-            permissions_boundary_arn=props.permissions_boundary_arn,
+            permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
@@ -258,7 +269,8 @@ class WebPlatform(Construct):
                                     replicated_repositories=dr.replicates_images(
                                         props.services, identity=identity, account_id=account_id, region=region),
                                     data_bucket=self._data_bucket,
-                                    data_key_arn=self._key.arn, permissions_boundary_arn=props.permissions_boundary_arn)
+                                    data_key_arn=self._key.arn, permissions_boundary_arn=props.permissions_boundary_arn,
+                                    role_path=props.role_path)
             https = props.load_balancer.https if props.load_balancer is not None else None
             if self._load_balancer is not None and https is not None and https.hosted_zone_id is not None:
                 add_secondary_record(self, domain=https.domain, hosted_zone_id=https.hosted_zone_id,
@@ -296,6 +308,7 @@ class WebPlatform(Construct):
             backup_retention_days=spec.backup_retention_days, deletion_protection=props.deletion_protection,
             kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days, database_name=spec.database_name,
             master_username=spec.master_username, permissions_boundary_arn=props.permissions_boundary_arn,
+            role_path=props.role_path,
         )
         if dr is not None and self._role == STANDBY:
             return StandbyDatabase(self, "database", StandbyDatabaseProps(

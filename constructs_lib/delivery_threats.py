@@ -1,0 +1,155 @@
+"""What a stolen pipeline identity must not be able to do, on both clouds, and what stops it.
+
+One row per attack path: a request that the named identity's synthesized permissions must refuse, and the
+control that refuses it: a deny statement of ours (by its id), the absence of any grant (:data:`NOT_GRANTED`),
+or a control an administrator applies outside the stacks (:data:`ORGANIZATION`: the AWS data perimeter of
+:func:`aws_data_perimeter`, the GCP organization policies of :data:`GCP_ORGANIZATION_POLICIES`).
+``tests/test_delivery_threats.py`` evaluates every row against the synthesized bootstrap and platform stacks
+(:mod:`constructs_lib.aws.iam_evaluation` on AWS, the granted permissions on GCP), so a change that reopens
+a path fails the suite; ``docs/delivery-permissions.md`` is generated from the same rows.
+
+Plain data, no cdktf. AWS resources are templates filled with ``{account}``, ``{region}``, ``{prefix}``,
+``{environment}``, ``{state_bucket}``, ``{delivery_key}`` (the bootstrap's key) and ``{other_account}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The request is refused because no statement grants it.
+NOT_GRANTED = "not granted"
+#: Refused only by a control the administrator applies outside the stacks (docs/delivery.md, section 9).
+ORGANIZATION = "organization"
+#: An account outside the organization, in the rows' requests.
+OTHER_ACCOUNT = "444455556666"
+
+
+@dataclass(frozen=True)
+class AwsThreat:
+    """One request a pipeline identity or a workload must never get allowed.
+
+    Attributes:
+        path: The attack, in a few words.
+        identity: ``deploy``, ``plan``, ``pr-plan`` (the bootstrap's roles), ``workload`` (the most the workload
+            boundary allows any platform role) or ``outsider`` (a principal of another account, against the data
+            perimeter).
+        action: The IAM action.
+        resource: The ARN template (see the module docstring).
+        context: Condition keys of the request beyond the defaults (``aws:RequestedRegion``, ``aws:ResourceAccount``).
+        closed_by: The deny statement id that refuses it, :data:`NOT_GRANTED` or :data:`ORGANIZATION`.
+        production_only: The control exists in production only (the others may delete what it protects).
+    """
+
+    path: str
+    identity: str
+    action: str
+    resource: str
+    closed_by: str
+    context: Mapping[str, str] = field(default_factory=dict)
+    production_only: bool = False
+
+
+_SECRET = "arn:aws:secretsmanager:{region}:{account}:secret:{prefix}/database-password-AbCdEf"
+_KEY = "arn:aws:kms:{region}:{account}:key/0123abcd-0000-0000-0000-000000000000"
+_ROLE = "arn:aws:iam::{account}:role/{prefix}/{prefix}-backend-task-0123"
+_ADMIN_ROLE = "arn:aws:iam::{account}:role/{prefix}-admin"
+_DATA = "arn:aws:s3:::{prefix}-data-0123/exports/customers.parquet"
+_STATE = "arn:aws:s3:::{state_bucket}/duckdb-analytics/{environment}/terraform.tfstate"
+_WEB_ACL = "arn:aws:wafv2:{region}:{account}:regional/webacl/{prefix}/0123"
+_VIA_SECRETS = {"kms:ViaService": "secretsmanager.{region}.amazonaws.com", "kms:EncryptionContext:SecretARN": _SECRET}
+_OUTSIDER = {"aws:PrincipalOrgID": "o-outsider", "aws:PrincipalAccount": OTHER_ACCOUNT, "aws:PrincipalIsAWSService": "false"}
+
+#: Issue 21's paths on AWS, each as the request that would open it.
+AWS_THREATS: tuple[AwsThreat, ...] = (
+    # 2. Pull requests can reach prod secrets, sampled requests and data.
+    AwsThreat("a pull request reads the database password", "pr-plan", "secretsmanager:GetSecretValue", _SECRET, NOT_GRANTED),
+    AwsThreat("a pull request decrypts a secret", "pr-plan", "kms:Decrypt", _KEY, NOT_GRANTED, _VIA_SECRETS),
+    AwsThreat("a pull request reads live requests with their headers", "pr-plan", "wafv2:GetSampledRequests", _WEB_ACL,
+              NOT_GRANTED),
+    AwsThreat("a plan reads live requests with their headers", "plan", "wafv2:GetSampledRequests", _WEB_ACL, NOT_GRANTED),
+    AwsThreat("a plan reads the data bucket", "plan", "s3:GetObject", _DATA, NOT_GRANTED),
+    AwsThreat("a plan reads application logs", "plan", "logs:GetLogEvents",
+              "arn:aws:logs:{region}:{account}:log-group:/ecs/{prefix}-backend:log-stream:x", NOT_GRANTED),
+    AwsThreat("a plan decrypts with the platform key outside Secrets Manager", "plan", "kms:Decrypt", _KEY, NOT_GRANTED),
+    # 3. A backdoor role that survives the deploy role's revocation.
+    AwsThreat("the deploy role re-trusts a platform role", "deploy", "iam:UpdateAssumeRolePolicy", _ROLE,
+              "DenyTrustChanges"),
+    AwsThreat("the deploy role creates a role without the boundary", "deploy", "iam:CreateRole", _ROLE, NOT_GRANTED),
+    AwsThreat("the deploy role creates a role outside its path", "deploy", "iam:CreateRole", _ADMIN_ROLE, NOT_GRANTED,
+              {"iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/gha-{prefix}-workload-boundary"}),
+    AwsThreat("the deploy role takes over an administrator's role named like the platform", "deploy",
+              "iam:PutRolePolicy", _ADMIN_ROLE, NOT_GRANTED,
+              {"iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/gha-{prefix}-workload-boundary"}),
+    AwsThreat("the deploy role removes a role's boundary", "deploy", "iam:DeleteRolePermissionsBoundary", _ROLE,
+              NOT_GRANTED),
+    AwsThreat("the deploy role attaches administrator access", "deploy", "iam:AttachRolePolicy", _ROLE, NOT_GRANTED,
+              {"iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/gha-{prefix}-workload-boundary",
+               "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    AwsThreat("the deploy role changes its own permissions", "deploy", "iam:PutRolePolicy",
+              "arn:aws:iam::{account}:role/gha-{prefix}-deploy", "DenyDeliveryIdentities"),
+    AwsThreat("another account assumes a role the deploy role created for it", "outsider", "sts:AssumeRole", _ROLE,
+              ORGANIZATION, _OUTSIDER),
+    # 4. Prod data copied out of the account.
+    AwsThreat("the deploy role shares a database snapshot", "deploy", "rds:ModifyDBSnapshotAttribute",
+              "arn:aws:rds:{region}:{account}:snapshot:{prefix}-final", "DenyDataSharing"),
+    AwsThreat("the deploy role copies a snapshot under another key", "deploy", "rds:CopyDBSnapshot",
+              "arn:aws:rds:{region}:{account}:snapshot:{prefix}-final", "DenyDataSharing"),
+    AwsThreat("the deploy role adds another account to a key policy", "deploy", "kms:PutKeyPolicy", _KEY,
+              "DenyKeyPolicyChanges"),
+    AwsThreat("the deploy role reads the data bucket", "deploy", "s3:GetObject", _DATA, "DenyObjectsButPlatformState"),
+    AwsThreat("another account reads the data bucket a bucket policy opened", "outsider", "s3:GetObject", _DATA,
+              ORGANIZATION, _OUTSIDER),
+    AwsThreat("another account decrypts with a platform key a key policy opened", "outsider", "kms:Decrypt", _KEY,
+              ORGANIZATION, _OUTSIDER),
+    AwsThreat("another account reads a secret a resource policy opened", "outsider", "secretsmanager:GetSecretValue",
+              _SECRET, ORGANIZATION, _OUTSIDER),
+    # Medium and low.
+    AwsThreat("the deploy role tags its way into another key", "deploy", "kms:ScheduleKeyDeletion",
+              "arn:aws:kms:{region}:{account}:key/another-teams-key", NOT_GRANTED,
+              {"aws:ResourceTag/Environment": "{environment}"}),
+    AwsThreat("the deploy role grants a person the use of a key", "deploy", "kms:CreateGrant", _KEY,
+              "DenyGrantsForPeople", {"kms:GrantIsForAWSResource": "false"}),
+    AwsThreat("the deploy role schedules the delivery key's deletion", "deploy", "kms:ScheduleKeyDeletion",
+              "{delivery_key}", "DenyDeliveryKey"),
+    AwsThreat("the deploy role deletes old state versions", "deploy", "s3:DeleteObjectVersion", _STATE,
+              "DenyStateHistory"),
+    AwsThreat("the deploy role deletes its state file", "deploy", "s3:DeleteObject", _STATE, "DenyStateDeletion"),
+    AwsThreat("the deploy role rewrites the state bucket's policy", "deploy", "s3:PutBucketPolicy",
+              "arn:aws:s3:::{state_bucket}", "DenyStateBucketConfiguration"),
+    AwsThreat("the deploy role deletes the flow logs", "deploy", "ec2:DeleteFlowLogs",
+              "arn:aws:ec2:{region}:{account}:vpc-flow-log/fl-0123", "DenyAuditTrailDeletion", production_only=True),
+    AwsThreat("the deploy role replicates images to another account", "deploy", "ecr:PutReplicationConfiguration", "*",
+              "DenyRegistryChanges"),
+    AwsThreat("a workload writes to a stranger's bucket named like ours", "workload", "s3:PutObject",
+              "arn:aws:s3:::{prefix}-exfil/x", NOT_GRANTED, {"aws:ResourceAccount": OTHER_ACCOUNT}),
+    AwsThreat("a workload decrypts with the delivery key", "workload", "kms:Decrypt", "{delivery_key}", NOT_GRANTED),
+    AwsThreat("a workload reads other services' logs", "workload", "logs:GetLogEvents",
+              "arn:aws:logs:{region}:{account}:log-group:/ecs/{prefix}-frontend:log-stream:x", NOT_GRANTED),
+    AwsThreat("a workload moves another load balancer's rules", "workload", "elasticloadbalancing:ModifyListener",
+              "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/another-team/0123/4567", NOT_GRANTED),
+    AwsThreat("a workload reads the state", "workload", "s3:GetObject", _STATE, "BoundaryNoState"),
+)
+
+
+def aws_data_perimeter(organization_id: str) -> dict[str, Any]:
+    """The resource control policy (RCP) an administrator attaches to the environments' accounts.
+
+    Only principals of the organization, and AWS services acting for the account, reach the data the platform keeps
+    (S3, KMS, Secrets Manager) or assume its roles: a role, bucket, key or secret policy the deploy role opened to
+    another account opens nothing. GitHub's web-identity federation is left out (``AssumeRoleWithWebIdentity``),
+    and so are services that sign with their own principals (``aws:PrincipalIsAWSService``). Modelled on AWS's
+    data-perimeter policy examples (``EnforceOrgIdentities``).
+    """
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "EnforceOrgIdentities",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:*", "kms:*", "secretsmanager:*", "sts:AssumeRole", "sts:SetContext"],
+        "Resource": "*",
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": organization_id},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        },
+    }]}

@@ -1,0 +1,204 @@
+"""Every attack path of constructs_lib.delivery_threats stays closed in the synthesized stacks, by the control it names.
+
+The requests are evaluated against the policies as synthesized (Terraform references replaced by stand-in ARNs)
+with the offline IAM evaluator; the same policies must still allow what the pipeline does, so that a path is
+never "closed" by a role that can do nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from constructs_lib.aws.iam_evaluation import Decision, Request, Verdict, explain
+from constructs_lib.delivery_threats import (
+    AWS_THREATS,
+    NOT_GRANTED,
+    ORGANIZATION,
+    OTHER_ACCOUNT,
+    AwsThreat,
+    aws_data_perimeter,
+)
+
+from .aws_reading import iam_policy, stand_in
+from .conftest import Synthesized
+from .helpers import ENVIRONMENTS, only, resources, stack_id
+from .test_aws_bootstrap import bootstrap, role
+
+ORGANIZATION_ID = "o-example"
+
+
+def _aws_policies(synthesized: Synthesized, environment: str, identity: str) -> list[dict[str, Any]]:
+    """The IAM JSON of every managed policy attached to a bootstrap role (deploy, plan, pr-plan) or the boundary."""
+    stack = bootstrap(synthesized, environment)
+    policies = {f"${{aws_iam_policy.{policy_id}.arn}}": body for policy_id, body in resources(stack, "aws_iam_policy").items()}
+    if identity == "workload":
+        return [iam_policy(stack, body["policy"]) for body in policies.values() if body["name"].endswith("-workload-boundary")]
+    role_id, _ = role(stack, f"gha-duckdb-analytics-{environment}-{identity}")
+    return [iam_policy(stack, policies[attachment["policy_arn"]]["policy"])
+            for attachment in resources(stack, "aws_iam_role_policy_attachment").values()
+            if attachment["role"] == f"${{aws_iam_role.{role_id}.name}}"]
+
+
+def _fill(synthesized: Synthesized, environment: str, text: str) -> str:
+    config = synthesized.configs[environment]
+    key_id, _ = only(bootstrap(synthesized, environment), "aws_kms_key")
+    return text.format(account=config.aws.account_id, region=config.aws.region, prefix=f"duckdb-analytics-{environment}",
+                       environment=environment, state_bucket=config.state.aws_bucket, other_account=OTHER_ACCOUNT,
+                       delivery_key=stand_in(f"${{aws_kms_key.{key_id}.arn}}"))
+
+
+def _request(synthesized: Synthesized, environment: str, action: str, resource: str,
+             context: dict[str, str] | None = None) -> Request:
+    config = synthesized.configs[environment]
+    defaults = {"aws:RequestedRegion": config.aws.region, "aws:ResourceAccount": config.aws.account_id}
+    filled = {key: _fill(synthesized, environment, value) for key, value in {**defaults, **(context or {})}.items()}
+    return Request(action, _fill(synthesized, environment, resource), filled)
+
+
+def _verdict(synthesized: Synthesized, environment: str, threat: AwsThreat) -> Verdict:
+    request = _request(synthesized, environment, threat.action, threat.resource, dict(threat.context))
+    if threat.identity == "outsider":
+        return explain([aws_data_perimeter(ORGANIZATION_ID)], request)
+    return explain(_aws_policies(synthesized, environment, threat.identity), request)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("threat", AWS_THREATS, ids=lambda threat: threat.path.replace(" ", "-"))
+def test_no_aws_identity_can_open_a_known_path(synthesized: Synthesized, environment: str, threat: AwsThreat) -> None:
+    if threat.production_only and not synthesized.configs[environment].production:
+        pytest.skip("the control exists in production only")
+    verdict = _verdict(synthesized, environment, threat)
+    if threat.closed_by == NOT_GRANTED:
+        assert verdict.decision is Decision.IMPLICIT_DENY, f"{threat.path}: allowed by {verdict.statements}"
+    else:
+        expected = "EnforceOrgIdentities" if threat.closed_by == ORGANIZATION else threat.closed_by
+        assert verdict.decision is Decision.EXPLICIT_DENY and expected in verdict.statements, (threat.path, verdict)
+
+
+#: What each identity must still be able to do (so that no path is closed by a role that can do nothing).
+AWS_NEEDS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    ("deploy", "iam:CreateRole", "arn:aws:iam::{account}:role/{prefix}/{prefix}-backend-task-0123",
+     {"iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/gha-{prefix}-workload-boundary"}),
+    ("deploy", "kms:CreateAlias", "arn:aws:kms:{region}:{account}:alias/{prefix}", {}),
+    ("deploy", "kms:CreateKey", "*", {"aws:RequestTag/Environment": "{environment}"}),
+    ("deploy", "s3:PutObject", "arn:aws:s3:::{state_bucket}/duckdb-analytics/{environment}/terraform.tfstate", {}),
+    ("deploy", "s3:DeleteObject", "arn:aws:s3:::{state_bucket}/duckdb-analytics/{environment}/terraform.tfstate.tflock", {}),
+    ("deploy", "kms:GenerateDataKey", "{delivery_key}", {"kms:ViaService": "s3.{region}.amazonaws.com"}),
+    ("plan", "secretsmanager:GetSecretValue",
+     "arn:aws:secretsmanager:{region}:{account}:secret:{prefix}/database-url-AbCdEf", {}),
+    ("plan", "kms:Decrypt", "arn:aws:kms:{region}:{account}:key/0123", {
+        "kms:ViaService": "secretsmanager.{region}.amazonaws.com",
+        "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:{region}:{account}:secret:{prefix}/database-url-AbCdEf"}),
+    ("plan", "wafv2:GetWebACL", "arn:aws:wafv2:{region}:{account}:regional/webacl/{prefix}/0123", {}),
+    ("pr-plan", "s3:GetObject", "arn:aws:s3:::{state_bucket}/duckdb-analytics/{environment}/terraform.tfstate", {}),
+    ("pr-plan", "kms:Decrypt", "{delivery_key}", {"kms:ViaService": "s3.{region}.amazonaws.com"}),
+    ("workload", "s3:GetObject", "arn:aws:s3:::{prefix}-data-0123/x", {}),
+    ("workload", "kms:Decrypt", "arn:aws:kms:{region}:{account}:key/0123", {}),
+)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize(("identity", "action", "resource", "context"), AWS_NEEDS, ids=lambda value: str(value))
+def test_each_identity_still_does_its_job(synthesized: Synthesized, environment: str, identity: str, action: str,
+                                           resource: str, context: dict[str, str]) -> None:
+    request = _request(synthesized, environment, action, resource, context)
+    assert explain(_aws_policies(synthesized, environment, identity), request).allowed, (identity, request)
+
+
+def test_the_data_perimeter_lets_the_organization_and_aws_services_through() -> None:
+    perimeter = aws_data_perimeter(ORGANIZATION_ID)
+    data = "arn:aws:s3:::duckdb-analytics-prod-data-0123/x"
+    assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": ORGANIZATION_ID})).decision \
+        is Decision.IMPLICIT_DENY  # not denied: identity policies decide
+    assert explain([perimeter], Request("s3:PutObject", data, {"aws:PrincipalIsAWSService": "true"})).decision \
+        is Decision.IMPLICIT_DENY
+    assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": "o-outsider"})).decision \
+        is Decision.EXPLICIT_DENY
+    # GitHub's OIDC federation (no organization) still reaches the delivery roles.
+    assert explain([perimeter], Request("sts:AssumeRoleWithWebIdentity", "arn:aws:iam::1:role/gha-x-deploy")).decision \
+        is Decision.IMPLICIT_DENY
+
+
+def test_execution_roles_decrypt_only_through_secrets_manager(synthesized: Synthesized) -> None:
+    """The backend's execution role reads its secrets through Secrets Manager; the key alone decrypts nothing for it."""
+    stack, config = synthesized.stack("aws", "staging"), synthesized.configs["staging"]
+    documents = [iam_policy(stack, body["policy"]) for name, body in resources(stack, "aws_iam_role_policy").items()
+                 if name.startswith("backend_service_execution")]
+    assert documents
+    key = stand_in(f"${{aws_kms_key.{only(stack, 'aws_kms_key')[0]}.arn}}")
+    direct = Request("kms:Decrypt", key, {"aws:RequestedRegion": config.aws.region})
+    through = Request("kms:Decrypt", key, {"kms:ViaService": f"secretsmanager.{config.aws.region}.amazonaws.com"})
+    assert not explain(documents, direct).allowed and explain(documents, through).allowed
+
+
+def test_every_path_of_the_standby_is_covered_too(synthesized: Synthesized) -> None:
+    """With [dr] the standby's names are the deploy role's too, and its copies just as closed."""
+    config = synthesized.configs["prod"]
+    assert config.dr is not None and stack_id("aws", "prod", "standby") in synthesized.documents
+    standby_secret = (f"arn:aws:secretsmanager:{config.dr.aws_standby_region}:{config.aws.account_id}:secret:"
+                      "duckdb-analytics-prod-standby/database-url-AbCdEf")
+    assert not explain(_aws_policies(synthesized, "prod", "pr-plan"), Request("secretsmanager:GetSecretValue", standby_secret)).allowed
+    assert explain(_aws_policies(synthesized, "prod", "plan"), Request("secretsmanager:GetSecretValue", standby_secret)).allowed
+
+
+def _principal_statements(document: dict[str, Any], principal: str) -> dict[str, Any]:
+    """The key-policy statements that name ``principal`` itself (not the account root: that one defers to IAM)."""
+    return {**document, "Statement": [statement for statement in document["Statement"]
+                                      if principal in statement.get("Principal", {}).get("AWS", [])]}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_deploy_role_can_finish_creating_the_platform_key(synthesized: Synthesized, environment: str) -> None:
+    """``kms:CreateAlias`` needs the alias (IAM) and the key (its key policy); rotation, grants for RDS and secret
+    values work from the key's first second, without waiting for a tag to count."""
+    from .aws_reading import policy_statements
+
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    region, account = config.aws.region, config.aws.account_id
+    deployer = f"arn:aws:iam::{account}:role/gha-duckdb-analytics-{environment}-deploy"
+    _, key = only(stack, "aws_kms_key")
+    statements = policy_statements(stack, key["policy"])
+    key_policy = _principal_statements({"Statement": [
+        {"Sid": sid, "Effect": body["effect"], "Action": body["actions"], "Resource": body["resources"],
+         "Principal": {"AWS": [identifier for principal in body.get("principals", []) for identifier in principal["identifiers"]]},
+         **({"Condition": {c["test"]: {c["variable"]: c["values"]} for c in body["condition"]}} if "condition" in body else {})}
+        for sid, body in statements.items()]}, deployer)
+    key_arn = f"arn:aws:kms:{region}:{account}:key/0123"
+    for action in ("kms:CreateAlias", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:TagResource",
+                   "kms:ScheduleKeyDeletion"):
+        assert explain([key_policy], Request(action, key_arn)).allowed, action
+    rds = {"kms:ViaService": f"rds.{region}.amazonaws.com", "kms:GrantIsForAWSResource": "true"}
+    assert explain([key_policy], Request("kms:CreateGrant", key_arn, rds)).allowed
+    assert not explain([key_policy], Request("kms:CreateGrant", key_arn, {**rds, "kms:GrantIsForAWSResource": "false"})).allowed
+    assert explain([key_policy], Request("kms:Decrypt", key_arn, {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"})).allowed
+    assert not explain([key_policy], Request("kms:Decrypt", key_arn)).allowed
+    assert not explain([key_policy], Request("kms:PutKeyPolicy", key_arn)).allowed
+    alias = Request("kms:CreateAlias", f"arn:aws:kms:{region}:{account}:alias/duckdb-analytics-{environment}")
+    assert explain(_aws_policies(synthesized, environment, "deploy"), alias).allowed
+
+
+#: Resource types whose first creation in an account makes AWS create a service-linked role, and its service.
+SERVICE_LINKED_ROLE_OF_TYPE: dict[str, str] = {
+    "aws_ecs_cluster": "ecs.amazonaws.com", "aws_lb": "elasticloadbalancing.amazonaws.com",
+    "aws_db_instance": "rds.amazonaws.com", "aws_appautoscaling_target": "ecs.application-autoscaling.amazonaws.com",
+    "aws_ecr_replication_configuration": "replication.ecr.amazonaws.com",
+}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_deploy_role_may_create_every_service_linked_role_its_stacks_need(synthesized: Synthesized,
+                                                                              environment: str) -> None:
+    """A fresh account has none: the first apply creates them as the identity that applies the stack."""
+    kinds = ["platform", *(["standby"] if synthesized.configs[environment].dr is not None else [])]
+    needed = {SERVICE_LINKED_ROLE_OF_TYPE[resource_type]
+              for kind in kinds for resource_type in synthesized.documents[stack_id("aws", environment, kind)]["resource"]
+              if resource_type in SERVICE_LINKED_ROLE_OF_TYPE}
+    assert needed
+    account = synthesized.configs[environment].aws.account_id
+    policies = _aws_policies(synthesized, environment, "deploy")
+    missing = [service for service in sorted(needed) if not explain(policies, Request(
+        "iam:CreateServiceLinkedRole", f"arn:aws:iam::{account}:role/aws-service-role/{service}/x",
+        {"iam:AWSServiceName": service})).allowed]
+    assert missing == []
