@@ -153,3 +153,68 @@ def aws_data_perimeter(organization_id: str) -> dict[str, Any]:
             "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
         },
     }]}
+
+
+@dataclass(frozen=True)
+class GcpThreat:
+    """One permission a pipeline account must never hold (on the resource named, or anywhere).
+
+    Attributes:
+        path: The attack, in a few words.
+        identity: ``deploy``, ``plan`` or ``pr-plan`` (the bootstrap's accounts ``gha-<identity>-<env>``).
+        permission: The IAM permission.
+        resource: The resource's full name, templated with ``{project}``, ``{number}``, ``{prefix}``,
+            ``{environment}``, ``{state_bucket}``, ``{data_bucket}``; empty for the project itself.
+        closed_by: :data:`NOT_GRANTED` (no role of the account holds it there) or :data:`ORGANIZATION`.
+    """
+
+    path: str
+    identity: str
+    permission: str
+    resource: str = ""
+    closed_by: str = NOT_GRANTED
+
+
+_ACCOUNT = "projects/-/serviceAccounts/{account}@{project}.iam.gserviceaccount.com"
+_GCP_SECRET = "projects/{number}/secrets/{prefix}-database-password/versions/1"
+_DATA_OBJECT = "projects/_/buckets/{data_bucket}/objects/exports/customers.parquet"
+
+#: Issue 21's paths on GCP: what the deploy account could do with project-wide service account and storage
+#: administration, and what pull requests could read.
+GCP_THREATS: tuple[GcpThreat, ...] = (
+    GcpThreat("the deploy account lets the whole pool act as itself", "deploy", "iam.serviceAccounts.setIamPolicy",
+              _ACCOUNT.replace("{account}", "gha-deploy-{environment}")),
+    GcpThreat("the deploy account runs something as the default compute account", "deploy", "iam.serviceAccounts.actAs",
+              "projects/-/serviceAccounts/{number}-compute@developer.gserviceaccount.com"),
+    GcpThreat("the deploy account acts as the plan account", "deploy", "iam.serviceAccounts.actAs",
+              _ACCOUNT.replace("{account}", "gha-plan-{environment}")),
+    GcpThreat("the deploy account mints a key that outlives its revocation", "deploy", "iam.serviceAccountKeys.create",
+              _ACCOUNT.replace("{account}", "gha-deploy-{environment}")),
+    GcpThreat("the deploy account creates an HMAC key", "deploy", "storage.hmacKeys.create"),
+    GcpThreat("the deploy account mints tokens of another account", "deploy", "iam.serviceAccounts.getAccessToken",
+              _ACCOUNT.replace("{account}", "backend-{environment}")),
+    GcpThreat("the deploy account creates an identity", "deploy", "iam.serviceAccounts.create"),
+    GcpThreat("the deploy account takes the project", "deploy", "resourcemanager.projects.setIamPolicy"),
+    GcpThreat("the deploy account widens the pool", "deploy", "iam.workloadIdentityPoolProviders.update"),
+    GcpThreat("the deploy account rewrites its own role", "deploy", "iam.roles.update"),
+    GcpThreat("the deploy account opens a service to anyone", "deploy", "run.services.setIamPolicy",
+              "projects/{project}/locations/us-central1/services/{prefix}-backend"),
+    GcpThreat("the deploy account opens the data bucket", "deploy", "storage.buckets.setIamPolicy",
+              "projects/_/buckets/{data_bucket}"),
+    GcpThreat("the deploy account opens a secret", "deploy", "secretmanager.secrets.setIamPolicy",
+              "projects/{number}/secrets/{prefix}-database-password"),
+    GcpThreat("the deploy account copies every log out", "deploy", "logging.sinks.create"),
+    GcpThreat("the deploy account hides activity from the logs", "deploy", "logging.exclusions.create"),
+    GcpThreat("the deploy account exports the database to a bucket anywhere", "deploy", "cloudsql.instances.export",
+              "projects/{project}/instances/{prefix}-postgres"),
+    GcpThreat("the deploy account reads the data", "deploy", "storage.objects.get", _DATA_OBJECT),
+    GcpThreat("the deploy account deletes the data", "deploy", "storage.objects.delete", _DATA_OBJECT),
+    GcpThreat("the deploy account turns off the state bucket's versioning", "deploy", "storage.buckets.update",
+              "projects/_/buckets/{state_bucket}"),
+    GcpThreat("a pull request reads the database password", "pr-plan", "secretmanager.versions.access", _GCP_SECRET),
+    GcpThreat("a pull request reads the data", "pr-plan", "storage.objects.get", _DATA_OBJECT),
+    GcpThreat("a plan reads the data through the legacy project-viewer binding", "plan", "storage.objects.get",
+              _DATA_OBJECT),
+    GcpThreat("a plan reads another application's secret", "plan", "secretmanager.versions.access",
+              "projects/{number}/secrets/another-app-token/versions/1"),
+)

@@ -12,7 +12,8 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
-from constructs_lib.gcp.patterns import DeliveryFoundation, DeliveryFoundationProps
+from constructs_lib.gcp.patterns import BudgetSpec, DeliveryFoundation, DeliveryFoundationProps
+from constructs_lib.gcp.patterns.web_platform import emptied_buckets, platform_apis, platform_grants
 from constructs_lib.gcp.provider import google_provider
 from constructs_lib.github import GithubRepository
 from constructs_lib.policy import apply_guardrails
@@ -20,6 +21,7 @@ from constructs_lib.policy import apply_guardrails
 from . import stack_name
 from .backends import add_state_backend
 from .delivery_settings import DEPLOY_BRANCH, gcp_image_location
+from .gcp_platform_stack import platform_props
 
 
 class GcpBootstrapStack(TerraformStack):
@@ -28,7 +30,7 @@ class GcpBootstrapStack(TerraformStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig, github: GithubRepository) -> None:
         super().__init__(scope, stack_name(config.project, "gcp", config.environment, "bootstrap"))
         identity = PlatformIdentity(config.project, config.environment)
-        gcp = config.gcp
+        gcp, platform = config.gcp, platform_props(config)
         add_state_backend(self, cloud="gcp", kind="bootstrap", config=config)
         google_provider(self, project=gcp.project_id, region=gcp.region, labels=identity.gcp_labels())
         apply_guardrails(self, production=config.production)  # the same rules as the platform stacks
@@ -38,6 +40,13 @@ class GcpBootstrapStack(TerraformStack):
             github=github, state_bucket=config.state.gcp_bucket, plan_branch=DEPLOY_BRANCH,
             load_balancer=not gcp.without_load_balancer and gcp.domain is not None,
             database=config.database.enabled, image_location=gcp_image_location(config),
+            # What the platform stack needs but may not do itself: its services' accounts and grants, its APIs
+            # enabled ahead, the buckets it empties, the budget.
+            services=tuple(spec.name for spec in platform.services), grants=platform_grants(platform),
+            platform_apis=platform_apis(platform), emptied_buckets=emptied_buckets(platform),
+            budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
+                              config.budget.forecast_thresholds),
+            billing_account=gcp.billing_account, budget_email=config.alerting.email,
         ))
         foundation = self.foundation
         for name, value, description in (
@@ -45,7 +54,8 @@ class GcpBootstrapStack(TerraformStack):
             ("workload_identity_provider", foundation.workload_identity_provider,
              "google-github-actions/auth workload_identity_provider"),
             ("deploy_service_account", foundation.deploy_account.email, "Jobs in the GitHub environment act as it"),
-            ("plan_service_account", foundation.plan_account.email, "Pull request and main-branch plan jobs act as it"),
+            ("plan_service_account", foundation.plan_account.email, "Main-branch plan and drift jobs act as it"),
+            ("pr_plan_service_account", foundation.pr_plan_account.email, "Pull request plan jobs act as it (state only)"),
             ("artifact_registry_url", foundation.registry.url, "Push images here"),
         ):
             TerraformOutput(self, name, value=value, description=description)

@@ -11,9 +11,10 @@ from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
-    DATA_BUCKET_NAME, Alerting, BudgetSpec, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
+    DATA_BUCKET_NAME, Alerting, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
     DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
+from constructs_lib.gcp.patterns.delivery import deployed_by
 from constructs_lib.gcp.provider import google_provider
 from constructs_lib.policy import apply_guardrails, waive
 from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
@@ -24,11 +25,15 @@ from .backends import add_state_backend
 from .delivery_settings import gcp_image_location
 from .moves import forget_without_destroying
 
-#: The image repository and its API, which the platform stack managed before they moved to the environment's
-#: bootstrap stack (same addresses there): forgotten here, never destroyed (see AwsPlatformStack).
+#: What the platform stack managed before it moved to the environment's bootstrap stack (same addresses there):
+#: forgotten here, never destroyed (see AwsPlatformStack): the image repository and its API, the services'
+#: accounts (the deploy account may create no identity) and the budget (the billing account's).
 MOVED_TO_BOOTSTRAP: tuple[str, ...] = (
     "google_artifact_registry_repository.registry_repository_BAFE171E",
     "google_project_service.apis_artifactregistry_451C969A",
+    "google_service_account.backend_account_529B1D2F",
+    "google_service_account.frontend_account_D9884882",
+    "google_billing_budget.budget_16939279",
 )
 
 #: The database user the backend connects as (its password is generated and kept in Secret Manager).
@@ -95,15 +100,16 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         deletion_protection=config.protection.deletion_protection,
         release=ReleaseSpec(strategy=config.release.strategy.upper(), candidate_tag=config.release.candidate_tag,
                             canary_percent=config.release.canary_percent),
-        budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
-                          config.budget.forecast_thresholds),
-        billing_account=gcp.billing_account,
+        # The budget is the bootstrap's (it belongs to the billing account, which no pipeline account may touch).
         disaster_recovery=DisasterRecoverySpec(
             standby_region=config.dr.gcp_standby_region,
             standby_subnet_cidr=config.dr.gcp_standby_subnet_cidr if database.enabled else None,
             standby_min_instances=config.dr.standby_min_capacity,
             standby_max_instances=config.dr.standby_max_capacity,
         ) if config.dr is not None else None,
+        # The bootstrap created the services' accounts and their grants: the deploy account changes no IAM policy.
+        deployed_by=deployed_by(PlatformIdentity(config.project, config.environment), gcp.project_id,
+                                (BACKEND.name, FRONTEND.name)),
     )
 
 

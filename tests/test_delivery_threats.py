@@ -7,6 +7,8 @@ never "closed" by a role that can do nothing.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,12 +16,15 @@ import pytest
 from constructs_lib.aws.iam_evaluation import Decision, Request, Verdict, explain
 from constructs_lib.delivery_threats import (
     AWS_THREATS,
+    GCP_THREATS,
     NOT_GRANTED,
     ORGANIZATION,
     OTHER_ACCOUNT,
     AwsThreat,
+    GcpThreat,
     aws_data_perimeter,
 )
+from constructs_lib.gcp.patterns._delivery_permissions import PREDEFINED_ROLE_PERMISSIONS, forbidden
 
 from .aws_reading import iam_policy, stand_in
 from .conftest import Synthesized
@@ -202,3 +207,125 @@ def test_the_deploy_role_may_create_every_service_linked_role_its_stacks_need(sy
         "iam:CreateServiceLinkedRole", f"arn:aws:iam::{account}:role/aws-service-role/{service}/x",
         {"iam:AWSServiceName": service})).allowed]
     assert missing == []
+
+
+# --- GCP: the permissions each account holds, where ----------------------------------------------------------
+
+_TERM = re.compile(r'(!?)resource\.name(?: == "([^"]*)"|\.startsWith\("([^"]*)"\))')
+
+
+def condition_holds(expression: str | None, name: str) -> bool:
+    """The subset of CEL the bootstrap writes: ``resource.name == "x"``, ``.startsWith("x")``, ``!``, ``||``."""
+    if expression is None:
+        return True
+    for term in expression.split(" || "):
+        match = _TERM.fullmatch(term.strip())
+        assert match, f"not modelled: {term!r}"
+        negated, exact, prefix = match.groups()
+        hit = name == exact if exact is not None else name.startswith(prefix)
+        if hit != bool(negated):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Binding:
+    permissions: frozenset[str]
+    scope: str | None  # the resource it is granted on (None: the project)
+    condition: str | None
+
+    def grants(self, permission: str, resource: str) -> bool:
+        if permission not in self.permissions:
+            return False
+        if self.scope is not None and not (resource == self.scope or resource.startswith(f"{self.scope}/")):
+            return False
+        return condition_holds(self.condition, resource)
+
+
+def _role_permissions(stack: dict[str, Any], role: str) -> frozenset[str]:
+    if role.startswith("${google_project_iam_custom_role."):
+        role_id = role.removeprefix("${google_project_iam_custom_role.").removesuffix(".name}")
+        return frozenset(resources(stack, "google_project_iam_custom_role")[role_id]["permissions"])
+    assert role in PREDEFINED_ROLE_PERMISSIONS, f"{role}: list its permissions in PREDEFINED_ROLE_PERMISSIONS"
+    return frozenset(PREDEFINED_ROLE_PERMISSIONS[role])
+
+
+def gcp_bindings(synthesized: Synthesized, environment: str, identity: str) -> list[Binding]:
+    """Every binding of the account ``gha-<identity>-<env>`` in the bootstrap: project, service accounts, buckets."""
+    stack, project = synthesized.documents[stack_id("gcp", environment, "bootstrap")], synthesized.configs[environment].gcp.project_id
+    accounts = resources(stack, "google_service_account")
+    [account_id] = [name for name, body in accounts.items() if body["account_id"] == f"gha-{identity}-{environment}"]
+    member = f"${{google_service_account.{account_id}.member}}"
+    buckets = {f"${{google_storage_bucket.{name}.name}}": body["name"] for name, body in resources(stack, "google_storage_bucket").items()}
+    found = []
+    for kind, scope_of in (
+        ("google_project_iam_member", lambda body: None),
+        ("google_service_account_iam_member", lambda body: "projects/-/serviceAccounts/" + accounts[
+            body["service_account_id"].removeprefix("${google_service_account.").removesuffix(".name}")]["account_id"]
+            + f"@{project}.iam.gserviceaccount.com"),
+        ("google_storage_bucket_iam_member", lambda body: f"projects/_/buckets/{buckets[body['bucket']]}"),
+    ):
+        for body in resources(stack, kind).values():
+            if body["member"] == member:
+                found.append(Binding(_role_permissions(stack, body["role"]), scope_of(body),
+                                     (body.get("condition") or {}).get("expression")))
+    return found
+
+
+def _gcp_fill(synthesized: Synthesized, environment: str, text: str) -> str:
+    config = synthesized.configs[environment]
+    return text.format(project=config.gcp.project_id, number=config.gcp.project_number,
+                       prefix=f"duckdb-analytics-{environment}", environment=environment,
+                       state_bucket=config.state.gcp_bucket, data_bucket=f"{config.gcp.project_id}-{environment}-data")
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("threat", GCP_THREATS, ids=lambda threat: threat.path.replace(" ", "-"))
+def test_no_gcp_account_can_open_a_known_path(synthesized: Synthesized, environment: str, threat: GcpThreat) -> None:
+    resource = _gcp_fill(synthesized, environment, threat.resource) or f"projects/{synthesized.configs[environment].gcp.project_id}"
+    holders = [binding for binding in gcp_bindings(synthesized, environment, threat.identity)
+               if binding.grants(threat.permission, resource)]
+    assert holders == [], threat.path
+
+
+#: What each account must still be able to do (so that no path is closed by an account that can do nothing).
+GCP_NEEDS: tuple[tuple[str, str, str], ...] = (
+    ("deploy", "run.services.create", ""),
+    ("deploy", "iam.serviceAccounts.actAs", "projects/-/serviceAccounts/backend-{environment}@{project}.iam.gserviceaccount.com"),
+    ("deploy", "storage.objects.create", "projects/_/buckets/{state_bucket}/objects/duckdb-analytics/{environment}/default.tfstate"),
+    ("deploy", "storage.buckets.create", "projects/_/buckets/{data_bucket}"),
+    ("deploy", "secretmanager.versions.add", "projects/{number}/secrets/{prefix}-database-url"),
+    ("plan", "secretmanager.versions.access", "projects/{number}/secrets/{prefix}-database-url/versions/1"),
+    ("plan", "run.services.get", ""),
+    ("plan", "storage.objects.get", "projects/_/buckets/{state_bucket}/objects/duckdb-analytics/{environment}/default.tfstate"),
+    ("pr-plan", "storage.objects.get", "projects/_/buckets/{state_bucket}/objects/duckdb-analytics/{environment}/default.tfstate"),
+    ("pr-plan", "resourcemanager.projects.get", ""),
+)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize(("identity", "permission", "resource"), GCP_NEEDS, ids=lambda value: str(value))
+def test_each_gcp_account_still_does_its_job(synthesized: Synthesized, environment: str, identity: str, permission: str,
+                                             resource: str) -> None:
+    name = _gcp_fill(synthesized, environment, resource) or f"projects/{synthesized.configs[environment].gcp.project_id}"
+    assert any(binding.grants(permission, name) for binding in gcp_bindings(synthesized, environment, identity))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("identity", ["deploy", "plan", "pr-plan"])
+def test_no_gcp_pipeline_role_holds_a_forbidden_permission(synthesized: Synthesized, environment: str, identity: str) -> None:
+    """On the project: never, unless a condition names the resources (the platform's secrets); the resource-level
+    roles are the state objects and the workload accounts."""
+    held = {permission for binding in gcp_bindings(synthesized, environment, identity)
+            if binding.scope is None and (binding.condition is None or binding.condition.startswith("!"))
+            for permission in binding.permissions}
+    assert {permission: forbidden(permission) for permission in held if forbidden(permission)} == {}
+
+
+def test_the_condition_subset_is_evaluated_as_written() -> None:
+    assert condition_holds('resource.name == "a" || resource.name.startsWith("a/")', "a/b")
+    assert not condition_holds('resource.name == "a" || resource.name.startsWith("a/")', "ab")
+    assert condition_holds('!resource.name.startsWith("projects/_/buckets/state")', "projects/p")
+    assert not condition_holds('!resource.name.startsWith("projects/_/buckets/state")', "projects/_/buckets/state/o")
+    with pytest.raises(AssertionError, match="not modelled"):
+        condition_holds('resource.type == "x"', "a")

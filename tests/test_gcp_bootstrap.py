@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.gcp.patterns.delivery import PLAN_ROLES, deploy_roles
+from constructs_lib.gcp.patterns._delivery_permissions import (
+    FORCE_DESTROY_PERMISSIONS,
+    RESOURCE_PERMISSIONS,
+    deployer_permissions,
+    planner_permissions,
+)
+from constructs_lib.gcp.patterns.delivery import platform_resource_types
 from stacks.gcp_platform_stack import MOVED_TO_BOOTSTRAP
 
 from .conftest import Synthesized
@@ -59,14 +65,14 @@ def test_deploy_account_is_usable_only_from_the_environment(synthesized: Synthes
         (WORKLOAD_IDENTITY_USER, f"principalSet://iam.googleapis.com/{pool}/attribute.environment/{environment}")]
 
 
-def test_plan_account_is_usable_only_by_pull_requests_and_main(synthesized: Synthesized, environment: str) -> None:
+def test_plan_accounts_are_usable_only_by_main_or_only_by_pull_requests(synthesized: Synthesized, environment: str) -> None:
     stack = bootstrap(synthesized, environment)
     pool_id, _ = only(stack, "google_iam_workload_identity_pool")
     pool = reference("google_iam_workload_identity_pool", pool_id, "name")
-    subjects = [f"{REPOSITORY}:pull_request", f"{IMMUTABLE}:pull_request",
-                f"{REPOSITORY}:ref:refs/heads/main", f"{IMMUTABLE}:ref:refs/heads/main"]
-    assert members_of(stack, account(stack, f"gha-plan-{environment}")) == sorted(
-        (WORKLOAD_IDENTITY_USER, f"principal://iam.googleapis.com/{pool}/subject/{subject}") for subject in subjects)
+    for kind, context in (("plan", "ref:refs/heads/main"), ("pr-plan", "pull_request")):
+        assert members_of(stack, account(stack, f"gha-{kind}-{environment}")) == sorted(
+            (WORKLOAD_IDENTITY_USER, f"principal://iam.googleapis.com/{pool}/subject/{subject}")
+            for subject in (f"{REPOSITORY}:{context}", f"{IMMUTABLE}:{context}"))
 
 
 def test_no_binding_admits_a_whole_pool_or_a_wildcard(synthesized: Synthesized, environment: str) -> None:
@@ -78,23 +84,56 @@ def test_no_binding_admits_a_whole_pool_or_a_wildcard(synthesized: Synthesized, 
     assert [member for member in members if "*" in member or member.endswith(("/", "allUsers", "allAuthenticatedUsers"))] == []
 
 
-def test_project_roles_follow_what_the_platform_manages(synthesized: Synthesized, environment: str) -> None:
+def _custom_role(stack: dict[str, Any], binding: dict[str, Any]) -> dict[str, Any]:
+    role_id = binding["role"].removeprefix("${google_project_iam_custom_role.").removesuffix(".name}")
+    return resources(stack, "google_project_iam_custom_role")[role_id]
+
+
+def test_pipeline_accounts_hold_exactly_what_the_platform_manages(synthesized: Synthesized, environment: str) -> None:
+    """Custom roles made from the permission table: every resource type of the platform stack is in it, and the
+    deploy account holds exactly its create, read, update and delete permissions (the plan account the reads)."""
     stack, config = bootstrap(synthesized, environment), synthesized.configs[environment]
-    deploy = reference("google_service_account", account(stack, f"gha-deploy-{environment}"), "member")
+    types = platform_resource_types(load_balancer=has_load_balancer(config), database=config.database.enabled)
+    platform = synthesized.stack("gcp", environment)
+    used = {*platform["resource"], *platform.get("data", {})}
+    assert used - set(types) == set(), "platform_resource_types misses these: the deploy account would get a 403"
+    assert set(types) <= set(RESOURCE_PERMISSIONS)
+    bindings = {name: body for name, body in resources(stack, "google_project_iam_member").items()}
+    deploy_role = _custom_role(stack, bindings["deploy_custom_role"])
+    assert deploy_role["permissions"] == list(deployer_permissions(types))
+    assert bindings["deploy_custom_role"]["condition"]["expression"] == (
+        f'!resource.name.startsWith("projects/_/buckets/{config.state.gcp_bucket}")')
+    assert _custom_role(stack, bindings["plan_custom_role"])["permissions"] == list(planner_permissions(types))
+    assert _custom_role(stack, bindings["pr_plan_custom_role"])["permissions"] == ["resourcemanager.projects.get"]
+    # No pipeline account holds a predefined role on the project but the plan account's secret reads.
+    predefined = {(body["member"], body["role"]) for body in bindings.values() if body["role"].startswith("roles/")}
     plan = reference("google_service_account", account(stack, f"gha-plan-{environment}"), "member")
-    grants = [(body["member"], body["role"], body.get("condition")) for body in resources(stack, "google_project_iam_member").values()]
-    expected = {role for role, _ in deploy_roles(load_balancer=has_load_balancer(config), database=config.database.enabled)}
-    assert {role for member, role, _ in grants if member == deploy} == expected
-    assert not {"roles/owner", "roles/editor", "roles/resourcemanager.projectIamAdmin"} & expected
-    assert ("roles/cloudsql.admin" in expected) is config.database.enabled
-    assert ("roles/compute.loadBalancerAdmin" in expected) is has_load_balancer(config)
-    [storage] = [condition for member, role, condition in grants if role == "roles/storage.admin"]
-    assert storage["expression"] == f'!resource.name.startsWith("projects/_/buckets/{config.state.gcp_bucket}")'
-    plan_roles = {(role, bool(condition)) for member, role, condition in grants if member == plan}
-    assert plan_roles == {(role, False) for role, _ in PLAN_ROLES} | {("roles/secretmanager.secretAccessor", True)}
-    [secrets] = [condition for member, role, condition in grants if role == "roles/secretmanager.secretAccessor"]
-    assert secrets["expression"] == (f'resource.name.startsWith("projects/{config.gcp.project_number}/secrets/'
-                                     f'duckdb-analytics-{environment}-")')
+    pipeline = {reference("google_service_account", account(stack, f"gha-{kind}-{environment}"), "member")
+                for kind in ("deploy", "plan", "pr-plan")}
+    deploy = reference("google_service_account", account(stack, f"gha-deploy-{environment}"), "member")
+    assert {(member, role) for member, role in predefined if member in pipeline} == {
+        (plan, "roles/secretmanager.secretAccessor"), (deploy, "roles/secretmanager.secretAccessor")}
+    for key in ("plan", "deploy"):
+        assert bindings[f"{key}_refresh_secrets"]["condition"]["expression"] == (
+            f'resource.name.startsWith("projects/{config.gcp.project_number}/secrets/duckdb-analytics-{environment}-")')
+    # Objects are listed and deleted only in the buckets the platform destroys with their objects (dev's logs).
+    emptiers = [body for name, body in bindings.items() if name.startswith("deploy_empties_")]
+    assert bool(emptiers) is (not config.protection.deletion_protection)
+    for body in emptiers:
+        assert _custom_role(stack, body)["permissions"] == list(FORCE_DESTROY_PERMISSIONS)
+        assert body["condition"]["expression"].startswith('resource.name.startsWith("projects/_/buckets/')
+
+
+def test_the_deploy_account_acts_as_exactly_the_workload_accounts(synthesized: Synthesized, environment: str) -> None:
+    stack = bootstrap(synthesized, environment)
+    deploy = reference("google_service_account", account(stack, f"gha-deploy-{environment}"), "member")
+    acts_as = sorted(body["service_account_id"] for body in resources(stack, "google_service_account_iam_member").values()
+                     if body["member"] == deploy)
+    workloads = sorted(reference("google_service_account", account(stack, f"{name}-{environment}"), "name")
+                       for name in ("backend", "frontend"))
+    assert acts_as == workloads
+    assert {body["role"] for body in resources(stack, "google_service_account_iam_member").values()
+            if body["member"] == deploy} == {"roles/iam.serviceAccountUser"}
 
 
 def test_state_bucket_is_versioned_uniform_private_and_never_destroyed(synthesized: Synthesized, environment: str) -> None:
@@ -111,16 +150,23 @@ def test_state_bucket_is_versioned_uniform_private_and_never_destroyed(synthesiz
     root = f"projects/_/buckets/{config.state.gcp_bucket}"
     assert grants["deploy_state"]["condition"]["expression"] == (
         f'resource.name == "{root}" || resource.name.startsWith("{root}/objects/{platform_prefix}/default.")')
-    assert (grants["deploy_state"]["role"], grants["plan_state"]["role"]) == ("roles/storage.objectAdmin",
-                                                                              "roles/storage.objectViewer")
+    # objectUser: objects only (objectAdmin would add their IAM policies).
+    assert (grants["deploy_state"]["role"], grants["plan_state"]["role"], grants["pr_plan_state"]["role"]) == (
+        "roles/storage.objectUser", "roles/storage.objectViewer", "roles/storage.objectViewer")
+
+
+def test_what_the_platform_left_keeps_its_address_here(synthesized: Synthesized, environment: str) -> None:
+    """The registry, the services' accounts and the budget: the same addresses, so `terraform import` adopts them."""
+    stack = bootstrap(synthesized, environment)
+    present = {f"{kind}.{name}" for kind, found in stack["resource"].items() for name in found}
+    assert set(MOVED_TO_BOOTSTRAP) <= present
+    platform = synthesized.stack("gcp", environment)
+    assert [block["from"] for block in platform["removed"]] == list(MOVED_TO_BOOTSTRAP)
+    assert all(block["lifecycle"] == {"destroy": False} for block in platform["removed"])
 
 
 def test_registry_is_the_one_the_platform_left(synthesized: Synthesized, environment: str) -> None:
     stack, config = bootstrap(synthesized, environment), synthesized.configs[environment]
-    addresses = {f"google_artifact_registry_repository.{name}" for name in resources(stack, "google_artifact_registry_repository")}
-    addresses |= {f"google_project_service.{name}" for name, body in resources(stack, "google_project_service").items()
-                  if body["service"] == "artifactregistry.googleapis.com"}
-    assert addresses == set(MOVED_TO_BOOTSTRAP)
     _, registry = only(stack, "google_artifact_registry_repository")
     assert registry["repository_id"] == f"duckdb-analytics-{environment}-images"
     # With [dr] the multi-region of the primary's region: the standby region pulls without the primary's.
@@ -138,5 +184,5 @@ def test_registry_is_the_one_the_platform_left(synthesized: Synthesized, environ
 def test_outputs_name_what_the_workflows_need(synthesized: Synthesized, environment: str) -> None:
     outputs = bootstrap(synthesized, environment)["output"]
     assert set(outputs) == {"state_bucket", "workload_identity_provider", "deploy_service_account",
-                            "plan_service_account", "artifact_registry_url"}
+                            "plan_service_account", "pr_plan_service_account", "artifact_registry_url"}
 

@@ -58,8 +58,8 @@ def test_the_standby_services_run_the_same_release_in_the_standby_region(synthes
         primary, standby = services[primary_id], services[STANDBY_SERVICE_IDS[name]]
         assert (primary["location"], standby["location"]) == (config.gcp.region, config.dr.gcp_standby_region)
         assert standby["name"] == primary["name"]  # one name: the load balancer's NEGs find it in each region
-        assert standby["template"]["service_account"] == primary["template"]["service_account"] == reference(
-            "google_service_account", ACCOUNT_IDS[name], "email")
+        assert standby["template"]["service_account"] == primary["template"]["service_account"] == (
+            f"{name}-{environment}@{synthesized.configs[environment].gcp.project_id}.iam.gserviceaccount.com")
         assert standby["template"]["scaling"] == {"min_instance_count": config.dr.standby_min_capacity,
                                                   "max_instance_count": config.dr.standby_max_capacity}
         assert standby["ingress"] == primary["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -129,8 +129,11 @@ def test_the_standby_reads_its_credentials_in_its_region_and_reaches_the_databas
     assert interface["subnetwork"] == reference("google_compute_subnetwork", subnet_id, "id")
     frontend = resources(stack, "google_cloud_run_v2_service")[STANDBY_SERVICE_IDS["frontend"]]
     assert "vpc_access" not in frontend["template"]
-    grants = resources(stack, "google_secret_manager_secret_iam_member").values()
+    bootstrap = synthesized.documents[stack_id("gcp", environment, "bootstrap")]
+    grants = [body for name, body in resources(bootstrap, "google_project_iam_member").items()
+              if name.startswith("grants_") and body["role"] == "roles/secretmanager.secretAccessor"]
     assert {grant["member"] for grant in grants} == {reference("google_service_account", ACCOUNT_IDS["backend"], "member")}
+    assert [grant for grant in grants if "-standby" in grant["condition"]["expression"]]
 
 
 @with_standby

@@ -13,7 +13,7 @@ import pytest
 from config import EnvironmentConfig
 
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, reference, resources
+from .helpers import ENVIRONMENTS, reference, resources, stack_id
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
@@ -81,7 +81,7 @@ def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesi
     config, stack = gcp(synthesized, environment)
     services = {api["service"]: api for api in resources(stack, "google_project_service").values()}
     # Artifact Registry is the bootstrap stack's (tests/test_gcp_bootstrap.py).
-    expected = {"iam", "run", "storage", "monitoring", "logging", "billingbudgets"}
+    expected = {"iam", "run", "storage", "monitoring", "logging"}
     if has_load_balancer(config) or config.database.enabled:
         expected.add("compute")
     if config.database.enabled:
@@ -90,6 +90,9 @@ def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesi
     for api in services.values():
         assert api["project"] == config.gcp.project_id
         assert api["disable_on_destroy"] is False
+    # The bootstrap enables them too, ahead of the platform's first apply (an API takes time to propagate).
+    bootstrap = synthesized.documents[stack_id("gcp", environment, "bootstrap")]
+    assert set(services) <= {api["service"] for api in resources(bootstrap, "google_project_service").values()}
 
 
 def test_data_bucket_is_versioned_private_and_uniform(synthesized: Synthesized, environment: str) -> None:
@@ -138,7 +141,8 @@ def test_access_log_bucket_is_hardened_and_expires_logs_after_the_log_retention(
     assert bucket["versioning"] == {"enabled": True}
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"
-    assert bucket["force_destroy"] is False
+    # Usage logs are disposable where deletion protection is off (dev): its destroy leaves no bucket behind.
+    assert bucket["force_destroy"] is (not config.protection.deletion_protection)
     assert "logging" not in bucket  # a log bucket does not log to itself
     assert bucket["lifecycle_rule"] == [
         {"action": {"type": "Delete"}, "condition": {"age": days}},
@@ -150,19 +154,21 @@ def test_access_log_bucket_is_hardened_and_expires_logs_after_the_log_retention(
 def test_bucket_grants_are_exactly_the_backend_on_data_and_the_log_writer_on_logs(
     synthesized: Synthesized, environment: str
 ) -> None:
-    _, stack = gcp(synthesized, environment)
-    grants = sorted(
-        (grant["bucket"], grant["role"], grant["member"])
-        for grant in resources(stack, "google_storage_bucket_iam_member").values()
-    )
+    """Granted by the bootstrap on the project, conditioned on the bucket (the deploy account changes no IAM policy)."""
+    config, stack = gcp(synthesized, environment)
+    assert not [kind for kind in stack["resource"] if kind.startswith("google_storage_bucket_iam")]
+    bootstrap = synthesized.documents[stack_id("gcp", environment, "bootstrap")]
+    grants = sorted((body["condition"]["expression"], body["role"], body["member"])
+                    for name, body in resources(bootstrap, "google_project_iam_member").items()
+                    if name.startswith("grants_") and body["role"].startswith("roles/storage."))
+    bucket = (lambda name: f'resource.name == "projects/_/buckets/{name}" || '
+                           f'resource.name.startsWith("projects/_/buckets/{name}/")')
+    prefix = f"{config.gcp.project_id}-{environment}"
     assert grants == sorted([
-        (reference("google_storage_bucket", ACCESS_LOG_BUCKET, "name"), "roles/storage.objectCreator",
-         "group:cloud-storage-analytics@google.com"),
-        (reference("google_storage_bucket", DATA_BUCKET, "name"), "roles/storage.objectUser",
+        (bucket(f"{prefix}-access-logs"), "roles/storage.objectCreator", "group:cloud-storage-analytics@google.com"),
+        (bucket(f"{prefix}-data"), "roles/storage.objectUser",
          reference("google_service_account", ACCOUNT_IDS["backend"], "member")),
     ])
-    assert resources(stack, "google_storage_bucket_iam_binding") == {}
-    assert resources(stack, "google_storage_bucket_iam_policy") == {}
 
 
 def test_nothing_is_granted_to_the_public_or_on_the_whole_project(synthesized: Synthesized, environment: str) -> None:
@@ -171,6 +177,7 @@ def test_nothing_is_granted_to_the_public_or_on_the_whole_project(synthesized: S
     members = [text for found in iam.values() for text in strings(found)]
     assert not [member for member in members if member in ("allUsers", "allAuthenticatedUsers")]
     assert not [kind for kind in iam if kind.startswith("google_project_iam")]
+    assert iam == {}  # the deploy account changes no IAM policy: every grant is the bootstrap's
 
 
 def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesized, environment: str) -> None:
@@ -187,7 +194,10 @@ def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesi
     assert list(resources(stack, "random_password")) == (["database_password_22A6A8E7"] if database else [])
     assert sorted(resources(stack, "google_secret_manager_secret")) == sorted(
         ([*SECRET_IDS.values()] if database else []) + ([*STANDBY_SECRET_IDS.values()] if standby else []))
-    assert sorted(resources(stack, "google_service_account")) == sorted(ACCOUNT_IDS.values())
+    # The services' accounts moved to the bootstrap stack under the same addresses (removed blocks here).
+    bootstrap = synthesized.documents[stack_id("gcp", environment, "bootstrap")]
+    assert resources(stack, "google_service_account") == {}
+    assert set(ACCOUNT_IDS.values()) <= set(resources(bootstrap, "google_service_account"))
 
 
 def test_outputs_name_urls_registry_and_buckets(synthesized: Synthesized, environment: str) -> None:
@@ -215,3 +225,34 @@ def test_no_resource_is_left_without_a_reason_to_exist_in_dev(synthesized: Synth
                       if kind.startswith(("google_sql_", "google_secret_manager_", "google_service_networking_"))]
     assert bool(database_parts) is config.database.enabled
     assert bool(compute) is (has_load_balancer(config) or config.database.enabled)
+
+
+@pytest.mark.slow  # synthesizes the GCP platform again, granting for itself
+def test_a_platform_granting_for_itself_grants_exactly_platform_grants(synthesized: Synthesized, environment: str) -> None:
+    """Without ``deployed_by`` the platform makes the resource-level grants itself: the same (holder, role, resource)
+    as ``platform_grants``, which the bootstrap gives a platform with ``deployed_by``."""
+    import json
+    from dataclasses import replace
+
+    from constructs_lib.gcp.patterns import WebPlatform  # before cdktf: the provider bindings load lazily
+    from constructs_lib.gcp.patterns.web_platform import platform_grants
+    from stacks.gcp_platform_stack import platform_props
+
+    import cdktf
+
+    config = synthesized.configs[environment]
+    props = replace(platform_props(config), deployed_by=None)
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "self-granting")
+    WebPlatform(stack, "Default", props)
+    document = json.loads(cdktf.Testing.synth(stack))
+    names = {f"${{{kind}.{name}.{attribute}}}": body[field]
+             for kind, attribute, field in (("google_secret_manager_secret", "id", "secret_id"),
+                                            ("google_storage_bucket", "name", "name"))
+             for name, body in resources(document, kind).items()}
+    accounts = {f"${{google_service_account.{name}.member}}": body["account_id"].removesuffix(f"-{environment}")
+                for name, body in resources(document, "google_service_account").items()}
+    made = sorted((accounts.get(body["member"], body["member"]), body["role"],
+                   names[body.get("secret_id") or body["bucket"]])
+                  for kind in ("google_secret_manager_secret_iam_member", "google_storage_bucket_iam_member")
+                  for body in resources(document, kind).values())
+    assert made == sorted((grant.holder, grant.role, grant.name) for grant in platform_grants(props))

@@ -14,7 +14,7 @@ from constructs_lib.gcp.patterns import ReleaseSpec
 import cdktf  # noqa: E402  (after constructs_lib)
 
 from .conftest import Synthesized  # noqa: E402
-from .helpers import ENVIRONMENTS, only, reference, resources  # noqa: E402
+from .helpers import ENVIRONMENTS, only, reference, resources, stack_id  # noqa: E402
 
 from stacks.app_services import SERVICES  # noqa: E402  (isort: skip)
 
@@ -76,8 +76,11 @@ def test_release_props_refuse_what_cannot_work() -> None:
 
 @per_environment
 def test_a_monthly_budget_of_the_project_alerts_the_email_channel(synthesized: Synthesized, environment: str) -> None:
-    stack, config = synthesized.stack("gcp", environment), synthesized.configs[environment]
-    channel_id, _ = only(stack, "google_monitoring_notification_channel")
+    """The budget is the bootstrap's: it belongs to the billing account, which no pipeline account may touch."""
+    stack, config = synthesized.documents[stack_id("gcp", environment, "bootstrap")], synthesized.configs[environment]
+    assert "google_billing_budget" not in synthesized.stack("gcp", environment)["resource"]
+    channel_id, channel = only(stack, "google_monitoring_notification_channel")
+    assert channel["labels"] == {"email_address": config.alerting.email}
     _, budget = only(stack, "google_billing_budget")
     assert budget["billing_account"] == config.gcp.billing_account
     project_id, project = only({"resource": stack["data"]}, "google_project")

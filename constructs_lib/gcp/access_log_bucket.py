@@ -13,6 +13,8 @@ from ._props import require_range
 
 #: The Google group that writes Cloud Storage usage logs; it needs to create objects in the log bucket.
 USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com"
+#: What it needs there: create objects (not read or delete them).
+USAGE_LOG_WRITER_ROLE = "roles/storage.objectCreator"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class GcsAccessLogBucketProps:
         force_destroy: Let ``terraform destroy`` delete a non-empty bucket. Default ``False``: logs are kept.
         kms_key_name: Cloud KMS key for default encryption. Default ``None``: Google-managed keys.
         depends_on: Resources to create first. Default none.
+        grant_usage_log_writer: Grant the usage logs' writer here. Default ``True``; ``False`` where the
+            pipeline may change no IAM policy and the bootstrap grants it (``WorkloadGrants``).
     """
 
     name: str
@@ -37,6 +41,7 @@ class GcsAccessLogBucketProps:
     force_destroy: bool = False
     kms_key_name: str | None = None
     depends_on: Sequence[ITerraformDependable] = ()
+    grant_usage_log_writer: bool = True
 
     def __post_init__(self) -> None:
         check_bucket_props(self)
@@ -70,8 +75,8 @@ class GcsAccessLogBucket(Construct):
             ),
         )
         self.writer = grant_on_bucket(
-            self, "usage_log_writer", self.bucket, role="roles/storage.objectCreator", member=USAGE_LOG_WRITER
-        )
+            self, "usage_log_writer", self.bucket, role=USAGE_LOG_WRITER_ROLE, member=USAGE_LOG_WRITER
+        ) if props.grant_usage_log_writer else None
 
     @property
     def name(self) -> str:

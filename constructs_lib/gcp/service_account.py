@@ -66,3 +66,27 @@ class ServiceAccount(Construct):
     def member(self) -> str:
         """The IAM member string, ``serviceAccount:<email>``."""
         return self.account.member
+
+
+@dataclass(frozen=True)
+class ExistingServiceAccount:
+    """A service account created elsewhere (e.g. by the bootstrap's ``DeliveryFoundation``), known by its email.
+
+    Attributes:
+        email: The account's email address.
+    """
+
+    email: str
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.email, str) and self.email.endswith(".gserviceaccount.com") and "@" in self.email,
+                self, "email", "be a service account email such as backend-prod@my-project.iam.gserviceaccount.com")
+
+    @property
+    def member(self) -> str:
+        """The IAM member string, ``serviceAccount:<email>``."""
+        return f"serviceAccount:{self.email}"
+
+
+#: A service account the patterns use: one they create, or one created elsewhere.
+ServiceAccountRef = ServiceAccount | ExistingServiceAccount

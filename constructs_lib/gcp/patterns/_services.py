@@ -30,7 +30,7 @@ from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, Serverles
 from ..monitoring import ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
 from ..provider import random_provider
 from ..secrets import ACCESSOR_ROLE
-from ..service_account import ServiceAccount, ServiceAccountProps
+from ..service_account import ServiceAccount, ServiceAccountProps, ServiceAccountRef
 from .._props import is_token
 from .specs import LoadBalancerSpec, ReleaseSpec, ServiceSpec
 
@@ -119,7 +119,7 @@ def release_plan(spec: ServiceSpec, service_name: str, registry: DockerRepositor
                               TrafficShare(share, candidate, tag=release.traffic_tag))
 
 
-def grant_own_secrets(scope: Construct, spec: ServiceSpec, account: ServiceAccount,
+def grant_own_secrets(scope: Construct, spec: ServiceSpec, account: ServiceAccountRef,
                       apis: ProjectServices | None) -> list[ITerraformDependable]:
     """Lets the service's account read exactly the secrets of :attr:`ServiceSpec.secrets` (one grant per secret)."""
     grants: dict[str, ITerraformDependable] = {}

@@ -15,22 +15,23 @@ from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region, gcs_dual_region_location
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl, referenced_services, render_environment
 from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
-from ..access_log_bucket import GcsAccessLogBucket, GcsAccessLogBucketProps
+from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
 from ..cloud_armor import CloudArmorPolicy
 from ..cloud_run_service import CloudRunService, SecretEnv, VpcEgress
 from ..cloud_sql import PostgresDatabase, PostgresDatabaseProps
 from ..dashboard import ServicesDashboard, ServicesDashboardProps
-from ..data_bucket import GcsDataBucket, GcsDataBucketProps
+from ..data_bucket import OBJECT_USER_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket, GcsDataBucketProps
+from ..grants import BUCKET, SECRET, WorkloadGrant
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
 from ...budget import BudgetSpec
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
 from ..monitoring import ServiceMonitoring, UptimeTarget
 from ..network import PrivateNetwork, PrivateNetworkProps
-from ..secrets import Secret, SecretProps
-from ..service_account import ServiceAccount
+from ..secrets import ACCESSOR_ROLE, Secret, SecretProps
+from ..service_account import ExistingServiceAccount, ServiceAccountRef
 from ._routing import Routing
 from ._services import (
     CLOUD_RUN_NAME_LIMIT,
@@ -45,6 +46,7 @@ from ._services import (
     release_plan,
     project_apis,
 )
+from .delivery import DeployedBy
 from .specs import DatabaseSpec, DataBucketSpec, DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec
 
 #: Firewall rule names append up to 30 characters to the network's name ``<prefix>-vpc`` within 63.
@@ -84,6 +86,9 @@ class WebPlatformProps:
         billing_account: The billing account of the project; required with ``budget``. Default ``None``.
         disaster_recovery: A standby region for the exposed services, the data bucket and the database
             (:class:`DisasterRecoverySpec`); needs the load balancer. Default ``None``: one region.
+        deployed_by: The pipeline that applies the platform may change no IAM policy: its ``DeliveryFoundation``
+            created the services' accounts and granted them :func:`platform_grants` (``DeliveryFoundation.deployed_by``).
+            The platform then creates neither accounts nor grants. Default ``None``: it creates both itself.
     """
 
     identity: PlatformIdentity
@@ -100,6 +105,7 @@ class WebPlatformProps:
     budget: BudgetSpec | None = None
     billing_account: str | None = None
     disaster_recovery: DisasterRecoverySpec | None = None
+    deployed_by: DeployedBy | None = None
 
     def __post_init__(self) -> None:
         require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
@@ -135,6 +141,7 @@ class WebPlatformProps:
                     self, "billing_account", f"{BILLING_ACCOUNT_RULE} when there is a budget")
             require(self.alerting.email is not None, self, "alerting", "name an email when there is a budget: it alerts nobody else")
         _check_disaster_recovery(self)
+        _check_deployed_by(self)
         current_tags = {spec.image.tag for spec in self.services if spec.image.tag is not None}
         require(self.release.candidate_tag is None or self.release.candidate_tag not in current_tags, self, "release",
                 "name a candidate_tag that differs from the services' current tag")
@@ -176,6 +183,72 @@ def _check_disaster_recovery(props: WebPlatformProps) -> None:
         for name in ("subnet_cidr", "private_services_cidr"):
             taken = ipaddress.IPv4Network(getattr(props.database, name))
             require(not subnet.overlaps(taken), dr, "standby_subnet_cidr", f"not overlap DatabaseSpec.{name} {taken}")
+
+
+def _check_deployed_by(props: WebPlatformProps) -> None:
+    """An account for every service, and secrets the foundation can name (IDs of the platform's project)."""
+    if props.deployed_by is None:
+        return
+    require(isinstance(props.deployed_by, DeployedBy), props, "deployed_by", "be a DeployedBy or None")
+    accounts, names = set(props.deployed_by.service_accounts), {spec.name for spec in props.services}
+    require(accounts == names, props.deployed_by, "service_accounts",
+            f"name an account for each service and no other ({sorted(names)}), got {sorted(accounts)}")
+    for spec in props.services:
+        for variable, secret in spec.secrets.items():
+            require("/" not in secret.secret, spec, "secrets",
+                    f"name secrets by ID with deployed_by (the bootstrap grants them by name): {variable!r} reads "
+                    f"{secret.secret!r}", spec.label)
+
+
+def platform_apis(props: WebPlatformProps) -> tuple[str, ...]:
+    """The APIs a platform of ``props`` calls (its ``DeliveryFoundation`` enables them ahead of the first apply)."""
+    return project_apis(
+        registry=props.uses_platform_registry, storage=props.data_bucket is not None,
+        load_balancer=props.load_balancer is not None, database=props.database is not None,
+        secrets=any(spec.secrets for spec in props.services), logging=True, budget=props.budget is not None,
+    )
+
+
+def emptied_buckets(props: WebPlatformProps) -> tuple[str, ...]:
+    """The buckets a platform of ``props`` destroys with their objects: the access logs', without deletion protection."""
+    names = bucket_names(props)
+    return (names[1],) if names is not None and not props.deletion_protection else ()
+
+
+def bucket_names(props: WebPlatformProps) -> tuple[str, str] | None:
+    """The data bucket's and the access-log bucket's names, or ``None`` without a data bucket."""
+    spec = props.data_bucket
+    if spec is None:
+        return None
+    prefix = f"{props.project}-{props.identity.environment}"
+    return spec.name or f"{prefix}-data", spec.access_log_bucket_name or f"{prefix}-access-logs"
+
+
+def platform_grants(props: WebPlatformProps) -> tuple[WorkloadGrant, ...]:
+    """What the services' accounts (and the usage logs' writer) may do in a platform of ``props``.
+
+    The platform grants exactly these on the resources themselves, or, with ``deployed_by``, its
+    ``DeliveryFoundation`` grants them on the project conditioned on the resources' names
+    (``tests/test_gcp_platform.py`` proves both give the same).
+    """
+    grants: list[WorkloadGrant] = []
+    identity, dr, buckets = props.identity, props.disaster_recovery, bucket_names(props)
+    standby_secrets = props.database is not None and dr is not None and dr.standby_subnet_cidr is not None
+    for spec in props.services:
+        for secret in dict.fromkeys(secret.secret for secret in spec.secrets.values()):
+            grants.append(WorkloadGrant(spec.name, ACCESSOR_ROLE, SECRET, secret, f"{spec.name} reads {secret}"))
+        if spec.database_access and props.database is not None:
+            suffixes = ((), ("standby",)) if standby_secrets and spec.exposed else ((),)
+            for suffix in suffixes:
+                for _, _, name in DATABASE_SECRETS:
+                    secret = identity.name(name, *suffix)
+                    grants.append(WorkloadGrant(spec.name, ACCESSOR_ROLE, SECRET, secret, f"{spec.name} reads {secret}"))
+        if buckets is not None and spec.data_access is not DataAccess.NONE:
+            role = OBJECT_USER_ROLE if spec.data_access is DataAccess.READ_WRITE else OBJECT_VIEWER_ROLE
+            grants.append(WorkloadGrant(spec.name, role, BUCKET, buckets[0], f"{spec.name} uses the data"))
+    if buckets is not None:
+        grants.append(WorkloadGrant(USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, BUCKET, buckets[1], "usage logs"))
+    return tuple(grants)
 
 
 def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
@@ -273,11 +346,7 @@ class WebPlatform(Construct):
         identity, project, region = props.identity, props.project, props.region
         wiring = _Wiring(props)
         lb_spec = props.load_balancer
-        self._apis = ProjectServices(self, "apis", ProjectServicesProps(project=project, services=project_apis(
-            registry=props.uses_platform_registry, storage=props.data_bucket is not None,
-            load_balancer=lb_spec is not None, database=props.database is not None,
-            secrets=any(spec.secrets for spec in props.services), logging=True, budget=props.budget is not None,
-        )))
+        self._apis = ProjectServices(self, "apis", ProjectServicesProps(project=project, services=platform_apis(props)))
         apis = self._apis
 
         self._access_logs: GcsAccessLogBucket | None = None
@@ -288,8 +357,11 @@ class WebPlatform(Construct):
         registry_location = (artifact_registry_multi_region(region) or region) if props.disaster_recovery else region
         self._registry = (add_registry(self, identity.name("images"), registry_location, identity, apis)
                           if props.uses_platform_registry else None)
-        self._accounts = {spec.name: add_service_account(self, f"{spec.name}_account", spec, identity, apis)
-                          for spec in props.services}
+        self._accounts: dict[str, ServiceAccountRef] = {
+            spec.name: ExistingServiceAccount(props.deployed_by.service_accounts[spec.name]) if props.deployed_by
+            else add_service_account(self, f"{spec.name}_account", spec, identity, apis)
+            for spec in props.services
+        }
 
         self._network: PrivateNetwork | None = None
         self._database: PostgresDatabase | None = None
@@ -308,7 +380,7 @@ class WebPlatform(Construct):
         if props.disaster_recovery is not None:
             for spec in (spec for spec in props.services if spec.exposed):
                 self._standby_services[spec.name] = self._add_service(spec, standby=True)
-        if self._data_bucket is not None:
+        if self._data_bucket is not None and props.deployed_by is None:
             for spec in props.services:
                 member = self._accounts[spec.name].member
                 if spec.data_access is DataAccess.READ_WRITE:
@@ -354,18 +426,22 @@ class WebPlatform(Construct):
 
     def _add_buckets(self, spec: DataBucketSpec) -> None:
         props, storage = self._props, dependables(self._apis, "storage.googleapis.com")
-        prefix = f"{props.project}-{props.identity.environment}"
+        names = bucket_names(props)
+        assert names is not None
         self._access_logs = GcsAccessLogBucket(self, "access_logs", GcsAccessLogBucketProps(
-            name=spec.access_log_bucket_name or f"{prefix}-access-logs",
+            name=names[1],
             location=props.region,
             retention_days=props.log_retention_days,
             kms_key_name=spec.kms_key_name,
             depends_on=storage,
+            grant_usage_log_writer=props.deployed_by is None,
+            # Usage logs are disposable where the environment's resources are: dev's destroy leaves no bucket behind.
+            force_destroy=bool(emptied_buckets(props)),
         ))
         dr = props.disaster_recovery
         dual_region = gcs_dual_region_location(props.region, dr.standby_region) if dr is not None else None
         self._data_bucket = GcsDataBucket(self, "data_bucket", GcsDataBucketProps(
-            name=spec.name or f"{prefix}-data",
+            name=names[0],
             location=dual_region or props.region,
             data_locations=(props.region, dr.standby_region) if dr is not None and dual_region else (),
             turbo_replication=dr is not None and dr.turbo_replication,
@@ -444,14 +520,14 @@ class WebPlatform(Construct):
             data_bucket_name=self._data_bucket.name if self._data_bucket is not None else None,
         )
         secret_env = dict(spec.secrets)
+        grants_here = props.deployed_by is None  # else the bootstrap granted them (platform_grants)
         depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com"),
-                                                  *grant_own_secrets(self, spec, account, apis)]
+                                                  *(grant_own_secrets(self, spec, account, apis) if grants_here else [])]
         vpc_egress = None
         if spec.database_access and self._database is not None and self._network is not None and subnet is not None:
             for variable, secret in database_secrets.items():
-                grant = secret.grant_accessor(spec.name, account.member)
                 secret_env[variable] = SecretEnv(secret=secret.secret_id, version=secret.version_number)
-                depends_on += [secret.version, grant]
+                depends_on += [secret.version, *([secret.grant_accessor(spec.name, account.member)] if grants_here else [])]
             depends_on += [*self._database.dependables, *apis.dependables("compute.googleapis.com")]
             vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet)
         image, revision, traffic = release_plan(spec, props.identity.name(spec.name), self._registry, props.release)
@@ -497,7 +573,7 @@ class WebPlatform(Construct):
             raise KeyError(f"WebPlatform has no service {name!r}; services: {list(self._services)}")
         return self._services[name]
 
-    def service_account(self, name: str) -> ServiceAccount:
+    def service_account(self, name: str) -> ServiceAccountRef:
         """The service account the service ``name`` runs as (``email``, ``member``), e.g. to grant it more."""
         if name not in self._accounts:
             raise KeyError(f"WebPlatform has no service {name!r}; services: {list(self._accounts)}")

@@ -1,0 +1,108 @@
+"""What a workload's service account may do, as data, and the project-level grants that give it.
+
+A :class:`WorkloadGrant` is one role a holder (a service of the platform, or any IAM member) has on one named
+resource: a secret or a bucket. A platform that grants them itself uses resource-level bindings; when the
+pipeline that applies the platform may change no IAM policy, the bootstrap's :class:`WorkloadGrants` gives the
+same roles on the project with an IAM condition on the resource's name, applied once by an administrator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
+from constructs import Construct
+
+SECRET, BUCKET = "secret", "bucket"
+
+
+@dataclass(frozen=True)
+class WorkloadGrant:
+    """One role on one named resource.
+
+    Attributes:
+        holder: The service (its spec name) whose account holds the role, or an IAM member (``group:...``).
+        role: The role, e.g. ``roles/secretmanager.secretAccessor``.
+        kind: ``secret`` or ``bucket``.
+        name: The secret ID or the bucket name.
+        why: What the grant is for (the condition's title).
+    """
+
+    holder: str
+    role: str
+    kind: str
+    name: str
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in (SECRET, BUCKET):
+            raise ValueError(f"WorkloadGrant.kind {self.kind!r}: must be {SECRET!r} or {BUCKET!r}")
+        if not self.name or '"' in self.name:
+            raise ValueError(f"WorkloadGrant.name {self.name!r}: must be a secret ID or a bucket name")
+
+    @property
+    def is_member(self) -> bool:
+        """The holder is an IAM member rather than a service of the platform."""
+        return ":" in self.holder
+
+    def resource_name(self, project_number: str) -> str:
+        """The resource's full name as IAM conditions see it."""
+        if self.kind == SECRET:
+            return f"projects/{project_number}/secrets/{self.name}"
+        return f"projects/_/buckets/{self.name}"
+
+    def condition(self, project_number: str) -> str:
+        """``resource.name`` is the resource or lies inside it (a secret's versions, a bucket's objects)."""
+        name = self.resource_name(project_number)
+        return f'resource.name == "{name}" || resource.name.startsWith("{name}/")'
+
+
+@dataclass(frozen=True)
+class WorkloadGrantsProps:
+    """Props of :class:`WorkloadGrants`.
+
+    Attributes:
+        project: The project.
+        project_number: Its number (secret names in IAM conditions carry it).
+        grants: What to grant.
+        members: The IAM member of each service's account (``serviceAccount:<email>``) by service name.
+        depends_on: Resources to create first (the accounts). Default none.
+    """
+
+    project: str
+    project_number: str
+    grants: tuple[WorkloadGrant, ...]
+    members: Mapping[str, str]
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        unknown = sorted({grant.holder for grant in self.grants if not grant.is_member} - set(self.members))
+        if unknown:
+            raise ValueError(f"WorkloadGrantsProps.grants: no account for the services {unknown} (members: "
+                             f"{sorted(self.members)})")
+
+
+class WorkloadGrants(Construct):
+    """Each grant as a project-level binding conditioned on the resource's name (one binding per grant).
+
+    Construct ids are ``<holder>_<role>_<resource>`` (slugs), so adding a grant leaves the others' addresses alone.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: WorkloadGrantsProps) -> None:
+        super().__init__(scope, id_)
+        self.bindings = [
+            ProjectIamMember(
+                self, _slug(f"{grant.holder}_{grant.role.removeprefix('roles/')}_{grant.name}"), project=props.project,
+                role=grant.role, member=grant.holder if grant.is_member else props.members[grant.holder],
+                condition=ProjectIamMemberCondition(title=grant.why[:100], expression=grant.condition(props.project_number)),
+                depends_on=list(props.depends_on) or None,
+            )
+            for grant in props.grants
+        ]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
