@@ -38,7 +38,7 @@ help:
 	@echo "make test   - install the locked environment and run the whole test suite"
 	@echo "make test-cdktn - the same code on CDK Terrain (cdktn): rename, synthesize, compare with cdktf, run the suite"
 	@echo "make bench  - measure synthesis (cdktf, and cdktn against cdktf) and the test suite against their budgets"
-	@echo "make docs   - regenerate the API references and the permissions page in docs/ from the code"
+	@echo "make docs   - regenerate the generated docs: API references, the permissions page, the cost estimate, the review examples"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
 
 install: $(VENV_STAMP) $(LINT_STAMP)
@@ -83,10 +83,11 @@ test-cdktn: install $(CDKTN_VENV_STAMP)
 bench: install $(CDKTN_VENV_STAMP)
 	$(VENV_PYTHON) bench/bench.py
 
-docs: install
+docs: synth
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.aws.patterns > docs/api-aws.md
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.gcp.patterns > docs/api-gcp.md
 	$(VENV_PYTHON) docs/permissions_reference.py > docs/delivery-permissions.md
+	$(VENV_PYTHON) docs/cost_estimate.py cdktf.out > docs/cost-estimate.md
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 
 from constructs_lib.cost import (
-    DEFAULT_PRICE_FILE, Estimate, LineItem, PriceTable, StackEstimate, estimate_stack, load_prices, priced_types, render,
+    DEFAULT_PRICE_FILE, Estimate, LineItem, PriceTable, StackEstimate, estimate_output, estimate_stack, load_prices,
+    priced_types, render,
 )
+from constructs_lib.cost.model import CAPACITIES, MAXIMUM, MINIMUM
+from constructs_lib.review import load_output
 from constructs_lib.cost.aws import split_tasks
 from constructs_lib.cost.prices import PriceTableError, parse_prices
 from constructs_lib.cost.schedule import ScheduledCapacity, ScheduleError, weekly_capacity_profile, weekly_minutes
@@ -39,12 +42,12 @@ def raw_table() -> dict[str, Any]:
 
 
 def estimate(synthesized: Synthesized, cloud: str, environment: str, table: PriceTable,
-             change: Callable[[dict[str, Any]], None] | None = None) -> StackEstimate:
-    """The estimate of one real stack, after ``change`` edits a copy of its resources."""
+             change: Callable[[dict[str, Any]], None] | None = None, capacity: str = MINIMUM) -> StackEstimate:
+    """The estimate of one real stack at ``capacity``, after ``change`` edits a copy of its resources."""
     document = copy.deepcopy(synthesized.stack(cloud, environment))
     if change is not None:
         change(document["resource"])
-    return estimate_stack(stack_id(cloud, environment), document, table)
+    return estimate_stack(stack_id(cloud, environment), document, table, capacity)
 
 
 def amount(lines: list[LineItem], price_key: str) -> float:
@@ -210,16 +213,23 @@ def _double_min_capacity(resources: dict[str, Any]) -> None:
             action["scalable_target_action"]["min_capacity"] = str(2 * int(action["scalable_target_action"]["min_capacity"]))
 
 
+def _backend_service(synthesized: Synthesized, table: PriceTable, environment: str) -> tuple[str, dict[str, Any],
+                                                                                               list[dict[str, Any]], float]:
+    """The AWS backend service's name, task definition, capacity-provider strategy and the hours a month it runs."""
+    document = synthesized.stack("aws", environment)
+    name, service = by_prefix(document, "aws_ecs_service", "backend_service")
+    _, task = by_prefix(document, "aws_ecs_task_definition", "backend_service_task")
+    strategy = service.get("capacity_provider_strategy") or [{"capacity_provider": "FARGATE", "weight": 1}]
+    running = table.assumptions.hours_per_month * (_office_hours_share(synthesized) if environment == "dev" else 1)
+    return name, task, strategy, running
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_doubling_min_capacity_raises_the_fargate_service_line_by_the_added_tasks_at_their_providers_rates(
     synthesized: Synthesized, table: PriceTable, environment: str
 ) -> None:
-    document = synthesized.stack("aws", environment)
-    name, service = by_prefix(document, "aws_ecs_service", "backend_service")
-    _, task = by_prefix(document, "aws_ecs_task_definition", "backend_service_task")
+    name, task, strategy, running = _backend_service(synthesized, table, environment)
     minimum = synthesized.configs[environment].scaling.min_capacity
-    strategy = service.get("capacity_provider_strategy") or [{"capacity_provider": "FARGATE", "weight": 1}]
-    running = table.assumptions.hours_per_month * (_office_hours_share(synthesized) if environment == "dev" else 1)
     before = expected_tasks(minimum, strategy)
     after = expected_tasks(2 * minimum, strategy)
     expected = running * sum((after[provider] - before[provider]) * hourly_price(table, task, provider) for provider in after)
@@ -371,14 +381,28 @@ def test_a_cluster_default_strategy_applies_to_services_without_their_own(synthe
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_each_aws_stack_compares_its_estimate_with_the_budget_config_sets_and_stays_under_it(
+def test_each_budget_covers_every_stack_of_its_cloud_and_environment_and_the_estimate_stays_under_it(
     synthesized: Synthesized, table: PriceTable, environment: str
 ) -> None:
-    stack = estimate(synthesized, "aws", environment, table)
+    whole = estimate_output(load_output(synthesized.outdir), table)
     budget = synthesized.configs[environment].budget
-    assert [(found.amount, found.currency) for found in stack.budgets] == [(budget.monthly_amount, budget.currency)]
-    assert quantity(stack.lines, "budget_day") == 0  # one budget per account: within the free two
-    assert stack.total < budget.monthly_amount, f"the estimate leaves no room in the {environment} budget"
+    for cloud in CLOUDS:
+        (group,) = [group for group in whole.budget_groups() if (group.cloud, group.environment) == (cloud, environment)]
+        assert (group.budget.amount, group.budget.currency) == (budget.monthly_amount, budget.currency)
+        covered = {name for name in synthesized.documents if name.startswith(stack_id(cloud, environment))}
+        assert {stack.name for stack in group.stacks} == covered  # the platform, bootstrap and standby stacks
+        assert group.total == pytest.approx(sum(whole.stack(name).total for name in covered))
+        assert group.complete and group.total < budget.monthly_amount, f"no room in the {cloud} {environment} budget"
+    assert quantity(estimate(synthesized, "aws", environment, table).lines, "budget_day") == 0  # within the free two
+
+
+def test_the_prod_standby_counts_against_the_prod_budget(synthesized: Synthesized, table: PriceTable) -> None:
+    whole = estimate_output(load_output(synthesized.outdir), table)
+    (group,) = [group for group in whole.budget_groups() if (group.cloud, group.environment) == ("aws", "prod")]
+    standby = whole.stack(f"{stack_id('aws', 'prod')}-standby")
+    assert standby.standby and standby in group.stacks
+    assert group.share == pytest.approx(group.total / group.budget.amount)
+    assert group.total > whole.stack(stack_id("aws", "prod")).total + standby.total - 0.005
 
 
 def test_an_estimate_over_its_budget_is_flagged(synthesized: Synthesized, table: PriceTable) -> None:
@@ -387,8 +411,69 @@ def test_an_estimate_over_its_budget_is_flagged(synthesized: Synthesized, table:
 
     stack = estimate(synthesized, "aws", "dev", table, tiny_budget)
     text = render(Estimate("out", table, [stack]))
-    assert re.search(r"^duckdb-analytics-aws-dev +aws +dev +\$[\d.,]+  \$10\.00 \(estimate \d+%\)$", text, re.M)
-    assert f"  OVER BUDGET: {stack.budgets[0].address}: the estimate ${stack.total:,.2f} exceeds $10.00" in text
+    assert re.search(r"^  \$10\.00 aws dev: \$[\d.,]+ \(\d+%\) at minimum, - at maximum; covers duckdb-analytics-aws-dev$",
+                     text, re.M)
+    assert (f"  OVER BUDGET: {stack.budgets[0].address} (aws dev): the estimate of duckdb-analytics-aws-dev is "
+            f"${stack.total:,.2f}, over $10.00") in text
+
+
+def test_a_stack_with_an_unpriced_resource_reads_unknown_at_least_its_priced_part(
+    synthesized: Synthesized, table: PriceTable
+) -> None:
+    def unpriced_class(resources: dict[str, Any]) -> None:
+        by_prefix({"resource": resources}, "aws_db_instance", "database")[1]["instance_class"] = "db.x9.huge"
+
+    stack = estimate(synthesized, "aws", "prod", table, unpriced_class)
+    assert not stack.complete
+    text = render(Estimate("out", table, [stack]))
+    assert re.search(rf"^{stack.name} +aws +prod +unknown, at least \${stack.total:,.2f}  -$", text, re.M)
+    assert f"unknown, at least ${stack.total:,.2f} a month at minimum capacity" in text
+
+
+# --- maximum capacity ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_at_maximum_capacity_fargate_services_run_their_maximum_tasks_for_the_hours_they_may(
+    synthesized: Synthesized, table: PriceTable, environment: str
+) -> None:
+    name, task, strategy, running = _backend_service(synthesized, table, environment)
+    maximum = synthesized.configs[environment].scaling.max_capacity
+    expected = running * sum(tasks * hourly_price(table, task, provider)
+                             for provider, tasks in expected_tasks(maximum, strategy).items())
+    top = estimate(synthesized, "aws", environment, table, capacity=MAXIMUM)
+    assert sum(line.amount for line in top.lines_of(f"aws_ecs_service.{name}")) == pytest.approx(expected)
+    bottom = estimate(synthesized, "aws", environment, table)
+    other = [line for line in top.lines if not line.address.startswith("aws_ecs_service.")]
+    assert sum(line.amount for line in other) == pytest.approx(
+        sum(line.amount for line in bottom.lines if not line.address.startswith("aws_ecs_service.")))
+
+
+def test_raising_the_maximum_moves_only_the_maximum_estimate(synthesized: Synthesized, table: PriceTable) -> None:
+    def double_maximum(resources: dict[str, Any]) -> None:
+        for service in resources["google_cloud_run_v2_service"].values():
+            service["template"]["scaling"]["max_instance_count"] *= 2
+
+    before = {capacity: estimate(synthesized, "gcp", "prod", table, capacity=capacity) for capacity in CAPACITIES}
+    after = {capacity: estimate(synthesized, "gcp", "prod", table, double_maximum, capacity) for capacity in CAPACITIES}
+    assert after[MINIMUM].total == pytest.approx(before[MINIMUM].total)
+
+    def instances(stack: StackEstimate) -> float:
+        return sum(line.amount for line in stack.lines if line.group == "Compute" and "requests" not in line.label)
+
+    assert instances(after[MAXIMUM]) == pytest.approx(2 * instances(before[MAXIMUM]))  # twice as many, busy all month
+
+
+def test_cloud_run_at_maximum_bills_every_instance_busy_all_month(synthesized: Synthesized, table: PriceTable) -> None:
+    document = synthesized.stack("gcp", "prod")
+    name, service = by_prefix(document, "google_cloud_run_v2_service", "run_backend_service")
+    limits = service["template"]["containers"][0]["resources"]["limits"]
+    maximum = service["template"]["scaling"]["max_instance_count"]
+    seconds = maximum * table.assumptions.seconds_per_month
+    expected = seconds * (float(limits["cpu"]) * table.prices["cloud_run_active_vcpu_second"].value
+                          + int(limits["memory"].removesuffix("Mi")) / 1024 * table.prices["cloud_run_active_gib_second"].value)
+    lines = estimate(synthesized, "gcp", "prod", table, capacity=MAXIMUM).lines_of(f"google_cloud_run_v2_service.{name}")
+    assert sum(line.amount for line in lines if "requests" not in line.label) == pytest.approx(expected)
 
 
 # --- schedules and strategies -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -18,6 +19,11 @@ from constructs_lib.review import load_output
 from .conftest import Synthesized
 from .helpers import PROJECT_ROOT, run_main, subprocess_environment
 from .test_risk_diff_cli import _IMPORT_PROBE, _write_stacks, bucket_stack, repository, write_output  # noqa: F401
+
+_spec = importlib.util.spec_from_file_location("cost_estimate", PROJECT_ROOT / "docs" / "cost_estimate.py")
+assert _spec is not None and _spec.loader is not None
+cost_estimate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cost_estimate)
 
 STACK = "acme-aws-prod"
 
@@ -45,7 +51,8 @@ def test_the_real_stacks_each_get_a_total_with_line_items_and_the_assumptions_co
                     "Hours: 730 a month", "Traffic a month, by environment:", "Not included: free tiers"):
         assert report.index(heading) < first_stack, heading
     for stack in estimate.stacks:
-        assert re.search(rf"^{re.escape(stack.name)} +{stack.cloud} +{stack.environment} +\$[\d,]+\.\d\d  ", report, re.M)
+        assert re.search(rf"^{re.escape(stack.name)} +{stack.cloud} +{stack.environment} +\$[\d,]+\.\d\d  \$[\d,]+\.\d\d$",
+                         report, re.M)
         assert f"{'$' + format(stack.total, ',.2f'):>10}  total" in report
     assert "NOT PRICED" not in report
     assert "[1,460 instance-hour x $0.168*]" in report  # Multi-AZ prod database, unverified price marked
@@ -59,9 +66,13 @@ def test_the_real_stacks_each_get_a_total_with_line_items_and_the_assumptions_co
 def test_markdown_has_a_summary_table_and_a_table_per_stack(synthesized: Synthesized, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cost(synthesized.outdir, "--format", "markdown") == 0
     report = capsys.readouterr().out
-    assert report.startswith("## Estimated monthly cost (USD)\n\n| stack | cloud | environment | monthly |")
+    assert report.startswith("## Estimated monthly cost (USD)\n\n| stack | cloud | environment | at minimum capacity "
+                             "| at maximum capacity |")
+    assert "| budget | covers | at minimum capacity | at maximum capacity |" in report
     assert report.count("\n### `duckdb-analytics-") == len(synthesized.documents)
-    assert report.count("| group | item | quantity x unit price | monthly |") == len(synthesized.documents)
+    scaling = report.count("the lines that differ:")
+    assert report.count("At maximum capacity: ") == len(synthesized.documents) and scaling >= 6  # the platform stacks
+    assert report.count("| group | item | quantity x unit price | monthly |") == len(synthesized.documents) + scaling
     assert "<details><summary>Prices used (constructs_lib/cost/prices.toml, checked " in report
 
 
@@ -73,7 +84,7 @@ def test_an_unknown_type_is_listed_as_not_priced_and_the_stack_marked_incomplete
     assert run_cost(write_output(tmp_path / "out", {STACK: stack})) == 0
     report = capsys.readouterr().out
     assert "  NOT PRICED: aws_neptune_cluster.graph: no entry for this type in the price table" in report
-    assert re.search(r"^acme-aws-prod +aws +prod +\$[\d.,]+  -  \(incomplete: see NOT PRICED\)$", report, re.M)
+    assert re.search(r"^acme-aws-prod +aws +prod +unknown, at least \$[\d.,]+  unknown, at least \$[\d.,]+$", report, re.M)
 
 
 def _bad_outputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
@@ -100,8 +111,10 @@ def test_a_missing_or_unreadable_output_is_one_line_and_exit_2(tmp_path: Path, c
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--format", "html"], "error: argument --format: invalid choice: 'html' (choose from 'text', 'markdown')"),
-    (["other", "more"], "error: unrecognized arguments: other more"),
+    (["--format", "html"], "error: argument --format: invalid choice: 'html' (choose from 'text', 'markdown', 'json')"),
+    (["other", "more"], "error: give one directory (OUTDIR), two (OLD NEW) or --base REF, got 3 directories"),
+    (["--format", "json"], "error: --format json: compares two outputs; give OLD NEW or --base REF"),
+    (["other", "--base", "HEAD"], "error: with --base give at most one directory (NEW), got 2"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(output: Path, capsys: pytest.CaptureFixture[str], arguments: list[str],
                                               message: str) -> None:
@@ -124,6 +137,68 @@ def test_another_price_file_is_used_and_named(output: Path, tmp_path: Path, caps
     assert run_cost(output, "--prices", prices) == 0
     report = capsys.readouterr().out
     assert f"from {prices};" in report and "x $0.024]" in report
+
+
+# --- a change: OLD NEW, or --base ----------------------------------------------------------------------------
+
+
+def _resized(tmp_path: Path, instance_class: str) -> tuple[Path, Path]:
+    old_stack = bucket_stack("acme-data") | {"provider": {"aws": [{"region": "us-east-1"}]}}
+    old_stack["resource"]["aws_db_instance"] = {"db": {"engine": "postgres", "instance_class": "db.t4g.medium",
+                                                       "allocated_storage": 20, "storage_type": "gp3"}}
+    new_stack = json.loads(json.dumps(old_stack))
+    new_stack["resource"]["aws_db_instance"]["db"]["instance_class"] = instance_class
+    return (write_output(tmp_path / "old", {STACK: old_stack, "acme-aws-dev": bucket_stack("d")}),
+            write_output(tmp_path / "new", {STACK: new_stack, "acme-aws-dev": bucket_stack("d")}))
+
+
+def test_a_change_is_priced_per_stack_at_both_capacities(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = _resized(tmp_path, "db.m7g.large")
+    table = load_prices()
+    hours = table.assumptions.hours_per_month
+    difference = hours * (table.prices["rds_postgres_db_m7g_large_hour"].value
+                          - table.prices["rds_postgres_db_t4g_medium_hour"].value)
+    assert run_cost(old, new, "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["prices"]["source"], data["prices"]["checked"]) == ("constructs_lib/cost/prices.toml", table.checked)
+    stacks = {stack["name"]: stack for stack in data["stacks"]}
+    for capacity in ("minimum", "maximum"):
+        assert stacks[STACK][capacity]["difference"] == pytest.approx(difference, abs=0.01)
+        assert stacks["acme-aws-dev"][capacity]["difference"] == 0
+    assert run_cost(old, new) == 0
+    text = capsys.readouterr().out
+    assert "  at minimum capacity: " in text and f"(+${difference:,.2f})" in text
+    assert "Unchanged: acme-aws-dev" in text and "checked " + table.checked in text
+
+
+def test_an_unpriced_class_makes_the_difference_unknown_never_smaller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = _resized(tmp_path, "db.x9.huge")
+    assert run_cost(old, new, "--format", "json") == 0
+    (stack,) = [stack for stack in json.loads(capsys.readouterr().out)["stacks"] if stack["name"] == STACK]
+    assert stack["minimum"]["difference"] is None and stack["minimum"]["head"]["complete"] is False
+    assert stack["minimum"]["head"]["unpriced"] == ["aws_db_instance.db: no price 'rds_postgres_db_x9_huge_hour' in the "
+                                                   "table (RDS postgres db.x9.huge: 730 h x 1 (Single-AZ))"]
+    assert run_cost(old, new, "--format", "markdown") == 0
+    markdown = capsys.readouterr().out
+    assert re.search(r"\| `acme-aws-prod` \| prod \| \$[\d.,]+ -> unknown, at least \$[\d.,]+ \(unknown\) \|", markdown)
+    assert "**Not priced** (so those totals are lower bounds and their differences unknown)" in markdown
+
+
+@pytest.mark.slow  # a fresh process
+def test_base_ref_is_synthesized_in_a_temporary_worktree_and_compared(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cost("--base", "HEAD", "--format", "json", repository=repository) == 0
+    (stack,) = json.loads(capsys.readouterr().out)["stacks"]
+    assert (stack["name"], stack["minimum"]["difference"]) == (STACK, 0)  # a renamed bucket costs the same
+    assert list((repository.parent / "scratch").iterdir()) == []
+
+
+def test_the_generated_cost_page_is_current(synthesized: Synthesized) -> None:
+    committed = (PROJECT_ROOT / "docs" / "cost-estimate.md").read_text(encoding="utf-8")
+    assert committed == cost_estimate.page(synthesized.outdir), "run `make docs` and commit docs/cost-estimate.md"
 
 
 # --- without OUTDIR: the working tree is synthesized ----------------------------------------------------------

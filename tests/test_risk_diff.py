@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.review import ABSENT, Action, BlockKind, Review, SynthesizedOutput, compare_outputs, render
-from constructs_lib.review.changes import AttributeChange, diff_documents, diff_values
-from constructs_lib.review.provider_facts import OUTAGE_FACTS, REPLACEMENT_FACTS, STATEFUL_RESOURCE_TYPES
+from constructs_lib.review import ABSENT, Action, BlockKind, Review, Risk, SynthesizedOutput, compare_outputs, render
+from constructs_lib.review.changes import AttributeChange, RiskKind, diff_documents, diff_values
+from constructs_lib.review.deletion_facts import DELETE_BLOCKERS
+from constructs_lib.review.provider_facts import (
+    EDGE_REPLACEMENT_FACTS, OUTAGE_FACTS, REPLACEMENT_FACTS, STATEFUL_RESOURCE_TYPES,
+)
 from constructs_lib.review.rendering import MAX_VALUE_CHARS, SENSITIVE_VALUE, format_values
 
 PROD = "acme-aws-prod"
@@ -143,17 +146,6 @@ def test_moved_resource_is_still_checked_attribute_by_attribute() -> None:
     ]
 
 
-def test_new_address_without_moved_block_is_a_replacement() -> None:
-    old = document({"aws_s3_bucket.data": {"bucket": "b"}})
-    new = document({"aws_s3_bucket.lake": {"bucket": "b"}})
-    result = review(old, new)
-    assert reasons(result) == [
-        "aws_s3_bucket.data -: stateful resource removed while aws_s3_bucket.lake is added: without a moved block "
-        "Terraform destroys it and creates a new one (data loss)"
-    ]
-    assert (result.stacks[0].totals, result.exit_status) == ("1 added, 1 removed, 0 changed, 1 risky", 3)
-
-
 def test_moved_block_of_an_earlier_change_is_not_a_move_now() -> None:
     moved = [{"from": "aws_s3_bucket.data", "to": "aws_s3_bucket.lake"}]
     old = document({"aws_s3_bucket.lake": {"bucket": "b"}}, moved=moved)
@@ -163,18 +155,106 @@ def test_moved_block_of_an_earlier_change_is_not_a_move_now() -> None:
 # --- risk rules ------------------------------------------------------------------------------------------------
 
 
-def test_removing_a_stateful_resource_is_risky_and_a_stateless_one_is_not() -> None:
-    assert reasons(one_resource_change({"name": "/ecs/api"}, None, "aws_cloudwatch_log_group.logs")) == [
-        "aws_cloudwatch_log_group.logs -: stateful resource removed: Terraform destroys it and its data"
-    ]
+def kinds(result: Review) -> list[str]:
+    return [risk.kind.value for stack in result.stacks for change in stack.changes for risk in change.risks]
+
+
+def only_risk(result: Review) -> Risk:
+    (risk,) = [risk for stack in result.stacks for change in stack.changes for risk in change.risks]
+    return risk
+
+
+def test_new_address_without_moved_block_is_a_rename_that_loses_data_and_offers_a_moved_block() -> None:
+    old = document({"aws_s3_bucket.data": {"bucket": "b"}})
+    new = document({"aws_s3_bucket.lake": {"bucket": "b"}})
+    result = review(old, new)
+    risk = only_risk(result)
+    assert (risk.kind, risk.reason) == (RiskKind.DATA_LOSS, (
+        "removed while aws_s3_bucket.lake of the same type is added (a renamed construct?): Terraform destroys this "
+        "one and creates that one; its data is lost"))
+    assert risk.fix.startswith('keep the old construct id, or move the state: add `{"from": "aws_s3_bucket.data", '
+                               '"to": "aws_s3_bucket.lake"}` to the stack\'s `moved` list')
+    assert risk.blocker.startswith("the apply stops half-way if the bucket still holds objects")
+    assert (result.stacks[0].totals, result.exit_status) == ("1 added, 1 removed, 0 changed, 1 risky", 3)
+
+
+def test_a_moved_block_is_not_offered_when_an_attribute_forcing_replacement_changed_too() -> None:
+    old = document({"aws_s3_bucket.data": {"bucket": "acme-data", "force_destroy": True}})
+    new = document({"aws_s3_bucket.lake": {"bucket": "acme-lake", "force_destroy": True}})
+    risk = only_risk(review(old, new))
+    assert risk.fix == ("keep the old construct id and values: a moved block alone would not keep it, as bucket also "
+                        "changed and forces a replacement")
+    assert risk.blocker == ""  # force_destroy: S3 deletes the objects with the bucket
+
+
+def test_a_removal_among_several_additions_pairs_with_the_most_alike() -> None:
+    old = document({"aws_s3_bucket.data": {"bucket_prefix": "acme-data-", "force_destroy": False}})
+    new = document({"aws_s3_bucket.lake": {"bucket_prefix": "acme-data-", "force_destroy": False},
+                    "aws_s3_bucket.logs": {"bucket_prefix": "acme-logs-"}})
+    assert "aws_s3_bucket.lake of the same type" in only_risk(review(old, new)).reason
+
+
+def test_removing_a_stateful_resource_is_data_loss_and_a_stateless_one_is_not_risky() -> None:
+    result = one_resource_change({"name": "/ecs/api"}, None, "aws_cloudwatch_log_group.logs")
+    assert reasons(result) == ["aws_cloudwatch_log_group.logs -: removed: Terraform destroys it; its data is lost"]
+    assert kinds(result) == ["data loss"]
     assert reasons(one_resource_change({"name": "alarm"}, None, "aws_cloudwatch_metric_alarm.cpu")) == []
+
+
+def test_prevent_destroy_is_named_as_no_protection_once_the_block_is_gone() -> None:
+    result = one_resource_change({"bucket": "b", "lifecycle": {"prevent_destroy": True}}, None, "aws_s3_bucket.data")
+    assert only_risk(result).reason.endswith(
+        "(lifecycle.prevent_destroy protects only a resource whose block is still there)")
+
+
+@pytest.mark.parametrize(
+    ("address", "body", "blocker"),
+    [
+        ("aws_db_instance.db", {"deletion_protection": True},
+         "the apply fails: RDS refuses to delete an instance with deletion protection on"),
+        ("google_sql_database_instance.db", {"name": "db"},  # deletion_protection defaults to true
+         "the apply fails: the provider refuses to delete the instance while deletion_protection is true"),
+        ("aws_ecr_repository.api", {"name": "api"}, "the apply stops half-way if the repository still holds images"),
+        ("google_storage_bucket.data", {"name": "d", "force_destroy": False},
+         "the apply stops half-way if the bucket still holds objects"),
+    ],
+)
+def test_what_would_make_deleting_a_resource_fail_is_named(address: str, body: dict[str, Any], blocker: str) -> None:
+    assert only_risk(one_resource_change(body, None, address)).blocker.startswith(blocker)
+
+
+def test_nothing_blocks_a_delete_that_will_succeed() -> None:
+    for address, body in (("aws_db_instance.db", {"deletion_protection": False}),
+                          ("google_sql_database_instance.db", {"deletion_protection": False}),
+                          ("aws_s3_bucket.data", {"force_destroy": True})):
+        assert only_risk(one_resource_change(body, None, address)).blocker == "", address
+
+
+@pytest.mark.parametrize(
+    ("address", "body", "source"),
+    [
+        ("aws_db_instance.replica", {"replicate_source_db": "arn:aws:rds:us-east-1:1:db:prod", "deletion_protection": True},
+         "replicate_source_db"),
+        ("google_sql_database_instance.replica", {"master_instance_name": "prod-postgres", "deletion_protection": True},
+         "master_instance_name"),
+    ],
+)
+def test_a_removed_replica_costs_recovery_time_not_data_and_names_its_blocker(
+    address: str, body: dict[str, Any], source: str
+) -> None:
+    risk = only_risk(one_resource_change(body, None, address))
+    assert risk.kind is RiskKind.AVAILABILITY
+    assert risk.reason == (f"removed: Terraform destroys it; it is a replica ({source} is set): its source keeps the "
+                           "data, but a failover has no replica to promote and recovery takes longer until one is "
+                           "re-created")
+    assert "data is lost" not in risk.reason and risk.blocker.startswith("the apply fails: ")
 
 
 def test_removed_stack_loses_its_stateful_resources() -> None:
     old = SynthesizedOutput("old", {PROD: document({"google_storage_bucket.data": {"name": "d"}})})
     result = compare_outputs(old, SynthesizedOutput("new", {}))
     assert result.stacks[0].presence == "stack removed"
-    assert reasons(result) == ["google_storage_bucket.data -: stateful resource removed: Terraform destroys it and its data"]
+    assert reasons(result) == ["google_storage_bucket.data -: removed: Terraform destroys it; its data is lost"]
 
 
 REPLACEMENT = "forces replacement: Terraform destroys the resource and its data and creates a new one"
@@ -193,32 +273,201 @@ REPLACEMENT = "forces replacement: Terraform destroys the resource and its data 
         ("google_sql_database_instance.db", {"settings": {"disk_size": 100}}, {"settings": {"disk_size": 50}},
          f"settings.disk_size: {REPLACEMENT}"),
         ("google_storage_bucket.data", {"location": "US"}, {"location": "EU"}, f"location: {REPLACEMENT}"),
-        ("aws_db_instance.db", {"identifier": "db-a"}, {"identifier": "db-b"},
-         "identifier: RDS renames the instance in place: it reboots, its endpoint changes and it is unavailable "
-         "until the new name is in effect"),
-        ("google_sql_database_instance.db", {"database_version": "POSTGRES_16"}, {"database_version": "POSTGRES_17"},
-         "database_version: Cloud SQL upgrades the instance in place with downtime; a downgrade or another engine "
-         "is refused"),
     ],
 )
-def test_replacing_or_disrupting_attribute_changes_are_risky(
+def test_attribute_changes_that_replace_a_stateful_resource_are_data_loss(
     address: str, old: dict[str, Any], new: dict[str, Any], expected: str
 ) -> None:
-    assert reasons(one_resource_change(old, new, address)) == [f"{address} {expected}"]
+    result = one_resource_change(old, new, address)
+    assert reasons(result) == [f"{address} {expected}"]
+    assert kinds(result) == ["data loss"]
+
+
+def test_prevent_destroy_makes_the_plan_of_a_replacement_fail() -> None:
+    old = {"bucket": "a", "lifecycle": {"prevent_destroy": True}}
+    new = {"bucket": "b", "lifecycle": {"prevent_destroy": True}}
+    assert only_risk(one_resource_change(old, new, "aws_s3_bucket.data")).blocker == (
+        "the plan fails: lifecycle.prevent_destroy forbids the replacement (so nothing is applied)")
+
+
+MAINTENANCE_WINDOW = "in the instance's next maintenance window, not when the apply runs (apply_immediately is off)"
+CLOUD_SQL_NOW = "as the apply runs (Cloud SQL does not defer it to the maintenance window)"
+
+
+@pytest.mark.parametrize(
+    ("address", "old", "new", "kind", "reason", "when"),
+    [
+        ("aws_db_instance.db", {"instance_class": "db.t4g.medium"}, {"instance_class": "db.m7g.large"}, "outage",
+         "RDS moves the database to the new class: it is unavailable during the change (with Multi-AZ, for a "
+         "failover) (db.t4g.medium -> db.m7g.large)", MAINTENANCE_WINDOW),
+        ("aws_db_instance.db", {"engine_version": "16.4"}, {"engine_version": "17.1"}, "outage",
+         "RDS upgrades the engine in place and the database can be unavailable for minutes (16.4 -> 17.1)",
+         MAINTENANCE_WINDOW),
+        ("aws_db_instance.db", {"identifier": "db-a"}, {"identifier": "db-b"}, "outage",
+         "RDS renames the instance in place: it reboots, its endpoint changes and it is unavailable until the new "
+         "name is in effect (db-a -> db-b)", MAINTENANCE_WINDOW),
+        ("aws_db_instance.db", {"port": 5432}, {"port": 5433}, "outage",
+         "RDS restarts the database on the new port; clients still using the old port fail (5432 -> 5433)",
+         "as the apply runs, whatever apply_immediately says"),
+        ("aws_db_instance.db", {"storage_type": "gp2"}, {"storage_type": "gp3"}, "availability",
+         "RDS migrates the storage: the database stays up but slower, backups are suspended and no other "
+         "modification, reboot or deletion is possible until it finishes (typically under 24 hours) (gp2 -> gp3)",
+         MAINTENANCE_WINDOW),
+        ("aws_db_instance.db", {"multi_az": True}, {"multi_az": False}, "availability",
+         "Multi-AZ turned off: no standby in a second zone, so a zone failure or maintenance takes the database down "
+         "(True -> False)", MAINTENANCE_WINDOW),
+        ("google_sql_database_instance.db", {"settings": {"tier": "db-custom-2-7680"}},
+         {"settings": {"tier": "db-custom-4-15360"}}, "outage",
+         "Cloud SQL restarts the instance on the new machine type: the database is unavailable for minutes "
+         "(db-custom-2-7680 -> db-custom-4-15360)", CLOUD_SQL_NOW),
+        ("google_sql_database_instance.db", {"database_version": "POSTGRES_16"}, {"database_version": "POSTGRES_17"},
+         "outage", "Cloud SQL upgrades the instance in place with downtime; a downgrade or another engine is refused "
+         "(POSTGRES_16 -> POSTGRES_17)", CLOUD_SQL_NOW),
+        ("google_sql_database_instance.db", {"settings": [{"activation_policy": "ALWAYS"}]},
+         {"settings": [{"activation_policy": "NEVER"}]}, "outage",
+         "the instance is stopped (activation_policy NEVER): the database is down until the policy is ALWAYS again "
+         "(ALWAYS -> NEVER)", CLOUD_SQL_NOW),
+    ],
+)
+def test_in_place_changes_that_restart_or_weaken_a_database_say_when_they_take_effect(
+    address: str, old: dict[str, Any], new: dict[str, Any], kind: str, reason: str, when: str
+) -> None:
+    risk = only_risk(one_resource_change(old, new, address))
+    assert (risk.kind.value, risk.reason, risk.when) == (kind, reason, when)
+
+
+def test_the_maintenance_window_is_named_and_apply_immediately_makes_it_now() -> None:
+    address = "aws_db_instance.db"
+    named = {"instance_class": "db.m7g.large", "maintenance_window": "sun:04:30-sun:05:30"}
+    assert only_risk(one_resource_change({"instance_class": "db.t4g.medium"}, named, address)).when == (
+        "in the instance's next maintenance window (sun:04:30-sun:05:30 UTC), not when the apply runs "
+        "(apply_immediately is off)")
+    immediate = {"instance_class": "db.m7g.large", "apply_immediately": True}
+    assert only_risk(one_resource_change({"instance_class": "db.t4g.medium", "apply_immediately": True}, immediate,
+                                         address)).when == "as the apply runs (apply_immediately = true)"
+
+
+def test_high_availability_turned_off_on_cloud_sql_is_a_restart_and_an_availability_loss() -> None:
+    result = one_resource_change({"settings": {"availability_type": "REGIONAL"}}, {"settings": {"availability_type": "ZONAL"}},
+                                 "google_sql_database_instance.db")
+    assert kinds(result) == ["outage", "availability"]
+    enabling = one_resource_change({"settings": {"availability_type": "ZONAL"}}, {"settings": {"availability_type": "REGIONAL"}},
+                                   "google_sql_database_instance.db")
+    assert kinds(enabling) == ["outage"]  # a restart either way
+
+
+@pytest.mark.parametrize(
+    ("address", "old", "new", "consequence"),
+    [
+        ("aws_lb.web", {"name": "acme"}, {"name": "acme-web"}, "the load balancer gets a new DNS name"),
+        ("aws_lb.web", {"internal": True}, {"internal": False}, "the load balancer gets a new DNS name"),
+        ("aws_acm_certificate.cert", {"domain_name": "a.example.com"}, {"domain_name": "b.example.com"},
+         "the new certificate must pass DNS validation"),
+        ("google_compute_managed_ssl_certificate.cert", {"managed": {"domains": ["a.example.com"]}},
+         {"managed": {"domains": ["b.example.com"]}}, "Google provisions the new certificate only after DNS"),
+        ("google_compute_global_address.ip", {"name": "acme-ip"}, {"name": "acme-lb-ip"},
+         "the load balancer's IP address changes"),
+    ],
+)
+def test_replacing_a_load_balancer_certificate_or_address_is_an_outage(
+    address: str, old: dict[str, Any], new: dict[str, Any], consequence: str
+) -> None:
+    result = one_resource_change(old, new, address)
+    replacement = [risk for stack in result.stacks for change in stack.changes for risk in change.risks
+                   if risk.kind is RiskKind.OUTAGE]
+    assert len(replacement) == 1 and replacement[0].reason.startswith(f"forces replacement: {consequence}")
+
+
+def test_removing_a_load_balancer_is_an_outage_that_deletion_protection_stops() -> None:
+    risk = only_risk(one_resource_change({"name": "acme", "enable_deletion_protection": True}, None, "aws_lb.web"))
+    assert risk.kind is RiskKind.OUTAGE and risk.reason.startswith("removed: Terraform destroys it; the load balancer")
+    assert risk.blocker.startswith("the apply fails: Elastic Load Balancing refuses")
 
 
 @pytest.mark.parametrize(
     ("address", "old", "new"),
     [
         ("aws_s3_bucket.data", {"tags": {"a": "1"}}, {"tags": {"a": "2"}}),
-        ("aws_db_instance.db", {"instance_class": "db.t4g.medium"}, {"instance_class": "db.m7g.large"}),
+        ("aws_db_instance.db", {"allocated_storage": 100}, {"allocated_storage": 200}),
+        ("aws_db_instance.db", {"multi_az": False}, {"multi_az": True}),  # no outage (the RDS reference)
         ("google_sql_database_instance.db", {"settings": {"disk_size": 100}}, {"settings": {"disk_size": 200}}),
         ("aws_s3_bucket_versioning.data", {"bucket": "a"}, {"bucket": "b"}),  # not a stateful type
+        ("aws_lb.web", {"idle_timeout": 60}, {"idle_timeout": 300}),
     ],
 )
-def test_in_place_changes_are_not_risky(address: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+def test_harmless_in_place_changes_are_not_risky(address: str, old: dict[str, Any], new: dict[str, Any]) -> None:
     result = one_resource_change(old, new, address)
     assert (reasons(result), result.exit_status) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    ("address", "old", "new", "door"),
+    [
+        ("aws_vpc_security_group_ingress_rule.ssh", None, {"cidr_ipv4": "0.0.0.0/0", "from_port": 22, "to_port": 22,
+                                                          "ip_protocol": "tcp"},
+         "ingress from 0.0.0.0/0 (the whole internet) on tcp 22"),
+        ("aws_vpc_security_group_ingress_rule.api", {"cidr_ipv4": "10.0.0.0/16", "from_port": 8000, "to_port": 8000,
+                                                     "ip_protocol": "tcp"},
+         {"cidr_ipv4": "0.0.0.0/0", "from_port": 8000, "to_port": 8000, "ip_protocol": "tcp"},
+         "ingress from 0.0.0.0/0 (the whole internet) on tcp 8000"),
+        ("aws_security_group.db", {"ingress": []}, {"ingress": [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 5432,
+                                                                  "to_port": 5432, "protocol": "tcp"}]},
+         "ingress from 0.0.0.0/0 (the whole internet) on tcp 5432"),
+        ("google_compute_firewall.db", {"source_ranges": ["10.0.0.0/8"], "allow": [{"protocol": "tcp", "ports": ["5432"]}]},
+         {"source_ranges": ["0.0.0.0/0"], "allow": [{"protocol": "tcp", "ports": ["5432"]}]},
+         "ingress from 0.0.0.0/0 (the whole internet) allowing tcp 5432"),
+        ("google_cloud_run_v2_service_iam_member.invoker", None, {"member": "allUsers", "role": "roles/run.invoker"},
+         "allUsers granted roles/run.invoker"),
+        ("google_cloud_run_v2_service.api", {"ingress": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"},
+         {"ingress": "INGRESS_TRAFFIC_ALL"}, "ingress open to all traffic (not only internal and the load balancer)"),
+        ("google_cloud_run_v2_service.api", {"ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY"},
+         {"ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY", "invoker_iam_disabled": True},
+         "IAM invoker check off: anyone who reaches the service may call it"),
+        ("aws_db_instance.db", {"publicly_accessible": False}, {"publicly_accessible": True}, "publicly accessible database"),
+        ("aws_s3_bucket_public_access_block.data", {flag: True for flag in (
+            "block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")},
+         {"block_public_acls": True, "block_public_policy": False, "ignore_public_acls": True,
+          "restrict_public_buckets": True}, "S3 Block Public Access: block_public_policy off"),
+        ("aws_s3_bucket_policy.data", {"policy": json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*",
+                                                                            "Action": "s3:*"}]})},
+         {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]})},
+         "anyone (principal *) allowed s3:GetObject"),
+        ("google_sql_database_instance.db", {"settings": {"ip_configuration": {"ipv4_enabled": False}}},
+         {"settings": {"ip_configuration": {"ipv4_enabled": True}}}, "public IP address (ipv4_enabled)"),
+    ],
+)
+def test_widened_access_is_flagged_with_the_door_it_opens(
+    address: str, old: dict[str, Any] | None, new: dict[str, Any], door: str
+) -> None:
+    result = one_resource_change(old, new, address, stack=STAGING)
+    access = [risk for stack in result.stacks for change in stack.changes for risk in change.risks
+              if risk.kind is RiskKind.ACCESS]
+    assert [risk.reason for risk in access] == [f"access widened: {door}"]
+    assert result.exit_status == 3
+
+
+def test_a_wildcard_action_in_an_allow_statement_of_a_policy_document_is_flagged() -> None:
+    old = {"data": {"aws_iam_policy_document": {"task": {"statement": [{"actions": ["s3:GetObject"], "resources": ["*"]}]}}}}
+    new = {"data": {"aws_iam_policy_document": {"task": {"statement": [{"actions": ["s3:*"], "resources": ["*"]}]}}}}
+    result = review(document(**old), document(**new), STAGING)
+    assert [risk.reason for stack in result.stacks for change in stack.changes for risk in change.risks] == [
+        "access widened: every action of s3 allowed (s3:*)"]
+
+
+@pytest.mark.parametrize(
+    ("address", "old", "new"),
+    [
+        ("aws_vpc_security_group_ingress_rule.https", {"cidr_ipv4": "0.0.0.0/0", "from_port": 443, "to_port": 443},
+         {"cidr_ipv4": "0.0.0.0/0", "from_port": 443, "to_port": 443, "description": "HTTPS"}),  # already open
+        ("aws_vpc_security_group_ingress_rule.db", None, {"referenced_security_group_id": "sg-1", "from_port": 5432}),
+        ("aws_s3_bucket_policy.data", None, {"policy": json.dumps(
+            {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {}}}]})}),
+        ("aws_lb.internal", {"internal": True}, {"internal": True, "idle_timeout": 60}),
+    ],
+)
+def test_doors_already_open_or_closed_are_quiet(address: str, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    result = one_resource_change(old, new, address, stack=STAGING)
+    assert reasons(result) == []
 
 
 @pytest.mark.parametrize(
@@ -232,14 +481,26 @@ def test_in_place_changes_are_not_risky(address: str, old: dict[str, Any], new: 
          "scaling.min_instance_count: prod minimum capacity lowered from 3 to 1"),
     ],
 )
-def test_prod_minimum_capacity_lowered_is_risky(address: str, old: dict[str, Any], new: dict[str, Any], expected: str) -> None:
-    assert reasons(one_resource_change(old, new, address)) == [f"{address} {expected}"]
+def test_prod_minimum_capacity_lowered_is_an_availability_risk(
+    address: str, old: dict[str, Any], new: dict[str, Any], expected: str
+) -> None:
+    result = one_resource_change(old, new, address)
+    assert reasons(result) == [f"{address} {expected}"]
+    assert kinds(result) == ["availability"]
 
 
 def test_minimum_capacity_is_quiet_outside_prod_and_when_raised() -> None:
     address = "aws_appautoscaling_target.api"
     assert reasons(one_resource_change({"min_capacity": 2}, {"min_capacity": 1}, address, stack=STAGING)) == []
     assert reasons(one_resource_change({"min_capacity": 2}, {"min_capacity": 3}, address)) == []
+
+
+def test_the_environment_comes_from_the_providers_tags_before_the_stack_name() -> None:
+    tagged = {"provider": {"aws": [{"default_tags": [{"tags": {"Environment": "prod"}}]}]}}
+    old = document({"aws_appautoscaling_target.api": {"min_capacity": 2}}, **tagged)
+    new = document({"aws_appautoscaling_target.api": {"min_capacity": 1}}, **tagged)
+    result = review(old, new, stack="acme-aws-prod-standby")
+    assert (result.stacks[0].environment, kinds(result)) == ("prod", ["availability"])
 
 
 @pytest.mark.parametrize(
@@ -260,7 +521,9 @@ def test_minimum_capacity_is_quiet_outside_prod_and_when_raised() -> None:
 def test_weakened_protection_is_risky_on_any_resource(
     address: str, old: dict[str, Any], new: dict[str, Any], expected: str
 ) -> None:
-    assert reasons(one_resource_change(old, new, address, stack=STAGING)) == [f"{address} {expected}"]
+    result = one_resource_change(old, new, address, stack=STAGING)
+    assert reasons(result) == [f"{address} {expected}"]
+    assert kinds(result) == ["protection removed"]
 
 
 @pytest.mark.parametrize(
@@ -300,8 +563,10 @@ def test_strengthened_protection_is_quiet(address: str, old: dict[str, Any], new
          "transaction log retention shortened from 7 days to 2 days"),
     ],
 )
-def test_shortened_retention_is_risky(address: str, old: dict[str, Any], new: dict[str, Any], expected: str) -> None:
-    assert reasons(one_resource_change(old, new, address, stack=STAGING)) == [f"{address} {expected}"]
+def test_shortened_retention_is_data_loss(address: str, old: dict[str, Any], new: dict[str, Any], expected: str) -> None:
+    result = one_resource_change(old, new, address, stack=STAGING)
+    assert reasons(result) == [f"{address} {expected}"]
+    assert kinds(result) == ["data loss"]
 
 
 @pytest.mark.parametrize(
@@ -319,12 +584,35 @@ def test_longer_or_unknown_retention_is_quiet(address: str, old: dict[str, Any],
     assert reasons(one_resource_change(old, new, address)) == []
 
 
-def test_replacement_table_covers_only_stateful_types_and_cites_a_source() -> None:
+def test_every_fact_cites_a_source_and_replacements_of_stateful_types_are_data_loss() -> None:
     for fact in (*REPLACEMENT_FACTS, *OUTAGE_FACTS):
         assert fact.resource_type in STATEFUL_RESOURCE_TYPES, fact
+    for fact in (*REPLACEMENT_FACTS, *OUTAGE_FACTS, *EDGE_REPLACEMENT_FACTS):
         assert re.search(r"https://registry\.terraform\.io/providers/hashicorp/(aws|google)/", fact.source), fact
         assert "terraform plan with hashicorp/aws" in fact.source or "terraform-provider-google v6.50.0" in fact.source, fact
-    assert all(fact.consequence for fact in OUTAGE_FACTS)
+    assert {fact.kind for fact in REPLACEMENT_FACTS} == {RiskKind.DATA_LOSS}
+    assert {fact.kind for fact in EDGE_REPLACEMENT_FACTS} == {RiskKind.OUTAGE}
+    assert all(fact.consequence for fact in (*OUTAGE_FACTS, *EDGE_REPLACEMENT_FACTS))
+    assert all(blocker.source.startswith("https://") for blocker in DELETE_BLOCKERS)
+
+
+def test_json_names_stacks_counts_and_risks_and_holds_no_attribute_values() -> None:
+    old = document({"aws_db_instance.db": {"instance_class": "db.t4g.medium", "password": "hunter2-old"}},
+                   provider={"aws": [{"default_tags": [{"tags": {"Environment": "prod"}}]}]})
+    new = document({"aws_db_instance.db": {"instance_class": "db.m7g.large", "password": "hunter2-new"}},
+                   provider={"aws": [{"default_tags": [{"tags": {"Environment": "prod"}}]}]})
+    result = review(old, new)
+    text = render(result, "json")
+    assert "hunter2" not in text
+    data = json.loads(text)
+    assert (data["version"], data["exit_status"], data["risk_count"]) == (1, 3, 1)
+    (stack,) = data["stacks"]
+    assert {key: stack[key] for key in ("name", "environment", "changed", "counts", "presence")} == {
+        "name": PROD, "environment": "prod", "changed": True, "presence": None,
+        "counts": {"added": 0, "removed": 0, "changed": 1}}
+    assert stack["risks"] == [{"address": "aws_db_instance.db", "attribute": "instance_class", "kind": "outage",
+                               "reason": only_risk(result).reason, "when": only_risk(result).when, "blocker": "",
+                               "fix": ""}]
 
 
 # --- secrets and long values -----------------------------------------------------------------------------------
@@ -391,9 +679,14 @@ def _two_stack_review() -> Review:
 def test_text_lists_risks_first_then_every_stack_sorted_by_type_and_address() -> None:
     text = render(_two_stack_review(), "text")
     lines = text.splitlines()
-    assert lines[0] == "RISKY CHANGES (2): applying them can destroy data or cause downtime"
-    assert lines[1] == f"  ! {PROD}  aws_s3_bucket.a  bucket: {REPLACEMENT}"
-    assert lines[2] == f"  ! {PROD}  aws_s3_bucket.z  bucket: {REPLACEMENT}"
+    assert lines[0] == ("RISKY CHANGES (2): applying them can lose data, interrupt a service, widen access or slow "
+                        "recovery")
+    stops = ("      the apply stops half-way if the bucket still holds objects: S3 deletes a non-empty bucket only with "
+             "force_destroy, and what the apply created before that stays")
+    assert lines[1:7] == [f"  ! [data loss] {PROD}  aws_s3_bucket.a  bucket: {REPLACEMENT}",
+                          "      takes effect when the apply runs", stops,
+                          f"  ! [data loss] {PROD}  aws_s3_bucket.z  bucket: {REPLACEMENT}",
+                          "      takes effect when the apply runs", stops]
     stack_lines = [line for line in lines if line.startswith("acme-")]
     assert stack_lines == [
         "acme-aws-dev: 0 added, 0 removed, 0 changed, 0 risky",
@@ -410,7 +703,8 @@ def test_text_lists_risks_first_then_every_stack_sorted_by_type_and_address() ->
 def test_markdown_puts_risks_in_a_caution_block_and_folds_long_attribute_lists() -> None:
     text = render(_two_stack_review(), "markdown")
     assert text.startswith("## Infrastructure changes\n\n> [!CAUTION]\n> **2 risky changes**")
-    assert f"> - **{PROD}** `aws_s3_bucket.a` `bucket`: {REPLACEMENT}" in text
+    assert (f"> - **data loss** in **{PROD}** (prod): `aws_s3_bucket.a` `bucket`: {REPLACEMENT}.\n"
+            ">   Takes effect when the apply runs.") in text
     assert text.index("[!CAUTION]") < text.index(f"### `{PROD}`: 1 added, 0 removed, 3 changed, 2 risky")
     assert "`~ aws_s3_bucket.a` **risky**\n\n- `bucket: \"a\" -> \"a2\"`" in text
     assert "- `+ aws_ecs_task_definition.big`" in text

@@ -114,9 +114,11 @@ def test_unreadable_input_is_one_line_naming_the_path_and_exit_2(
         (["old"], "error: give two directories (OLD NEW) or --base REF, got 1 directory"),
         (["--base", "HEAD", "old", "same"], "error: with --base give at most one directory (NEW), got 2"),
         (["old", "same", "--snapshots"], "error: --snapshots: compares against --base REF, which is missing"),
-        (["old", "same", "--format", "html"], "error: argument --format: invalid choice: 'html' (choose from 'text', 'markdown')"),
+        (["old", "same", "--format", "html"], "error: argument --format: invalid choice: 'html' (choose from 'text', 'markdown', 'json')"),
         (["old", "same", "--max-chars", "50"],
          "error: --max-chars: must leave room for the truncation notice (98 characters), got 50"),
+        (["old", "same", "--format", "json", "--max-chars", "5000"],
+         "error: --max-chars: JSON is never cut; leave it out with --format json"),
         (["--base", "no-such-ref"], "error: --base: unknown git ref 'no-such-ref'"),
         (["--base", "--help-me"], "error: argument --base: expected one argument"),
     ],
@@ -309,11 +311,54 @@ def test_real_stacks_unchanged_then_risky_after_renaming_the_prod_bucket_and_low
     _mutate(new, "duckdb-analytics-aws-prod", weaken_prod)
     assert run_diff(old, new) == 3
     report = capsys.readouterr().out
-    risks = [line.split()[2:4] for line in report.splitlines() if line.startswith("  ! ")]
-    assert [(address.split(".")[0], attribute) for address, attribute in risks] == [
-        ("aws_appautoscaling_target", "min_capacity:"),
-        ("aws_cloudwatch_log_group", "retention_in_days:"),
-        ("aws_s3_bucket", "bucket_prefix:"),
-    ]
     assert "log retention shortened from 90 days to 7 days" in report
     assert "duckdb-analytics-aws-prod: 0 added, 0 removed, 3 changed, 3 risky" in report
+    assert run_diff(old, new, "--format", "json") == 3
+    (stack,) = [stack for stack in json.loads(capsys.readouterr().out)["stacks"] if stack["risks"]]
+    assert [(risk["address"].split(".")[0], risk["attribute"], risk["kind"]) for risk in stack["risks"]] == [
+        ("aws_appautoscaling_target", "min_capacity", "availability"),
+        ("aws_cloudwatch_log_group", "retention_in_days", "data loss"),
+        ("aws_s3_bucket", "bucket_prefix", "data loss"),
+    ]
+
+
+def _risks_of(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [{"stack": stack["name"], "environment": stack["environment"], **risk}
+            for stack in json.loads(capsys.readouterr().out)["stacks"] for risk in stack["risks"]]
+
+
+def test_real_stacks_a_prod_database_resize_is_an_outage_with_its_timing(
+    synthesized: Synthesized, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = shutil.copytree(synthesized.outdir, tmp_path / "old")
+    new = shutil.copytree(synthesized.outdir, tmp_path / "new")
+    _mutate(new, "duckdb-analytics-aws-prod",
+            lambda resources: _only(resources, "aws_db_instance", "database").update(instance_class="db.r7g.xlarge"))
+    _mutate(new, "duckdb-analytics-gcp-prod", lambda resources: [
+        body["settings"].update(tier="db-custom-4-15360") for body in resources["google_sql_database_instance"].values()])
+    assert run_diff(old, new, "--format", "json") == 3
+    risks = _risks_of(capsys)
+    assert {(risk["stack"], risk["environment"], risk["kind"], risk["attribute"]) for risk in risks} == {
+        ("duckdb-analytics-aws-prod", "prod", "outage", "instance_class"),
+        ("duckdb-analytics-gcp-prod", "prod", "outage", "settings.tier"),
+    }
+    rds = next(risk for risk in risks if risk["attribute"] == "instance_class")
+    database = _only(json.loads((old / "stacks" / "duckdb-analytics-aws-prod" / "cdk.tf.json").read_text())["resource"],
+                     "aws_db_instance", "database")
+    assert database["apply_immediately"] is False
+    assert rds["when"].startswith("in the instance's next maintenance window")
+    assert all(risk["when"].startswith("as the apply runs (Cloud SQL") for risk in risks if risk["stack"].startswith(
+        "duckdb-analytics-gcp"))
+
+
+def test_real_stacks_removing_the_standby_replica_is_recovery_time_and_its_protection_stops_the_apply(
+    synthesized: Synthesized, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = shutil.copytree(synthesized.outdir, tmp_path / "old")
+    new = shutil.copytree(synthesized.outdir, tmp_path / "new")
+    _mutate(new, "duckdb-analytics-aws-prod-standby", lambda resources: resources.pop("aws_db_instance"))
+    assert run_diff(old, new, "--format", "json") == 3
+    (risk,) = _risks_of(capsys)
+    assert (risk["stack"], risk["environment"], risk["kind"]) == ("duckdb-analytics-aws-prod-standby", "prod", "availability")
+    assert "it is a replica (replicate_source_db is set)" in risk["reason"] and "data is lost" not in risk["reason"]
+    assert risk["blocker"].startswith("the apply fails: RDS refuses to delete an instance with deletion protection on")

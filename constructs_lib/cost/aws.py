@@ -59,27 +59,32 @@ def fargate_services(context: StackContext, services: Resources) -> None:
 
 
 def _capacity_profile(context: StackContext, name: str, service: Mapping[str, Any]) -> tuple[dict[int, float], str]:
-    """Hours per week at each task count, and how that was worked out, for the report."""
+    """Hours per week at each task count, and how that was worked out, for the report.
+
+    At minimum capacity the counts are the autoscaling target's and its scheduled actions' ``min_capacity``; at
+    maximum capacity their ``max_capacity`` (the most tasks autoscaling may run at each hour of the week).
+    """
+    bound = "max_capacity" if context.at_maximum else "min_capacity"
     targets = [(target_name, target) for target_name, target in context.resources("aws_appautoscaling_target").items()
                if ("aws_ecs_service", name) in _refs(target.get("resource_id"))]
     if not targets:
         count = int(service.get("desired_count", 0))
         return {count: float(HOURS_PER_WEEK)}, f"desired_count {count}, no autoscaling target"
     target_name, target = targets[0]
-    base = int(target.get("min_capacity", 0))
+    base = int(target.get(bound, 0))
     actions = [
-        ScheduledCapacity(str(action.get("schedule", "")), int(first_block(action.get("scalable_target_action"))["min_capacity"]))
+        ScheduledCapacity(str(action.get("schedule", "")), int(first_block(action.get("scalable_target_action"))[bound]))
         for action in context.resources("aws_appautoscaling_scheduled_action").values()
         if ("aws_appautoscaling_target", target_name) in _refs(action.get("resource_id"))
-        and "min_capacity" in first_block(action.get("scalable_target_action"))
+        and bound in first_block(action.get("scalable_target_action"))
     ]
     if not actions:
-        return {base: float(HOURS_PER_WEEK)}, f"min_capacity {base} around the clock"
+        return {base: float(HOURS_PER_WEEK)}, f"{bound} {base} around the clock"
     try:
         profile = weekly_capacity_profile(base, actions)
     except ScheduleError as error:
-        context.note(f"aws_ecs_service.{name}: schedule not understood ({error}); assumed min_capacity {base} all week")
-        return {base: float(HOURS_PER_WEEK)}, f"min_capacity {base}, schedule not understood"
+        context.note(f"aws_ecs_service.{name}: schedule not understood ({error}); assumed {bound} {base} all week")
+        return {base: float(HOURS_PER_WEEK)}, f"{bound} {base}, schedule not understood"
     running = sum(hours for capacity, hours in profile.items() if capacity > 0)
     counts = "/".join(str(capacity) for capacity in sorted(profile) if capacity > 0) or "0"
     return profile, f"{counts} task(s) {running:g} of {HOURS_PER_WEEK} h a week by schedule"

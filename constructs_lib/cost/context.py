@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..terraform_json import blocks
-from .model import Finding, LineItem, StackEstimate
+from .model import MAXIMUM, Finding, LineItem, StackEstimate
 from .prices import Price, PriceTable, Traffic
 
 Resources = Mapping[str, Mapping[str, Any]]
@@ -92,6 +92,11 @@ class StackContext:
     @property
     def traffic(self) -> Traffic:
         return self.estimate.traffic
+
+    @property
+    def at_maximum(self) -> bool:
+        """True when services are estimated at their maximum capacity all month, not at their minimum."""
+        return self.estimate.capacity == MAXIMUM
 
     def resources(self, resource_type: str) -> Resources:
         return self.document.get("resource", {}).get(resource_type, {})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .context import (
@@ -13,6 +15,8 @@ from .model import Budget
 
 #: Cloud Run's default requests per instance.
 DEFAULT_CONCURRENCY = 80
+#: Cloud Run's default maximum number of instances of a service.
+DEFAULT_MAX_INSTANCES = 100
 #: Cloud Armor adds a default rule at this priority when a policy does not list one.
 DEFAULT_RULE_PRIORITY = 2147483647
 FREE_FORWARDING_RULE_BLOCK = 5
@@ -33,7 +37,8 @@ def cloud_run_services(context: StackContext, services: Resources) -> None:
 
     With ``cpu_idle`` (request-based billing) a minimum instance that serves nothing bills at the idle rate;
     serving time is billed at the active rate plus a per-request fee. Without it (instance-based billing)
-    instances bill all the time they exist, and requests are assumed to fit in the minimum instances.
+    instances bill all the time they exist, and requests are assumed to fit in the minimum instances. At
+    maximum capacity every instance up to ``max_instance_count`` is busy all month.
     """
     requests = context.traffic.requests / len(services)
     for name, service in services.items():
@@ -49,33 +54,73 @@ def cloud_run_services(context: StackContext, services: Resources) -> None:
             context.unpriced(address, str(error))
             continue
         resources = [first_block(container.get("resources")) for container in containers if container.get("resources")]
-        request_based = all(resource.get("cpu_idle", False) for resource in resources) if resources else True
-        minimum = int(first_block(template.get("scaling")).get("min_instance_count", 0))
-        concurrency = int(template.get("max_instance_request_concurrency", DEFAULT_CONCURRENCY))
-        busy_seconds = requests * context.traffic.mean_request_seconds / concurrency
-        display = service.get("name", name)
-        size = f"{vcpu:g} vCPU, {memory:g} GiB"
-        if request_based:
-            idle = minimum * context.seconds
-            context.line(COMPUTE, address, f"{display} idle minimum: {minimum} instance(s) x {context.hours:g} h, {size}",
-                         vcpu * idle, "cloud_run_idle_vcpu_second")
-            context.line(COMPUTE, address, f"{display} idle minimum memory: {minimum} instance(s), {memory:g} GiB",
-                         memory * idle, "cloud_run_idle_gib_second")
-            busy = (f"{requests:,.0f} requests x {context.traffic.mean_request_seconds:g} s / concurrency {concurrency}"
-                    f" = {busy_seconds:,.0f} busy instance-seconds")
-            context.line(COMPUTE, address, f"{display} serving CPU: {busy}", vcpu * busy_seconds,
-                         "cloud_run_active_vcpu_second")
-            context.line(COMPUTE, address, f"{display} serving memory: {memory:g} GiB over the same seconds",
-                         memory * busy_seconds, "cloud_run_active_gib_second")
-            context.line(COMPUTE, address, f"{display} requests: {requests:,.0f}", requests / 1e6,
-                         "cloud_run_million_requests")
+        run = _CloudRun(address, str(service.get("name", name)), vcpu, memory,
+                        all(resource.get("cpu_idle", False) for resource in resources) if resources else True,
+                        first_block(template.get("scaling")), int(template.get("max_instance_request_concurrency",
+                                                                                DEFAULT_CONCURRENCY)))
+        if context.at_maximum:
+            _cloud_run_at_maximum(context, run, requests)
         else:
-            seconds = minimum * context.seconds + (busy_seconds if minimum == 0 else 0.0)
-            what = f"{minimum} instance(s) x {context.hours:g} h" if minimum else f"{busy_seconds:,.0f} busy instance-seconds"
-            context.line(COMPUTE, address, f"{display} CPU (instance-based billing): {what}, {size}", vcpu * seconds,
-                         "cloud_run_instance_vcpu_second")
-            context.line(COMPUTE, address, f"{display} memory (instance-based billing): {what}", memory * seconds,
-                         "cloud_run_instance_gib_second")
+            _cloud_run_at_minimum(context, run, requests)
+
+
+@dataclass(frozen=True)
+class _CloudRun:
+    """What the estimate reads of one Cloud Run service."""
+
+    address: str
+    display: str
+    vcpu: float
+    memory: float
+    request_based: bool
+    scaling: Mapping[str, Any]
+    concurrency: int
+
+    @property
+    def size(self) -> str:
+        return f"{self.vcpu:g} vCPU, {self.memory:g} GiB"
+
+
+def _cloud_run_at_minimum(context: StackContext, run: _CloudRun, requests: float) -> None:
+    minimum = int(run.scaling.get("min_instance_count", 0))
+    busy_seconds = requests * context.traffic.mean_request_seconds / run.concurrency
+    if run.request_based:
+        idle = minimum * context.seconds
+        context.line(COMPUTE, run.address, f"{run.display} idle minimum: {minimum} instance(s) x {context.hours:g} h, "
+                     f"{run.size}", run.vcpu * idle, "cloud_run_idle_vcpu_second")
+        context.line(COMPUTE, run.address, f"{run.display} idle minimum memory: {minimum} instance(s), {run.memory:g} GiB",
+                     run.memory * idle, "cloud_run_idle_gib_second")
+        busy = (f"{requests:,.0f} requests x {context.traffic.mean_request_seconds:g} s / concurrency {run.concurrency}"
+                f" = {busy_seconds:,.0f} busy instance-seconds")
+        context.line(COMPUTE, run.address, f"{run.display} serving CPU: {busy}", run.vcpu * busy_seconds,
+                     "cloud_run_active_vcpu_second")
+        context.line(COMPUTE, run.address, f"{run.display} serving memory: {run.memory:g} GiB over the same seconds",
+                     run.memory * busy_seconds, "cloud_run_active_gib_second")
+        context.line(COMPUTE, run.address, f"{run.display} requests: {requests:,.0f}", requests / 1e6,
+                     "cloud_run_million_requests")
+        return
+    seconds = minimum * context.seconds + (busy_seconds if minimum == 0 else 0.0)
+    what = f"{minimum} instance(s) x {context.hours:g} h" if minimum else f"{busy_seconds:,.0f} busy instance-seconds"
+    context.line(COMPUTE, run.address, f"{run.display} CPU (instance-based billing): {what}, {run.size}",
+                 run.vcpu * seconds, "cloud_run_instance_vcpu_second")
+    context.line(COMPUTE, run.address, f"{run.display} memory (instance-based billing): {what}", run.memory * seconds,
+                 "cloud_run_instance_gib_second")
+
+
+def _cloud_run_at_maximum(context: StackContext, run: _CloudRun, requests: float) -> None:
+    maximum = int(run.scaling.get("max_instance_count", DEFAULT_MAX_INSTANCES))
+    if "max_instance_count" not in run.scaling:
+        context.note(f"{run.address}: no max_instance_count; Cloud Run's default of {DEFAULT_MAX_INSTANCES} assumed")
+    seconds = maximum * context.seconds
+    what = f"{maximum} instance(s) busy x {context.hours:g} h, {run.size}"
+    rate = "active" if run.request_based else "instance"
+    context.line(COMPUTE, run.address, f"{run.display} CPU at maximum capacity: {what}", run.vcpu * seconds,
+                 f"cloud_run_{rate}_vcpu_second")
+    context.line(COMPUTE, run.address, f"{run.display} memory at maximum capacity: {maximum} instance(s), "
+                 f"{run.memory:g} GiB", run.memory * seconds, f"cloud_run_{rate}_gib_second")
+    if run.request_based:
+        context.line(COMPUTE, run.address, f"{run.display} requests: {requests:,.0f}", requests / 1e6,
+                     "cloud_run_million_requests")
 
 
 def _cpu(text: Any) -> float:

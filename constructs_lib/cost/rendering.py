@@ -1,8 +1,10 @@
-"""The estimate as text for a terminal or Markdown for a pull request: assumptions first, then each stack.
+"""The estimate as text for a terminal or Markdown for a job summary: assumptions first, then each stack.
 
 Every line shows the amount, what was counted and the arithmetic (quantity x unit price); a price the table
 marks unverified carries ``*``. Resources the table cannot price and usage the estimate does not model
-are listed on their stack, so no total hides a gap.
+are listed on their stack, so no total hides a gap: a stack with an unpriced resource reads "unknown, at
+least $X". Each stack has its total at minimum capacity (the line items) and at maximum capacity; each
+budget is compared with every stack it covers.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from .context import GROUPS
-from .model import Estimate, LineItem, StackEstimate
+from .model import BudgetGroup, Estimate, LineItem, StackEstimate
 from .prices import TRAFFIC_FIELDS, Price, PriceTable
 
 FORMATS = ("text", "markdown")
@@ -29,16 +31,31 @@ _TRAFFIC_LABELS = {
 }
 
 
-def render(estimate: Estimate, output_format: str = "text") -> str:
-    """The estimate in ``output_format``: ``text`` or ``markdown``."""
+def render(estimate: Estimate, output_format: str = "text", maximum: Estimate | None = None) -> str:
+    """The estimate in ``output_format`` (``text`` or ``markdown``); with ``maximum`` (the same output at maximum
+    capacity) its totals and the lines that differ there too."""
     if output_format not in FORMATS:
         raise ValueError(f"format {output_format!r}: choose from {', '.join(FORMATS)}")
-    parts = _markdown(estimate) if output_format == "markdown" else _text(estimate)
+    parts = _markdown(estimate, maximum) if output_format == "markdown" else _text(estimate, maximum)
     return "\n".join(parts) + "\n"
 
 
 def money(amount: float) -> str:
     return f"${amount:,.2f}"
+
+
+def total_text(total: float, complete: bool) -> str:
+    """``$657.40``, or ``unknown, at least $412.37`` when a resource is not priced (the total is then a lower bound)."""
+    return money(total) if complete else f"unknown, at least {money(total)}"
+
+
+def change_text(difference: float | None) -> str:
+    """``+$245.28``, ``-$3.10``, ``$0.00``, or ``unknown`` (a side is not fully priced)."""
+    if difference is None:
+        return "unknown"
+    if round(difference, 2) == 0:
+        return "$0.00"
+    return f"{'+' if difference > 0 else '-'}{money(abs(difference))}"
 
 
 def unit_price(value: float) -> str:
@@ -65,8 +82,10 @@ def _header(table: PriceTable) -> list[str]:
         f"source page is in that file. {unverified} of {len(table.prices)} prices could not be verified there "
         f"and are marked {UNVERIFIED_MARK}.",
         f"Not included: {table.not_included}.",
-        f"Hours: {assumptions.hours_per_month:g} a month. Services run at their minimum capacity all month (scaling "
-        "above it is not estimated), less the hours a schedule scales them to zero (office hours).",
+        f"Hours: {assumptions.hours_per_month:g} a month. At minimum capacity services run at their minimum all month, "
+        "less the hours a schedule scales them to zero (office hours); at maximum capacity every service runs its "
+        "maximum (the autoscaling target's and the schedule's max_capacity, Cloud Run's max_instance_count) all month, "
+        "busy. Traffic is the same at both.",
         "Fargate: task vCPU and memory from the task definition, task count from the autoscaling target's "
         "min_capacity (else desired_count), split by the capacity-provider strategy (base first, then by weight).",
         "Cloud Run: minimum instances billed all month, at the idle rate when CPU is allocated only during requests "
@@ -106,10 +125,22 @@ def ordered_stacks(stacks: Sequence[StackEstimate]) -> list[StackEstimate]:
     return sorted(stacks, key=lambda stack: (stack.cloud, _environment_rank(stack.environment), stack.name))
 
 
-def budget_text(stack: StackEstimate) -> str:
-    """``$150.00 (estimate 55 %)`` for each monthly budget of the stack; ``-`` without one."""
-    return ", ".join(f"{money(budget.amount)} (estimate {stack.total / budget.amount:.0%})" if budget.amount else
-                     money(budget.amount) for budget in stack.budgets) or "-"
+def budget_rows(estimate: Estimate, maximum: Estimate | None) -> list[tuple[str, str, str, str]]:
+    """``(budget, covers, at minimum, at maximum)`` of each budget, the totals of the stacks it covers (every stack of
+    its cloud and environment) with their share of it: ``$1,041.33 (35%)``."""
+    tops = {(group.budget.address, group.environment): group for group in (maximum.budget_groups() if maximum else [])}
+    rows = []
+    for group in sorted(estimate.budget_groups(), key=lambda group: (group.cloud, _environment_rank(group.environment))):
+        top = tops.get((group.budget.address, group.environment))
+        rows.append((f"{money(group.budget.amount)} {group.cloud} {group.environment or '-'}",
+                     ", ".join(stack.name for stack in group.stacks), _group_text(group),
+                     _group_text(top) if top else "-"))
+    return rows
+
+
+def _group_text(group: BudgetGroup) -> str:
+    share = "" if group.share is None else f" ({group.share:.0%}{'' if group.complete else ' or more'})"
+    return total_text(group.total, group.complete) + share
 
 
 def _grouped(stack: StackEstimate) -> Iterator[tuple[str, list[LineItem]]]:
@@ -131,9 +162,6 @@ def _findings(stack: StackEstimate) -> Iterator[tuple[str, str]]:
         yield "NOT PRICED", f"{finding.address}: {finding.reason}"
     for note in stack.notes:
         yield "note", note
-    for budget in stack.budgets:
-        if stack.total > budget.amount:
-            yield "OVER BUDGET", f"{budget.address}: the estimate {money(stack.total)} exceeds {money(budget.amount)}"
 
 
 def _stack_title(stack: StackEstimate) -> str:
@@ -141,10 +169,27 @@ def _stack_title(stack: StackEstimate) -> str:
     return f"{stack.name} ({stack.cloud}, {stack.environment or 'environment unknown'}, traffic: {traffic})"
 
 
+def _maximum_of(stack: StackEstimate, maximum: Estimate | None) -> StackEstimate | None:
+    return next((other for other in maximum.stacks if other.name == stack.name), None) if maximum else None
+
+
+def lines_at_maximum(stack: StackEstimate, at_maximum: StackEstimate) -> list[LineItem]:
+    """The lines of the maximum-capacity estimate that the minimum-capacity one does not have as they are."""
+    at_minimum = {(line.address, line.label, line.quantity, line.price.key) for line in stack.lines}
+    return [line for line in at_maximum.lines if (line.address, line.label, line.quantity, line.price.key) not in at_minimum]
+
+
+def over_budget(estimate: Estimate) -> list[str]:
+    """One line per budget its covered stacks' estimate exceeds."""
+    return [f"{group.budget.address} ({group.cloud} {group.environment}): the estimate of "
+            f"{', '.join(stack.name for stack in group.stacks)} is {total_text(group.total, group.complete)}, over "
+            f"{money(group.budget.amount)}" for group in estimate.budget_groups() if group.total > group.budget.amount]
+
+
 # --- text ---------------------------------------------------------------------------------------------------
 
 
-def _text(estimate: Estimate) -> Iterator[str]:
+def _text(estimate: Estimate, maximum: Estimate | None) -> Iterator[str]:
     yield f"Estimated monthly cost in {estimate.table.currency} of {estimate.source}"
     yield ""
     for paragraph in _header(estimate.table):
@@ -158,21 +203,14 @@ def _text(estimate: Estimate) -> Iterator[str]:
     yield ""
     stacks = ordered_stacks(estimate.stacks)
     width = max((len(stack.name) for stack in stacks), default=5)
-    yield f"{'stack':<{width}}  {'cloud':<7} {'environment':<12} {'monthly':>12}  budget"
+    yield f"{'stack':<{width}}  {'cloud':<7} {'environment':<12} {'at minimum':>28}  at maximum"
     for stack in stacks:
-        incomplete = "  (incomplete: see NOT PRICED)" if stack.unpriced else ""
-        yield (f"{stack.name:<{width}}  {stack.cloud:<7} {stack.environment or '-':<12} {money(stack.total):>12}  "
-               f"{budget_text(stack)}{incomplete}")
+        top = _maximum_of(stack, maximum)
+        yield (f"{stack.name:<{width}}  {stack.cloud:<7} {stack.environment or '-':<12} "
+               f"{total_text(stack.total, stack.complete):>28}  {total_text(top.total, top.complete) if top else '-'}")
+    yield from _text_budgets(estimate, maximum)
     for stack in stacks:
-        yield ""
-        yield f"{_stack_title(stack)}: {money(stack.total)} a month"
-        for group, lines in _grouped(stack):
-            yield f"  {group}"
-            for line in lines:
-                yield f"    {money(line.amount):>10}  {line.label}  [{_line_arithmetic(line)}]"
-        yield f"    {money(stack.total):>10}  total"
-        for kind, text in _findings(stack):
-            yield f"  {kind}: {text}"
+        yield from _text_stack(stack, _maximum_of(stack, maximum))
     yield ""
     yield f"Prices used ({estimate.table.source}, checked {estimate.table.checked}):"
     for price in prices_used(estimate):
@@ -180,48 +218,73 @@ def _text(estimate: Estimate) -> Iterator[str]:
         yield f"  {price.key}: {unit_price(price.value)} per {price.unit}, {price.region}{mark}  {price.source}"
 
 
+def _text_budgets(estimate: Estimate, maximum: Estimate | None) -> Iterator[str]:
+    rows = budget_rows(estimate, maximum)
+    if not rows:
+        return
+    yield ""
+    yield "Budgets (each covers every stack of its cloud and environment):"
+    for budget, covers, at_minimum, at_maximum in rows:
+        yield f"  {budget}: {at_minimum} at minimum, {at_maximum} at maximum; covers {covers}"
+    for line in over_budget(estimate):
+        yield f"  OVER BUDGET: {line}"
+
+
+def _text_stack(stack: StackEstimate, top: StackEstimate | None) -> Iterator[str]:
+    yield ""
+    yield f"{_stack_title(stack)}: {total_text(stack.total, stack.complete)} a month at minimum capacity"
+    for group, lines in _grouped(stack):
+        yield f"  {group}"
+        for line in lines:
+            yield f"    {money(line.amount):>10}  {line.label}  [{_line_arithmetic(line)}]"
+    yield f"    {money(stack.total):>10}  total{'' if stack.complete else ' of the priced lines'}"
+    differing = lines_at_maximum(stack, top) if top is not None else []
+    if top is not None and not differing:
+        yield "  At maximum capacity: the same (nothing in the stack scales)"
+    elif top is not None:
+        yield f"  At maximum capacity: {total_text(top.total, top.complete)} a month; the lines that differ:"
+        for line in differing:
+            yield f"    {money(line.amount):>10}  {line.label}  [{_line_arithmetic(line)}]"
+    for kind, text in _findings(stack):
+        yield f"  {kind}: {text}"
+
+
 # --- markdown -----------------------------------------------------------------------------------------------
 
 
-def _markdown(estimate: Estimate) -> Iterator[str]:
+def _markdown(estimate: Estimate, maximum: Estimate | None) -> Iterator[str]:
     yield f"## Estimated monthly cost ({estimate.table.currency})"
     yield ""
     stacks = ordered_stacks(estimate.stacks)
-    yield "| stack | cloud | environment | monthly | budget |"
+    yield "| stack | cloud | environment | at minimum capacity | at maximum capacity |"
     yield "| --- | --- | --- | ---: | ---: |"
     for stack in stacks:
-        incomplete = " (incomplete)" if stack.unpriced else ""
-        yield (f"| `{stack.name}` | {stack.cloud} | {stack.environment or '-'} | {money(stack.total)}{incomplete} "
-               f"| {budget_text(stack)} |")
+        top = _maximum_of(stack, maximum)
+        yield (f"| `{stack.name}` | {stack.cloud} | {stack.environment or '-'} | {total_text(stack.total, stack.complete)} "
+               f"| {total_text(top.total, top.complete) if top else '-'} |")
+    rows = budget_rows(estimate, maximum)
+    if rows:
+        yield ""
+        yield "| budget | covers | at minimum capacity | at maximum capacity |"
+        yield "| --- | --- | ---: | ---: |"
+        for budget, covers, at_minimum, at_maximum in rows:
+            yield f"| {budget} | {covers} | {at_minimum} | {at_maximum} |"
+        for line in over_budget(estimate):
+            yield ""
+            yield f"**Over budget**: {line}"
     yield ""
     yield "**Assumptions**"
     yield ""
     for paragraph in _header(estimate.table):
         yield f"- {paragraph}"
     yield ""
-    names, rows = _traffic_rows(estimate.table)
+    names, rows_ = _traffic_rows(estimate.table)
     yield "| traffic a month | " + " | ".join(names) + " |"
     yield "| --- |" + " ---: |" * len(names)
-    for label, *values in rows:
+    for label, *values in rows_:
         yield f"| {label} | " + " | ".join(values) + " |"
     for stack in stacks:
-        yield ""
-        yield f"### `{stack.name}`: {money(stack.total)} a month"
-        yield ""
-        yield f"{stack.cloud}, environment {stack.environment or 'unknown'}, traffic assumptions: {stack.traffic_name}"
-        yield ""
-        yield "| group | item | quantity x unit price | monthly |"
-        yield "| --- | --- | --- | ---: |"
-        for group, lines in _grouped(stack):
-            for line in lines:
-                label = line.label.replace("|", "\\|")
-                yield f"| {group} | {label} | {_line_arithmetic(line)} | {money(line.amount)} |"
-        yield f"| | **total** | | **{money(stack.total)}** |"
-        findings = list(_findings(stack))
-        if findings:
-            yield ""
-            for kind, text in findings:
-                yield f"- {'**Not priced**' if kind == 'NOT PRICED' else kind.capitalize()}: {text}"
+        yield from _markdown_stack(stack, _maximum_of(stack, maximum))
     yield ""
     yield f"<details><summary>Prices used ({estimate.table.source}, checked {estimate.table.checked})</summary>"
     yield ""
@@ -234,3 +297,39 @@ def _markdown(estimate: Estimate) -> Iterator[str]:
     yield "</details>"
     yield ""
     yield f"{UNVERIFIED_MARK} price not verified on the provider's page or a dated copy of it; see `{estimate.table.source}`."
+
+
+def _markdown_line(group: str, line: LineItem) -> str:
+    label = line.label.replace("|", "\\|")
+    return f"| {group} | {label} | {_line_arithmetic(line)} | {money(line.amount)} |"
+
+
+def _markdown_stack(stack: StackEstimate, top: StackEstimate | None) -> Iterator[str]:
+    yield ""
+    yield f"### `{stack.name}`: {total_text(stack.total, stack.complete)} a month at minimum capacity"
+    yield ""
+    yield f"{stack.cloud}, environment {stack.environment or 'unknown'}, traffic assumptions: {stack.traffic_name}"
+    yield ""
+    yield "| group | item | quantity x unit price | monthly |"
+    yield "| --- | --- | --- | ---: |"
+    for group, lines in _grouped(stack):
+        for line in lines:
+            yield _markdown_line(group, line)
+    yield f"| | **total{'' if stack.complete else ' of the priced lines'}** | | **{money(stack.total)}** |"
+    differing = lines_at_maximum(stack, top) if top is not None else []
+    if top is not None and not differing:
+        yield ""
+        yield "At maximum capacity: the same (nothing in the stack scales)."
+    elif top is not None:
+        yield ""
+        yield f"At maximum capacity: **{total_text(top.total, top.complete)}** a month; the lines that differ:"
+        yield ""
+        yield "| group | item | quantity x unit price | monthly |"
+        yield "| --- | --- | --- | ---: |"
+        for line in differing:
+            yield _markdown_line(line.group, line)
+    findings = list(_findings(stack))
+    if findings:
+        yield ""
+        for kind, text in findings:
+            yield f"- {'**Not priced**' if kind == 'NOT PRICED' else kind.capitalize()}: {text}"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from .loading import ReviewInputError, SynthesizedOutput, parse_document, snapshot_stack_name
+from .loading import ReviewInputError, SynthesizedOutput, load_output, parse_document, snapshot_stack_name
 
 #: Seconds one synthesis may take before the review gives up.
 SYNTH_TIMEOUT_SECONDS = 900
@@ -72,6 +73,27 @@ class Synthesis:
         if self._process.poll() is None:
             self._process.kill()
             self._process.communicate()
+
+
+def synthesized_at(repository: Path, ref: str, synth_command: Sequence[str],
+                   new_directory: Path | None = None) -> tuple[SynthesizedOutput, SynthesizedOutput]:
+    """``ref`` synthesized in a temporary worktree, and ``new_directory`` (else a fresh synthesis of the working
+    tree, at the same time); both worktree and scratch directories are gone afterwards, also on failure."""
+    commit = resolve_commit(repository, ref)
+    new_given = load_output(new_directory) if new_directory else None
+    with tempfile.TemporaryDirectory(prefix="risk-diff-") as scratch:
+        scratch_dir = Path(scratch)
+        with temporary_worktree(repository, commit, scratch_dir / "base") as checkout:
+            runs = [Synthesis(f"--base {ref}", checkout, synth_command, scratch_dir / "base.out")]
+            try:
+                if new_given is None:
+                    runs.append(Synthesis("working tree", repository, synth_command, scratch_dir / "new.out"))
+                directories = [run.wait() for run in runs]
+            finally:
+                for run in runs:
+                    run.stop()
+        old = load_output(directories[0])
+        return old, new_given if new_given is not None else load_output(directories[1])
 
 
 def snapshots_at(repository: Path, ref: str, snapshot_dir: PurePosixPath) -> SynthesizedOutput:

@@ -101,17 +101,49 @@ class AttributeChange:
         return any(key in _ENVIRONMENT_KEYS for key in keys[:-1]) and keys[-1] != "name"
 
 
+class RiskKind(Enum):
+    """What a risky change can cost; the order is the order of the report (most severe first)."""
+
+    DATA_LOSS = "data loss"
+    OUTAGE = "outage"
+    ACCESS = "access widened"
+    AVAILABILITY = "availability"
+    PROTECTION = "protection removed"
+
+    @property
+    def severity(self) -> int:
+        """0 for the most severe kind."""
+        return list(RiskKind).index(self)
+
+
+#: When a change takes effect, unless a fact says otherwise.
+WHEN_APPLIED = "when the apply runs"
+
+
 @dataclass(frozen=True)
 class Risk:
-    """Why a change may destroy data or cause downtime when applied.
+    """Why a change may destroy data, interrupt a service, widen access or weaken recovery when applied.
 
     Attributes:
         reason: One short sentence, e.g. ``prod minimum capacity lowered from 2 to 1``.
         attribute: The attribute whose change causes it (dotted path), or None for the block as a whole.
+        kind: What it can cost (data, an outage, access, availability, protection).
+        when: When it takes effect, e.g. ``at the next maintenance window (apply_immediately is off)``.
+        blocker: Why the apply would fail or stop half-way, where it would; empty otherwise.
+        fix: A ready fix (a ``moved`` block for a renamed resource), where one exists; empty otherwise.
     """
 
     reason: str
     attribute: str | None = None
+    kind: RiskKind = RiskKind.DATA_LOSS
+    when: str = WHEN_APPLIED
+    blocker: str = ""
+    fix: str = ""
+
+    def to_json(self) -> dict[str, str | None]:
+        """The risk as plain JSON (no attribute values beyond those the reason names)."""
+        return {"kind": self.kind.value, "attribute": self.attribute, "reason": self.reason, "when": self.when,
+                "blocker": self.blocker, "fix": self.fix}
 
 
 @dataclass(frozen=True)
@@ -197,6 +229,22 @@ def diff_values(old: Any, new: Any, path: tuple[PathPart, ...] = ()) -> Iterator
             yield from diff_values(old_item, new_item, (*path, index))
     else:
         yield AttributeChange(path, old, new)
+
+
+def block_bodies(document: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Every block of a document by address, without cdktf's metadata (see :func:`diff_documents`)."""
+    return {address: block.body for address, block in _blocks(document or {}).items()}
+
+
+def value_at(body: Any, path: str) -> Any:
+    """The value at a dotted path without indices (``settings.deletion_protection_enabled``), reading the first
+    element of a list of blocks on the way; ``ABSENT`` where the path is not set."""
+    value = body
+    for key in path.split("."):
+        if isinstance(value, list):
+            value = value[0] if value else ABSENT
+        value = value.get(key, ABSENT) if isinstance(value, dict) else ABSENT
+    return value
 
 
 def format_path(path: tuple[PathPart, ...]) -> str:

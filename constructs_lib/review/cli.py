@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import NoReturn
 
-from .baseline import Synthesis, resolve_commit, snapshots_at, temporary_worktree
+from .baseline import snapshots_at, synthesized_at
 from .comparison import compare_outputs
 from .loading import ReviewInputError, SynthesizedOutput, load_output
 from .rendering import FORMATS, render, truncation_notice
@@ -41,15 +40,16 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _argument_parser(program: str) -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog=program,
-        description="Compare two synthesized outputs per stack and flag changes that can destroy data or cause "
-        "downtime. Exit status: 0 no change, 1 changes, 3 risky changes, 2 usage or input error.",
+        description="Compare two synthesized outputs per stack and flag changes that can lose data, interrupt a service, "
+        "widen access or slow recovery. Exit status: 0 no change, 1 changes, 3 risky changes, 2 usage or input error.",
     )
     parser.add_argument("directories", nargs="*", type=Path, metavar="OLD NEW",
                         help="cdktf output directories (manifest.json) or snapshot directories; with --base only NEW")
     parser.add_argument("--base", metavar="REF", help="git ref to compare against, synthesized in a temporary worktree")
     parser.add_argument("--snapshots", action="store_true",
                         help=f"with --base: compare the snapshot files ({DEFAULT_SNAPSHOT_DIR}) instead of synthesizing")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="text (default) or markdown for a PR comment")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (default), markdown for a job summary, or json (names, counts and risks, no values)")
     parser.add_argument("--max-chars", type=int, metavar="N", help="cut the report to at most N characters")
     parser.add_argument("--full-report", default=DEFAULT_FULL_REPORT, metavar="WHERE",
                         help="where the full report is, named in the truncation notice (e.g. the CI job summary URL)")
@@ -94,6 +94,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise UsageError(f"give two directories (OLD NEW) or --base REF, got {count} director{'y' if count == 1 else 'ies'}")
     if args.snapshots and not args.base:
         raise UsageError("--snapshots: compares against --base REF, which is missing")
+    if args.max_chars is not None and args.format == "json":
+        raise UsageError("--max-chars: JSON is never cut; leave it out with --format json")
     if args.max_chars is not None:
         needed = len(truncation_notice(args.format, args.max_chars, args.full_report)) + 1
         if args.max_chars < needed:
@@ -110,18 +112,4 @@ def _outputs(
     if args.snapshots:
         new = load_output(new_directory or repository / snapshot_dir)
         return snapshots_at(repository, args.base, snapshot_dir), new
-    commit = resolve_commit(repository, args.base)
-    new_given = load_output(new_directory) if new_directory else None
-    with tempfile.TemporaryDirectory(prefix="risk-diff-") as scratch:
-        scratch_dir = Path(scratch)
-        with temporary_worktree(repository, commit, scratch_dir / "base") as checkout:
-            runs = [Synthesis(f"--base {args.base}", checkout, synth_command, scratch_dir / "base.out")]
-            try:
-                if new_given is None:
-                    runs.append(Synthesis("working tree", repository, synth_command, scratch_dir / "new.out"))
-                directories = [run.wait() for run in runs]
-            finally:
-                for run in runs:
-                    run.stop()
-        old = load_output(directories[0])
-        return old, new_given if new_given is not None else load_output(directories[1])
+    return synthesized_at(repository, args.base, synth_command, new_directory)

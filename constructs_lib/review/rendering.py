@@ -1,8 +1,10 @@
-"""The review as text for a terminal or as Markdown for a pull-request comment, risks first.
+"""The review as text for a terminal, Markdown for a job summary, or JSON for other tools; risks first.
 
 Values are printed as JSON, shortened to :data:`MAX_VALUE_CHARS`; secrets and environment variable
-values never appear (``(sensitive, changed)``). With ``max_chars`` the rendering is cut between two
-entries, never inside one, and ends with a line saying so and where the full report is.
+values never appear (``(sensitive, changed)``), and the JSON form holds no attribute values at all. With
+``max_chars`` the rendering is cut between two entries, never inside one, and ends with a line saying so
+and where the full report is. Every risk names its kind (data loss, outage, access widened, availability,
+protection removed), when it takes effect, what would make the apply fail, and a fix where one exists.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ _CONTEXT_CHARS = 20
 SENSITIVE_VALUE = "(sensitive, changed)"
 #: Markdown folds the attribute list of a block into ``<details>`` beyond this many lines.
 MARKDOWN_OPEN_ATTRIBUTES = 6
-FORMATS = ("text", "markdown")
+FORMATS = ("text", "markdown", "json")
 
 _SYMBOLS = {Action.ADDED: "+", Action.REMOVED: "-", Action.CHANGED: "~", Action.MOVED: ">"}
 
@@ -33,6 +35,8 @@ def render(review: Review, output_format: str, max_chars: int | None = None, ful
 
     ``full_report`` says where the whole report can be read when it had to be cut.
     """
+    if output_format == "json":
+        return json.dumps(review.to_json(), indent=2, sort_keys=True) + "\n"
     blocks = list(_markdown_blocks(review) if output_format == "markdown" else _text_blocks(review))
     text = "\n".join(blocks) + "\n"
     if max_chars is None or len(text) <= max_chars:
@@ -83,11 +87,14 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 
-def _risks(review: Review) -> Iterator[tuple[StackReview, BlockChange, Risk]]:
-    for stack in review.stacks:
-        for change in stack.risky:
-            for risk in change.risks:
-                yield stack, change, risk
+def risk_details(risk: Risk) -> list[str]:
+    """What follows a risk's reason: when it takes effect, what would stop the apply, the fix."""
+    details = [f"takes effect {risk.when}"]
+    if risk.blocker:
+        details.append(risk.blocker)
+    if risk.fix:
+        details.append(f"fix: {risk.fix}")
+    return details
 
 
 def _headline(change: BlockChange) -> str:
@@ -100,12 +107,14 @@ def _stack_title(stack: StackReview) -> str:
 
 
 def _text_blocks(review: Review) -> Iterator[str]:
-    risks = list(_risks(review))
+    risks = list(review.risks())
     if risks:
-        yield f"RISKY CHANGES ({len(risks)}): applying them can destroy data or cause downtime"
+        yield f"RISKY CHANGES ({len(risks)}): applying them can lose data, interrupt a service, widen access or slow recovery"
         for stack, change, risk in risks:
             where = f"{risk.attribute}: " if risk.attribute else ""
-            yield f"  ! {stack.name}  {change.address}  {where}{risk.reason}"
+            lines = [f"  ! [{risk.kind.value}] {stack.name}  {change.address}  {where}{risk.reason}"]
+            lines += [f"      {detail}" for detail in risk_details(risk)]
+            yield "\n".join(lines)
         yield ""
     for stack in review.stacks:
         yield _stack_title(stack)
@@ -118,18 +127,20 @@ def _text_blocks(review: Review) -> Iterator[str]:
 
 
 def _markdown_blocks(review: Review) -> Iterator[str]:
-    risks = list(_risks(review))
+    risks = list(review.risks())
     changed = [stack for stack in review.stacks if stack.changes]
     unchanged = [stack for stack in review.stacks if not stack.changes]
     yield "## Infrastructure changes\n"
     if risks:
         yield (
             f"> [!CAUTION]\n> **{len(risks)} risky change{'s' if len(risks) != 1 else ''}**: "
-            "applying them can destroy data or cause downtime.\n>"
+            "applying them can lose data, interrupt a service, widen access or slow recovery.\n>"
         )
         for stack, change, risk in risks:
             where = f" {_code(risk.attribute)}" if risk.attribute else ""
-            yield f"> - **{stack.name}** {_code(change.address)}{where}: {risk.reason}"
+            details = "".join(f"\n>   {detail[0].upper()}{detail[1:]}." for detail in risk_details(risk))
+            yield (f"> - **{risk.kind.value}** in **{stack.name}** ({stack.environment or 'environment unknown'}): "
+                   f"{_code(change.address)}{where}: {risk.reason}.{details}")
         yield ""
     yield f"{len(changed)} of {len(review.stacks)} stacks change." + ("" if risks else " Nothing risky.") + "\n"
     for stack in changed:
