@@ -88,6 +88,7 @@ docs: synth
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.gcp.patterns > docs/api-gcp.md
 	$(VENV_PYTHON) docs/permissions_reference.py > docs/delivery-permissions.md
 	$(VENV_PYTHON) docs/cost_estimate.py cdktf.out > docs/cost-estimate.md
+	$(VENV_PYTHON) docs/review_examples.py
 
 lock: $(filter .tools/bin/pipenv,$(PIPENV))
 	$(PIPENV) lock --dev --python $(PYTHON_BIN)

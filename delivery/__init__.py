@@ -4,6 +4,7 @@
 - ``stacks``: the stacks ``main.py`` synthesizes for a selection, as a workflow matrix;
 - ``rollout``: one environment's platform and standby stacks, and the order an action applies them in;
 - ``plan-summary``: ``terraform show -json`` of a saved plan as per-stack counts and addresses, never values;
-- ``comment``: one pull request comment from the summaries, the risk review and the snapshot diff, within
-  GitHub's 65,536-character limit.
+- ``plan-matrix``: the stacks whose synthesized JSON changed (from ``main.py diff --format json``), to plan;
+- ``comment``: one pull request comment from the review, the cost comparison, the plan summaries and this
+  run's jobs, within GitHub's 65,536-character limit (docs/reviewing.md).
 """

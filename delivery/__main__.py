@@ -1,4 +1,5 @@
-"""``python -m delivery <command>``: see the package docstring. Errors are one line on stderr, exit status 2."""
+"""``python -m delivery <command>``: see the package docstring. Errors are one line on stderr, exit status 2;
+``comment`` exits 3 when the comment is written but incomplete (a job failed or an input is missing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from config import CLOUDS, ENVIRONMENTS, ConfigError
 from stacks import KINDS
+
+EXIT_INCOMPLETE = 3
 
 
 def _settings(args: argparse.Namespace) -> int:
@@ -68,20 +71,24 @@ def _plan_summary(args: argparse.Namespace) -> int:
 
 def _comment(args: argparse.Namespace) -> int:
     from .comment import compose
-    from .plan_summary import load_summaries
+    from .comment_inputs import read_inputs
 
-    documents = []
-    for path in sorted(Path(args.summaries).rglob("*.json")):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as error:
-            raise _Usage(f"{path}: not a plan summary ({error})") from None
-        if not isinstance(document, dict) or not {"stack", "status"} <= set(document):
-            raise _Usage(f"{path}: not a plan summary (no stack and status)")
-        documents.append(document)
-    read = (lambda path: Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else None)
-    print(compose(load_summaries(documents), risk_report=read(args.risk), snapshot_diff=read(args.snapshots),
-                  title=args.title, max_chars=args.max_chars, full_report=args.full_report), end="")
+    inputs = read_inputs(args, os.environ)
+    comment = compose(inputs, max_chars=args.max_chars, full_report=args.full_report)
+    print(comment.body, end="")
+    for problem in comment.problems:
+        print(f"incomplete: {problem}", file=sys.stderr)
+    return 0 if comment.complete else EXIT_INCOMPLETE
+
+
+def _plan_matrix(args: argparse.Namespace) -> int:
+    from .comment_inputs import read_json
+    from .settings import select
+
+    review = read_json(Path(args.review), "a review (main.py diff --format json)")
+    changed = {stack["name"] for stack in review.get("stacks", ()) if stack.get("changed")}
+    names = [ref.name for ref in select(os.environ) if ref.name in changed]
+    print(f"stacks={json.dumps(names)}")
     return 0
 
 
@@ -115,14 +122,23 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--note", help="why the stack was skipped or failed")
     summary.add_argument("--json", help="also write the summary as JSON here (for `comment`)")
     summary.set_defaults(run=_plan_summary)
-    comment = commands.add_parser("comment", help="the pull request comment from plan summaries and reviews")
-    comment.add_argument("--summaries", required=True, help="directory searched for summary JSON files")
-    comment.add_argument("--risk", help="markdown of `main.py diff --format markdown`")
-    comment.add_argument("--snapshots", help="unified diff of tests/__snapshots__/")
+    comment = commands.add_parser("comment", help="the pull request comment (exit 3: written, but incomplete)")
+    comment.add_argument("--summaries", required=True, help="directory searched for plan summary JSON files")
+    comment.add_argument("--review", help="`main.py diff --format json` against the base")
+    comment.add_argument("--cost", help="`main.py cost OLD NEW --format json`")
+    comment.add_argument("--snapshots", help="`git diff --numstat` of tests/__snapshots__/")
+    comment.add_argument("--jobs", help="this run's jobs: a JSON list of {name, conclusion, html_url}")
+    comment.add_argument("--needs", default="{}", help="the comment job's `needs` context as JSON")
+    comment.add_argument("--run-url", default="", help="the workflow run")
+    comment.add_argument("--files-url", default="", help="the pull request's Files tab")
     comment.add_argument("--title", default="Infrastructure plan")
     comment.add_argument("--max-chars", type=int, default=65_000)
-    comment.add_argument("--full-report", default="the workflow run's job summaries")
+    comment.add_argument("--full-report", default="", help="where the whole report is (default: the run's job summaries)")
     comment.set_defaults(run=_comment)
+    matrix = commands.add_parser("plan-matrix", help="stacks=[...] for $GITHUB_OUTPUT: the stacks main.py synthesizes "
+                                 "whose synthesized JSON changed, from a review")
+    matrix.add_argument("review", help="`main.py diff --format json` against the base")
+    matrix.set_defaults(run=_plan_matrix)
     return parser
 
 

@@ -1,8 +1,10 @@
 """``terraform show -json <plan>`` as a summary that names resources and actions, never attribute values.
 
 Plans can hold secrets in clear text (Cloud Run ``env`` values and generated passwords are not all
-marked sensitive), so nothing here reads a value: only addresses, resource types, actions and the
-names of top-level attributes an update changes.
+marked sensitive), so nothing here prints or keeps a value: only addresses, resource types, actions,
+the names of top-level attributes an update changes, and whether a destroyed database is a replica
+(whether its source attribute is set, e.g. ``replicate_source_db``: a replica's destroy costs recovery
+time, not data).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from constructs_lib.review.deletion_facts import replica_source_attribute
 from constructs_lib.review.provider_facts import STATEFUL_RESOURCE_TYPES
 
 #: Terraform's action lists (``resource_changes[].change.actions``) and what we call them.
@@ -23,18 +26,26 @@ _SHOWN_ATTRIBUTES = 8
 
 @dataclass(frozen=True)
 class ResourceChange:
-    """One planned change: address, type, what happens, and which top-level attributes change (names only)."""
+    """One planned change: address, type, what happens, which top-level attributes change (names only), and
+    whether the resource is a replica of another (its data is a copy)."""
 
     address: str
     type: str
     action: str
     attributes: tuple[str, ...] = ()
     importing: bool = False
+    replica: bool = False
 
     @property
     def destroys_state(self) -> bool:
-        """A stateful resource (bucket, database, log group, repository, key, ...) is deleted or replaced."""
-        return self.type in STATEFUL_RESOURCE_TYPES and self.action in ("delete", "replace")
+        """A stateful resource (bucket, database, log group, repository, key, ...) holding the only copy of its data
+        is deleted or replaced."""
+        return self.type in STATEFUL_RESOURCE_TYPES and self.action in ("delete", "replace") and not self.replica
+
+    @property
+    def destroys_replica(self) -> bool:
+        """A replica is deleted or replaced: recovery takes longer until it is re-created; its source keeps the data."""
+        return self.replica and self.action in ("delete", "replace")
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,13 @@ class PlanSummary:
 
     @property
     def stateful_destroys(self) -> list[ResourceChange]:
+        """Deletes and replacements that lose data."""
         return [change for change in self.changes if change.destroys_state]
+
+    @property
+    def replica_destroys(self) -> list[ResourceChange]:
+        """Deletes and replacements of replicas (recovery time, not data)."""
+        return [change for change in self.changes if change.destroys_replica]
 
     def to_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "status": self.status, "note": self.note,
@@ -69,7 +86,8 @@ class PlanSummary:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PlanSummary:
         changes = tuple(ResourceChange(change["address"], change["type"], change["action"],
-                                       tuple(change.get("attributes", ())), bool(change.get("importing")))
+                                       tuple(change.get("attributes", ())), bool(change.get("importing")),
+                                       bool(change.get("replica")))
                         for change in data.get("changes", ()))
         return cls(stack=str(data["stack"]), status=str(data["status"]), changes=changes, note=str(data.get("note", "")))
 
@@ -100,7 +118,8 @@ def read_plan(plan: Mapping[str, Any]) -> list[ResourceChange]:
                 continue
             action = "import"
         attributes = _changed_attributes(change) if action == "update" else ()
-        found.append(ResourceChange(resource["address"], resource["type"], action, attributes, importing))
+        replica = replica_source_attribute(resource["type"], change.get("before") or {}) is not None
+        found.append(ResourceChange(resource["address"], resource["type"], action, attributes, importing, replica))
     return sorted(found, key=lambda change: (change.action != "delete", change.action != "replace", change.address))
 
 
@@ -129,6 +148,12 @@ def render(summary: PlanSummary, *, details: bool = True) -> str:
     if destroys:
         lines += ["> [!CAUTION]", "> Destroys stateful resources (their data goes with them):"]
         lines += [f"> - {_code(change.address)} ({change.action})" for change in destroys]
+        lines.append("")
+    replicas = summary.replica_destroys
+    if replicas:
+        lines += ["> [!WARNING]", "> Destroys replicas (their sources keep the data; recovery takes longer until they "
+                  "are re-created):"]
+        lines += [f"> - {_code(change.address)} ({change.action})" for change in replicas]
         lines.append("")
     if details and summary.changes:
         lines += [f"<details><summary>{len(summary.changes)} resource change(s)</summary>", "",

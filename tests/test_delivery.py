@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from delivery.__main__ import main as delivery_main
-from delivery.comment import MARKER, compose
+from delivery.comment import MARKER
 from delivery.plan_summary import PlanSummary, render, summarize
 from delivery.settings import stack_settings
 
@@ -77,40 +77,17 @@ def test_an_empty_or_skipped_plan_reads_as_such() -> None:
     assert render(skipped).splitlines()[0] == "### `s`: skipped: its state is still local"
 
 
-def _summaries() -> list[PlanSummary]:
-    many = {"resource_changes": [_change(f"aws_cloudwatch_metric_alarm.alarm_{index}", ["update"], {"a": 1}, {"a": 2})
-                                 for index in range(400)]}
-    return [summarize("duckdb-analytics-aws-dev", many), summarize("duckdb-analytics-aws-prod", PLAN),
-            PlanSummary("duckdb-analytics-gcp-dev-bootstrap", "skipped", note="its state is still local"),
-            PlanSummary("duckdb-analytics-gcp-prod", "failed", note="terraform plan failed")]
-
-
-def test_the_comment_fits_githubs_limit_and_keeps_what_matters_first() -> None:
-    huge_diff = "\n".join(f"+ line {index} " + "x" * 100 for index in range(5000))
-    risk = "### Risky changes\n\n" + "- a risk\n" * 50
-    body = compose(_summaries(), risk_report=risk, snapshot_diff=huge_diff, max_chars=65_000,
-                   full_report="https://example.invalid/run/1")
-    assert len(body) <= 65_000
-    assert body.startswith(MARKER + "\n## Infrastructure plan\n")
-    assert body.index("`duckdb-analytics-aws-prod`: `aws_s3_bucket.data` (delete)") < body.index("| stack | plan |")
-    assert "Plan failed for `duckdb-analytics-gcp-prod`" in body
-    for summary in _summaries():
-        assert f"| `{summary.stack}` |" in body
-    assert body.rstrip().endswith("the full report is in https://example.invalid/run/1.")
-    assert "snapshot diff" in body.split("**Truncated**")[1]
-    # A cut diff still closes its fence and its <details>.
-    assert body.count("```") % 2 == 0 and body.count("<details>") == body.count("</details>")
-    assert SECRET not in body
-
-
-def test_a_small_comment_is_whole_and_says_when_no_snapshot_changed() -> None:
-    body = compose(_summaries()[1:], risk_report="No change.\n", snapshot_diff="")
-    assert "Truncated" not in body and "No snapshot changed." in body and "No change." in body
-
-
-def test_a_limit_too_small_for_the_table_is_an_error() -> None:
-    with pytest.raises(ValueError, match="leaves no room"):
-        compose(_summaries(), max_chars=500)
+def test_a_destroyed_replica_is_named_as_a_replica_and_its_source_value_is_not_kept() -> None:
+    plan = {"resource_changes": [
+        _change("aws_db_instance.replica", ["delete"], {"replicate_source_db": "arn:aws:rds:us-east-1:1:db:" + SECRET}),
+        _change("google_sql_database_instance.primary", ["delete"], {"master_instance_name": ""}),
+    ]}
+    summary = summarize("duckdb-analytics-aws-prod-standby", plan)
+    assert [change.address for change in summary.replica_destroys] == ["aws_db_instance.replica"]
+    assert [change.address for change in summary.stateful_destroys] == ["google_sql_database_instance.primary"]
+    text = render(summary)
+    assert "Destroys replicas (their sources keep the data; recovery takes longer until they are re-created)" in text
+    assert SECRET not in text + json.dumps(summary.to_json())
 
 
 def test_settings_of_every_stack_match_config_and_the_synthesized_backend(synthesized: Synthesized) -> None:
@@ -156,10 +133,48 @@ def test_cli_lists_the_selected_stacks_and_writes_summaries(
     (tmp_path / "summaries").mkdir()
     assert delivery_main(["plan-summary", str(plan), "--stack", "s", "--json", str(tmp_path / "summaries" / "s.json")]) == 0
     assert capsys.readouterr().out.startswith("### `s`: 2 to add")
-    assert delivery_main(["comment", "--summaries", str(tmp_path / "summaries"), "--max-chars", "65000"]) == 0
-    assert capsys.readouterr().out.startswith(MARKER)
-    assert delivery_main(["comment", "--summaries", str(tmp_path)]) == 2  # plan.json is no summary
-    assert capsys.readouterr().err == f"error: {plan}: not a plan summary (no stack and status)\n"
+
+
+def _review_file(tmp_path: Path, changed: list[str]) -> Path:
+    stacks = [{"name": name, "changed": name in changed, "environment": "prod", "presence": None, "risks": [],
+               "counts": {"added": 0, "removed": 0, "changed": 1}} for name in [*changed, "duckdb-analytics-aws-dev"]]
+    path = tmp_path / "review.json"
+    path.write_text(json.dumps({"version": 1, "stacks": stacks}), encoding="utf-8")
+    return path
+
+
+def test_plan_matrix_lists_the_changed_stacks_in_main_py_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    review = _review_file(tmp_path, ["duckdb-analytics-gcp-prod", "duckdb-analytics-aws-prod-standby",
+                                     "duckdb-analytics-aws-prod"])
+    assert delivery_main(["plan-matrix", str(review)]) == 0
+    assert capsys.readouterr().out == (
+        'stacks=["duckdb-analytics-aws-prod-standby", "duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]\n')
+    assert delivery_main(["plan-matrix", str(_review_file(tmp_path, []))]) == 0
+    assert capsys.readouterr().out == "stacks=[]\n"
+    assert delivery_main(["plan-matrix", str(tmp_path / "missing.json")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'missing.json'}: not a review")
+
+
+def test_the_comment_command_exits_3_when_incomplete_and_0_when_complete(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    summaries = tmp_path / "summaries"
+    summaries.mkdir()
+    review = _review_file(tmp_path, ["duckdb-analytics-aws-prod"])
+    cost = tmp_path / "cost.json"
+    cost.write_text(json.dumps({"stacks": [], "budgets": [], "prices": {}}), encoding="utf-8")
+    arguments = ["comment", "--summaries", str(summaries), "--review", str(review), "--cost", str(cost),
+                 "--needs", json.dumps({"test": {"result": "success"}, "plan": {"result": "success"}})]
+    assert delivery_main(arguments) == 3  # the changed stack has no plan summary
+    captured = capsys.readouterr()
+    assert captured.out.startswith(MARKER) and "No plan of `duckdb-analytics-aws-prod`" in captured.out
+    assert captured.err == ("incomplete: No plan of `duckdb-analytics-aws-prod`: Plan duckdb-analytics-aws-prod did not "
+                            "report one.\n")
+    (summaries / "prod.json").write_text(json.dumps(summarize("duckdb-analytics-aws-prod", PLAN).to_json()), encoding="utf-8")
+    assert delivery_main(arguments) == 0
+    (summaries / "broken.json").write_text("[", encoding="utf-8")
+    assert delivery_main(arguments) == 3
+    assert "broken.json: not a plan summary" in capsys.readouterr().out
 
 
 @pytest.mark.slow  # a fresh process

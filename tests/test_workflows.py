@@ -26,7 +26,6 @@ from delivery.comment import MARKER
 from stacks.delivery_settings import DEPLOY_BRANCH
 
 from .background import BackgroundJobs, JobContext, background_job, run_process
-from .conftest import Synthesized
 from .helpers import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
@@ -149,16 +148,61 @@ def test_no_expression_is_expanded_inside_a_script() -> None:
         assert "${{" not in str(step.get("run", ""))
 
 
-def test_pull_request_plans_exactly_the_stacks_main_py_synthesizes(synthesized: Synthesized) -> None:
+def test_pull_requests_plan_only_the_changed_stacks_and_main_and_drift_plan_every_stack() -> None:
     document = workflows()["pull-request.yml"]
     assert list(document["on"]) == ["pull_request"]
-    matrix = document["jobs"]["plan"]["strategy"]["matrix"]["stack"]
-    assert matrix == list(synthesized.documents), "the plan matrix must list every stack main.py synthesizes"
-    comment = document["jobs"]["comment"]
-    assert comment["permissions"] == {"contents": "read", "pull-requests": "write"}
-    [script] = [step["with"]["script"] for step in steps(comment) if "script" in step.get("with", {})]
-    assert f"const marker = '{MARKER}';" in script
-    assert "--max-chars 65000" in runs(comment)
+    test, plan = document["jobs"]["test"], document["jobs"]["plan"]
+    [review] = [step for step in steps(test) if step.get("id") == "review"]
+    assert "python3 -m delivery plan-matrix review/review.json >> \"$GITHUB_OUTPUT\"" in review["run"]
+    assert test["outputs"]["stacks"] == "${{ steps.review.outputs.stacks }}"
+    assert plan["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.stacks) }}"
+    assert plan["if"] == "needs.test.outputs.stacks != '[]'"
+    # main (deploy.yml through terraform.yml) plans every platform and standby stack of each environment it
+    # deploys, and the drift schedule every stack main.py synthesizes, changed or not.
+    assert "python3 -m delivery rollout" in runs(workflows()["terraform.yml"]["jobs"]["select"])
+    assert workflows()["terraform.yml"]["jobs"]["plan"]["strategy"]["matrix"]["stack"] == (
+        "${{ fromJSON(needs.select.outputs.stacks) }}")
+    assert "python3 -m delivery stacks)" in runs(workflows()["drift.yml"]["jobs"]["select"])
+
+
+def test_the_review_step_writes_what_the_comment_reads_and_never_a_plan_value() -> None:
+    test = workflows()["pull-request.yml"]["jobs"]["test"]
+    [review] = [step for step in steps(test) if step.get("id") == "review"]
+    for written in ("--format json > review/review.json", "main.py cost \"$RUNNER_TEMP/main-out\" cdktf.out --format json "
+                    "> review/cost.json", "git diff --numstat origin/main...HEAD -- tests/__snapshots__/ > "
+                    "review/snapshots.numstat"):
+        assert written in review["run"], written
+    assert "terraform" not in review["run"]  # the review reads synthesized JSON only, never a plan
+
+
+def test_the_comment_states_failed_jobs_and_its_job_fails_when_incomplete() -> None:
+    comment = workflows()["pull-request.yml"]["jobs"]["comment"]
+    assert comment["if"] == "${{ !cancelled() }}" and comment["needs"] == ["test", "plan"]
+    assert comment["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "write"}
+    [jobs, post] = [step for step in steps(comment) if "script" in step.get("with", {})]
+    assert "github.rest.actions.listJobsForWorkflowRun" in jobs["with"]["script"] and "jobs.json" in jobs["with"]["script"]
+    assert jobs["continue-on-error"] is True  # without links the comment is still posted
+    post = post["with"]["script"]
+    assert f"const marker = '{MARKER}';" in post
+    [compose] = [step for step in steps(comment) if step.get("id") == "compose"]
+    assert compose["env"]["NEEDS"] == "${{ toJSON(needs) }}"
+    assert "--max-chars 65000" in compose["run"] and "--jobs jobs.json" in compose["run"]
+    names = [step.get("name") for step in steps(comment)]
+    assert names.index("Compose the comment") < names.index("Create or update the comment") < names.index(
+        "Fail when the comment is incomplete")
+    [fail] = [step for step in steps(comment) if step.get("name") == "Fail when the comment is incomplete"]
+    assert fail["if"] == "steps.compose.outputs.complete != 'true'" and "exit 1" in fail["run"]
+
+
+def test_who_approves_each_environment_matches_the_deploy_chain() -> None:
+    from delivery.comment import APPROVALS
+
+    chain = workflows()["deploy.yml"]["jobs"]
+    assert [job for job in ("dev", "staging", "prod") if chain[job].get("uses") == REUSABLE] == list(APPROVALS)
+    assert (chain["staging"]["needs"], chain["prod"]["needs"]) == ("dev", "staging")
+    assert "after dev" in APPROVALS["staging"] and "after staging" in APPROVALS["prod"]
+    delivery_guide = (PROJECT_ROOT / "docs" / "delivery.md").read_text(encoding="utf-8")
+    assert "`prod` with **required reviewers**" in delivery_guide and "required reviewer" in APPROVALS["prod"]
 
 
 def test_prod_is_applied_after_staging_in_its_environment_from_the_reviewed_plan() -> None:
