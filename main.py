@@ -3,8 +3,8 @@
 
     python main.py [--clouds aws,gcp] [--environments dev,staging,prod] [--stacks bootstrap,platform]
                    [--outdir DIR] [--config-dir DIR]
-    python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown] [--max-chars N]
-    python main.py cost [OUTDIR] [--format text|markdown] [--prices FILE]
+    python main.py diff OLD NEW | --base REF [NEW] [--snapshots] [--format text|markdown|json] [--max-chars N]
+    python main.py cost [OUTDIR] | OLD NEW | --base REF [NEW] [--format text|markdown|json] [--prices FILE]
 
 Without flags, PLATFORM_CLOUDS, PLATFORM_ENVIRONMENTS and PLATFORM_STACKS select (comma-separated, for
 ``cdktf synth`` users); without those, every stack is synthesized: per cloud and environment the
@@ -16,8 +16,9 @@ and the output directory is left as it was. With both clouds selected on two or 
 synthesized in a process of its own at the same time (``stacks/parallel.py``), to the same bytes.
 
 ``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); ``cost``
-estimates each stack's monthly cost from the price table in ``constructs_lib/cost/prices.toml``. Both read
-JSON only and import neither cdktf nor a provider (without a directory they synthesize in a child process).
+estimates each stack's monthly cost at minimum and maximum capacity from the price table in
+``constructs_lib/cost/prices.toml``, or what a change does to it. Both read JSON only and import neither cdktf
+nor a provider (without a directory they synthesize in a child process).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""``python -m constructs_lib.cost [OUTDIR]``: the cost estimate for any repository.
+"""``python -m constructs_lib.cost [OUTDIR | OLD NEW | --base REF [NEW]]``: the cost estimate for any repository.
 
-Without OUTDIR it synthesizes the working tree by running ``python main.py --outdir DIR`` in the current
-directory, as cdktf's Python projects do.
+Without OUTDIR (or NEW) it synthesizes the working tree by running ``python main.py --outdir DIR`` in the current
+directory, as cdktf's Python projects do; ``--base REF`` synthesizes REF the same way in a temporary worktree.
 """
 
 import sys
