@@ -250,11 +250,15 @@ def test_a_removed_replica_costs_recovery_time_not_data_and_names_its_blocker(
     assert "data is lost" not in risk.reason and risk.blocker.startswith("the apply fails: ")
 
 
-def test_removed_stack_loses_its_stateful_resources() -> None:
-    old = SynthesizedOutput("old", {PROD: document({"google_storage_bucket.data": {"name": "d"}})})
+def test_a_removed_stack_leaves_its_stateful_resources_unmanaged_not_destroyed() -> None:
+    old = SynthesizedOutput("old", {PROD: document({"google_storage_bucket.data": {"name": "d"},
+                                                    "google_monitoring_alert_policy.cpu": {"display_name": "cpu"}})})
     result = compare_outputs(old, SynthesizedOutput("new", {}))
     assert result.stacks[0].presence == "stack removed"
-    assert reasons(result) == ["google_storage_bucket.data -: removed: Terraform destroys it; its data is lost"]
+    assert reasons(result) == [
+        "google_storage_bucket.data -: its stack is no longer synthesized, so nothing plans, applies or destroys it: it "
+        "stays in the cloud, unmanaged and billed (destroy the stack first if it should go: docs/delivery.md)"]
+    assert kinds(result) == ["protection removed"] and result.exit_status == 3
 
 
 REPLACEMENT = "forces replacement: Terraform destroys the resource and its data and creates a new one"

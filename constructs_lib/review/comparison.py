@@ -107,7 +107,8 @@ def compare_outputs(old: SynthesizedOutput, new: SynthesizedOutput) -> Review:
         old_document, new_document = old.stacks.get(name), new.stacks.get(name)
         facts = stack_facts(name, new_document if new_document is not None else old_document or {})
         changes = diff_documents(old_document, new_document)
-        risks = assess_stack(facts, changes, block_bodies(old_document), block_bodies(new_document))
+        risks = assess_stack(facts, changes, block_bodies(old_document), block_bodies(new_document),
+                             stack_removed=new_document is None)
         changes = [dataclasses.replace(change, risks=risks.get(change.address, ())) for change in changes]
         presence = "new stack" if old_document is None else "stack removed" if new_document is None else None
         stacks.append(StackReview(name, tuple(changes), presence, facts))

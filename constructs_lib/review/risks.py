@@ -9,7 +9,8 @@ short reason, when it takes effect, what would make the apply fail, and a fix wh
 - access widened: a door opened that was closed (:mod:`.access`);
 - availability: a replica removed (recovery takes longer; its source keeps the data), Multi-AZ or high
   availability turned off, storage migrated, a prod minimum capacity lowered;
-- protection removed: deletion protection off, ``lifecycle.prevent_destroy`` removed, ``force_destroy`` on.
+- protection removed: deletion protection off, ``lifecycle.prevent_destroy`` removed, ``force_destroy`` on; a
+  stack no longer synthesized (its resources stay in the cloud, unmanaged).
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ AttributeRule = Callable[[_Block, AttributeChange], "list[Risk]"]
 
 
 def assess_stack(stack: StackFacts, changes: Sequence[BlockChange], old_bodies: Mapping[str, Any],
-                 new_bodies: Mapping[str, Any]) -> dict[str, tuple[Risk, ...]]:
-    """The risks of each risky block change of one stack, by address."""
+                 new_bodies: Mapping[str, Any], *, stack_removed: bool = False) -> dict[str, tuple[Risk, ...]]:
+    """The risks of each risky block change of one stack, by address (``stack_removed``: no longer synthesized)."""
+    if stack_removed:
+        return _unmanaged(changes)
     renames = _renames(changes, old_bodies, new_bodies)
     removed_stateful = any(change.block_type == "aws_s3_bucket" and change.action is Action.REMOVED for change in changes)
     risks: dict[str, tuple[Risk, ...]] = {}
@@ -114,6 +117,14 @@ def _removal(block: _Block, renamed_to: str | None, new_bodies: Mapping[str, Any
         reason += " (lifecycle.prevent_destroy protects only a resource whose block is still there)"
     blocker = next(iter(delete_blockers(block.type, body)), "")
     return [Risk(reason, None, kind, WHEN_APPLIED, blocker, fix)]
+
+
+def _unmanaged(changes: Sequence[BlockChange]) -> dict[str, tuple[Risk, ...]]:
+    """A stack no longer synthesized is neither planned nor applied: its resources stay in the cloud, unmanaged."""
+    reason = ("its stack is no longer synthesized, so nothing plans, applies or destroys it: it stays in the cloud, "
+              "unmanaged and billed (destroy the stack first if it should go: docs/delivery.md)")
+    return {change.address: (Risk(reason, None, RiskKind.PROTECTION),) for change in changes
+            if change.kind is BlockKind.RESOURCE and change.block_type in STATEFUL_RESOURCE_TYPES}
 
 
 def _renames(changes: Sequence[BlockChange], old_bodies: Mapping[str, Any],
