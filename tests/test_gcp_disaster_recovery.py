@@ -103,6 +103,10 @@ def test_a_replica_and_the_backups_are_outside_the_primary_region(synthesized: S
     assert (settings["tier"], settings["database_flags"]) == (primary["settings"]["tier"], primary["settings"]["database_flags"])
     assert replica["deletion_protection"] is settings["deletion_protection_enabled"] is True
     assert replica["lifecycle"]["prevent_destroy"] is True and "backup_configuration" not in settings
+    # Cloud SQL refuses a maintenance window on a replica (a change on every plan otherwise), and the replica waits
+    # for the primary's database and user (the primary refuses other operations while it creates a replica).
+    assert "maintenance_window" not in settings and "maintenance_window" in primary["settings"]
+    assert replica["depends_on"] == ["google_sql_database.database_7CF902CB", "google_sql_user.database_user_9EB13DDB"]
 
 
 @with_standby

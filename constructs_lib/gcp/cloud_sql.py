@@ -231,8 +231,11 @@ class PostgresDatabase(Construct):
 
         Same tier, disk, logging flags, private IP in the same network and range (a VPC is global), TLS only,
         deletion protection; one zone (a replica takes no backups and has no standby of its own: promoting it
-        is the moment to turn both on). Cloud SQL replicates asynchronously: what a promotion loses is the
-        replication lag.
+        is the moment to turn both on). No maintenance window: Cloud SQL refuses one on a replica (it follows
+        its primary's), and the provider would show it as a change on every plan (terraform-provider-google#7609).
+        It is created after the primary's database and user: while a cross-region replica is being created, the
+        primary refuses other operations (terraform-google-sql-db#264). Cloud SQL replicates asynchronously: what a
+        promotion loses is the replication lag.
         """
         props = self._props
         if not RESOURCE_NAME.fullmatch(instance_name) or region == props.region or not REGION.fullmatch(region):
@@ -258,9 +261,9 @@ class PostgresDatabase(Construct):
                 deletion_protection_enabled=props.deletion_protection,
                 ip_configuration=self._private_ip(),
                 insights_config=self._insights(),
-                maintenance_window=self._maintenance_window(),
                 database_flags=self._flags(),
             ),
+            depends_on=[self.database, self.user],
         )
 
     @property
