@@ -20,7 +20,7 @@ from typing import Any
 
 #: The request is refused because no statement grants it.
 NOT_GRANTED = "not granted"
-#: Refused only by a control the administrator applies outside the stacks (docs/delivery.md, section 9).
+#: Refused only by a control the administrator applies outside the stacks (docs/delivery.md, section 9; docs/delivery-permissions.md).
 ORGANIZATION = "organization"
 #: An account outside the organization, in the rows' requests.
 OTHER_ACCOUNT = "444455556666"
