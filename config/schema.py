@@ -33,9 +33,11 @@ from constructs_lib.rules import (
     POSTGRES_MAJOR_VERSIONS,
     RATE_LIMIT_WINDOWS_SECONDS,
     ROUTE53_METRICS_REGION,
+    TEST_SOURCE_RULE,
     cloud_run_size_problem,
     fargate_size_problem,
     gcs_dual_region_location,
+    test_source_problem,
 )
 
 from constructs_lib.github import (
@@ -203,6 +205,8 @@ class ImageSettings:
 
 
 RELEASE_STRATEGIES: tuple[str, ...] = ("rolling", "blue_green", "canary", "linear")
+#: The rolling steps between one target group and traffic shifting on AWS (docs/releases.md, "Switching strategies").
+RELEASE_TRANSITIONS: tuple[str, ...] = ("prepare_traffic_shifting", "retire_traffic_shifting")
 #: Strategies one cloud cannot run: Cloud Run splits traffic in fixed shares, it has no timed steps.
 UNSUPPORTED_STRATEGIES: dict[str, tuple[str, ...]] = {"gcp": ("linear",)}
 
@@ -214,7 +218,9 @@ class ReleaseSettings:
     ``strategy`` is ``rolling`` or a traffic-shifting one: ``blue_green`` (the candidate gets a test
     route, then all traffic), ``canary`` (``canary_percent`` first) or ``linear`` (AWS only: steps of
     ``linear_step_percent``). ``candidate_tag`` is the release being rolled out; ``images.tag`` stays
-    the current one until it is promoted.
+    the current one until it is promoted. ``transition`` (AWS, rolling only) is one of the two steps of a
+    switch to or from a traffic-shifting strategy; ``test_cidrs`` and ``test_port`` are who may reach the
+    candidate (AWS test listener, GCP candidate route) and on which port.
     """
 
     strategy: str
@@ -226,10 +232,16 @@ class ReleaseSettings:
     test_cidrs: tuple[str, ...]
     test_port: int
     candidate_tag: str | None
+    transition: str | None = None
 
     @property
     def shifts_traffic(self) -> bool:
         return self.strategy != "rolling"
+
+    @property
+    def has_test_route(self) -> bool:
+        """True when the candidate has its own route: a traffic-shifting strategy or a transition to or from one."""
+        return self.shifts_traffic or self.transition is not None
 
 
 @dataclass(frozen=True)
@@ -268,11 +280,13 @@ class ProtectionSettings:
 
 @dataclass(frozen=True)
 class AlertingSettings:
-    """Thresholds of the alerts both clouds raise, and who receives them."""
+    """Thresholds of the alerts both clouds raise, and who receives them: ``email`` the critical ones,
+    ``warning_email`` (default: ``email``) the warnings, each through its own topic or channel."""
 
     error_rate_percent: float
     response_time_seconds: float
     email: str
+    warning_email: str | None = None
 
 
 DR_MODES: tuple[str, ...] = ("pilot_light", "warm")
@@ -570,20 +584,14 @@ def _read_images(reader: TableReader, environ: Mapping[str, str]) -> ImageSettin
     return ImageSettings(tag=file_tag)
 
 
-def _read_cidr_list(table: TableReader, name: str) -> tuple[str, ...]:
-    """A list of IPv4 CIDR blocks no wider than /8 (never the whole internet)."""
-    values = table.string_list(
-        name, pattern=re.compile(r"[0-9./]+"), rule="must be IPv4 CIDR blocks such as 10.0.0.0/8", min_items=1, max_items=20,
-        required=False,
-    )
+def _read_test_sources(table: TableReader, name: str) -> tuple[str, ...]:
+    """Public IPv4 CIDR blocks no wider than /8: who may reach a test route (never the internet, never a private
+    range, which cannot reach an internet-facing load balancer)."""
+    values = table.string_list(name, pattern=re.compile(r"[0-9./]+"), rule=TEST_SOURCE_RULE, min_items=1, max_items=10,
+                               required=False)
     for value in values:
-        try:
-            network = ipaddress.IPv4Network(value, strict=True)
-        except ValueError:
-            table.problems.add(table.key(name), "must be IPv4 CIDR blocks such as 10.0.0.0/8", value)
-            return ()
-        if network.prefixlen < 8:
-            table.problems.add(table.key(name), "must be /8 or narrower: a test route is never open to the internet", value)
+        if test_source_problem(value) is not None:
+            table.problems.add(table.key(name), TEST_SOURCE_RULE, value)
             return ()
     return values
 
@@ -598,9 +606,11 @@ def _read_release(reader: TableReader) -> ReleaseSettings:
         canary_bake_minutes=release.optional_integer("canary_bake_minutes", minimum=0, maximum=1440, unit="minutes"),
         linear_step_percent=release.optional_integer("linear_step_percent", minimum=3, maximum=100, unit="percent"),
         linear_step_minutes=release.optional_integer("linear_step_minutes", minimum=0, maximum=1440, unit="minutes"),
-        test_cidrs=_read_cidr_list(release, "test_cidrs"),
+        test_cidrs=_read_test_sources(release, "test_cidrs"),
         test_port=release.optional_integer("test_port", minimum=1, maximum=65535, unit="port") or 8443,
         candidate_tag=release.string("candidate_tag", pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE, required=False),
+        transition=release.string("transition", pattern=re.compile("|".join(RELEASE_TRANSITIONS)),
+                                  rule=f"must be one of {join_choices(RELEASE_TRANSITIONS)}", required=False),
     )
     release.finish()
     problems = release.problems
@@ -615,14 +625,18 @@ def _read_release(reader: TableReader) -> ReleaseSettings:
                              getattr(settings, name))
             elif not given and strategy == option_strategy and problems.all_valid(release.key(name)):
                 problems.add(release.key(name), f"is required with strategy {option_strategy}", show_value=False)
-    if settings.shifts_traffic and not settings.test_cidrs and problems.all_valid(release.key("test_cidrs")):
-        problems.add(release.key("test_cidrs"), f"is required with strategy {strategy}: who may reach the test route",
+    if settings.transition is not None and settings.shifts_traffic:
+        problems.add(release.key("transition"), f"is only used with strategy rolling, strategy is {strategy}",
+                     settings.transition)
+    what = f"transition {settings.transition}" if settings.transition else f"strategy {strategy}"
+    if settings.has_test_route and not settings.test_cidrs and problems.all_valid(release.key("test_cidrs")):
+        problems.add(release.key("test_cidrs"), f"is required with {what}: who may reach the test route",
                      show_value=False)
-    if not settings.shifts_traffic:
+    if not settings.has_test_route and problems.all_valid(release.key("transition")):
         for name in ("test_cidrs", "test_port"):
             if release.has(name):
-                problems.add(release.key(name), "is only used with a traffic-shifting strategy, strategy is rolling",
-                             release.table[name])
+                problems.add(release.key(name), "is only used with a traffic-shifting strategy or a transition, strategy "
+                             "is rolling", release.table[name])
     return settings
 
 
@@ -783,6 +797,8 @@ def _read_alerting(reader: TableReader) -> AlertingSettings:
         error_rate_percent=alerting.number("error_rate_percent", above=0, maximum=100, unit="percent"),
         response_time_seconds=alerting.number("response_time_seconds", above=0, maximum=60, unit="seconds"),
         email=alerting.string("email", pattern=EMAIL_PATTERN, rule="must be an email address") or "",
+        warning_email=alerting.string("warning_email", pattern=EMAIL_PATTERN, rule="must be an email address",
+                                      required=False),
     )
     alerting.finish()
     return settings
@@ -898,8 +914,9 @@ def read_environment(
     if release.candidate_tag is not None and release.candidate_tag == config.images.tag:
         problems.add("release.candidate_tag", f"equals images.tag ({config.images.tag}): a candidate is a new release",
                      release.candidate_tag)
-    if release.shifts_traffic and config.scaling.requests_per_target is not None:
+    if release.has_test_route and config.scaling.requests_per_target is not None:
+        what = f"release.transition {release.transition}" if release.transition else f"release.strategy {release.strategy}"
         problems.add("scaling.requests_per_target",
-                     f"counts one target group, but release.strategy {release.strategy} moves traffic between two: "
+                     f"counts one target group, but {what} moves traffic between two: "
                      "leave it out (CPU and memory still scale)", config.scaling.requests_per_target)
     return config

@@ -6,6 +6,7 @@ checks the same rules earlier so that a bad value is reported before anything is
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 #: Retention periods CloudWatch Logs accepts, in days, that Cloud Logging buckets (1-3650 days) accept too.
@@ -139,3 +140,27 @@ def artifact_registry_multi_region(region: str) -> str | None:
 #: refuses write-only arguments when the App targets older releases (its default: ``>=1.5.7``); cdktf ignores it.
 TERRAFORM_TARGET_VERSIONS: dict[str, str] = {"terraform": ">=1.11.0"}
 
+
+
+#: Ranges whose clients never reach a public address from inside them: a client there is seen from its NAT
+#: gateway's public address (RFC 1918 private, carrier-grade NAT, loopback, link-local). A test route on an
+#: internet-facing load balancer admits public sources only.
+NON_PUBLIC_CIDRS: tuple[str, ...] = (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+)
+TEST_SOURCE_RULE = ("must be public IPv4 CIDR blocks no wider than /8 (the addresses the VPN or the CI runners "
+                    "leave from): a private range never reaches an internet-facing load balancer")
+
+
+def test_source_problem(cidr: str) -> str | None:
+    """Why ``cidr`` cannot be a source of a test route (``None`` when it can): not a block, wider than /8, private."""
+    try:
+        network = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError:
+        return "must be an IPv4 CIDR block such as 198.51.100.0/24"
+    if network.prefixlen < 8:
+        return "wider than /8; a test route stays closed to the internet"
+    if any(network.overlaps(ipaddress.IPv4Network(private)) for private in NON_PUBLIC_CIDRS):
+        return ("a private range never reaches an internet-facing load balancer; name the public addresses the VPN "
+                "or the CI runners leave from")
+    return None

@@ -67,20 +67,31 @@ EnvironmentValue = Union[str, ServiceUrl, DataBucketName]
 
 @dataclass(frozen=True)
 class Alerting:
-    """Who is told when the platform misbehaves, and when.
+    """Who is told when the platform misbehaves, and when. Alerts come in two tiers (critical, warning; see
+    :mod:`constructs_lib.alerting`), each routed to its own SNS topic (AWS) or notification channels (GCP).
 
     Attributes:
-        email: Address that receives every alert (AWS sends a confirmation mail first). ``None``:
+        email: Address that receives the critical alerts (AWS sends a confirmation mail first). ``None``:
             alerts are raised but reach nobody until you subscribe someone. Default ``None``.
-        thresholds: Error rate, response time and evaluation window. Default: 5 %, 2 s, 5 minutes.
+        thresholds: Error rate, response time, evaluation window and the warning thresholds. Default: 5 %,
+            2 s, 5 minutes; warnings at half the response time and 80 % utilization.
+        warning_email: Address that receives the warnings. Default ``None``: ``email``.
     """
 
     email: str | None = None
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    warning_email: str | None = None
 
     def __post_init__(self) -> None:
-        if self.email is not None and not _EMAIL.fullmatch(self.email):
-            raise ValueError(f"Alerting.email {self.email!r}: must be an email address")
+        for name in ("email", "warning_email"):
+            value = getattr(self, name)
+            if value is not None and not _EMAIL.fullmatch(value):
+                raise ValueError(f"Alerting.{name} {value!r}: must be an email address")
+
+    @property
+    def warning_recipient(self) -> str | None:
+        """Who receives warnings: ``warning_email``, else ``email``."""
+        return self.warning_email or self.email
 
 
 def referenced_services(environment: Mapping[str, EnvironmentValue]) -> set[str]:

@@ -99,8 +99,16 @@ def _members(members: list[tuple[str, Any]]) -> list[str]:
     return lines
 
 
+def _own_and_mixed_in(cls: type) -> dict[str, Any]:
+    """The class's members with those of the library's mixins it inherits (not the framework's bases)."""
+    members: dict[str, Any] = {}
+    for base in reversed([base for base in cls.__mro__ if base.__module__.startswith("constructs_lib.")]):
+        members.update(vars(base))
+    return members
+
+
 def _construct_section(name: str, cls: type) -> list[str]:
-    members = [(member_name, member) for member_name, member in vars(cls).items()
+    members = [(member_name, member) for member_name, member in _own_and_mixed_in(cls).items()
                if not member_name.startswith("_") and (isinstance(member, property) or inspect.isfunction(member))]
     lines = [f"### `{name}`", "", " ".join(inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0].split()), ""]
     lines += ["Outputs and methods:", *_members(members)]

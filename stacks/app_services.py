@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from config import EnvironmentConfig, ServiceSettings
 from constructs_lib.alerting import AlertThresholds
+from constructs_lib.specs import Alerting
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,9 @@ def alert_thresholds(config: EnvironmentConfig) -> AlertThresholds:
         error_rate_percent=config.alerting.error_rate_percent,
         response_time_seconds=config.alerting.response_time_seconds,
     )
+
+
+def alerting(config: EnvironmentConfig) -> Alerting:
+    """Who receives the environment's alerts, by tier, and their thresholds (the same on both clouds)."""
+    return Alerting(email=config.alerting.email, thresholds=alert_thresholds(config),
+                    warning_email=config.alerting.warning_email)

@@ -13,7 +13,6 @@ from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.aws.patterns import (
-    Alerting,
     DataBucketSpec,
     DeployedBy,
     Https,
@@ -29,7 +28,7 @@ from constructs_lib.policy import apply_guardrails, waive
 from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
-from .app_services import SERVICES, alert_thresholds
+from .app_services import SERVICES, alerting
 from .aws_props import (
     budget_spec,
     capacity_split,
@@ -51,6 +50,11 @@ MOVED_TO_BOOTSTRAP: tuple[str, ...] = (
     "aws_ecr_repository.frontend_repository_F5BD6FC9",
     "aws_ecr_lifecycle_policy.frontend_repository_lifecycle_0C0C1400",
 )
+
+#: The certificate validation record a standby stack created before the primary's stack became its only owner
+#: (ACM asks for the same record in both regions): forgotten here, never destroyed, so that destroying or
+#: re-applying the standby leaves the primary's certificate renewable.
+VALIDATION_RECORD_OF_THE_PRIMARY: tuple[str, ...] = ("aws_route53_record.certificate_validation_record_617D7E70",)
 
 #: The tag every resource of a standby stack carries besides the identity's (cost reports, the console).
 STANDBY_TAG = {"DisasterRecovery": "standby"}
@@ -79,7 +83,7 @@ def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPl
         ),
         data_bucket=DataBucketSpec(config.storage.noncurrent_version_expiration_days),
         database=database_spec(config),
-        alerting=Alerting(config.alerting.email, alert_thresholds(config)),
+        alerting=alerting(config),
         log_retention_days=config.logging.retention_days,
         deletion_protection=config.protection.deletion_protection,
         release=release_spec(config.release),
@@ -123,6 +127,7 @@ class AwsStandbyStack(TerraformStack):
                      allowed_account_ids=[props.account_id])
         apply_guardrails(self, production=config.production)  # the standby of prod is prod: same rules, data kept
         self.platform = WebPlatform(self, "Default", props)
+        forget_without_destroying(self, VALIDATION_RECORD_OF_THE_PRIMARY)
         _outputs(self, self.platform)
         assert config.dr is not None
         database = self.platform.database
@@ -149,4 +154,5 @@ def _outputs(stack: TerraformStack, platform: WebPlatform) -> None:
     TerraformOutput(stack, "backend_url", value=f"{platform.url}/api", description="Base URL of the backend API")
     TerraformOutput(stack, "data_bucket_name", value=platform.data_bucket_name, description="Analytics data bucket")
     TerraformOutput(stack, "log_bucket_name", value=platform.log_bucket_name, description="Access log bucket")
-    TerraformOutput(stack, "alarm_topic_arn", value=platform.alert_topic_arn, description="SNS topic of all alarms")
+    TerraformOutput(stack, "alarm_topic_arn", value=platform.alert_topic_arn, description="SNS topic of the critical alarms")
+    TerraformOutput(stack, "warning_topic_arn", value=platform.warning_topic_arn, description="SNS topic of the warnings")

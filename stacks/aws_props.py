@@ -102,13 +102,15 @@ def database_spec(config: EnvironmentConfig) -> DatabaseSpec | None:
 
 
 def release_spec(release: ReleaseSettings) -> ReleaseSpec:
-    """ECS deployment strategy, bake time, canary or linear steps, and the test listener of a traffic-shifting one."""
+    """ECS deployment strategy, bake time, canary or linear steps, a rolling transition, and the test listener of a
+    traffic-shifting strategy or a transition."""
     deployment = Deployment(
         strategy=release.strategy.upper(), bake_time_minutes=release.bake_minutes,
         canary_percent=release.canary_percent, canary_bake_time_minutes=release.canary_bake_minutes,
         linear_step_percent=release.linear_step_percent, linear_step_bake_time_minutes=release.linear_step_minutes,
+        transition=release.transition.upper() if release.transition else None,
     )
-    test_listener = TestListener(release.test_cidrs, release.test_port) if release.shifts_traffic else None
+    test_listener = TestListener(release.test_cidrs, release.test_port) if release.has_test_route else None
     return ReleaseSpec(deployment=deployment, test_listener=test_listener)
 
 

@@ -9,7 +9,7 @@ from constructs_lib.budget import BudgetSpec
 
 from .conftest import Synthesized
 from .aws_reading import policy_statements
-from .helpers import ENVIRONMENTS, only, reference, resources
+from .helpers import ENVIRONMENTS, by_prefix, only, reference, resources
 
 per_environment = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
@@ -17,7 +17,7 @@ per_environment = pytest.mark.parametrize("environment", ENVIRONMENTS)
 @per_environment
 def test_a_monthly_budget_of_the_project_alerts_the_topic(synthesized: Synthesized, environment: str) -> None:
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
-    topic_id, _ = only(stack, "aws_sns_topic")
+    topic_id, _ = by_prefix(stack, "aws_sns_topic", "alerts_topic_")  # the critical tier's topic
     _, budget = only(stack, "aws_budgets_budget")
     assert (budget["budget_type"], budget["time_unit"]) == ("COST", "MONTHLY")
     assert (budget["limit_amount"], budget["limit_unit"]) == (f"{config.budget.monthly_amount:.2f}", "USD")
@@ -30,9 +30,11 @@ def test_a_monthly_budget_of_the_project_alerts_the_topic(synthesized: Synthesiz
     assert all(item["subscriber_sns_topic_arns"] == [reference("aws_sns_topic", topic_id, "arn")] for item in notifications)
     assert all((item["threshold_type"], item["comparison_operator"]) == ("PERCENTAGE", "GREATER_THAN") for item in notifications)
     # The topic admits Budgets of this account only (the key's statement: test_aws_monitoring.py).
-    statements = policy_statements(stack, only(stack, "aws_sns_topic_policy")[1]["policy"])
+    statements = policy_statements(stack, by_prefix(stack, "aws_sns_topic_policy", "alerts_policy_")[1]["policy"])
     assert statements["BudgetsPublish"]["principals"] == [{"type": "Service", "identifiers": ["budgets.amazonaws.com"]}]
     assert statements["BudgetsPublish"]["condition"][0]["values"] == [config.aws.account_id]
+    warnings = policy_statements(stack, by_prefix(stack, "aws_sns_topic_policy", "warnings_policy_")[1]["policy"])
+    assert set(warnings) == {"CloudWatchAlarmsPublish"}  # only alarms publish warnings
 
 
 @per_environment

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from config import DEFAULT_CONFIG_DIR, ConfigError, Configuration, load_configuration
-from constructs_lib.rules import LOG_RETENTION_DAYS
+from constructs_lib.rules import LOG_RETENTION_DAYS, TEST_SOURCE_RULE
 
 from .helpers import ENVIRONMENTS, run_main, tree_bytes
 from .toml_writer import dumps
@@ -132,6 +132,7 @@ RULE_CASES = [
     ("alerting", "error_rate_percent", 0, "must be a number above 0 and at most 100 percent, got 0"),
     ("alerting", "error_rate_percent", 150, "must be a number above 0 and at most 100 percent, got 150"),
     ("alerting", "response_time_seconds", -2.0, "must be a number above 0 and at most 60 seconds, got -2.0"),
+    ("alerting", "warning_email", "on-call", 'must be an email address, got "on-call"'),
     ("aws", "region", "useast1", 'must be an AWS region name such as us-east-1, got "useast1"'),
     ("aws", "account_id", 111122223333, "must be a 12-digit AWS account ID (a string), got 111122223333"),
     ("aws", "account_id", "1234", 'must be a 12-digit AWS account ID (a string), got "1234"'),
@@ -527,7 +528,15 @@ RELEASE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("no test route", {"test_cidrs": None},
      ["release.test_cidrs: is required with strategy blue_green: who may reach the test route"]),
     ("internet test route", {"test_cidrs": ["0.0.0.0/0"]},
-     ['release.test_cidrs: must be /8 or narrower: a test route is never open to the internet, got "0.0.0.0/0"']),
+     [f'release.test_cidrs: {TEST_SOURCE_RULE}, got "0.0.0.0/0"']),
+    # The load balancer is internet-facing: a VPN or VPC client reaches it from its public (NAT) address.
+    ("private test route", {"test_cidrs": ["10.0.0.0/8"]}, [f'release.test_cidrs: {TEST_SOURCE_RULE}, got "10.0.0.0/8"']),
+    ("transition with blue/green", {"transition": "retire_traffic_shifting"},
+     ['release.transition: is only used with strategy rolling, strategy is blue_green, got "retire_traffic_shifting"']),
+    ("unknown transition", {"strategy": "rolling", "transition": "switch"},
+     ['release.transition: must be one of prepare_traffic_shifting, retire_traffic_shifting, got "switch"']),
+    ("retiring without a test route", {"strategy": "rolling", "transition": "retire_traffic_shifting", "test_cidrs": None},
+     ["release.test_cidrs: is required with transition retire_traffic_shifting: who may reach the test route"]),
     ("candidate equals current", {"candidate_tag": "1.0.0"},
      ['release.candidate_tag: equals images.tag (1.0.0): a candidate is a new release, got "1.0.0"']),
     ("linear needs AWS alone", {"strategy": "linear", "linear_step_percent": 25, "linear_step_minutes": 5},

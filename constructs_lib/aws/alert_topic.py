@@ -1,4 +1,4 @@
-"""The SNS topic every alarm of a deployment notifies, encrypted, with an email subscription."""
+"""The SNS topics alarms notify, one per alert tier (critical, warning), encrypted, with an email subscription."""
 
 from __future__ import annotations
 
@@ -9,7 +9,38 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
+from ..alerting import CRITICAL, TIERS, WARNING
 from .iam import Condition, Statement, policy_document
+
+
+@dataclass(frozen=True)
+class AlertRoutes:
+    """Where alarms notify, by tier (:mod:`constructs_lib.alerting`): a topic each, so that a team can page on
+    the critical one and read the warning one.
+
+    Attributes:
+        critical_topic_arn: Users are affected now.
+        warning_topic_arn: Something needs attention before it affects users.
+    """
+
+    critical_topic_arn: str
+    warning_topic_arn: str
+
+    def topic(self, tier: str) -> str:
+        """The topic of ``tier`` (``critical`` or ``warning``); a ValueError names the tiers otherwise."""
+        if tier not in TIERS:
+            raise ValueError(f"AlertRoutes.topic({tier!r}): the tiers are {', '.join(TIERS)}")
+        return self.critical_topic_arn if tier == CRITICAL else self.warning_topic_arn
+
+    @property
+    def critical(self) -> str:
+        """The critical tier's topic."""
+        return self.topic(CRITICAL)
+
+    @property
+    def warning(self) -> str:
+        """The warning tier's topic."""
+        return self.topic(WARNING)
 
 
 @dataclass(frozen=True)

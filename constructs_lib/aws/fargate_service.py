@@ -78,6 +78,11 @@ class ContainerSecret:
 
 
 DEPLOYMENT_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
+#: The two rolling steps between a single target group and traffic shifting (docs/releases.md, "Switching
+#: strategies"): first the alternate target group is added and ECS learns it; last it is retired.
+PREPARE_TRAFFIC_SHIFTING = "PREPARE_TRAFFIC_SHIFTING"
+RETIRE_TRAFFIC_SHIFTING = "RETIRE_TRAFFIC_SHIFTING"
+TRANSITIONS = (PREPARE_TRAFFIC_SHIFTING, RETIRE_TRAFFIC_SHIFTING)
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,18 @@ class Deployment:
     and roll back when a rollback alarm fires or the circuit breaker trips. They need a load balancer
     target with ``traffic_shifting`` and an IAM role ECS uses to move the listener rules.
 
+    ECS then owns which of the two target groups the service registers with (it alternates them), so
+    Terraform ignores the service's ``load_balancer`` (hashicorp/terraform-provider-aws#45678: it would
+    send the original group back on every apply). A switch between ``ROLLING`` and a traffic-shifting
+    strategy goes through a rolling ``transition``, one apply each:
+
+    - ``PREPARE_TRAFFIC_SHIFTING``: rolling, with the alternate target group, the weighted rules and the
+      service's advanced load balancer configuration (Terraform still sends ``load_balancer``, so ECS
+      learns them); the next apply may set a traffic-shifting strategy.
+    - ``RETIRE_TRAFFIC_SHIFTING``: rolling, with everything a traffic-shifting strategy has; ECS keeps
+      registering tasks with whichever group serves, and nothing moves traffic. Only once the original
+      target group serves may the next apply drop the transition (and with it the alternate group).
+
     Attributes:
         strategy: One of ``ROLLING``, ``BLUE_GREEN``, ``CANARY``, ``LINEAR``. Default ``ROLLING``.
         bake_time_minutes: After all traffic moved, how long the old tasks stay ready for an
@@ -135,7 +152,9 @@ class Deployment:
         rollback_alarm_names: CloudWatch alarms that roll a deployment back while they fire (e.g. the
             load balancer's 5xx rate and latency alarms). Default none.
         role_arn: The role ECS assumes to move listener rules; required by the traffic-shifting
-            strategies. Default ``None`` (the patterns create it).
+            strategies and the transitions. Default ``None`` (the patterns create it).
+        transition: ``ROLLING`` only: ``PREPARE_TRAFFIC_SHIFTING`` or ``RETIRE_TRAFFIC_SHIFTING`` (see above).
+            Default ``None``: a rolling service with one target group.
     """
 
     strategy: str = "ROLLING"
@@ -146,10 +165,14 @@ class Deployment:
     linear_step_bake_time_minutes: int | None = None
     rollback_alarm_names: tuple[str, ...] = ()
     role_arn: str | None = None
+    transition: str | None = None
 
     def __post_init__(self) -> None:
         if self.strategy not in DEPLOYMENT_STRATEGIES:
             raise ValueError(f"Deployment.strategy {self.strategy!r}: must be one of {', '.join(DEPLOYMENT_STRATEGIES)}")
+        if self.transition is not None and (self.transition not in TRANSITIONS or self.strategy != "ROLLING"):
+            raise ValueError(f"Deployment.transition {self.transition!r}: must be one of {', '.join(TRANSITIONS)}, "
+                             f"with strategy ROLLING (strategy is {self.strategy})")
         for strategy, names in (("CANARY", ("canary_percent", "canary_bake_time_minutes")),
                                 ("LINEAR", ("linear_step_percent", "linear_step_bake_time_minutes"))):
             values = tuple(getattr(self, name) for name in names)
@@ -169,6 +192,16 @@ class Deployment:
     def shifts_traffic(self) -> bool:
         """True for the strategies that move traffic between two target groups."""
         return self.strategy != "ROLLING"
+
+    @property
+    def uses_alternate_target_group(self) -> bool:
+        """True when the service has the alternate target group: traffic-shifting strategies and both transitions."""
+        return self.shifts_traffic or self.transition is not None
+
+    @property
+    def ecs_owns_target_group(self) -> bool:
+        """True when ECS decides which target group serves (Terraform ignores the service's ``load_balancer``)."""
+        return self.shifts_traffic or self.transition == RETIRE_TRAFFIC_SHIFTING
 
 
 @dataclass(frozen=True)
@@ -244,16 +277,15 @@ class FargateServiceProps:
     role_path: str | None = None
 
     def __post_init__(self) -> None:
-        if self.deployment.shifts_traffic and (self.load_balancer is None or not self.load_balancer.shifts_traffic):
+        deployment = self.deployment
+        what = deployment.transition or deployment.strategy
+        if deployment.uses_alternate_target_group and (self.load_balancer is None or not self.load_balancer.shifts_traffic):
             raise ValueError(
-                f"FargateServiceProps.deployment {self.deployment.strategy}: needs a load_balancer target with "
+                f"FargateServiceProps.deployment {what}: needs a load_balancer target with "
                 "traffic_shifting (an alternate target group and a production listener rule)"
             )
-        if self.deployment.shifts_traffic and self.deployment.role_arn is None:
-            raise ValueError(
-                f"FargateServiceProps.deployment.role_arn: {self.deployment.strategy} needs the role ECS uses to move "
-                "listener rules"
-            )
+        if deployment.uses_alternate_target_group and deployment.role_arn is None:
+            raise ValueError(f"FargateServiceProps.deployment.role_arn: {what} needs the role ECS uses to move listener rules")
         problem = fargate_size_problem(self.cpu, self.memory)
         if problem is not None:
             raise ValueError(f"FargateServiceProps.cpu/memory {self.cpu}/{self.memory}: {problem}")
@@ -381,8 +413,7 @@ class FargateService(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             enable_execute_command=False,
-            # Autoscaling owns the task count once the service exists.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=_owned_elsewhere(props.deployment)),
             # Tasks start right away: their permissions and load balancer rules must exist before, not eventually.
             depends_on=[
                 *(target.dependencies if target is not None else ()),
@@ -475,8 +506,15 @@ class FargateService(Construct):
         )
 
 
+def _owned_elsewhere(deployment: Deployment) -> list[str]:
+    """What Terraform leaves alone: the task count (autoscaling owns it) and, where ECS alternates the target groups,
+    ``load_balancer``. The provider keeps it as a set, which ``ignore_changes`` cannot index into, so the whole block
+    is the narrowest path; its advanced configuration is sent while the service prepares for traffic shifting."""
+    return ["desired_count", "load_balancer"] if deployment.ecs_owns_target_group else ["desired_count"]
+
+
 def _traffic_shifting(target: LoadBalancerTarget, deployment: Deployment) -> EcsServiceLoadBalancerAdvancedConfiguration | None:
-    if not deployment.shifts_traffic:
+    if not deployment.uses_alternate_target_group:
         return None
     return EcsServiceLoadBalancerAdvancedConfiguration(
         alternate_target_group_arn=target.alternate_target_group_arn,
@@ -486,10 +524,11 @@ def _traffic_shifting(target: LoadBalancerTarget, deployment: Deployment) -> Ecs
     )
 
 
-def _deployment_configuration(deployment: Deployment) -> EcsServiceDeploymentConfiguration | None:
-    """``None`` for rolling deployments, so the service keeps the provider's default (and older providers work)."""
+def _deployment_configuration(deployment: Deployment) -> EcsServiceDeploymentConfiguration:
+    """The strategy, always written out: the provider keeps the block as optional and computed, and sends it only
+    when the configuration changes it, so leaving it out would keep a service on its previous strategy."""
     if not deployment.shifts_traffic:
-        return None
+        return EcsServiceDeploymentConfiguration(strategy="ROLLING")
     canary = linear = None
     if deployment.strategy == "CANARY":
         canary = EcsServiceDeploymentConfigurationCanaryConfiguration(

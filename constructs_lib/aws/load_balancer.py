@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -34,6 +33,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from ..rules import test_source_problem
 from .network import NetworkRef
 
 #: TLS 1.3 and 1.2 only, forward secrecy only.
@@ -46,8 +46,9 @@ FAILOVER_ROLES = ("PRIMARY", "SECONDARY")
 class DnsFailover:
     """Makes a load balancer's alias record one of a Route 53 failover pair for the same name.
 
-    Route 53 answers with the ``PRIMARY`` record while its health check passes, otherwise with the
-    ``SECONDARY`` one (while that load balancer has healthy targets). The primary's health check requests
+    Route 53 answers with the ``PRIMARY`` record while its own health check passes (target health is not
+    evaluated: a target group failing during a deployment must not move the site to a standby whose database is
+    read-only), otherwise with the ``SECONDARY`` one (while that load balancer has healthy targets). The primary's health check requests
     ``https://<load balancer DNS name><health_check_path>`` with SNI from Route 53's checkers, which run
     outside any one region. Route 53 cannot hold a simple and a failover record of one name and type at once:
     turning an existing simple record into a failover record replaces it (a few seconds without the record).
@@ -151,9 +152,13 @@ class TargetSpec:
 class TestListener:
     """A second listener that reaches the new version of traffic-shifting targets before production traffic does.
 
+    The load balancer is internet-facing: its name resolves to public addresses, so a client connects from its
+    public (egress) address, also from inside a VPC (through its NAT gateway) or over a VPN.
+
     Attributes:
-        allowed_cidrs: Sources that may connect (e.g. the office or the CI runners), as text; none may
-            be wider than /8, so a test route is never open to the internet.
+        allowed_cidrs: Public sources that may connect (the egress addresses of the VPN or of the CI runners),
+            as text; none may be wider than /8, so a test route is never open to the internet, and none may be a
+            private range, which never reaches it.
         port: Its port; not 80 or 443. Default 8443. HTTPS with the load balancer's certificate when it
             has one, else HTTP.
     """
@@ -166,12 +171,9 @@ class TestListener:
         if not self.allowed_cidrs:
             raise ValueError("TestListener.allowed_cidrs: name at least one source range")
         for cidr in self.allowed_cidrs:
-            try:
-                network = ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError:
-                raise ValueError(f"TestListener.allowed_cidrs {cidr!r}: must be an IPv4 CIDR block such as 10.0.0.0/8") from None
-            if network.prefixlen < 8:
-                raise ValueError(f"TestListener.allowed_cidrs {cidr!r}: wider than /8; a test route stays closed to the internet")
+            problem = test_source_problem(cidr)
+            if problem is not None:
+                raise ValueError(f"TestListener.allowed_cidrs {cidr!r}: {problem}")
         if not 1 <= self.port <= 65535 or self.port in (80, 443):
             raise ValueError(f"TestListener.port {self.port}: must be 1 to 65535 and not 80 or 443")
 
@@ -375,7 +377,7 @@ class PublicLoadBalancer(Construct):
             self.alias_record = Route53Record(
                 self, "alias", zone_id=props.hosted_zone_id, name=props.domain_name, type="A",
                 alias=Route53RecordAlias(name=self.load_balancer.dns_name, zone_id=self.load_balancer.zone_id,
-                                         evaluate_target_health=True),
+                                         evaluate_target_health=self.health_check is None),
                 set_identifier=failover.set_identifier if failover else None,
                 failover_routing_policy=Route53RecordFailoverRoutingPolicy(type=failover.role) if failover else None,
                 health_check_id=self.health_check.id if self.health_check is not None else None,

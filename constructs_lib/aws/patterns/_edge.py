@@ -48,11 +48,13 @@ def add_edge(
     scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
     idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
     deletion_protection: bool, nat_public_ips: tuple[str, ...], test_listener: TestListener | None = None,
-    dns_failover: DnsFailover | None = None, record_name: str | None = None,
+    dns_failover: DnsFailover | None = None, record_name: str | None = None, validation_records: bool = True,
 ) -> Edge:
     """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL.
 
     The alias record is named ``record_name`` (default: the certificate's domain, the site name).
+    ``validation_records``: an issued certificate's validation records are created here (``False``: another
+    stack's certificate of the domain owns them, see :class:`DnsValidatedCertificateProps`).
     """
     https = spec.https
     certificate_arn = None
@@ -60,7 +62,7 @@ def add_edge(
         certificate_arn = https.certificate_arn
         if certificate_arn is None and https.hosted_zone_id is not None:
             certificate_arn = DnsValidatedCertificate(scope, "certificate", DnsValidatedCertificateProps(
-                domain_name=https.domain, hosted_zone_id=https.hosted_zone_id,
+                domain_name=https.domain, hosted_zone_id=https.hosted_zone_id, validation_records=validation_records,
             )).arn
     load_balancer = PublicLoadBalancer(scope, "load_balancer", PublicLoadBalancerProps(
         name=name,

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from cdktf import ITerraformDependable
 from constructs import Construct
 
 from ...alerting import AlertThresholds
 from ...naming import PlatformIdentity
-from ...specs import DataAccess, ServiceUrl, referenced_services, render_environment
-from ..alarms import ServiceAlarms, ServiceAlarmsProps
+from ...specs import Alerting, DataAccess, ServiceUrl, referenced_services, render_environment
+from ..alarms import LoadBalancerAlarms, ServiceAlarms, ServiceAlarmsProps
+from ..alert_topic import AlertRoutes, AlertTopic, AlertTopicProps
 from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..data_bucket import DataBucket
 from ..database import POSTGRES_PORT, DatabaseClientAccess
@@ -21,7 +22,8 @@ from ..iam import Statement
 from ..load_balancer import PublicLoadBalancer, TargetSpec
 from ..network import NetworkRef
 from ..service_autoscaling import ServiceAutoScaling, ServiceAutoScalingProps
-from .specs import ServiceSpec
+from ._edge import traffic_shifting_role
+from .specs import ReleaseSpec, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,10 @@ class ServiceContext:
     data_bucket: DataBucket | None
     database: DatabaseClientAccess | None
     service_url: Callable[[ServiceUrl], str]
-    #: How services behind the load balancer deploy (role and rollback alarms filled in); workers roll.
+    #: How services behind the load balancer deploy (the traffic-shifting role filled in); workers roll.
     deployment: Deployment = field(default_factory=Deployment)
+    #: The alarms that roll back the deployments of each service behind the load balancer, by service name.
+    rollback_alarm_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: What traffic-shifting deployments wait for (the role's policy attachment).
     deployment_dependencies: tuple[ITerraformDependable, ...] = ()
     #: On-demand and Spot shares of every service's tasks; ``None``: on-demand Fargate only.
@@ -54,7 +58,8 @@ class ServiceContext:
 
 
 def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
-    """The load balancer target of a service with a port."""
+    """The load balancer target of a service with a port; ``traffic_shifting``: with the alternate target group
+    (a traffic-shifting strategy, or a rolling transition to or from one)."""
     assert spec.port is not None
     return TargetSpec(spec.name, spec.port, spec.health_check, spec.routes, traffic_shifting=traffic_shifting)
 
@@ -99,8 +104,9 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         image, repository_arn = spec.image.reference or "", spec.image.repository_arn
     load_balancer = context.load_balancer
     behind_load_balancer = load_balancer is not None and spec.port is not None
-    deployment = context.deployment if behind_load_balancer else Deployment()
-    if deployment.shifts_traffic:
+    deployment = (replace(context.deployment, rollback_alarm_names=context.rollback_alarm_names.get(spec.name, ()))
+                  if behind_load_balancer else Deployment())
+    if deployment.uses_alternate_target_group:
         dependencies += context.deployment_dependencies
     if context.capacity is not None:
         dependencies += context.capacity_dependencies
@@ -150,9 +156,80 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
 
 
 def add_service_alarms(scope: Construct, spec: ServiceSpec, service: FargateService, identity: PlatformIdentity,
-                       topic_arn: str, thresholds: AlertThresholds) -> ServiceAlarms:
-    """CPU and memory alarms of one service."""
+                       routes: AlertRoutes, thresholds: AlertThresholds) -> ServiceAlarms:
+    """The warnings of one service: CPU, memory, and held at its maximum capacity."""
     return ServiceAlarms(scope, f"{spec.name}_alarms", ServiceAlarmsProps(
-        name_prefix=identity.name(spec.name), service=service, topic_arn=topic_arn,
+        name_prefix=identity.name(spec.name), service=service, routes=routes,
+        max_capacity=spec.scaling.max_capacity, utilization_percent=thresholds.utilization_percent,
         evaluation_minutes=thresholds.evaluation_minutes,
     ))
+
+
+@dataclass(frozen=True)
+class ReleaseWiring:
+    """What the services of a pattern deploy with: the deployment (the traffic-shifting role filled in), what it
+    waits for (the role's policy), and each service's rollback alarms."""
+
+    deployment: Deployment
+    dependencies: tuple[ITerraformDependable, ...]
+    rollback_alarm_names: Mapping[str, tuple[str, ...]]
+
+
+def release_wiring(scope: Construct, release: ReleaseSpec, *, name: str, load_balancer: PublicLoadBalancer | None,
+                   alarms: LoadBalancerAlarms | None, permissions_boundary_arn: str | None = None,
+                   role_path: str | None = None) -> ReleaseWiring:
+    """The role ECS moves listener rules with (construct ids ``traffic_role``...) when the services have two target
+    groups, and the rollback alarms of every target (with ``release.rollback_on_alarms``)."""
+    deployment, dependencies = release.deployment, ()
+    if release.uses_alternate_target_group and load_balancer is not None:
+        role, attachment = traffic_shifting_role(scope, name, permissions_boundary_arn, role_path)
+        deployment, dependencies = replace(deployment, role_arn=role.arn), (attachment,)
+    rollback = ({target: alarms.rollback_alarm_names(target) for target in load_balancer.target_names}
+                if release.rollback_on_alarms and alarms is not None and load_balancer is not None else {})
+    return ReleaseWiring(deployment, dependencies, rollback)
+
+
+class AlertTopics:
+    """The alert topics of a pattern, one per tier (mixed into the patterns; set by :func:`add_alert_topics`)."""
+
+    _alert_topic: AlertTopic
+    _warning_topic: AlertTopic
+
+    @property
+    def alert_topic(self) -> AlertTopic:
+        """The SNS topic of the critical alerts (and of budget alerts)."""
+        return self._alert_topic
+
+    @property
+    def warning_topic(self) -> AlertTopic:
+        """The SNS topic of the warnings."""
+        return self._warning_topic
+
+    @property
+    def alert_routes(self) -> AlertRoutes:
+        """Both alert topics by tier (subscribe a pager to the critical one)."""
+        return AlertRoutes(self._alert_topic.arn, self._warning_topic.arn)
+
+    @property
+    def alert_topic_arn(self) -> str:
+        """The SNS topic of the critical alerts (subscribe more receivers here)."""
+        return self._alert_topic.arn
+
+    @property
+    def warning_topic_arn(self) -> str:
+        """The SNS topic of the warnings."""
+        return self._warning_topic.arn
+
+
+def add_alert_topics(scope: Construct, name: str, *, account_id: str, kms_key_arn: str, alerting: Alerting,
+                     budgets_publish: bool = False) -> tuple[AlertTopic, AlertTopic]:
+    """The critical tier's topic ``<name>-alerts`` (construct id ``alerts``; budgets publish here) and the warning
+    tier's ``<name>-warnings`` (``warnings``), each mailing its recipient."""
+    critical = AlertTopic(scope, "alerts", AlertTopicProps(
+        name=f"{name}-alerts", account_id=account_id, kms_key_arn=kms_key_arn, email=alerting.email,
+        budgets_publish=budgets_publish,
+    ))
+    warning = AlertTopic(scope, "warnings", AlertTopicProps(
+        name=f"{name}-warnings", account_id=account_id, kms_key_arn=kms_key_arn, email=alerting.warning_recipient,
+    ))
+    return critical, warning

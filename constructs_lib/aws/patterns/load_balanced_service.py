@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Union
 
 from constructs import Construct
@@ -11,7 +11,6 @@ from ...naming import PlatformIdentity
 from ...rules import log_retention_problem
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
 from ..alarms import LoadBalancerAlarms, LoadBalancerAlarmsProps
-from ..alert_topic import AlertTopic, AlertTopicProps
 from ..container_repository import ContainerRepository
 from ..ecs_cluster import EcsCluster, EcsClusterProps, EcsClusterRef
 from ..encryption_key import EncryptionKey
@@ -20,8 +19,9 @@ from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps, NetworkRef
 from ..web_acl import WebAcl
-from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
-from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
+from ._edge import add_edge, key_description, platform_key
+from ._services import (AlertTopics, ServiceContext, add_alert_topics, add_service, add_service_alarms,
+                        platform_repository, release_wiring, target_spec)
 from .specs import LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 from .web_platform import check_release
 
@@ -81,7 +81,7 @@ class LoadBalancedFargateServiceProps:
             raise ValueError(f"{owner}.log_retention_days {self.log_retention_days}: {problem}")
 
 
-class LoadBalancedFargateService(Construct):
+class LoadBalancedFargateService(AlertTopics, Construct):
     """One Fargate service behind an internet-facing load balancer, with autoscaling, alarms and log retention.
 
     With a :class:`LoadBalancerSpec` it gets a load balancer of its own (HTTPS or plain HTTP, WAF,
@@ -112,7 +112,7 @@ class LoadBalancedFargateService(Construct):
 
         self._web_acl: WebAcl | None = None
         self._url: str | None = None
-        shifting = props.release.shifts_traffic
+        shifting = props.release.uses_alternate_target_group
         own_load_balancer = isinstance(props.load_balancer, LoadBalancerSpec)
         if isinstance(props.load_balancer, LoadBalancerSpec):
             log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
@@ -133,30 +133,25 @@ class LoadBalancedFargateService(Construct):
             self._load_balancer.add_target(target_spec(spec, shifting))
 
         thresholds = props.alerting.thresholds
-        self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
-            name=f"{name}-alerts", account_id=account_id, kms_key_arn=self._key.arn, email=props.alerting.email,
-        ))
+        self._alert_topic, self._warning_topic = add_alert_topics(
+            self, name, account_id=account_id, kms_key_arn=self._key.arn, alerting=props.alerting)
         load_balancer_alarms = None
         if own_load_balancer:
             load_balancer_alarms = LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-                name_prefix=name, load_balancer=self._load_balancer, topic_arn=self._alert_topic.arn,
+                name_prefix=name, load_balancer=self._load_balancer, routes=self.alert_routes,
                 thresholds=thresholds,
                 idle_targets=(spec.name,) if spec.scaling.office_hours is not None else (),
             ))
-        deployment, waits_for = props.release.deployment, ()
-        if shifting:
-            role, attachment = traffic_shifting_role(self, name, account_id)
-            alarms = (load_balancer_alarms.rollback_alarm_names
-                      if props.release.rollback_on_alarms and load_balancer_alarms is not None else ())
-            deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
+        release = release_wiring(self, props.release, name=name, load_balancer=self._load_balancer,
+                                 alarms=load_balancer_alarms)
         context = ServiceContext(
             identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
             kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
-            data_bucket=None, database=None, service_url=lambda url: "", deployment=deployment,
-            deployment_dependencies=waits_for,
+            data_bucket=None, database=None, service_url=lambda url: "", deployment=release.deployment,
+            deployment_dependencies=release.dependencies, rollback_alarm_names=release.rollback_alarm_names,
         )
         self._service = add_service(self, spec, context, self._repository)
-        add_service_alarms(self, spec, self._service, identity, self._alert_topic.arn, thresholds)
+        add_service_alarms(self, spec, self._service, identity, self.alert_routes, thresholds)
 
     @property
     def key(self) -> EncryptionKey:
@@ -188,10 +183,8 @@ class LoadBalancedFargateService(Construct):
         """The ECR repository the pattern created, ``None`` for an image from elsewhere."""
         return self._repository
 
-    @property
-    def alert_topic(self) -> AlertTopic:
-        """The SNS topic the service's alarms notify."""
-        return self._alert_topic
+
+
 
     @property
     def fargate_service(self) -> FargateService:
@@ -218,10 +211,6 @@ class LoadBalancedFargateService(Construct):
         """The DNS name of the load balancer the service is behind."""
         return self._load_balancer.dns_name
 
-    @property
-    def alert_topic_arn(self) -> str:
-        """The SNS topic the service's alarms notify."""
-        return self._alert_topic.arn
 
     @property
     def repository_url(self) -> str | None:

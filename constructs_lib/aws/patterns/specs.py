@@ -337,11 +337,12 @@ class ReleaseSpec:
     """How a new release of the services behind the load balancer reaches users.
 
     Attributes:
-        deployment: The ECS strategy with its bake time and canary or linear steps; the pattern adds
-            the role ECS needs and the rollback alarms. Default rolling.
+        deployment: The ECS strategy with its bake time and canary or linear steps, or rolling with a
+            ``transition`` to or from traffic shifting (see :class:`~constructs_lib.aws.fargate_service.Deployment`);
+            the pattern adds the role ECS needs and the rollback alarms. Default rolling.
         test_listener: A listener on which the new tasks answer before production traffic moves (smoke
-            tests), open to the given ranges only. Default ``None``: no test route.
-        rollback_on_alarms: Roll a deployment back while the load balancer's 5xx-rate or p95-latency
+            tests), open to the given ranges and the platform's NAT addresses only. Default ``None``: no test route.
+        rollback_on_alarms: Roll a deployment of a service back while its own 5xx-rate or p95 response-time
             alarm fires (besides the circuit breaker). Default ``True``.
     """
 
@@ -350,8 +351,9 @@ class ReleaseSpec:
     rollback_on_alarms: bool = True
 
     def __post_init__(self) -> None:
-        if self.test_listener is not None and not self.deployment.shifts_traffic:
-            raise ValueError("ReleaseSpec.test_listener: only traffic-shifting strategies route a test listener")
+        if self.test_listener is not None and not self.deployment.uses_alternate_target_group:
+            raise ValueError("ReleaseSpec.test_listener: only traffic-shifting strategies (and the rolling transitions "
+                             "to and from them) route a test listener")
         if self.deployment.role_arn is not None:
             raise ValueError("ReleaseSpec.deployment.role_arn: the pattern creates the role; leave it out")
 
@@ -359,3 +361,8 @@ class ReleaseSpec:
     def shifts_traffic(self) -> bool:
         """True for blue/green, canary and linear releases."""
         return self.deployment.shifts_traffic
+
+    @property
+    def uses_alternate_target_group(self) -> bool:
+        """True when the services behind the load balancer have two target groups (traffic shifting or a transition)."""
+        return self.deployment.uses_alternate_target_group

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from constructs import Construct
 
@@ -12,7 +12,6 @@ from ...rules import log_retention_problem
 from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ...budget import BudgetSpec
-from ..alert_topic import AlertTopic, AlertTopicProps
 from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
@@ -26,7 +25,7 @@ from ..network import Network, NetworkProps
 from ..encryption_key import EncryptionKey
 from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
-from ._edge import add_edge, key_description, platform_key, traffic_shifting_role
+from ._edge import add_edge, key_description, platform_key
 from .delivery import DeployedBy
 from .disaster_recovery import (
     PRIMARY,
@@ -36,7 +35,8 @@ from .disaster_recovery import (
     add_primary_replication,
     add_secondary_record,
 )
-from ._services import ServiceContext, add_service, add_service_alarms, platform_repository, target_spec
+from ._services import (AlertTopics, ServiceContext, add_alert_topics, add_service, add_service_alarms,
+                        platform_repository, release_wiring, target_spec)
 from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
 
@@ -121,16 +121,17 @@ class WebPlatformProps:
 
 def check_release(release: ReleaseSpec, services: tuple[ServiceSpec, ...], *, has_load_balancer: bool,
                   owner: str) -> None:
-    """Traffic-shifting releases need a load balancer and scale on what both target groups share."""
-    if not release.shifts_traffic:
+    """Traffic-shifting releases (and the transitions) need a load balancer and scale on what both target groups share."""
+    if not release.uses_alternate_target_group:
         return
+    what = release.deployment.transition or release.deployment.strategy
     if not has_load_balancer:
-        raise ValueError(f"{owner}.release {release.deployment.strategy}: shifts traffic through a load balancer; there is none")
+        raise ValueError(f"{owner}.release {what}: shifts traffic through a load balancer; there is none")
     for spec in services:
         if spec.port is not None and spec.scaling.requests_per_target is not None:
             raise ValueError(
                 f"ServiceSpec({spec.name!r}).scaling.requests_per_target: counts one target group, but "
-                f"{owner}.release {release.deployment.strategy} moves traffic between two; scale on CPU or memory"
+                f"{owner}.release {what} moves traffic between two; scale on CPU or memory"
             )
 
 
@@ -168,7 +169,7 @@ def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool
 REPLICA_LAG_ALARM_SECONDS = 300
 
 
-class WebPlatform(Construct):
+class WebPlatform(AlertTopics, Construct):
     """Any number of container services on ECS Fargate behind one load balancer, with everything they need.
 
     - a VPC over the given zones (public, private and isolated subnets, NAT, S3 endpoint, flow logs);
@@ -236,27 +237,22 @@ class WebPlatform(Construct):
         self._web_acl: WebAcl | None = None
         self._load_balancer = self._create_load_balancer(props)
         self._database_instance = self._create_database(props.database) if props.database is not None else None
-        self._alert_topic = AlertTopic(self, "alerts", AlertTopicProps(
-            name=f"{identity.prefix}-alerts", account_id=account_id, kms_key_arn=self._key.arn,
-            email=props.alerting.email, budgets_publish=props.budget is not None,
-        ))
+        self._alert_topic, self._warning_topic = add_alert_topics(
+            self, identity.prefix, account_id=account_id, kms_key_arn=self._key.arn, alerting=props.alerting,
+            budgets_publish=props.budget is not None)
         if props.budget is not None:
             MonthlyBudget(self, "budget", MonthlyBudgetProps(
                 name=f"{identity.prefix}-monthly", budget=props.budget, topic_arn=self._alert_topic.arn,
             ))
-        load_balancer_alarms = self._load_balancer_alarms(props)
-
-        deployment, waits_for = props.release.deployment, ()
-        if props.release.shifts_traffic and self._load_balancer is not None:
-            role, attachment = traffic_shifting_role(self, identity.prefix, props.permissions_boundary_arn,
-                                                    props.role_path)
-            alarms = load_balancer_alarms.rollback_alarm_names if props.release.rollback_on_alarms and load_balancer_alarms else ()
-            deployment, waits_for = replace(deployment, role_arn=role.arn, rollback_alarm_names=alarms), (attachment,)
+        release = release_wiring(self, props.release, name=identity.prefix, load_balancer=self._load_balancer,
+                                 alarms=self._load_balancer_alarms(props),
+                                 permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path)
         context = ServiceContext(
             identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
             kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
             data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
-            deployment=deployment, deployment_dependencies=waits_for, capacity=props.capacity,
+            deployment=release.deployment, deployment_dependencies=release.dependencies,
+            rollback_alarm_names=release.rollback_alarm_names, capacity=props.capacity,
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
             permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
         )
@@ -276,7 +272,7 @@ class WebPlatform(Construct):
                 add_secondary_record(self, domain=https.domain, hosted_zone_id=https.hosted_zone_id,
                                      load_balancer=self._load_balancer)
                 add_failover_alarm(self, identity=identity, region=region, load_balancer=self._load_balancer,
-                                   topic_arn=self._alert_topic.arn)
+                                   topic_arn=self.alert_routes.critical)
 
     def _create_load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
         served = [service for service in props.services if service.port is not None]
@@ -285,7 +281,7 @@ class WebPlatform(Construct):
             return None
         edge = add_edge(
             self, props.load_balancer, name=props.identity.prefix, network=self._network,
-            targets=tuple(target_spec(service, props.release.shifts_traffic) for service in served),
+            targets=tuple(target_spec(service, props.release.uses_alternate_target_group) for service in served),
             # Connections may idle as long as the slowest request the services allow.
             idle_timeout_seconds=max(service.request_timeout_seconds for service in served),
             log_bucket=self._log_bucket, kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days,
@@ -294,6 +290,8 @@ class WebPlatform(Construct):
             dns_failover=props.disaster_recovery.dns_failover(self._role or PRIMARY) if props.disaster_recovery else None,
             record_name=(DisasterRecoverySpec.standby_record_name(props.load_balancer.https.domain)
                          if self._role == STANDBY and props.load_balancer.https is not None else None),
+            # The primary's stack owns the validation record both regions' certificates of the domain share.
+            validation_records=self._role != STANDBY,
         )
         self._web_acl, self._url = edge.web_acl, edge.url
         return edge.load_balancer
@@ -324,7 +322,7 @@ class WebPlatform(Construct):
         if self._load_balancer is None:
             return None
         return LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-            name_prefix=props.identity.prefix, load_balancer=self._load_balancer, topic_arn=self._alert_topic.arn,
+            name_prefix=props.identity.prefix, load_balancer=self._load_balancer, routes=self.alert_routes,
             thresholds=props.alerting.thresholds,
             # Services scaled to zero outside office hours have no healthy targets by design.
             idle_targets=tuple(spec.name for spec in props.services
@@ -335,15 +333,15 @@ class WebPlatform(Construct):
         identity, thresholds = props.identity, props.alerting.thresholds
         load_balancer = self._load_balancer
         for spec in props.services:
-            add_service_alarms(self, spec, self._services[spec.name], identity, self._alert_topic.arn, thresholds)
+            add_service_alarms(self, spec, self._services[spec.name], identity, self.alert_routes, thresholds)
         database = self._database_instance
         # A pilot-light standby has no instance until the runbook restores one.
         watched = database is not None and (not isinstance(database, StandbyDatabase) or database.replica is not None)
         if database is not None and watched and props.database is not None:
             DatabaseAlarms(self, "database_alarms", DatabaseAlarmsProps(
                 name_prefix=identity.name("database"), identifier=database.identifier,
-                allocated_storage_gb=props.database.allocated_storage_gb, topic_arn=self._alert_topic.arn,
-                evaluation_minutes=thresholds.evaluation_minutes,
+                allocated_storage_gb=props.database.allocated_storage_gb, routes=self.alert_routes,
+                evaluation_minutes=thresholds.evaluation_minutes, cpu_percent=thresholds.utilization_percent,
                 replica_lag_seconds=REPLICA_LAG_ALARM_SECONDS if isinstance(database, StandbyDatabase) else None,
             ))
         PlatformDashboard(self, "dashboard", PlatformDashboardProps(
@@ -403,10 +401,8 @@ class WebPlatform(Construct):
         """``primary`` or ``standby`` with :attr:`WebPlatformProps.disaster_recovery`, else ``None``."""
         return self._role
 
-    @property
-    def alert_topic(self) -> AlertTopic:
-        """The SNS topic every alarm notifies."""
-        return self._alert_topic
+
+
 
     def service(self, name: str) -> FargateService:
         """The Fargate service ``name``; a KeyError lists the known names."""
@@ -442,10 +438,7 @@ class WebPlatform(Construct):
         """The platform's KMS key (data, logs, secrets, alerts)."""
         return self._key.arn
 
-    @property
-    def alert_topic_arn(self) -> str:
-        """The SNS topic every alarm notifies (subscribe more receivers here)."""
-        return self._alert_topic.arn
+
 
     @property
     def data_bucket_name(self) -> str | None:
