@@ -11,7 +11,7 @@ from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
-    DATA_BUCKET_NAME, Alerting, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
+    DATA_BUCKET_NAME, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
     DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.patterns.delivery import deployed_by
@@ -20,7 +20,7 @@ from constructs_lib.policy import apply_guardrails, waive
 from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
-from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alert_thresholds, database_name
+from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alerting, database_name
 from .backends import add_state_backend
 from .delivery_settings import gcp_image_location
 from .moves import forget_without_destroying
@@ -95,11 +95,14 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
             subnet_cidr=gcp.subnet_cidr,
             private_services_cidr=gcp.private_services_cidr,
         ) if database.enabled else None,
-        alerting=Alerting(email=config.alerting.email, thresholds=alert_thresholds(config)),
+        alerting=alerting(config),
         log_retention_days=config.logging.retention_days,
         deletion_protection=config.protection.deletion_protection,
         release=ReleaseSpec(strategy=config.release.strategy.upper(), candidate_tag=config.release.candidate_tag,
-                            canary_percent=config.release.canary_percent),
+                            canary_percent=config.release.canary_percent,
+                            # A rolling release (an AWS transition included) has no candidate route on GCP.
+                            test_cidrs=config.release.test_cidrs if config.release.shifts_traffic else (),
+                            test_port=config.release.test_port),
         # The budget is the bootstrap's (it belongs to the billing account, which no pipeline account may touch).
         disaster_recovery=DisasterRecoverySpec(
             standby_region=config.dr.gcp_standby_region,

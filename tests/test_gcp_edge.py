@@ -12,7 +12,15 @@ from .conftest import Synthesized
 from config import load_configuration
 
 from .helpers import ENVIRONMENTS, reference, resources
-from .test_gcp_platform import LB_ADDRESS, SECURITY_POLICY, SERVICE_IDS, gcp, has_load_balancer, resource
+from .test_gcp_platform import (
+    LB_ADDRESS,
+    SECURITY_POLICY,
+    SERVICE_IDS,
+    STANDBY_SERVICE_IDS,
+    gcp,
+    has_load_balancer,
+    resource,
+)
 
 # The environments whose committed config puts a load balancer in front (staging and prod).
 LOAD_BALANCER_ENVIRONMENTS = [config.environment for config in load_configuration(environ={}).environments
@@ -30,6 +38,11 @@ def edge(synthesized: Synthesized, environment: str) -> tuple[Any, dict[str, Any
     config, stack = gcp(synthesized, environment)
     assert has_load_balancer(config)
     return config, stack
+
+
+def site(stack: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """The site's own load balancer resources of one type (not the candidate route's)."""
+    return {key: body for key, body in resources(stack, kind).items() if key.startswith("load_balancer_")}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -76,7 +89,7 @@ def test_cloud_armor_waf_rules_rate_limit_and_default(synthesized: Synthesized, 
 @with_load_balancer
 def test_cloud_armor_is_attached_to_both_backend_services(synthesized: Synthesized, environment: str) -> None:
     _, stack = edge(synthesized, environment)
-    backends = resources(stack, "google_compute_backend_service")
+    backends = site(stack, "google_compute_backend_service")
     assert len(backends) == 2
     for backend in backends.values():
         assert backend["security_policy"] == reference("google_compute_security_policy", SECURITY_POLICY, "id")
@@ -87,23 +100,65 @@ def test_cloud_armor_is_attached_to_both_backend_services(synthesized: Synthesiz
 @with_load_balancer
 def test_serverless_negs_point_at_the_cloud_run_services(synthesized: Synthesized, environment: str) -> None:
     config, stack = edge(synthesized, environment)
-    groups = resources(stack, "google_compute_region_network_endpoint_group")
-    services = {group["cloud_run"]["service"]: group for group in groups.values()}
-    assert set(services) == {reference("google_cloud_run_v2_service", run_id, "name") for run_id in SERVICE_IDS.values()}
-    # With [dr] a second NEG per service in the standby region, for the service of the same name there.
-    regions = [config.gcp.region] + ([config.dr.gcp_standby_region] if config.dr is not None else [])
-    for group in groups.values():
-        assert group["network_endpoint_type"] == "SERVERLESS"
-        assert group["region"] in regions
-    backends = resources(stack, "google_compute_backend_service")
+    groups = site(stack, "google_compute_region_network_endpoint_group")
+    backends = site(stack, "google_compute_backend_service")
     for name, run_id in SERVICE_IDS.items():
-        group_ids = sorted((group["region"] != config.gcp.region, key) for key, group in groups.items()
-                           if group["cloud_run"]["service"] == reference("google_cloud_run_v2_service", run_id, "name"))
-        assert [groups[key]["region"] for _, key in group_ids] == regions
+        keys = {key for key in groups if key.startswith(f"load_balancer_{name}_neg")}
+        primary = next(key for key in keys if groups[key]["region"] == config.gcp.region)
+        assert groups[primary]["cloud_run"] == {"service": reference("google_cloud_run_v2_service", run_id, "name")}
+        served = [primary]
+        if config.dr is not None:
+            # The standby's NEG names the standby's own service (it follows that service, not the primary's).
+            (standby,) = keys - {primary}
+            assert groups[standby]["region"] == config.dr.gcp_standby_region
+            assert groups[standby]["cloud_run"] == {
+                "service": reference("google_cloud_run_v2_service", STANDBY_SERVICE_IDS[name], "name")}
+            # The backend reads the database, which is in the primary region until a failover promotes the
+            # replica: its standby joins the backend service then (docs/disaster-recovery.md); the frontend serves
+            # clients near the standby region all the time.
+            if name != "backend":
+                served.append(standby)
+        else:
+            assert keys == {primary}
+        assert all(groups[key]["network_endpoint_type"] == "SERVERLESS" for key in keys)
         backend = backends[next(key for key in backends if key.startswith(f"load_balancer_{name}_backend"))]
         assert backend["backend"] == [{"group": reference("google_compute_region_network_endpoint_group", key, "id")}
-                                      for _, key in group_ids]
+                                      for key in served]
         assert ("outlier_detection" in backend) is (config.dr is not None)
+
+
+@with_load_balancer
+def test_the_candidate_route_reaches_the_tagged_revisions_from_the_test_sources_only(
+        synthesized: Synthesized, environment: str) -> None:
+    config, stack = edge(synthesized, environment)
+    route = {kind: {key: body for key, body in resources(stack, kind).items() if key.startswith("candidate_route_")}
+             for kind in LOAD_BALANCER_TYPES}
+    if not config.release.shifts_traffic:
+        assert not any(route.values())
+        return
+    (rule,) = route["google_compute_global_forwarding_rule"].values()
+    assert (rule["port_range"], rule["ip_address"]) == (
+        str(config.release.test_port), reference("google_compute_global_address", LB_ADDRESS, "id"))
+    (proxy_id, proxy), = route["google_compute_target_https_proxy"].items()
+    assert rule["target"] == reference("google_compute_target_https_proxy", proxy_id, "id")
+    site_proxy = next(iter(site(stack, "google_compute_target_https_proxy").values()))
+    assert (proxy["ssl_certificates"], proxy["ssl_policy"]) == (site_proxy["ssl_certificates"], site_proxy["ssl_policy"])
+    (policy_id, policy), = route["google_compute_security_policy"].items()
+    rules = {rule["priority"]: rule for rule in policy["rule"]}
+    assert rules[2000] == {**rules[2000], "action": "allow", "match": {
+        "versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": list(config.release.test_cidrs)}}}
+    assert rules[2147483647]["action"] == "deny(403)"  # nobody else
+    assert all(rules[priority]["action"] == "deny(403)" for priority in rules if priority < 2000)  # WAF first
+    for name, run_id in SERVICE_IDS.items():
+        (group,) = [body for key, body in route["google_compute_region_network_endpoint_group"].items()
+                    if key.startswith(f"candidate_route_{name}_")]
+        assert group["cloud_run"] == {"service": reference("google_cloud_run_v2_service", run_id, "name"), "tag": "candidate"}
+        assert group["region"] == config.gcp.region
+    for backend in route["google_compute_backend_service"].values():
+        assert backend["security_policy"] == reference("google_compute_security_policy", policy_id, "id")
+    (url_map,) = route["google_compute_url_map"].values()
+    assert url_map["host_rule"] == [{"hosts": [config.gcp.domain], "path_matcher": "routes"}]
+    assert url_map["path_matcher"][0]["path_rule"][0]["paths"] == list(BACKEND_PATHS)
 
 
 @with_load_balancer
@@ -132,10 +187,10 @@ def test_https_with_a_managed_certificate_and_modern_tls_on_the_static_ip(synthe
     assert certificate["lifecycle"] == {"create_before_destroy": True}
     (policy_id, ssl_policy), = resources(stack, "google_compute_ssl_policy").items()
     assert (ssl_policy["profile"], ssl_policy["min_tls_version"]) == ("MODERN", "TLS_1_2")
-    (proxy_id, proxy), = resources(stack, "google_compute_target_https_proxy").items()
+    (proxy_id, proxy), = site(stack, "google_compute_target_https_proxy").items()
     assert proxy["ssl_certificates"] == [reference("google_compute_managed_ssl_certificate", certificate_id, "id")]
     assert proxy["ssl_policy"] == reference("google_compute_ssl_policy", policy_id, "id")
-    rules = {rule["port_range"]: rule for rule in resources(stack, "google_compute_global_forwarding_rule").values()}
+    rules = {rule["port_range"]: rule for rule in site(stack, "google_compute_global_forwarding_rule").values()}
     assert set(rules) == {"443", "80"}
     assert rules["443"]["target"] == reference("google_compute_target_https_proxy", proxy_id, "id")
     for rule in rules.values():

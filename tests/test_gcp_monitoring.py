@@ -30,17 +30,53 @@ def thresholds_of(policy: dict[str, Any]) -> list[dict[str, Any]]:
     return [condition["condition_threshold"] for condition in policy["conditions"]]
 
 
-def test_every_policy_notifies_the_configured_email(synthesized: Synthesized, environment: str) -> None:
+#: The tier of each policy: critical (users are affected now) or warning (read before it becomes critical).
+TIERS = {"error_rate": "critical", "latency": "critical", "uptime": "critical", "database_disk": "critical",
+         "latency_degraded": "warning", "cpu_utilization": "warning", "memory_utilization": "warning",
+         "max_instances": "warning", "database_cpu": "warning"}
+
+
+def test_every_policy_notifies_the_channel_of_its_tier(synthesized: Synthesized, environment: str) -> None:
     config, stack = gcp(synthesized, environment)
-    (channel_id, channel), = resources(stack, "google_monitoring_notification_channel").items()
-    assert channel["type"] == "email"
-    assert channel["labels"] == {"email_address": config.alerting.email}
+    channels = {channel["display_name"].rsplit(" ", 1)[1]: (key, channel)
+                for key, channel in resources(stack, "google_monitoring_notification_channel").items()}
+    assert set(channels) == {"alerts", "warnings"}
+    recipients = {"alerts": config.alerting.email, "warnings": config.alerting.warning_email or config.alerting.email}
+    for name, (_, channel) in channels.items():
+        assert (channel["type"], channel["labels"]) == ("email", {"email_address": recipients[name]})
     found = policies(stack)
-    expected = {"error_rate", "latency", "uptime"} | ({"database_cpu", "database_disk"} if config.database.enabled else set())
+    expected = {"error_rate", "latency", "latency_degraded", "uptime", "cpu_utilization", "memory_utilization",
+                "max_instances"} | ({"database_cpu", "database_disk"} if config.database.enabled else set())
     assert set(found) == expected
-    for policy in found.values():
-        assert policy["notification_channels"] == [reference("google_monitoring_notification_channel", channel_id, "id")]
-        assert policy["combiner"] == "OR"
+    for key, policy in found.items():
+        tier = TIERS[key]
+        channel_id = channels["alerts" if tier == "critical" else "warnings"][0]
+        assert policy["notification_channels"] == [reference("google_monitoring_notification_channel", channel_id, "id")], key
+        assert policy["severity"] == tier.upper() and policy["combiner"] == "OR"
+
+
+def test_utilization_and_capacity_warnings_per_service_and_region(synthesized: Synthesized, environment: str) -> None:
+    config, stack = gcp(synthesized, environment)
+    found = policies(stack)
+    for key, metric in (("cpu_utilization", "cpu/utilizations"), ("memory_utilization", "memory/utilizations")):
+        conditions = thresholds_of(found[key])
+        assert [condition["filter"] for condition in conditions] == [
+            f'metric.type="run.googleapis.com/container/{metric}" AND resource.type="cloud_run_revision" '
+            f'AND resource.label."service_name"="{name}"' for name in service_names(environment)]
+        assert {condition["threshold_value"] for condition in conditions} == {0.8}
+        assert {condition["aggregations"][0]["cross_series_reducer"] for condition in conditions} == {"REDUCE_PERCENTILE_95"}
+    capacities = {(condition["filter"].split('"service_name"="')[1].split('"')[0],
+                   condition["filter"].split('"location"="')[1].split('"')[0]): condition["threshold_value"]
+                  for condition in thresholds_of(found["max_instances"])}
+    expected = {(name, config.gcp.region): config.scaling.max_capacity - 0.5 for name in service_names(environment)}
+    if config.dr is not None:  # the standby's services scale to the standby's maximum
+        expected |= {(name, config.dr.gcp_standby_region): config.dr.standby_max_capacity - 0.5
+                     for name in service_names(environment)}
+    assert capacities == expected
+    for condition in thresholds_of(found["max_instances"]):
+        assert condition["filter"].startswith('metric.type="run.googleapis.com/container/instance_count"')
+        assert condition["aggregations"][0]["group_by_fields"] == ['resource.label."service_name"',
+                                                                   'resource.label."revision_name"']
 
 
 def test_uptime_check_per_public_endpoint_on_the_health_paths(synthesized: Synthesized, environment: str) -> None:
@@ -81,16 +117,17 @@ def test_error_rate_alert_is_the_5xx_share_of_requests_per_service(synthesized: 
         assert condition["aggregations"] == condition["denominator_aggregations"]
 
 
-def test_latency_alert_is_on_the_95th_percentile(synthesized: Synthesized, environment: str) -> None:
+@pytest.mark.parametrize(("key", "share"), [("latency", 1), ("latency_degraded", 0.5)])
+def test_latency_alerts_are_on_the_95th_percentile(synthesized: Synthesized, environment: str, key: str, share: float) -> None:
     config, stack = gcp(synthesized, environment)
-    conditions = thresholds_of(policies(stack)["latency"])
+    conditions = thresholds_of(policies(stack)[key])
     assert len(conditions) == len(SERVICES)
     for condition, name in zip(conditions, service_names(environment)):
         assert condition["filter"].startswith('metric.type="run.googleapis.com/request_latencies"')
         assert f'resource.label."service_name"="{name}"' in condition["filter"]
         (aggregation,) = condition["aggregations"]
         assert (aggregation["per_series_aligner"], aggregation["cross_series_reducer"]) == ("ALIGN_DELTA", "REDUCE_PERCENTILE_95")
-        assert condition["threshold_value"] == pytest.approx(config.alerting.response_time_seconds * 1000)  # ms
+        assert condition["threshold_value"] == pytest.approx(config.alerting.response_time_seconds * 1000 * share)  # ms
 
 
 def test_uptime_alert_watches_every_uptime_check(synthesized: Synthesized, environment: str) -> None:
@@ -112,13 +149,14 @@ def test_database_alerts_on_cpu_and_disk_when_enabled(synthesized: Synthesized, 
         assert not {"database_cpu", "database_disk"} & set(found)
         return
     database_id = f"{config.gcp.project_id}:duckdb-analytics-{environment}-postgres"
-    for key, metric in (("database_cpu", "cpu/utilization"), ("database_disk", "disk/utilization")):
+    # CPU warns at the shared utilization threshold; a nearly full disk (as on AWS: under 10 % free) is critical.
+    for key, metric, threshold in (("database_cpu", "cpu/utilization", 0.8), ("database_disk", "disk/utilization", 0.9)):
         (condition,) = thresholds_of(found[key])
         assert condition["filter"] == (
             f'metric.type="cloudsql.googleapis.com/database/{metric}" AND resource.type="cloudsql_database" '
             f'AND resource.label."database_id"="{database_id}"'
         )
-        assert condition["threshold_value"] == pytest.approx(0.8)
+        assert condition["threshold_value"] == pytest.approx(threshold)
 
 
 def test_dashboard_charts_the_services_and_the_database(synthesized: Synthesized, environment: str) -> None:

@@ -133,10 +133,21 @@ def test_minimal_platform_buckets_registry_apis_and_retention(minimal: dict[str,
     assert not resources(minimal, "google_sql_database_instance") and "random" not in minimal.get("provider", {})
 
 
+#: The alert policies of services with an uptime check and no database (both tiers).
+ALERT_POLICIES = ("error_rate", "latency", "latency_degraded", "cpu_utilization", "memory_utilization",
+                  "max_instances", "uptime")
+
+
+def tier_channels(document: dict[str, Any]) -> dict[str, str]:
+    """The email of each tier's notification channel, by the last word of its display name (alerts, warnings)."""
+    return {channel["display_name"].rsplit(" ", 1)[1]: channel["labels"]["email_address"]
+            for channel in resources(document, "google_monitoring_notification_channel").values()}
+
+
 def test_minimal_platform_alerts_without_an_email_and_checks_uptime_through_the_domain(minimal: dict[str, Any]) -> None:
     assert resources(minimal, "google_monitoring_notification_channel") == {}
     policies = resources(minimal, "google_monitoring_alert_policy").values()
-    assert len(policies) == 3 and all("notification_channels" not in policy for policy in policies)
+    assert len(policies) == len(ALERT_POLICIES) and all("notification_channels" not in policy for policy in policies)
     (check,) = resources(minimal, "google_monitoring_uptime_check_config").values()
     assert check["monitored_resource"]["labels"]["host"] == DOMAIN and check["http_check"]["path"] == "/"
     assert len(resources(minimal, "google_monitoring_dashboard")) == 1
@@ -154,8 +165,7 @@ def test_without_a_load_balancer_exposed_services_are_public_on_run_app() -> Non
     uri = reference("google_cloud_run_v2_service", service_id, "uri")[2:-1]
     assert check["monitored_resource"]["labels"]["host"] == f'${{trimprefix({uri}, "https://")}}'
     assert check["http_check"]["path"] == "/healthz"
-    (channel,) = resources(document, "google_monitoring_notification_channel").values()
-    assert channel["labels"] == {"email_address": "ops@example.com"}
+    assert tier_channels(document) == {"alerts": "ops@example.com", "warnings": "ops@example.com"}
 
 
 SHOP = (
@@ -308,7 +318,7 @@ def test_public_service_with_its_own_load_balancer_has_the_secure_defaults() -> 
     assert url_map["path_matcher"][0]["path_rule"] == []  # the one service receives every request
     (check,) = resources(document, "google_monitoring_uptime_check_config").values()
     assert (check["monitored_resource"]["labels"]["host"], check["http_check"]["path"]) == ("orders.example.com", "/healthz")
-    assert len(resources(document, "google_monitoring_alert_policy")) == 3
+    assert len(resources(document, "google_monitoring_alert_policy")) == len(ALERT_POLICIES)
     assert len(resources(document, "google_logging_project_bucket_config")) == 1
     (registry,) = resources(document, "google_artifact_registry_repository").values()
     assert registry["repository_id"] == "acme-shop-prod-orders"
@@ -378,8 +388,7 @@ def test_the_documented_public_service_is_fifteen_lines_or_fewer(tmp_path: Path)
     (service,) = resources(document, "google_cloud_run_v2_service").values()
     assert (service["name"], service["ingress"]) == ("acme-prod-orders", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
     assert len(resources(document, "google_compute_security_policy")) == 1
-    (channel,) = resources(document, "google_monitoring_notification_channel").values()
-    assert channel["labels"] == {"email_address": "ops@example.com"}
+    assert tier_channels(document) == {"alerts": "ops@example.com", "warnings": "ops@example.com"}
 
 
 # --- validation ------------------------------------------------------------------------------------

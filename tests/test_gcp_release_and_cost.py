@@ -1,4 +1,4 @@
-"""Releases and cost controls on GCP: revisions named after tags, candidate traffic, the project budget."""
+"""Releases and cost controls on GCP: revisions named after tags and templates, candidate traffic, the project budget."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.gcp.cloud_run_service import revision_name
+from constructs_lib.gcp.cloud_run_service import (
+    CloudRunServiceProps,
+    SecretEnv,
+    VpcEgress,
+    revision_name,
+    template_fingerprint,
+)
 from constructs_lib.gcp.patterns import ReleaseSpec
 
 import cdktf  # noqa: E402  (after constructs_lib)
@@ -27,42 +33,100 @@ def _services(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if "_standby_" not in key}
 
 
+def _tag_prefix(name: str, tag: str) -> str:
+    """What a revision name starts with: ``<service>-v<tag>-``; a fingerprint of the template follows."""
+    return revision_name(name, tag, "")
+
+
 @per_environment
-def test_each_revision_is_named_after_its_image_tag(synthesized: Synthesized, environment: str) -> None:
+def test_each_revision_is_named_after_its_image_tag_and_template(synthesized: Synthesized, environment: str) -> None:
     config = synthesized.configs[environment]
     for name, body in _services(synthesized.stack("gcp", environment)).items():
-        assert body["template"]["revision"] == revision_name(name, config.images.tag)
+        revision = body["template"]["revision"]
+        # The template names references (service account, secret versions): Terraform hashes their values.
+        assert revision.startswith(_tag_prefix(name, config.images.tag)) and "substr(sha256(join(" in revision
         assert body["template"]["containers"][0]["image"].endswith(f":{config.images.tag}")
         assert body["traffic"] == [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]
 
 
-def _with_candidate(synthesized: Synthesized, environment: str, **release: Any) -> dict[str, Any]:
+def _with_release(synthesized: Synthesized, environment: str, **release: Any) -> dict[str, Any]:
     from stacks.gcp_platform_stack import GcpPlatformStack
 
     config = synthesized.configs[environment]
-    config = dataclasses.replace(config, release=dataclasses.replace(config.release, **release))
+    tag = release.pop("images_tag", config.images.tag)
+    config = dataclasses.replace(config, release=dataclasses.replace(config.release, **release),
+                                 images=dataclasses.replace(config.images, tag=tag))
     return json.loads(cdktf.Testing.synth(GcpPlatformStack(cdktf.Testing.app(), config)))
 
 
-@pytest.mark.slow  # synthesizes prod again, three times
+@pytest.mark.slow  # synthesizes prod again, four times
 @pytest.mark.parametrize(("strategy", "percent", "expected_share"),
                          [("blue_green", None, 0), ("canary", 10, 10), ("rolling", None, 100)])
 def test_a_candidate_gets_its_share_and_its_own_url(synthesized: Synthesized, strategy: str, percent: int | None,
                                                      expected_share: int) -> None:
-    current = synthesized.configs["prod"].images.tag
-    document = _with_candidate(synthesized, "prod", strategy=strategy, canary_percent=percent, candidate_tag="2.0.0")
+    today = _services(synthesized.stack("gcp", "prod"))
+    document = _with_release(synthesized, "prod", strategy=strategy, canary_percent=percent, candidate_tag="2.0.0")
     for name, body in _services(document).items():
-        assert body["template"]["revision"] == revision_name(name, "2.0.0")
+        candidate = body["template"]["revision"]
+        assert candidate.startswith(_tag_prefix(name, "2.0.0"))
         assert body["template"]["containers"][0]["image"].endswith(":2.0.0")
         if expected_share == 100:
             assert body["traffic"] == [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]
             continue
+        # The revision serving today keeps serving under the name it has: the same template, the current image.
         assert body["traffic"] == [
-            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": revision_name(name, current),
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": today[name]["template"]["revision"],
              "percent": 100 - expected_share},
-            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": revision_name(name, "2.0.0"),
-             "percent": expected_share, "tag": "candidate"},
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": candidate, "percent": expected_share,
+             "tag": "candidate"},
         ]
+    if strategy == "blue_green":  # promoted: the candidate's template and revision, all requests to it
+        promoted = _services(_with_release(synthesized, "prod", images_tag="2.0.0"))
+        assert {name: body["template"] for name, body in promoted.items()} == {
+            name: body["template"] for name, body in _services(document).items()}
+
+
+def _props(**changes: Any) -> CloudRunServiceProps:
+    props = CloudRunServiceProps(
+        name="shop-api", location="us-central1", image="us-docker.pkg.dev/acme/images/api:1.4.2",
+        service_account_email="api@acme.iam.gserviceaccount.com", env={"MODE": "live"},
+        secret_env={"API_KEY": SecretEnv("api-key", "3")},
+        vpc_egress=VpcEgress("projects/acme/global/networks/vpc", "projects/acme/regions/us-central1/subnetworks/run"),
+    )
+    return dataclasses.replace(props, **changes)
+
+
+TEMPLATE_CHANGES = {
+    "max instances": {"max_instances": 20},
+    "min instances": {"min_instances": 2},
+    "cpu": {"cpu": 2, "memory_mib": 1024},
+    "memory": {"memory_mib": 1024},
+    "environment": {"env": {"MODE": "maintenance"}},
+    "secret version": {"secret_env": {"API_KEY": SecretEnv("api-key", "4")}},
+    "concurrency": {"concurrency": 40},
+    "image": {"image": "us-docker.pkg.dev/acme/images/api:1.4.3"},
+}
+
+
+@pytest.mark.parametrize("change", TEMPLATE_CHANGES.values(), ids=TEMPLATE_CHANGES.keys())
+def test_a_template_change_at_the_same_tag_names_another_revision(change: dict[str, Any]) -> None:
+    base = template_fingerprint(_props())
+    assert template_fingerprint(_props()) == base  # the same configuration, the same name
+    assert template_fingerprint(_props(**change)) != base
+    assert revision_name("shop-api", "1.4.2", template_fingerprint(_props(**change))) != revision_name(
+        "shop-api", "1.4.2", base)
+    # What is not part of the template (traffic, ingress, deletion protection) leaves the name alone.
+    assert template_fingerprint(_props(ingress="INGRESS_TRAFFIC_ALL", deletion_protection=False)) == base
+
+
+def test_a_fingerprint_of_references_is_hashed_by_terraform() -> None:
+    app = cdktf.Testing.app()
+    stack = cdktf.TerraformStack(app, "fingerprint")
+    version = cdktf.TerraformVariable(stack, "version", type="string")
+    fingerprint = template_fingerprint(_props(secret_env={"API_KEY": SecretEnv("api-key", version.string_value)}))
+    cdktf.TerraformOutput(stack, "fingerprint", value=fingerprint)
+    resolved = json.loads(cdktf.Testing.synth(stack))["output"]["fingerprint"]["value"]
+    assert resolved.startswith("${substr(sha256(join(") and "var.version" in resolved
 
 
 def test_release_props_refuse_what_cannot_work() -> None:
@@ -70,8 +134,11 @@ def test_release_props_refuse_what_cannot_work() -> None:
         ReleaseSpec("CANARY", candidate_tag="2.0.0", canary_percent=100)
     with pytest.raises(ValueError, match="ReleaseSpec.strategy must be one of ROLLING, BLUE_GREEN, CANARY, got 'LINEAR'"):
         ReleaseSpec("LINEAR")
+    with pytest.raises(ValueError, match="ReleaseSpec.test_cidrs must hold public ranges: '10.0.0.0/8' a private range"):
+        ReleaseSpec("BLUE_GREEN", test_cidrs=("10.0.0.0/8",))
     assert ReleaseSpec("BLUE_GREEN").candidate_percent == 0 and ReleaseSpec().candidate_percent == 100
-    assert revision_name("shop-api", "1.4.2") == "shop-api-v1-4-2"
+    assert revision_name("shop-api", "1.4.2", "0123abcd") == "shop-api-v1-4-2-0123abcd"
+    assert len(revision_name("shop-api", "1." + "9" * 80, "0123abcd")) == 63
 
 
 @per_environment

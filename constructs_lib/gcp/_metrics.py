@@ -15,13 +15,17 @@ UPTIME_CHECK_PASSED = "monitoring.googleapis.com/uptime_check/check_passed"
 SERVICE_NAME_LABEL = 'resource.label."service_name"'
 
 
-def cloud_run_filter(metric: str, services: Sequence[str], *, server_errors_only: bool = False) -> str:
-    """A filter for ``metric`` of the Cloud Run services named ``services`` (optionally 5xx responses only)."""
+def cloud_run_filter(metric: str, services: Sequence[str], *, server_errors_only: bool = False,
+                     location: str | None = None) -> str:
+    """A filter for ``metric`` of the Cloud Run services named ``services`` (optionally 5xx responses only, or
+    in one region only)."""
     if len(services) == 1:
         service = f'resource.label."service_name"="{services[0]}"'
     else:
         service = 'resource.label."service_name"=one_of({})'.format(", ".join(f'"{name}"' for name in services))
     parts = [f'metric.type="{metric}"', 'resource.type="cloud_run_revision"', service]
+    if location is not None:
+        parts.append(f'resource.label."location"="{location}"')
     if server_errors_only:
         parts.append('metric.label."response_code_class"="5xx"')
     return " AND ".join(parts)

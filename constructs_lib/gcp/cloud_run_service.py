@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import Fn, ITerraformDependable
+from cdktf import Fn, ITerraformDependable, Token, Tokenization
 from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2Service,
     CloudRunV2ServiceTemplate,
@@ -30,7 +31,17 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRun
 from constructs import Construct
 
 from ..rules import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
-from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
+from ._props import (
+    REGION,
+    REGION_RULE,
+    RESOURCE_NAME,
+    RESOURCE_NAME_RULE,
+    is_token,
+    require,
+    require_match,
+    require_range,
+    require_strings,
+)
 
 #: Only the services' own project (VPC) and Google Cloud load balancers may send requests.
 INGRESS_INTERNAL_LOAD_BALANCER = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
@@ -74,22 +85,31 @@ class VpcEgress:
     private_ranges_only: bool = True
 
 
-_TRAFFIC_TAG = re.compile(r"[a-z]([a-z0-9-]{0,44}[a-z0-9])?")
+#: How an unresolved reference appears inside a Python string (its number depends on creation order).
+_TOKEN = re.compile(r"\$\{TfToken\[[^\]]*\]\}")
+TRAFFIC_TAG = re.compile(r"[a-z]([a-z0-9-]{0,44}[a-z0-9])?")
 _REVISION_SUFFIX = re.compile(r"[^a-z0-9]+")
 
 
-def revision_name(service_name: str, image_tag: str) -> str:
-    """The revision of ``service_name`` that runs ``image_tag``, e.g. ``shop-api`` + ``1.4.2`` -> ``shop-api-v1-4-2``.
+#: Bumped when the template this construct writes changes in a way its props do not show (e.g. a new fixed setting).
+_TEMPLATE_VERSION = 1
+#: Hex characters of a template fingerprint in a revision name.
+FINGERPRINT_LENGTH = 8
 
-    Revision names are at most 63 lowercase letters, digits and hyphens; a longer name keeps its
-    start and ends with a hash of the tag, so two tags never share a name.
+
+def revision_name(service_name: str, image_tag: str, fingerprint: str) -> str:
+    """The revision of ``service_name`` that runs ``image_tag`` with the template ``fingerprint`` (see
+    :func:`template_fingerprint`), e.g. ``shop-api`` + ``1.4.2`` -> ``shop-api-v1-4-2-<8 hex>``.
+
+    Cloud Run refuses a revision name that exists with another template (409 "already exists"), and keeps a
+    revision for every name it ever created: the name changes whenever the template does (a new size, scaling,
+    variable or secret version at the same tag) and stays the same for the same template, so going back to
+    a configuration re-uses its revision. At most 63 lowercase letters, digits and hyphens: a long tag is cut
+    (the fingerprint covers the whole image reference).
     """
     suffix = _REVISION_SUFFIX.sub("-", image_tag.lower()).strip("-")
-    name = f"{service_name}-v{suffix}"
-    if len(name) > 63:
-        digest = hashlib.sha256(image_tag.encode()).hexdigest()[:8]
-        name = f"{name[:54].rstrip('-')}-{digest}"
-    return name
+    base = f"{service_name}-v{suffix}"[: 63 - 1 - FINGERPRINT_LENGTH].rstrip("-")
+    return f"{base}-{fingerprint}"
 
 
 @dataclass(frozen=True)
@@ -110,7 +130,7 @@ class TrafficShare:
     def __post_init__(self) -> None:
         require(isinstance(self.percent, int) and 0 <= self.percent <= 100, self, "percent", "be 0 to 100")
         if self.tag is not None:
-            require_match(_TRAFFIC_TAG, self, "tag", "be 1 to 46 lowercase letters, digits or hyphens, starting with a letter")
+            require_match(TRAFFIC_TAG, self, "tag", "be 1 to 46 lowercase letters, digits or hyphens, starting with a letter")
 
 
 @dataclass(frozen=True)
@@ -154,8 +174,8 @@ class CloudRunServiceProps:
         args: Replace the image's arguments (its ``CMD``). Default empty: the image's own.
         depends_on: Resources to create first: the run API, and the secret versions and accessor
             grants the instances read at start-up.
-        revision: Name of the revision this template creates, e.g. from :func:`revision_name`, so
-            that traffic can name it. Default ``None``: Cloud Run names it.
+        revision: Name of the revision this template creates, e.g. from :func:`revision_name` with
+            :func:`template_fingerprint`, so that traffic can name it. Default ``None``: Cloud Run names it.
         traffic: How requests are split between revisions. Default: all to the latest revision.
     """
 
@@ -194,8 +214,10 @@ class CloudRunServiceProps:
         tags = [share.tag for share in shares if share.tag]
         require(len(tags) == len(set(tags)), self, "traffic", "use each tag once")
         if self.revision is not None:
-            require(self.revision.startswith(f"{self.name}-") and len(self.revision) <= 63
-                    and RESOURCE_NAME.fullmatch(self.revision) is not None, self, "revision",
+            # A name ending in a fingerprint Terraform computes (see template_fingerprint) is checked without it.
+            literal = self.revision if not is_token(self.revision) else self.revision.split("${", 1)[0] + "x" * FINGERPRINT_LENGTH
+            require(literal.startswith(f"{self.name}-") and len(literal) <= 63
+                    and RESOURCE_NAME.fullmatch(literal) is not None, self, "revision",
                     "be the service name, a hyphen and a suffix: at most 63 lowercase letters, digits or hyphens")
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
         require(len(self.name) <= 49, self, "name", "be at most 49 characters")
@@ -241,6 +263,50 @@ def check_environment_names(props: object, plain: str, secret: str, owner: str |
     require(not RESERVED_ENV_NAMES.intersection(names), props, attribute,
             f"not set {', '.join(sorted(RESERVED_ENV_NAMES))} (Cloud Run sets them)", owner)
     require(not set(plain_names) & set(secret_names), props, secret, f"not repeat a name of {plain}", owner)
+
+
+def template_fingerprint(props: CloudRunServiceProps) -> str:
+    """:data:`FINGERPRINT_LENGTH` hex characters that change whenever the revision template of ``props`` does.
+
+    Covers everything the template is made of except its name: image, identity, sizes, scaling, concurrency,
+    timeout, variables, secrets and their versions, probes, VPC egress, command and arguments. Values known only
+    to Terraform (references such as a service account's email or a secret version's number) are hashed by
+    Terraform itself, so the fingerprint is then a Terraform expression (a new secret version renames the
+    revision at apply time); plain values are hashed here.
+    """
+    known: list[object] = []
+    references: list[str] = []
+
+    def value(item: object) -> object:
+        if not (isinstance(item, str) and is_token(item)):
+            return item
+        # Each reference on its own (Terraform's functions take no templates); the text around them is known.
+        references.extend(Token.as_string(token) for token in Tokenization.reverse_string(item).tokens)
+        return ["<references>", len(references), *_TOKEN.split(item)]
+
+    for name in _TEMPLATE_FIELDS:
+        item = getattr(props, name)
+        if isinstance(item, Mapping):
+            item = sorted((key, value(entry) if isinstance(entry, str) else
+                           [value(entry.secret), value(entry.version)]) for key, entry in item.items())
+        elif isinstance(item, VpcEgress):
+            item = [value(item.network), value(item.subnetwork), item.private_ranges_only]
+        elif isinstance(item, (tuple, list)):
+            item = [value(entry) for entry in item]
+        known.append([name, value(item)])
+    digest = hashlib.sha256(json.dumps([_TEMPLATE_VERSION, known], sort_keys=True).encode()).hexdigest()
+    if not references:
+        return digest[:FINGERPRINT_LENGTH]
+    return Fn.substr(Fn.sha256(Fn.join("|", [digest, *references])), 0, FINGERPRINT_LENGTH)
+
+
+#: The props a revision template is made of (what :func:`template_fingerprint` covers).
+_TEMPLATE_FIELDS = (
+    "image", "service_account_email", "port", "health_path", "cpu", "memory_mib", "min_instances", "max_instances",
+    "concurrency", "request_timeout_seconds", "env", "secret_env", "vpc_egress", "startup_period_seconds",
+    "startup_failure_threshold", "liveness_period_seconds", "liveness_failure_threshold", "cpu_always_allocated",
+    "command", "args",
+)
 
 
 class CloudRunService(Construct):

@@ -68,6 +68,26 @@ def region_failover() -> ComputeBackendServiceOutlierDetection:
 
 
 @dataclass(frozen=True)
+class RegionalService:
+    """A backend's Cloud Run service in another region (a disaster-recovery standby's copy).
+
+    Attributes:
+        region: Its region.
+        service_name: Its name, as a reference to that region's service, so that its NEG follows it.
+        serves: Put its NEG into the backend service, so that the load balancer sends clients near that region
+            there. ``False`` creates the NEG only: the service serves nothing until a failover adds it (e.g. one
+            whose database is in the other region). Default ``True``.
+    """
+
+    region: str
+    service_name: str
+    serves: bool = True
+
+    def __post_init__(self) -> None:
+        require_match(REGION, self, "region", REGION_RULE)
+
+
+@dataclass(frozen=True)
 class ServerlessBackend:
     """One Cloud Run service behind the load balancer.
 
@@ -79,12 +99,15 @@ class ServerlessBackend:
         other_regions: More regions that run a Cloud Run service of the same name: each gets a serverless NEG
             on the same backend service, so the load balancer sends each client to the nearest region and,
             by outlier detection, away from a region that fails. Default none.
+        regional_services: The same, naming each region's service (a reference to it) and whether it serves
+            (:class:`RegionalService`). Default none.
     """
 
     key: str
     service_name: str
     paths: tuple[str, ...] = ()
     other_regions: tuple[str, ...] = ()
+    regional_services: tuple[RegionalService, ...] = ()
 
     def __post_init__(self) -> None:
         require_match(_KEY, self, "key", "be 1 to 20 lowercase letters or digits, starting with a letter")
@@ -93,6 +116,21 @@ class ServerlessBackend:
         regions = require_strings(self, "other_regions", "us-east1")
         require(all(REGION.fullmatch(region) for region in regions) and len(set(regions)) == len(regions), self,
                 "other_regions", "be distinct Google Cloud regions such as us-east1")
+        object.__setattr__(self, "regional_services", tuple(self.regional_services))
+        require(all(isinstance(service, RegionalService) for service in self.regional_services), self,
+                "regional_services", "be RegionalService values")
+        require(len(set(self.regions)) == len(self.regions), self, "regional_services",
+                "name each region once, and none of other_regions")
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Every other region with a NEG: ``other_regions``, then those of ``regional_services``."""
+        return (*self.other_regions, *(service.region for service in self.regional_services))
+
+    @property
+    def other_services(self) -> tuple[RegionalService, ...]:
+        """Every other region's service: ``other_regions`` (same name, serving), then ``regional_services``."""
+        return (*(RegionalService(region, self.service_name) for region in self.other_regions), *self.regional_services)
 
 
 @dataclass(frozen=True)
@@ -138,10 +176,10 @@ class ServerlessLoadBalancerProps:
                 "have exactly one default backend (one without paths)")
         paths = [path for backend in self.backends for path in backend.paths]
         require(len(set(paths)) == len(paths), self, "backends", "not route one path to two backends")
-        require(all(self.region not in backend.other_regions for backend in self.backends), self, "backends",
+        require(all(self.region not in backend.regions for backend in self.backends), self, "backends",
                 f"not list the load balancer's region {self.region!r} among other_regions")
         longest = max((len(f"{self.name}-{backend.key}-neg-{region}") for backend in self.backends
-                       for region in backend.other_regions), default=0)
+                       for region in backend.regions), default=0)
         require(longest <= 63, self, "name", f"leave room for the NEG names of other regions (the longest is {longest} "
                 "characters, at most 63)")
         require_range(self, "log_sample_rate", 0, 1)
@@ -187,6 +225,8 @@ class ServerlessLoadBalancer(Construct):
             self, "address", name=f"{props.name}-ip", address_type="EXTERNAL", ip_version="IPV4", depends_on=depends_on
         )
         self.backend_services: dict[str, ComputeBackendService] = {}
+        #: NEGs of other regions' services that do not serve (yet): a failover adds them, by backend key.
+        self.standby_groups: dict[str, tuple[ComputeRegionNetworkEndpointGroup, ...]] = {}
         for backend in props.backends:
             self._backend_service(backend)
         default_key = next(backend.key for backend in props.backends if not backend.paths)
@@ -261,11 +301,17 @@ class ServerlessLoadBalancer(Construct):
 
     def _backend_service(self, backend: ServerlessBackend) -> ComputeBackendService:
         """The serverless NEGs and backend service of ``backend`` (construct ids ``<key>_neg``, ``<key>_backend``;
-        ``<key>_neg_<region>`` for each of ``other_regions``)."""
+        ``<key>_neg_<region>`` for each other region, in the backend service where that region's service serves)."""
         props = self._props
-        groups = [self._endpoint_group(f"{backend.key}_neg", f"{props.name}-{backend.key}-neg", props.region, backend)]
-        groups += [self._endpoint_group(f"{backend.key}_neg_{region}", f"{props.name}-{backend.key}-neg-{region}", region,
-                                        backend) for region in backend.other_regions]
+        groups = [self._endpoint_group(f"{backend.key}_neg", f"{props.name}-{backend.key}-neg", props.region,
+                                       backend.service_name)]
+        for other in backend.other_services:
+            group = self._endpoint_group(f"{backend.key}_neg_{other.region}", f"{props.name}-{backend.key}-neg-{other.region}",
+                                         other.region, other.service_name)
+            if other.serves:
+                groups.append(group)
+            else:
+                self.standby_groups[backend.key] = (*self.standby_groups.get(backend.key, ()), group)
         service = ComputeBackendService(
             self,
             f"{backend.key}_backend",
@@ -275,20 +321,21 @@ class ServerlessLoadBalancer(Construct):
             backend=[ComputeBackendServiceBackend(group=group.id) for group in groups],
             security_policy=props.security_policy,
             log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=props.log_sample_rate),
-            outlier_detection=region_failover() if backend.other_regions else None,
+            # Also where another region's NEG only joins at a failover: it must then take the load from the lost one.
+            outlier_detection=region_failover() if backend.regions else None,
         )
         self.backend_services[backend.key] = service
         self._backends.append(backend)
         return service
 
-    def _endpoint_group(self, id_: str, name: str, region: str, backend: ServerlessBackend) -> ComputeRegionNetworkEndpointGroup:
+    def _endpoint_group(self, id_: str, name: str, region: str, service_name: str) -> ComputeRegionNetworkEndpointGroup:
         return ComputeRegionNetworkEndpointGroup(
             self,
             id_,
             name=name,
             region=region,
             network_endpoint_type="SERVERLESS",
-            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=backend.service_name),
+            cloud_run=ComputeRegionNetworkEndpointGroupCloudRun(service=service_name),
             depends_on=list(self._props.depends_on) or None,
         )
 

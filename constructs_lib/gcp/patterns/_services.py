@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from cdktf import ITerraformDependable, TerraformStack
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
@@ -14,6 +15,7 @@ from ...naming import PlatformIdentity
 from ...specs import Alerting
 from ..apis import ProjectServices
 from ..artifact_registry import DockerRepository, DockerRepositoryProps
+from ..candidate_route import CandidateRoute, CandidateRouteProps
 from ..cloud_armor import CloudArmorPolicy, CloudArmorPolicyProps
 from ..cloud_run_service import (
     INGRESS_ALL,
@@ -25,9 +27,10 @@ from ..cloud_run_service import (
     TrafficShare,
     VpcEgress,
     revision_name,
+    template_fingerprint,
 )
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
-from ..monitoring import ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
+from ..monitoring import ServiceCapacity, ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
 from ..provider import random_provider
 from ..secrets import ACCESSOR_ROLE
 from ..service_account import ServiceAccount, ServiceAccountProps, ServiceAccountRef
@@ -103,20 +106,56 @@ def image_of(spec: ServiceSpec, registry: DockerRepository | None) -> str:
     return spec.image.reference or ""
 
 
-def release_plan(spec: ServiceSpec, service_name: str, registry: DockerRepository | None,
-                 release: ReleaseSpec) -> tuple[str, str | None, tuple[TrafficShare, ...]]:
-    """Image, revision name and traffic of ``spec`` under ``release`` (see :class:`ReleaseSpec`)."""
+@dataclass(frozen=True)
+class ReleasePlan:
+    """What a service's template runs under a :class:`ReleaseSpec`, and how requests split.
+
+    Attributes:
+        image: The image of the template (the candidate's while one is released).
+        image_tag: Its tag, which starts the revision's name; ``None``: Cloud Run names the revisions and all
+            requests go to the latest (an image from another registry, or a tag known only to Terraform).
+        current_image: While a candidate is released with less than all requests: the image of the revision
+            serving the rest (the services' own tag). Default ``None``.
+        current_tag: Its tag. Default ``None``.
+        candidate_percent: The candidate's share. Default 100.
+        traffic_tag: The name of the candidate's own URL. Default ``None``.
+    """
+
+    image: str
+    image_tag: str | None
+    current_image: str | None = None
+    current_tag: str | None = None
+    candidate_percent: int = 100
+    traffic_tag: str | None = None
+
+
+def release_plan(spec: ServiceSpec, registry: DockerRepository | None, release: ReleaseSpec) -> ReleasePlan:
+    """The template's image and the split of requests of ``spec`` under ``release`` (see :class:`ReleaseSpec`)."""
     current = spec.image.tag
     if current is None or (registry is None and spec.image.repository is None) or is_token(current):
-        return image_of(spec, registry), None, ()
+        return ReleasePlan(image_of(spec, registry), None)
     if release.candidate_tag is None or release.candidate_tag == current:
-        return _tagged_image(spec, registry, current), revision_name(service_name, current), ()
-    candidate = revision_name(service_name, release.candidate_tag)
-    image, share = _tagged_image(spec, registry, release.candidate_tag), release.candidate_percent
-    if share == 100:
-        return image, candidate, ()
-    return image, candidate, (TrafficShare(100 - share, revision_name(service_name, current)),
-                              TrafficShare(share, candidate, tag=release.traffic_tag))
+        return ReleasePlan(_tagged_image(spec, registry, current), current)
+    candidate = ReleasePlan(_tagged_image(spec, registry, release.candidate_tag), release.candidate_tag)
+    if release.candidate_percent == 100:
+        return candidate
+    return replace(candidate, current_image=_tagged_image(spec, registry, current), current_tag=current,
+                   candidate_percent=release.candidate_percent, traffic_tag=release.traffic_tag)
+
+
+def named_revisions(props: CloudRunServiceProps, plan: ReleasePlan) -> CloudRunServiceProps:
+    """``props`` with the revision named after the plan's tag and template (:func:`revision_name`), and with the
+    requests split between the current revision (the same template with the current image) and the candidate."""
+    if plan.image_tag is None:
+        return props
+    revision = revision_name(props.name, plan.image_tag, template_fingerprint(props))
+    if plan.current_image is None or plan.current_tag is None:
+        return replace(props, revision=revision)
+    current = revision_name(props.name, plan.current_tag, template_fingerprint(replace(props, image=plan.current_image)))
+    return replace(props, revision=revision, traffic=(
+        TrafficShare(100 - plan.candidate_percent, current),
+        TrafficShare(plan.candidate_percent, revision, tag=plan.traffic_tag),
+    ))
 
 
 def grant_own_secrets(scope: Construct, spec: ServiceSpec, account: ServiceAccountRef,
@@ -148,8 +187,7 @@ def add_cloud_run(
     secret_env: Mapping[str, SecretEnv],
     vpc_egress: VpcEgress | None,
     depends_on: Sequence[ITerraformDependable],
-    revision: str | None = None,
-    traffic: tuple[TrafficShare, ...] = (),
+    plan: ReleasePlan | None = None,
 ) -> CloudRunService:
     """The Cloud Run service of ``spec``; who may reach it follows from where it is exposed.
 
@@ -157,13 +195,14 @@ def add_cloud_run(
     tokens, so the invoker IAM check is off and ingress does the gating. Without one an exposed
     service is public on its run.app URL: ingress open, invocation without identity (no ``allUsers``
     grant). A worker takes requests from the project's VPC only, with the invoker IAM check on.
+    With a ``plan`` the revisions are named and the requests split by it (:func:`named_revisions`).
     """
     if not spec.exposed:
         ingress, invoker_iam_disabled = INGRESS_INTERNAL_ONLY, False
     else:
         ingress = INGRESS_INTERNAL_LOAD_BALANCER if behind_load_balancer else INGRESS_ALL
         invoker_iam_disabled = True
-    return CloudRunService(scope, id_, CloudRunServiceProps(
+    props = CloudRunServiceProps(
         name=identity.name(spec.name),
         location=region,
         image=image,
@@ -186,9 +225,8 @@ def add_cloud_run(
         command=spec.command,
         args=spec.args,
         depends_on=list(depends_on),
-        revision=revision,
-        traffic=traffic,
-    ))
+    )
+    return CloudRunService(scope, id_, named_revisions(props, plan) if plan is not None else props)
 
 
 def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec, backends: Sequence[ServerlessBackend],
@@ -219,14 +257,28 @@ def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec
     return cloud_armor, load_balancer
 
 
+def add_candidate_route(scope: Construct, *, name: str, region: str, release: ReleaseSpec,
+                        load_balancer: ServerlessLoadBalancer, apis: ProjectServices | None) -> CandidateRoute | None:
+    """The candidate route (construct id ``candidate_route``) of a traffic-shifting release with ``test_cidrs``."""
+    if release.strategy == "ROLLING" or not release.test_cidrs:
+        return None
+    return CandidateRoute(scope, "candidate_route", CandidateRouteProps(
+        name=name, region=region, tag=release.traffic_tag, allowed_cidrs=release.test_cidrs, port=release.test_port,
+        depends_on=dependables(apis, "compute.googleapis.com"),
+    ), load_balancer)
+
+
 def add_alerts(scope: Construct, *, name: str, project: str, alerting: Alerting, services: Sequence[str],
                uptime_targets: Sequence[UptimeTarget], database_instance: str | None,
-               apis: ProjectServices | None) -> ServiceMonitoring:
-    """Uptime checks and alert policies (construct id ``monitoring``), notifying ``alerting.email``."""
+               apis: ProjectServices | None, capacities: Sequence[ServiceCapacity] = ()) -> ServiceMonitoring:
+    """Uptime checks and alert policies (construct id ``monitoring``), notifying ``alerting.email`` of the critical
+    ones and ``alerting.warning_recipient`` of the warnings, each through its own channel."""
     return ServiceMonitoring(scope, "monitoring", ServiceMonitoringProps(
         name=name,
         project=project,
         notification_email=alerting.email,
+        warning_email=alerting.warning_recipient,
+        capacities=tuple(capacities),
         services=tuple(services),
         thresholds=alerting.thresholds,
         uptime_targets=tuple(uptime_targets),

@@ -15,7 +15,7 @@ from ..cloud_armor import CloudArmorPolicy
 from ..cloud_run_service import CloudRunService
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
-from ..monitoring import ServiceMonitoring, UptimeTarget
+from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
 from ..service_account import ServiceAccount
 from ._routing import Routing
 from ._services import (
@@ -170,7 +170,7 @@ class PublicCloudRunService(Construct):
         self._monitoring = add_alerts(
             self, name=name, project=props.project, alerting=props.alerting, services=(name,),
             uptime_targets=(UptimeTarget(spec.name, self._load_balancer.domains[0], spec.health_path),),
-            database_instance=None, apis=apis,
+            database_instance=None, apis=apis, capacities=(ServiceCapacity(name, props.region, spec.max_instances),),
         )
         if props.log_retention_days is not None:
             LogRetention(self, "log_retention", LogRetentionProps(

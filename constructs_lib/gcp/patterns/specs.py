@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ...rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE
+from ...rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE, test_source_problem
 from ...specs import SERVICE_NAME, SERVICE_NAME_RULE, DataAccess, DataBucketName, EnvironmentValue, ServiceUrl
 from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
 from .._props import REGION, REGION_RULE, Cidr, is_token, require, require_cidr, require_match, require_range, require_strings
@@ -373,13 +373,21 @@ GCP_RELEASE_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY")
 class ReleaseSpec:
     """How a new image tag of the services in the platform's registry reaches users.
 
-    Every revision is named after the image tag it runs (``<service>-v<tag>``). Without a candidate
-    all requests go to the latest revision. With ``candidate_tag`` the template runs the candidate
-    and the requests split between the current revision (the service's own tag) and the candidate:
+    Every revision is named after the image tag it runs and a fingerprint of its template
+    (``<service>-v<tag>-<8 hex>``, :func:`~constructs_lib.gcp.cloud_run_service.revision_name`): any other
+    change (sizes, scaling, variables, secret versions) names a new revision, the same configuration the
+    same one. Without a candidate all requests go to the latest revision. With ``candidate_tag`` the template
+    runs the candidate and the requests split between the current revision (the service's own tag) and the
+    candidate:
 
     - ``ROLLING``: all to the candidate;
-    - ``BLUE_GREEN``: none to the candidate, which answers on its own tagged URL for smoke tests;
-    - ``CANARY``: ``canary_percent`` to the candidate (also on its tagged URL), the rest to the current.
+    - ``BLUE_GREEN``: none to the candidate, which answers on its own tagged URL and, behind the load balancer
+      with ``test_cidrs``, on the candidate route (port ``test_port`` of the site, from those sources only);
+    - ``CANARY``: ``canary_percent`` to the candidate (also on its tagged URL and the candidate route), the
+      rest to the current.
+
+    While a candidate is in flight only the tag may change: the current revision is named from the same
+    template with the current image, so a change of anything else names a revision that does not exist.
 
     Promote by making the candidate the services' tag and dropping ``candidate_tag`` (all traffic to
     it, the URL tag gone); roll back by dropping ``candidate_tag`` (all traffic to the current revision).
@@ -391,12 +399,17 @@ class ReleaseSpec:
         candidate_tag: The image tag being released. Default ``None``.
         canary_percent: ``CANARY`` only: the candidate's share, 1-99.
         traffic_tag: The name of the candidate's URL. Default ``candidate``.
+        test_cidrs: Public sources that may reach the candidate route (the egress addresses of the VPN or
+            the CI runners); with a traffic-shifting strategy and a load balancer. Default none: no route.
+        test_port: The candidate route's port (not 80 or 443). Default 8443.
     """
 
     strategy: str = "ROLLING"
     candidate_tag: str | None = None
     canary_percent: int | None = None
     traffic_tag: str = "candidate"
+    test_cidrs: tuple[str, ...] = ()
+    test_port: int = 8443
 
     def __post_init__(self) -> None:
         require(self.strategy in GCP_RELEASE_STRATEGIES, self, "strategy", f"be one of {', '.join(GCP_RELEASE_STRATEGIES)}")
@@ -407,6 +420,14 @@ class ReleaseSpec:
                     "be 1 to 99 (0 is blue/green, 100 is rolling)")
         if self.candidate_tag is not None:
             require(IMAGE_TAG_PATTERN.fullmatch(self.candidate_tag) is not None, self, "candidate_tag", IMAGE_TAG_RULE.removeprefix("must "))
+        object.__setattr__(self, "test_cidrs", tuple(self.test_cidrs))
+        require(not self.test_cidrs or self.strategy != "ROLLING", self, "test_cidrs",
+                "be given with a traffic-shifting strategy only (ROLLING sends all requests to the candidate)")
+        for cidr in self.test_cidrs:
+            problem = test_source_problem(cidr)
+            require(problem is None, self, "test_cidrs", f"hold public ranges: {cidr!r} {problem}")
+        require(isinstance(self.test_port, int) and 1 <= self.test_port <= 65535 and self.test_port not in (80, 443),
+                self, "test_port", "be 1 to 65535 and not 80 or 443")
 
     @property
     def candidate_percent(self) -> int:

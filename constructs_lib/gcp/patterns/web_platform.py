@@ -22,13 +22,14 @@ from ..cloud_armor import CloudArmorPolicy
 from ..cloud_run_service import CloudRunService, SecretEnv, VpcEgress
 from ..cloud_sql import PostgresDatabase, PostgresDatabaseProps
 from ..dashboard import ServicesDashboard, ServicesDashboardProps
+from ..candidate_route import CandidateRoute
 from ..data_bucket import OBJECT_USER_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket, GcsDataBucketProps
 from ..grants import BUCKET, SECRET, WorkloadGrant
-from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer
+from ..load_balancer import RegionalService, ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
 from ...budget import BudgetSpec
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
-from ..monitoring import ServiceMonitoring, UptimeTarget
+from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
 from ..network import PrivateNetwork, PrivateNetworkProps
 from ..secrets import ACCESSOR_ROLE, Secret, SecretProps
 from ..service_account import ExistingServiceAccount, ServiceAccountRef
@@ -36,6 +37,7 @@ from ._routing import Routing
 from ._services import (
     CLOUD_RUN_NAME_LIMIT,
     add_alerts,
+    add_candidate_route,
     add_cloud_run,
     add_edge,
     add_registry,
@@ -391,13 +393,15 @@ class WebPlatform(Construct):
         self._cloud_armor: CloudArmorPolicy | None = None
         self._load_balancer: ServerlessLoadBalancer | None = None
         exposed = [spec for spec in props.services if spec.exposed]
+        self._candidate_route: CandidateRoute | None = None
         if lb_spec is not None and wiring.routing is not None:
-            other_regions = (props.disaster_recovery.standby_region,) if props.disaster_recovery else ()
             backends = [ServerlessBackend(spec.name, self._services[spec.name].name, wiring.routing.paths[spec.name],
-                                          other_regions=other_regions)
+                                          regional_services=self._standby_backend(spec))
                         for spec in exposed]
             self._cloud_armor, self._load_balancer = add_edge(
                 self, name=identity.prefix, region=region, spec=lb_spec, backends=backends, apis=apis)
+            self._candidate_route = add_candidate_route(self, name=identity.prefix, region=region,
+                                                        release=props.release, load_balancer=self._load_balancer, apis=apis)
 
         run_names = tuple(identity.name(spec.name) for spec in props.services)
         self._monitoring = add_alerts(
@@ -405,6 +409,7 @@ class WebPlatform(Construct):
             uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0] if lb_spec else self._services[spec.name].host,
                                          spec.health_path) for spec in exposed],
             database_instance=self._database.instance_name if self._database else None, apis=apis,
+            capacities=self._capacities(),
         )
         ServicesDashboard(self, "dashboard", ServicesDashboardProps(
             display_name=f"{identity.prefix} services",
@@ -423,6 +428,26 @@ class WebPlatform(Construct):
                 budget=props.budget, notification_channels=(self._monitoring.channel.id,),
                 depends_on=dependables(apis, "billingbudgets.googleapis.com"),
             ))
+
+    def _standby_backend(self, spec: ServiceSpec) -> tuple[RegionalService, ...]:
+        """The standby region's copy of an exposed service, behind the load balancer. A service with database access
+        serves there only after a failover (the runbook adds its NEG): until the replica is promoted it would query
+        the primary region's database across regions; the others serve clients near the standby region."""
+        standby = self._standby_services.get(spec.name)
+        dr = self._props.disaster_recovery
+        if standby is None or dr is None:
+            return ()
+        return (RegionalService(dr.standby_region, standby.name, serves=not spec.database_access),)
+
+    def _capacities(self) -> list[ServiceCapacity]:
+        """Every service's maximum instances per region (the standby's are the standby's)."""
+        props, dr = self._props, self._props.disaster_recovery
+        capacities = [ServiceCapacity(props.identity.name(spec.name), props.region, spec.max_instances)
+                      for spec in props.services]
+        if dr is not None:
+            capacities += [ServiceCapacity(props.identity.name(name), dr.standby_region, dr.standby_max_instances)
+                           for name in self._standby_services]
+        return capacities
 
     def _add_buckets(self, spec: DataBucketSpec) -> None:
         props, storage = self._props, dependables(self._apis, "storage.googleapis.com")
@@ -530,7 +555,7 @@ class WebPlatform(Construct):
                 depends_on += [secret.version, *([secret.grant_accessor(spec.name, account.member)] if grants_here else [])]
             depends_on += [*self._database.dependables, *apis.dependables("compute.googleapis.com")]
             vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet)
-        image, revision, traffic = release_plan(spec, props.identity.name(spec.name), self._registry, props.release)
+        plan = release_plan(spec, self._registry, props.release)
         return add_cloud_run(
             self,
             # not just the name: "backend" is the id of a stack's state backend
@@ -538,9 +563,8 @@ class WebPlatform(Construct):
             spec,
             identity=props.identity,
             region=region,
-            image=image,
-            revision=revision,
-            traffic=traffic,
+            image=plan.image,
+            plan=plan,
             account=account,
             behind_load_balancer=props.load_balancer is not None,
             deletion_protection=props.deletion_protection,
@@ -593,6 +617,11 @@ class WebPlatform(Construct):
     def load_balancer(self) -> ServerlessLoadBalancer | None:
         """The HTTPS load balancer, e.g. to put a :class:`PublicCloudRunService` behind it too; ``None`` without one."""
         return self._load_balancer
+
+    @property
+    def candidate_route(self) -> CandidateRoute | None:
+        """The route to the candidate revisions (port ``release.test_port`` of the site); ``None`` without one."""
+        return self._candidate_route
 
     @property
     def load_balancer_ip(self) -> str | None:
