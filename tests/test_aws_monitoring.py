@@ -223,6 +223,11 @@ def test_dashboard_covers_services_load_balancer_and_database(synthesized: Synth
                   for metric in widget["properties"]["metrics"]}
     assert namespaces == ({"AWS/ApplicationELB", "AWS/ECS", "AWS/RDS"} if config.database.enabled
                           else {"AWS/ApplicationELB", "AWS/ECS"})
+    (healthy,) = [widget for widget in json.loads(dashboard["dashboard_body"])["widgets"]
+                  if widget["properties"]["title"] == "Healthy targets"]
+    # every target group, the alternate ones too: ECS serves from either
+    assert {metric[3] for metric in healthy["properties"]["metrics"]} == {
+        reference("aws_lb_target_group", key, "arn_suffix") for key in resources(stack, "aws_lb_target_group")}
 
 
 def test_every_log_group_keeps_the_environment_retention_encrypted(synthesized: Synthesized, environment: str) -> None:

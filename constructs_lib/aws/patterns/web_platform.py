@@ -165,6 +165,16 @@ def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool
             raise ValueError(f"ServiceSpec({spec.name!r}).database_access: needs {owner}.database")
 
 
+def _target_groups(load_balancer: PublicLoadBalancer) -> dict[str, str]:
+    """Every target group by a label: each service's, and its alternate one (ECS serves from either)."""
+    groups = {name: load_balancer.target_group(name).arn_suffix for name in load_balancer.target_names}
+    for name in load_balancer.target_names:
+        alternate = load_balancer.alternate_target_group(name)
+        if alternate is not None:
+            groups[f"{name} (alternate)"] = alternate.arn_suffix
+    return groups
+
+
 #: A read replica further behind than this (seconds) alarms: a promotion would lose that much.
 REPLICA_LAG_ALARM_SECONDS = 300
 
@@ -347,8 +357,7 @@ class WebPlatform(AlertTopics, Construct):
         PlatformDashboard(self, "dashboard", PlatformDashboardProps(
             name=identity.name("standby") if self._role == STANDBY else identity.prefix, region=props.region,
             load_balancer=load_balancer.arn_suffix if load_balancer is not None else None,
-            target_groups={name: load_balancer.target_group(name).arn_suffix for name in load_balancer.target_names}
-            if load_balancer is not None else {},
+            target_groups=_target_groups(load_balancer) if load_balancer is not None else {},
             cluster_name=self._cluster.name,
             services={name: service.service_name for name, service in self._services.items()},
             database_identifier=database.identifier if database is not None and watched else None,
