@@ -88,7 +88,8 @@ class CandidateRoute(Construct):
 
     Per backend a serverless NEG of the tagged revision (``<key>_candidate_neg``) and a backend service
     (``<key>_candidate``) with a Cloud Armor policy of its own (``policy``): the WAF rules, then the source ranges
-    allowed, everything else denied (403). Without a tagged revision (no release in flight) the route answers 404.
+    allowed, everything else denied (403). Without a tagged revision (no release in flight) the route answers with an
+    error.
     """
 
     SOURCES_PRIORITY = 2000

@@ -127,8 +127,8 @@ class PublicCloudRunService(Construct):
     traffic from the load balancer and the VPC only (invoker IAM check off, as a serverless load
     balancer cannot present identity tokens); its own Cloud Armor policy and load balancer
     [``cloud_armor``, ``load_balancer``], or a backend on a shared load balancer; an uptime check of
-    the health path through the load balancer and alert policies on 5xx share, p95 latency and uptime
-    [``monitoring``]; the ``_Default`` log bucket's retention [``log_retention``].
+    the health path through the load balancer and alert policies in two tiers (5xx share, p95 latency and
+    uptime critical; degraded latency, utilization and maximum instances warnings) [``monitoring``]; the ``_Default`` log bucket's retention [``log_retention``].
     """
 
     def __init__(self, scope: Construct, id_: str, props: PublicCloudRunServiceProps) -> None:

@@ -333,8 +333,11 @@ class WebPlatform(Construct):
       global HTTPS load balancer (managed certificate, TLS 1.2+, HTTP redirected), routing each exposed
       service's paths to it; exposed services then take traffic from the load balancer and the VPC only;
     * uptime checks of every exposed service (through the load balancer, or on its run.app URL),
-      alert policies on 5xx share, p95 latency, uptime and database CPU and disk, a dashboard, and the
-      retention of the project's ``_Default`` log bucket.
+      alert policies in two tiers (critical: 5xx share, p95 latency, uptime, database disk; warning: degraded
+      p95, CPU and memory utilization, a revision at its maximum instances, database CPU), each tier with its
+      own notification channel, a dashboard, and the retention of the project's ``_Default`` log bucket;
+    * with a traffic-shifting :class:`ReleaseSpec` and ``test_cidrs``: the candidate route
+      (:class:`~constructs_lib.gcp.candidate_route.CandidateRoute`, construct id ``candidate_route``).
 
     Construct ids are stable (``apis``, ``access_logs``, ``data_bucket``, ``registry``, ``<service>_account``,
     ``network``, ``database``, ``database_url``, ``database_password``, ``run_<service>``, ``cloud_armor``,
