@@ -54,37 +54,46 @@ def _with_dr(data: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Review:
-    """What ``main.py diff`` reported: per stack, the ``(action, resource type)`` of each change and the risky addresses."""
+    """What ``main.py diff`` reported: per stack, the ``(action, resource type)`` of each change, the addresses of
+    the risks by kind (``data loss``, ``outage``, ``access widened``, ...), and the stacks that go away."""
 
     exit_status: int
     changes: dict[str, set[tuple[str, str]]]
-    risky: dict[str, set[str]]
+    risks: dict[str, dict[str, set[str]]]
     removed_stacks: set[str]
     text: str
 
-    def types(self, stack: str) -> set[tuple[str, str]]:
-        return self.changes.get(stack, set())
+    def risky(self, *, widened: bool) -> dict[str, set[str]]:
+        """Per stack, the addresses of the risks that widen access (``widened``) or of all the others."""
+        found: dict[str, set[str]] = {}
+        for kind, stacks in self.risks.items():
+            if (kind == WIDENED) is widened:
+                for stack, addresses in stacks.items():
+                    found.setdefault(stack, set()).update(addresses)
+        return found
 
 
+WIDENED = "access widened"
 _STACK = re.compile(r"^duckdb-analytics-(\S+): \d+ added, \d+ removed, \d+ changed, \d+ risky(?: \((.*)\))?$")
-_CHANGE = re.compile(r"^    ([-+~]) (?!data\.)([a-z0-9_]+)\.(\S+)(  \[risky\])?$")
+_CHANGE = re.compile(r"^    ([-+~]) (?!data\.)([a-z0-9_]+)\.(\S+)")
+_RISK = re.compile(r"^\s+! \[([a-z ]+)\] duckdb-analytics-(\S+)\s+(\S+)\s")
 
 
 def parse(result: subprocess.CompletedProcess[str]) -> Review:
     changes: dict[str, set[tuple[str, str]]] = {}
-    risky: dict[str, set[str]] = {}
+    risks: dict[str, dict[str, set[str]]] = {}
     removed: set[str] = set()
     stack = ""
     for line in result.stdout.splitlines():
-        if match := _STACK.match(line):
+        if match := _RISK.match(line):
+            risks.setdefault(match.group(1), {}).setdefault(match.group(2), set()).add(match.group(3))
+        elif match := _STACK.match(line):
             stack = match.group(1)
             if match.group(2) == "stack removed":
                 removed.add(stack)
         elif (match := _CHANGE.match(line)) and match.group(2) not in ("output", "locals", "removed"):
             changes.setdefault(stack, set()).add((match.group(1), match.group(2)))
-            if match.group(4):
-                risky.setdefault(stack, set()).add(f"{match.group(2)}.{match.group(3)}")
-    return Review(result.returncode, changes, risky, removed, result.stdout)
+    return Review(result.returncode, changes, risks, removed, result.stdout)
 
 
 @dataclass(frozen=True)
@@ -97,8 +106,11 @@ class Step:
         after: The change to the committed file, or ``None`` (the committed file).
         before: The committed file with this change made is what the step starts from. Default ``None``.
         changes: Per stack, exactly the ``(action, resource type)`` pairs the review reports.
-        risky: Per stack, the addresses the review flags (everything else must not be risky); a stack that goes
-            away takes its data with it (the runbook empties it first) and is not listed.
+        risky: Per stack, the addresses the review flags for data, availability or recovery (everything else must
+            not be risky); a stack that goes away takes its data with it (the runbook empties it first) and is not
+            listed.
+        standby_exposed: The step adds a standby: its load balancer, key policy and services are exposed as the
+            primary's are, which the review flags as access widened; only there may access widen.
         removed_stacks: Stacks that go away.
     """
 
@@ -108,6 +120,7 @@ class Step:
     before: Change | None = None
     changes: dict[str, set[tuple[str, str]]] | None = None
     risky: dict[str, set[str]] = field(default_factory=dict)
+    standby_exposed: bool = False
     removed_stacks: set[str] = field(default_factory=set)
 
 
@@ -133,13 +146,15 @@ STEPS = (
     }),
     # The escape hatch from blue/green: only the services' strategy changes; both target groups, the weighted rules
     # and the test listener stay (ECS keeps serving from the group it chose). GCP drops its candidate route.
+    # (The review flags the candidate route's forwarding rule as an outage: it is the test port's only; the site's
+    # rules stay.)
     Step("strategy", "prod", _release(strategy="rolling", transition="retire_traffic_shifting", bake_minutes=0), changes={
         "aws-prod": {("~", "aws_ecs_service")}, "aws-prod-standby": {("~", "aws_ecs_service")},
         "gcp-prod": CANDIDATE_ROUTE,
-    }),
+    }, risky={"gcp-prod": {"google_compute_global_forwarding_rule.candidate_route_rule_F4C1D1FC"}}),
     # The drill turns disaster recovery on: nothing of the primary is replaced; only the bucket's relocation,
     # which the runbook does first, is flagged.
-    Step("[dr] on", "staging", _with_dr, risky={"gcp-staging": {DATA_BUCKET}}),
+    Step("[dr] on", "staging", _with_dr, risky={"gcp-staging": {DATA_BUCKET}}, standby_exposed=True),
     # ...and off again: what goes is the standby and the replication; the primary's database stays.
     Step("[dr] off", "staging", None, before=_with_dr, removed_stacks={"aws-staging-standby"}, risky={
         "aws-staging": {"aws_secretsmanager_secret.database_password_secret_3F51E96B"},  # the replicated password
@@ -190,9 +205,15 @@ def test_each_step_changes_only_what_it_should(step: Step, outputs: Callable[...
     old = outputs(step.environment, (step.before,))
     new = outputs(step.environment, (step.after,))
     result = review(old, new)
-    assert result.exit_status == (RISKY if step.risky else CHANGES), result.text
-    kept = {stack: risky for stack, risky in result.risky.items() if stack not in step.removed_stacks}
+    assert result.exit_status == (RISKY if step.risky or step.standby_exposed else CHANGES), result.text
+    kept = {stack: risky for stack, risky in result.risky(widened=False).items() if stack not in step.removed_stacks}
     assert kept == step.risky, result.text  # nothing else risky: nothing stateful replaced or destroyed
+    widened = result.risky(widened=True)
+    if step.standby_exposed:  # the new standby is exposed as the primary is, and nothing else
+        assert widened and all(stack.endswith("-standby") or all("standby" in address for address in addresses)
+                               for stack, addresses in widened.items()), result.text
+    else:
+        assert widened == {}, result.text
     assert result.removed_stacks == step.removed_stacks
     if step.changes is not None:
         assert result.changes == step.changes, result.text
