@@ -86,6 +86,10 @@ def test_images_and_data_replicate_to_the_standby_region_under_its_key(synthesiz
     bootstrap = synthesized.documents[stack_id("aws", environment, "bootstrap")]
     assert standby_repositories == {body["name"] for body in resources(bootstrap, "aws_ecr_repository").values()}
     assert all(name.startswith(prefix) for name in standby_repositories)
+    # ECR creates a destination repository on the first replicated push if the standby's does not exist yet: an
+    # import adopts it with its encryption instead of replacing it (docs/disaster-recovery.md, step 1).
+    assert all(body["lifecycle"]["ignore_changes"] == ["encryption_configuration"]
+               for body in resources(standby, "aws_ecr_repository").values())
 
     standby_key_id, _ = only(standby, "aws_kms_key")
     _, alias = only(standby, "aws_kms_alias")

@@ -65,12 +65,13 @@ def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec
 
 
 def platform_repository(scope: Construct, spec: ServiceSpec, identity: PlatformIdentity,
-                        kms_key_arn: str | None) -> ContainerRepository | None:
-    """The ECR repository the pattern creates for ``spec``, if its image asks for one."""
+                        kms_key_arn: str | None, *, adoptable: bool = False) -> ContainerRepository | None:
+    """The ECR repository the pattern creates for ``spec``, if its image asks for one; ``adoptable``: one that
+    ECR may have created first (a replication destination), kept with its encryption when imported."""
     if not spec.image.needs_platform_repository:
         return None
     return ContainerRepository(scope, f"{spec.name}_repository", ContainerRepositoryProps(
-        name=f"{identity.prefix}/{spec.name}", kms_key_arn=kms_key_arn,
+        name=f"{identity.prefix}/{spec.name}", kms_key_arn=kms_key_arn, keep_existing_encryption=adoptable,
     ))
 
 

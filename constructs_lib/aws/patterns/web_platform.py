@@ -237,7 +237,9 @@ class WebPlatform(AlertTopics, Construct):
             ))
         self._repositories: dict[str, ContainerRepository] = {}
         for spec in props.services:
-            repository = platform_repository(self, spec, identity, self._key.arn)
+            # A standby's repositories receive the registry's replication: ECR creates them on the first image it
+            # copies if they do not exist yet (docs/disaster-recovery.md, step 1), and an import adopts them.
+            repository = platform_repository(self, spec, identity, self._key.arn, adoptable=standby)
             if repository is not None:
                 self._repositories[spec.name] = repository
         self._cluster = EcsCluster(self, "cluster", EcsClusterProps(
