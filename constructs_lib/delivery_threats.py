@@ -18,6 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .github import GithubRepository
+from .rules import ELB_LOG_ACCOUNTS
+
 #: The request is refused because no statement grants it.
 NOT_GRANTED = "not granted"
 #: Refused only by a control the administrator applies outside the stacks (docs/delivery.md, section 9; docs/delivery-permissions.md).
@@ -91,6 +94,9 @@ AWS_THREATS: tuple[AwsThreat, ...] = (
               "arn:aws:iam::{account}:role/gha-{prefix}-deploy", "DenyDeliveryIdentities"),
     AwsThreat("another account assumes a role the deploy role created for it", "outsider", "sts:AssumeRole", _ROLE,
               ORGANIZATION, _OUTSIDER),
+    AwsThreat("another repository's jobs assume a role the deploy role made trust GitHub for them", "outsider",
+              "sts:AssumeRoleWithWebIdentity", _ROLE, ORGANIZATION,
+              {"token.actions.githubusercontent.com:sub": "repo:someone-else/infra:ref:refs/heads/main"}),
     # 4. Prod data copied out of the account.
     AwsThreat("the deploy role shares a database snapshot", "deploy", "rds:ModifyDBSnapshotAttribute",
               "arn:aws:rds:{region}:{account}:snapshot:{prefix}-final", "DenyDataSharing"),
@@ -122,6 +128,8 @@ AWS_THREATS: tuple[AwsThreat, ...] = (
               "arn:aws:ec2:{region}:{account}:vpc-flow-log/fl-0123", "DenyAuditTrailDeletion", production_only=True),
     AwsThreat("the deploy role replicates images to another account", "deploy", "ecr:PutReplicationConfiguration", "*",
               "DenyRegistryChanges"),
+    AwsThreat("the deploy role lifts the account's public access block (a public data bucket)", "deploy",
+              "s3:PutAccountPublicAccessBlock", "*", NOT_GRANTED),
     AwsThreat("a workload writes to a stranger's bucket named like ours", "workload", "s3:PutObject",
               "arn:aws:s3:::{prefix}-exfil/x", NOT_GRANTED, {"aws:ResourceAccount": OTHER_ACCOUNT}),
     AwsThreat("a workload decrypts with the delivery key", "workload", "kms:Decrypt", "{delivery_key}", NOT_GRANTED),
@@ -133,26 +141,66 @@ AWS_THREATS: tuple[AwsThreat, ...] = (
 )
 
 
-def aws_data_perimeter(organization_id: str) -> dict[str, Any]:
+def aws_data_perimeter(organization_id: str, github: GithubRepository, regions: tuple[str, ...]) -> dict[str, Any]:
     """The resource control policy (RCP) an administrator attaches to the environments' accounts.
 
-    Only principals of the organization, and AWS services acting for the account, reach the data the platform keeps
-    (S3, KMS, Secrets Manager) or assume its roles: a role, bucket, key or secret policy the deploy role opened to
-    another account opens nothing. GitHub's web-identity federation is left out (``AssumeRoleWithWebIdentity``),
-    and so are services that sign with their own principals (``aws:PrincipalIsAWSService``). Modelled on AWS's
-    data-perimeter policy examples (``EnforceOrgIdentities``).
+    Modelled on AWS's data perimeter examples (aws-samples/data-perimeter-policy-examples,
+    ``resource_control_policies/identity_perimeter_rcp.json``):
+
+    - ``EnforceOrgIdentities``: only principals of the organization, AWS services acting for the account, and the
+      Elastic Load Balancing accounts that deliver the load balancers' access logs in ``regions`` reach the data the
+      platform keeps (S3, KMS, Secrets Manager) or assume its roles: a role, bucket, key or secret policy the deploy
+      role opened to another account opens nothing;
+    - ``EnforceTrustedOIDCTenants``: a role trusting GitHub's OIDC provider is assumed by this repository's jobs only
+      (both subject forms), whatever its trust policy says: a role the deploy role created for another repository
+      is useless;
+    - ``EnforceConfusedDeputyProtection``: an AWS service acts on these resources only for this organization.
+
+    A resource tagged ``dp:exclude:identity=true`` is exempt (AWS's escape hatch, for a deliberate exception). RCPs
+    need AWS Organizations with all features and do not apply to the management account.
     """
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "EnforceOrgIdentities",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": ["s3:*", "kms:*", "secretsmanager:*", "sts:AssumeRole", "sts:SetContext"],
-        "Resource": "*",
-        "Condition": {
-            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": organization_id},
-            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+    log_delivery = sorted({ELB_LOG_ACCOUNTS[region] for region in regions if region in ELB_LOG_ACCOUNTS})
+    exempt = {"aws:ResourceTag/dp:exclude:identity": "true"}
+    return {"Version": "2012-10-17", "Statement": [
+        {
+            "Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*",
+            "Action": ["s3:*", "kms:*", "secretsmanager:*", "sts:AssumeRole", "sts:SetContext"],
+            "Resource": "*",
+            "Condition": {
+                "StringNotEqualsIfExists": {"aws:PrincipalOrgID": organization_id,
+                                            **({"aws:PrincipalAccount": log_delivery} if log_delivery else {}), **exempt},
+                "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+            },
         },
-    }]}
+        {
+            "Sid": "EnforceTrustedOIDCTenants", "Effect": "Deny", "Principal": "*",
+            "Action": "sts:AssumeRoleWithWebIdentity", "Resource": "*",
+            "Condition": {
+                "StringNotLikeIfExists": {f"{GITHUB_TOKEN_HOST}:sub": [f"{subject}:*" for subject in _repository_subjects(github)]},
+                "StringNotEqualsIfExists": exempt,
+                "Null": {f"{GITHUB_TOKEN_HOST}:sub": "false"},
+            },
+        },
+        {
+            "Sid": "EnforceConfusedDeputyProtection", "Effect": "Deny", "Principal": "*",
+            "Action": ["s3:*", "kms:*", "secretsmanager:*", "sts:*"], "Resource": "*",
+            "Condition": {
+                "StringNotEqualsIfExists": {"aws:SourceOrgID": organization_id, **exempt},
+                "Null": {"aws:SourceAccount": "false"},
+                "Bool": {"aws:PrincipalIsAWSService": "true"},
+            },
+        },
+    ]}
+
+
+#: The host of GitHub's token issuer: the prefix of its condition keys in AWS.
+GITHUB_TOKEN_HOST = "token.actions.githubusercontent.com"
+
+
+def _repository_subjects(github: GithubRepository) -> tuple[str, str]:
+    """``repo:<owner>/<name>`` and ``repo:<owner>@<id>/<name>@<id>``: what every subject of the repository starts with."""
+    return (f"repo:{github.owner}/{github.name}",
+            f"repo:{github.owner}@{github.owner_id}/{github.name}@{github.repository_id}")
 
 
 @dataclass(frozen=True)
@@ -165,7 +213,9 @@ class GcpThreat:
         permission: The IAM permission.
         resource: The resource's full name, templated with ``{project}``, ``{number}``, ``{prefix}``,
             ``{environment}``, ``{state_bucket}``, ``{data_bucket}``; empty for the project itself.
-        closed_by: :data:`NOT_GRANTED` (no role of the account holds it there) or :data:`ORGANIZATION`.
+        closed_by: :data:`NOT_GRANTED` (no role of the account holds it there) or :data:`ORGANIZATION` (the account
+            holds it, for a documented reason, and ``constraint`` bounds it).
+        constraint: With :data:`ORGANIZATION`: the organization policy constraint that closes the path.
     """
 
     path: str
@@ -173,6 +223,7 @@ class GcpThreat:
     permission: str
     resource: str = ""
     closed_by: str = NOT_GRANTED
+    constraint: str | None = None
 
 
 _ACCOUNT = "projects/-/serviceAccounts/{account}@{project}.iam.gserviceaccount.com"
@@ -197,8 +248,9 @@ GCP_THREATS: tuple[GcpThreat, ...] = (
     GcpThreat("the deploy account takes the project", "deploy", "resourcemanager.projects.setIamPolicy"),
     GcpThreat("the deploy account widens the pool", "deploy", "iam.workloadIdentityPoolProviders.update"),
     GcpThreat("the deploy account rewrites its own role", "deploy", "iam.roles.update"),
-    GcpThreat("the deploy account opens a service to anyone", "deploy", "run.services.setIamPolicy",
-              "projects/{project}/locations/us-central1/services/{prefix}-backend"),
+    GcpThreat("the deploy account opens a service to anyone or an outsider", "deploy", "run.services.setIamPolicy",
+              "projects/{project}/locations/us-central1/services/{prefix}-backend", ORGANIZATION,
+              "iam.allowedPolicyMemberDomains"),
     GcpThreat("the deploy account opens the data bucket", "deploy", "storage.buckets.setIamPolicy",
               "projects/_/buckets/{data_bucket}"),
     GcpThreat("the deploy account opens a secret", "deploy", "secretmanager.secrets.setIamPolicy",

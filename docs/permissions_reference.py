@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from config import load_configuration  # noqa: E402
 from constructs_lib.aws.patterns._delivery_permissions import WILDCARD_REASONS  # noqa: E402
 from constructs_lib.delivery_threats import AWS_THREATS, GCP_THREATS, NOT_GRANTED, aws_data_perimeter  # noqa: E402
 from constructs_lib.gcp.patterns._delivery_permissions import (  # noqa: E402
@@ -32,6 +33,16 @@ def _cell(text: str) -> str:
 
 def _closed_by(value: str) -> str:
     return value if value == NOT_GRANTED else f"`{value}`"
+
+
+def _perimeter() -> str:
+    """The data perimeter of this repository's configuration (its GitHub repository, every region it uses)."""
+    configuration = load_configuration(environ={})
+    github = configuration.project.github
+    assert github is not None
+    regions = tuple(sorted({region for config in configuration.environments for region in (
+        config.aws.region, *((config.dr.aws_standby_region,) if config.dr else ()))}))
+    return json.dumps(aws_data_perimeter("o-EXAMPLE", github, regions), indent=2)
 
 
 def reference() -> str:
@@ -86,11 +97,14 @@ def reference() -> str:
         "## Outside the stacks",
         "",
         "What no permission inside an account or project can close, an administrator closes for the whole",
-        "organization. AWS: this resource control policy (RCP), attached to the environments' accounts with",
-        "your organization's ID:",
+        "organization. AWS: this resource control policy (RCP), for this repository's configuration (its GitHub",
+        "repository, the Elastic Load Balancing log delivery accounts of its regions), attached to the environments'",
+        "accounts with your organization's ID for `o-EXAMPLE` (`aws_data_perimeter()` in",
+        "`constructs_lib/delivery_threats.py` writes it for another repository). RCPs need AWS Organizations with all",
+        "features and do not apply to the management account.",
         "",
         "```json",
-        json.dumps(aws_data_perimeter("o-EXAMPLE"), indent=2),
+        _perimeter(),
         "```",
         "",
         "GCP: these organization policies (`gcloud org-policies set-policy`), on the environments' projects or",

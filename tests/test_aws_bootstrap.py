@@ -109,6 +109,17 @@ def test_no_trust_policy_has_a_wildcard_or_a_set_operator(synthesized: Synthesiz
             assert not [value for value in values if "*" in value or "?" in value]
 
 
+def test_the_account_blocks_public_buckets_and_the_deploy_role_cannot_lift_it(synthesized: Synthesized,
+                                                                            environment: str) -> None:
+    stack, account = bootstrap(synthesized, environment), synthesized.configs[environment].aws.account_id
+    _, block = only(stack, "aws_s3_account_public_access_block")
+    assert {key: value for key, value in block.items() if key != "//"} == {"account_id": account, "block_public_acls": True, "block_public_policy": True,
+                     "ignore_public_acls": True, "restrict_public_buckets": True}
+    # The deploy role's S3 statements name its buckets only: the account-level setting is not among them.
+    assert not [action for statement in _allow_statements(stack, f"gha-duckdb-analytics-{environment}-deploy")
+                for action in statement["actions"] if action in ("s3:PutAccountPublicAccessBlock", "s3:*", "*")]
+
+
 def test_state_bucket_is_versioned_encrypted_private_tls_only_and_never_destroyed(
     synthesized: Synthesized, environment: str
 ) -> None:

@@ -213,7 +213,10 @@ def test_key_policy_lets_logs_and_alarms_use_the_key(synthesized: Synthesized, e
     assert {"kms:CreateAlias", "kms:EnableKeyRotation"} <= set(statements["DeployerManagement"]["actions"])
     assert "kms:PutKeyPolicy" not in statements["DeployerManagement"]["actions"]
     assert statements["DeployerUseThroughServices"]["condition"][0]["values"] == [
-        f"rds.{aws.region}.amazonaws.com", f"secretsmanager.{aws.region}.amazonaws.com"]
+        f"rds.{aws.region}.amazonaws.com", f"secretsmanager.{aws.region}.amazonaws.com", f"ecr.{aws.region}.amazonaws.com"]
+    # Its creator may not rewrite the policy (IAM denies PutKeyPolicy): KMS's lockout check at creation is skipped,
+    # and the account-root statement keeps administrators in control.
+    assert key["bypass_policy_lockout_safety_check"] is True
 
 
 def test_dashboard_covers_services_load_balancer_and_database(synthesized: Synthesized, environment: str) -> None:

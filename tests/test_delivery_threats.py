@@ -24,7 +24,14 @@ from constructs_lib.delivery_threats import (
     GcpThreat,
     aws_data_perimeter,
 )
-from constructs_lib.gcp.patterns._delivery_permissions import PREDEFINED_ROLE_PERMISSIONS, forbidden
+from constructs_lib.gcp.patterns._delivery_permissions import (
+    ALLOWED_IAM_POLICY_CHANGES,
+    GCP_ORGANIZATION_POLICIES,
+    PREDEFINED_ROLE_PERMISSIONS,
+    forbidden,
+)
+
+from config import load_configuration
 
 from .aws_reading import iam_policy, stand_in
 from .conftest import Synthesized
@@ -62,10 +69,18 @@ def _request(synthesized: Synthesized, environment: str, action: str, resource: 
     return Request(action, _fill(synthesized, environment, resource), filled)
 
 
+def _perimeter(synthesized: Synthesized, environment: str) -> dict[str, Any]:
+    config = synthesized.configs[environment]
+    github = load_configuration((environment,), environ={}).project.github
+    assert github is not None
+    regions = (config.aws.region, *((config.dr.aws_standby_region,) if config.dr else ()))
+    return aws_data_perimeter(ORGANIZATION_ID, github, regions)
+
+
 def _verdict(synthesized: Synthesized, environment: str, threat: AwsThreat) -> Verdict:
     request = _request(synthesized, environment, threat.action, threat.resource, dict(threat.context))
     if threat.identity == "outsider":
-        return explain([aws_data_perimeter(ORGANIZATION_ID)], request)
+        return explain([_perimeter(synthesized, environment)], request)
     return explain(_aws_policies(synthesized, environment, threat.identity), request)
 
 
@@ -77,9 +92,10 @@ def test_no_aws_identity_can_open_a_known_path(synthesized: Synthesized, environ
     verdict = _verdict(synthesized, environment, threat)
     if threat.closed_by == NOT_GRANTED:
         assert verdict.decision is Decision.IMPLICIT_DENY, f"{threat.path}: allowed by {verdict.statements}"
+    elif threat.closed_by == ORGANIZATION:  # any statement of the data perimeter
+        assert verdict.decision is Decision.EXPLICIT_DENY, (threat.path, verdict)
     else:
-        expected = "EnforceOrgIdentities" if threat.closed_by == ORGANIZATION else threat.closed_by
-        assert verdict.decision is Decision.EXPLICIT_DENY and expected in verdict.statements, (threat.path, verdict)
+        assert verdict.decision is Decision.EXPLICIT_DENY and threat.closed_by in verdict.statements, (threat.path, verdict)
 
 
 #: What each identity must still be able to do (so that no path is closed by a role that can do nothing).
@@ -112,18 +128,36 @@ def test_each_identity_still_does_its_job(synthesized: Synthesized, environment:
     assert explain(_aws_policies(synthesized, environment, identity), request).allowed, (identity, request)
 
 
-def test_the_data_perimeter_lets_the_organization_and_aws_services_through() -> None:
-    perimeter = aws_data_perimeter(ORGANIZATION_ID)
-    data = "arn:aws:s3:::duckdb-analytics-prod-data-0123/x"
-    assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": ORGANIZATION_ID})).decision \
-        is Decision.IMPLICIT_DENY  # not denied: identity policies decide
-    assert explain([perimeter], Request("s3:PutObject", data, {"aws:PrincipalIsAWSService": "true"})).decision \
-        is Decision.IMPLICIT_DENY
+def test_the_data_perimeter_lets_the_organization_aws_services_and_our_repository_through(synthesized: Synthesized) -> None:
+    perimeter = _perimeter(synthesized, "prod")
+    not_denied = Decision.IMPLICIT_DENY  # the perimeter denies or stays silent: identity and resource policies decide
+    data, logs = "arn:aws:s3:::duckdb-analytics-prod-data-0123/x", "arn:aws:s3:::duckdb-analytics-prod-logs-0123/alb/x"
+    assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": ORGANIZATION_ID})).decision is not_denied
     assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": "o-outsider"})).decision \
         is Decision.EXPLICIT_DENY
-    # GitHub's OIDC federation (no organization) still reaches the delivery roles.
-    assert explain([perimeter], Request("sts:AssumeRoleWithWebIdentity", "arn:aws:iam::1:role/gha-x-deploy")).decision \
-        is Decision.IMPLICIT_DENY
+    # An AWS service acting for this organization passes; for another one it is a confused deputy.
+    service = {"aws:PrincipalIsAWSService": "true", "aws:SourceAccount": "333344445555"}
+    assert explain([perimeter], Request("s3:PutObject", logs, {**service, "aws:SourceOrgID": ORGANIZATION_ID})).decision \
+        is not_denied
+    assert explain([perimeter], Request("s3:PutObject", logs, {**service, "aws:SourceOrgID": "o-outsider"})).decision \
+        is Decision.EXPLICIT_DENY
+    # The load balancers' access logs come from Elastic Load Balancing accounts of both regions (outside any organization).
+    for account in ("127311923021", "797873946194"):
+        assert explain([perimeter], Request("s3:PutObject", logs, {"aws:PrincipalAccount": account,
+                                                                   "aws:PrincipalOrgID": "o-aws"})).decision is not_denied
+    # This repository's jobs, in both subject forms, reach the delivery roles; any other repository's do not.
+    role = "arn:aws:iam::333344445555:role/gha-duckdb-analytics-prod-deploy"
+    for subject in ("repo:acme-analytics/duckdb-analytics-infra:environment:prod",
+                    "repo:acme-analytics@1342004/duckdb-analytics-infra@260064828:pull_request"):
+        assert explain([perimeter], Request("sts:AssumeRoleWithWebIdentity", role,
+                                            {"token.actions.githubusercontent.com:sub": subject})).decision is not_denied
+    assert explain([perimeter], Request("sts:AssumeRoleWithWebIdentity", role, {
+        "token.actions.githubusercontent.com:sub": "repo:acme-analytics/duckdb-analytics-infra-fork:pull_request"})).decision \
+        is Decision.EXPLICIT_DENY
+    # AWS's escape hatch: a resource tagged dp:exclude:identity=true.
+    assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": "o-outsider",
+                                                               "aws:ResourceTag/dp:exclude:identity": "true"})).decision \
+        is not_denied
 
 
 def test_execution_roles_decrypt_only_through_secrets_manager(synthesized: Synthesized) -> None:
@@ -285,7 +319,11 @@ def test_no_gcp_account_can_open_a_known_path(synthesized: Synthesized, environm
     resource = _gcp_fill(synthesized, environment, threat.resource) or f"projects/{synthesized.configs[environment].gcp.project_id}"
     holders = [binding for binding in gcp_bindings(synthesized, environment, threat.identity)
                if binding.grants(threat.permission, resource)]
-    assert holders == [], threat.path
+    if threat.closed_by == ORGANIZATION:  # held on purpose, bounded by an organization policy
+        assert threat.permission in ALLOWED_IAM_POLICY_CHANGES and holders, threat.path
+        assert threat.constraint in {policy.constraint for policy in GCP_ORGANIZATION_POLICIES}
+    else:
+        assert holders == [], threat.path
 
 
 #: What each account must still be able to do (so that no path is closed by an account that can do nothing).

@@ -16,7 +16,7 @@ from constructs_lib.gcp.patterns.delivery import platform_resource_types
 from stacks.gcp_platform_stack import MOVED_TO_BOOTSTRAP
 
 from .conftest import Synthesized
-from .helpers import ENVIRONMENTS, only, reference, resources, stack_id
+from .helpers import ENVIRONMENTS, PROJECT_ROOT, only, reference, resources, stack_id
 from .test_gcp_platform import has_load_balancer
 
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -119,9 +119,20 @@ def test_pipeline_accounts_hold_exactly_what_the_platform_manages(synthesized: S
     # Objects are listed and deleted only in the buckets the platform destroys with their objects (dev's logs).
     emptiers = [body for name, body in bindings.items() if name.startswith("deploy_empties_")]
     assert bool(emptiers) is (not config.protection.deletion_protection)
+    bucket = f"projects/_/buckets/{config.gcp.project_id}-{environment}-access-logs"
     for body in emptiers:
         assert _custom_role(stack, body)["permissions"] == list(FORCE_DESTROY_PERMISSIONS)
-        assert body["condition"]["expression"].startswith('resource.name.startsWith("projects/_/buckets/')
+        # objects.list is checked on the bucket itself, objects.delete on each object
+        assert body["condition"]["expression"] == f'resource.name == "{bucket}" || resource.name.startsWith("{bucket}/")'
+
+
+def test_every_permission_of_the_custom_roles_exists(environment: str) -> None:
+    """Google refuses a custom role that names an unknown permission: the whole bootstrap apply would stop."""
+    known = {line for line in (PROJECT_ROOT / "tests" / "data" / "gcp_permissions.txt").read_text().splitlines()
+             if line and not line.startswith("#")}
+    used = set(FORCE_DESTROY_PERMISSIONS) | {permission for entry in RESOURCE_PERMISSIONS.values()
+                                             for permission in (*entry.read, *entry.write)}
+    assert sorted(used - known) == []
 
 
 def test_the_deploy_account_acts_as_exactly_the_workload_accounts(synthesized: Synthesized, environment: str) -> None:

@@ -33,6 +33,10 @@ class EncryptionKeyProps:
             :meth:`EncryptionKey.service_use_statement`; the account root statement is always present.
         deletion_window_in_days: Waiting period before a scheduled deletion (7-30). Default 30.
         partition: AWS partition of the account ARN. Default ``aws``.
+        deployer_may_not_change_policy: The identity applying the key is denied ``kms:PutKeyPolicy`` on purpose
+            (a pipeline's deploy role, :meth:`EncryptionKey.deployer_statements`): skip KMS's policy lockout check at
+            creation, which would otherwise refuse a key whose creator may not rewrite its policy. The account-root
+            statement keeps the account's administrators in control. Default ``False``.
     """
 
     alias: str
@@ -41,6 +45,7 @@ class EncryptionKeyProps:
     service_statements: tuple[Statement, ...] = ()
     deletion_window_in_days: int = 30
     partition: str = "aws"
+    deployer_may_not_change_policy: bool = False
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_in_days <= 30:
@@ -79,6 +84,9 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_in_days,
             policy=policy.json,
+            # AWS (CreateKey): set it "only when you intend to prevent the principal that is making the request from
+            # making a subsequent PutKeyPolicy request on the KMS key", which is exactly the deploy role's case.
+            bypass_policy_lockout_safety_check=True if props.deployer_may_not_change_policy else None,
         )
         KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
 
@@ -138,8 +146,8 @@ class EncryptionKey(Construct):
         """Key-policy statements for the role that applies the platform (the pipeline's deploy role).
 
         It manages the key (never its policy: an administrator changes key policies) and uses it only through
-        the services that encrypt with it on its behalf (RDS, Secrets Manager), with grants only for AWS
-        resources. Naming the role here rather than in IAM with a tag condition works from the key's first
+        the services that encrypt with it on its behalf (RDS, Secrets Manager, ECR for the standby's repositories),
+        with grants only for AWS resources. Give the key ``deployer_may_not_change_policy`` too. Naming the role here rather than in IAM with a tag condition works from the key's first
         second: a new key's tags can take minutes to count for authorization, and the provider enables
         rotation right after ``CreateKey``.
         """
@@ -148,9 +156,9 @@ class EncryptionKey(Construct):
             Statement(sid="DeployerManagement", actions=_DEPLOYER_MANAGEMENT, resources=("*",), principals=principal),
             Statement(sid="DeployerUseThroughServices",
                       actions=("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant",
-                               "kms:DescribeKey"),
+                               "kms:RetireGrant", "kms:DescribeKey"),
                       resources=("*",), principals=principal,
-                      conditions=(Condition("StringEquals", "kms:ViaService",
-                                            tuple(f"{service}.{region}.amazonaws.com" for service in ("rds", "secretsmanager"))),
+                      conditions=(Condition("StringEquals", "kms:ViaService", tuple(
+                          f"{service}.{region}.amazonaws.com" for service in ("rds", "secretsmanager", "ecr"))),
                                   Condition("BoolIfExists", "kms:GrantIsForAWSResource", ("true",)))),
         )

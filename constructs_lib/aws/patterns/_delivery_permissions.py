@@ -540,7 +540,8 @@ PLAN_READS: tuple[str, ...] = tuple(sorted({
     "acm:ListTagsForCertificate", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:GetChange",
     "route53:ListTagsForResource", "s3:GetBucket*", "s3:GetLifecycleConfiguration",
     "s3:GetEncryptionConfiguration", "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration",
-    "s3:ListBucket", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
+    "s3:ListBucket", "s3:GetAccountPublicAccessBlock", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource", "ecr:DescribeRegistry", "route53:GetHealthCheck",
     "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
 }))

@@ -32,6 +32,7 @@ def platform_key(scope: Construct, alias: str, account_id: str, region: str, des
     )
     return EncryptionKey(scope, "platform_key", EncryptionKeyProps(
         alias=alias, account_id=account_id, description=description, service_statements=statements,
+        deployer_may_not_change_policy=deployer_arn is not None,
     ))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.s3_account_public_access_block import S3AccountPublicAccessBlock
 from constructs import Construct
 
 from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
@@ -118,7 +119,9 @@ class DeliveryFoundation(Construct):
       (pull requests plan without refreshing, so no pull request reads a live resource or a secret);
     - the workload permissions boundary, which every role the deploy role creates must carry;
     - one ECR repository per service (scan on push, immutable tags, KMS), so images can be pushed
-      before the platform's first apply, and with a ``standby_region`` the registry's replication.
+      before the platform's first apply, and with a ``standby_region`` the registry's replication;
+    - the account's S3 public access block (every setting on), which the deploy role may not change: no bucket
+      policy or ACL it writes can make a bucket public.
 
     Give :attr:`deployed_by` to the platform (``WebPlatformProps.deployed_by``): its keys then name the
     deploy role, and its roles carry the boundary under the deploy role's path.
@@ -141,6 +144,8 @@ class DeliveryFoundation(Construct):
             noncurrent_version_expiration_days=props.state_noncurrent_version_expiration_days,
         ))
         self.oidc_provider = GithubOidcProvider(self, "github_oidc")
+        S3AccountPublicAccessBlock(self, "account_public_access_block", account_id=account, block_public_acls=True,
+                                   block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
         delivery_scope = DeliveryScope(
             identity=identity, account_id=account, region=region, state_bucket=props.state_bucket,
             state_key_arn=self.key.arn, boundary_arn=self.boundary_arn, role_path=names.aws_role_path,

@@ -39,80 +39,82 @@ class ResourcePermissions:
     source: str
 
 
-def _crud(service: str, collection: str, *, use: bool = False, labels: bool = False,
-          operations: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``service.collection.get/list`` to read; ``create/update/delete`` (and ``use``, ``setLabels``) to write."""
-    read = (f"{service}.{collection}.get", f"{service}.{collection}.list",
-            *((f"{service}.{operations}.get",) if operations else ()))
-    write = (f"{service}.{collection}.create", f"{service}.{collection}.update", f"{service}.{collection}.delete",
-             *((f"{service}.{collection}.use",) if use else ()), *((f"{service}.{collection}.setLabels",) if labels else ()))
-    return read, write
+def _crud(service: str, collection: str, *write_verbs: str, operations: str | None = None,
+          read: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``service.collection.get/list`` (and the operations' ``get``) to read; ``service.collection.<verb>`` for each
+    of ``write_verbs`` to write. Verbs are named per type: Google rejects a custom role naming a permission that does
+    not exist (``compute.sslCertificates.update`` does not), and tests/data/gcp_permissions.txt checks each."""
+    return ((f"{service}.{collection}.get", f"{service}.{collection}.list",
+             *((f"{service}.{operations}.get",) if operations else ()), *read),
+            tuple(f"{service}.{collection}.{verb}" for verb in write_verbs))
 
 
-def _entry(parts: tuple[tuple[str, ...], tuple[str, ...]], source: str, *, read: tuple[str, ...] = (),
-           write: tuple[str, ...] = ()) -> ResourcePermissions:
-    return ResourcePermissions(read=(*parts[0], *read), write=(*parts[1], *write), source=source)
+def _entry(parts: tuple[tuple[str, ...], tuple[str, ...]], source: str, *, write: tuple[str, ...] = ()) -> ResourcePermissions:
+    return ResourcePermissions(read=parts[0], write=(*parts[1], *write), source=source)
 
 
-_COMPUTE = "Compute Engine API v1 reference, IAM permissions of each method (insert, get, patch/update, delete)"
+_COMPUTE = "Compute Engine API v1 reference, IAM permissions of each method (insert, get, patch/update, delete, set*)"
+_GLOBAL, _REGIONAL = "globalOperations", "regionOperations"
 
 #: Resource type -> what its create, read, update and delete call. A platform resource type missing here
 #: fails the suite (the deploy account would get a 403 on its first apply).
 RESOURCE_PERMISSIONS: dict[str, ResourcePermissions] = {
-    "google_project": _entry(((("resourcemanager.projects.get",)), ()),
-                             "Resource Manager API v3 projects.get"),
+    "google_project": _entry(((("resourcemanager.projects.get",)), ()), "Resource Manager API v3 projects.get"),
     "google_project_service": _entry((("serviceusage.services.get", "serviceusage.services.list",
                                        "serviceusage.operations.get"), ("serviceusage.services.enable",)),
                                      "Service Usage API v1 services.enable/get (the platform never disables an API)"),
-    "google_cloud_run_v2_service": _entry(_crud("run", "services", operations="operations"),
-                                          "Cloud Run Admin API v2 projects.locations.services create/get/patch/delete "
-                                          "(and iam.serviceAccounts.actAs on the service's account, granted there)",
-                                          read=("run.revisions.get", "run.revisions.list")),
-    "google_compute_network": _entry(_crud("compute", "networks", use=True, operations="globalOperations"), _COMPUTE,
-                                     write=("compute.networks.updatePolicy",)),
-    "google_compute_subnetwork": _entry(_crud("compute", "subnetworks", use=True, operations="regionOperations"),
-                                        _COMPUTE),
-    "google_compute_firewall": _entry(_crud("compute", "firewalls", operations="globalOperations"), _COMPUTE,
-                                      write=("compute.networks.updatePolicy",)),
-    "google_compute_global_address": _entry(_crud("compute", "globalAddresses", use=True, labels=True,
-                                                  operations="globalOperations"), _COMPUTE),
-    "google_compute_global_forwarding_rule": _entry(_crud("compute", "globalForwardingRules", labels=True,
-                                                          operations="globalOperations"), _COMPUTE,
-                                                    write=("compute.globalForwardingRules.setTarget",)),
-    "google_compute_managed_ssl_certificate": _entry(_crud("compute", "sslCertificates", use=True,
-                                                           operations="globalOperations"), _COMPUTE),
-    "google_compute_ssl_policy": _entry(_crud("compute", "sslPolicies", use=True, operations="globalOperations"),
-                                        _COMPUTE),
-    "google_compute_security_policy": _entry(_crud("compute", "securityPolicies", use=True, labels=True,
-                                                   operations="globalOperations"), _COMPUTE),
+    "google_cloud_run_v2_service": _entry(
+        _crud("run", "services", "create", "update", "delete", operations="operations",
+              read=("run.revisions.get", "run.revisions.list")),
+        "Cloud Run Admin API v2 projects.locations.services create/get/patch/delete; turning the invoker IAM check "
+        "off needs run.services.setIamPolicy (cloud.google.com/run/docs/authenticating/public, Required roles); "
+        "iam.serviceAccounts.actAs on the service's account is granted there",
+        write=("run.services.setIamPolicy",)),
+    "google_compute_network": _entry(_crud("compute", "networks", "create", "update", "delete", "use", "updatePolicy",
+                                           operations=_GLOBAL), _COMPUTE),
+    "google_compute_subnetwork": _entry(_crud("compute", "subnetworks", "create", "update", "delete", "use",
+                                              operations=_REGIONAL), _COMPUTE),
+    "google_compute_firewall": _entry(_crud("compute", "firewalls", "create", "update", "delete", operations=_GLOBAL),
+                                      _COMPUTE, write=("compute.networks.updatePolicy",)),
+    # The load balancer's address, and the private service access range (purpose VPC_PEERING: an internal address).
+    "google_compute_global_address": _entry(_crud("compute", "globalAddresses", "create", "delete", "use", "setLabels",
+                                                  "createInternal", "deleteInternal", operations=_GLOBAL), _COMPUTE),
+    "google_compute_global_forwarding_rule": _entry(_crud("compute", "globalForwardingRules", "create", "update",
+                                                          "delete", "setLabels", "setTarget", operations=_GLOBAL),
+                                                    _COMPUTE),
+    "google_compute_managed_ssl_certificate": _entry(_crud("compute", "sslCertificates", "create", "delete",
+                                                           operations=_GLOBAL), _COMPUTE),
+    "google_compute_ssl_policy": _entry(_crud("compute", "sslPolicies", "create", "update", "delete", "use",
+                                              operations=_GLOBAL), _COMPUTE),
+    "google_compute_security_policy": _entry(_crud("compute", "securityPolicies", "create", "update", "delete", "use",
+                                                   "setLabels", operations=_GLOBAL), _COMPUTE),
     "google_compute_region_network_endpoint_group": _entry(
-        _crud("compute", "regionNetworkEndpointGroups", use=True, operations="regionOperations"), _COMPUTE),
-    "google_compute_backend_service": _entry(_crud("compute", "backendServices", use=True,
-                                                   operations="globalOperations"), _COMPUTE,
-                                             write=("compute.backendServices.setSecurityPolicy",)),
-    "google_compute_url_map": _entry(_crud("compute", "urlMaps", use=True, operations="globalOperations"), _COMPUTE),
-    "google_compute_target_http_proxy": _entry(_crud("compute", "targetHttpProxies", use=True,
-                                                     operations="globalOperations"), _COMPUTE,
-                                               write=("compute.targetHttpProxies.setUrlMap",)),
-    "google_compute_target_https_proxy": _entry(_crud("compute", "targetHttpsProxies", use=True,
-                                                      operations="globalOperations"), _COMPUTE,
-                                                write=("compute.targetHttpsProxies.setSslCertificates",
-                                                       "compute.targetHttpsProxies.setSslPolicy",
-                                                       "compute.targetHttpsProxies.setUrlMap")),
+        _crud("compute", "regionNetworkEndpointGroups", "create", "delete", "use", operations=_REGIONAL), _COMPUTE),
+    "google_compute_backend_service": _entry(_crud("compute", "backendServices", "create", "update", "delete", "use",
+                                                   "setSecurityPolicy", operations=_GLOBAL), _COMPUTE),
+    "google_compute_url_map": _entry(_crud("compute", "urlMaps", "create", "update", "delete", "use",
+                                           operations=_GLOBAL), _COMPUTE),
+    "google_compute_target_http_proxy": _entry(_crud("compute", "targetHttpProxies", "create", "update", "delete", "use",
+                                                     "setUrlMap", operations=_GLOBAL), _COMPUTE),
+    "google_compute_target_https_proxy": _entry(_crud("compute", "targetHttpsProxies", "create", "update", "delete",
+                                                      "use", "setSslCertificates", "setSslPolicy", "setUrlMap",
+                                                      operations=_GLOBAL), _COMPUTE,
+                                                write=("compute.sslCertificates.get",)),
     "google_service_networking_connection": _entry(
         (("servicenetworking.services.get", "servicenetworking.operations.get", "compute.networks.get",
           "compute.globalAddresses.list"),
          ("servicenetworking.services.addPeering", "compute.networks.addPeering", "compute.networks.updatePeering")),
         "Service Networking API v1 services.connections create/list/patch (private service access)"),
     "google_sql_database_instance": _entry(
-        (("cloudsql.instances.get", "cloudsql.instances.list", "compute.networks.list"),
-         ("cloudsql.instances.create", "cloudsql.instances.update", "cloudsql.instances.delete")),
+        _crud("cloudsql", "instances", "create", "update", "delete", read=("compute.networks.list",)),
         "Cloud SQL Admin API v1 instances insert/get/patch/delete, a private IP on the peered network (no export, "
         "import, clone or promotion: the failover's promotion is the operator's, docs/disaster-recovery.md)"),
-    "google_sql_database": _entry(_crud("cloudsql", "databases"), "Cloud SQL Admin API v1 databases"),
+    "google_sql_database": _entry(_crud("cloudsql", "databases", "create", "update", "delete"),
+                                  "Cloud SQL Admin API v1 databases"),
     "google_sql_user": _entry((("cloudsql.users.list",), ("cloudsql.users.create", "cloudsql.users.update",
                                                           "cloudsql.users.delete")), "Cloud SQL Admin API v1 users"),
-    "google_secret_manager_secret": _entry(_crud("secretmanager", "secrets"), "Secret Manager API v1 projects.secrets"),
+    "google_secret_manager_secret": _entry(_crud("secretmanager", "secrets", "create", "update", "delete"),
+                                           "Secret Manager API v1 projects.secrets"),
     "google_secret_manager_secret_version": _entry(
         (("secretmanager.versions.get", "secretmanager.versions.list"),
          ("secretmanager.versions.add", "secretmanager.versions.enable", "secretmanager.versions.disable",
@@ -120,22 +122,31 @@ RESOURCE_PERMISSIONS: dict[str, ResourcePermissions] = {
         "Secret Manager API v1 projects.secrets.versions add/get/enable/disable/destroy; reading a version reads its "
         "payload too (access: SECRET_PAYLOAD_ROLE, on the platform's secrets only)"),
     "google_storage_bucket": _entry(
-        (("storage.buckets.get", "storage.buckets.list"),
-         ("storage.buckets.create", "storage.buckets.update", "storage.buckets.delete")),
+        _crud("storage", "buckets", "create", "update", "delete"),
         "Cloud Storage JSON API buckets insert/get/patch/delete (force_destroy: FORCE_DESTROY_PERMISSIONS)"),
     "google_logging_project_bucket_config": _entry(
         (("logging.buckets.get", "logging.buckets.list"), ("logging.buckets.update",)),
         "Cloud Logging API v2 projects.locations.buckets get/patch (the _Default bucket's retention only)"),
-    "google_monitoring_alert_policy": _entry(_crud("monitoring", "alertPolicies"), "Cloud Monitoring API v3 alertPolicies"),
-    "google_monitoring_notification_channel": _entry(_crud("monitoring", "notificationChannels"),
-                                                     "Cloud Monitoring API v3 notificationChannels"),
-    "google_monitoring_uptime_check_config": _entry(_crud("monitoring", "uptimeCheckConfigs"),
-                                                    "Cloud Monitoring API v3 uptimeCheckConfigs"),
-    "google_monitoring_dashboard": _entry(_crud("monitoring", "dashboards"), "Cloud Monitoring Dashboards API v1"),
-    "google_artifact_registry_repository": _entry(_crud("artifactregistry", "repositories"),
+    "google_monitoring_alert_policy": _entry(_crud("monitoring", "alertPolicies", "create", "update", "delete"),
+                                             "Cloud Monitoring API v3 alertPolicies"),
+    "google_monitoring_notification_channel": _entry(
+        _crud("monitoring", "notificationChannels", "create", "update", "delete"),
+        "Cloud Monitoring API v3 notificationChannels"),
+    "google_monitoring_uptime_check_config": _entry(
+        _crud("monitoring", "uptimeCheckConfigs", "create", "update", "delete"), "Cloud Monitoring API v3 uptimeCheckConfigs"),
+    "google_monitoring_dashboard": _entry(_crud("monitoring", "dashboards", "create", "update", "delete"),
+                                          "Cloud Monitoring Dashboards API v1"),
+    "google_artifact_registry_repository": _entry(_crud("artifactregistry", "repositories", "create", "update", "delete"),
                                                   "Artifact Registry API v1 projects.locations.repositories"),
     # Terraform-only resources: no Google API call.
     "random_password": ResourcePermissions(read=(), write=(), source="hashicorp/random: no API call"),
+}
+
+#: Setting an IAM policy the platform needs despite :data:`FORBIDDEN`: Cloud Run checks ``run.services.setIamPolicy``
+#: when a service turns its invoker IAM check off (its ingress gates who reaches it); who could be added to such a
+#: policy is bounded by the organization policy ``iam.allowedPolicyMemberDomains`` (no ``allUsers``, no outsider).
+ALLOWED_IAM_POLICY_CHANGES: dict[str, str] = {
+    "run.services.setIamPolicy": "turning a service's invoker IAM check off (Cloud Run requires it)",
 }
 
 #: What no pipeline account may hold: each permission opens a path to another identity, to data, or out of the
@@ -192,7 +203,9 @@ def planner_permissions(resource_types: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def forbidden(permission: str) -> str | None:
-    """Why ``permission`` is forbidden to every pipeline account, or ``None``."""
+    """Why ``permission`` is forbidden to every pipeline account, or ``None`` (and for the few listed exceptions)."""
+    if permission in ALLOWED_IAM_POLICY_CHANGES:
+        return None
     for pattern, why in FORBIDDEN.items():
         if pattern.startswith("*.") and permission.endswith(pattern[1:]):
             return why
@@ -218,8 +231,11 @@ class OrganizationPolicy:
 
 #: What closes, for the whole organization, what no permission inside a project can.
 GCP_ORGANIZATION_POLICIES: tuple[OrganizationPolicy, ...] = (
-    OrganizationPolicy("iam.allowedPolicyMemberDomains", "your organization's customer ID",
-                       "no IAM policy of the projects may name a principal outside the organization"),
+    OrganizationPolicy("iam.allowedPolicyMemberDomains",
+                       "your organization's customer ID, and Google's for group:cloud-storage-analytics@google.com "
+                       "(the usage logs' writer) or an exception for that grant",
+                       "no IAM policy of the projects may name a principal outside the organization (nor allUsers): "
+                       "bounds the one IAM policy the deploy account sets, a Cloud Run service's"),
     OrganizationPolicy("iam.disableServiceAccountKeyCreation", "enforced",
                        "no service account key at all: the pipeline is keyless, a key is a backdoor"),
     OrganizationPolicy("iam.disableServiceAccountKeyUpload", "enforced", "the same, for uploaded keys"),
@@ -236,18 +252,76 @@ GCP_ORGANIZATION_POLICIES: tuple[OrganizationPolicy, ...] = (
 
 
 #: The permissions of the predefined roles the bootstrap still grants (on one resource each, never on the project
-#: but the plan account's conditioned secret reads). Source: Google Cloud IAM roles and permissions reference.
+#: but the pipeline accounts' conditioned secret reads), as Google lists them (iann0036/iam-dataset,
+#: gcp/roles/*.json, commit 2073fa52a).
 PREDEFINED_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "roles/iam.serviceAccountUser": ("iam.serviceAccounts.actAs", "iam.serviceAccounts.get", "iam.serviceAccounts.list",
-                                     "resourcemanager.projects.get", "resourcemanager.projects.list"),
-    "roles/iam.workloadIdentityUser": ("iam.serviceAccounts.get", "iam.serviceAccounts.getAccessToken",
-                                       "iam.serviceAccounts.getOpenIdToken", "iam.serviceAccounts.list"),
-    "roles/secretmanager.secretAccessor": ("secretmanager.versions.access",),
-    "roles/storage.objectViewer": ("storage.objects.get", "storage.objects.list", "storage.folders.get",
-                                   "storage.folders.list", "storage.managedFolders.get", "storage.managedFolders.list"),
-    "roles/storage.objectUser": ("storage.objects.create", "storage.objects.delete", "storage.objects.get",
-                                 "storage.objects.list", "storage.objects.restore", "storage.objects.update",
-                                 "storage.multipartUploads.abort", "storage.multipartUploads.create",
-                                 "storage.multipartUploads.list", "storage.multipartUploads.listParts"),
-    "roles/storage.objectCreator": ("storage.objects.create", "storage.multipartUploads.create"),
+    "roles/iam.serviceAccountUser": (
+        "iam.serviceAccounts.actAs",
+        "iam.serviceAccounts.get",
+        "iam.serviceAccounts.list",
+        "resourcemanager.projects.get",
+        "resourcemanager.projects.list",
+    ),
+    "roles/iam.workloadIdentityUser": (
+        "iam.serviceAccounts.get",
+        "iam.serviceAccounts.getAccessToken",
+        "iam.serviceAccounts.getOpenIdToken",
+        "iam.serviceAccounts.list",
+    ),
+    "roles/secretmanager.secretAccessor": (
+        "resourcemanager.projects.get",
+        "resourcemanager.projects.list",
+        "secretmanager.versions.access",
+    ),
+    "roles/storage.objectViewer": (
+        "resourcemanager.projects.get",
+        "resourcemanager.projects.list",
+        "storage.folders.get",
+        "storage.folders.list",
+        "storage.managedFolders.get",
+        "storage.managedFolders.list",
+        "storage.objects.get",
+        "storage.objects.list",
+    ),
+    "roles/storage.objectUser": (
+        "monitoring.timeSeries.create",
+        "orgpolicy.policy.get",
+        "resourcemanager.projects.get",
+        "resourcemanager.projects.list",
+        "storage.folders.create",
+        "storage.folders.delete",
+        "storage.folders.get",
+        "storage.folders.list",
+        "storage.folders.rename",
+        "storage.managedFolders.create",
+        "storage.managedFolders.delete",
+        "storage.managedFolders.get",
+        "storage.managedFolders.list",
+        "storage.multipartUploads.abort",
+        "storage.multipartUploads.create",
+        "storage.multipartUploads.list",
+        "storage.multipartUploads.listParts",
+        "storage.objects.create",
+        "storage.objects.createContext",
+        "storage.objects.delete",
+        "storage.objects.deleteContext",
+        "storage.objects.get",
+        "storage.objects.list",
+        "storage.objects.move",
+        "storage.objects.restore",
+        "storage.objects.update",
+        "storage.objects.updateContext",
+    ),
+    "roles/storage.objectCreator": (
+        "orgpolicy.policy.get",
+        "resourcemanager.projects.get",
+        "resourcemanager.projects.list",
+        "storage.folders.create",
+        "storage.managedFolders.create",
+        "storage.multipartUploads.abort",
+        "storage.multipartUploads.create",
+        "storage.multipartUploads.listParts",
+        "storage.objects.create",
+        "storage.objects.createContext",
+    ),
 }

@@ -269,7 +269,9 @@ class DeliveryFoundation(Construct):
                                  role=emptier.name, member=self.deploy_account.member,
                                  condition=ProjectIamMemberCondition(
                                      title=f"objects of {bucket}"[:100],
-                                     expression=f'resource.name.startsWith("projects/_/buckets/{bucket}/")'))
+                                     # objects.list is checked on the bucket itself, objects.delete on each object.
+                                     expression=(f'resource.name == "projects/_/buckets/{bucket}" || '
+                                                 f'resource.name.startsWith("projects/_/buckets/{bucket}/")')))
         for key, account in (("plan", self.plan_account), ("deploy", self.deploy_account)):
             # Refreshing a secret version reads its payload: the platform's secrets only.
             ProjectIamMember(
