@@ -40,6 +40,7 @@ from constructs_lib.rules import (
     test_source_problem,
 )
 
+from constructs_lib.specs import BODY_INSPECTION_BYTES, MAX_LARGE_BODY_BYTES, MAX_LARGE_BODY_ROUTES
 from constructs_lib.github import (
     MAX_GITHUB_ID,
     OWNER_PATTERN,
@@ -171,9 +172,10 @@ class ServiceSettings:
 
 @dataclass(frozen=True)
 class LoggingSettings:
-    """How long logs are kept."""
+    """How long logs are kept, and the share of requests the GCP load balancer logs."""
 
     retention_days: int
+    request_log_sample_rate: float
 
 
 @dataclass(frozen=True)
@@ -265,10 +267,14 @@ class CapacitySettings:
 
 @dataclass(frozen=True)
 class WafSettings:
-    """Per client IP rate limit of the web application firewall (AWS WAF, Cloud Armor)."""
+    """The edge (AWS WAF, Cloud Armor): per client IP rate limits, site-wide and on the API, and request sizes."""
 
     rate_limit_requests: int
     rate_limit_window_seconds: int
+    api_rate_limit_requests: int
+    max_body_kib: int
+    large_body_paths: tuple[str, ...]
+    large_body_max_kib: int | None
 
 
 @dataclass(frozen=True)
@@ -698,6 +704,9 @@ def cloud_problems(config: EnvironmentConfig, clouds: tuple[str, ...]) -> list[t
     return found
 
 
+_LARGE_BODY_PATH = re.compile(r"/[A-Za-z0-9._~%-][A-Za-z0-9._~%/-]*")
+
+
 def _read_waf(reader: TableReader) -> WafSettings:
     waf = reader.section("waf")
     settings = WafSettings(
@@ -708,8 +717,25 @@ def _read_waf(reader: TableReader) -> WafSettings:
             RATE_LIMIT_WINDOWS_SECONDS,
             rule=f"must be a window AWS WAF and Cloud Armor accept: {join_choices(RATE_LIMIT_WINDOWS_SECONDS)} seconds",
         ),
+        api_rate_limit_requests=waf.integer("api_rate_limit_requests", minimum=10, maximum=1_000_000, unit="requests"),
+        # The edge's rules read the first 8 KB of a body: a larger limit would let the rest through unread.
+        max_body_kib=waf.integer("max_body_kib", minimum=1, maximum=BODY_INSPECTION_BYTES // 1024, unit="KiB"),
+        large_body_paths=waf.string_list(
+            "large_body_paths", pattern=_LARGE_BODY_PATH, min_items=1, max_items=MAX_LARGE_BODY_ROUTES, required=False,
+            rule="must be URL paths below / such as /api/upload (letters, digits, . _ ~ % / -)"),
+        large_body_max_kib=waf.optional_integer("large_body_max_kib", minimum=BODY_INSPECTION_BYTES // 1024 + 1,
+                                                maximum=MAX_LARGE_BODY_BYTES // 1024, unit="KiB"),
     )
     waf.finish()
+    paths_key, max_key = waf.key("large_body_paths"), waf.key("large_body_max_kib")
+    if waf.problems.all_valid(paths_key, max_key) and bool(settings.large_body_paths) != (settings.large_body_max_kib is not None):
+        waf.problems.add(f"{paths_key}/{max_key}", "go together: the routes allowed larger bodies and their cap",
+                         show_value=False)
+    if waf.problems.all_valid(waf.key("api_rate_limit_requests"), waf.key("rate_limit_requests")) \
+            and settings.api_rate_limit_requests > settings.rate_limit_requests:
+        waf.problems.add(waf.key("api_rate_limit_requests"),
+                         f"must be at most rate_limit_requests ({settings.rate_limit_requests})",
+                         settings.api_rate_limit_requests)
     return settings
 
 
@@ -720,8 +746,9 @@ def _read_logging(reader: TableReader) -> LoggingSettings:
         LOG_RETENTION_DAYS,
         rule=f"must be a retention CloudWatch Logs and Cloud Logging accept: {join_choices(LOG_RETENTION_DAYS)} days",
     )
+    sample_rate = logging.number("request_log_sample_rate", above=0, maximum=1, unit="(share of requests)")
     logging.finish()
-    return LoggingSettings(retention_days=retention)
+    return LoggingSettings(retention_days=retention, request_log_sample_rate=sample_rate)
 
 
 def _read_storage(reader: TableReader) -> StorageSettings:

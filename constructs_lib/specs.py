@@ -3,7 +3,8 @@
 A service of a platform pattern (``constructs_lib.aws.patterns``, ``constructs_lib.gcp.patterns``) is
 described by a cloud's ``ServiceSpec``; what the two clouds share lives here: how much of the data
 bucket a service may use, values the pattern fills in for environment variables (the URL of another
-service, the data bucket's name), and who is alerted.
+service, the data bucket's name), who is alerted, and what the edge refuses before any rule reads a
+request (:class:`RequestLimits`, :class:`PathRateLimit`).
 """
 
 from __future__ import annotations
@@ -118,3 +119,127 @@ def render_environment(
         else:
             rendered[name] = value
     return rendered
+
+
+#: The request body AWS WAF inspects in front of a load balancer (a fixed limit), and the body limit of both edges.
+BODY_INSPECTION_BYTES = 8192
+#: The largest body a route may declare: Cloud Run refuses HTTP/1 requests above 32 MiB.
+MAX_LARGE_BODY_BYTES = 32 * 1024 * 1024
+_PATH_PREFIX = re.compile(r"/[A-Za-z0-9._~%/-]*")
+_PATH_PREFIX_RULE = "must be a URL path starting with '/' of letters, digits and . _ ~ % / - (no '*', no query)"
+#: Cloud Armor allows five subexpressions in a rule: the body limit and an exception per route.
+MAX_LARGE_BODY_ROUTES = 4
+
+
+@dataclass(frozen=True)
+class LargeBodyRoute:
+    """Requests below a path that may carry bodies above :attr:`RequestLimits.max_body_bytes`, up to a cap of their own.
+
+    The edge's rules inspect only the first 8 KB of any body, so what a large body carries past that
+    reaches the service uninspected: the service must validate it. A request on the route whose body is
+    above the limit must declare its size (``Content-Length``); one without, or above the cap, is refused.
+
+    Attributes:
+        path_prefix: The route, e.g. ``/api/upload`` (matches ``/api/upload`` and everything below it).
+        max_body_bytes: The cap, 8193 to 33554432 (32 MiB, Cloud Run's limit for HTTP/1 requests).
+    """
+
+    path_prefix: str
+    max_body_bytes: int
+
+    def __post_init__(self) -> None:
+        if not _PATH_PREFIX.fullmatch(self.path_prefix):
+            raise ValueError(f"LargeBodyRoute.path_prefix {self.path_prefix!r}: {_PATH_PREFIX_RULE}")
+        if not BODY_INSPECTION_BYTES < self.max_body_bytes <= MAX_LARGE_BODY_BYTES:
+            raise ValueError(f"LargeBodyRoute({self.path_prefix!r}).max_body_bytes {self.max_body_bytes}: must be "
+                             f"{BODY_INSPECTION_BYTES + 1} to {MAX_LARGE_BODY_BYTES}")
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """What the edge (AWS WAF, Cloud Armor) refuses before its rules read a request, so no rule is padded past.
+
+    Bodies above ``max_body_bytes`` (AWS WAF and Cloud Armor inspect the first 8 KB only), except on the
+    :class:`LargeBodyRoute` s, each up to its own cap; request headers above ``max_header_bytes`` (AWS: all headers
+    together, or more than 200 of them, which is what AWS WAF inspects; GCP: each of the headers in
+    :data:`INSPECTED_HEADERS`), URL paths above ``max_path_bytes`` and query strings above ``max_query_bytes``.
+
+    Attributes:
+        max_body_bytes: 1 to 8192. Default 8192.
+        max_header_bytes: 1024 to 8192. Default 8192.
+        max_path_bytes: 256 to 8192. Default 1024 (as the AWS common rule set's ``SizeRestrictions_URIPATH``).
+        max_query_bytes: 256 to 8192. Default 2048 (as its ``SizeRestrictions_QUERYSTRING``).
+        large_body_routes: Routes with bodies up to their own cap. Default none.
+    """
+
+    max_body_bytes: int = BODY_INSPECTION_BYTES
+    max_header_bytes: int = BODY_INSPECTION_BYTES
+    max_path_bytes: int = 1024
+    max_query_bytes: int = 2048
+    large_body_routes: tuple[LargeBodyRoute, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "large_body_routes", tuple(self.large_body_routes))
+        for name, low, high in (("max_body_bytes", 1, BODY_INSPECTION_BYTES), ("max_header_bytes", 1024, 8192),
+                                ("max_path_bytes", 256, 8192), ("max_query_bytes", 256, 8192)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"RequestLimits.{name} {value!r}: must be {low} to {high}")
+        prefixes = [route.path_prefix for route in self.large_body_routes]
+        if len(set(prefixes)) != len(prefixes) or len(prefixes) > MAX_LARGE_BODY_ROUTES:
+            raise ValueError(f"RequestLimits.large_body_routes {prefixes}: at most {MAX_LARGE_BODY_ROUTES}, each path "
+                             "prefix once")
+
+
+#: The request headers Cloud Armor checks one by one against :attr:`RequestLimits.max_header_bytes` (its rules
+#: language has no total of all headers; the load balancer's own limits bound the rest).
+INSPECTED_HEADERS: tuple[str, ...] = ("cookie", "authorization", "user-agent", "referer", "x-forwarded-for",
+                                      "content-type", "accept", "origin")
+
+
+@dataclass(frozen=True)
+class PathRateLimit:
+    """A per-client-IP limit of its own for requests below a path, besides the platform-wide one.
+
+    Attributes:
+        path_prefix: e.g. ``/api``: matches every path starting with it.
+        requests: Requests one client IP may send there per window (the platform-wide window), 10 to 1000000.
+    """
+
+    path_prefix: str
+    requests: int
+
+    def __post_init__(self) -> None:
+        if not _PATH_PREFIX.fullmatch(self.path_prefix):
+            raise ValueError(f"PathRateLimit.path_prefix {self.path_prefix!r}: {_PATH_PREFIX_RULE}")
+        if isinstance(self.requests, bool) or not 10 <= self.requests <= 1_000_000:
+            raise ValueError(f"PathRateLimit({self.path_prefix!r}).requests {self.requests!r}: must be 10 to 1000000")
+
+
+def check_path_rate_limits(limits: tuple[PathRateLimit, ...], owner: str) -> tuple[PathRateLimit, ...]:
+    """``limits`` as a tuple; a ValueError naming ``owner`` when a path prefix repeats."""
+    limits = tuple(limits)
+    prefixes = [limit.path_prefix for limit in limits]
+    if len(set(prefixes)) != len(prefixes) or not all(isinstance(limit, PathRateLimit) for limit in limits):
+        raise ValueError(f"{owner} {prefixes}: PathRateLimit values, each path prefix at most once")
+    return limits
+
+
+def integer_above_pattern(limit: int) -> str:
+    """An anchored regular expression matching the decimal integers (leading zeros allowed) greater than ``limit``.
+
+    For size checks on a ``Content-Length`` header where a rule language compares text only (AWS WAF). Uses
+    character classes and small counted repetitions only, which RE2 and PCRE both accept.
+    """
+    if limit < 0:
+        raise ValueError(f"integer_above_pattern({limit}): must be 0 or more")
+    digits = str(limit)
+    alternatives = [f"[1-9][0-9]{{{len(digits)},}}"]  # more digits than the limit
+    for index, digit in enumerate(digits):
+        if digit == "9":
+            continue
+        rest = len(digits) - index - 1
+        higher = f"[{int(digit) + 1}-9]" if int(digit) < 8 else "9"
+        tail = f"[0-9]{{{rest}}}" if rest else ""
+        alternatives.append(f"{digits[:index]}{higher}{tail}")
+    return f"^0*({'|'.join(alternatives)})$"

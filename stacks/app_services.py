@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from config import EnvironmentConfig, ServiceSettings
 from constructs_lib.alerting import AlertThresholds
-from constructs_lib.specs import Alerting
+from constructs_lib.specs import Alerting, LargeBodyRoute, PathRateLimit, RequestLimits
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ SERVICES: tuple[AppService, ...] = (BACKEND, FRONTEND)
 #: ``/api`` itself too: ``/api/*`` matches only below it on both clouds.
 BACKEND_PATHS: tuple[str, ...] = ("/api", "/api/*", "/health")
 
+#: The prefix of the API's routes: its own per-IP rate limit (``waf.api_rate_limit_requests``) applies below it.
+API_PATH_PREFIX = "/api"
+
 #: Secrets the backend reads at start-up; their values live in Secrets Manager / Secret Manager only.
 BACKEND_SECRETS: tuple[str, ...] = ("DATABASE_URL",)
 
@@ -51,3 +54,16 @@ def alerting(config: EnvironmentConfig) -> Alerting:
     """Who receives the environment's alerts, by tier, and their thresholds (the same on both clouds)."""
     return Alerting(email=config.alerting.email, thresholds=alert_thresholds(config),
                     warning_email=config.alerting.warning_email)
+
+
+def request_limits(config: EnvironmentConfig) -> RequestLimits:
+    """What both edges refuse by size: ``waf.max_body_kib``, and the larger routes of ``waf.large_body_paths``."""
+    waf = config.waf
+    cap = (waf.large_body_max_kib or 0) * 1024
+    return RequestLimits(max_body_bytes=waf.max_body_kib * 1024,
+                         large_body_routes=tuple(LargeBodyRoute(path, cap) for path in waf.large_body_paths))
+
+
+def path_rate_limits(config: EnvironmentConfig) -> tuple[PathRateLimit, ...]:
+    """The API's own per-IP rate limit (both edges)."""
+    return (PathRateLimit(API_PATH_PREFIX, config.waf.api_rate_limit_requests),)

@@ -28,7 +28,7 @@ from constructs_lib.policy import apply_guardrails, waive
 from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
-from .app_services import SERVICES, alerting
+from .app_services import SERVICES, alerting, path_rate_limits, request_limits
 from .aws_props import (
     budget_spec,
     capacity_split,
@@ -79,7 +79,9 @@ def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPl
         network=network,
         services=tuple(service_spec(service, config, standby=standby) for service in SERVICES),
         load_balancer=LoadBalancerSpec(
-            https=site, waf=WafSpec(config.waf.rate_limit_requests, config.waf.rate_limit_window_seconds),
+            https=site,
+            waf=WafSpec(config.waf.rate_limit_requests, config.waf.rate_limit_window_seconds,
+                        path_rate_limits=path_rate_limits(config), request_limits=request_limits(config)),
         ),
         data_bucket=DataBucketSpec(config.storage.noncurrent_version_expiration_days),
         database=database_spec(config),

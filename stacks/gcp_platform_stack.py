@@ -20,7 +20,9 @@ from constructs_lib.policy import apply_guardrails, waive
 from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
-from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, alerting, database_name
+from .app_services import (
+    BACKEND, BACKEND_PATHS, FRONTEND, AppService, alerting, database_name, path_rate_limits, request_limits,
+)
 from .backends import add_state_backend
 from .delivery_settings import gcp_image_location
 from .moves import forget_without_destroying
@@ -80,7 +82,9 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         services=(backend, frontend),
         load_balancer=None if gcp.without_load_balancer or gcp.domain is None else LoadBalancerSpec(
             domains=(gcp.domain,),
-            cloud_armor=CloudArmorSpec(config.waf.rate_limit_requests, config.waf.rate_limit_window_seconds),
+            cloud_armor=CloudArmorSpec(config.waf.rate_limit_requests, config.waf.rate_limit_window_seconds,
+                                       path_rate_limits=path_rate_limits(config), request_limits=request_limits(config)),
+            log_sample_rate=config.logging.request_log_sample_rate,
         ),
         data_bucket=DataBucketSpec(noncurrent_version_expiration_days=config.storage.noncurrent_version_expiration_days),
         database=DatabaseSpec(

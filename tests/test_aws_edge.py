@@ -26,6 +26,10 @@ def test_load_balancer_is_public_logged_and_strict(synthesized: Synthesized, env
     policy_id, _ = by_prefix(stack, "aws_s3_bucket_policy", "log_bucket")
     assert alb["depends_on"] == [f"aws_s3_bucket_policy.{policy_id}"]
     assert alb["idle_timeout"] == max(config.backend.request_timeout_seconds, config.frontend.request_timeout_seconds)
+    # The services keep idle connections open longer than the load balancer (docs/security.md, keep-alive contract).
+    assert alb["idle_timeout"] == 60
+    # No client-supplied X-Forwarded-For reaches a service.
+    assert alb["xff_header_processing_mode"] == "remove"
 
 
 def test_prod_load_balancer_is_deletion_protected(synthesized: Synthesized, environment: str) -> None:
@@ -50,7 +54,9 @@ def test_listeners_https_with_redirect_or_explicit_http_only(synthesized: Synthe
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}
     ]
     secure = listeners[443]
-    assert (secure["protocol"], secure["ssl_policy"]) == ("HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    # TLS 1.3, and TLS 1.2 with ECDHE and AES-GCM only (no CBC, nothing without forward secrecy); HSTS for a year.
+    assert (secure["protocol"], secure["ssl_policy"]) == ("HTTPS", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06")
+    assert secure["routing_http_response_strict_transport_security_header_value"] == "max-age=31536000"
     if synthesized.configs[environment].release.shifts_traffic:
         # The frontend is reached through a catch-all rule ECS reweights (test_aws_release.py).
         not_found = {"content_type": "text/plain", "message_body": "Not found", "status_code": "404"}
@@ -106,32 +112,96 @@ def test_target_group_health_checks(synthesized: Synthesized, environment: str, 
     assert {BACKEND.name: "/health", FRONTEND.name: "/"}[service.name] == check["path"]
 
 
-def test_web_acl_has_managed_rules_and_the_configured_rate_limit(synthesized: Synthesized, environment: str) -> None:
+def _rules(stack: dict) -> dict[str, dict]:
+    _, acl = only(stack, "aws_wafv2_web_acl")
+    return {rule["name"]: rule for rule in acl["rule"]}
+
+
+def _statement(rule: dict) -> tuple[str, dict]:
+    ((kind, (body,)),) = rule["statement"][0].items()
+    return kind, body
+
+
+def test_web_acl_rate_limits_come_first_and_count_every_request(synthesized: Synthesized, environment: str) -> None:
     stack, waf = synthesized.stack("aws", environment), synthesized.configs[environment].waf
     _, acl = only(stack, "aws_wafv2_web_acl")
     assert (acl["scope"], acl["default_action"]) == ("REGIONAL", {"allow": {}})
+    rules = _rules(stack)
+    ordered = [rule["name"] for rule in sorted(acl["rule"], key=lambda rule: rule["priority"])]
+    # Rate limits before anything that blocks: a request the size rules or the managed groups block still counts.
+    assert ordered[:2] == ["rate-limit-per-ip", "rate-limit-path-1"]
+    assert [rule["priority"] for rule in sorted(acl["rule"], key=lambda rule: rule["priority"])] == list(range(len(ordered)))
+    api = {"byte_match_statement": [{"search_string": "/api", "positional_constraint": "STARTS_WITH",
+                                     "field_to_match": [{"uri_path": [{}]}],
+                                     "text_transformation": [{"priority": 0, "type": "NONE"}]}]}
+    kind, site = _statement(rules["rate-limit-per-ip"])
+    assert kind == "rate_based_statement"
+    assert (site["limit"], site["aggregate_key_type"], site["evaluation_window_sec"]) == (
+        waf.rate_limit_requests, "IP", waf.rate_limit_window_seconds)
+    # Requests below /api count against the API's limit instead.
+    assert site["scope_down_statement"] == [{"not_statement": [{"statement": [api]}]}]
+    kind, path = _statement(rules["rate-limit-path-1"])
+    assert (path["limit"], path["scope_down_statement"]) == (waf.api_rate_limit_requests, [api])
+    for name in ("rate-limit-per-ip", "rate-limit-path-1"):
+        assert rules[name]["action"] == {"block": {"custom_response": {"response_code": 429}}}
+    # Nothing is exempt: no IP set an SSRF or a compromised task could ride.
+    assert resources(stack, "aws_wafv2_ip_set") == {}
+
+
+def test_web_acl_serves_only_the_site_names(synthesized: Synthesized, environment: str) -> None:
+    stack, https = synthesized.stack("aws", environment), synthesized.configs[environment].aws.https
+    alb_id, _ = only(stack, "aws_lb")
+    rule = _rules(stack)["unknown-host"]
+    assert rule["action"] == {"block": {"custom_response": {"response_code": 404}}}
+    ((negated,),) = [rule["statement"][0]["not_statement"][0]["statement"]]
+    matches = negated.get("or_statement", [{"statement": [negated]}])[0]["statement"]
+    hosts = [match["byte_match_statement"][0] for match in matches]
+    assert all((host["positional_constraint"], host["field_to_match"], host["text_transformation"]) ==
+               ("EXACTLY", [{"single_header": [{"name": "host"}]}], [{"priority": 0, "type": "LOWERCASE"}])
+               for host in hosts)
+    # The domain, and the load balancer's own name (Route 53's health check, or a site without a domain).
+    expected = ([https.domain] if https.domain and not https.http_only else []) + [reference("aws_lb", alb_id, "dns_name")]
+    assert [host["search_string"] for host in hosts] == expected
+
+
+def test_web_acl_refuses_what_its_rules_cannot_read(synthesized: Synthesized, environment: str) -> None:
+    stack, waf = synthesized.stack("aws", environment), synthesized.configs[environment].waf
+    rules = _rules(stack)
+
+    def sizes(rule: dict) -> list[tuple[str, int, object]]:
+        kind, body = _statement(rule)
+        leaves = body["statement"] if kind == "or_statement" else [{kind: [body]}]
+        return [(next(iter(leaf["size_constraint_statement"][0]["field_to_match"][0])),
+                 leaf["size_constraint_statement"][0]["size"],
+                 next(iter(leaf["size_constraint_statement"][0]["field_to_match"][0].values()))[0].get("oversize_handling"))
+                for leaf in leaves]
+
+    # Headers and cookies beyond what AWS WAF inspects (8 KB or 200 headers) match: padding cannot push an
+    # attack past the rules.
+    assert sizes(rules["oversize-headers"]) == [("headers", 8192, "MATCH"), ("cookies", 8192, "MATCH")]
+    assert sizes(rules["oversize-request-line"]) == [("uri_path", 1024, None), ("query_string", 2048, None)]
+    assert sizes(rules["oversize-body"]) == [("body", waf.max_body_kib * 1024, "MATCH")]
+    assert {name: rules[name]["action"]["block"]["custom_response"]["response_code"]
+            for name in ("oversize-headers", "oversize-request-line", "oversize-body")} == {
+        "oversize-headers": 431, "oversize-request-line": 414, "oversize-body": 413}
+    assert waf.large_body_paths == () and not [name for name in rules if name.startswith("large-body-route")]
+    # The size rules come before the managed groups, whose own body limit only counts.
+    managed = min(rule["priority"] for rule in rules.values() if "override_action" in rule)
+    assert all(rules[name]["priority"] < managed for name in ("oversize-headers", "oversize-request-line", "oversize-body"))
+    (common,) = [rule for rule in rules.values() if rule["name"] == "AWSManagedRulesCommonRuleSet"]
+    assert common["statement"][0]["managed_rule_group_statement"][0]["rule_action_override"] == [
+        {"name": "SizeRestrictions_BODY", "action_to_use": [{"count": [{}]}]}
+    ]
+
+
+def test_web_acl_has_the_managed_rule_groups(synthesized: Synthesized, environment: str) -> None:
+    _, acl = only(synthesized.stack("aws", environment), "aws_wafv2_web_acl")
     managed = [rule["statement"][0]["managed_rule_group_statement"][0]["name"]
-               for rule in acl["rule"] if "managed_rule_group_statement" in rule["statement"][0]]
+               for rule in sorted(acl["rule"], key=lambda rule: rule["priority"])
+               if "managed_rule_group_statement" in rule["statement"][0]]
     assert managed == ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
                        "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]
     assert all(rule["override_action"] == {"none": {}} for rule in acl["rule"] if "override_action" in rule)
-    (common,) = [rule for rule in acl["rule"] if rule["name"] == "AWSManagedRulesCommonRuleSet"]
-    assert common["statement"][0]["managed_rule_group_statement"][0]["rule_action_override"] == [
-        {"name": "SizeRestrictions_BODY", "action_to_use": [{"count": [{}]}]}  # API bodies may exceed 8 KB
-    ]
-    (rate_rule,) = [rule for rule in acl["rule"] if "rate_based_statement" in rule["statement"][0]]
-    (rate_based,) = rate_rule["statement"][0]["rate_based_statement"]
-    assert {key: rate_based[key] for key in ("limit", "aggregate_key_type", "evaluation_window_sec")} == {
-        "limit": waf.rate_limit_requests, "aggregate_key_type": "IP", "evaluation_window_sec": waf.rate_limit_window_seconds,
-    }
-    # The platform's own NAT addresses (every task's server-side calls) are not counted as one client.
-    ip_set_id, ip_set = only(stack, "aws_wafv2_ip_set")
-    assert rate_based["scope_down_statement"] == [{"not_statement": [{"statement": [
-        {"ip_set_reference_statement": [{"arn": reference("aws_wafv2_ip_set", ip_set_id, "arn")}]}]}]}]
-    assert sorted(ip_set["addresses"]) == sorted(f"{reference('aws_eip', name, 'public_ip')}/32"
-                                                 for name in resources(stack, "aws_eip"))
-    assert rate_rule["action"] == {"block": {}}
-    assert sorted(rule["priority"] for rule in acl["rule"]) == [1, 2, 3, 4, 5]
 
 
 def test_web_acl_is_associated_with_this_load_balancer_and_logs(synthesized: Synthesized, environment: str) -> None:
@@ -146,7 +216,12 @@ def test_web_acl_is_associated_with_this_load_balancer_and_logs(synthesized: Syn
     assert logging["resource_arn"] == reference("aws_wafv2_web_acl", acl_id, "arn")
     assert logging["log_destination_configs"] == [reference("aws_cloudwatch_log_group", group_id, "arn")]
     assert group["name"] == f"aws-waf-logs-duckdb-analytics-{environment}"
-    assert {field["single_header"]["name"] for field in logging["redacted_fields"]} == {"authorization", "cookie"}
+    assert {field["single_header"]["name"] for field in logging["redacted_fields"]} == {
+        "authorization", "cookie", "proxy-authorization", "x-api-key"}
+    # Logs grow with what the WAF decides on, not with every request (the access logs in S3 have those).
+    assert logging["logging_filter"] == {"default_behavior": "DROP", "filter": [{
+        "behavior": "KEEP", "requirement": "MEETS_ANY",
+        "condition": [{"action_condition": {"action": "BLOCK"}}, {"action_condition": {"action": "COUNT"}}]}]}
 
 
 def test_only_the_load_balancer_listens_to_the_internet(synthesized: Synthesized, environment: str) -> None:

@@ -466,6 +466,18 @@ CROSS_RULE_CASES = [
      "waf.rate_limit_requests: must be a whole number from 10 to 1000000 requests, got 5"),
     ("prod", _change("waf", rate_limit_requests=1_000_001),  # Cloud Armor's throttle maximum
      "waf.rate_limit_requests: must be a whole number from 10 to 1000000 requests, got 1000001"),
+    ("prod", _change("waf", api_rate_limit_requests=2001),
+     "waf.api_rate_limit_requests: must be at most rate_limit_requests (2000), got 2001"),
+    ("prod", _change("waf", max_body_kib=9),  # the edge's rules read the first 8 KB of a body
+     "waf.max_body_kib: must be a whole number from 1 to 8 KiB, got 9"),
+    ("prod", _change("waf", large_body_paths=["/api/upload"]),
+     "waf.large_body_paths/waf.large_body_max_kib: go together: the routes allowed larger bodies and their cap"),
+    ("prod", _change("waf", large_body_paths=["/api/upload"], large_body_max_kib=8),
+     "waf.large_body_max_kib: must be a whole number from 9 to 32768 KiB, got 8"),
+    ("prod", _change("waf", large_body_paths=["/"], large_body_max_kib=1024),  # "/" would exempt the whole site
+     'waf.large_body_paths: must be URL paths below / such as /api/upload (letters, digits, . _ ~ % / -), got "/"'),
+    ("prod", _change("logging", request_log_sample_rate=0),
+     "logging.request_log_sample_rate: must be a number above 0 and at most 1 (share of requests), got 0"),
     ("prod", _change("database", high_availability=False),
      "database.high_availability: must be true in prod (Multi-AZ on AWS, regional on GCP), got false"),
     ("prod", _change("database", max_allocated_storage_gb=50),

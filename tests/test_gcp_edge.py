@@ -59,7 +59,7 @@ def test_cloud_armor_waf_rules_rate_limit_and_default(synthesized: Synthesized, 
     policy = resource(stack, "google_compute_security_policy", SECURITY_POLICY)
     assert policy["type"] == "CLOUD_ARMOR"
     rules = {rule["priority"]: rule for rule in policy["rule"]}
-    waf = [rules[priority] for priority in sorted(rules) if priority < 2000]
+    waf = [rules[priority] for priority in sorted(rules) if 1000 <= priority < 1900]
     assert [rule["match"]["expr"]["expression"] for rule in waf] == [
         "evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 1})",
         "evaluatePreconfiguredWaf('xss-v33-stable', {'sensitivity': 1})",
@@ -68,22 +68,47 @@ def test_cloud_armor_waf_rules_rate_limit_and_default(synthesized: Synthesized, 
         "evaluatePreconfiguredWaf('cve-canary')",  # Log4j: every signature of the set
     ]
     assert {(rule["action"], rule["preview"]) for rule in waf} == {("deny(403)", False)}
-    rate_limit = rules[2000]
-    assert rate_limit["action"] == "throttle" and rate_limit["preview"] is False
-    assert rate_limit["match"] == {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}}
-    assert rate_limit["rate_limit_options"] == {
-        "conform_action": "allow",
-        "exceed_action": "deny(429)",
-        "enforce_on_key": "IP",
-        "rate_limit_threshold": {
-            "count": config.waf.rate_limit_requests,
-            "interval_sec": config.waf.rate_limit_window_seconds,
-        },
-    }
+
+    def throttle(count: int) -> dict[str, Any]:
+        return {"conform_action": "allow", "exceed_action": "deny(429)", "enforce_on_key": "IP",
+                "rate_limit_threshold": {"count": count, "interval_sec": config.waf.rate_limit_window_seconds}}
+
+    # The API's own limit, then the site's: a throttle lets what is under its limit through (ending the
+    # evaluation), so both come after every check.
+    api, site = rules[1900], rules[2000]
+    assert (api["action"], api["preview"], api["rate_limit_options"]) == (
+        "throttle", False, throttle(config.waf.api_rate_limit_requests))
+    assert api["match"] == {"expr": {"expression": "request.path.startsWith('/api')"}}
+    assert (site["action"], site["preview"], site["rate_limit_options"]) == (
+        "throttle", False, throttle(config.waf.rate_limit_requests))
+    assert site["match"] == {"versioned_expr": "SRC_IPS_V1", "config": {"src_ip_ranges": ["*"]}}
     assert max(rules) == 2147483647 and rules[2147483647]["action"] == "allow"
-    assert sorted(rules) == [1000, 1010, 1020, 1030, 1040, 2000, 2147483647]  # WAF before the throttle's allow
+    assert sorted(rules) == [100, 200, 210, 220, 230, 240, 1000, 1010, 1020, 1030, 1040, 1900, 2000, 2147483647]
     assert policy["advanced_options_config"]["json_parsing"] == "STANDARD"
     assert policy["adaptive_protection_config"] == {"layer_7_ddos_defense_config": {"enable": True}}
+
+
+@with_load_balancer
+def test_cloud_armor_serves_only_the_domain_and_refuses_what_its_rules_cannot_read(
+        synthesized: Synthesized, environment: str) -> None:
+    config, stack = edge(synthesized, environment)
+    rules = {rule["priority"]: rule for rule in resource(stack, "google_compute_security_policy", SECURITY_POLICY)["rule"]}
+    domain = config.gcp.domain.replace(".", "[.]")
+    assert (rules[100]["action"], rules[100]["match"]["expr"]["expression"]) == (
+        "deny(404)", f"!request.headers['host'].lower().matches('^({domain})(:443)?$')")
+    limit = config.waf.max_body_kib * 1024
+    checks = {priority: rules[priority]["match"]["expr"]["expression"] for priority in range(200, 250, 10)}
+    header = "request.headers['{}']"
+    assert checks == {
+        200: " || ".join(f"size({header.format(name)}) > 8192" for name in ("cookie", "authorization", "user-agent", "referer")),
+        210: " || ".join(f"size({header.format(name)}) > 8192"
+                         for name in ("x-forwarded-for", "content-type", "accept", "origin")),
+        220: "size(request.path) > 1024 || size(request.query) > 2048",
+        # The WAF rules read the first 8 KB of a body: larger declared bodies, and bodies of undeclared size, are refused.
+        230: f"int(request.headers['content-length']) > {limit}",
+        240: "request.headers['transfer-encoding'].lower().contains('chunked')",
+    }
+    assert {rules[priority]["action"] for priority in checks} == {"deny(403)"}
 
 
 @with_load_balancer
@@ -94,7 +119,8 @@ def test_cloud_armor_is_attached_to_both_backend_services(synthesized: Synthesiz
     for backend in backends.values():
         assert backend["security_policy"] == reference("google_compute_security_policy", SECURITY_POLICY, "id")
         assert backend["load_balancing_scheme"] == "EXTERNAL_MANAGED"
-        assert backend["log_config"] == {"enable": True, "sample_rate": 1}
+        assert backend["log_config"] == {"enable": True, "sample_rate": config.logging.request_log_sample_rate}
+        assert backend["custom_response_headers"] == ["Strict-Transport-Security: max-age=31536000"]
 
 
 @with_load_balancer
@@ -180,13 +206,17 @@ def test_paths_route_to_the_backend_and_the_rest_to_the_frontend(synthesized: Sy
 
 
 @with_load_balancer
-def test_https_with_a_managed_certificate_and_modern_tls_on_the_static_ip(synthesized: Synthesized, environment: str) -> None:
+def test_https_with_a_managed_certificate_and_forward_secret_tls_on_the_static_ip(synthesized: Synthesized, environment: str) -> None:
     config, stack = edge(synthesized, environment)
     (certificate_id, certificate), = resources(stack, "google_compute_managed_ssl_certificate").items()
     assert certificate["managed"] == {"domains": [config.gcp.domain]}
     assert certificate["lifecycle"] == {"create_before_destroy": True}
     (policy_id, ssl_policy), = resources(stack, "google_compute_ssl_policy").items()
-    assert (ssl_policy["profile"], ssl_policy["min_tls_version"]) == ("MODERN", "TLS_1_2")
+    # TLS 1.2 with ECDHE and AEAD ciphers only: no CBC suite, no RSA key exchange (MODERN has both).
+    assert (ssl_policy["profile"], ssl_policy["min_tls_version"]) == ("CUSTOM", "TLS_1_2")
+    assert sorted(ssl_policy["custom_features"]) == sorted(
+        f"TLS_ECDHE_{key}_WITH_{cipher}" for key in ("ECDSA", "RSA")
+        for cipher in ("AES_128_GCM_SHA256", "AES_256_GCM_SHA384", "CHACHA20_POLY1305_SHA256"))
     (proxy_id, proxy), = site(stack, "google_compute_target_https_proxy").items()
     assert proxy["ssl_certificates"] == [reference("google_compute_managed_ssl_certificate", certificate_id, "id")]
     assert proxy["ssl_policy"] == reference("google_compute_ssl_policy", policy_id, "id")

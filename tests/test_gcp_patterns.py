@@ -100,14 +100,19 @@ def test_minimal_platform_is_private_behind_cloud_armor_and_protected(minimal: d
     account_id = next(iter(resources(minimal, "google_service_account")))
     assert service["template"]["service_account"] == reference("google_service_account", account_id, "email")
     (policy_id, policy), = resources(minimal, "google_compute_security_policy").items()
-    assert [rule["match"]["expr"]["expression"] for rule in policy["rule"] if "expr" in rule["match"]] == [
+    assert [rule["match"]["expr"]["expression"] for rule in policy["rule"]
+            if rule["action"] == "deny(403)" and "evaluatePreconfiguredWaf" in rule["match"]["expr"]["expression"]] == [
         rule.expression for rule in DEFAULT_WAF_RULES]
+    # Only the domain is served; sizes the WAF rules cannot read are refused before them.
+    (host,) = [rule for rule in policy["rule"] if rule["action"] == "deny(404)"]
+    assert host["match"]["expr"]["expression"] == "!request.headers['host'].lower().matches('^(shop[.]example[.]com)(:443)?$')"
+    assert [rule["priority"] for rule in policy["rule"] if rule["action"] == "deny(403)"][:5] == [200, 210, 220, 230, 240]
     (throttle,) = [rule for rule in policy["rule"] if rule["action"] == "throttle"]
     assert throttle["rate_limit_options"]["rate_limit_threshold"] == {"count": 2000, "interval_sec": 300}
     (backend,) = resources(minimal, "google_compute_backend_service").values()
     assert backend["security_policy"] == reference("google_compute_security_policy", policy_id, "id")
     (ssl_policy,) = resources(minimal, "google_compute_ssl_policy").values()
-    assert (ssl_policy["profile"], ssl_policy["min_tls_version"]) == ("MODERN", "TLS_1_2")
+    assert (ssl_policy["profile"], ssl_policy["min_tls_version"]) == ("CUSTOM", "TLS_1_2")
     assert {rule["port_range"] for rule in resources(minimal, "google_compute_global_forwarding_rule").values()} == {"443", "80"}
 
 

@@ -36,8 +36,14 @@ from constructs import Construct
 from ..rules import test_source_problem
 from .network import NetworkRef
 
-#: TLS 1.3 and 1.2 only, forward secrecy only.
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+#: TLS 1.3, and TLS 1.2 with ECDHE key exchange and AES-GCM only: no CBC suite, none without forward secrecy
+#: (the ``-Res-`` policy; ``ELBSecurityPolicy-TLS13-1-2-2021-06`` still offers ``AES128-SHA256`` and the like).
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+#: ``Strict-Transport-Security`` of HTTPS responses: browsers use HTTPS only for a year (no subdomains, no preload).
+HSTS_HEADER = "max-age=31536000"
+#: What the load balancer does with a client's ``X-Forwarded-For``: ``remove`` drops it, so no client-supplied
+#: address reaches a service (the client address is in the access and WAF logs); ``append`` adds the client's.
+XFF_MODES = ("remove", "append", "preserve")
 _MATCHER = re.compile(r"[0-9]{3}([-,][0-9]{3})*")
 FAILOVER_ROLES = ("PRIMARY", "SECONDARY")
 
@@ -221,7 +227,12 @@ class PublicLoadBalancerProps:
         certificate_arn: Certificate of the HTTPS listener; port 80 then redirects to HTTPS.
             ``None`` serves plain HTTP on port 80 only (for development environments).
         deletion_protection: Refuse deletion through the API. Default ``True``.
-        idle_timeout_seconds: Connection idle timeout. Default 60.
+        idle_timeout_seconds: How long a connection, to a client or to a target, may stay idle (also the longest a
+            request may wait for its first response byte). A target must keep idle connections open longer
+            (its keep-alive timeout above this), or the load balancer reuses one the target is closing: a 502.
+            Default 60.
+        xff_header_processing_mode: One of :data:`XFF_MODES`. Default ``remove``.
+        hsts: ``Strict-Transport-Security`` value of HTTPS responses; ``None`` sends none. Default :data:`HSTS_HEADER`.
         domain_name: A name to point at the load balancer (Route 53 alias). Default ``None``.
         hosted_zone_id: The zone of ``domain_name``. Default ``None``.
         dependencies: Resources the load balancer must wait for, e.g. the access log bucket's policy
@@ -240,6 +251,8 @@ class PublicLoadBalancerProps:
     certificate_arn: str | None = None
     deletion_protection: bool = True
     idle_timeout_seconds: int = 60
+    xff_header_processing_mode: str = "remove"
+    hsts: str | None = HSTS_HEADER
     domain_name: str | None = None
     hosted_zone_id: str | None = None
     dependencies: tuple[ITerraformDependable, ...] = ()
@@ -262,6 +275,9 @@ class PublicLoadBalancerProps:
                              "certificate_arn")
         if not 1 <= self.idle_timeout_seconds <= 4000:
             raise ValueError(f"PublicLoadBalancerProps.idle_timeout_seconds {self.idle_timeout_seconds}: must be 1 to 4000")
+        if self.xff_header_processing_mode not in XFF_MODES:
+            raise ValueError(f"PublicLoadBalancerProps.xff_header_processing_mode {self.xff_header_processing_mode!r}: "
+                             f"must be one of {', '.join(XFF_MODES)}")
 
 
 def _not_found() -> LbListenerDefaultAction:
@@ -286,9 +302,10 @@ class PublicLoadBalancer(Construct):
     """An internet-facing ALB in public subnets.
 
     Accepts 80 (and 443 with a certificate) from anywhere and sends traffic only to the target
-    ports inside the VPC. HTTPS uses a TLS 1.2+ policy and port 80 redirects to it; invalid header
-    fields are dropped; access logs go to S3. Requests matching a target's path patterns go to that
-    target, all others to the default target (or a 404 without one).
+    ports inside the VPC. HTTPS uses :data:`TLS_POLICY` and answers with HSTS, and port 80 redirects to it;
+    invalid header fields are dropped; a client's ``X-Forwarded-For`` is removed by default; access logs go to
+    S3. Requests matching a target's path patterns go to that target, all others to the default target (or a
+    404 without one).
     """
 
     def __init__(self, scope: Construct, id_: str, props: PublicLoadBalancerProps) -> None:
@@ -319,6 +336,7 @@ class PublicLoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=props.deletion_protection,
             idle_timeout=props.idle_timeout_seconds,
+            xff_header_processing_mode=props.xff_header_processing_mode,
             access_logs=LbAccessLogs(bucket=props.access_log_bucket, prefix=props.access_log_prefix, enabled=True),
             depends_on=list(props.dependencies),
         )
@@ -343,6 +361,7 @@ class PublicLoadBalancer(Construct):
             self.listener = LbListener(
                 self, "https_listener", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
                 ssl_policy=TLS_POLICY, certificate_arn=props.certificate_arn, default_action=[default_action],
+                routing_http_response_strict_transport_security_header_value=props.hsts,
             )
             LbListener(self, "http_redirect", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
                        default_action=[LbListenerDefaultAction(
@@ -505,6 +524,7 @@ class PublicLoadBalancer(Construct):
             self, "test_listener", load_balancer_arn=self.load_balancer.arn, port=spec.port,
             protocol="HTTPS" if https else "HTTP", ssl_policy=TLS_POLICY if https else None,
             certificate_arn=self._props.certificate_arn, default_action=[_not_found()],
+            routing_http_response_strict_transport_security_header_value=self._props.hsts if https else None,
         )
         for index, cidr in enumerate(spec.allowed_cidrs):
             VpcSecurityGroupIngressRule(

@@ -149,7 +149,7 @@ class CloudRunServiceProps:
         min_instances: Instances kept warm. Default 0.
         max_instances: Upper bound of scaling. Default 10.
         concurrency: Concurrent requests per instance (1-1000). Default 80.
-        request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 300.
+        request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 60.
         env: Plain environment variables (never secrets). Default none.
         secret_env: Environment variables read from Secret Manager, by name. Default none.
         ingress: Where requests may come from: :data:`INGRESS_INTERNAL_LOAD_BALANCER` (default: the
@@ -190,7 +190,7 @@ class CloudRunServiceProps:
     min_instances: int = 0
     max_instances: int = 10
     concurrency: int = 80
-    request_timeout_seconds: int = 300
+    request_timeout_seconds: int = 60
     env: Mapping[str, str] = field(default_factory=dict)
     secret_env: Mapping[str, SecretEnv] = field(default_factory=dict)
     ingress: str = INGRESS_INTERNAL_LOAD_BALANCER

@@ -45,8 +45,20 @@ _KEY = re.compile(r"[a-z][a-z0-9]{0,19}")
 #: A path a URL map routes: starting with ``/``, with ``*`` (any rest) only at the end.
 URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?")
 URL_PATH_RULE = "be URL paths starting with '/', with '*' only at the end"
-SSL_PROFILES = ("MODERN", "RESTRICTED")
+SSL_PROFILES = ("CUSTOM", "RESTRICTED", "MODERN")
 MIN_TLS_VERSIONS = ("TLS_1_2", "TLS_1_3")
+#: The TLS 1.2 cipher suites of the ``CUSTOM`` profile: ECDHE key exchange (forward secrecy) with an AEAD cipher,
+#: no CBC suite and no RSA key exchange (``MODERN`` offers both). TLS 1.3 suites are always on.
+TLS_FEATURES: tuple[str, ...] = (
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+)
+#: ``Strict-Transport-Security`` of every response: browsers use HTTPS only for a year (no subdomains, no preload).
+HSTS_HEADER = "max-age=31536000"
 
 
 def region_failover() -> ComputeBackendServiceOutlierDetection:
@@ -147,9 +159,12 @@ class ServerlessLoadBalancerProps:
             none (pass one; without it nothing filters or rate-limits requests).
         redirect_http: Answer plain HTTP on port 80 with a redirect to HTTPS. Default ``True``;
             ``False`` leaves port 80 closed.
-        ssl_profile: TLS feature profile of the HTTPS proxy, ``MODERN`` or ``RESTRICTED``. Default ``MODERN``.
+        ssl_profile: TLS feature profile of the HTTPS proxy: ``CUSTOM`` (:data:`TLS_FEATURES`), ``RESTRICTED`` or
+            ``MODERN`` (which still offers CBC and RSA key exchange). Default ``CUSTOM``.
         min_tls_version: Oldest TLS version accepted, ``TLS_1_2`` or ``TLS_1_3``. Default ``TLS_1_2``.
-        log_sample_rate: Share of requests logged by the backend services (0 to 1). Default 1.
+        hsts: ``Strict-Transport-Security`` value of every response; ``None`` sends none. Default :data:`HSTS_HEADER`.
+        log_sample_rate: Share of requests logged by the backend services (0 to 1); the requests Cloud Armor denies
+            are in that share too, so below 1 some refusals go unlogged. Default 1.
         depends_on: Resources to create first, e.g. the compute project service.
     """
 
@@ -159,8 +174,9 @@ class ServerlessLoadBalancerProps:
     backends: tuple[ServerlessBackend, ...]
     security_policy: str | None = None
     redirect_http: bool = True
-    ssl_profile: str = "MODERN"
+    ssl_profile: str = "CUSTOM"
     min_tls_version: str = "TLS_1_2"
+    hsts: str | None = HSTS_HEADER
     log_sample_rate: float = 1.0
     depends_on: Sequence[ITerraformDependable] = ()
 
@@ -205,9 +221,10 @@ class ServerlessLoadBalancer(Construct):
     """A global external Application Load Balancer (``EXTERNAL_MANAGED``) for Cloud Run services.
 
     A global static IPv4 address; per service a serverless network endpoint group and a backend
-    service (request logging, the Cloud Armor policy); a URL map routing each backend's paths to it
+    service (request logging, the Cloud Armor policy, HSTS); a URL map routing each backend's paths to it
     on the configured domains and everything else to the default backend; an HTTPS proxy with a
-    Google-managed certificate and an SSL policy (TLS 1.2+); a forwarding rule on port 443; and,
+    Google-managed certificate and an SSL policy (TLS 1.2+ with :data:`TLS_FEATURES` only); a forwarding rule
+    on port 443; and,
     with ``redirect_http``, a second URL map, HTTP proxy and forwarding rule on port 80 that only
     redirect to HTTPS (301). The certificate's name carries a hash of the domains and is created
     before the old one is destroyed, so changing domains never leaves the proxy without one.
@@ -254,6 +271,7 @@ class ServerlessLoadBalancer(Construct):
             name=f"{props.name}-tls",
             profile=props.ssl_profile,
             min_tls_version=props.min_tls_version,
+            custom_features=list(TLS_FEATURES) if props.ssl_profile == "CUSTOM" else None,
             depends_on=depends_on,
         )
         https_proxy = ComputeTargetHttpsProxy(
@@ -320,6 +338,7 @@ class ServerlessLoadBalancer(Construct):
             protocol="HTTPS",
             backend=[ComputeBackendServiceBackend(group=group.id) for group in groups],
             security_policy=props.security_policy,
+            custom_response_headers=[f"Strict-Transport-Security: {props.hsts}"] if props.hsts else None,
             log_config=ComputeBackendServiceLogConfig(enable=True, sample_rate=props.log_sample_rate),
             # Also where another region's NEG only joins at a failover: it must then take the load from the lost one.
             outlier_detection=region_failover() if backend.regions else None,

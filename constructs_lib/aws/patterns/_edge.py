@@ -48,14 +48,16 @@ class Edge:
 def add_edge(
     scope: Construct, spec: LoadBalancerSpec, *, name: str, network: NetworkRef, targets: tuple[TargetSpec, ...],
     idle_timeout_seconds: int, log_bucket: LogBucket, kms_key_arn: str, log_retention_days: int,
-    deletion_protection: bool, nat_public_ips: tuple[str, ...], test_listener: TestListener | None = None,
+    deletion_protection: bool, test_listener: TestListener | None = None,
     dns_failover: DnsFailover | None = None, record_name: str | None = None, validation_records: bool = True,
 ) -> Edge:
     """The load balancer of ``spec`` (certificate, alias, access logs) and its web ACL.
 
     The alias record is named ``record_name`` (default: the certificate's domain, the site name).
     ``validation_records``: an issued certificate's validation records are created here (``False``: another
-    stack's certificate of the domain owns them, see :class:`DnsValidatedCertificateProps`).
+    stack's certificate of the domain owns them, see :class:`DnsValidatedCertificateProps`). The web ACL
+    serves only the site's names: the domain, ``record_name`` and the load balancer's own DNS name (which the
+    Route 53 health check and a site without a domain use); any other ``Host`` gets a 404.
     """
     https = spec.https
     certificate_arn = None
@@ -84,12 +86,14 @@ def add_edge(
     web_acl = None
     if spec.waf is not None:
         waf = spec.waf
+        hosts = dict.fromkeys(name for name in (https.domain if https else None, record_name, load_balancer.dns_name)
+                              if name is not None)
         web_acl = WebAcl(scope, "web_acl", WebAclProps(
             name=name, resource_arn=load_balancer.arn,
             rate_limit_requests=waf.rate_limit_requests, rate_limit_window_seconds=waf.rate_limit_window_seconds,
+            path_rate_limits=waf.path_rate_limits, allowed_hosts=tuple(hosts), request_limits=waf.request_limits,
             log_retention_days=log_retention_days, kms_key_arn=kms_key_arn,
-            rate_limit_exempt_ips=nat_public_ips if waf.exempt_own_nat_addresses else (),
-            managed_rule_groups=waf.managed_rule_groups,
+            managed_rule_groups=waf.managed_rule_groups, log_allowed_requests=waf.log_allowed_requests,
         ))
     url = f"https://{https.domain}" if https is not None else f"http://{load_balancer.dns_name}"
     return Edge(load_balancer, web_acl, url)

@@ -124,7 +124,6 @@ class LoadBalancedFargateService(AlertTopics, Construct):
                 targets=(target_spec(spec, shifting),), idle_timeout_seconds=spec.request_timeout_seconds,
                 log_bucket=log_bucket, kms_key_arn=self._key.arn, log_retention_days=retention,
                 deletion_protection=props.deletion_protection,
-                nat_public_ips=self._network.nat_public_ips if isinstance(self._network, Network) else (),
                 test_listener=props.release.test_listener,
             )
             self._load_balancer, self._web_acl, self._url = edge.load_balancer, edge.web_acl, edge.url

@@ -20,7 +20,15 @@ from ...rules import (
     RATE_LIMIT_WINDOWS_SECONDS,
     fargate_size_problem,
 )
-from ...specs import SERVICE_NAME, SERVICE_NAME_RULE, DataAccess, EnvironmentValue
+from ...specs import (
+    SERVICE_NAME,
+    SERVICE_NAME_RULE,
+    DataAccess,
+    EnvironmentValue,
+    PathRateLimit,
+    RequestLimits,
+    check_path_rate_limits,
+)
 from ..container_repository import REPOSITORY_NAME
 from ..fargate_service import ContainerSecret, Deployment
 from ..load_balancer import HealthCheck, TestListener
@@ -211,20 +219,28 @@ class Https:
 class WafSpec:
     """The web application firewall in front of the load balancer.
 
+    Nothing is exempt from the rate limits: the services' own calls to each other stay inside the VPC
+    (:class:`~constructs_lib.specs.InternalServiceUrl`), so an address that is ours never reaches the edge.
+
     Attributes:
-        rate_limit_requests: Requests one client IP may send per window before it is blocked. Default 2000.
+        rate_limit_requests: Requests one client IP may send per window before it is refused. Default 2000.
         rate_limit_window_seconds: 60, 120, 300 or 600. Default 300.
+        path_rate_limits: Per-IP limits of their own below some paths, e.g. ``PathRateLimit("/api", 1000)``; those
+            requests count there instead of against the site-wide limit. Default none.
+        request_limits: Body, header and URL sizes refused before any rule inspects a request, and the routes
+            allowed larger bodies. Default :class:`~constructs_lib.specs.RequestLimits` defaults (8 KB bodies).
         managed_rule_groups: AWS managed rule groups with count-only rules and excluded paths.
             Default :data:`~constructs_lib.aws.web_acl.DEFAULT_MANAGED_RULE_GROUPS`.
-        exempt_own_nat_addresses: The platform's NAT addresses carry every server-side call of all
-            tasks (e.g. a web frontend rendering pages from the API through the site's URL), so the
-            rate limit does not count them; the rule groups still inspect them. Default ``True``.
+        log_allowed_requests: WAF logs also record allowed requests. Default ``False``: blocked and counted
+            ones only (the load balancer's access logs record every request).
     """
 
     rate_limit_requests: int = 2000
     rate_limit_window_seconds: int = 300
+    path_rate_limits: tuple[PathRateLimit, ...] = ()
+    request_limits: RequestLimits = field(default_factory=RequestLimits)
     managed_rule_groups: tuple[ManagedRuleGroup, ...] = DEFAULT_MANAGED_RULE_GROUPS
-    exempt_own_nat_addresses: bool = True
+    log_allowed_requests: bool = False
 
     def __post_init__(self) -> None:
         if not 10 <= self.rate_limit_requests <= 2_000_000_000:
@@ -233,6 +249,7 @@ class WafSpec:
             raise ValueError(
                 f"WafSpec.rate_limit_window_seconds {self.rate_limit_window_seconds}: must be one of {RATE_LIMIT_WINDOWS_SECONDS}"
             )
+        object.__setattr__(self, "path_rate_limits", check_path_rate_limits(self.path_rate_limits, "WafSpec.path_rate_limits"))
 
 
 @dataclass(frozen=True)

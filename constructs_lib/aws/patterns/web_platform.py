@@ -294,10 +294,11 @@ class WebPlatform(AlertTopics, Construct):
         edge = add_edge(
             self, props.load_balancer, name=props.identity.prefix, network=self._network,
             targets=tuple(target_spec(service, props.release.uses_alternate_target_group) for service in served),
-            # Connections may idle as long as the slowest request the services allow.
+            # A request may wait for its first byte as long as the slowest the services allow; the services keep
+            # idle connections open longer than this (docs/security.md, the keep-alive contract).
             idle_timeout_seconds=max(service.request_timeout_seconds for service in served),
             log_bucket=self._log_bucket, kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days,
-            deletion_protection=props.deletion_protection, nat_public_ips=self._network.nat_public_ips,
+            deletion_protection=props.deletion_protection,
             test_listener=props.release.test_listener,
             dns_failover=props.disaster_recovery.dns_failover(self._role or PRIMARY) if props.disaster_recovery else None,
             record_name=(DisasterRecoverySpec.standby_record_name(props.load_balancer.https.domain)

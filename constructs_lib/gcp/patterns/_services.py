@@ -239,6 +239,9 @@ def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec
         rate_limit_requests=armor.rate_limit_requests,
         rate_limit_window_seconds=armor.rate_limit_window_seconds,
         waf_rules=armor.waf_rules,
+        allowed_hosts=spec.domains,
+        request_limits=armor.request_limits,
+        path_rate_limits=armor.path_rate_limits,
         adaptive_protection=armor.adaptive_protection,
         description=f"WAF and rate limit in front of {name}",
         depends_on=compute,
@@ -252,6 +255,7 @@ def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec
         redirect_http=spec.redirect_http,
         ssl_profile=spec.ssl_profile,
         min_tls_version=spec.min_tls_version,
+        log_sample_rate=spec.log_sample_rate,
         depends_on=compute,
     ))
     return cloud_armor, load_balancer

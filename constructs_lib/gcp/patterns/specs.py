@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE, test_source_problem
-from ...specs import SERVICE_NAME, SERVICE_NAME_RULE, DataAccess, DataBucketName, EnvironmentValue, ServiceUrl
+from ...specs import (
+    SERVICE_NAME,
+    SERVICE_NAME_RULE,
+    DataAccess,
+    DataBucketName,
+    EnvironmentValue,
+    PathRateLimit,
+    RequestLimits,
+    ServiceUrl,
+    check_path_rate_limits,
+)
 from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
 from .._props import REGION, REGION_RULE, Cidr, is_token, require, require_cidr, require_match, require_range, require_strings
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule, check_rate_limit_and_rules
@@ -116,7 +126,7 @@ class ServiceSpec:
         min_instances: Instances kept warm. Default 0.
         max_instances: Upper bound of scaling (1-1000). Default 10.
         concurrency: Concurrent requests per instance (1-1000). Default 80.
-        request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 300.
+        request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 60.
         environment: Plain variables (never secrets): text, or a value the pattern fills in,
             :class:`~constructs_lib.specs.ServiceUrl` (another service's URL) or
             :data:`~constructs_lib.specs.DATA_BUCKET_NAME`. Default none.
@@ -144,7 +154,7 @@ class ServiceSpec:
     min_instances: int = 0
     max_instances: int = 10
     concurrency: int = 80
-    request_timeout_seconds: int = 300
+    request_timeout_seconds: int = 60
     environment: Mapping[str, EnvironmentValue] = field(default_factory=dict)
     secrets: Mapping[str, SecretEnv] = field(default_factory=dict)
     data_access: DataAccess = DataAccess.NONE
@@ -198,13 +208,18 @@ class ServiceSpec:
 class CloudArmorSpec:
     """The Cloud Armor policy on every backend service of the load balancer.
 
-    Rules in order: each preconfigured WAF rule denies what it matches (403), then each client IP is
-    throttled above the rate limit (429), then everything else is allowed.
+    Rules in order: a ``Host`` other than the load balancer's domains gets 404; requests over the size limits
+    get 403; each preconfigured WAF rule denies what it matches (403), then each client IP is
+    throttled above the rate limit of its path or the site's (429), then everything else is allowed.
 
     Attributes:
         rate_limit_requests: Requests one client IP may send per window (1-1000000). Default 2000.
         rate_limit_window_seconds: The window, one of 10, 30, 60, 120, 180, 240, 300, 600, 900, 1200,
             1800, 2700, 3600 seconds. Default 300.
+        path_rate_limits: Per-IP limits of their own below some paths, e.g. ``PathRateLimit("/api", 1000)``;
+            those requests count there instead of against the site-wide limit. Default none.
+        request_limits: Body, header and URL sizes refused before the WAF rules read a request, and the routes
+            allowed larger bodies. Default :class:`~constructs_lib.specs.RequestLimits` defaults (8 KB bodies).
         waf_rules: Preconfigured WAF rule sets, evaluated in order. Default
             :data:`~constructs_lib.gcp.cloud_armor.DEFAULT_WAF_RULES`: OWASP CRS 3.3 SQL injection, XSS,
             local file inclusion and remote code execution at sensitivity 1, and the Log4j signatures.
@@ -215,9 +230,14 @@ class CloudArmorSpec:
     rate_limit_window_seconds: int = 300
     waf_rules: tuple[WafRule, ...] = DEFAULT_WAF_RULES
     adaptive_protection: bool = True
+    path_rate_limits: tuple[PathRateLimit, ...] = ()
+    request_limits: RequestLimits = field(default_factory=RequestLimits)
 
     def __post_init__(self) -> None:
         check_rate_limit_and_rules(self)
+        object.__setattr__(self, "path_rate_limits",
+                           check_path_rate_limits(self.path_rate_limits, "CloudArmorSpec.path_rate_limits"))
+        require(isinstance(self.request_limits, RequestLimits), self, "request_limits", "be a RequestLimits")
 
 
 @dataclass(frozen=True)
@@ -229,21 +249,26 @@ class LoadBalancerSpec:
             text). A Google-managed certificate covers them once their A records point at the load
             balancer's IP; the first one is the site's URL.
         cloud_armor: The WAF and rate limit. Default :class:`CloudArmorSpec` defaults.
-        ssl_profile: TLS feature profile, ``MODERN`` or ``RESTRICTED``. Default ``MODERN``.
+        ssl_profile: TLS feature profile: ``CUSTOM`` (ECDHE with AEAD ciphers only,
+            :data:`~constructs_lib.gcp.load_balancer.TLS_FEATURES`), ``RESTRICTED`` or ``MODERN``. Default ``CUSTOM``.
         min_tls_version: ``TLS_1_2`` or ``TLS_1_3``. Default ``TLS_1_2``.
         redirect_http: Answer plain HTTP on port 80 with a redirect to HTTPS. Default ``True``;
             ``False`` leaves port 80 closed.
+        log_sample_rate: Share of requests the load balancer logs (0 to 1; Cloud Armor's refusals are sampled
+            alike). Default 1.
     """
 
     domains: tuple[str, ...]
     cloud_armor: CloudArmorSpec = field(default_factory=CloudArmorSpec)
-    ssl_profile: str = "MODERN"
+    ssl_profile: str = "CUSTOM"
     min_tls_version: str = "TLS_1_2"
     redirect_http: bool = True
+    log_sample_rate: float = 1.0
 
     def __post_init__(self) -> None:
         check_domains_and_tls(self)
         require(isinstance(self.cloud_armor, CloudArmorSpec), self, "cloud_armor", "be a CloudArmorSpec")
+        require_range(self, "log_sample_rate", 0, 1)
 
     @property
     def url(self) -> str:
