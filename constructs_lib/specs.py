@@ -24,7 +24,12 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 class DataAccess(enum.Enum):
-    """What a service may do with the platform's data bucket."""
+    """What a service may do with the platform's data bucket.
+
+    ``READ_WRITE`` never reaches the version history: on AWS the service may put and delete objects (a delete
+    leaves a delete marker) but not delete a version; on GCP, where one permission deletes live objects and old
+    versions alike, it may create objects but not overwrite or delete one.
+    """
 
     NONE = "none"
     READ = "read"

@@ -94,6 +94,30 @@ def test_data_bucket_policy_denies_requests_without_tls_1_2(synthesized: Synthes
         assert statement["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
 
 
+def test_data_bucket_admits_the_backend_only_through_the_vpc_and_never_to_its_history(
+        synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    bucket_id, _ = by_prefix(stack, "aws_s3_bucket", "data_bucket")
+    endpoint_id, endpoint = by_prefix(stack, "aws_vpc_endpoint", "network_s3_endpoint")
+    assert endpoint["vpc_endpoint_type"] == "Gateway"
+    _, policy = by_prefix(stack, "aws_s3_bucket_policy", "data_bucket")
+    document_id = policy["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
+    statements = {statement["sid"]: statement for statement in data_sources(stack, "aws_iam_policy_document")[document_id]["statement"]}
+    arn = reference("aws_s3_bucket", bucket_id, "arn")
+    # The backend's task role (by its name prefix: IAM appends a suffix), and no other role.
+    _, task_role = by_prefix(stack, "aws_iam_role", "backend_service_task_role")
+    backend = {"test": "ArnLike", "variable": "aws:PrincipalArn",
+               "values": [f"arn:aws:iam::{config.aws.account_id}:role{task_role.get('path', '/')}{task_role['name_prefix']}*"]}
+    outside = statements["DenyWorkloadsOutsideTheNetwork"]
+    # Its credentials and the URLs it presigns work only through the VPC's S3 endpoint.
+    assert (outside["effect"], outside["actions"], outside["resources"]) == ("Deny", ["s3:*"], [arn, f"{arn}/*"])
+    assert outside["condition"] == [backend, {"test": "StringNotEquals", "variable": "aws:SourceVpce",
+                                              "values": [reference("aws_vpc_endpoint", endpoint_id, "id")]}]
+    history = statements["DenyWorkloadsTheHistory"]
+    assert (history["effect"], history["condition"]) == ("Deny", [backend])
+    assert set(history["actions"]) >= {"s3:DeleteObjectVersion", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"}
+
+
 def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesized, environment: str) -> None:
     """Changing a construct id renames the Terraform address: destroy and create, losing the data."""
     stack = synthesized.stack("aws", environment)

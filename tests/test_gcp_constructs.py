@@ -200,10 +200,13 @@ def test_data_bucket_grants_read_only_or_read_write_object_access() -> None:
     def build(stack: TerraformStack) -> None:
         bucket = GcsDataBucket(stack, "lake", GcsDataBucketProps(name="acme-lake", location="europe-west1"))
         bucket.grant_object_viewer("reader", "serviceAccount:reader@p.iam.gserviceaccount.com")
-        bucket.grant_object_user("writer", "serviceAccount:writer@p.iam.gserviceaccount.com")
+        bucket.grant_object_writer("writer", "serviceAccount:writer@p.iam.gserviceaccount.com")
+        bucket.grant_object_user("admin", "serviceAccount:admin@p.iam.gserviceaccount.com")
 
     grants = _synth(build)["google_storage_bucket_iam_member"].values()
     assert sorted((grant["role"], grant["member"]) for grant in grants) == [
-        ("roles/storage.objectUser", "serviceAccount:writer@p.iam.gserviceaccount.com"),
+        ("roles/storage.objectCreator", "serviceAccount:writer@p.iam.gserviceaccount.com"),
+        ("roles/storage.objectUser", "serviceAccount:admin@p.iam.gserviceaccount.com"),
         ("roles/storage.objectViewer", "serviceAccount:reader@p.iam.gserviceaccount.com"),
+        ("roles/storage.objectViewer", "serviceAccount:writer@p.iam.gserviceaccount.com"),
     ]

@@ -234,7 +234,8 @@ def test_data_access_grants_exactly_what_each_service_asks_for(shop: dict[str, A
     grants = sorted((grant["role"], grant["member"]) for grant in resources(shop, "google_storage_bucket_iam_member").values()
                     if grant["bucket"] == reference("google_storage_bucket", data_bucket, "name"))
     assert grants == [
-        ("roles/storage.objectUser", reference("google_service_account", accounts["api"], "member")),
+        ("roles/storage.objectCreator", reference("google_service_account", accounts["api"], "member")),
+        ("roles/storage.objectViewer", reference("google_service_account", accounts["api"], "member")),
         ("roles/storage.objectViewer", reference("google_service_account", accounts["worker"], "member")),
     ]
 

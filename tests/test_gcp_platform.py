@@ -166,7 +166,10 @@ def test_bucket_grants_are_exactly_the_backend_on_data_and_the_log_writer_on_log
     prefix = f"{config.gcp.project_id}-{environment}"
     assert grants == sorted([
         (bucket(f"{prefix}-access-logs"), "roles/storage.objectCreator", "group:cloud-storage-analytics@google.com"),
-        (bucket(f"{prefix}-data"), "roles/storage.objectUser",
+        # Read and create, never storage.objects.delete: the backend cannot purge the version history.
+        (bucket(f"{prefix}-data"), "roles/storage.objectCreator",
+         reference("google_service_account", ACCOUNT_IDS["backend"], "member")),
+        (bucket(f"{prefix}-data"), "roles/storage.objectViewer",
          reference("google_service_account", ACCOUNT_IDS["backend"], "member")),
     ])
 

@@ -23,6 +23,45 @@ from .iam import Condition, Statement, policy_document
 
 _READ_ACTIONS = ("s3:GetObject",)
 _WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+#: What no workload may do, whatever its own policies say: purge the version history or switch it off.
+_HISTORY_ACTIONS = ("s3:DeleteObjectVersion", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration",
+                    "s3:PutBucketPolicy", "s3:DeleteBucketPolicy")
+
+
+@dataclass(frozen=True)
+class WorkloadNetwork:
+    """Ties the bucket's workloads to the platform's network.
+
+    The bucket policy denies the workload roles every request that does not come through one of the VPC
+    endpoints (``aws:SourceVpce``): their credentials, and the presigned URLs they sign, are useless from
+    anywhere else. It also denies them deleting object versions and changing versioning, lifecycle or the policy.
+
+    Attributes:
+        endpoint_ids: The S3 gateway endpoint(s) of the platform's VPC.
+        role_arn_patterns: The workload roles, as ARNs or ``ArnLike`` patterns (``arn:aws:iam::<account>:role/<prefix>*``,
+            e.g. from :func:`~constructs_lib.aws.fargate_service.role_name_prefix`).
+    """
+
+    endpoint_ids: tuple[str, ...]
+    role_arn_patterns: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "endpoint_ids", tuple(self.endpoint_ids))
+        object.__setattr__(self, "role_arn_patterns", tuple(self.role_arn_patterns))
+        if not self.endpoint_ids or not self.role_arn_patterns:
+            raise ValueError("WorkloadNetwork: name at least one endpoint and one role")
+
+    def statements(self, bucket_arn: str) -> tuple[Statement, ...]:
+        """The bucket policy's deny statements for the workload roles."""
+        workloads = Condition("ArnLike", "aws:PrincipalArn", self.role_arn_patterns)
+        everything = (bucket_arn, f"{bucket_arn}/*")
+        return (
+            Statement(sid="DenyWorkloadsOutsideTheNetwork", effect="Deny", actions=("s3:*",), resources=everything,
+                      principals=(("AWS", ("*",)),),
+                      conditions=(workloads, Condition("StringNotEquals", "aws:SourceVpce", self.endpoint_ids))),
+            Statement(sid="DenyWorkloadsTheHistory", effect="Deny", actions=_HISTORY_ACTIONS, resources=everything,
+                      principals=(("AWS", ("*",)),), conditions=(workloads,)),
+        )
 
 
 @dataclass(frozen=True)
@@ -43,6 +82,8 @@ class DataBucketProps:
         force_destroy: Let ``terraform destroy`` delete a non-empty bucket. Default ``False``: data is kept.
         region: The bucket's region. Grants allow ``kms_key_arn`` only through S3 there. Default
             ``None``: through S3 in any region.
+        workload_network: Allow the workload roles in only through the platform's VPC endpoint and never to the
+            version history. Default ``None``: only their own IAM policies bound them.
     """
 
     bucket_prefix: str | None = None
@@ -54,6 +95,7 @@ class DataBucketProps:
     force_destroy: bool = False
     region: str | None = None
     bucket_name: str | None = None
+    workload_network: WorkloadNetwork | None = None
 
     def __post_init__(self) -> None:
         if (self.bucket_prefix is None) == (self.bucket_name is None):
@@ -74,7 +116,8 @@ class DataBucket(Construct):
     Versioning on; default encryption with KMS (bucket key enabled); all four public access blocks;
     ACLs disabled (BucketOwnerEnforced); a policy denying requests without TLS 1.2+; a lifecycle rule
     expiring noncurrent versions, aborting stale multipart uploads and removing expired delete markers;
-    optional server access logging.
+    optional server access logging; with ``workload_network``, the workload roles only from the platform's network
+    and never to the version history.
     """
 
     def __init__(self, scope: Construct, id_: str, props: DataBucketProps) -> None:
@@ -82,7 +125,9 @@ class DataBucket(Construct):
         self._props = props
         self.bucket = S3Bucket(self, "bucket", bucket_prefix=props.bucket_prefix, bucket=props.bucket_name,
                                force_destroy=props.force_destroy)
-        self.policy, self.versioning = harden_bucket(self, self.bucket, kms_key_arn=props.kms_key_arn)
+        workloads = props.workload_network.statements(self.bucket.arn) if props.workload_network is not None else ()
+        self.policy, self.versioning = harden_bucket(self, self.bucket, kms_key_arn=props.kms_key_arn,
+                                                     extra_policy_statements=workloads)
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",

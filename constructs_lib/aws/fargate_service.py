@@ -85,6 +85,12 @@ RETIRE_TRAFFIC_SHIFTING = "RETIRE_TRAFFIC_SHIFTING"
 TRANSITIONS = (PREPARE_TRAFFIC_SHIFTING, RETIRE_TRAFFIC_SHIFTING)
 
 
+def role_name_prefix(service_name: str, kind: str) -> str:
+    """The name prefix of a service's ``execution`` or ``task`` role (IAM appends a unique suffix): known before the
+    role exists, so that e.g. a bucket policy can name ``arn:aws:iam::<account>:role/<prefix>*``."""
+    return f"{service_name[:30]}-{kind[:4]}-"
+
+
 @dataclass(frozen=True)
 class CapacitySplit:
     """Where the tasks of a service run: on-demand Fargate, Fargate Spot (up to 70 % cheaper, may be
@@ -431,7 +437,7 @@ class FargateService(Construct):
             principals=(("Service", ("ecs-tasks.amazonaws.com",)),),
             conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
         ),))
-        role = IamRole(self, id_, name_prefix=f"{props.name[:30]}-{kind[:4]}-", assume_role_policy=trust.json,
+        role = IamRole(self, id_, name_prefix=role_name_prefix(props.name, kind), assume_role_policy=trust.json,
                        description=f"{props.name} {kind} role", permissions_boundary=props.permissions_boundary_arn,
                        path=props.role_path)
         if not statements:

@@ -211,7 +211,7 @@ class Network(Construct):
             RouteTableAssociation(self, f"isolated_{zone}_routes", subnet_id=isolated.id, route_table_id=isolated_routes.id)
             self._isolated_subnets.append(isolated)
 
-        VpcEndpoint(
+        self.s3_endpoint = VpcEndpoint(
             self, "s3_endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{props.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[table.id for table in private_route_tables] + [isolated_routes.id],
@@ -273,6 +273,11 @@ class Network(Construct):
     def isolated_subnet_ids(self) -> tuple[str, ...]:
         """Subnets without any route out, one per zone (databases)."""
         return tuple(subnet.id for subnet in self._isolated_subnets)
+
+    @property
+    def s3_endpoint_id(self) -> str:
+        """The S3 gateway endpoint every private and isolated subnet reaches S3 through (``aws:SourceVpce``)."""
+        return self.s3_endpoint.id
 
     @property
     def nat_public_ips(self) -> tuple[str, ...]:

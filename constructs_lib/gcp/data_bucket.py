@@ -13,10 +13,14 @@ from ._bucket import abort_multipart_rule, check_bucket_props, delete_rule, gran
 from ..rules import gcs_dual_region_location
 from ._props import require, require_range, require_strings
 
-#: Read, create, overwrite and delete objects; no bucket or IAM administration.
+#: Read, create, overwrite and delete objects, old versions included (one permission, ``storage.objects.delete``,
+#: covers every generation); no bucket or IAM administration.
 OBJECT_USER_ROLE = "roles/storage.objectUser"
 #: List and read objects; nothing else.
 OBJECT_VIEWER_ROLE = "roles/storage.objectViewer"
+#: Create objects (and multipart uploads); no read, no overwrite, no delete: with the viewer role, what a workload
+#: may do without being able to purge the version history.
+OBJECT_CREATOR_ROLE = "roles/storage.objectCreator"
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ class GcsDataBucket(Construct):
     Versioning on; uniform bucket-level access (no object ACLs); public access prevention
     ``enforced``; lifecycle rules deleting noncurrent versions after the configured days and
     aborting stale multipart uploads; soft delete; optional CMEK and usage logs. Nobody has object
-    access until :meth:`grant_object_viewer` (read) or :meth:`grant_object_user` (read and write) grants it.
+    access until :meth:`grant_object_viewer` (read), :meth:`grant_object_writer` (read and create, never delete) or
+    :meth:`grant_object_user` (read, write and delete, old versions included) grants it.
     """
 
     def __init__(self, scope: Construct, id_: str, props: GcsDataBucketProps) -> None:
@@ -96,8 +101,15 @@ class GcsDataBucket(Construct):
         )
 
     def grant_object_user(self, name: str, member: str) -> StorageBucketIamMember:
-        """Lets ``member`` (e.g. ``serviceAccount:...``) read, write and delete objects; ``name`` keys the grant."""
+        """Lets ``member`` (e.g. ``serviceAccount:...``) read, write and delete objects, noncurrent versions included
+        (it can purge the history); ``name`` keys the grant. A workload gets :meth:`grant_object_writer`."""
         return grant_on_bucket(self, f"{name}_object_user", self.bucket, role=OBJECT_USER_ROLE, member=member)
+
+    def grant_object_writer(self, name: str, member: str) -> tuple[StorageBucketIamMember, StorageBucketIamMember]:
+        """Lets ``member`` list, read and create objects, and nothing else: no overwrite and no delete (Cloud Storage
+        needs ``storage.objects.delete`` for both, and that permission deletes old versions too); ``name`` keys the grants."""
+        return (self.grant_object_viewer(name, member),
+                grant_on_bucket(self, f"{name}_object_creator", self.bucket, role=OBJECT_CREATOR_ROLE, member=member))
 
     def grant_object_viewer(self, name: str, member: str) -> StorageBucketIamMember:
         """Lets ``member`` list and read objects, and nothing else; ``name`` keys the grant."""

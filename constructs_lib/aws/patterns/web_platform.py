@@ -15,10 +15,10 @@ from ...budget import BudgetSpec
 from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
-from ..data_bucket import DataBucket, DataBucketProps
+from ..data_bucket import DataBucket, DataBucketProps, WorkloadNetwork
 from ..database import DatabaseClientAccess, PostgresDatabase, PostgresDatabaseProps
 from ..ecs_cluster import EcsCluster, EcsClusterProps
-from ..fargate_service import CapacitySplit, FargateService
+from ..fargate_service import CapacitySplit, FargateService, role_name_prefix
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps
@@ -175,6 +175,14 @@ def _target_groups(load_balancer: PublicLoadBalancer) -> dict[str, str]:
     return groups
 
 
+def _workload_network(props: WebPlatformProps, network: Network) -> WorkloadNetwork | None:
+    """The task roles of the services that use the data bucket, tied to the VPC's S3 endpoint."""
+    path = props.role_path or "/"
+    roles = tuple(f"arn:aws:iam::{props.account_id}:role{path}{role_name_prefix(props.identity.name(spec.name), 'task')}*"
+                  for spec in props.services if spec.data_access is not DataAccess.NONE)
+    return WorkloadNetwork(endpoint_ids=(network.s3_endpoint_id,), role_arn_patterns=roles) if roles else None
+
+
 #: A read replica further behind than this (seconds) alarms: a promotion would lose that much.
 REPLICA_LAG_ALARM_SECONDS = 300
 
@@ -234,6 +242,7 @@ class WebPlatform(AlertTopics, Construct):
                 access_log_bucket=self._log_bucket.name,
                 access_log_prefix=f"{self._log_bucket.server_access_prefix}/data/",
                 region=region,
+                workload_network=_workload_network(props, self._network),
             ))
         self._repositories: dict[str, ContainerRepository] = {}
         for spec in props.services:

@@ -23,7 +23,7 @@ from ..cloud_run_service import CloudRunService, SecretEnv, VpcEgress
 from ..cloud_sql import PostgresDatabase, PostgresDatabaseProps
 from ..dashboard import ServicesDashboard, ServicesDashboardProps
 from ..candidate_route import CandidateRoute
-from ..data_bucket import OBJECT_USER_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket, GcsDataBucketProps
+from ..data_bucket import OBJECT_CREATOR_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket, GcsDataBucketProps
 from ..grants import BUCKET, SECRET, WorkloadGrant
 from ..load_balancer import RegionalService, ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
@@ -246,8 +246,10 @@ def platform_grants(props: WebPlatformProps) -> tuple[WorkloadGrant, ...]:
                     secret = identity.name(name, *suffix)
                     grants.append(WorkloadGrant(spec.name, ACCESSOR_ROLE, SECRET, secret, f"{spec.name} reads {secret}"))
         if buckets is not None and spec.data_access is not DataAccess.NONE:
-            role = OBJECT_USER_ROLE if spec.data_access is DataAccess.READ_WRITE else OBJECT_VIEWER_ROLE
-            grants.append(WorkloadGrant(spec.name, role, BUCKET, buckets[0], f"{spec.name} uses the data"))
+            # Read and create, never storage.objects.delete (objectUser's): a writer cannot purge the history.
+            roles = ((OBJECT_VIEWER_ROLE, OBJECT_CREATOR_ROLE) if spec.data_access is DataAccess.READ_WRITE
+                     else (OBJECT_VIEWER_ROLE,))
+            grants += [WorkloadGrant(spec.name, role, BUCKET, buckets[0], f"{spec.name} uses the data") for role in roles]
     if buckets is not None:
         grants.append(WorkloadGrant(USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, BUCKET, buckets[1], "usage logs"))
     return tuple(grants)
@@ -388,8 +390,8 @@ class WebPlatform(Construct):
         if self._data_bucket is not None and props.deployed_by is None:
             for spec in props.services:
                 member = self._accounts[spec.name].member
-                if spec.data_access is DataAccess.READ_WRITE:
-                    self._data_bucket.grant_object_user(spec.name, member)
+                if spec.data_access is DataAccess.READ_WRITE:  # never storage.objects.delete: the history stays
+                    self._data_bucket.grant_object_writer(spec.name, member)
                 elif spec.data_access is DataAccess.READ:
                     self._data_bucket.grant_object_viewer(spec.name, member)
 
@@ -638,7 +640,7 @@ class WebPlatform(Construct):
 
     @property
     def data_bucket(self) -> GcsDataBucket | None:
-        """The data bucket (``grant_object_viewer``/``grant_object_user`` for more members); ``None`` when off."""
+        """The data bucket (``grant_object_viewer``/``grant_object_writer`` for more members); ``None`` when off."""
         return self._data_bucket
 
     @property
