@@ -69,6 +69,7 @@ GCP_PROJECT_NUMBER_PATTERN = re.compile(r"[1-9][0-9]{5,19}")
 S3_STATE_BUCKET_PATTERN = re.compile(r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 GCS_STATE_BUCKET_PATTERN = re.compile(r"(?!goog)[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+IAM_MEMBER_PATTERN = re.compile(r"(user|group):[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 RDS_CLASS_PATTERN = re.compile(r"db\.[a-z0-9]+\.[a-z0-9]+")
 CLOUD_SQL_TIER_PATTERN = re.compile(r"db-(custom-[0-9]+-[0-9]+|f1-micro|g1-small|perf-optimized-N-[0-9]+)")
 _DAY = r"(MON|TUE|WED|THU|FRI|SAT|SUN)"
@@ -107,6 +108,8 @@ class GcpSettings:
     region: str
     domain: str | None
     without_load_balancer: bool
+    #: With ``without_load_balancer``: who may call the services on their run.app URLs (run.invoker).
+    invokers: tuple[str, ...]
     subnet_cidr: ipaddress.IPv4Network
     private_services_cidr: ipaddress.IPv4Network
     billing_account: str
@@ -473,6 +476,8 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
     region = gcp.string("region", pattern=GCP_REGION_PATTERN, rule="must be a Google Cloud region name such as us-central1")
     domain = gcp.string("domain", pattern=DOMAIN_PATTERN, rule=DOMAIN_RULE, required=False)
     without_load_balancer = gcp.optional_boolean("without_load_balancer")
+    invokers = gcp.string_list("invokers", pattern=IAM_MEMBER_PATTERN, min_items=1, max_items=20, required=False,
+                               rule="must be IAM members such as group:developers@example.com or user:ann@example.com")
     if gcp.problems.all_valid(gcp.key("domain"), gcp.key("without_load_balancer")):
         if without_load_balancer and environment != "dev":
             gcp.problems.add(gcp.key("without_load_balancer"), f"is allowed in dev only; {environment} needs a domain", True)
@@ -484,6 +489,11 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
                 "is required for the HTTPS load balancer (dev may set without_load_balancer = true instead)",
                 show_value=False,
             )
+    if gcp.problems.all_valid(gcp.key("domain"), gcp.key("without_load_balancer"), gcp.key("invokers")) \
+            and without_load_balancer != bool(invokers):
+        gcp.problems.add(gcp.key("invokers"), "goes with without_load_balancer = true, and only with it: without an edge, "
+                         "the services answer only the identities named here (the run.invoker check stays on)",
+                         list(invokers) if invokers else None, show_value=bool(invokers))
     subnet = gcp.network("subnet_cidr", min_prefix=16, max_prefix=26)
     private_services = gcp.network("private_services_cidr", min_prefix=16, max_prefix=24)
     if subnet and private_services and subnet.overlaps(private_services):
@@ -499,6 +509,7 @@ def _read_gcp(reader: TableReader, environment: str, environ: Mapping[str, str])
         region=region or "",
         domain=domain,
         without_load_balancer=without_load_balancer,
+        invokers=invokers,
         subnet_cidr=subnet or ipaddress.IPv4Network("10.0.0.0/24"),
         private_services_cidr=private_services or ipaddress.IPv4Network("10.1.0.0/16"),
         billing_account=billing_account,

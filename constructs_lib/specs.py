@@ -36,13 +36,22 @@ class DataAccess(enum.Enum):
     READ_WRITE = "read_write"
 
 
+def _check_service_and_path(value: ServiceUrl | InternalServiceUrl) -> None:
+    owner = type(value).__name__
+    if not SERVICE_NAME.fullmatch(value.service):
+        raise ValueError(f"{owner}.service {value.service!r}: {SERVICE_NAME_RULE}")
+    if value.path and not value.path.startswith("/"):
+        raise ValueError(f"{owner}.path {value.path!r}: must be empty or start with '/'")
+
+
 @dataclass(frozen=True)
 class ServiceUrl:
     """An environment value the pattern fills in: the URL where clients reach ``service``, plus ``path``.
 
     Behind the platform's load balancer that is the site's URL (the load balancer routes the
     service's paths); a service without one is reached on its own URL (Cloud Run's ``run.app``).
-    E.g. ``ServiceUrl("api", "/api")`` for a web frontend that calls the API.
+    E.g. ``ServiceUrl("api", "/api")`` for a web frontend whose browser code calls the API. A service's own
+    server-side calls use :class:`InternalServiceUrl`.
 
     Attributes:
         service: Name of a service of the same platform.
@@ -53,10 +62,29 @@ class ServiceUrl:
     path: str = ""
 
     def __post_init__(self) -> None:
-        if not SERVICE_NAME.fullmatch(self.service):
-            raise ValueError(f"ServiceUrl.service {self.service!r}: {SERVICE_NAME_RULE}")
-        if self.path and not self.path.startswith("/"):
-            raise ValueError(f"ServiceUrl.path {self.path!r}: must be empty or start with '/'")
+        _check_service_and_path(self)
+
+
+@dataclass(frozen=True)
+class InternalServiceUrl:
+    """An environment value the pattern fills in: where the platform's own services reach ``service``, plus ``path``.
+
+    The call stays inside the platform's network, never through the internet or the edge (whose rate limits would
+    count every server-side call of a service as one client): on AWS ``http://<service>.<namespace>:<port>``
+    (a Cloud Map name in the VPC; the caller's security group may reach the service's port, nothing else); on GCP
+    the service's ``run.app`` URL, reached through the VPC as internal traffic. E.g.
+    ``InternalServiceUrl("api", "/api")`` for a web frontend rendering pages on its server.
+
+    Attributes:
+        service: Name of a service of the same platform that takes requests.
+        path: Appended to the URL; empty or starting with ``/``. Default empty.
+    """
+
+    service: str
+    path: str = ""
+
+    def __post_init__(self) -> None:
+        _check_service_and_path(self)
 
 
 @dataclass(frozen=True)
@@ -68,7 +96,7 @@ class DataBucketName:
 DATA_BUCKET_NAME = DataBucketName()
 
 #: The value of a service's environment variable: plain text, or a value the pattern fills in.
-EnvironmentValue = Union[str, ServiceUrl, DataBucketName]
+EnvironmentValue = Union[str, ServiceUrl, InternalServiceUrl, DataBucketName]
 
 
 @dataclass(frozen=True)
@@ -101,8 +129,13 @@ class Alerting:
 
 
 def referenced_services(environment: Mapping[str, EnvironmentValue]) -> set[str]:
-    """The services whose URL an environment mapping asks for."""
-    return {value.service for value in environment.values() if isinstance(value, ServiceUrl)}
+    """The services whose URL, public or internal, an environment mapping asks for."""
+    return {value.service for value in environment.values() if isinstance(value, (ServiceUrl, InternalServiceUrl))}
+
+
+def internally_called(environment: Mapping[str, EnvironmentValue]) -> set[str]:
+    """The services an environment mapping asks the internal URL of (:class:`InternalServiceUrl`)."""
+    return {value.service for value in environment.values() if isinstance(value, InternalServiceUrl)}
 
 
 def render_environment(
@@ -111,11 +144,16 @@ def render_environment(
     service_url: Callable[[ServiceUrl], str],
     data_bucket_name: str | None,
     owner: str,
+    internal_url: Callable[[InternalServiceUrl], str] | None = None,
 ) -> dict[str, str]:
     """Plain values for every variable; ``owner`` (e.g. ``ServiceSpec('web').environment``) names errors."""
     rendered: dict[str, str] = {}
     for name, value in environment.items():
-        if isinstance(value, ServiceUrl):
+        if isinstance(value, InternalServiceUrl):
+            if internal_url is None:
+                raise ValueError(f"{owner}[{name!r}]: InternalServiceUrl needs a platform whose services share a network")
+            rendered[name] = internal_url(value)
+        elif isinstance(value, ServiceUrl):
             rendered[name] = service_url(value)
         elif isinstance(value, DataBucketName):
             if data_bucket_name is None:

@@ -30,6 +30,10 @@ SERVICES: tuple[AppService, ...] = (BACKEND, FRONTEND)
 #: ``/api`` itself too: ``/api/*`` matches only below it on both clouds.
 BACKEND_PATHS: tuple[str, ...] = ("/api", "/api/*", "/health")
 
+#: The frontend's variable holding the API's URL inside the platform's network, for its server-side calls
+#: (``NEXT_PUBLIC_API_URL``, the public one, is for browsers: from a task it would leave through the internet).
+INTERNAL_API_VARIABLE = "API_INTERNAL_URL"
+
 #: The prefix of the API's routes: its own per-IP rate limit (``waf.api_rate_limit_requests``) applies below it.
 API_PATH_PREFIX = "/api"
 

@@ -13,6 +13,7 @@ from constructs_lib.aws.patterns import (
     ContainerImage,
     DataAccess,
     DatabaseSpec,
+    InternalServiceUrl,
     Deployment,
     DisasterRecoverySpec,
     HealthCheck,
@@ -26,7 +27,7 @@ from constructs_lib.aws.patterns import (
     TestListener,
 )
 
-from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, AppService, database_name
+from .app_services import BACKEND, BACKEND_PATHS, FRONTEND, INTERNAL_API_VARIABLE, AppService, database_name
 
 # DuckDB keeps extensions and spill files below HOME (/tmp); Next.js writes its cache below .next/cache.
 _WRITABLE_PATHS = {BACKEND.name: ("/tmp",), FRONTEND.name: ("/tmp", "/app/.next/cache")}
@@ -48,7 +49,8 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
     if service is BACKEND:
         environment |= {"AWS_REGION": region, "S3_BUCKET": DATA_BUCKET_NAME, "HOME": "/tmp"}
     else:
-        environment |= {"NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api"), "HOSTNAME": "0.0.0.0"}
+        environment |= {"NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api"), "HOSTNAME": "0.0.0.0",
+                        INTERNAL_API_VARIABLE: InternalServiceUrl(BACKEND.name, "/api")}
     return ServiceSpec(
         name=service.name,
         image=_image(service, config, standby=standby),

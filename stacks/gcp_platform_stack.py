@@ -12,7 +12,8 @@ from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
-    DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
+    DisasterRecoverySpec, InternalServiceUrl, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec, ServiceUrl,
+    WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.patterns.delivery import deployed_by
 from constructs_lib.gcp.provider import google_provider
@@ -21,7 +22,8 @@ from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY
 
 from . import stack_name
 from .app_services import (
-    BACKEND, BACKEND_PATHS, FRONTEND, AppService, alerting, database_name, path_rate_limits, request_limits,
+    BACKEND, BACKEND_PATHS, FRONTEND, INTERNAL_API_VARIABLE, AppService, alerting, database_name, path_rate_limits,
+    request_limits,
 )
 from .backends import add_state_backend
 from .delivery_settings import gcp_image_location
@@ -74,7 +76,8 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
                       environment={**backend.environment, "GCS_BUCKET": DATA_BUCKET_NAME,
                                    "GOOGLE_CLOUD_PROJECT": gcp.project_id})
     frontend = replace(frontend, environment={**frontend.environment,
-                                              "NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api")})
+                                              "NEXT_PUBLIC_API_URL": ServiceUrl(BACKEND.name, "/api"),
+                                              INTERNAL_API_VARIABLE: InternalServiceUrl(BACKEND.name, "/api")})
     return WebPlatformProps(
         identity=PlatformIdentity(config.project, config.environment),
         project=gcp.project_id,
@@ -86,6 +89,8 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
                                        path_rate_limits=path_rate_limits(config), request_limits=request_limits(config)),
             log_sample_rate=config.logging.request_log_sample_rate,
         ),
+        invokers=gcp.invokers if gcp.without_load_balancer else (),
+        network=NetworkSpec(subnet_cidr=gcp.subnet_cidr),
         data_bucket=DataBucketSpec(noncurrent_version_expiration_days=config.storage.noncurrent_version_expiration_days),
         database=DatabaseSpec(
             tier=database.cloud_sql_tier,
@@ -96,7 +101,6 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
             high_availability=database.high_availability,
             database_name=database_name(config),
             user_name=DATABASE_USER,
-            subnet_cidr=gcp.subnet_cidr,
             private_services_cidr=gcp.private_services_cidr,
         ) if database.enabled else None,
         alerting=alerting(config),
@@ -110,7 +114,7 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         # The budget is the bootstrap's (it belongs to the billing account, which no pipeline account may touch).
         disaster_recovery=DisasterRecoverySpec(
             standby_region=config.dr.gcp_standby_region,
-            standby_subnet_cidr=config.dr.gcp_standby_subnet_cidr if database.enabled else None,
+            standby_subnet_cidr=config.dr.gcp_standby_subnet_cidr,
             standby_min_instances=config.dr.standby_min_capacity,
             standby_max_instances=config.dr.standby_max_capacity,
         ) if config.dr is not None else None,

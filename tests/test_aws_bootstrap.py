@@ -35,8 +35,10 @@ IAM_SERVICE_OF_TYPE_PREFIX: dict[str, str] = {
     "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_cloudwatch_dashboard": "cloudwatch", "aws_iam": "iam",
     "aws_kms": "kms", "aws_s3_bucket": "s3", "aws_secretsmanager": "secretsmanager", "aws_sns": "sns",
     "aws_db": "rds", "aws_appautoscaling": "application-autoscaling", "aws_budgets": "budgets", "aws_acm": "acm",
-    "aws_route53": "route53", "aws_ecr": "ecr",
+    "aws_route53": "route53", "aws_ecr": "ecr", "aws_service_discovery": "servicediscovery",
 }
+#: Services a resource type needs besides its own: Cloud Map creates a namespace's private zone with the caller's rights.
+IMPLIED_SERVICES: dict[str, tuple[str, ...]] = {"aws_service_discovery_private_dns_namespace": ("route53",)}
 
 
 def bootstrap(synthesized: Synthesized, environment: str) -> dict[str, Any]:
@@ -275,6 +277,7 @@ def test_deploy_role_covers_every_service_the_platform_uses(synthesized: Synthes
         prefixes = [prefix for prefix in IAM_SERVICE_OF_TYPE_PREFIX if resource_type.startswith(prefix)]
         assert prefixes, f"{resource_type}: which IAM service manages it? Add it above and to the deploy role"
         needed.add(IAM_SERVICE_OF_TYPE_PREFIX[max(prefixes, key=len)])
+        needed.update(IMPLIED_SERVICES.get(resource_type, ()))
     statements = _allow_statements(bootstrap(synthesized, environment), f"gha-duckdb-analytics-{environment}-deploy")
     granted = {action.split(":")[0] for statement in statements for action in statement["actions"]}
     assert needed - granted == set()

@@ -242,8 +242,13 @@ def test_tasks_accept_only_the_load_balancer_on_their_port(synthesized: Synthesi
     alb_group, _ = by_prefix(stack, "aws_security_group", "load_balancer_security_group")
     ingress = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
                if rule["security_group_id"] == reference("aws_security_group", task_group, "id")]
-    assert ingress == [{**ingress[0], "ip_protocol": "tcp", "from_port": service.port, "to_port": service.port,
-                        "referenced_security_group_id": reference("aws_security_group", alb_group, "id")}]
+    sources = [reference("aws_security_group", alb_group, "id")]
+    if service is BACKEND:  # and the frontend's server, inside the VPC (API_INTERNAL_URL)
+        sources.append(reference("aws_security_group", by_prefix(stack, "aws_security_group",
+                                                                 "frontend_service_security_group")[0], "id"))
+    assert sorted(rule["referenced_security_group_id"] for rule in ingress) == sorted(sources)
+    assert all((rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", service.port, service.port)
+               for rule in ingress)
 
 
 def test_load_balancer_sends_only_to_target_ports_inside_the_vpc(synthesized: Synthesized, environment: str) -> None:

@@ -80,7 +80,56 @@ def test_flow_logs_capture_all_traffic_with_the_environment_retention(synthesize
 
 def test_s3_traffic_stays_on_a_gateway_endpoint(synthesized: Synthesized, environment: str) -> None:
     stack = synthesized.stack("aws", environment)
-    _, endpoint = only(stack, "aws_vpc_endpoint")
+    _, endpoint = by_prefix(stack, "aws_vpc_endpoint", "network_s3_endpoint")
     assert endpoint["service_name"] == f"com.amazonaws.{synthesized.configs[environment].aws.region}.s3"
     assert endpoint["vpc_endpoint_type"] == "Gateway"
     assert len(endpoint["route_table_ids"]) == len(synthesized.configs[environment].aws.availability_zones) + 1
+
+
+def test_aws_is_reached_through_endpoints_that_answer_only_the_account(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    account, region = config.aws.account_id, config.aws.region
+    own = {"test": "StringEquals", "variable": "aws:PrincipalAccount", "values": [account]}
+    endpoints = {body["service_name"].removeprefix(f"com.amazonaws.{region}."): body
+                 for body in resources(stack, "aws_vpc_endpoint").values()}
+    assert set(endpoints) == {"s3", "ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+    group_id, _ = by_prefix(stack, "aws_security_group", "network_endpoints_security_group")
+    private = sorted(reference("aws_subnet", name, "id") for name in resources(stack, "aws_subnet")
+                     if name.startswith("network_private_"))
+    for service in ("ecr.api", "ecr.dkr", "logs", "secretsmanager"):
+        endpoint = endpoints[service]
+        assert (endpoint["vpc_endpoint_type"], endpoint["private_dns_enabled"]) == ("Interface", True)
+        assert endpoint["security_group_ids"] == [reference("aws_security_group", group_id, "id")]
+        # One zone with dev's single NAT gateway (cheaper, not zone-redundant), every zone elsewhere.
+        assert sorted(endpoint["subnet_ids"]) == (private[:1] if config.aws.single_nat_gateway else private)
+        (statement,) = policy_statements(stack, endpoint["policy"]).values()
+        assert statement["condition"] == [own] and "*" not in statement["actions"]
+    s3 = policy_statements(stack, endpoints["s3"]["policy"])
+    # Only the account's own buckets (an attacker's bucket is out of reach), and ECR's image layers.
+    assert s3["OwnBuckets"]["condition"] == [own, {"test": "StringEquals", "variable": "aws:ResourceAccount",
+                                                   "values": [account]}]
+    assert s3["EcrImageLayers"]["resources"] == [f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"]
+    (ingress,) = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+                  if rule["security_group_id"] == reference("aws_security_group", group_id, "id")]
+    assert (ingress["from_port"], ingress["to_port"], ingress["cidr_ipv4"]) == (443, 443, str(config.aws.vpc_cidr))
+
+
+def test_workload_egress_is_an_allow_list(synthesized: Synthesized, environment: str) -> None:
+    stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
+    group = {service: reference("aws_security_group", by_prefix(stack, "aws_security_group",
+                                                                f"{service}_service_security_group")[0], "id")
+             for service in ("backend", "frontend")}
+    endpoints = reference("aws_security_group", by_prefix(stack, "aws_security_group", "network_endpoints_security_group")[0], "id")
+    s3 = reference("aws_vpc_endpoint", by_prefix(stack, "aws_vpc_endpoint", "network_s3_endpoint")[0], "prefix_list_id")
+    egress: dict[str, set[tuple[int, str]]] = {service: set() for service in group}
+    for rule in resources(stack, "aws_vpc_security_group_egress_rule").values():
+        for service, group_id in group.items():
+            if rule["security_group_id"] == group_id:
+                assert rule["from_port"] == rule["to_port"]
+                target = rule.get("referenced_security_group_id") or rule.get("prefix_list_id") or rule["cidr_ipv4"]
+                egress[service].add((rule["from_port"], target))
+    # No task reaches the internet: AWS through the VPC's endpoints, the database, and the backend inside the VPC.
+    common = {(443, endpoints), (443, s3)}
+    database = {(5432, reference("aws_security_group", by_prefix(stack, "aws_security_group", "database_security_group")[0], "id"))
+                } if config.database.enabled else set()
+    assert egress == {"backend": common | database, "frontend": common | {(8000, group["backend"])}}

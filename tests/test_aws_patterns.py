@@ -249,7 +249,7 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("two defaults", lambda: _platform_props(services=(WEB, ServiceSpec("site", IMAGE))),
      "WebPlatformProps.services ['web', 'site']: only one service may have no routes"),
     ("url to a worker", lambda: _platform_props(services=(WORKER, ServiceSpec("web", IMAGE, environment={"U": ServiceUrl("worker")}))),
-     "ServiceSpec('web').environment['U']: ServiceUrl('worker') names no service behind the load balancer"),
+     "ServiceSpec('web').environment['U']: ServiceUrl('worker') names no service with a port"),
     ("bucket off", lambda: _platform_props(data_bucket=None), "ServiceSpec('api').environment['BUCKET']: DATA_BUCKET_NAME needs"),
     ("database off", lambda: _platform_props(database=None), "ServiceSpec('api').database_access: needs WebPlatformProps.database"),
     ("port without balancer", lambda: _platform_props(load_balancer=None, services=(WEB,)),

@@ -71,8 +71,10 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
     frontend_environment = {item["name"]: item["value"] for item in frontend["environment"]}
     site = (f"https://{config.aws.https.domain}" if not config.aws.https.http_only
             else "http://${aws_lb.load_balancer_5CB6B27E.dns_name}")
+    # Browsers call the site; the frontend's server calls the backend inside the VPC (its Cloud Map name).
     assert frontend_environment == {"ENVIRONMENT": environment, "PORT": "3000", "HOSTNAME": "0.0.0.0",
-                                    "NEXT_PUBLIC_API_URL": f"{site}/api"}
+                                    "NEXT_PUBLIC_API_URL": f"{site}/api",
+                                    "API_INTERNAL_URL": f"http://backend.duckdb-analytics-{environment}.internal:8000/api"}
     assert frontend["secrets"] == []
     if config.database.enabled:
         secret_id, _ = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")

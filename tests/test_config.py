@@ -433,11 +433,20 @@ CROSS_RULE_CASES = [
      'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /19, e.g. 10.0.0.0/16, got "52.0.0.0/16"'),
     ("prod", _change("aws", vpc_cidr="10.0.0.0/20"),  # its public subnets would be /28: too small for an ALB
      'aws.vpc_cidr: must be a private IPv4 CIDR block from /16 to /19, e.g. 10.0.0.0/16, got "10.0.0.0/20"'),
-    ("prod", _change("gcp", domain=None, without_load_balancer=True),
+    ("prod", _change("gcp", domain=None, without_load_balancer=True, invokers=["group:developers@example.com"]),
      "gcp.without_load_balancer: is allowed in dev only; prod needs a domain, got true"),
     ("staging", _change("gcp", domain=None),
      "gcp.domain: is required for the HTTPS load balancer (dev may set without_load_balancer = true instead)"),
-    ("dev", _change("gcp", domain="dev.example.com"), "gcp.without_load_balancer: contradicts domain: leave one out, got true"),
+    ("dev", _change("gcp", domain=None, without_load_balancer=True),
+     "gcp.invokers: goes with without_load_balancer = true, and only with it: without an edge, the services answer "
+     "only the identities named here (the run.invoker check stays on)"),
+    ("dev", _change("gcp", invokers=["group:developers@example.com"]),
+     'gcp.invokers: goes with without_load_balancer = true, and only with it: without an edge, the services answer '
+     'only the identities named here (the run.invoker check stays on), got ["group:developers@example.com"]'),
+    ("dev", _change("gcp", domain=None, without_load_balancer=True, invokers=["allUsers"]),
+     'gcp.invokers: must be IAM members such as group:developers@example.com or user:ann@example.com, got "allUsers"'),
+    ("dev", _change("gcp", without_load_balancer=True, invokers=["group:developers@example.com"]),
+     "gcp.without_load_balancer: contradicts domain: leave one out, got true"),
     ("prod", _change("gcp", private_services_cidr="10.40.0.0/16"),
      'gcp.private_services_cidr: must not overlap subnet_cidr 10.40.0.0/24, got "10.40.0.0/16"'),
     ("prod", _change("scaling", working_hours="MON-FRI 07:00-19:00"),
@@ -504,7 +513,9 @@ def test_environment_and_cross_key_rules(
 
 def test_dev_may_run_without_database_protection_or_https() -> None:
     dev = _committed()["dev"]
-    assert (dev.aws.https.http_only, dev.gcp.without_load_balancer, dev.aws.single_nat_gateway) == (True, True, True)
+    assert (dev.aws.https.http_only, dev.aws.single_nat_gateway) == (True, True)
+    # dev is not open to the internet without an edge: it sits behind the same load balancer and Cloud Armor.
+    assert (dev.gcp.without_load_balancer, dev.gcp.domain, dev.gcp.invokers) == (False, "gcp.dev.analytics.example.com", ())
     assert (dev.database.enabled, dev.protection.deletion_protection) == (False, False)
     assert dev.scaling.working_hours is not None
 
@@ -698,7 +709,10 @@ DR_CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], list[str]]] = [
                                                   availability_zones=["us-east-2a", "us-east-2b", "us-east-2c"]),
      ["aws.region: must be us-east-1 with [dr]: the alarm on the primary's Route 53 health check needs its metrics, "
       'which Route 53 publishes in us-east-1 only, got "us-east-2"']),
-    ("dev without a load balancer", "dev", lambda data: data.update(dr=dict(STAGING_DRILL, standby_max_capacity=3)),
+    ("dev without a load balancer", "dev", lambda data: (
+        data.update(dr=dict(STAGING_DRILL, standby_max_capacity=3)),
+        data["gcp"].update(without_load_balancer=True, invokers=["group:developers@example.com"]),
+        data["gcp"].pop("domain")),
      ["aws.hosted_zone_id: is required with [dr]: the failover records for aws.domain live in that Route 53 zone, and "
       "the standby's certificate is validated there",
       "gcp.without_load_balancer: contradicts [dr]: the standby Cloud Run services are reached through the global load "

@@ -122,7 +122,7 @@ def test_an_unknown_type_or_a_missing_price_is_reported_not_priced_never_counted
 
 def test_usage_the_estimate_does_not_model_is_named_on_the_stack(synthesized: Synthesized, table: PriceTable) -> None:
     aws = estimate(synthesized, "aws", "dev", table)
-    assert [finding.address.split(".")[0] for finding in aws.not_estimated] == ["aws_ecs_cluster"]
+    assert [finding.address.split(".")[0] for finding in aws.not_estimated] == ["aws_ecs_cluster", "aws_service_discovery_service"]
     gcp = estimate(synthesized, "gcp", "prod", table)
     assert {finding.address.split(".")[0] for finding in gcp.not_estimated} == {"google_monitoring_alert_policy"}
 

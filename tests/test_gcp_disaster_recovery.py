@@ -70,7 +70,9 @@ def test_the_standby_services_run_the_same_release_in_the_standby_region(synthes
         (standby_container,), (primary_container,) = standby["template"]["containers"], primary["template"]["containers"]
         assert standby_container["image"] == primary_container["image"]
         plain = lambda container: {item["name"]: item.get("value") for item in container.get("env", []) if "value" in item}  # noqa: E731
-        assert plain(standby_container) == plain(primary_container)  # same bucket (dual-region), same site URL
+        # Same bucket (dual-region), same site URL; the internal API URL names the backend of the standby's own region.
+        internal = {"API_INTERNAL_URL": f"{reference('google_cloud_run_v2_service', STANDBY_SERVICE_IDS['backend'], 'uri')}/api"}
+        assert plain(standby_container) == {**plain(primary_container), **(internal if name == "frontend" else {})}
 
 
 @with_standby
@@ -133,10 +135,10 @@ def test_the_standby_reads_its_credentials_in_its_region_and_reaches_the_databas
     (subnet_id, subnet), = [(key, body) for key, body in resources(stack, "google_compute_subnetwork").items()
                             if body["region"] == config.dr.gcp_standby_region]
     assert subnet["ip_cidr_range"] == str(config.dr.gcp_standby_subnet_cidr)
-    (interface,) = standby["template"]["vpc_access"]["network_interfaces"]
-    assert interface["subnetwork"] == reference("google_compute_subnetwork", subnet_id, "id")
     frontend = resources(stack, "google_cloud_run_v2_service")[STANDBY_SERVICE_IDS["frontend"]]
-    assert "vpc_access" not in frontend["template"]
+    for service in (standby, frontend):  # all their traffic through the standby region's subnet
+        (interface,) = service["template"]["vpc_access"]["network_interfaces"]
+        assert interface["subnetwork"] == reference("google_compute_subnetwork", subnet_id, "id")
     bootstrap = synthesized.documents[stack_id("gcp", environment, "bootstrap")]
     grants = [body for name, body in resources(bootstrap, "google_project_iam_member").items()
               if name.startswith("grants_") and body["role"] == "roles/secretmanager.secretAccessor"]
@@ -175,13 +177,15 @@ STANDBY = DisasterRecoverySpec("europe-west4", standby_subnet_cidr="10.50.0.0/26
 
 
 def test_a_platform_without_a_database_gets_standby_services_and_a_dual_region_bucket_only() -> None:
-    document = synth_platform(platform((WEB, WORKER), disaster_recovery=DisasterRecoverySpec("europe-west4")))
+    document = synth_platform(platform((WEB, WORKER), disaster_recovery=DisasterRecoverySpec("europe-west4", "10.50.0.0/26")))
     locations = sorted((body["name"], body["location"]) for body in resources(document, "google_cloud_run_v2_service").values())
     assert locations == [("acme-shop-prod-web", "europe-west1"), ("acme-shop-prod-web", "europe-west4"),
                          ("acme-shop-prod-worker", "europe-west1")]  # a worker serves no requests: no standby copy
     (bucket,) = [body for key, body in resources(document, "google_storage_bucket").items() if "_data_bucket_" in key]
     assert (bucket["location"], bucket["custom_placement_config"]["data_locations"]) == ("EU", ["EUROPE-WEST1", "EUROPE-WEST4"])
-    assert resources(document, "google_sql_database_instance") == {} and resources(document, "google_compute_subnetwork") == {}
+    assert resources(document, "google_sql_database_instance") == {}
+    subnets = {body["region"]: body["ip_cidr_range"] for body in resources(document, "google_compute_subnetwork").values()}
+    assert subnets == {"europe-west1": "10.20.0.0/24", "europe-west4": "10.50.0.0/26"}  # egress in both regions
     # The platform's own image repository is the multi-region: the standby region pulls without europe-west1.
     (registry,) = resources(document, "google_artifact_registry_repository").values()
     assert registry["location"] == "europe"
@@ -211,9 +215,10 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
      "DisasterRecoverySpec.standby_region must differ from the platform's region 'europe-west1'"),
     ("other continent", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("us-east1")),
      "DisasterRecoverySpec.standby_region must be on the continent of 'europe-west1'"),
-    ("database without subnet", lambda: platform((API, WEB), database=DatabaseSpec(),
-                                                 disaster_recovery=DisasterRecoverySpec("europe-west4")),
-     "DisasterRecoverySpec.standby_subnet_cidr must be given with a database"),
+    ("no subnet", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("europe-west4")),
+     "DisasterRecoverySpec.standby_subnet_cidr must be given: the standby services send their traffic through a subnet"),
+    ("subnet overlaps the primary's", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("europe-west4", "10.20.0.0/25")),
+     "DisasterRecoverySpec.standby_subnet_cidr must not overlap NetworkSpec.subnet_cidr 10.20.0.0/24"),
     ("subnet overlaps", lambda: platform((API, WEB), database=DatabaseSpec(),
                                          disaster_recovery=DisasterRecoverySpec("europe-west4", "10.21.0.0/24")),
      "DisasterRecoverySpec.standby_subnet_cidr must not overlap DatabaseSpec.private_services_cidr 10.21.0.0/20"),

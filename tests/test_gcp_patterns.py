@@ -27,7 +27,9 @@ from constructs_lib.gcp.patterns import (
     DataAccess,
     DatabaseSpec,
     DataBucketSpec,
+    InternalServiceUrl,
     LoadBalancerSpec,
+    NetworkSpec,
     PlatformIdentity,
     PublicCloudRunService,
     PublicCloudRunServiceProps,
@@ -128,7 +130,7 @@ def test_minimal_platform_buckets_registry_apis_and_retention(minimal: dict[str,
     assert access_logs["lifecycle_rule"][0] == {"action": {"type": "Delete"}, "condition": {"age": 30}}
     (registry,) = resources(minimal, "google_artifact_registry_repository").values()
     assert registry["repository_id"] == "acme-shop-prod-images" and registry["docker_config"] == {"immutable_tags": True}
-    assert apis(minimal) == {"iam", "run", "artifactregistry", "storage", "monitoring", "logging", "compute"}
+    assert apis(minimal) == {"iam", "run", "artifactregistry", "storage", "monitoring", "logging", "compute", "dns"}
     (retention,) = resources(minimal, "google_logging_project_bucket_config").values()
     assert (retention["bucket_id"], retention["retention_days"]) == ("_Default", 30)
     # nobody may touch the data until a service asks for it; nothing is granted to the public or the project
@@ -158,19 +160,69 @@ def test_minimal_platform_alerts_without_an_email_and_checks_uptime_through_the_
     assert len(resources(minimal, "google_monitoring_dashboard")) == 1
 
 
-def test_without_a_load_balancer_exposed_services_are_public_on_run_app() -> None:
-    document = synth_platform(platform((ServiceSpec("api", IMAGE, health_path="/healthz"),), load_balancer=None,
-                                       data_bucket=None, alerting=Alerting("ops@example.com")))
-    (service_id, service), = resources(document, "google_cloud_run_v2_service").items()
-    assert (service["ingress"], service["invoker_iam_disabled"]) == ("INGRESS_TRAFFIC_ALL", True)
-    assert not [kind for kind in document["resource"] if kind.startswith("google_compute_")]
-    assert apis(document) == {"iam", "run", "artifactregistry", "monitoring", "logging"}
+def test_without_a_load_balancer_only_the_invokers_reach_the_run_app_urls() -> None:
+    document = synth_platform(platform(
+        (ServiceSpec("api", IMAGE, health_path="/healthz"),
+         ServiceSpec("web", IMAGE, environment={"API": InternalServiceUrl("api", "/v1")})),
+        load_balancer=None, invokers=("group:developers@example.com",), data_bucket=None,
+        alerting=Alerting("ops@example.com")))
+    services = run_services(document)
+    # Not open to the internet without an edge: the run.invoker check stays on.
+    assert {(body["ingress"], body["invoker_iam_disabled"]) for body in services.values()} == {("INGRESS_TRAFFIC_ALL", False)}
+    accounts = {body["account_id"].removesuffix("-prod"): key for key, body in resources(document, "google_service_account").items()}
+    invokers = sorted((grant["name"], grant["role"], grant["member"])
+                      for grant in resources(document, "google_cloud_run_v2_service_iam_member").values())
+    service_ids = {name: next(key for key, body in resources(document, "google_cloud_run_v2_service").items()
+                              if body["name"] == f"acme-shop-prod-{name}") for name in ("api", "web")}
+    name = {key: reference("google_cloud_run_v2_service", service_ids[key], "name") for key in service_ids}
+    assert invokers == sorted([
+        (name["api"], "roles/run.invoker", "group:developers@example.com"),
+        (name["web"], "roles/run.invoker", "group:developers@example.com"),
+        # the web service calls the API internally, with an identity token
+        (name["api"], "roles/run.invoker", reference("google_service_account", accounts["web"], "member")),
+    ])
+    assert not resources(document, "google_compute_security_policy")
+    assert apis(document) == {"iam", "run", "artifactregistry", "monitoring", "logging", "compute", "dns"}
     assert resources(document, "google_storage_bucket") == {}
-    (check,) = resources(document, "google_monitoring_uptime_check_config").values()
-    uri = reference("google_cloud_run_v2_service", service_id, "uri")[2:-1]
-    assert check["monitored_resource"]["labels"]["host"] == f'${{trimprefix({uri}, "https://")}}'
-    assert check["http_check"]["path"] == "/healthz"
+    # Anonymous probes would get 403: no uptime check without a load balancer.
+    assert resources(document, "google_monitoring_uptime_check_config") == {}
     assert tier_channels(document) == {"alerts": "ops@example.com", "warnings": "ops@example.com"}
+
+
+def test_every_service_sends_all_its_traffic_through_the_vpc(minimal: dict[str, Any]) -> None:
+    (service,) = run_services(minimal).values()
+    (network_id,) = resources(minimal, "google_compute_network")
+    (subnet_id,) = resources(minimal, "google_compute_subnetwork")
+    assert service["template"]["vpc_access"] == {"egress": "ALL_TRAFFIC", "network_interfaces": [{
+        "network": reference("google_compute_network", network_id, "id"),
+        "subnetwork": reference("google_compute_subnetwork", subnet_id, "id")}]}
+    firewall = {body["name"].removeprefix("acme-shop-prod-vpc-"): body for body in resources(minimal, "google_compute_firewall").values()}
+    # Google APIs through private.googleapis.com, nothing else (no database, no service asks for the internet).
+    assert sorted(firewall) == ["allow-google-apis-egress", "deny-all-egress", "deny-all-ingress"]
+    assert (firewall["allow-google-apis-egress"]["destination_ranges"], firewall["allow-google-apis-egress"]["allow"]) == (
+        ["199.36.153.8/30"], [{"protocol": "tcp", "ports": ["443"]}])
+    zones = {body["dns_name"]: body for body in resources(minimal, "google_dns_managed_zone").values()}
+    assert set(zones) == {"googleapis.com.", "run.app."}
+    assert all(zone["visibility"] == "private" for zone in zones.values())
+    records = {(body["name"], body["type"]): body["rrdatas"] for body in resources(minimal, "google_dns_record_set").values()}
+    private = ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"]
+    assert records == {("private.googleapis.com.", "A"): private, ("*.googleapis.com.", "CNAME"): ["private.googleapis.com."],
+                       ("*.run.app.", "A"): private}
+    assert not resources(minimal, "google_compute_router_nat")
+
+
+def test_a_service_that_declares_the_internet_gets_it_through_cloud_nat_alone() -> None:
+    document = synth_platform(platform((ServiceSpec("api", IMAGE), ServiceSpec("hook", IMAGE, routes=("/hook",), health_path="/hook",
+                                                                               internet_egress=True))))
+    services = run_services(document)
+    assert "tags" not in services["api"]["template"]["vpc_access"]["network_interfaces"][0]
+    assert services["hook"]["template"]["vpc_access"]["network_interfaces"][0]["tags"] == ["internet-egress"]
+    firewall = {body["name"].removeprefix("acme-shop-prod-vpc-"): body for body in resources(document, "google_compute_firewall").values()}
+    rule = firewall["allow-tagged-internet-egress"]
+    assert (rule["destination_ranges"], rule["target_tags"], rule["allow"]) == (
+        ["0.0.0.0/0"], ["internet-egress"], [{"protocol": "tcp", "ports": ["443"]}])
+    (nat,) = resources(document, "google_compute_router_nat").values()
+    assert nat["source_subnetwork_ip_ranges_to_nat"] == "ALL_SUBNETWORKS_ALL_IP_RANGES"
 
 
 SHOP = (
@@ -185,7 +237,7 @@ SHOP = (
 
 @pytest.fixture(scope="module")
 def shop() -> dict[str, Any]:
-    return synth_platform(platform(SHOP, database=DatabaseSpec(subnet_cidr="10.50.0.0/24")))
+    return synth_platform(platform(SHOP, database=DatabaseSpec(), network=NetworkSpec(subnet_cidr="10.50.0.0/24")))
 
 
 def test_three_services_one_worker_each_with_its_own_account(shop: dict[str, Any]) -> None:
@@ -247,9 +299,8 @@ def test_database_credentials_and_egress_reach_only_the_services_with_database_a
         env = env_of(services[name])
         assert set(env) >= {"DATABASE_URL", "PGPASSWORD"}
         assert all("secret_key_ref" in env[variable] for variable in ("DATABASE_URL", "PGPASSWORD"))
-        assert services[name]["template"]["vpc_access"]["egress"] == "PRIVATE_RANGES_ONLY"
+    assert {services[name]["template"]["vpc_access"]["egress"] for name in services} == {"ALL_TRAFFIC"}
     assert not {"DATABASE_URL", "PGPASSWORD"} & set(env_of(services["web"]))
-    assert "vpc_access" not in services["web"]["template"]
     readers = sorted((grant["secret_id"], grant["member"])
                      for grant in resources(shop, "google_secret_manager_secret_iam_member").values())
     secrets = {body["secret_id"]: key for key, body in resources(shop, "google_secret_manager_secret").items()}
@@ -303,7 +354,8 @@ def test_platform_outputs_are_typed_properties() -> None:
     assert outputs["names"] == ["api", "web"] and outputs["secrets"] == ["DATABASE_URL", "PGPASSWORD"]
     resolved = {key: cdktf.Token.is_unresolved(outputs[key]) for key in ("ip", "bucket", "registry", "account")}
     assert resolved == {"ip": True, "bucket": True, "registry": True, "account": True}
-    assert outputs["api"].name.startswith("${") and outputs["bare"] == (None, None, None, None, None, None, {})
+    assert outputs["api"].name.startswith("${") and outputs["bare"][:5] + outputs["bare"][6:] == (None,) * 5 + ({},)
+    assert cdktf.Token.is_unresolved(outputs["bare"][5].network_id)  # every platform has its VPC
     assert len(resources(document, "google_cloud_run_v2_service")) == 3
 
 
@@ -469,10 +521,14 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("project", lambda: WebPlatformProps(identity=IDENTITY, project="Acme", region=REGION, services=(WEB,), load_balancer=None),
      "WebPlatformProps.project must be a Google Cloud project ID"),
     ("services as a list of names", lambda: platform(("web",)), "WebPlatformProps.services must be one or more ServiceSpec"),
-    ("cidr text", lambda: DatabaseSpec(subnet_cidr="10.20.0.1/24"),
-     "DatabaseSpec.subnet_cidr must be an IPv4 block such as '10.20.0.0/24' (host bits zero), got '10.20.0.1/24'"),
-    ("cidr overlap", lambda: DatabaseSpec(subnet_cidr="10.21.0.0/24"),
-     "DatabaseSpec.private_services_cidr must not overlap subnet_cidr 10.21.0.0/24"),
+    ("cidr text", lambda: NetworkSpec(subnet_cidr="10.20.0.1/24"),
+     "NetworkSpec.subnet_cidr must be an IPv4 block such as '10.20.0.0/24' (host bits zero), got '10.20.0.1/24'"),
+    ("cidr overlap", lambda: platform((WEB,), database=DatabaseSpec(), network=NetworkSpec("10.21.0.0/24")),
+     "DatabaseSpec.private_services_cidr must not overlap NetworkSpec.subnet_cidr 10.21.0.0/24"),
+    ("invokers behind a load balancer", lambda: platform((WEB,), invokers=("group:developers@example.com",)),
+     "WebPlatformProps.invokers must be empty with a load balancer"),
+    ("invoker for everyone", lambda: platform((WEB,), load_balancer=None, invokers=("allUsers",)),
+     "WebPlatformProps.invokers must be IAM members such as group:developers@example.com"),
     ("tier", lambda: DatabaseSpec(tier="n1-standard-1"), "DatabaseSpec.tier must be a Cloud SQL tier"),
     ("disk limit", lambda: DatabaseSpec(disk_size_gb=50, disk_autoresize_limit_gb=40),
      "DatabaseSpec.disk_autoresize_limit_gb must be 0 (no limit) or at least disk_size_gb (50), got 40"),

@@ -81,9 +81,8 @@ def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesi
     config, stack = gcp(synthesized, environment)
     services = {api["service"]: api for api in resources(stack, "google_project_service").values()}
     # Artifact Registry is the bootstrap stack's (tests/test_gcp_bootstrap.py).
-    expected = {"iam", "run", "storage", "monitoring", "logging"}
-    if has_load_balancer(config) or config.database.enabled:
-        expected.add("compute")
+    # compute and dns: every environment's services send their traffic through its VPC (private Google API zones).
+    expected = {"iam", "run", "storage", "monitoring", "logging", "compute", "dns"}
     if config.database.enabled:
         expected |= {"sqladmin", "servicenetworking", "secretmanager"}
     assert set(services) == {f"{name}.googleapis.com" for name in expected}
@@ -221,13 +220,12 @@ def test_outputs_name_urls_registry_and_buckets(synthesized: Synthesized, enviro
 
 
 def test_no_resource_is_left_without_a_reason_to_exist_in_dev(synthesized: Synthesized, environment: str) -> None:
-    """Without a load balancer or database nothing of either is created (no network, no secrets)."""
+    """Without a load balancer or database nothing of either is created (no secrets, no private service access)."""
     config, stack = gcp(synthesized, environment)
-    compute = [kind for kind in stack["resource"] if kind.startswith("google_compute_")]
     database_parts = [kind for kind in stack["resource"]
                       if kind.startswith(("google_sql_", "google_secret_manager_", "google_service_networking_"))]
     assert bool(database_parts) is config.database.enabled
-    assert bool(compute) is (has_load_balancer(config) or config.database.enabled)
+    assert bool(resources(stack, "google_compute_security_policy")) is has_load_balancer(config)
 
 
 @pytest.mark.slow  # synthesizes the GCP platform again, granting for itself

@@ -265,10 +265,6 @@ def test_network_ranges_come_from_config_and_only_the_database_port_is_open(
 ) -> None:
     config, stack = gcp(synthesized, environment)
     run = service_of(stack, BACKEND)["template"]
-    if not config.database.enabled:
-        assert resources(stack, "google_compute_network") == {}
-        assert "vpc_access" not in run
-        return
     (network_id, network), = resources(stack, "google_compute_network").items()
     (subnet_id, subnet), = [(key, body) for key, body in resources(stack, "google_compute_subnetwork").items()
                             if not key.startswith("network_standby_subnet")]
@@ -276,20 +272,27 @@ def test_network_ranges_come_from_config_and_only_the_database_port_is_open(
     assert subnet["ip_cidr_range"] == str(config.gcp.subnet_cidr)
     assert subnet["region"] == config.gcp.region
     assert subnet["private_ip_google_access"] is True
-    (reserved,) = [address for address in resources(stack, "google_compute_global_address").values()
-                   if address.get("purpose") == "VPC_PEERING"]
-    cidr = config.gcp.private_services_cidr
-    assert (reserved["address"], reserved["prefix_length"]) == (str(cidr.network_address), cidr.prefixlen)
     rules = {rule["name"].removeprefix(f"duckdb-analytics-{environment}-vpc-"): rule
              for rule in resources(stack, "google_compute_firewall").values()}
-    assert rules["allow-private-services-egress"]["allow"] == [{"protocol": "tcp", "ports": ["5432"]}]
-    assert rules["allow-private-services-egress"]["destination_ranges"] == [str(cidr)]
+    # Egress is an allow-list: Google APIs (private.googleapis.com), the database; no internet (no service asks).
+    allowed = {"allow-google-apis-egress"} | ({"allow-private-services-egress"} if config.database.enabled else set())
+    assert set(rules) == allowed | {"deny-all-egress", "deny-all-ingress"}
+    assert rules["allow-google-apis-egress"]["destination_ranges"] == ["199.36.153.8/30"]
     assert rules["deny-all-egress"]["deny"] == rules["deny-all-ingress"]["deny"] == [{"protocol": "all"}]
-    assert run["vpc_access"] == {
-        "egress": "PRIVATE_RANGES_ONLY",
-        "network_interfaces": [{
-            "network": reference("google_compute_network", network_id, "id"),
-            "subnetwork": reference("google_compute_subnetwork", subnet_id, "id"),
-        }],
-    }
-    assert "vpc_access" not in service_of(stack, FRONTEND)["template"]
+    assert resources(stack, "google_compute_router_nat") == {}
+    if config.database.enabled:
+        (reserved,) = [address for address in resources(stack, "google_compute_global_address").values()
+                       if address.get("purpose") == "VPC_PEERING"]
+        cidr = config.gcp.private_services_cidr
+        assert (reserved["address"], reserved["prefix_length"]) == (str(cidr.network_address), cidr.prefixlen)
+        assert rules["allow-private-services-egress"]["allow"] == [{"protocol": "tcp", "ports": ["5432"]}]
+        assert rules["allow-private-services-egress"]["destination_ranges"] == [str(cidr)]
+    for service in (BACKEND, FRONTEND):  # all traffic through the VPC, where the firewall decides
+        assert service_of(stack, service)["template"]["vpc_access"] == {
+            "egress": "ALL_TRAFFIC",
+            "network_interfaces": [{
+                "network": reference("google_compute_network", network_id, "id"),
+                "subnetwork": reference("google_compute_subnetwork", subnet_id, "id"),
+            }],
+        }
+    assert run["vpc_access"] == service_of(stack, FRONTEND)["template"]["vpc_access"]

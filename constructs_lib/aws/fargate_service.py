@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceLoadBalancer,
     EcsServiceLoadBalancerAdvancedConfiguration,
     EcsServiceNetworkConfiguration,
+    EcsServiceServiceRegistries,
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
@@ -251,6 +252,12 @@ class FargateServiceProps:
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
         role_path: IAM path of the execution and task roles, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
             under its path only). Default ``None``: the root path.
+        service_registry_arn: A Cloud Map service the tasks register in (e.g.
+            :meth:`~constructs_lib.aws.service_discovery.ServiceNamespace.add_service`), so other services reach them
+            inside the VPC. Default ``None``.
+        internet_egress: HTTPS to any address. Default ``True``; without it the tasks reach only what
+            :meth:`FargateService.allow_egress_to` and :meth:`FargateService.allow_egress_to_prefix_list` admit (e.g.
+            the VPC endpoints of :class:`~constructs_lib.aws.network.Network`).
     """
 
     name: str
@@ -281,6 +288,8 @@ class FargateServiceProps:
     capacity: CapacitySplit | None = None
     permissions_boundary_arn: str | None = None
     role_path: str | None = None
+    service_registry_arn: str | None = None
+    internet_egress: bool = True
 
     def __post_init__(self) -> None:
         deployment = self.deployment
@@ -321,7 +330,8 @@ class FargateService(Construct):
 
     The container runs with a read-only root filesystem (writable scratch volumes only where
     listed), in private subnets without a public IP, accepting traffic only from the load balancer's
-    security group and sending only HTTPS out (plus what :meth:`allow_egress_to` adds). The execution
+    security group and sending only HTTPS out, to anywhere with ``internet_egress``, else only where
+    :meth:`allow_egress_to` and :meth:`allow_egress_to_prefix_list` admit. The execution
     role may pull images, write the log group and read exactly the listed secrets; the task role gets
     only ``task_role_statements``. Deployments roll back on failure (circuit breaker).
     """
@@ -387,10 +397,12 @@ class FargateService(Construct):
                 referenced_security_group_id=target.security_group_id,
                 description="Requests forwarded by the load balancer",
             )
-        VpcSecurityGroupEgressRule(
-            self, "https_out", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443, to_port=443,
-            cidr_ipv4="0.0.0.0/0", description="HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, S3) and the internet",
-        )
+        if props.internet_egress:
+            VpcSecurityGroupEgressRule(
+                self, "https_out", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443,
+                to_port=443, cidr_ipv4="0.0.0.0/0",
+                description="HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, S3) and the internet",
+            )
 
         self.service = EcsService(
             self, "service",
@@ -410,6 +422,8 @@ class FargateService(Construct):
                 advanced_configuration=_traffic_shifting(target, props.deployment),
             )] if target is not None else None,
             deployment_configuration=_deployment_configuration(props.deployment),
+            service_registries=EcsServiceServiceRegistries(registry_arn=props.service_registry_arn)
+            if props.service_registry_arn else None,
             alarms=EcsServiceAlarms(alarm_names=list(props.deployment.rollback_alarm_names), enable=True, rollback=True)
             if props.deployment.rollback_alarm_names else None,
             health_check_grace_period_seconds=props.health_check_grace_period_seconds if target is not None else None,
@@ -502,6 +516,14 @@ class FargateService(Construct):
         VpcSecurityGroupEgressRule(
             self, id_, security_group_id=self.security_group.id, ip_protocol="tcp", from_port=port, to_port=port,
             cidr_ipv4="0.0.0.0/0", description=description,
+        )
+
+    def allow_egress_to_prefix_list(self, id_: str, prefix_list_id: str, port: int, description: str) -> None:
+        """Lets the tasks open TCP connections on ``port`` to the addresses of a prefix list (e.g. S3's, behind a
+        gateway endpoint)."""
+        VpcSecurityGroupEgressRule(
+            self, id_, security_group_id=self.security_group.id, ip_protocol="tcp", from_port=port, to_port=port,
+            prefix_list_id=prefix_list_id, description=description,
         )
 
     def allow_egress_to(self, id_: str, security_group_id: str, port: int, description: str) -> None:

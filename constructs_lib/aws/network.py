@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Protocol, Union
 
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -16,9 +18,11 @@ from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from .iam import Condition, Statement, policy_document
@@ -62,8 +66,31 @@ def parse_cidr(value: Cidr, owner: str) -> ipaddress.IPv4Network:
         raise ValueError(f"{owner} {value!r}: must be an IPv4 CIDR block such as 10.0.0.0/16 ({error})") from None
 
 
+#: What each AWS service a task reaches through an interface endpoint may be asked, by the endpoint policy (only
+#: principals of the platform's account; a task cannot use the endpoint with credentials from elsewhere).
+#: ECR (the image: its layers come from S3 through the gateway endpoint), CloudWatch Logs (the container's
+#: output), Secrets Manager (the secrets a task reads at start and after).
+INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "ecr.api": ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage"),
+    "ecr.dkr": ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage"),
+    "logs": ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+    "secretsmanager": ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+}
+#: What the workloads may do with S3 through the gateway endpoint: objects of the account's buckets only.
+S3_ENDPOINT_ACTIONS: tuple[str, ...] = (
+    "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+    "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:GetBucketLocation",
+)
+
+
 class NetworkRef(Protocol):
-    """What services and load balancers need of a VPC: :class:`Network`, or :class:`ExistingNetwork` for your own."""
+    """What services and load balancers need of a VPC: :class:`Network`, or :class:`ExistingNetwork` for your own.
+
+    ``endpoints_security_group_id`` and ``s3_prefix_list_id`` name the VPC endpoints the tasks reach AWS through;
+    without them (``None``) tasks need HTTPS to the internet.
+    """
 
     @property
     def vpc_id(self) -> str: ...
@@ -80,6 +107,12 @@ class NetworkRef(Protocol):
     @property
     def isolated_subnet_ids(self) -> tuple[str, ...]: ...
 
+    @property
+    def endpoints_security_group_id(self) -> str | None: ...
+
+    @property
+    def s3_prefix_list_id(self) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class ExistingNetwork:
@@ -91,6 +124,9 @@ class ExistingNetwork:
         public_subnet_ids: Subnets with an internet gateway route (load balancers), two zones or more.
         private_subnet_ids: Subnets reaching the internet through NAT (tasks).
         isolated_subnet_ids: Subnets without a route out (databases). Default none.
+        endpoints_security_group_id: The security group of the VPC's interface endpoints for ECR, CloudWatch Logs
+            and Secrets Manager (with private DNS). Default ``None``: tasks reach AWS over the internet.
+        s3_prefix_list_id: The prefix list of the VPC's S3 gateway endpoint. Default ``None``.
     """
 
     vpc_id: str
@@ -98,6 +134,8 @@ class ExistingNetwork:
     public_subnet_ids: tuple[str, ...]
     private_subnet_ids: tuple[str, ...]
     isolated_subnet_ids: tuple[str, ...] = ()
+    endpoints_security_group_id: str | None = None
+    s3_prefix_list_id: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cidr", parse_cidr(self.cidr, "ExistingNetwork.cidr"))
@@ -117,8 +155,9 @@ class NetworkProps:
             balancer), as text (``"10.0.0.0/16"``) or :class:`ipaddress.IPv4Network`.
         availability_zones: Zones to spread subnets over (2 to 6), e.g. ``("us-east-1a", "us-east-1b")``.
         flow_log_retention_days: Days VPC flow logs are kept.
-        single_nat_gateway: One NAT gateway for all zones (cheaper, not zone-redundant). Default
-            ``False``: one per zone, so a zone outage does not cut the others off.
+        single_nat_gateway: One NAT gateway for all zones, and the interface endpoints in the first zone only
+            (cheaper, not zone-redundant). Default ``False``: one of each per zone, so a zone outage does not cut
+            the others off.
         kms_key_arn: Key encrypting the flow log group. Default ``None``.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the flow-log role
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
@@ -150,9 +189,13 @@ class Network(Construct):
     """A VPC across the given zones.
 
     Public subnets (internet gateway route) hold only the load balancer and the NAT gateways;
-    private subnets reach the internet through NAT and hold the tasks; isolated subnets have no
-    route out and hold the database. S3 traffic stays on a gateway endpoint. The default security
-    group is stripped of all rules, and every flow (accepted and rejected) is logged to CloudWatch.
+    private subnets hold the tasks and reach the internet through NAT, which only a task allowed HTTPS to the
+    internet can use; isolated subnets have no route out and hold the database. AWS is reached without the
+    internet: S3 through a gateway endpoint, ECR, CloudWatch Logs and Secrets Manager through interface endpoints
+    (:data:`INTERFACE_ENDPOINTS`), each with a policy admitting only the account's own principals (S3: only the
+    account's buckets, and the layers of ECR images), so a stolen credential or an attacker's bucket is useless
+    from inside. The default security group is stripped of all rules, and every flow (accepted and rejected) is
+    logged to CloudWatch.
     """
 
     def __init__(self, scope: Construct, id_: str, props: NetworkProps) -> None:
@@ -215,9 +258,47 @@ class Network(Construct):
             self, "s3_endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{props.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[table.id for table in private_route_tables] + [isolated_routes.id],
+            policy=self._s3_endpoint_policy(props).json,
             tags={"Name": f"{props.name_prefix}-s3"},
         )
+        self._add_interface_endpoints(props)
         self._add_flow_logs(props)
+
+    def _s3_endpoint_policy(self, props: NetworkProps) -> DataAwsIamPolicyDocument:
+        own = Condition("StringEquals", "aws:PrincipalAccount", (props.account_id,))
+        return policy_document(self, "s3_endpoint_policy", (
+            Statement(sid="OwnBuckets", actions=S3_ENDPOINT_ACTIONS, resources=("*",), principals=(("AWS", ("*",)),),
+                      conditions=(own, Condition("StringEquals", "aws:ResourceAccount", (props.account_id,)))),
+            # ECR keeps image layers in a bucket of its own, per region.
+            Statement(sid="EcrImageLayers", actions=("s3:GetObject",), principals=(("AWS", ("*",)),),
+                      resources=(f"arn:aws:s3:::prod-{props.region}-starport-layer-bucket/*",), conditions=(own,)),
+        ))
+
+    def _add_interface_endpoints(self, props: NetworkProps) -> None:
+        """ECR, CloudWatch Logs and Secrets Manager in the private subnets (the first zone's alone with a single NAT),
+        reachable on 443 from the VPC, answering only the account's own principals."""
+        self.endpoints_security_group = SecurityGroup(
+            self, "endpoints_security_group", name_prefix=f"{props.name_prefix}-endpoints-", vpc_id=self.vpc.id,
+            description=f"{props.name_prefix} interface endpoints: HTTPS from the VPC",
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        VpcSecurityGroupIngressRule(
+            self, "endpoints_https_in", security_group_id=self.endpoints_security_group.id, ip_protocol="tcp",
+            from_port=443, to_port=443, cidr_ipv4=str(props.cidr), description="HTTPS from the VPC",
+        )
+        subnets = self._private_subnets[:1] if props.single_nat_gateway else self._private_subnets
+        for service, actions in INTERFACE_ENDPOINTS.items():
+            key = service.replace(".", "_")
+            policy = policy_document(self, f"{key}_endpoint_policy", (Statement(
+                sid="OwnPrincipals", actions=actions, resources=("*",), principals=(("AWS", ("*",)),),
+                conditions=(Condition("StringEquals", "aws:PrincipalAccount", (props.account_id,)),),
+            ),))
+            VpcEndpoint(
+                self, f"{key}_endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{props.region}.{service}",
+                vpc_endpoint_type="Interface", private_dns_enabled=True,
+                subnet_ids=[subnet.id for subnet in subnets], security_group_ids=[self.endpoints_security_group.id],
+                policy=policy.json, tags={"Name": f"{props.name_prefix}-{service}"},
+            )
 
     def _add_flow_logs(self, props: NetworkProps) -> None:
         log_group = LogGroup(self, "flow_logs", LogGroupProps(
@@ -273,6 +354,16 @@ class Network(Construct):
     def isolated_subnet_ids(self) -> tuple[str, ...]:
         """Subnets without any route out, one per zone (databases)."""
         return tuple(subnet.id for subnet in self._isolated_subnets)
+
+    @property
+    def endpoints_security_group_id(self) -> str:
+        """The security group of the interface endpoints (tasks may send HTTPS to it)."""
+        return self.endpoints_security_group.id
+
+    @property
+    def s3_prefix_list_id(self) -> str:
+        """The prefix list of S3 in the region, which the gateway endpoint routes (tasks may send HTTPS to it)."""
+        return self.s3_endpoint.prefix_list_id
 
     @property
     def s3_endpoint_id(self) -> str:

@@ -186,11 +186,26 @@ def elastic_ips(context: StackContext, addresses: Resources) -> None:
 
 @estimator("aws_vpc_endpoint")
 def vpc_endpoints(context: StackContext, endpoints: Resources) -> None:
-    """Gateway endpoints (S3, DynamoDB) are free; other kinds are not in the table."""
+    """Gateway endpoints (S3, DynamoDB) are free; an interface endpoint bills each zone (subnet) it is in by the hour
+    (its per-GB processing is not estimated); other kinds are not in the table."""
     for name, endpoint in endpoints.items():
-        kind = endpoint.get("vpc_endpoint_type", "Gateway")
-        if kind != "Gateway":
-            context.unpriced(f"aws_vpc_endpoint.{name}", f"{kind} endpoints are not in the table (Gateway ones are free)")
+        kind, address = endpoint.get("vpc_endpoint_type", "Gateway"), f"aws_vpc_endpoint.{name}"
+        if kind == "Interface":
+            zones = len(endpoint.get("subnet_ids", []))
+            service = str(endpoint.get("service_name", name)).rsplit(".", 1)[-1]
+            context.line(NETWORK, address, f"interface endpoint {service}: {zones} zone(s) x {context.hours:g} h",
+                         zones * context.hours, "vpc_interface_endpoint_hour")
+        elif kind != "Gateway":
+            context.unpriced(address, f"{kind} endpoints are not in the table (Gateway ones are free)")
+
+
+@estimator("aws_service_discovery_private_dns_namespace")
+def service_namespaces(context: StackContext, namespaces: Resources) -> None:
+    """A Cloud Map private DNS namespace is a Route 53 private hosted zone (queries from the VPC are not estimated)."""
+    for name, namespace in namespaces.items():
+        context.line(NETWORK, f"aws_service_discovery_private_dns_namespace.{name}",
+                     f"Cloud Map namespace {display_name(name, namespace)}: its Route 53 private zone", 1,
+                     "route53_hosted_zone_month")
 
 
 # --- data ---------------------------------------------------------------------------------------------------

@@ -217,6 +217,14 @@ def security_policies(context: StackContext, policies: Resources) -> None:
 # --- data and secrets ---------------------------------------------------------------------------------------
 
 
+@estimator("google_dns_managed_zone")
+def dns_zones(context: StackContext, zones: Resources) -> None:
+    """Each managed zone (the VPC's private zones for Google APIs); queries are not estimated."""
+    for name, zone in zones.items():
+        context.line(NETWORK, f"google_dns_managed_zone.{name}", f"Cloud DNS zone {display_name(name, zone)}", 1,
+                     "cloud_dns_zone_month")
+
+
 @estimator("google_secret_manager_secret_version")
 def secret_versions(context: StackContext, versions: Resources) -> None:
     for name, version in versions.items():

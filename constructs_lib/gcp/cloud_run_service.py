@@ -77,12 +77,15 @@ class VpcEgress:
         network: Network ID or name.
         subnetwork: Subnet ID or name (in the service's region; /26 or larger).
         private_ranges_only: Route only private (RFC 1918) destinations through the VPC. Default
-            ``True``: internet traffic leaves directly, without needing Cloud NAT.
+            ``True``: internet traffic leaves directly, without needing Cloud NAT. ``False``: all traffic goes
+            through the VPC, where its firewall rules decide what the instances may reach.
+        tags: Network tags of the instances, which firewall rules can target. Default none.
     """
 
     network: str
     subnetwork: str
     private_ranges_only: bool = True
+    tags: tuple[str, ...] = ()
 
 
 #: How an unresolved reference appears inside a Python string (its number depends on creation order).
@@ -338,7 +341,8 @@ class CloudRunService(Construct):
             vpc_access = CloudRunV2ServiceTemplateVpcAccess(
                 network_interfaces=[
                     CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
-                        network=props.vpc_egress.network, subnetwork=props.vpc_egress.subnetwork
+                        network=props.vpc_egress.network, subnetwork=props.vpc_egress.subnetwork,
+                        tags=list(props.vpc_egress.tags) or None,
                     )
                 ],
                 egress="PRIVATE_RANGES_ONLY" if props.vpc_egress.private_ranges_only else "ALL_TRAFFIC",

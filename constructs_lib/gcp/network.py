@@ -1,4 +1,4 @@
-"""A private VPC for serverless egress, with private service access for managed databases."""
+"""A private VPC for serverless egress: Google APIs privately, the internet only for tagged workloads, managed databases."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from cdktf_cdktf_provider_google.compute_firewall import (
 )
 from cdktf_cdktf_provider_google.compute_global_address import ComputeGlobalAddress
 from cdktf_cdktf_provider_google.compute_network import ComputeNetwork
+from cdktf_cdktf_provider_google.compute_router import ComputeRouter
+from cdktf_cdktf_provider_google.compute_router_nat import ComputeRouterNat, ComputeRouterNatLogConfig
 from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork, ComputeSubnetworkLogConfig
+from cdktf_cdktf_provider_google.dns_managed_zone import (
+    DnsManagedZone,
+    DnsManagedZonePrivateVisibilityConfig,
+    DnsManagedZonePrivateVisibilityConfigNetworks,
+)
+from cdktf_cdktf_provider_google.dns_record_set import DnsRecordSet
 from cdktf_cdktf_provider_google.service_networking_connection import ServiceNetworkingConnection
 from constructs import Construct
 
@@ -32,6 +40,14 @@ from ._props import (
 )
 
 
+#: ``private.googleapis.com``: Google APIs (and ``run.app``) from inside a VPC, through Private Google Access.
+PRIVATE_GOOGLE_APIS_CIDR = "199.36.153.8/30"
+PRIVATE_GOOGLE_APIS_ADDRESSES: tuple[str, ...] = tuple(
+    str(address) for address in ipaddress.IPv4Network(PRIVATE_GOOGLE_APIS_CIDR))
+#: The network tag that lets a workload send HTTPS to the internet (through Cloud NAT).
+INTERNET_EGRESS_TAG = "internet-egress"
+
+
 @dataclass(frozen=True)
 class PrivateNetworkProps:
     """Props of :class:`PrivateNetwork`.
@@ -44,9 +60,11 @@ class PrivateNetworkProps:
             :class:`ipaddress.IPv4Network`; kept as the latter.
         private_services_cidr: Private IPv4 range reserved for Google-managed services such as Cloud
             SQL (private service access; at least a /24); must not overlap ``subnet_cidr``. Text or
-            :class:`ipaddress.IPv4Network`.
+            :class:`ipaddress.IPv4Network`. Default ``None``: no private service access.
         private_services_ports: TCP ports the subnet may reach in ``private_services_cidr``; all other
             egress into the network is denied. Default ``(5432,)``: PostgreSQL.
+        internet_egress: Cloud NAT, and HTTPS to the internet for workloads tagged :data:`INTERNET_EGRESS_TAG`.
+            Default ``False``: nothing in the network reaches the internet.
         flow_log_sampling: Share of flows recorded in VPC flow logs (0 to 1). Default 0.5.
         depends_on: Resources to create first, e.g. the compute and service networking project services.
     """
@@ -54,9 +72,10 @@ class PrivateNetworkProps:
     name: str
     region: str
     subnet_cidr: Cidr
-    private_services_cidr: Cidr
+    private_services_cidr: Cidr | None = None
     private_services_ports: tuple[int, ...] = (5432,)
     flow_log_sampling: float = 0.5
+    internet_egress: bool = False
     depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
@@ -71,12 +90,14 @@ class PrivateNetworkProps:
 
 
 def check_network_ranges(props: object, owner: str | None = None) -> None:
-    """Parses ``subnet_cidr`` and ``private_services_cidr`` of a frozen ``props`` (text or networks)
-    and checks that both are private, large enough and apart."""
+    """Parses ``subnet_cidr`` and, where it has one, ``private_services_cidr`` of a frozen ``props`` (text or
+    networks) and checks that they are private, large enough and apart."""
     subnet = require_cidr(props, "subnet_cidr", owner)
-    private_services = require_cidr(props, "private_services_cidr", owner)
     require(subnet.is_private and subnet.prefixlen <= 26, props, "subnet_cidr",
             "be a private IPv4 range of /26 or larger", owner)
+    if getattr(props, "private_services_cidr", None) is None:
+        return
+    private_services = require_cidr(props, "private_services_cidr", owner)
     require(private_services.is_private and private_services.prefixlen <= 24, props, "private_services_cidr",
             "be a private IPv4 range of /24 or larger", owner)
     require(not subnet.overlaps(private_services), props, "private_services_cidr", f"not overlap subnet_cidr {subnet}",
@@ -84,23 +105,23 @@ def check_network_ranges(props: object, owner: str | None = None) -> None:
 
 
 class PrivateNetwork(Construct):
-    """A custom-mode VPC network with one regional subnet and private service access.
+    """A custom-mode VPC network whose workloads reach only what they are allowed to.
 
-    No subnet is created automatically. Firewall rules (logged) deny all ingress, allow egress only
-    from the subnet to the private services range on ``private_services_ports``, and deny all other
-    egress: a workload in the subnet can reach its database and nothing else in the network.
-    (Serverless workloads with private-ranges-only egress reach Google APIs and the internet
-    outside the VPC, so these rules do not affect them.) The subnet has Private Google Access and
-    VPC flow logs. The reserved range is peered
-    with Google's service producer network, so a Cloud SQL instance can take a private IP from it
-    and have no public address at all. The peering is abandoned rather than deleted on destroy:
-    Google refuses to delete it while a producer resource (the database) still uses it.
+    One regional subnet (more with :meth:`add_subnet`) with Private Google Access and VPC flow logs. Firewall
+    rules (logged) deny all ingress and all egress except: HTTPS to ``private.googleapis.com``
+    (:data:`PRIVATE_GOOGLE_APIS_CIDR`), to which private DNS zones point every ``*.googleapis.com`` and
+    ``*.run.app`` name, so Cloud Run services that send all their traffic through the subnet reach Google APIs
+    and each other's ``run.app`` URLs (as internal traffic) without the internet; the private services range on
+    ``private_services_ports``, with private service access; and, with ``internet_egress``, HTTPS to anywhere for
+    workloads tagged :data:`INTERNET_EGRESS_TAG`, through Cloud NAT. The private service access range is peered
+    with Google's service producer network, so a Cloud SQL instance can take a private IP from it and have no
+    public address at all; the peering is abandoned rather than deleted on destroy (Google refuses to delete it
+    while a producer resource, the database, still uses it).
     """
 
     def __init__(self, scope: Construct, id_: str, props: PrivateNetworkProps) -> None:
         super().__init__(scope, id_)
         depends_on = list(props.depends_on) or None
-        private_services = ipaddress.IPv4Network(props.private_services_cidr)  # parsed by the props already
         self.network = ComputeNetwork(
             self,
             "network",
@@ -111,6 +132,31 @@ class PrivateNetwork(Construct):
         )
         self._props = props
         self.subnet = self._subnet("subnet", props.region, props.subnet_cidr)
+        self.private_services_range: ComputeGlobalAddress | None = None
+        self.private_services_connection: ServiceNetworkingConnection | None = None
+        allowed: list[tuple[str, str, dict[str, object]]] = [
+            ("allow_google_apis_egress", "HTTPS to private.googleapis.com",
+             {"allow": [ComputeFirewallAllow(protocol="tcp", ports=["443"])],
+              "destination_ranges": [PRIVATE_GOOGLE_APIS_CIDR]}),
+        ]
+        if props.private_services_cidr is not None:
+            cidr = self._add_private_service_access(ipaddress.IPv4Network(props.private_services_cidr), depends_on)
+            allowed.append(("allow_private_services_egress", "The private services range",
+                            {"allow": [ComputeFirewallAllow(protocol="tcp", ports=[str(port) for port in
+                                                                                  props.private_services_ports])],
+                             "destination_ranges": [cidr]}))
+        if props.internet_egress:
+            self._add_cloud_nat(depends_on)
+            allowed.append(("allow_tagged_internet_egress", f"HTTPS to the internet for {INTERNET_EGRESS_TAG}",
+                            {"allow": [ComputeFirewallAllow(protocol="tcp", ports=["443"])],
+                             "destination_ranges": ["0.0.0.0/0"], "target_tags": [INTERNET_EGRESS_TAG]}))
+        self._add_firewall(allowed)
+        self._add_private_dns(depends_on)
+
+    def _add_private_service_access(self, private_services: ipaddress.IPv4Network,
+                                    depends_on: list[ITerraformDependable] | None) -> str:
+        """The range reserved for Google-managed services, peered with their producer network; returns it as text."""
+        props = self._props
         self.private_services_range = ComputeGlobalAddress(
             self,
             "private_services_range",
@@ -130,26 +176,58 @@ class PrivateNetwork(Construct):
             deletion_policy="ABANDON",
             depends_on=depends_on,
         )
+        return str(private_services)
 
-        cidr = str(private_services)
-        ports = [str(port) for port in props.private_services_ports]
-        for key, direction, priority, rule in (
-            ("deny_all_ingress", "INGRESS", 65534, {"deny": [ComputeFirewallDeny(protocol="all")]}),
-            ("allow_private_services_egress", "EGRESS", 1000,
-             {"allow": [ComputeFirewallAllow(protocol="tcp", ports=ports)], "destination_ranges": [cidr]}),
-            ("deny_all_egress", "EGRESS", 65534, {"deny": [ComputeFirewallDeny(protocol="all")]}),
-        ):
+    def _add_firewall(self, allowed: list[tuple[str, str, dict[str, object]]]) -> None:
+        """Logged rules: deny all ingress, allow the ``allowed`` egress (priority 1000), deny all other egress."""
+        name = self._props.name
+        rules: list[tuple[str, str, int, str | None, dict[str, object]]] = [
+            ("deny_all_ingress", "INGRESS", 65534, None, {"deny": [ComputeFirewallDeny(protocol="all")]}),
+            *((key, "EGRESS", 1000, description, rule) for key, description, rule in allowed),
+            ("deny_all_egress", "EGRESS", 65534, None, {"deny": [ComputeFirewallDeny(protocol="all")]}),
+        ]
+        for key, direction, priority, description, rule in rules:
             ranges = "source_ranges" if direction == "INGRESS" else "destination_ranges"
             ComputeFirewall(
                 self,
                 key,
-                name=f"{props.name}-{key.replace('_', '-')}",
+                name=f"{name}-{key.replace('_', '-')}",
                 network=self.network.id,
                 direction=direction,
                 priority=priority,
+                description=description,
                 log_config=ComputeFirewallLogConfig(metadata="INCLUDE_ALL_METADATA"),
                 **{ranges: ["0.0.0.0/0"], **rule},
             )
+
+    def _add_private_dns(self, depends_on: list[ITerraformDependable] | None) -> None:
+        """Private zones pointing ``*.googleapis.com`` and ``*.run.app`` at ``private.googleapis.com``."""
+        name = self._props.name
+        visibility = DnsManagedZonePrivateVisibilityConfig(
+            networks=[DnsManagedZonePrivateVisibilityConfigNetworks(network_url=self.network.id)])
+        for key, domain, records in (
+            ("googleapis", "googleapis.com.", (("private.googleapis.com.", "A", list(PRIVATE_GOOGLE_APIS_ADDRESSES)),
+                                               ("*.googleapis.com.", "CNAME", ["private.googleapis.com."]))),
+            ("run_app", "run.app.", (("*.run.app.", "A", list(PRIVATE_GOOGLE_APIS_ADDRESSES)),)),
+        ):
+            zone = DnsManagedZone(
+                self, f"{key}_zone", name=f"{name}-{key.replace('_', '-')}", dns_name=domain, visibility="private",
+                description=f"{domain} through Private Google Access, for {name}",
+                private_visibility_config=visibility, depends_on=depends_on,
+            )
+            for index, (record, kind, data) in enumerate(records):
+                DnsRecordSet(self, f"{key}_record_{index}", managed_zone=zone.name, name=record, type=kind, ttl=300,
+                             rrdatas=data)
+
+    def _add_cloud_nat(self, depends_on: list[ITerraformDependable] | None) -> None:
+        props = self._props
+        router = ComputeRouter(self, "router", name=f"{props.name}-router", region=props.region,
+                               network=self.network.id, depends_on=depends_on)
+        ComputeRouterNat(
+            self, "nat", name=f"{props.name}-nat", router=router.name, region=props.region,
+            nat_ip_allocate_option="AUTO_ONLY", source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+            log_config=ComputeRouterNatLogConfig(enable=True, filter="ERRORS_ONLY"),
+        )
 
     def _subnet(self, id_: str, region: str, cidr: object) -> ComputeSubnetwork:
         return ComputeSubnetwork(
@@ -172,11 +250,13 @@ class PrivateNetwork(Construct):
         another region; the network's firewall rules apply to it as to the first (a VPC is global)."""
         network = ipaddress.IPv4Network(cidr)
         props = self._props
-        taken = (ipaddress.IPv4Network(props.subnet_cidr), ipaddress.IPv4Network(props.private_services_cidr))
+        taken = tuple(ipaddress.IPv4Network(block) for block in (props.subnet_cidr, props.private_services_cidr)
+                      if block is not None)
         if not REGION.fullmatch(region) or region == props.region or not network.is_private or network.prefixlen > 26 \
                 or any(network.overlaps(other) for other in taken):
             raise ValueError(f"PrivateNetwork.add_subnet: region {region!r} must be another region than "
-                             f"{props.region!r} and cidr {cidr!s} a private /26 or larger apart from {taken[0]} and {taken[1]}")
+                             f"{props.region!r} and cidr {cidr!s} a private /26 or larger apart from "
+                             f"{' and '.join(map(str, taken))}")
         return self._subnet(id_, region, network)
 
     @property
@@ -185,9 +265,10 @@ class PrivateNetwork(Construct):
         return self.network.id
 
     @property
-    def private_services_range_name(self) -> str:
-        """Name of the range reserved for private service access (a Cloud SQL ``allocated_ip_range``)."""
-        return self.private_services_range.name
+    def private_services_range_name(self) -> str | None:
+        """Name of the range reserved for private service access (a Cloud SQL ``allocated_ip_range``); ``None``
+        without one."""
+        return self.private_services_range.name if self.private_services_range is not None else None
 
     @property
     def subnet_id(self) -> str:

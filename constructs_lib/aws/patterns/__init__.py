@@ -4,7 +4,16 @@ secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
 from ...budget import BudgetSpec
-from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
+from ...specs import (
+    DATA_BUCKET_NAME,
+    Alerting,
+    DataAccess,
+    InternalServiceUrl,
+    LargeBodyRoute,
+    PathRateLimit,
+    RequestLimits,
+    ServiceUrl,
+)
 from ..fargate_service import CapacitySplit, ContainerSecret, Deployment
 from ..load_balancer import HealthCheck, TestListener
 from ..network import ExistingNetwork
@@ -44,6 +53,8 @@ __all__ = [
     "DisasterRecoverySpec",
     "ExistingNetwork",
     "HealthCheck",
+    "InternalServiceUrl",
+    "LargeBodyRoute",
     "Https",
     "LoadBalancedFargateService",
     "LoadBalancedFargateServiceProps",
@@ -51,8 +62,10 @@ __all__ = [
     "ManagedRuleGroup",
     "NetworkSpec",
     "OfficeHours",
+    "PathRateLimit",
     "PILOT_LIGHT",
     "ReleaseSpec",
+    "RequestLimits",
     "Scaling",
     "ServiceSpec",
     "ServiceUrl",

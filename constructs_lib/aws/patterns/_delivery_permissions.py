@@ -70,6 +70,10 @@ WILDCARD_REASONS: dict[str, str] = {
     "IamPassRoleToServices": "The same roles, passed only to the services that run them (ECS, flow logs, RDS monitoring).",
     "ServiceLinkedRoles": "Service-linked roles have fixed AWS names under aws-service-role/; limited to the services the "
                           "platform uses.",
+    "ServiceDiscovery": "Cloud Map namespace, service and operation IDs are generated (the services' names inside the "
+                        "VPC): listed actions only, pinned to the region.",
+    "ServiceDiscoveryZone": "Creating a private DNS namespace creates its Route 53 private zone with the caller's "
+                            "permissions: CreateHostedZone acts before the zone exists; the reads name no zone.",
     # deploy: data
     "S3Buckets": "Create/Delete/Get/Put/List families on buckets named <project>-<environment>-* (S3 appends a suffix); "
                  "object access outside the state file and the state bucket's configuration are denied below.",
@@ -390,6 +394,13 @@ def _compute_statements(scope: DeliveryScope) -> tuple[Statement, ...]:
         _s("ServiceLinkedRoles", "iam:CreateServiceLinkedRole",
            f"arn:{scope.partition}:iam::{scope.account_id}:role/aws-service-role/*",
            Condition("StringEquals", "iam:AWSServiceName", SERVICE_LINKED_ROLE_SERVICES)),
+        # The services' names inside the VPC (InternalServiceUrl); ECS registers the tasks with its own role.
+        _s("ServiceDiscovery", tuple(f"servicediscovery:{action}" for action in (
+            "CreatePrivateDnsNamespace", "GetNamespace", "DeleteNamespace", "CreateService", "GetService",
+            "UpdateService", "DeleteService", "GetOperation", "ListNamespaces", "ListServices", "TagResource",
+            "UntagResource", "ListTagsForResource")), "*", scope.region_condition),
+        _s("ServiceDiscoveryZone", ("route53:CreateHostedZone", "route53:GetHostedZone", "route53:ListHostedZonesByName"),
+           "*"),
     )
 
 
@@ -544,6 +555,8 @@ PLAN_READS: tuple[str, ...] = tuple(sorted({
     "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource", "ecr:DescribeRegistry", "route53:GetHealthCheck",
     "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
+    "servicediscovery:GetNamespace", "servicediscovery:GetService", "servicediscovery:GetOperation",
+    "servicediscovery:ListNamespaces", "servicediscovery:ListServices", "servicediscovery:ListTagsForResource",
 }))
 
 

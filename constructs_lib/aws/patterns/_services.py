@@ -6,11 +6,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from ...alerting import AlertThresholds
 from ...naming import PlatformIdentity
-from ...specs import Alerting, DataAccess, ServiceUrl, referenced_services, render_environment
+from ...specs import (
+    Alerting,
+    DataAccess,
+    InternalServiceUrl,
+    ServiceUrl,
+    internally_called,
+    referenced_services,
+    render_environment,
+)
 from ..alarms import LoadBalancerAlarms, ServiceAlarms, ServiceAlarmsProps
 from ..alert_topic import AlertRoutes, AlertTopic, AlertTopicProps
 from ..container_repository import ContainerRepository, ContainerRepositoryProps
@@ -55,6 +64,10 @@ class ServiceContext:
     permissions_boundary_arn: str | None = None
     #: The IAM path of every role the services create; ``None``: the root path.
     role_path: str | None = None
+    #: Where the services reach each other inside the VPC (:class:`InternalServiceUrl`); ``None``: nowhere.
+    internal_url: Callable[[InternalServiceUrl], str] | None = None
+    #: The Cloud Map registry of each service other services call internally, by service name.
+    service_registry_arns: Mapping[str, str] = field(default_factory=dict)
 
 
 def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
@@ -81,7 +94,7 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
     owner = f"ServiceSpec({spec.name!r}).environment"
     data_bucket, database = context.data_bucket, context.database
     environment = render_environment(
-        spec.environment, service_url=context.service_url, owner=owner,
+        spec.environment, service_url=context.service_url, owner=owner, internal_url=context.internal_url,
         data_bucket_name=data_bucket.name if data_bucket is not None else None,
     )
     if spec.port is not None:
@@ -111,6 +124,9 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         dependencies += context.deployment_dependencies
     if context.capacity is not None:
         dependencies += context.capacity_dependencies
+    network = context.network
+    # Without the VPC's endpoints (an existing network may have none), AWS is reachable over the internet only.
+    internet = spec.internet_egress or network.endpoints_security_group_id is None or network.s3_prefix_list_id is None
     service = FargateService(scope, f"{spec.name}_service", FargateServiceProps(
         name=context.identity.name(spec.name),
         container_name=spec.name,
@@ -139,8 +155,15 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         writable_paths=spec.writable_paths,
         cpu_architecture=spec.cpu_architecture,
         dependencies=dependencies,
+        internet_egress=internet,
+        service_registry_arn=context.service_registry_arns.get(spec.name),
     ))
-    if load_balancer is not None and not load_balancer.https and referenced_services(spec.environment):
+    if not internet:
+        assert network.endpoints_security_group_id is not None and network.s3_prefix_list_id is not None
+        service.allow_egress_to("to_endpoints", network.endpoints_security_group_id, 443,
+                                "AWS APIs (ECR, CloudWatch Logs, Secrets Manager) through the VPC's endpoints")
+        service.allow_egress_to_prefix_list("to_s3", network.s3_prefix_list_id, 443, "S3 through the VPC's gateway endpoint")
+    if internet and load_balancer is not None and not load_balancer.https and referenced_services(spec.environment):
         # It calls the site's URL, which a load balancer without HTTPS serves on port 80 only.
         service.allow_egress_to_internet("http_out", 80, "The platform's URL through the load balancer (plain HTTP)")
     if spec.database_access and database is not None:
@@ -154,6 +177,24 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         service=service, scaling=spec.scaling, load_balancer_resource_label=label,
     ))
     return service
+
+
+def connect_internal_calls(scope: Construct, specs: tuple[ServiceSpec, ...],
+                           services: Mapping[str, FargateService]) -> None:
+    """Opens each :class:`InternalServiceUrl` a service's environment names: its tasks to the called service's port
+    (construct ids ``<caller>_to_<called>`` and ``<called>_from_<caller>``), and nothing more."""
+    ports = {spec.name: spec.port for spec in specs}
+    for spec in specs:
+        for called in sorted(internally_called(spec.environment)):
+            port = ports[called]
+            assert port is not None, "checked by check_services"
+            caller, target = services[spec.name], services[called]
+            caller.allow_egress_to(f"to_{called}", target.security_group_id, port, f"{called} inside the VPC")
+            VpcSecurityGroupIngressRule(
+                scope, f"{called}_from_{spec.name}", security_group_id=target.security_group_id, ip_protocol="tcp",
+                from_port=port, to_port=port, referenced_security_group_id=caller.security_group_id,
+                description=f"{spec.name} tasks inside the VPC",
+            )
 
 
 def add_service_alarms(scope: Construct, spec: ServiceSpec, service: FargateService, identity: PlatformIdentity,

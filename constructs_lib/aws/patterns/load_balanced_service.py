@@ -9,7 +9,7 @@ from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...rules import log_retention_problem
-from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
 from ..alarms import LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ..container_repository import ContainerRepository
 from ..ecs_cluster import EcsCluster, EcsClusterProps, EcsClusterRef
@@ -72,7 +72,7 @@ class LoadBalancedFargateServiceProps:
         if spec.data_access is not DataAccess.NONE or spec.database_access:
             raise ValueError(f"{owner}.service {spec.name!r}: no data bucket or database here; use WebPlatform")
         for variable, value in spec.environment.items():
-            if isinstance(value, (ServiceUrl, DataBucketName)):
+            if isinstance(value, (ServiceUrl, InternalServiceUrl, DataBucketName)):
                 raise ValueError(
                     f"ServiceSpec({spec.name!r}).environment[{variable!r}]: pattern values need WebPlatform; give text"
                 )

@@ -127,7 +127,8 @@ class ServiceSpec:
             service receives every request no other service's routes match (at most one such service).
         scaling: Task count bounds, scaling targets and office hours. Default 1 to 3 tasks at 70 % CPU.
         environment: Variables of the container: text, or a value the pattern fills in
-            (:class:`~constructs_lib.specs.ServiceUrl`, :data:`~constructs_lib.specs.DATA_BUCKET_NAME`).
+            (:class:`~constructs_lib.specs.ServiceUrl`, :class:`~constructs_lib.specs.InternalServiceUrl`,
+            :data:`~constructs_lib.specs.DATA_BUCKET_NAME`).
         secrets: Variables read from Secrets Manager when a task starts. Default none.
         data_access: What the service may do with the platform's data bucket. Default none.
         database_access: Connect to the platform's database: ``DATABASE_URL`` (no password),
@@ -138,6 +139,9 @@ class ServiceSpec:
         request_timeout_seconds: The longest a request may take; the load balancer keeps idle
             connections open that long. Default 60.
         cpu_architecture: ``X86_64`` or ``ARM64``. Default ``X86_64``.
+        internet_egress: HTTPS to the internet (through NAT). Default ``False``: the tasks reach AWS through the
+            VPC's endpoints (ECR, CloudWatch Logs, Secrets Manager, S3) and the platform's services through their
+            internal URLs, nothing else.
     """
 
     name: str
@@ -156,6 +160,7 @@ class ServiceSpec:
     command: tuple[str, ...] = ()
     request_timeout_seconds: int = 60
     cpu_architecture: str = "X86_64"
+    internet_egress: bool = False
 
     def __post_init__(self) -> None:
         owner = f"ServiceSpec({self.name!r})"

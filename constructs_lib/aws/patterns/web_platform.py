@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...rules import log_retention_problem
-from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, internally_called
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ...budget import BudgetSpec
 from ..budget import MonthlyBudget, MonthlyBudgetProps
@@ -23,6 +23,7 @@ from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network, NetworkProps
 from ..encryption_key import EncryptionKey
+from ..service_discovery import ServiceNamespace, ServiceNamespaceProps
 from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
 from ._edge import add_edge, key_description, platform_key
@@ -35,8 +36,17 @@ from .disaster_recovery import (
     add_primary_replication,
     add_secondary_record,
 )
-from ._services import (AlertTopics, ServiceContext, add_alert_topics, add_service, add_service_alarms,
-                        platform_repository, release_wiring, target_spec)
+from ._services import (
+    AlertTopics,
+    ServiceContext,
+    add_alert_topics,
+    add_service,
+    add_service_alarms,
+    connect_internal_calls,
+    platform_repository,
+    release_wiring,
+    target_spec,
+)
 from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
 
@@ -155,8 +165,10 @@ def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool
     for spec in services:
         for variable, value in spec.environment.items():
             where = f"ServiceSpec({spec.name!r}).environment[{variable!r}]"
-            if isinstance(value, ServiceUrl) and value.service not in served:
-                raise ValueError(f"{where}: ServiceUrl({value.service!r}) names no service behind the load balancer")
+            if isinstance(value, (ServiceUrl, InternalServiceUrl)) and value.service not in served:
+                raise ValueError(f"{where}: {type(value).__name__}({value.service!r}) names no service with a port")
+            if isinstance(value, InternalServiceUrl) and value.service == spec.name:
+                raise ValueError(f"{where}: InternalServiceUrl({value.service!r}) names the service itself")
             if isinstance(value, DataBucketName) and not has_data_bucket:
                 raise ValueError(f"{where}: DATA_BUCKET_NAME needs {owner}.data_bucket")
         if spec.data_access is not DataAccess.NONE and not has_data_bucket:
@@ -268,6 +280,7 @@ class WebPlatform(AlertTopics, Construct):
         release = release_wiring(self, props.release, name=identity.prefix, load_balancer=self._load_balancer,
                                  alarms=self._load_balancer_alarms(props),
                                  permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path)
+        internal_url, registries = self._internal_names(props)
         context = ServiceContext(
             identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
             kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
@@ -276,10 +289,12 @@ class WebPlatform(AlertTopics, Construct):
             rollback_alarm_names=release.rollback_alarm_names, capacity=props.capacity,
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
             permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
+            internal_url=internal_url, service_registry_arns=registries,
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
         }
+        connect_internal_calls(self, props.services, self._services)
         self._monitoring(props)
         if dr is not None and self._role == PRIMARY:
             add_primary_replication(self, dr, identity=identity, account_id=account_id,
@@ -294,6 +309,20 @@ class WebPlatform(AlertTopics, Construct):
                                      load_balancer=self._load_balancer)
                 add_failover_alarm(self, identity=identity, region=region, load_balancer=self._load_balancer,
                                    topic_arn=self.alert_routes.critical)
+
+    def _internal_names(self, props: WebPlatformProps) -> tuple[Callable[[InternalServiceUrl], str], dict[str, str]]:
+        """The VPC's service namespace (``<prefix>.internal``) with a name for each service another one calls
+        internally, and how an :class:`InternalServiceUrl` reads; no namespace when nothing is called."""
+        called = sorted(set().union(*(internally_called(spec.environment) for spec in props.services)))
+        self._namespace: ServiceNamespace | None = None
+        if not called:
+            return lambda url: "", {}
+        namespace = self._namespace = ServiceNamespace(self, "service_namespace", ServiceNamespaceProps(
+            name=f"{props.identity.prefix}.internal", vpc_id=self._network.vpc_id,
+        ))
+        ports = {spec.name: spec.port for spec in props.services}
+        registries = {name: namespace.add_service(f"{name}_name", name).arn for name in called}
+        return lambda url: f"http://{url.service}.{namespace.name}:{ports[url.service]}{url.path}", registries
 
     def _create_load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
         served = [service for service in props.services if service.port is not None]

@@ -15,7 +15,16 @@ re-exported here, so one import serves. See ``docs/patterns-gcp.md``.
 from ...alerting import AlertThresholds
 from ...budget import BudgetSpec
 from ...naming import PlatformIdentity
-from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, ServiceUrl
+from ...specs import (
+    DATA_BUCKET_NAME,
+    Alerting,
+    DataAccess,
+    InternalServiceUrl,
+    LargeBodyRoute,
+    PathRateLimit,
+    RequestLimits,
+    ServiceUrl,
+)
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
 from ..cloud_run_service import SecretEnv, TrafficShare
 from .delivery import DeliveryFoundation, DeliveryFoundationProps
@@ -27,6 +36,7 @@ from .specs import (
     DataBucketSpec,
     DisasterRecoverySpec,
     LoadBalancerSpec,
+    NetworkSpec,
     ReleaseSpec,
     ServiceSpec,
 )
@@ -46,11 +56,16 @@ __all__ = [
     "DeliveryFoundation",
     "DeliveryFoundationProps",
     "DisasterRecoverySpec",
+    "InternalServiceUrl",
+    "LargeBodyRoute",
     "LoadBalancerSpec",
+    "NetworkSpec",
+    "PathRateLimit",
     "PlatformIdentity",
     "PublicCloudRunService",
     "PublicCloudRunServiceProps",
     "ReleaseSpec",
+    "RequestLimits",
     "SecretEnv",
     "ServiceSpec",
     "ServiceUrl",

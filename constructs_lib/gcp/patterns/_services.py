@@ -42,13 +42,14 @@ CLOUD_RUN_NAME_LIMIT = 49
 
 
 def project_apis(*, registry: bool, storage: bool, load_balancer: bool, database: bool, secrets: bool,
-                 logging: bool, budget: bool = False) -> tuple[str, ...]:
+                 logging: bool, budget: bool = False, network: bool = False) -> tuple[str, ...]:
     """The APIs a pattern's resources call, and only those (in a stable order)."""
     names = ["iam", "run"]
     names += ["artifactregistry"] if registry else []
     names += ["storage"] if storage else []
     names += ["monitoring"] + (["logging"] if logging else [])
-    names += ["compute"] if load_balancer or database else []
+    names += ["compute"] if load_balancer or database or network else []
+    names += ["dns"] if network else []
     names += ["sqladmin", "servicenetworking"] if database else []
     names += ["secretmanager"] if database or secrets else []
     names += ["billingbudgets"] if budget else []
@@ -193,15 +194,17 @@ def add_cloud_run(
 
     Behind a load balancer only it (and the VPC) may send requests, and it cannot present identity
     tokens, so the invoker IAM check is off and ingress does the gating. Without one an exposed
-    service is public on its run.app URL: ingress open, invocation without identity (no ``allUsers``
-    grant). A worker takes requests from the project's VPC only, with the invoker IAM check on.
-    With a ``plan`` the revisions are named and the requests split by it (:func:`named_revisions`).
+    service answers on its run.app URL, but the invoker IAM check stays on: only identities granted
+    ``run.invoker`` get through (nothing open to the internet without an edge). A worker takes requests from the
+    project's VPC only, with the invoker IAM check on. With a ``plan`` the revisions are named and the requests
+    split by it (:func:`named_revisions`).
     """
     if not spec.exposed:
         ingress, invoker_iam_disabled = INGRESS_INTERNAL_ONLY, False
+    elif behind_load_balancer:
+        ingress, invoker_iam_disabled = INGRESS_INTERNAL_LOAD_BALANCER, True
     else:
-        ingress = INGRESS_INTERNAL_LOAD_BALANCER if behind_load_balancer else INGRESS_ALL
-        invoker_iam_disabled = True
+        ingress, invoker_iam_disabled = INGRESS_ALL, False
     props = CloudRunServiceProps(
         name=identity.name(spec.name),
         location=region,

@@ -44,16 +44,21 @@ BOOTSTRAP_APIS: tuple[str, ...] = tuple(f"{name}.googleapis.com" for name in (
 SERVICE_ACCOUNT_USER = "roles/iam.serviceAccountUser"
 
 
-def platform_resource_types(*, load_balancer: bool, database: bool) -> tuple[str, ...]:
-    """The resource types a WebPlatform manages (with a load balancer, with a database), those the pipeline's
-    custom roles cover (``tests/test_delivery_threats.py`` checks the synthesized platforms against it)."""
+def platform_resource_types(*, load_balancer: bool, database: bool, internet_egress: bool = False) -> tuple[str, ...]:
+    """The resource types a WebPlatform manages (with a load balancer, with a database, with a service that
+    reaches the internet), those the pipeline's custom roles cover (``tests/test_delivery_threats.py`` checks
+    the synthesized platforms against it)."""
     types = ["google_project", "google_project_service", "google_cloud_run_v2_service", "google_storage_bucket",
              "google_logging_project_bucket_config", "google_monitoring_alert_policy", "google_monitoring_dashboard",
              "google_monitoring_notification_channel", "google_monitoring_uptime_check_config",
              "google_secret_manager_secret", "google_secret_manager_secret_version", "google_artifact_registry_repository"]
+    # Every WebPlatform has its VPC (all egress goes through it) with private zones for Google's APIs.
+    types += ["google_compute_network", "google_compute_subnetwork", "google_compute_firewall",
+              "google_dns_managed_zone", "google_dns_record_set"]
     if load_balancer or database:
-        types += ["google_compute_network", "google_compute_subnetwork", "google_compute_firewall",
-                  "google_compute_global_address"]
+        types += ["google_compute_global_address"]
+    if internet_egress:
+        types += ["google_compute_router", "google_compute_router_nat"]
     if load_balancer:
         types += ["google_compute_backend_service", "google_compute_global_forwarding_rule",
                   "google_compute_managed_ssl_certificate", "google_compute_region_network_endpoint_group",
@@ -110,6 +115,8 @@ class DeliveryFoundationProps:
             as the pull request plan account). Default ``main``.
         load_balancer: The platform has the HTTPS load balancer (deploy may manage compute). Default ``True``.
         database: The platform has Cloud SQL (deploy may manage it). Default ``True``.
+        internet_egress: A service of the platform reaches the internet (deploy may manage its Cloud Router and NAT).
+            Default ``False``.
         state_noncurrent_version_expiration_days: Days an overwritten state version is kept. Default 90.
         image_location: Location of the image repository: ``None`` (default) for ``region``, or the
             multi-region of ``region`` (``us``, ``europe``, ``asia``) for a platform with disaster recovery,
@@ -136,6 +143,7 @@ class DeliveryFoundationProps:
     plan_branch: str = "main"
     load_balancer: bool = True
     database: bool = True
+    internet_egress: bool = False
     state_noncurrent_version_expiration_days: int = 90
     image_location: str | None = None
     budget: BudgetSpec | None = None
@@ -249,7 +257,8 @@ class DeliveryFoundation(Construct):
     def _grant_pipeline(self, props: DeliveryFoundationProps) -> None:
         """The pipeline accounts' custom roles on the project, and their state objects."""
         project, slug = props.project, re.sub(r"[^a-z0-9]", "_", props.identity.prefix)
-        types = platform_resource_types(load_balancer=props.load_balancer, database=props.database)
+        types = platform_resource_types(load_balancer=props.load_balancer, database=props.database,
+                                        internet_egress=props.internet_egress)
         state = f"projects/_/buckets/{props.state_bucket}"
         roles = (
             ("deploy", self.deploy_account, "deployer", "deploys the platform", deployer_permissions(types),

@@ -17,6 +17,7 @@ from ...specs import (
     DataAccess,
     DataBucketName,
     EnvironmentValue,
+    InternalServiceUrl,
     PathRateLimit,
     RequestLimits,
     ServiceUrl,
@@ -116,8 +117,9 @@ class ServiceSpec:
             which receives every request no route matches (exactly one exposed service is the default).
             Without a load balancer routes have no effect. Behind one, the health path is routed to the
             service too when its routes do not cover it, so the uptime check reaches it. Default empty.
-        exposed: Serves requests from outside: behind the load balancer (ingress from it only) or,
-            without one, public on its ``run.app`` URL (ingress from anywhere, no invoker IAM check).
+        exposed: Serves requests from outside: behind the load balancer (ingress from it and the VPC only) or,
+            without one, on its ``run.app`` URL to the identities of :attr:`WebPlatformProps.invokers` only (the
+            ``run.invoker`` IAM check on).
             ``False``: a worker, never behind the load balancer, ingress from the project's VPC only,
             the ``run.invoker`` IAM check on, and no uptime check. A worker is still a Cloud Run
             service: it listens on ``port`` and answers its probes on ``health_path``. Default ``True``.
@@ -128,12 +130,14 @@ class ServiceSpec:
         concurrency: Concurrent requests per instance (1-1000). Default 80.
         request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 60.
         environment: Plain variables (never secrets): text, or a value the pattern fills in,
-            :class:`~constructs_lib.specs.ServiceUrl` (another service's URL) or
+            :class:`~constructs_lib.specs.ServiceUrl` (another service's public URL),
+            :class:`~constructs_lib.specs.InternalServiceUrl` (its URL through the VPC, for server-side calls) or
             :data:`~constructs_lib.specs.DATA_BUCKET_NAME`. Default none.
         secrets: Variables read from Secret Manager when an instance starts, by name; the pattern grants
             the service's account access to exactly these secrets. Default none.
         data_access: What the service may do with the platform's data bucket: ``READ`` (object viewer)
-            or ``READ_WRITE`` (object user). Default ``NONE``.
+            or ``READ_WRITE`` (object viewer and creator: never overwrite or delete, which would reach the
+            version history). Default ``NONE``.
         database_access: Read the platform's database credentials (``DATABASE_URL`` without the password,
             and ``PGPASSWORD``, from Secret Manager) and send private traffic through the database's VPC.
             Default ``False``.
@@ -141,6 +145,9 @@ class ServiceSpec:
             ``None``: on for a worker (it works between requests), off for an exposed service.
         command: Replaces the image's entrypoint, e.g. ``("python", "-m", "shop.worker")``. Default: the image's.
         args: Replace the image's arguments (``CMD``). Default: the image's.
+        internet_egress: HTTPS to the internet (through Cloud NAT). Default ``False``: all the service's traffic
+            goes through the platform's VPC, which admits Google APIs (``private.googleapis.com``), the platform's
+            services (their ``run.app`` URLs as internal traffic) and the database, nothing else.
     """
 
     name: str
@@ -162,6 +169,7 @@ class ServiceSpec:
     cpu_always_allocated: bool | None = None
     command: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
+    internet_egress: bool = False
 
     def __post_init__(self) -> None:
         require(isinstance(self.name, str) and SERVICE_NAME.fullmatch(self.name) is not None, self, "name",
@@ -176,7 +184,8 @@ class ServiceSpec:
         require(self.exposed or not routes, self, "routes",
                 "be empty for a service that is not exposed (exposed=False: nothing routes to a worker)", owner)
         for attribute, kind, rule in (
-            ("environment", (str, ServiceUrl, DataBucketName), "have text, ServiceUrl or DATA_BUCKET_NAME values"),
+            ("environment", (str, ServiceUrl, InternalServiceUrl, DataBucketName),
+             "have text, ServiceUrl, InternalServiceUrl or DATA_BUCKET_NAME values"),
             ("secrets", SecretEnv, "have SecretEnv values"),
         ):
             value = getattr(self, attribute)
@@ -326,10 +335,8 @@ class DatabaseSpec:
         high_availability: A regional instance with a standby in another zone. Default ``True``.
         database_name: The application's database. Default ``app``.
         user_name: The application's user (its password is generated). Default ``app``.
-        subnet_cidr: Private block of the services' subnet, /26 or larger, as text or
-            :class:`ipaddress.IPv4Network`. Default ``10.20.0.0/24``.
         private_services_cidr: Private block reserved for Cloud SQL, /24 or larger, not overlapping
-            ``subnet_cidr``. Default ``10.21.0.0/20``.
+            :attr:`NetworkSpec.subnet_cidr`. Default ``10.21.0.0/20``.
     """
 
     tier: str = "db-custom-1-3840"
@@ -341,11 +348,31 @@ class DatabaseSpec:
     high_availability: bool = True
     database_name: str = "app"
     user_name: str = "app"
-    subnet_cidr: Cidr = "10.20.0.0/24"
     private_services_cidr: Cidr = "10.21.0.0/20"
 
     def __post_init__(self) -> None:
         check_database_settings(self)
+        private_services = require_cidr(self, "private_services_cidr")
+        require(private_services.is_private and private_services.prefixlen <= 24, self, "private_services_cidr",
+                "be a private IPv4 range of /24 or larger")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The platform's VPC, through which every service sends all its traffic (Direct VPC egress).
+
+    Its firewall admits Google APIs through ``private.googleapis.com`` (private DNS zones point ``*.googleapis.com``
+    and ``*.run.app`` there), the database's private range with a database, and HTTPS to the internet only for the
+    services with :attr:`ServiceSpec.internet_egress` (through Cloud NAT, which exists only then).
+
+    Attributes:
+        subnet_cidr: Private block of the services' subnet, /26 or larger, as text or
+            :class:`ipaddress.IPv4Network`. Default ``10.20.0.0/24``.
+    """
+
+    subnet_cidr: Cidr = "10.20.0.0/24"
+
+    def __post_init__(self) -> None:
         check_network_ranges(self)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -13,8 +14,17 @@ from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region, gcs_dual_region_location
-from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl, referenced_services, render_environment
-from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
+from ...specs import (
+    Alerting,
+    DataAccess,
+    DataBucketName,
+    InternalServiceUrl,
+    ServiceUrl,
+    internally_called,
+    referenced_services,
+    render_environment,
+)
+from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range, require_strings
 from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
@@ -30,7 +40,7 @@ from ..log_retention import LogRetention, LogRetentionProps
 from ...budget import BudgetSpec
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
 from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
-from ..network import PrivateNetwork, PrivateNetworkProps
+from ..network import INTERNET_EGRESS_TAG, PrivateNetwork, PrivateNetworkProps
 from ..secrets import ACCESSOR_ROLE, Secret, SecretProps
 from ..service_account import ExistingServiceAccount, ServiceAccountRef
 from ._routing import Routing
@@ -49,10 +59,20 @@ from ._services import (
     project_apis,
 )
 from .delivery import DeployedBy
-from .specs import DatabaseSpec, DataBucketSpec, DisasterRecoverySpec, LoadBalancerSpec, ReleaseSpec, ServiceSpec
+from .specs import (
+    DatabaseSpec,
+    DataBucketSpec,
+    DisasterRecoverySpec,
+    LoadBalancerSpec,
+    NetworkSpec,
+    ReleaseSpec,
+    ServiceSpec,
+)
 
 #: Firewall rule names append up to 30 characters to the network's name ``<prefix>-vpc`` within 63.
 _NETWORK_NAME_LIMIT = 33
+#: An IAM member of a person or group (``user:``, ``group:``, ``domain:``) or a service account.
+_MEMBER = re.compile(r"(user|group|serviceAccount):[^@\s]+@[A-Za-z0-9.-]+|domain:[A-Za-z0-9.-]+")
 
 #: The database credentials as every service with ``database_access`` reads them, shared with AWS:
 #: ``DATABASE_URL`` without a password, and ``PGPASSWORD``. (env name, construct id, secret name suffix)
@@ -72,8 +92,12 @@ class WebPlatformProps:
         region: Region of every regional resource, e.g. ``us-central1``.
         services: The Cloud Run services, any number (:class:`ServiceSpec`), names distinct.
         load_balancer: The global HTTPS load balancer with Cloud Armor in front of the exposed services
-            (:class:`LoadBalancerSpec`). ``None``: no load balancer; exposed services are public on their
-            ``run.app`` URLs (for development projects without a domain). No default: the choice is explicit.
+            (:class:`LoadBalancerSpec`). ``None``: no load balancer; exposed services answer on their ``run.app``
+            URLs to ``invokers`` only (the ``run.invoker`` IAM check stays on). No default: the choice is explicit.
+        invokers: Without a load balancer, who may call the exposed services (``roles/run.invoker``), e.g.
+            ``("group:developers@example.com",)``; they send a Google identity token. Default none.
+        network: The VPC every service sends all its traffic through (:class:`NetworkSpec`). Default
+            :class:`NetworkSpec` defaults.
         data_bucket: The data bucket and its usage-log bucket. Default :class:`DataBucketSpec` defaults;
             ``None``: no buckets.
         database: A private Cloud SQL PostgreSQL database (:class:`DatabaseSpec`). Default ``None``.
@@ -98,6 +122,8 @@ class WebPlatformProps:
     region: str
     services: tuple[ServiceSpec, ...]
     load_balancer: LoadBalancerSpec | None
+    invokers: tuple[str, ...] = ()
+    network: NetworkSpec = field(default_factory=NetworkSpec)
     data_bucket: DataBucketSpec | None = field(default_factory=DataBucketSpec)
     database: DatabaseSpec | None = None
     alerting: Alerting = field(default_factory=Alerting)
@@ -130,11 +156,20 @@ class WebPlatformProps:
             require(value is None or isinstance(value, kind), self, attribute, f"be a {kind.__name__} or None")
         require(isinstance(self.alerting, Alerting), self, "alerting", "be an Alerting")
         require_range(self, "log_retention_days", 1, 3650, "days")
+        network_name = self.identity.name("vpc")
+        require(len(network_name) <= _NETWORK_NAME_LIMIT, self, "identity",
+                f"give a network name of at most {_NETWORK_NAME_LIMIT} characters, {network_name!r} is {len(network_name)}")
+        require(isinstance(self.network, NetworkSpec), self, "network", "be a NetworkSpec")
+        invokers = require_strings(self, "invokers", "group:developers@example.com")
+        require(all(_MEMBER.fullmatch(member) for member in invokers), self, "invokers",
+                "be IAM members such as group:developers@example.com or user:ann@example.com")
+        require(self.load_balancer is None or not invokers, self, "invokers",
+                "be empty with a load balancer (the load balancer is the only way in)")
         if self.database is not None:
-            network_name = self.identity.name("vpc")
-            require(len(network_name) <= _NETWORK_NAME_LIMIT, self, "identity",
-                    f"give a network name of at most {_NETWORK_NAME_LIMIT} characters with a database, "
-                    f"{network_name!r} is {len(network_name)}")
+            subnet = ipaddress.IPv4Network(self.network.subnet_cidr)
+            private_services = ipaddress.IPv4Network(self.database.private_services_cidr)
+            require(not subnet.overlaps(private_services), self.database, "private_services_cidr",
+                    f"not overlap NetworkSpec.subnet_cidr {subnet}")
         for spec in self.services:
             _check_service_needs(self, spec)
         _Wiring(self)
@@ -178,13 +213,14 @@ def _check_disaster_recovery(props: WebPlatformProps) -> None:
                 f"not be in {regional[:-1]} with disaster_recovery: the standby region pulls it when the primary "
                 f"region is lost; push it to a multi-region repository ({multi_region or 'us'}-docker.pkg.dev/...)",
                 spec.label)
-    if props.database is not None:
-        require(dr.standby_subnet_cidr is not None, dr, "standby_subnet_cidr",
-                "be given with a database: the standby services reach it through a subnet in the standby region")
-        subnet = ipaddress.IPv4Network(dr.standby_subnet_cidr)
-        for name in ("subnet_cidr", "private_services_cidr"):
-            taken = ipaddress.IPv4Network(getattr(props.database, name))
-            require(not subnet.overlaps(taken), dr, "standby_subnet_cidr", f"not overlap DatabaseSpec.{name} {taken}")
+    require(dr.standby_subnet_cidr is not None, dr, "standby_subnet_cidr",
+            "be given: the standby services send their traffic through a subnet in the standby region")
+    subnet = ipaddress.IPv4Network(dr.standby_subnet_cidr)
+    taken = [("NetworkSpec.subnet_cidr", props.network.subnet_cidr)]
+    taken += [("DatabaseSpec.private_services_cidr", props.database.private_services_cidr)] if props.database else []
+    for name, block in taken:
+        require(not subnet.overlaps(ipaddress.IPv4Network(block)), dr, "standby_subnet_cidr",
+                f"not overlap {name} {ipaddress.IPv4Network(block)}")
 
 
 def _check_deployed_by(props: WebPlatformProps) -> None:
@@ -195,6 +231,9 @@ def _check_deployed_by(props: WebPlatformProps) -> None:
     accounts, names = set(props.deployed_by.service_accounts), {spec.name for spec in props.services}
     require(accounts == names, props.deployed_by, "service_accounts",
             f"name an account for each service and no other ({sorted(names)}), got {sorted(accounts)}")
+    require(not invoker_grants(props), props, "deployed_by",
+            f"not be combined with run.invoker grants {list(invoker_grants(props))}: the pipeline changes no IAM "
+            "policy and the bootstrap grants none on services; put the services behind the load balancer")
     for spec in props.services:
         for variable, secret in spec.secrets.items():
             require("/" not in secret.secret, spec, "secrets",
@@ -208,6 +247,7 @@ def platform_apis(props: WebPlatformProps) -> tuple[str, ...]:
         registry=props.uses_platform_registry, storage=props.data_bucket is not None,
         load_balancer=props.load_balancer is not None, database=props.database is not None,
         secrets=any(spec.secrets for spec in props.services), logging=True, budget=props.budget is not None,
+        network=True,
     )
 
 
@@ -255,6 +295,19 @@ def platform_grants(props: WebPlatformProps) -> tuple[WorkloadGrant, ...]:
     return tuple(grants)
 
 
+def invoker_grants(props: WebPlatformProps) -> tuple[tuple[str, str], ...]:
+    """(called service, holder) of every ``run.invoker`` grant a platform of ``props`` needs: a holder is a service
+    of the platform or an IAM member. The IAM check is on for every service without a load balancer (the exposed
+    ones admit :attr:`WebPlatformProps.invokers`) and for the workers behind one; a service calling another
+    internally sends its identity token."""
+    exposed = {spec.name for spec in props.services if spec.exposed}
+    checked = lambda name: props.load_balancer is None or name not in exposed  # noqa: E731
+    grants = [(name, member) for name in exposed for member in props.invokers if props.load_balancer is None]
+    grants += [(called, spec.name) for spec in props.services
+               for called in sorted(internally_called(spec.environment)) if checked(called)]
+    return tuple(grants)
+
+
 def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
     """A service asks only for what the platform has: the data bucket, the database, its services."""
     owner = spec.label
@@ -269,7 +322,7 @@ def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
             "be False without a database (WebPlatformProps.database is None)", owner)
     services = {other.name: other for other in props.services}
     for variable, value in spec.environment.items():
-        if not isinstance(value, ServiceUrl):
+        if not isinstance(value, (ServiceUrl, InternalServiceUrl)):
             continue
         where = f"{owner}.environment[{variable!r}]"
         if value.service not in services:
@@ -277,10 +330,12 @@ def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
         if not services[value.service].exposed:
             raise ValueError(f"{where} must name an exposed service: {value.service!r} is a worker "
                              f"(exposed=False) and has no URL for other services, got {value!r}")
+        if isinstance(value, InternalServiceUrl) and value.service == spec.name:
+            raise ValueError(f"{where} must name another service, got {value!r}")
 
 
 class _Wiring:
-    """How the services of valid props connect: routes behind the load balancer, creation order without one."""
+    """How the services of valid props connect: routes behind the load balancer, and the order they are created in."""
 
     def __init__(self, props: WebPlatformProps) -> None:
         self.routing: Routing | None = None
@@ -290,17 +345,18 @@ class _Wiring:
             for spec in services:
                 for variable, value in spec.environment.items():
                     if isinstance(value, ServiceUrl):
-                        receiver = self.routing.receiver(value.path or "/")
+                        receiver = self.routing.receiver(value.path or "/")  # public URLs only
                         if receiver != value.service:
                             raise ValueError(
                                 f"{spec.label}.environment[{variable!r}] must be a path the load balancer sends to "
                                 f"{value.service!r} (routes {list(self.routing.paths[value.service])}), got {value!r}, "
                                 f"which reaches {receiver!r}"
                             )
-            self.order = services
-            return
-        # Without a load balancer a service's URL is its run.app address: it must exist first.
-        needs = {spec.name: referenced_services(spec.environment) for spec in services}
+        # A run.app address exists only once its service does: the services whose run.app URL another one needs
+        # (internal URLs; without a load balancer every URL) come first.
+        behind = props.load_balancer is not None
+        needs = {spec.name: internally_called(spec.environment) if behind else referenced_services(spec.environment)
+                 for spec in services}
         order: list[ServiceSpec] = []
         while len(order) < len(services):
             placed = {spec.name for spec in order}
@@ -308,8 +364,9 @@ class _Wiring:
             if not ready:
                 left = sorted(set(needs) - placed)
                 raise ValueError(
-                    f"WebPlatformProps.services must not need each other's URL in a cycle without a load balancer "
-                    f"(a run.app URL exists only once its service does), got a cycle among {left}"
+                    f"WebPlatformProps.services must not need each other's run.app URL in a cycle (internal URLs; "
+                    f"without a load balancer every URL: a run.app URL exists only once its service does), got a cycle "
+                    f"among {left}"
                 )
             order.append(ready[0])
         self.order = tuple(order)
@@ -370,10 +427,9 @@ class WebPlatform(Construct):
             for spec in props.services
         }
 
-        self._network: PrivateNetwork | None = None
+        self._network = self._add_network()
         self._database: PostgresDatabase | None = None
         self._database_secrets: dict[str, Secret] = {}
-        self._standby_subnet: ComputeSubnetwork | None = None
         self._standby_database: SqlDatabaseInstance | None = None
         self._standby_database_secrets: dict[str, Secret] = {}
         if props.database is not None:
@@ -385,8 +441,9 @@ class WebPlatform(Construct):
         self._services = {spec.name: self._services[spec.name] for spec in props.services}  # in the props' order
         self._standby_services: dict[str, CloudRunService] = {}
         if props.disaster_recovery is not None:
-            for spec in (spec for spec in props.services if spec.exposed):
+            for spec in (spec for spec in wiring.order if spec.exposed):
                 self._standby_services[spec.name] = self._add_service(spec, standby=True)
+        self._grant_invokers()
         if self._data_bucket is not None and props.deployed_by is None:
             for spec in props.services:
                 member = self._accounts[spec.name].member
@@ -411,8 +468,9 @@ class WebPlatform(Construct):
         run_names = tuple(identity.name(spec.name) for spec in props.services)
         self._monitoring = add_alerts(
             self, name=identity.prefix, project=project, alerting=props.alerting, services=run_names,
-            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0] if lb_spec else self._services[spec.name].host,
-                                         spec.health_path) for spec in exposed],
+            # Without a load balancer the invoker check refuses anonymous probes: no uptime check.
+            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0], spec.health_path) for spec in exposed]
+            if lb_spec else [],
             database_instance=self._database.instance_name if self._database else None, apis=apis,
             capacities=self._capacities(),
         )
@@ -481,16 +539,30 @@ class WebPlatform(Construct):
             depends_on=storage,
         ))
 
+    def _add_network(self) -> PrivateNetwork:
+        """The VPC all services send their traffic through (construct id ``network``), and its subnet in the
+        standby region (``standby_subnet``) with disaster recovery."""
+        props, apis = self._props, self._apis
+        network = PrivateNetwork(self, "network", PrivateNetworkProps(
+            name=props.identity.name("vpc"),
+            region=props.region,
+            subnet_cidr=props.network.subnet_cidr,
+            private_services_cidr=props.database.private_services_cidr if props.database else None,
+            internet_egress=any(spec.internet_egress for spec in props.services),
+            depends_on=apis.dependables("compute.googleapis.com", "dns.googleapis.com",
+                                        *(("servicenetworking.googleapis.com",) if props.database else ())),
+        ))
+        dr = props.disaster_recovery
+        self._standby_subnet: ComputeSubnetwork | None = None
+        if dr is not None and dr.standby_subnet_cidr is not None:
+            self._standby_subnet = network.add_subnet("standby_subnet", region=dr.standby_region,
+                                                      cidr=dr.standby_subnet_cidr)
+        return network
+
     def _add_database(self, spec: DatabaseSpec) -> None:
         props, apis, identity = self._props, self._apis, self._props.identity
         ensure_random_provider(self)
-        self._network = PrivateNetwork(self, "network", PrivateNetworkProps(
-            name=identity.name("vpc"),
-            region=props.region,
-            subnet_cidr=spec.subnet_cidr,
-            private_services_cidr=spec.private_services_cidr,
-            depends_on=apis.dependables("compute.googleapis.com", "servicenetworking.googleapis.com"),
-        ))
+        assert self._network.private_services_connection is not None
         self._database = PostgresDatabase(self, "database", PostgresDatabaseProps(
             instance_name=identity.name("postgres"),
             region=props.region,
@@ -512,9 +584,7 @@ class WebPlatform(Construct):
         values = {"DATABASE_URL": self._database.connection_url, "PGPASSWORD": self._database.password}
         self._database_secrets = self._credential_secrets(values, props.region)
         dr = props.disaster_recovery
-        if dr is not None and dr.standby_subnet_cidr is not None:
-            self._standby_subnet = self._network.add_subnet("standby_subnet", region=dr.standby_region,
-                                                            cidr=dr.standby_subnet_cidr)
+        if dr is not None:
             self._standby_database = self._database.add_cross_region_replica(
                 "standby_replica", instance_name=identity.name("postgres", "standby"), region=dr.standby_region)
             # Their own secrets, kept in the standby region: the primary's live in its region only. DATABASE_URL
@@ -539,27 +609,31 @@ class WebPlatform(Construct):
         ``run_<name>_standby``, the standby's capacity, secrets and subnet)."""
         props, apis = self._props, self._apis
         account = self._accounts[spec.name]
-        region, database_secrets, subnet = props.region, self._database_secrets, self._network.subnet_id if self._network else None
+        region, database_secrets, subnet = props.region, self._database_secrets, self._network.subnet_id
         dr = props.disaster_recovery
         if standby and dr is not None:
             spec = replace(spec, min_instances=dr.standby_min_instances, max_instances=dr.standby_max_instances)
             region, database_secrets = dr.standby_region, self._standby_database_secrets
-            subnet = self._standby_subnet.id if self._standby_subnet is not None else None
+            assert self._standby_subnet is not None, "checked by WebPlatformProps"
+            subnet = self._standby_subnet.id
         env = render_environment(
             spec.environment, service_url=self._service_url, owner=f"{spec.label}.environment",
+            # In the standby region its services call each other there: nothing of the primary's region is needed.
+            internal_url=lambda url: (self._standby_services if standby else self._services)[url.service].uri + url.path,
             data_bucket_name=self._data_bucket.name if self._data_bucket is not None else None,
         )
         secret_env = dict(spec.secrets)
         grants_here = props.deployed_by is None  # else the bootstrap granted them (platform_grants)
-        depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com"),
+        depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com", "compute.googleapis.com"),
                                                   *(grant_own_secrets(self, spec, account, apis) if grants_here else [])]
-        vpc_egress = None
-        if spec.database_access and self._database is not None and self._network is not None and subnet is not None:
+        if spec.database_access and self._database is not None:
             for variable, secret in database_secrets.items():
                 secret_env[variable] = SecretEnv(secret=secret.secret_id, version=secret.version_number)
                 depends_on += [secret.version, *([secret.grant_accessor(spec.name, account.member)] if grants_here else [])]
-            depends_on += [*self._database.dependables, *apis.dependables("compute.googleapis.com")]
-            vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet)
+            depends_on += self._database.dependables
+        # All traffic through the VPC, whose firewall admits Google APIs, the platform's services and the database.
+        vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet, private_ranges_only=False,
+                               tags=(INTERNET_EGRESS_TAG,) if spec.internet_egress else ())
         plan = release_plan(spec, self._registry, props.release)
         return add_cloud_run(
             self,
@@ -578,6 +652,14 @@ class WebPlatform(Construct):
             vpc_egress=vpc_egress,
             depends_on=depends_on,
         )
+
+    def _grant_invokers(self) -> None:
+        """``run.invoker`` where the IAM check is on (:func:`invoker_grants`): on the exposed services without a load
+        balancer for :attr:`WebPlatformProps.invokers`, and on each service for those calling it internally."""
+        for callee, holder in invoker_grants(self._props):
+            member = holder if ":" in holder else self._accounts[holder].member
+            name = f"{holder}_calls" if ":" not in holder else f"invoker_{self._props.invokers.index(holder)}"
+            self._services[callee].grant_invoker(name, member)
 
     def _service_url(self, url: ServiceUrl) -> str:
         """Behind the load balancer the site's URL (it routes the path); without one the service's run.app URL."""
@@ -696,8 +778,8 @@ class WebPlatform(Construct):
         return dict(self._standby_database_secrets)
 
     @property
-    def network(self) -> PrivateNetwork | None:
-        """The VPC of the database (``network_id``, ``subnet_id``); ``None`` without a database."""
+    def network(self) -> PrivateNetwork:
+        """The VPC every service sends its traffic through (``network_id``, ``subnet_id``)."""
         return self._network
 
     @property
