@@ -6,12 +6,9 @@ import re
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import ServiceDiscoveryPrivateDnsNamespace
-from cdktf_cdktf_provider_aws.service_discovery_service import (
-    ServiceDiscoveryService,
-    ServiceDiscoveryServiceDnsConfig,
-    ServiceDiscoveryServiceDnsConfigDnsRecords,
-    ServiceDiscoveryServiceHealthCheckCustomConfig,
-)
+from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService, ServiceDiscoveryServiceDnsConfig
+from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryServiceDnsConfigDnsRecords as DnsRecords
+from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryServiceHealthCheckCustomConfig as CustomHealth
 from constructs import Construct
 
 _NAMESPACE = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -60,10 +57,10 @@ class ServiceNamespace(Construct):
             self, id_, name=name,
             dns_config=ServiceDiscoveryServiceDnsConfig(
                 namespace_id=self.namespace.id, routing_policy="MULTIVALUE",
-                dns_records=[ServiceDiscoveryServiceDnsConfigDnsRecords(ttl=10, type="A")],
+                dns_records=[DnsRecords(ttl=10, type="A")],
             ),
             # ECS reports each task's health (the load balancer's health check decides it).
-            health_check_custom_config=ServiceDiscoveryServiceHealthCheckCustomConfig(),
+            health_check_custom_config=CustomHealth(),
         )
 
     @property

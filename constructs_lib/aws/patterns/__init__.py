@@ -4,16 +4,8 @@ secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
 from ...budget import BudgetSpec
-from ...specs import (
-    DATA_BUCKET_NAME,
-    Alerting,
-    DataAccess,
-    InternalServiceUrl,
-    LargeBodyRoute,
-    PathRateLimit,
-    RequestLimits,
-    ServiceUrl,
-)
+from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
+from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
 from ..fargate_service import CapacitySplit, ContainerSecret, Deployment
 from ..load_balancer import HealthCheck, TestListener
 from ..network import ExistingNetwork

@@ -15,16 +15,8 @@ re-exported here, so one import serves. See ``docs/patterns-gcp.md``.
 from ...alerting import AlertThresholds
 from ...budget import BudgetSpec
 from ...naming import PlatformIdentity
-from ...specs import (
-    DATA_BUCKET_NAME,
-    Alerting,
-    DataAccess,
-    InternalServiceUrl,
-    LargeBodyRoute,
-    PathRateLimit,
-    RequestLimits,
-    ServiceUrl,
-)
+from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
+from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
 from ..cloud_run_service import SecretEnv, TrafficShare
 from .delivery import DeliveryFoundation, DeliveryFoundationProps

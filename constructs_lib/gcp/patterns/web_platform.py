@@ -14,16 +14,8 @@ from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region, gcs_dual_region_location
-from ...specs import (
-    Alerting,
-    DataAccess,
-    DataBucketName,
-    InternalServiceUrl,
-    ServiceUrl,
-    internally_called,
-    referenced_services,
-    render_environment,
-)
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
+from ...specs import internally_called, referenced_services, render_environment
 from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range, require_strings
 from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
@@ -59,15 +51,8 @@ from ._services import (
     project_apis,
 )
 from .delivery import DeployedBy
-from .specs import (
-    DatabaseSpec,
-    DataBucketSpec,
-    DisasterRecoverySpec,
-    LoadBalancerSpec,
-    NetworkSpec,
-    ReleaseSpec,
-    ServiceSpec,
-)
+from .specs import DatabaseSpec, DataBucketSpec, DisasterRecoverySpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec
+from .specs import ServiceSpec
 
 #: Firewall rule names append up to 30 characters to the network's name ``<prefix>-vpc`` within 63.
 _NETWORK_NAME_LIMIT = 33
