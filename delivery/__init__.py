@@ -5,6 +5,7 @@
 - ``rollout``: one environment's platform and standby stacks, and the order an action applies them in;
 - ``plan-summary``: ``terraform show -json`` of a saved plan as per-stack counts and addresses, never values;
 - ``plan-matrix``: the stacks whose synthesized JSON changed (from ``main.py diff --format json``), to plan;
+- ``database-setup STACK_DIR``: after an apply, run the stack's database setup job (the application's role);
 - ``comment``: one pull request comment from the review, the cost comparison, the plan summaries and this
   run's jobs, within GitHub's 65,536-character limit (docs/reviewing.md).
 """

@@ -92,6 +92,16 @@ def _plan_matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_setup(args: argparse.Namespace) -> int:
+    from .database_setup import SetupError, database_setup
+
+    try:
+        print(database_setup(args.stack_dir))
+    except SetupError as error:
+        raise _Usage(str(error)) from None
+    return 0
+
+
 class _Usage(Exception):
     pass
 
@@ -139,6 +149,10 @@ def _parser() -> argparse.ArgumentParser:
                                  "whose synthesized JSON changed, from a review")
     matrix.add_argument("review", help="`main.py diff --format json` against the base")
     matrix.set_defaults(run=_plan_matrix)
+    setup = commands.add_parser("database-setup", help="after an apply: run the stack's database setup job (the "
+                                "application's PostgreSQL role; stack output database_setup), if it has one")
+    setup.add_argument("stack_dir", help="the stack's Terraform directory (applied, initialized)")
+    setup.set_defaults(run=_database_setup)
     return parser
 
 

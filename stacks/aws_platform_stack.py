@@ -158,3 +158,6 @@ def _outputs(stack: TerraformStack, platform: WebPlatform) -> None:
     TerraformOutput(stack, "log_bucket_name", value=platform.log_bucket_name, description="Access log bucket")
     TerraformOutput(stack, "alarm_topic_arn", value=platform.alert_topic_arn, description="SNS topic of the critical alarms")
     TerraformOutput(stack, "warning_topic_arn", value=platform.warning_topic_arn, description="SNS topic of the warnings")
+    if platform.database_setup is not None:
+        TerraformOutput(stack, "database_setup", value=platform.database_setup.run_configuration,
+                        description="The task creating the application's database role: python -m delivery database-setup")

@@ -13,7 +13,7 @@ from constructs import Construct
 from config import EnvironmentConfig
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.patterns import BudgetSpec, DeliveryFoundation, DeliveryFoundationProps
-from constructs_lib.gcp.patterns.web_platform import emptied_buckets, platform_apis, platform_grants
+from constructs_lib.gcp.patterns.web_platform import emptied_buckets, platform_accounts, platform_apis, platform_grants
 from constructs_lib.gcp.provider import google_provider
 from constructs_lib.github import GithubRepository
 from constructs_lib.policy import apply_guardrails
@@ -42,7 +42,7 @@ class GcpBootstrapStack(TerraformStack):
             database=config.database.enabled, image_location=gcp_image_location(config),
             # What the platform stack needs but may not do itself: its services' accounts and grants, its APIs
             # enabled ahead, the buckets it empties, the budget.
-            services=tuple(spec.name for spec in platform.services), grants=platform_grants(platform),
+            services=platform_accounts(platform), grants=platform_grants(platform),
             platform_apis=platform_apis(platform), emptied_buckets=emptied_buckets(platform),
             budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
                               config.budget.forecast_thresholds),

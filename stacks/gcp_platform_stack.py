@@ -15,6 +15,7 @@ from constructs_lib.gcp.patterns import (
     DisasterRecoverySpec, InternalServiceUrl, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec, ServiceUrl,
     WebPlatform, WebPlatformProps,
 )
+from constructs_lib.gcp.patterns._database import SETUP_ACCOUNT
 from constructs_lib.gcp.patterns.delivery import deployed_by
 from constructs_lib.gcp.provider import google_provider
 from constructs_lib.policy import apply_guardrails, waive
@@ -40,7 +41,8 @@ MOVED_TO_BOOTSTRAP: tuple[str, ...] = (
     "google_billing_budget.budget_16939279",
 )
 
-#: The database user the backend connects as (its password is generated and kept in Secret Manager).
+#: The Cloud SQL instance's built-in user: since IAM authentication, the administrator only the database setup job
+#: logs in as (the backend logs in as its service account's IAM user). Its name stays: renaming replaces the user.
 DATABASE_USER = "backend"
 
 
@@ -120,7 +122,7 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
         ) if config.dr is not None else None,
         # The bootstrap created the services' accounts and their grants: the deploy account changes no IAM policy.
         deployed_by=deployed_by(PlatformIdentity(config.project, config.environment), gcp.project_id,
-                                (BACKEND.name, FRONTEND.name)),
+                                (BACKEND.name, FRONTEND.name, *((SETUP_ACCOUNT,) if database.enabled else ()))),
     )
 
 
@@ -159,6 +161,8 @@ class GcpPlatformStack(TerraformStack):
             ("load_balancer_url", platform.url, "The platform's URL"),
             ("standby_database_instance", platform.standby_database_instance_name,
              "Cloud SQL replica to promote on failover (docs/disaster-recovery.md)"),
+            ("database_setup", platform.database_setup.run_configuration if platform.database_setup else None,
+             "The job creating the application's database role: python -m delivery database-setup"),
         ):
             if value is not None:
                 TerraformOutput(self, name, value=value, description=description)

@@ -88,21 +88,23 @@ def test_only_the_backend_reaches_the_database(synthesized: Synthesized, environ
     _, database, stack = _database(synthesized, environment)
     database_group, _ = by_prefix(stack, "aws_security_group", "database_security_group")
     backend_group, _ = by_prefix(stack, "aws_security_group", "backend_service_security_group")
+    setup_group, _ = by_prefix(stack, "aws_security_group", "database_setup_security_group")
+    clients = sorted(reference("aws_security_group", group, "id") for group in (backend_group, setup_group))
     assert database["vpc_security_group_ids"] == [reference("aws_security_group", database_group, "id")]
     ingress = [rule for rule in resources(stack, "aws_vpc_security_group_ingress_rule").values()
                if rule["security_group_id"] == reference("aws_security_group", database_group, "id")]
-    assert [(rule["from_port"], rule["referenced_security_group_id"]) for rule in ingress] == [
-        (5432, reference("aws_security_group", backend_group, "id"))
-    ]
+    assert sorted((rule["from_port"], rule["referenced_security_group_id"]) for rule in ingress) == [
+        (5432, group) for group in clients]  # the backend, and the setup task the pipeline runs
     egress = [rule for rule in resources(stack, "aws_vpc_security_group_egress_rule").values()
               if rule.get("referenced_security_group_id") == reference("aws_security_group", database_group, "id")]
-    assert [rule["security_group_id"] for rule in egress] == [reference("aws_security_group", backend_group, "id")]
+    assert sorted(rule["security_group_id"] for rule in egress) == clients
 
 
 @with_database
 def test_database_logs_keep_the_environment_retention(synthesized: Synthesized, environment: str) -> None:
     database_id, database, stack = _database(synthesized, environment)
-    groups = all_by_prefix(stack, "aws_cloudwatch_log_group", "database_")
+    groups = {name: group for name, group in all_by_prefix(stack, "aws_cloudwatch_log_group", "database_").items()
+              if group["name"].startswith("/aws/rds/")}
     assert sorted(group["name"] for group in groups.values()) == [
         f"/aws/rds/instance/duckdb-analytics-{environment}/postgresql",
         f"/aws/rds/instance/duckdb-analytics-{environment}/upgrade",
@@ -119,6 +121,8 @@ def test_connection_url_secret_holds_no_password(synthesized: Synthesized, envir
     _, secret = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")
     _, version = by_prefix(stack, "aws_secretsmanager_secret_version", "database_url_secret_value")
     assert secret["kms_key_id"].startswith("${aws_kms_key.")
+    # The application user (IAM authentication, not the master user); the server's certificate and name verified.
     assert version["secret_string"] == (
-        f"postgresql://analytics_admin@${{aws_db_instance.{database_id}.address}}:5432/duckdb_analytics?sslmode=require"
+        f"postgresql://app@${{aws_db_instance.{database_id}.address}}:5432/duckdb_analytics"
+        "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem"
     )

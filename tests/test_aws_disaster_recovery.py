@@ -226,17 +226,18 @@ def test_the_standby_backend_has_image_secrets_and_database_in_its_own_region(sy
     assert backend["image"] == f"{reference('aws_ecr_repository', repository_id, 'repository_url')}:{config.images.tag}"
     environment_ = {item["name"]: item["value"] for item in backend["environment"]}
     bucket_id, _ = by_prefix(standby, "aws_s3_bucket", "data_bucket")
-    password = f"arn:aws:secretsmanager:{region}:{account}:secret:duckdb-analytics-{environment}/database-password"
-    assert (environment_["AWS_REGION"], environment_["S3_BUCKET"], environment_["DATABASE_PASSWORD_SECRET_ARN"]) == (
-        region, reference("aws_s3_bucket", bucket_id, "bucket"), password)
+    assert (environment_["AWS_REGION"], environment_["S3_BUCKET"], environment_["DATABASE_AUTH"]) == (
+        region, reference("aws_s3_bucket", bucket_id, "bucket"), "aws-rds-iam")  # IAM tokens signed in its region
     url_id, _ = by_prefix(standby, "aws_secretsmanager_secret", "database_url_secret")
-    assert backend["secrets"] == [
-        {"name": "DATABASE_URL", "valueFrom": reference("aws_secretsmanager_secret", url_id, "arn")},
-        {"name": "PGPASSWORD", "valueFrom": f"{password}:password::"},
-    ]
+    assert backend["secrets"] == [  # the replicated master password stays the operator's
+        {"name": "DATABASE_URL", "valueFrom": reference("aws_secretsmanager_secret", url_id, "arn")}]
     _, execution = by_prefix(standby, "aws_iam_role_policy", "backend_service_execution_role_policy")
     assert policy_statements(standby, execution["policy"])["ReadSecrets"]["resources"] == [
-        reference("aws_secretsmanager_secret", url_id, "arn"), f"{password}-??????"]
+        reference("aws_secretsmanager_secret", url_id, "arn")]
+    _, task = by_prefix(standby, "aws_iam_role_policy", "backend_service_task_role_policy")
+    login = f"arn:aws:rds-db:{region}:{account}:dbuser:"
+    login += (f"${{aws_db_instance.{only(standby, 'aws_db_instance')[0]}.resource_id}}/app" if config.dr.warm else "*/app")
+    assert policy_statements(standby, task["policy"])["ConnectAsApplicationUser"]["resources"] == [login]
     assert all(f":{config.aws.region}:" not in json.dumps(value) for value in backend.values())  # nothing from the primary
     _, url = by_prefix(standby, "aws_secretsmanager_secret_version", "database_url_secret_value")
     _, backups = only(standby, "aws_db_instance_automated_backups_replication")
@@ -249,8 +250,9 @@ def test_the_standby_backend_has_image_secrets_and_database_in_its_own_region(sy
         assert (replica["replicate_source_db"], replica["kms_key_id"], replica["storage_encrypted"]) == (source, key, True)
         assert replica["identifier"] == f"duckdb-analytics-{environment}-standby" and replica["publicly_accessible"] is False
         assert replica["lifecycle"]["ignore_changes"] == ["replicate_source_db"]
-        assert url["secret_string"] == (f"postgresql://analytics_admin@{reference('aws_db_instance', replica_id, 'address')}"
-                                        ":5432/duckdb_analytics?sslmode=require")
+        assert url["secret_string"] == (f"postgresql://app@{reference('aws_db_instance', replica_id, 'address')}"
+                                        ":5432/duckdb_analytics?sslmode=verify-full"
+                                        "&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem")
         lag = [alarm for alarm in resources(standby, "aws_cloudwatch_metric_alarm").values() if alarm.get("metric_name") == "ReplicaLag"]
         assert [alarm["dimensions"] for alarm in lag] == [{"DBInstanceIdentifier": reference("aws_db_instance", replica_id, "identifier")}]
     else:  # pilot light: tests/test_aws_dr_pattern.py
@@ -281,12 +283,11 @@ def test_dr_changes_the_prod_primary_only_by_the_replication_additions(synthesiz
     changed = sorted(address.rsplit("_", 1)[0] for address, body in addresses(before, "resource").items()
                      if without_metadata(body) != without_metadata(addresses(after, "resource")[address]))
     assert changed == ["aws_db_instance.database_instance",  # the replicated password instead of the RDS-managed one
-                       "aws_ecs_task_definition.backend_service_task_definition",  # PGPASSWORD from it
+                       "aws_ecs_task_definition.database_setup_task_definition",  # PGPASSWORD from it (setup only)
                        "aws_route53_record.load_balancer_alias"]  # PRIMARY failover record (Route 53 replaces it)
     changed_data = sorted(address.rsplit("_", 1)[0] for address, body in addresses(before, "data").items()
                           if without_metadata(body) != without_metadata(addresses(after, "data")[address]))
-    assert changed_data == ["aws_iam_policy_document.backend_service_execution_role_permissions",
-                            "aws_iam_policy_document.backend_service_task_role_permissions"]
+    assert changed_data == ["aws_iam_policy_document.database_setup_execution_permissions"]
     assert without_metadata(before["output"]) == without_metadata(after["output"])
     assert without_metadata(before["provider"]) == without_metadata(after["provider"])
 

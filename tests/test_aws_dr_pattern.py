@@ -109,17 +109,17 @@ def test_a_pilot_light_standby_has_backups_a_restore_target_and_serves_from_its_
     assert subnet_group["name"] == "acme-shop-live-standby"
     _, url = by_prefix(standby, "aws_secretsmanager_secret_version", "database_url_secret_value")
     assert url["secret_string"] == (
-        f"postgresql://analytics_admin@acme-shop-live-standby.{PENDING_RESTORE_DOMAIN}:5432/analytics?sslmode=require")
+        f"postgresql://app@acme-shop-live-standby.{PENDING_RESTORE_DOMAIN}:5432/analytics"
+        "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem")
     assert url["lifecycle"] == {"ignore_changes": ["secret_string"]}  # the runbook writes the restored endpoint
     (api,) = [json.loads(task["container_definitions"])[0] for name, task in resources(standby, "aws_ecs_task_definition").items()
               if name.startswith("api_")]
-    password = f"arn:aws:secretsmanager:{STANDBY}:{ACCOUNT}:secret:acme-shop-live/database-password"
-    assert {secret["name"]: secret["valueFrom"] for secret in api["secrets"]}["PGPASSWORD"] == f"{password}:password::"
+    assert [secret["name"] for secret in api["secrets"]] == ["DATABASE_URL"]  # not the replicated master password
     assert api["image"].startswith("${aws_ecr_repository.") and ":2.0.1" in api["image"]
     execution = [body for name, body in data_sources(standby, "aws_iam_policy_document").items()
                  if name.startswith("api_service_execution_role_permissions")][0]
     reads = {statement["sid"]: statement for statement in execution["statement"]}["ReadSecrets"]["resources"]
-    assert f"{password}-??????" in reads
+    assert len(reads) == 1 and reads[0].startswith("${aws_secretsmanager_secret.")  # its own region's DATABASE_URL
     alarms = {alarm["alarm_name"] for alarm in resources(standby, "aws_cloudwatch_metric_alarm").values()}
     assert not any("database" in name for name in alarms)  # nothing to watch until the restore
     targets = {body["resource_id"]: body for body in resources(standby, "aws_appautoscaling_target").values()}

@@ -116,8 +116,8 @@ def test_environment_values_the_pattern_fills_in(platform: dict[str, Any]) -> No
     assert web == {"API_URL": "https://shop.example.com/api", "PORT": "3000"}
     api = {item["name"]: item["value"] for item in containers["api"]["environment"]}
     assert api["BUCKET"].startswith("${aws_s3_bucket.shop_data_bucket_") and api["BUCKET"].endswith(".bucket}")
-    assert api["DATABASE_PASSWORD_SECRET_ARN"].startswith("${aws_db_instance.")
-    assert sorted(secret["name"] for secret in containers["api"]["secrets"]) == ["DATABASE_URL", "PGPASSWORD"]
+    assert (api["DATABASE_AUTH"], api["PGSSLROOTCERT"]) == ("aws-rds-iam", "/etc/ssl/certs/rds-global-bundle.pem")
+    assert [secret["name"] for secret in containers["api"]["secrets"]] == ["DATABASE_URL"]  # never the master password
     assert containers["worker"]["portMappings"] == [] and containers["worker"]["command"] == ["worker", "--queue", "jobs"]
     assert containers["api"]["image"].startswith("${aws_ecr_repository.shop_api_repository_")
     assert containers["web"]["image"] == "ghcr.io/acme/shop:1.4.2"
@@ -127,7 +127,7 @@ def test_permissions_follow_data_access_and_images(platform: dict[str, Any]) -> 
     api = {statement["sid"]: statement for statement in _statements(platform, "api_service_task_role_permissions")}
     assert api["ReadWriteDataObjects"]["actions"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     assert api["UseDataKey"]["condition"][0]["values"] == [f"s3.{REGION}.amazonaws.com"]
-    assert "ReadDatabaseSecrets" in api
+    assert api["ConnectAsApplicationUser"]["actions"] == ["rds-db:connect"] and "ReadDatabaseSecrets" not in api
     worker = {statement["sid"]: statement for statement in _statements(platform, "worker_service_task_role_permissions")}
     assert worker["ReadDataObjects"]["actions"] == ["s3:GetObject"] and worker["UseDataKey"]["actions"] == ["kms:Decrypt"]
     assert not [name for name in platform["data"]["aws_iam_policy_document"] if "web_service_task_role_permissions" in name]
@@ -141,7 +141,8 @@ def test_the_key_lets_logs_and_alarms_use_it_and_only_the_api_reaches_the_databa
     key = {statement["sid"] for statement in _statements(platform, "platform_key_policy")}
     assert key == {"AccountAdministration", "CloudWatchLogsUse", "CloudWatchAlarmsUse"}
     database_ingress = [name for name in resources(platform, "aws_vpc_security_group_ingress_rule") if "_database_" in name]
-    assert len(database_ingress) == 1 and "from_api" in database_ingress[0]
+    assert sorted(name.rsplit("_", 1)[0] for name in database_ingress) == [
+        "shop_database_from_api", "shop_database_from_setup_task"]
     _, association = only(platform, "aws_wafv2_web_acl_association")
     assert association["resource_arn"].startswith("${aws_lb.shop_load_balancer_")
 

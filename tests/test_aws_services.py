@@ -48,13 +48,6 @@ def test_container_is_hardened_and_logs_with_retention(synthesized: Synthesized,
     assert log_group["retention_in_days"] == config.logging.retention_days
 
 
-def password_secret_arn(stack: dict, config) -> str:
-    """The secret holding the master password: RDS-managed, or with [dr] the replicated one (test_aws_disaster_recovery.py)."""
-    if config.dr is not None:
-        return reference("aws_secretsmanager_secret", by_prefix(stack, "aws_secretsmanager_secret", "database_password_secret")[0], "arn")
-    return f"${{aws_db_instance.{only(stack, 'aws_db_instance')[0]}.master_user_secret[0].secret_arn}}"
-
-
 def test_container_environment_and_secrets(synthesized: Synthesized, environment: str) -> None:
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     backend, frontend = container(stack, BACKEND.name), container(stack, FRONTEND.name)
@@ -63,8 +56,8 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
         "ENVIRONMENT": environment, "PORT": "8000", "AWS_REGION": config.aws.region, "HOME": "/tmp",
         "S3_BUCKET": reference("aws_s3_bucket", bucket_id, "bucket"),
     }
-    if config.database.enabled:
-        expected_backend["DATABASE_PASSWORD_SECRET_ARN"] = password_secret_arn(stack, config)
+    if config.database.enabled:  # an IAM token as the password, the server verified with the RDS CA bundle
+        expected_backend |= {"DATABASE_AUTH": "aws-rds-iam", "PGSSLROOTCERT": "/etc/ssl/certs/rds-global-bundle.pem"}
     assert {item["name"]: item["value"] for item in backend["environment"]} == expected_backend
     for definition in (backend, frontend):
         assert definition["logConfiguration"]["options"]["awslogs-region"] == config.aws.region
@@ -78,10 +71,9 @@ def test_container_environment_and_secrets(synthesized: Synthesized, environment
     assert frontend["secrets"] == []
     if config.database.enabled:
         secret_id, _ = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")
+        # The master credential is nowhere in the task: no PGPASSWORD, no reference to its secret.
         assert backend["secrets"] == [
-            {"name": "DATABASE_URL", "valueFrom": reference("aws_secretsmanager_secret", secret_id, "arn")},
-            {"name": "PGPASSWORD", "valueFrom": f"{password_secret_arn(stack, config)}:password::"},
-        ]
+            {"name": "DATABASE_URL", "valueFrom": reference("aws_secretsmanager_secret", secret_id, "arn")}]
     else:
         assert backend["secrets"] == []
     for definition in (backend, frontend):  # no secret ever travels as a plain variable
@@ -142,13 +134,14 @@ def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesi
     assert all("*" not in action for statement in statements.values() for action in statement["actions"])
     database = synthesized.configs[environment].database.enabled
     assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"} | (
-        {"ReadDatabaseSecrets", "DecryptDatabaseSecrets"} if database else set())
-    if database:  # re-reading the rotated password needs the secrets, and nothing else
-        secret_id, _ = by_prefix(stack, "aws_secretsmanager_secret", "database_url_secret")
-        assert statements["ReadDatabaseSecrets"]["resources"] == [
-            reference("aws_secretsmanager_secret", secret_id, "arn"),
-            password_secret_arn(stack, synthesized.configs[environment])]
-        assert statements["ReadDatabaseSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
+        {"ConnectAsApplicationUser"} if database else set())
+    if database:  # logging in as the application user, and no secret at all
+        aws = synthesized.configs[environment].aws
+        database_id, _ = only(stack, "aws_db_instance")
+        assert statements["ConnectAsApplicationUser"] == {
+            "actions": ["rds-db:connect"], "effect": "Allow", "sid": "ConnectAsApplicationUser",
+            "resources": [f"arn:aws:rds-db:{aws.region}:{aws.account_id}:dbuser:"
+                          f"${{aws_db_instance.{database_id}.resource_id}}/app"]}
     # The frontend's task role has no permissions at all.
     assert [name for name in resources(stack, "aws_iam_role_policy") if name.startswith("frontend_service_task_role")] == []
 

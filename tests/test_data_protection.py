@@ -25,13 +25,13 @@ from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository  # isort: skip
 #: What each prod stack keeps: a change here is a change to what production stores.
 PROD_STATEFUL = {
     # the second secret: the master password, replicated to the standby region ([dr])
-    ("aws", "platform"): {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_kms_key": 1, "aws_s3_bucket": 2,
+    ("aws", "platform"): {"aws_cloudwatch_log_group": 8, "aws_db_instance": 1, "aws_kms_key": 1, "aws_s3_bucket": 2,
                           "aws_secretsmanager_secret": 2},
     # the standby keeps prod's data too: the replica bucket, the read replica, the replicated images
     ("aws", "standby"): {"aws_cloudwatch_log_group": 7, "aws_db_instance": 1, "aws_ecr_repository": 2, "aws_kms_key": 1,
                          "aws_s3_bucket": 2, "aws_secretsmanager_secret": 1},
     # [dr]: the standby's two secrets and the Cloud SQL replica in the standby region
-    ("gcp", "platform"): {"google_logging_project_bucket_config": 1, "google_secret_manager_secret": 4,
+    ("gcp", "platform"): {"google_logging_project_bucket_config": 1, "google_secret_manager_secret": 6,
                           "google_sql_database": 1, "google_sql_database_instance": 2, "google_storage_bucket": 2},
     # The prod bootstrap stacks: the image repositories (moved from the platform stacks), the state bucket and its key.
     ("aws", "bootstrap"): {"aws_ecr_repository": 2, "aws_kms_key": 1, "aws_s3_bucket": 1},

@@ -140,8 +140,9 @@ def test_the_deploy_account_acts_as_exactly_the_workload_accounts(synthesized: S
     deploy = reference("google_service_account", account(stack, f"gha-deploy-{environment}"), "member")
     acts_as = sorted(body["service_account_id"] for body in resources(stack, "google_service_account_iam_member").values()
                      if body["member"] == deploy)
+    names = ("backend", "frontend", *(("dbsetup",) if synthesized.configs[environment].database.enabled else ()))
     workloads = sorted(reference("google_service_account", account(stack, f"{name}-{environment}"), "name")
-                       for name in ("backend", "frontend"))
+                       for name in names)
     assert acts_as == workloads
     assert {body["role"] for body in resources(stack, "google_service_account_iam_member").values()
             if body["member"] == deploy} == {"roles/iam.serviceAccountUser"}

@@ -126,12 +126,19 @@ def test_the_standby_reads_its_credentials_in_its_region_and_reaches_the_databas
         (version,) = [body for body in versions.values() if body["secret"] == reference("google_secret_manager_secret", secret_id, "id")]
         (primary,) = [body for body in versions.values()
                       if body["secret"] == reference("google_secret_manager_secret", SECRET_IDS[variable], "id")]
-        assert version["secret_data"] == primary["secret_data"]  # the primary's URL and password until a failover
+        if variable == "database_ca":  # the primary's CA (its URL until a failover), and the replica's (after)
+            assert version["secret_data"] == (
+                f"${{join(\"\\n\", [google_sql_database_instance.{SQL_INSTANCE}.server_ca_cert[0].cert, "
+                f"google_sql_database_instance.{STANDBY_SQL_INSTANCE}.server_ca_cert[0].cert])}}")
+        else:
+            assert version["secret_data"] == primary["secret_data"]  # the primary's URL and password until a failover
     standby = resources(stack, "google_cloud_run_v2_service")[STANDBY_SERVICE_IDS["backend"]]
     (container,) = standby["template"]["containers"]
     read = {item["name"]: item["value_source"]["secret_key_ref"]["secret"] for item in container["env"] if "value_source" in item}
-    assert read == {variable: reference("google_secret_manager_secret", secret_id, "secret_id")
-                    for variable, secret_id in STANDBY_SECRET_IDS.items()}
+    assert read == {"DATABASE_URL": reference("google_secret_manager_secret", STANDBY_SECRET_IDS["DATABASE_URL"], "secret_id")}
+    (volume,) = standby["template"]["volumes"]
+    assert volume["secret"]["secret"] == reference("google_secret_manager_secret", STANDBY_SECRET_IDS["database_ca"],
+                                                   "secret_id")
     (subnet_id, subnet), = [(key, body) for key, body in resources(stack, "google_compute_subnetwork").items()
                             if body["region"] == config.dr.gcp_standby_region]
     assert subnet["ip_cidr_range"] == str(config.dr.gcp_standby_subnet_cidr)
@@ -141,9 +148,10 @@ def test_the_standby_reads_its_credentials_in_its_region_and_reaches_the_databas
         assert interface["subnetwork"] == reference("google_compute_subnetwork", subnet_id, "id")
     bootstrap = synthesized.documents[stack_id("gcp", environment, "bootstrap")]
     grants = [body for name, body in resources(bootstrap, "google_project_iam_member").items()
-              if name.startswith("grants_") and body["role"] == "roles/secretmanager.secretAccessor"]
+              if name.startswith("grants_") and body["role"] == "roles/secretmanager.secretAccessor"
+              and "-standby" in body["condition"]["expression"]]
     assert {grant["member"] for grant in grants} == {reference("google_service_account", ACCOUNT_IDS["backend"], "member")}
-    assert [grant for grant in grants if "-standby" in grant["condition"]["expression"]]
+    assert len(grants) == 2  # the standby's DATABASE_URL and CA; its copy of the administrator's password: nobody
 
 
 @with_standby
@@ -200,7 +208,8 @@ def test_with_a_database_the_standby_has_its_replica_subnet_and_secrets() -> Non
     subnets = {body["region"]: body["ip_cidr_range"] for body in resources(document, "google_compute_subnetwork").values()}
     assert subnets == {"europe-west1": "10.20.0.0/24", "europe-west4": "10.50.0.0/26"}
     secrets = sorted(body["secret_id"] for body in resources(document, "google_secret_manager_secret").values())
-    assert secrets == ["acme-shop-prod-database-password", "acme-shop-prod-database-password-standby",
+    assert secrets == ["acme-shop-prod-database-ca", "acme-shop-prod-database-ca-standby",
+                       "acme-shop-prod-database-password", "acme-shop-prod-database-password-standby",
                        "acme-shop-prod-database-url", "acme-shop-prod-database-url-standby"]
     minimums = sorted(body["template"]["scaling"]["min_instance_count"]
                       for body in resources(document, "google_cloud_run_v2_service").values())

@@ -244,7 +244,9 @@ def test_three_services_one_worker_each_with_its_own_account(shop: dict[str, Any
     services = run_services(shop)
     assert set(services) == {"api", "worker", "web"}
     accounts = resources(shop, "google_service_account")
-    assert sorted(account["account_id"] for account in accounts.values()) == ["api-prod", "web-prod", "worker-prod"]
+    # ... and the database setup job its own (it alone reads the administrator's password).
+    assert sorted(account["account_id"] for account in accounts.values()) == [
+        "api-prod", "dbsetup-prod", "web-prod", "worker-prod"]
     worker = services["worker"]
     assert (worker["ingress"], worker["invoker_iam_disabled"]) == ("INGRESS_TRAFFIC_INTERNAL_ONLY", False)
     assert worker["template"]["containers"][0]["resources"]["cpu_idle"] is False  # CPU always allocated
@@ -295,20 +297,28 @@ def test_data_access_grants_exactly_what_each_service_asks_for(shop: dict[str, A
 def test_database_credentials_and_egress_reach_only_the_services_with_database_access(shop: dict[str, Any]) -> None:
     services = run_services(shop)
     accounts = {body["account_id"].removesuffix("-prod"): key for key, body in resources(shop, "google_service_account").items()}
-    for name in ("api", "worker"):
+    for name in ("api", "worker"):  # each its own IAM user; an access token is the password
         env = env_of(services[name])
-        assert set(env) >= {"DATABASE_URL", "PGPASSWORD"}
-        assert all("secret_key_ref" in env[variable] for variable in ("DATABASE_URL", "PGPASSWORD"))
+        assert "secret_key_ref" in env["DATABASE_URL"] and "PGPASSWORD" not in env
+        assert env["PGUSER"] == f"{name}-prod@acme-shop-prod.iam" and env["DATABASE_AUTH"] == "gcp-cloudsql-iam"
     assert {services[name]["template"]["vpc_access"]["egress"] for name in services} == {"ALL_TRAFFIC"}
-    assert not {"DATABASE_URL", "PGPASSWORD"} & set(env_of(services["web"]))
+    assert not {"DATABASE_URL", "PGPASSWORD", "PGUSER"} & set(env_of(services["web"]))
     readers = sorted((grant["secret_id"], grant["member"])
                      for grant in resources(shop, "google_secret_manager_secret_iam_member").values())
     secrets = {body["secret_id"]: key for key, body in resources(shop, "google_secret_manager_secret").items()}
-    assert set(secrets) == {"acme-shop-prod-database-url", "acme-shop-prod-database-password"}
-    expected = [(reference("google_secret_manager_secret", secret, "id"), reference("google_service_account", accounts[name], "member"))
-                for secret in secrets.values() for name in ("api", "worker")]
-    expected.append(("worker-api-key", reference("google_service_account", accounts["worker"], "member")))
+    assert set(secrets) == {"acme-shop-prod-database-url", "acme-shop-prod-database-password", "acme-shop-prod-database-ca"}
+    member = lambda name: reference("google_service_account", accounts[name], "member")  # noqa: E731
+    expected = [(reference("google_secret_manager_secret", secrets[f"acme-shop-prod-database-{kind}"], "id"), member(name))
+                for kind, names in (("url", ("api", "worker")), ("ca", ("api", "worker", "dbsetup")),
+                                    ("password", ("dbsetup",))) for name in names]
+    expected.append(("worker-api-key", member("worker")))
     assert readers == sorted(expected)
+    # Login as an IAM user needs cloudsql.instances.login: a binding on the project, conditioned on the instance.
+    logins = sorted((body["member"], body["role"], body["condition"]["expression"])
+                    for body in resources(shop, "google_project_iam_member").values())
+    assert logins == [(member(name), "roles/cloudsql.instanceUser",
+                       'resource.name == "projects/acme-shop-prod/instances/acme-shop-prod-postgres"')
+                      for name in ("api", "worker")]
     (instance,) = resources(shop, "google_sql_database_instance").values()
     assert instance["settings"]["availability_type"] == "REGIONAL"  # DatabaseSpec defaults to high availability
     assert instance["settings"]["ip_configuration"]["ipv4_enabled"] is False
@@ -351,7 +361,7 @@ def test_platform_outputs_are_typed_properties() -> None:
 
     document = synth(build)
     assert outputs["url"] == f"https://{DOMAIN}" and outputs["database"] == "acme-shop-prod-postgres"
-    assert outputs["names"] == ["api", "web"] and outputs["secrets"] == ["DATABASE_URL", "PGPASSWORD"]
+    assert outputs["names"] == ["api", "web"] and outputs["secrets"] == ["DATABASE_URL", "PGPASSWORD", "database_ca"]
     resolved = {key: cdktf.Token.is_unresolved(outputs[key]) for key in ("ip", "bucket", "registry", "account")}
     assert resolved == {"ip": True, "bucket": True, "registry": True, "account": True}
     assert outputs["api"].name.startswith("${") and outputs["bare"][:5] + outputs["bare"][6:] == (None,) * 5 + ({},)

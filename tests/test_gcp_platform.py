@@ -23,12 +23,15 @@ SERVICE_IDS = {"backend": "run_backend_service_EDBB2E9D", "frontend": "run_front
 ACCOUNT_IDS = {"backend": "backend_account_529B1D2F", "frontend": "frontend_account_D9884882"}
 REGISTRY = "registry_repository_BAFE171E"
 SQL_INSTANCE = "database_instance_D7FC2283"
-SECRET_IDS = {"DATABASE_URL": "database_url_secret_39AE2C31", "PGPASSWORD": "database_password_secret_A0B7D4A0"}
-SECRET_VERSION_IDS = {"DATABASE_URL": "database_url_version_338FC579", "PGPASSWORD": "database_password_version_1EDAEE69"}
+SECRET_IDS = {"DATABASE_URL": "database_url_secret_39AE2C31", "PGPASSWORD": "database_password_secret_A0B7D4A0",
+              "database_ca": "database_ca_secret_2290C9C0"}
+SECRET_VERSION_IDS = {"DATABASE_URL": "database_url_version_338FC579", "PGPASSWORD": "database_password_version_1EDAEE69",
+                      "database_ca": "database_ca_version_6A3352B6"}
 #: With [dr]: the Cloud SQL replica in the standby region and the secrets its services read there.
 STANDBY_SQL_INSTANCE = "database_standby_replica_A225AC3B"
 STANDBY_SECRET_IDS = {"DATABASE_URL": "database_url_standby_secret_945A5B39",
-                      "PGPASSWORD": "database_password_standby_secret_5571E353"}
+                      "PGPASSWORD": "database_password_standby_secret_5571E353",
+                      "database_ca": "database_ca_standby_secret_56D76ABF"}
 STANDBY_SERVICE_IDS = {"backend": "run_backend_standby_service_4946EAD0", "frontend": "run_frontend_standby_service_B932A011"}
 SECURITY_POLICY = "cloud_armor_policy_332897D1"
 LB_ADDRESS = "load_balancer_address_BE893F01"
@@ -216,6 +219,10 @@ def test_outputs_name_urls_registry_and_buckets(synthesized: Synthesized, enviro
         expected["load_balancer_url"] = f"https://{config.gcp.domain}"
     if config.dr is not None and config.database.enabled:
         expected["standby_database_instance"] = reference("google_sql_database_instance", STANDBY_SQL_INSTANCE, "name")
+    if config.database.enabled:  # what `python -m delivery database-setup` executes after each apply
+        expected["database_setup"] = (
+            f'${{jsonencode({{"cloud" = "gcp", "project" = "{config.gcp.project_id}", "region" = "{config.gcp.region}", '
+            '"job" = google_cloud_run_v2_job.database_setup_job_83BEF0E6.name})}')
     assert outputs == expected
 
 

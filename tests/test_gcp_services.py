@@ -135,22 +135,29 @@ def test_plain_environment_variables(synthesized: Synthesized, environment: str)
 def test_database_credentials_reach_the_backend_only_from_secret_manager(synthesized: Synthesized, environment: str) -> None:
     config, stack = gcp(synthesized, environment)
     backend, frontend = env_of(stack, BACKEND), env_of(stack, FRONTEND)
-    secret_names = {"DATABASE_URL", "PGPASSWORD"}
-    assert not secret_names & set(frontend)
+    names = {"DATABASE_URL", "PGPASSWORD", "PGUSER", "DATABASE_AUTH", "PGSSLROOTCERT"}
+    assert not names & set(frontend)
     if not config.database.enabled:
-        assert not secret_names & set(backend)
+        assert not names & set(backend)
         return
-    for name in secret_names:
-        assert backend[name] == {
-            "secret_key_ref": {
-                "secret": reference("google_secret_manager_secret", SECRET_IDS[name], "secret_id"),
-                "version": reference("google_secret_manager_secret_version", SECRET_VERSION_IDS[name], "version"),
-            }
-        }
-    # the backend starts only once the values and its access to them exist
+    assert "PGPASSWORD" not in backend  # the administrator's password is the setup job's alone
+    assert backend["DATABASE_URL"] == {"secret_key_ref": {
+        "secret": reference("google_secret_manager_secret", SECRET_IDS["DATABASE_URL"], "secret_id"),
+        "version": reference("google_secret_manager_secret_version", SECRET_VERSION_IDS["DATABASE_URL"], "version")}}
+    # Its own IAM user, an access token as the password, the server verified with the instance's CA (a file).
+    assert (backend["PGUSER"], backend["DATABASE_AUTH"], backend["PGSSLROOTCERT"]) == (
+        f"backend-{environment}@{config.gcp.project_id}.iam", "gcp-cloudsql-iam", "/etc/cloudsql/server-ca.pem")
+    template = service_of(stack, BACKEND)["template"]
+    (volume,) = template["volumes"]
+    assert volume["secret"] == {"secret": reference("google_secret_manager_secret", SECRET_IDS["database_ca"], "secret_id"),
+                                "default_mode": 292, "items": [{"path": "server-ca.pem", "version": reference(
+                                    "google_secret_manager_secret_version", SECRET_VERSION_IDS["database_ca"], "version")}]}
+    assert template["containers"][0]["volume_mounts"] == [{"name": volume["name"], "mount_path": "/etc/cloudsql"}]
+    # the backend starts only once the values, its access to them and its IAM user exist
     depends_on = set(service_of(stack, BACKEND)["depends_on"])
-    for name in secret_names:
+    for name in ("DATABASE_URL", "database_ca"):
         assert f"google_secret_manager_secret_version.{SECRET_VERSION_IDS[name]}" in depends_on
+    assert "google_sql_user.database_backend_iam_user_FD48F4AF" in depends_on
 
 
 def test_secret_values_follow_the_credentials_contract(synthesized: Synthesized, environment: str) -> None:
@@ -160,13 +167,19 @@ def test_secret_values_follow_the_credentials_contract(synthesized: Synthesized,
         assert versions == {} and resources(stack, "google_sql_user") == {}
         return
     ip = reference("google_sql_database_instance", SQL_INSTANCE, "private_ip_address")
+    # No user (PGUSER names each service's), no password; the server's CA verified.
     assert versions[SECRET_VERSION_IDS["DATABASE_URL"]]["secret_data"] == (
-        f"postgresql://backend@{ip}:5432/duckdb_analytics?sslmode=require"
+        f"postgresql://{ip}:5432/duckdb_analytics?sslmode=verify-ca&sslrootcert=/etc/cloudsql/server-ca.pem"
     )
+    assert versions[SECRET_VERSION_IDS["database_ca"]]["secret_data"] == (
+        f"${{google_sql_database_instance.{SQL_INSTANCE}.server_ca_cert[0].cert}}")
     (password_id,) = resources(stack, "random_password")
     assert versions[SECRET_VERSION_IDS["PGPASSWORD"]]["secret_data"] == reference("random_password", password_id, "result")
-    user = next(iter(resources(stack, "google_sql_user").values()))
-    assert user["name"] == "backend"
+    users = resources(stack, "google_sql_user")
+    assert sorted((user["name"], user["type"]) for user in users.values()) == [
+        ("backend", "BUILT_IN"),
+        (f"backend-{environment}@{config.gcp.project_id}.iam", "CLOUD_IAM_SERVICE_ACCOUNT")]  # the administrator (cloudsqlsuperuser): the setup job's login only
+    user = users["database_user_9EB13DDB"]
     assert user["password"] == reference("random_password", password_id, "result")
     password = resources(stack, "random_password")[password_id]
     assert (password["length"], password["special"]) == (32, False)
@@ -187,16 +200,22 @@ def test_secrets_are_regional_protected_and_readable_by_the_backend_only(synthes
     secrets = {secret_id: secret for secret_id, secret in secrets.items() if secret_id not in standby}
     assert bool(standby) is (config.dr is not None)
     assert {secret["secret_id"] for secret in secrets.values()} == {
-        f"duckdb-analytics-{environment}-database-url", f"duckdb-analytics-{environment}-database-password"
-    }
+        f"duckdb-analytics-{environment}-database-url", f"duckdb-analytics-{environment}-database-password",
+        f"duckdb-analytics-{environment}-database-ca"}
     for secret in secrets.values():
         assert secret["replication"] == {"user_managed": {"replicas": [{"location": config.gcp.region}]}}
         assert secret["deletion_protection"] is config.protection.deletion_protection
-    names = [f"projects/{config.gcp.project_number}/secrets/{secret['secret_id']}"
-             for secret in (*secrets.values(), *standby.values())]
+    def condition(secret_id: str) -> str:
+        name = f"projects/{config.gcp.project_number}/secrets/{secret_id}"
+        return f'resource.name == "{name}" || resource.name.startsWith("{name}/")'
+
+    backend, setup = (f"${{google_service_account.{name}.member}}" for name in (
+        ACCOUNT_IDS["backend"], "dbsetup_account_E438ED56"))
+    # The backend never reads the administrator's password; the setup job reads it and the CA, nothing else.
     assert sorted((grant["condition"]["expression"], grant["member"]) for grant in grants.values()) == sorted(
-        (f'resource.name == "{name}" || resource.name.startsWith("{name}/")',
-         reference("google_service_account", ACCOUNT_IDS["backend"], "member")) for name in names)
+        [(condition(secret["secret_id"]), backend) for secret in (*secrets.values(), *standby.values())
+         if not secret["secret_id"].endswith(("-database-password", "-database-password-standby"))]
+        + [(condition(f"duckdb-analytics-{environment}-{name}"), setup) for name in ("database-password", "database-ca")])
 
 
 def test_no_credential_is_written_as_a_literal(synthesized: Synthesized, environment: str) -> None:
@@ -204,7 +223,7 @@ def test_no_credential_is_written_as_a_literal(synthesized: Synthesized, environ
     texts = strings(stack)
     assert not [text for text in texts if re.search(r"postgres(ql)?://[^@/\s]*:[^@/\s]*@", text)]  # user:password@
     for version in resources(stack, "google_secret_manager_secret_version").values():
-        assert version["secret_data"].startswith(("${", "postgresql://backend@${"))
+        assert version["secret_data"].startswith(("${", "postgresql://${"))
     # the generated password goes to the database user and its secret, nowhere else
     users_of_password = sorted(
         f"{kind}.{key}"

@@ -11,7 +11,7 @@ from .conftest import Synthesized
 # Write-only arguments (``password_wo``, ``secret_string_wo``: Terraform >= 1.11) must be references too.
 CREDENTIAL_KEYS = re.compile(r"(^|_)(password|secret_key|access_key|private_key|token|secret_string|secret_data)(_wo)?$")
 REFERENCE = re.compile(r"\$\{[^{}]+\}")
-URL_WITHOUT_PASSWORD = re.compile(r"postgresql://[A-Za-z0-9_.-]+@[^\s:/@]+(:\d+)?/[A-Za-z0-9_]+(\?[A-Za-z0-9=&_-]*)?")
+URL_WITHOUT_PASSWORD = re.compile(r"postgresql://([A-Za-z0-9_.%-]+@)?[^\s:/@]+(:\d+)?/[A-Za-z0-9_]+(\?[A-Za-z0-9=&_./-]*)?")
 LITERAL_SECRETS = (re.compile(r"AKIA[0-9A-Z]{16}"), re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
                    re.compile(r"postgres(ql)?://[^\s/@:]+:[^\s/@]+@"))
 

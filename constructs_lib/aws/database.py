@@ -28,6 +28,12 @@ _NO_PERFORMANCE_INSIGHTS = re.compile(r"db\.t[234]g?\.(micro|small)")
 POSTGRES_PORT = 5432
 LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+#: The RDS CA bundle of every region (AWS publishes it; it holds ``rds-ca-rsa2048-g1`` and the other RDS CAs).
+CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+#: Where a client image ships :data:`CA_BUNDLE_URL` (``DATABASE_URL``'s ``sslrootcert`` and ``PGSSLROOTCERT``).
+CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
+#: ``DATABASE_AUTH`` of a client: the password is an IAM authentication token (``rds generate-db-auth-token``).
+IAM_AUTHENTICATION = "aws-rds-iam"
 #: The last part of the name of the secret holding a replicated master password (``<identifier>/<suffix>``).
 PASSWORD_SECRET_SUFFIX = "database-password"
 
@@ -41,6 +47,20 @@ def final_snapshot_identifier(identifier: str, kms_key_arn: str) -> str:
     while the instance lives (no perpetual diff, unlike a timestamp).
     """
     return f"{identifier}-final-{Fn.substr(Fn.element(Fn.split('/', kms_key_arn), 1), 0, 8)}"
+
+
+def connection_url(*, user: str, host: str, database_name: str) -> str:
+    """``DATABASE_URL``: no password (an IAM token is), TLS with the server's certificate and host name verified."""
+    return (f"postgresql://{user}@{host}:{POSTGRES_PORT}/{database_name}"
+            f"?sslmode=verify-full&sslrootcert={CA_BUNDLE_PATH}")
+
+
+def check_application_user(props: object) -> None:
+    """``application_user``: a PostgreSQL name other than the master user's (the services' login role)."""
+    user = getattr(props, "application_user")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", user) or user in ("postgres", "rdsadmin", getattr(props, "master_username")):
+        raise ValueError(f"{type(props).__name__}.application_user {user!r}: must be a PostgreSQL name other than "
+                         "postgres, rdsadmin and the master user")
 
 
 def password_secret_name(identifier: str) -> str:
@@ -128,7 +148,10 @@ class PostgresDatabaseProps:
         log_retention_days: Days exported PostgreSQL logs are kept. Default 30.
         database_name: Name of the initial database. Default ``analytics``.
         master_username: Name of the master user; its password is generated and kept by RDS in
-            Secrets Manager. Default ``analytics_admin``.
+            Secrets Manager. Only the setup task (:class:`~constructs_lib.aws.database_setup.DatabaseSetupTask`)
+            logs in as it. Default ``analytics_admin``.
+        application_user: The role the clients log in as with IAM authentication (``rds_iam``, no password, no
+            privileged attribute; the setup task creates it). Default ``app``.
         replicated_password: Keep the master password in a secret replicated to other regions (a standby
             there reads it) instead of the RDS-managed one. Default ``None``: RDS generates, keeps and rotates it.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role
@@ -152,22 +175,26 @@ class PostgresDatabaseProps:
     log_retention_days: int = 30
     database_name: str = "analytics"
     master_username: str = "analytics_admin"
+    application_user: str = "app"
     replicated_password: ReplicatedPassword | None = None
     permissions_boundary_arn: str | None = None
     role_path: str | None = None
 
     def __post_init__(self) -> None:
         check_instance_props(self)
+        check_application_user(self)
         if _NO_PERFORMANCE_INSIGHTS.fullmatch(self.instance_class):
             raise ValueError(f"PostgresDatabaseProps.instance_class {self.instance_class}: has no Performance Insights")
 
 
 class DatabaseClientAccess(Construct):
-    """What the clients of a PostgreSQL instance get: its security group, the two secrets and the permissions.
+    """What the clients of a PostgreSQL instance get: its security group, ``DATABASE_URL`` and the permission to log in.
 
     Shared by :class:`PostgresDatabase` and :class:`~constructs_lib.aws.standby_database.StandbyDatabase`.
     Subclasses set :attr:`security_group`, :attr:`url_secret` and :attr:`url_secret_value` and give
-    :meth:`password_secret` (a :class:`ContainerSecret` reading the JSON key ``password``).
+    :meth:`password_secret` (the master password: a :class:`ContainerSecret` reading the JSON key ``password``,
+    for the setup task only) and :attr:`login_resource_id` (the instance's ``DbiResourceId`` IAM authentication names).
+    Clients never get the master credential: they log in as ``application_user`` with an IAM token.
     """
 
     security_group: SecurityGroup
@@ -197,6 +224,8 @@ class DatabaseClientAccess(Construct):
             description=f"{identifier}: TLS only, slow statements and connections logged",
             parameter=[
                 DbParameterGroupParameter(name="rds.force_ssl", value="1"),
+                # The one password (the master user's) is stored and checked as SCRAM, never MD5.
+                DbParameterGroupParameter(name="password_encryption", value="scram-sha-256"),
                 DbParameterGroupParameter(name="log_min_duration_statement", value="2000"),
                 DbParameterGroupParameter(name="log_connections", value="1"),
                 DbParameterGroupParameter(name="log_disconnections", value="1"),
@@ -260,19 +289,25 @@ class DatabaseClientAccess(Construct):
     def _add_url_secret(self, *, identifier: str, user: str, host: str, database_name: str,
                         value_set_outside: bool = False) -> None:
         """The ``DATABASE_URL`` secret of ``host``; ``value_set_outside``: later values come from a runbook, not Terraform."""
+        self._application_user = user
         self.url_secret = SecretsmanagerSecret(
             self, "url_secret", name=f"{identifier}/database-url", kms_key_id=self._kms_key_arn,
-            description=f"Connection URL of {identifier} without the password (PGPASSWORD supplies it)",
+            description=f"Connection URL of {identifier} as {user} without a password (an IAM token is the password)",
             recovery_window_in_days=7,
         )
         self.url_secret_value = SecretsmanagerSecretVersion(
             self, "url_secret_value", secret_id=self.url_secret.id,
-            secret_string=f"postgresql://{user}@{host}:{POSTGRES_PORT}/{database_name}?sslmode=require",
+            secret_string=connection_url(user=user, host=host, database_name=database_name),
             lifecycle=TerraformResourceLifecycle(ignore_changes=["secret_string"]) if value_set_outside else None,
         )
 
     def password_secret(self) -> ContainerSecret:
-        """``PGPASSWORD``: the ``password`` key of the secret with the master credentials."""
+        """``PGPASSWORD``: the ``password`` key of the secret with the master credentials (the setup task's)."""
+        raise NotImplementedError
+
+    @property
+    def login_resource_id(self) -> str:
+        """The ``DbiResourceId`` in the ARN ``rds-db:connect`` names, or ``*`` when the instance is not known yet."""
         raise NotImplementedError
 
     def allow_from(self, id_: str, security_group_id: str, description: str) -> None:
@@ -283,22 +318,22 @@ class DatabaseClientAccess(Construct):
         )
 
     def client_secrets(self) -> tuple[ContainerSecret, ...]:
-        """A client container's ``DATABASE_URL`` (no password inside) and ``PGPASSWORD`` (libpq combines them)."""
-        return (ContainerSecret("DATABASE_URL", self.url_secret_arn), self.password_secret())
+        """A client container's ``DATABASE_URL``: the application user, no password, TLS verified."""
+        return (ContainerSecret("DATABASE_URL", self.url_secret_arn),)
+
+    def client_environment(self) -> dict[str, str]:
+        """A client container's plain variables: how it authenticates (``DATABASE_AUTH``: an IAM token it signs in
+        its own region, ``AWS_REGION``) and the CA bundle libpq verifies the server with (``PGSSLROOTCERT``)."""
+        return {"DATABASE_AUTH": IAM_AUTHENTICATION, "PGSSLROOTCERT": CA_BUNDLE_PATH}
 
     def client_statements(self, region: str) -> tuple[Statement, ...]:
-        """IAM statements letting a client read both secrets at run time, e.g. again after the password changed."""
-        password = self.password_secret()
-        statements = [Statement(
-            sid="ReadDatabaseSecrets", actions=("secretsmanager:GetSecretValue",),
-            resources=(self.url_secret_arn, password.policy_arn or password.secret_arn),
-        )]
-        if self._kms_key_arn is not None:
-            statements.append(Statement(
-                sid="DecryptDatabaseSecrets", actions=("kms:Decrypt",), resources=(self._kms_key_arn,),
-                conditions=(Condition("StringEquals", "kms:ViaService", (f"secretsmanager.{region}.amazonaws.com",)),),
-            ))
-        return tuple(statements)
+        """The task role's one database permission: log in as the application user (``rds-db:connect``). ECS reads
+        ``DATABASE_URL`` for the task when it starts (execution role); the task reads no secret itself."""
+        return (Statement(
+            sid="ConnectAsApplicationUser", actions=("rds-db:connect",),
+            resources=(f"arn:aws:rds-db:{region}:{self._props.account_id}:dbuser:{self.login_resource_id}/"
+                       f"{self._application_user}",),
+        ),)
 
     @property
     def security_group_id(self) -> str:
@@ -352,8 +387,10 @@ class PostgresDatabase(DatabaseClientAccess):
     logs exported to CloudWatch with a retention; a final snapshot on deletion.
     Nothing can connect until :meth:`allow_from` admits a security group.
 
-    ``url_secret_arn`` is a Secrets Manager secret holding ``postgresql://<user>@<host>:<port>/<db>?sslmode=require``
-    (no password); ``master_secret_arn`` is the secret whose ``password`` key completes it.
+    ``url_secret_arn`` is a Secrets Manager secret holding
+    ``postgresql://<application_user>@<host>:<port>/<db>?sslmode=verify-full&sslrootcert=<CA_BUNDLE_PATH>``
+    (no password: the client signs an IAM token); ``master_secret_arn`` is the secret with the master credentials,
+    which only the setup task reads.
     """
 
     def __init__(self, scope: Construct, id_: str, props: PostgresDatabaseProps) -> None:
@@ -386,7 +423,7 @@ class PostgresDatabase(DatabaseClientAccess):
             final_snapshot_identifier=final_snapshot_identifier(props.identifier, props.kms_key_arn),
             **self._instance_settings(props, parts),
         )
-        self._add_url_secret(identifier=props.identifier, user=props.master_username, host=self.instance.address,
+        self._add_url_secret(identifier=props.identifier, user=props.application_user, host=self.instance.address,
                              database_name=props.database_name)
 
     def _replicated_password(self, props: PostgresDatabaseProps) -> str:
@@ -414,6 +451,10 @@ class PostgresDatabase(DatabaseClientAccess):
         if self.replicated_password_secret is not None:
             return ContainerSecret("PGPASSWORD", self.replicated_password_secret.arn, json_key="password")
         return ContainerSecret("PGPASSWORD", self.instance.master_user_secret.get(0).secret_arn, json_key="password")
+
+    @property
+    def login_resource_id(self) -> str:
+        return self.instance.resource_id
 
     @property
     def address(self) -> str:

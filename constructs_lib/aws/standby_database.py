@@ -10,11 +10,7 @@ from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import D
 from constructs import Construct
 
 from ..rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
-from .database import (
-    DatabaseClientAccess,
-    check_instance_props,
-    password_secret_name,
-)
+from .database import DatabaseClientAccess, check_application_user, check_instance_props, password_secret_name
 from .fargate_service import ContainerSecret
 
 #: Host of ``DATABASE_URL`` until a pilot-light restore gives the standby a database (``.invalid`` never resolves).
@@ -52,6 +48,7 @@ class StandbyDatabaseProps:
             does not resolve, and later values are left alone).
         database_name: The application's database on the primary.
         master_username: The primary's master user.
+        application_user: The role the clients log in as (the primary's setup task created it). Default ``app``.
         deletion_protection: The read replica refuses deletion. Default ``True``.
         log_retention_days: Days the replica's exported logs are kept. Default 30.
         permissions_boundary_arn: IAM policy set as the permissions boundary of the enhanced-monitoring role.
@@ -76,6 +73,7 @@ class StandbyDatabaseProps:
     read_replica: bool
     database_name: str
     master_username: str
+    application_user: str = "app"
     deletion_protection: bool = True
     log_retention_days: int = 30
     permissions_boundary_arn: str | None = None
@@ -84,6 +82,7 @@ class StandbyDatabaseProps:
     def __post_init__(self) -> None:
         object.__setattr__(self, "subnet_ids", tuple(self.subnet_ids))
         check_instance_props(self, identifiers=("identifier", "source_identifier"))
+        check_application_user(self)
         for name in ("source_region", "region"):
             if not AWS_REGION_PATTERN.fullmatch(getattr(self, name)):
                 raise ValueError(f"StandbyDatabaseProps.{name} {getattr(self, name)!r}: must be an AWS region")
@@ -110,9 +109,10 @@ class StandbyDatabase(DatabaseClientAccess):
       make it a replica again.
     - Without: the security group, subnet group and parameter group a restore uses, so the restored instance
       admits the same clients as the replica would.
-    - Clients get ``DATABASE_URL`` from a secret in this region and ``PGPASSWORD`` from this region's replica of
-      the primary's password secret (:class:`~constructs_lib.aws.database.ReplicatedPassword`), named by its
-      partial ARN: nothing a client needs lives in the primary's region.
+    - Clients get ``DATABASE_URL`` from a secret in this region (the application user, whose role the replica
+      copies from the primary) and sign their IAM tokens here: nothing a client needs lives in the primary's
+      region. The master password is this region's replica of the primary's password secret
+      (:class:`~constructs_lib.aws.database.ReplicatedPassword`, named by its partial ARN), for the operator.
     """
 
     def __init__(self, scope: Construct, id_: str, props: StandbyDatabaseProps) -> None:
@@ -140,7 +140,7 @@ class StandbyDatabase(DatabaseClientAccess):
                 **self._instance_settings(props, parts),
             )
             host = self.replica.address
-        self._add_url_secret(identifier=props.identifier, user=props.master_username, host=host,
+        self._add_url_secret(identifier=props.identifier, user=props.application_user, host=host,
                              database_name=props.database_name, value_set_outside=not props.read_replica)
 
     def password_secret(self) -> ContainerSecret:
@@ -149,6 +149,11 @@ class StandbyDatabase(DatabaseClientAccess):
             "PGPASSWORD", region=props.region, account_id=props.account_id,
             secret_name=password_secret_name(props.source_identifier), json_key="password",
         )
+
+    @property
+    def login_resource_id(self) -> str:
+        # Pilot light: the restored instance's ID is not known before the failover.
+        return self.replica.resource_id if self.replica is not None else "*"
 
     @property
     def identifier(self) -> str:

@@ -22,7 +22,11 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
     CloudRunV2ServiceTemplateContainersResources,
     CloudRunV2ServiceTemplateContainersStartupProbe,
     CloudRunV2ServiceTemplateContainersStartupProbeHttpGet,
+    CloudRunV2ServiceTemplateContainersVolumeMounts,
     CloudRunV2ServiceTemplateScaling,
+    CloudRunV2ServiceTemplateVolumes,
+    CloudRunV2ServiceTemplateVolumesSecret,
+    CloudRunV2ServiceTemplateVolumesSecretItems,
     CloudRunV2ServiceTemplateVpcAccess,
     CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces,
     CloudRunV2ServiceTraffic,
@@ -67,6 +71,40 @@ class SecretEnv:
 
     secret: str
     version: str = "latest"
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A Secret Manager secret as a read-only file, e.g. a CA certificate a driver reads from a path.
+
+    Attributes:
+        path: The file's absolute path, e.g. ``/etc/cloudsql/server-ca.pem``; its directory holds nothing else
+            (Cloud Run mounts the directory).
+        secret: Secret name (or ID) in the service's project.
+        version: Secret version. Default ``latest``; pin a version so that a new value rolls a new revision.
+    """
+
+    path: str
+    secret: str
+    version: str = "latest"
+
+    def __post_init__(self) -> None:
+        require(re.fullmatch(r"(/[A-Za-z0-9._-]+){2,}", self.path) is not None
+                and not self.path.startswith(("/dev/", "/proc/", "/sys/")), self, "path",
+                "be an absolute file path in a directory of its own, outside /dev, /proc and /sys")
+
+    @property
+    def directory(self) -> str:
+        """The mounted directory."""
+        return self.path.rsplit("/", 1)[0]
+
+
+def secret_volumes(files: Sequence[SecretFile]) -> list[tuple[str, SecretFile]]:
+    """``(volume name, file)`` of each file: one volume per directory, so two files may not share one."""
+    directories = [file.directory for file in files]
+    if len(set(directories)) != len(directories):
+        raise ValueError(f"secret_files: one file per directory, got {directories}")
+    return [(f"secret-{index}", file) for index, file in enumerate(files)]
 
 
 @dataclass(frozen=True)
@@ -155,6 +193,7 @@ class CloudRunServiceProps:
         request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 60.
         env: Plain environment variables (never secrets). Default none.
         secret_env: Environment variables read from Secret Manager, by name. Default none.
+        secret_files: Secrets mounted as read-only files. Default none.
         ingress: Where requests may come from: :data:`INGRESS_INTERNAL_LOAD_BALANCER` (default: the
             project's own network and Google Cloud load balancers only), ``INGRESS_TRAFFIC_INTERNAL_ONLY``
             or :data:`INGRESS_ALL`.
@@ -196,6 +235,7 @@ class CloudRunServiceProps:
     request_timeout_seconds: int = 60
     env: Mapping[str, str] = field(default_factory=dict)
     secret_env: Mapping[str, SecretEnv] = field(default_factory=dict)
+    secret_files: tuple[SecretFile, ...] = ()
     ingress: str = INGRESS_INTERNAL_LOAD_BALANCER
     invoker_iam_disabled: bool = False
     deletion_protection: bool = True
@@ -227,6 +267,7 @@ class CloudRunServiceProps:
         require_match(REGION, self, "location", REGION_RULE)
         check_container_settings(self)
         check_environment_names(self, "env", "secret_env")
+        secret_volumes(self.secret_files)
         require_strings(self, "command", "python")
         require_strings(self, "args", "--workers=2")
         require(self.ingress in INGRESS_SETTINGS, self, "ingress", f"be one of {', '.join(INGRESS_SETTINGS)}")
@@ -272,7 +313,7 @@ def template_fingerprint(props: CloudRunServiceProps) -> str:
     """:data:`FINGERPRINT_LENGTH` hex characters that change whenever the revision template of ``props`` does.
 
     Covers everything the template is made of except its name: image, identity, sizes, scaling, concurrency,
-    timeout, variables, secrets and their versions, probes, VPC egress, command and arguments. Values known only
+    timeout, variables, secrets and their versions (as variables or files), probes, VPC egress, command and arguments. Values known only
     to Terraform (references such as a service account's email or a secret version's number) are hashed by
     Terraform itself, so the fingerprint is then a Terraform expression (a new secret version renames the
     revision at apply time); plain values are hashed here.
@@ -293,9 +334,13 @@ def template_fingerprint(props: CloudRunServiceProps) -> str:
             item = sorted((key, value(entry) if isinstance(entry, str) else
                            [value(entry.secret), value(entry.version)]) for key, entry in item.items())
         elif isinstance(item, VpcEgress):
-            item = [value(item.network), value(item.subnetwork), item.private_ranges_only]
+            # Tags only when there are some: a template without keeps the fingerprint it had before they existed.
+            item = [value(item.network), value(item.subnetwork), item.private_ranges_only, *([list(item.tags)] if item.tags else [])]
         elif isinstance(item, (tuple, list)):
-            item = [value(entry) for entry in item]
+            item = [[entry.path, value(entry.secret), value(entry.version)] if isinstance(entry, SecretFile) else value(entry)
+                    for entry in item]
+        if name in _OPTIONAL_TEMPLATE_FIELDS and not item:
+            continue  # likewise
         known.append([name, value(item)])
     digest = hashlib.sha256(json.dumps([_TEMPLATE_VERSION, known], sort_keys=True).encode()).hexdigest()
     if not references:
@@ -308,8 +353,10 @@ _TEMPLATE_FIELDS = (
     "image", "service_account_email", "port", "health_path", "cpu", "memory_mib", "min_instances", "max_instances",
     "concurrency", "request_timeout_seconds", "env", "secret_env", "vpc_egress", "startup_period_seconds",
     "startup_failure_threshold", "liveness_period_seconds", "liveness_failure_threshold", "cpu_always_allocated",
-    "command", "args",
+    "command", "args", "secret_files",
 )
+#: Template fields added later, left out of the fingerprint while empty (the revision names stay).
+_OPTIONAL_TEMPLATE_FIELDS = ("secret_files",)
 
 
 class CloudRunService(Construct):
@@ -336,6 +383,7 @@ class CloudRunService(Construct):
             )
             for name, secret in props.secret_env.items()
         ]
+        volumes = secret_volumes(props.secret_files)
         vpc_access = None
         if props.vpc_egress is not None:
             vpc_access = CloudRunV2ServiceTemplateVpcAccess(
@@ -365,6 +413,10 @@ class CloudRunService(Construct):
                     min_instance_count=props.min_instances, max_instance_count=props.max_instances
                 ),
                 vpc_access=vpc_access,
+                volumes=[CloudRunV2ServiceTemplateVolumes(name=name, secret=CloudRunV2ServiceTemplateVolumesSecret(
+                    secret=file.secret, default_mode=0o444, items=[CloudRunV2ServiceTemplateVolumesSecretItems(
+                        path=file.path.rsplit("/", 1)[1], version=file.version)]))
+                         for name, file in volumes] or None,
                 containers=[
                     CloudRunV2ServiceTemplateContainers(
                         image=props.image,
@@ -377,6 +429,8 @@ class CloudRunService(Construct):
                             startup_cpu_boost=True,
                         ),
                         env=env or None,
+                        volume_mounts=[CloudRunV2ServiceTemplateContainersVolumeMounts(name=name, mount_path=file.directory)
+                                       for name, file in volumes] or None,
                         startup_probe=CloudRunV2ServiceTemplateContainersStartupProbe(
                             http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(
                                 path=props.health_path, port=props.port

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import Fn, ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_google.sql_database import SqlDatabase
 from cdktf_cdktf_provider_google.sql_database_instance import (
     SqlDatabaseInstance,
@@ -30,6 +30,12 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _LOCATION = re.compile(r"[a-z]+(-[a-z]+[0-9])?")
 POSTGRES_PORT = 5432
+#: Where a client finds the instance's server CA certificate (``DATABASE_URL``'s ``sslrootcert``, ``PGSSLROOTCERT``).
+SERVER_CA_PATH = "/etc/cloudsql/server-ca.pem"
+#: ``DATABASE_AUTH`` of a client: the password is an OAuth 2.0 access token of its service account.
+IAM_AUTHENTICATION = "gcp-cloudsql-iam"
+#: The flag that lets IAM users log in (with an access token as the password).
+IAM_AUTHENTICATION_FLAG = ("cloudsql.iam_authentication", "on")
 
 #: Server logging every instance gets (CIS benchmark for Cloud SQL PostgreSQL): connections,
 #: disconnections, checkpoints, lock waits, temporary files, errors with their statement, and every
@@ -47,6 +53,13 @@ LOGGING_FLAGS: tuple[tuple[str, str], ...] = (
 )
 
 
+def iam_user_name(service_account_email: str) -> str:
+    """A service account's Cloud SQL IAM user: its email without ``.gserviceaccount.com``."""
+    if "${" in service_account_email:  # a reference: Terraform trims it
+        return Fn.trimsuffix(service_account_email, ".gserviceaccount.com")
+    return service_account_email.removesuffix(".gserviceaccount.com")
+
+
 @dataclass(frozen=True)
 class PostgresDatabaseProps:
     """Props of :class:`PostgresDatabase`.
@@ -61,7 +74,10 @@ class PostgresDatabaseProps:
         tier: Machine type, e.g. ``db-custom-2-7680`` (Enterprise edition).
         postgres_major_version: PostgreSQL major version. Default 16.
         database_name: Database created for the application. Default ``app``.
-        user_name: Built-in user created for the application, with a generated password. Default ``app``.
+        user_name: The built-in user with a generated password: the administrator (Cloud SQL makes every
+            built-in user a member of ``cloudsqlsuperuser``, with ``CREATEROLE`` and ``CREATEDB``), for the
+            setup job only. The applications log in as IAM users (:meth:`PostgresDatabase.add_iam_user`).
+            Default ``app``.
         high_availability: Regional instance with a standby in another zone and automatic failover.
             Default ``False``: zonal.
         disk_size_gb: Initial SSD size. Default 20.
@@ -134,10 +150,12 @@ def check_database_settings(props: object, owner: str | None = None) -> None:
 
 
 class PostgresDatabase(Construct):
-    """A Cloud SQL for PostgreSQL instance with one database and one application user.
+    """A Cloud SQL for PostgreSQL instance with one database, its administrator and IAM users.
 
     Private IP only (no public address, so no authorized networks); every connection must use TLS
-    (``ssl_mode`` ``ENCRYPTED_ONLY``: clients connect with ``sslmode=require``, no client certificate);
+    (``ssl_mode`` ``ENCRYPTED_ONLY``, no client certificate; clients verify the server with the instance's CA:
+    ``sslmode=verify-ca``, see :attr:`connection_url`); IAM database authentication on (a service account
+    logs in as its IAM user with an access token, :meth:`add_iam_user`);
     daily automated backups and point-in-time recovery; backups kept after the instance is deleted;
     server logging per :data:`LOGGING_FLAGS`; query insights; deletion protection in Terraform
     (``deletion_protection``) and in the API (``deletion_protection_enabled``) alike. The Enterprise
@@ -224,7 +242,15 @@ class PostgresDatabase(Construct):
 
     @staticmethod
     def _flags() -> list[SqlDatabaseInstanceSettingsDatabaseFlags]:
-        return [SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value) for name, value in LOGGING_FLAGS]
+        return [SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value)
+                for name, value in (*LOGGING_FLAGS, IAM_AUTHENTICATION_FLAG)]
+
+    def add_iam_user(self, id_: str, service_account_email: str) -> SqlUser:
+        """The IAM user of a service account: it logs in as ``<account>@<project>.iam`` with an access token (it
+        needs ``roles/cloudsql.instanceUser`` too). Cloud SQL gives it no privilege: the setup job grants the
+        application's (:mod:`constructs_lib.database_roles`)."""
+        return SqlUser(self, id_, name=iam_user_name(service_account_email), instance=self.instance.name,
+                       type="CLOUD_IAM_SERVICE_ACCOUNT", deletion_policy="ABANDON")
 
     def add_cross_region_replica(self, id_: str, *, instance_name: str, region: str) -> SqlDatabaseInstance:
         """A read replica of this instance in another region, ready to promote (``gcloud sql instances promote-replica``).
@@ -282,15 +308,21 @@ class PostgresDatabase(Construct):
         return self.generated_password.result
 
     @property
-    def connection_url(self) -> str:
-        """``postgresql://<user>@<private ip>:5432/<database>?sslmode=require``: no password inside.
+    def server_ca_certificate(self) -> str:
+        """The PEM of the CA that signed the instance's server certificate (each instance has its own)."""
+        return self.instance.server_ca_cert.get(0).cert
 
-        libpq-compatible drivers take the password from ``PGPASSWORD``.
+    @property
+    def connection_url(self) -> str:
+        """``postgresql://<private ip>:5432/<database>?sslmode=verify-ca&sslrootcert=<SERVER_CA_PATH>``: no user,
+        no password. Each client sets ``PGUSER`` to its IAM user and sends its access token as the password.
+
+        ``verify-ca``, not ``verify-full``: the server certificate names the instance (``<project>:<instance>``),
+        not the private IP the client connects to; its CA is the instance's own, so only this instance holds a
+        certificate it signed.
         """
-        return (
-            f"postgresql://{self._props.user_name}@{self.private_ip_address}:{POSTGRES_PORT}/"
-            f"{self._props.database_name}?sslmode=require"
-        )
+        return (f"postgresql://{self.private_ip_address}:{POSTGRES_PORT}/{self._props.database_name}"
+                f"?sslmode=verify-ca&sslrootcert={SERVER_CA_PATH}")
 
     @property
     def dependables(self) -> list[ITerraformDependable]:

@@ -1,7 +1,8 @@
 """What a workload's service account may do, as data, and the project-level grants that give it.
 
 A :class:`WorkloadGrant` is one role a holder (a service of the platform, or any IAM member) has on one named
-resource: a secret or a bucket. A platform that grants them itself uses resource-level bindings; when the
+resource: a secret, a bucket or a Cloud SQL instance (which has no IAM policy of its own: its grants are always
+project-level, conditioned on its name). A platform that grants them itself uses resource-level bindings; when the
 pipeline that applies the platform may change no IAM policy, the bootstrap's :class:`WorkloadGrants` gives the
 same roles on the project with an IAM condition on the resource's name, applied once by an administrator.
 """
@@ -16,7 +17,7 @@ from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
 from constructs import Construct
 
-SECRET, BUCKET = "secret", "bucket"
+SECRET, BUCKET, INSTANCE = "secret", "bucket", "instance"
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class WorkloadGrant:
     Attributes:
         holder: The service (its spec name) whose account holds the role, or an IAM member (``group:...``).
         role: The role, e.g. ``roles/secretmanager.secretAccessor``.
-        kind: ``secret`` or ``bucket``.
-        name: The secret ID or the bucket name.
+        kind: ``secret``, ``bucket`` or ``instance``.
+        name: The secret ID, the bucket name or the Cloud SQL instance name.
         why: What the grant is for (the condition's title).
     """
 
@@ -38,25 +39,27 @@ class WorkloadGrant:
     why: str
 
     def __post_init__(self) -> None:
-        if self.kind not in (SECRET, BUCKET):
-            raise ValueError(f"WorkloadGrant.kind {self.kind!r}: must be {SECRET!r} or {BUCKET!r}")
+        if self.kind not in (SECRET, BUCKET, INSTANCE):
+            raise ValueError(f"WorkloadGrant.kind {self.kind!r}: must be {SECRET!r}, {BUCKET!r} or {INSTANCE!r}")
         if not self.name or '"' in self.name:
-            raise ValueError(f"WorkloadGrant.name {self.name!r}: must be a secret ID or a bucket name")
+            raise ValueError(f"WorkloadGrant.name {self.name!r}: must be a secret ID, a bucket or an instance name")
 
     @property
     def is_member(self) -> bool:
         """The holder is an IAM member rather than a service of the platform."""
         return ":" in self.holder
 
-    def resource_name(self, project_number: str) -> str:
-        """The resource's full name as IAM conditions see it."""
+    def resource_name(self, project_number: str, project: str = "") -> str:
+        """The resource's full name as IAM conditions see it (a Cloud SQL instance's names the project ID)."""
         if self.kind == SECRET:
             return f"projects/{project_number}/secrets/{self.name}"
+        if self.kind == INSTANCE:
+            return f"projects/{project}/instances/{self.name}"
         return f"projects/_/buckets/{self.name}"
 
-    def condition(self, project_number: str) -> str:
+    def condition(self, project_number: str, project: str = "") -> str:
         """``resource.name`` is the resource or lies inside it (a secret's versions, a bucket's objects)."""
-        name = self.resource_name(project_number)
+        name = self.resource_name(project_number, project)
         return f'resource.name == "{name}" || resource.name.startsWith("{name}/")'
 
 
@@ -97,7 +100,7 @@ class WorkloadGrants(Construct):
             ProjectIamMember(
                 self, _slug(f"{grant.holder}_{grant.role.removeprefix('roles/')}_{grant.name}"), project=props.project,
                 role=grant.role, member=grant.holder if grant.is_member else props.members[grant.holder],
-                condition=ProjectIamMemberCondition(title=grant.why[:100], expression=grant.condition(props.project_number)),
+                condition=ProjectIamMemberCondition(title=grant.why[:100], expression=grant.condition(props.project_number, props.project)),
                 depends_on=list(props.depends_on) or None,
             )
             for grant in props.grants

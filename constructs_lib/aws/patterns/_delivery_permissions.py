@@ -60,6 +60,8 @@ WILDCARD_REASONS: dict[str, str] = {
     # deploy: compute
     "Ecs": "Create/Update/Delete/Describe/List families on the environment's cluster, its services, tasks, task sets "
            "and task definition families (the '*' stands for service names, task IDs and revisions).",
+    "EcsRunDatabaseSetup": "RunTask of the database setup task definition (every revision: the '*'), only in the "
+                           "environment's cluster; the pipeline runs it after each apply.",
     "EcsTaskDefinitions": "RegisterTaskDefinition, DeregisterTaskDefinition, DescribeTaskDefinition and the List* "
                           "calls do not support resource-level permissions.",
     "AutoScaling": "Scalable target IDs are generated; listed actions only, pinned to the region.",
@@ -119,6 +121,9 @@ WILDCARD_REASONS: dict[str, str] = {
     "BoundaryLogs": "The environment's log groups and their streams, and RDSOSMetrics (RDS enhanced monitoring).",
     "BoundaryLogsDescribe": "DescribeLogGroups acts on the account's log groups (the flow logs role checks its group).",
     "BoundarySecrets": "The environment's secrets and the RDS-managed master password secrets.",
+    "BoundaryDatabaseConnect": "IAM database authentication as any user of the account's instances in the platform's "
+                               "regions: DbiResourceIds are generated (a pilot-light standby's is not known before the "
+                               "restore); each task role names its instance and user.",
     "BoundaryKeys": "Use (not management) of this account's keys but the delivery key (NotResource); key policies "
                     "and grants decide which.",
     "BoundaryBuckets": "Objects of the environment's buckets (<project>-<environment>-*) in this account only; the "
@@ -369,6 +374,9 @@ def _compute_statements(scope: DeliveryScope) -> tuple[Statement, ...]:
             "TagResource", "UntagResource", "PutClusterCapacityProviders")), (
             r("ecs", f"cluster/{p}"), r("ecs", f"service/{p}/*"), r("ecs", f"task/{p}/*"),
             r("ecs", f"task-definition/{p}-*:*"), r("ecs", f"task-set/{p}/*"))),
+        # The pipeline runs the database setup task after each apply (python -m delivery database-setup).
+        _s("EcsRunDatabaseSetup", "ecs:RunTask", r("ecs", f"task-definition/{p}-database-setup:*"),
+           Condition("ArnEquals", "ecs:cluster", r("ecs", f"cluster/{p}"))),
         _s("EcsTaskDefinitions", ("ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
                                   "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:ListClusters",
                                   "ecs:DescribeCapacityProviders"), "*"),
@@ -599,6 +607,7 @@ def workload_boundary(scope: DeliveryScope) -> tuple[Statement, ...]:
         Statement(sid="BoundaryKeys", actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*",
                                                "kms:DescribeKey"),
                   resources=(), not_resources=(scope.state_key_arn,), conditions=(scope.own_account,)),
+        _s("BoundaryDatabaseConnect", "rds-db:connect", r("rds-db", "dbuser:*/*")),
         _s("BoundaryBuckets", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
                                "s3:ListBucket", "s3:GetBucketLocation"), buckets, scope.own_account),
         *((_s("BoundaryReplication", ("s3:GetReplicationConfiguration", "s3:GetObjectVersionForReplication",

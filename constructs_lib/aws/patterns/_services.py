@@ -106,9 +106,9 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         statements += (data_bucket.read_write_statements() if spec.data_access is DataAccess.READ_WRITE
                        else data_bucket.read_statements())
     if spec.database_access and database is not None:
+        # DATABASE_URL names the application user (no password: an IAM token is); never the master credential.
         secrets += database.client_secrets()
-        # RDS rotates the password; the application re-reads it from here when a login fails.
-        environment["DATABASE_PASSWORD_SECRET_ARN"] = database.master_secret_arn
+        environment.update(database.client_environment())
         statements += database.client_statements(context.region)
         dependencies += (database.url_secret_value,)
 

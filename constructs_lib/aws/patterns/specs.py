@@ -131,9 +131,11 @@ class ServiceSpec:
             :data:`~constructs_lib.specs.DATA_BUCKET_NAME`).
         secrets: Variables read from Secrets Manager when a task starts. Default none.
         data_access: What the service may do with the platform's data bucket. Default none.
-        database_access: Connect to the platform's database: ``DATABASE_URL`` (no password),
-            ``PGPASSWORD`` and ``DATABASE_PASSWORD_SECRET_ARN`` (to re-read it after a rotation),
-            and a network path to port 5432. Default ``False``.
+        database_access: Connect to the platform's database as ``DatabaseSpec.application_user``: ``DATABASE_URL``
+            (no password; ``sslmode=verify-full`` with the RDS CA bundle the image ships at ``PGSSLROOTCERT``),
+            ``DATABASE_AUTH=aws-rds-iam`` (the password is an IAM token the service signs in ``AWS_REGION``),
+            ``rds-db:connect`` for that user and a network path to port 5432.
+            Never the master credential. Default ``False``.
         writable_paths: Scratch volumes; the root filesystem is read-only. Default ``/tmp``.
         command: Overrides the image's command. Default: the image's own.
         request_timeout_seconds: The longest a request may take; the load balancer keeps idle
@@ -327,7 +329,10 @@ class DatabaseSpec:
         backup_retention_days: Days of automated backups and point-in-time recovery, 1-35. Default 7.
         multi_az: A synchronous standby in another zone. Default ``True``.
         database_name: The initial database. Default ``analytics``.
-        master_username: The master user (its password is generated and kept by RDS). Default ``analytics_admin``.
+        master_username: The master user (its password is generated and kept by RDS); only the setup task the
+            pipeline runs after each apply logs in as it. Default ``analytics_admin``.
+        application_user: The role the services log in as with IAM authentication: no password, no privileged
+            attribute, owner (through the group ``<database_name>_owner``) of the application's objects. Default ``app``.
     """
 
     instance_class: str = "db.t4g.medium"
@@ -338,6 +343,7 @@ class DatabaseSpec:
     multi_az: bool = True
     database_name: str = "analytics"
     master_username: str = "analytics_admin"
+    application_user: str = "app"
 
     def __post_init__(self) -> None:
         if self.postgres_major_version not in POSTGRES_MAJOR_VERSIONS:

@@ -16,7 +16,9 @@ from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
 from ..data_bucket import DataBucket, DataBucketProps, WorkloadNetwork
+from ...database_roles import ApplicationRole
 from ..database import DatabaseClientAccess, PostgresDatabase, PostgresDatabaseProps
+from ..database_setup import DatabaseSetupTask, DatabaseSetupTaskProps
 from ..ecs_cluster import EcsCluster, EcsClusterProps
 from ..fargate_service import CapacitySplit, FargateService, role_name_prefix
 from ..load_balancer import PublicLoadBalancer
@@ -270,6 +272,7 @@ class WebPlatform(AlertTopics, Construct):
         self._web_acl: WebAcl | None = None
         self._load_balancer = self._create_load_balancer(props)
         self._database_instance = self._create_database(props.database) if props.database is not None else None
+        self._database_setup = self._create_database_setup(props)
         self._alert_topic, self._warning_topic = add_alert_topics(
             self, identity.prefix, account_id=account_id, kms_key_arn=self._key.arn, alerting=props.alerting,
             budgets_publish=props.budget is not None)
@@ -356,7 +359,8 @@ class WebPlatform(AlertTopics, Construct):
             allocated_storage_gb=spec.allocated_storage_gb, max_allocated_storage_gb=spec.max_allocated_storage_gb,
             backup_retention_days=spec.backup_retention_days, deletion_protection=props.deletion_protection,
             kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days, database_name=spec.database_name,
-            master_username=spec.master_username, permissions_boundary_arn=props.permissions_boundary_arn,
+            master_username=spec.master_username, application_user=spec.application_user,
+            permissions_boundary_arn=props.permissions_boundary_arn,
             role_path=props.role_path,
         )
         if dr is not None and self._role == STANDBY:
@@ -367,6 +371,20 @@ class WebPlatform(AlertTopics, Construct):
         return PostgresDatabase(self, "database", PostgresDatabaseProps(
             identifier=props.identity.prefix, multi_az=spec.multi_az,
             replicated_password=dr.replicated_password(props.identity) if dr is not None else None, **shared,
+        ))
+
+    def _create_database_setup(self, props: WebPlatformProps) -> DatabaseSetupTask | None:
+        """The task creating the application role on the primary (a standby's replica copies the role)."""
+        database, spec = self._database_instance, props.database
+        if not isinstance(database, PostgresDatabase) or spec is None:
+            return None
+        return DatabaseSetupTask(self, "database_setup", DatabaseSetupTaskProps(
+            name=props.identity.name("database-setup"), account_id=props.account_id, region=props.region,
+            vpc_id=self._network.vpc_id, subnet_ids=self._network.private_subnet_ids, cluster_arn=self._cluster.arn,
+            database=database, host=database.address, master_username=spec.master_username,
+            role=ApplicationRole(database=spec.database_name, logins=(spec.application_user,)), kms_key_arn=self._key.arn,
+            log_retention_days=props.log_retention_days, permissions_boundary_arn=props.permissions_boundary_arn,
+            role_path=props.role_path,
         ))
 
     def _load_balancer_alarms(self, props: WebPlatformProps) -> LoadBalancerAlarms | None:
@@ -445,6 +463,12 @@ class WebPlatform(AlertTopics, Construct):
         :class:`~constructs_lib.aws.database.PostgresDatabase`, or on a disaster-recovery standby a
         :class:`~constructs_lib.aws.standby_database.StandbyDatabase`."""
         return self._database_instance
+
+    @property
+    def database_setup(self) -> DatabaseSetupTask | None:
+        """The task that creates the application's database role (its ``run_configuration`` is what the pipeline
+        runs after each apply), or ``None`` without a database or on a standby."""
+        return self._database_setup
 
     @property
     def disaster_recovery_role(self) -> str | None:

@@ -70,6 +70,11 @@ RESOURCE_PERMISSIONS: dict[str, ResourcePermissions] = {
         "off needs run.services.setIamPolicy (cloud.google.com/run/docs/authenticating/public, Required roles); "
         "iam.serviceAccounts.actAs on the service's account is granted there",
         write=("run.services.setIamPolicy",)),
+    "google_cloud_run_v2_job": _entry(
+        _crud("run", "jobs", "create", "update", "delete", "run", operations="operations"),
+        "Cloud Run Admin API v2 projects.locations.jobs create/get/patch/delete/run, and executions get/list: the "
+        "pipeline executes the database setup job after each apply (actAs on its account, granted there)",
+        write=("run.executions.get", "run.executions.list")),
     "google_compute_network": _entry(_crud("compute", "networks", "create", "update", "delete", "use", "updatePolicy",
                                            operations=_GLOBAL), _COMPUTE),
     "google_compute_subnetwork": _entry(_crud("compute", "subnetworks", "create", "update", "delete", "use",

@@ -24,6 +24,7 @@ from ..cloud_run_service import (
     CloudRunService,
     CloudRunServiceProps,
     SecretEnv,
+    SecretFile,
     TrafficShare,
     VpcEgress,
     revision_name,
@@ -189,6 +190,7 @@ def add_cloud_run(
     vpc_egress: VpcEgress | None,
     depends_on: Sequence[ITerraformDependable],
     plan: ReleasePlan | None = None,
+    secret_files: tuple[SecretFile, ...] = (),
 ) -> CloudRunService:
     """The Cloud Run service of ``spec``; who may reach it follows from where it is exposed.
 
@@ -220,6 +222,7 @@ def add_cloud_run(
         request_timeout_seconds=spec.request_timeout_seconds,
         env=dict(env),
         secret_env=dict(secret_env),
+        secret_files=secret_files,
         ingress=ingress,
         invoker_iam_disabled=invoker_iam_disabled,
         deletion_protection=deletion_protection,

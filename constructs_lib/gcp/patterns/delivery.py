@@ -66,7 +66,7 @@ def platform_resource_types(*, load_balancer: bool, database: bool, internet_egr
                   "google_compute_target_https_proxy", "google_compute_url_map"]
     if database:
         types += ["google_service_networking_connection", "google_sql_database_instance", "google_sql_database",
-                  "google_sql_user", "random_password"]
+                  "google_sql_user", "random_password", "google_cloud_run_v2_job"]
     return tuple(types)
 
 

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from cdktf import ITerraformDependable
+from cdktf import Fn, ITerraformDependable
 from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork
+from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
 from cdktf_cdktf_provider_google.sql_database_instance import SqlDatabaseInstance
 from constructs import Construct
 
@@ -21,8 +22,9 @@ from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAcce
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
 from ..cloud_armor import CloudArmorPolicy
-from ..cloud_run_service import CloudRunService, SecretEnv, VpcEgress
-from ..cloud_sql import PostgresDatabase, PostgresDatabaseProps
+from ..cloud_run_service import CloudRunService, SecretEnv, SecretFile, VpcEgress
+from ..cloud_sql import SERVER_CA_PATH, PostgresDatabase, PostgresDatabaseProps, iam_user_name
+from ..database_setup import DatabaseSetupJob, DatabaseSetupJobProps
 from ..dashboard import ServicesDashboard, ServicesDashboardProps
 from ..candidate_route import CandidateRoute
 from ..data_bucket import OBJECT_CREATOR_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket, GcsDataBucketProps
@@ -34,7 +36,10 @@ from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, Proje
 from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
 from ..network import INTERNET_EGRESS_TAG, PrivateNetwork, PrivateNetworkProps
 from ..secrets import ACCESSOR_ROLE, Secret, SecretProps
-from ..service_account import ExistingServiceAccount, ServiceAccountRef
+from ..service_account import ExistingServiceAccount, ServiceAccount, ServiceAccountProps, ServiceAccountRef
+from ...database_roles import ApplicationRole
+from ._database import ADMIN_SECRET, CA_SECRET, DATABASE_SECRETS, DATABASE_VARIABLES, INSTANCE_USER_ROLE, SETUP_ACCOUNT
+from ._database import account_email, client_environment, database_grants, instance_names
 from ._routing import Routing
 from ._services import (
     CLOUD_RUN_NAME_LIMIT,
@@ -59,12 +64,6 @@ _NETWORK_NAME_LIMIT = 33
 #: An IAM member of a person or group (``user:``, ``group:``, ``domain:``) or a service account.
 _MEMBER = re.compile(r"(user|group|serviceAccount):[^@\s]+@[A-Za-z0-9.-]+|domain:[A-Za-z0-9.-]+")
 
-#: The database credentials as every service with ``database_access`` reads them, shared with AWS:
-#: ``DATABASE_URL`` without a password, and ``PGPASSWORD``. (env name, construct id, secret name suffix)
-DATABASE_SECRETS: tuple[tuple[str, str, str], ...] = (
-    ("DATABASE_URL", "database_url", "database-url"),
-    ("PGPASSWORD", "database_password", "database-password"),
-)
 
 
 @dataclass(frozen=True)
@@ -213,9 +212,10 @@ def _check_deployed_by(props: WebPlatformProps) -> None:
     if props.deployed_by is None:
         return
     require(isinstance(props.deployed_by, DeployedBy), props, "deployed_by", "be a DeployedBy or None")
-    accounts, names = set(props.deployed_by.service_accounts), {spec.name for spec in props.services}
+    accounts, names = set(props.deployed_by.service_accounts), set(platform_accounts(props))
     require(accounts == names, props.deployed_by, "service_accounts",
-            f"name an account for each service and no other ({sorted(names)}), got {sorted(accounts)}")
+            f"name an account for each service (and the database setup job) and no other ({sorted(names)}), got "
+            f"{sorted(accounts)}")
     require(not invoker_grants(props), props, "deployed_by",
             f"not be combined with run.invoker grants {list(invoker_grants(props))}: the pipeline changes no IAM "
             "policy and the bootstrap grants none on services; put the services behind the load balancer")
@@ -259,25 +259,25 @@ def platform_grants(props: WebPlatformProps) -> tuple[WorkloadGrant, ...]:
     (``tests/test_gcp_platform.py`` proves both give the same).
     """
     grants: list[WorkloadGrant] = []
-    identity, dr, buckets = props.identity, props.disaster_recovery, bucket_names(props)
-    standby_secrets = props.database is not None and dr is not None and dr.standby_subnet_cidr is not None
+    buckets = bucket_names(props)
     for spec in props.services:
         for secret in dict.fromkeys(secret.secret for secret in spec.secrets.values()):
             grants.append(WorkloadGrant(spec.name, ACCESSOR_ROLE, SECRET, secret, f"{spec.name} reads {secret}"))
-        if spec.database_access and props.database is not None:
-            suffixes = ((), ("standby",)) if standby_secrets and spec.exposed else ((),)
-            for suffix in suffixes:
-                for _, _, name in DATABASE_SECRETS:
-                    secret = identity.name(name, *suffix)
-                    grants.append(WorkloadGrant(spec.name, ACCESSOR_ROLE, SECRET, secret, f"{spec.name} reads {secret}"))
         if buckets is not None and spec.data_access is not DataAccess.NONE:
             # Read and create, never storage.objects.delete (objectUser's): a writer cannot purge the history.
             roles = ((OBJECT_VIEWER_ROLE, OBJECT_CREATOR_ROLE) if spec.data_access is DataAccess.READ_WRITE
                      else (OBJECT_VIEWER_ROLE,))
             grants += [WorkloadGrant(spec.name, role, BUCKET, buckets[0], f"{spec.name} uses the data") for role in roles]
+    grants += database_grants(props)
     if buckets is not None:
         grants.append(WorkloadGrant(USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, BUCKET, buckets[1], "usage logs"))
     return tuple(grants)
+
+
+def platform_accounts(props: WebPlatformProps) -> tuple[str, ...]:
+    """The names of the accounts a platform of ``props`` runs things as: its services', and with a database the
+    setup job's (``SETUP_ACCOUNT``). Its ``DeliveryFoundation`` creates them for ``deployed_by``."""
+    return (*(spec.name for spec in props.services), *((SETUP_ACCOUNT,) if props.database is not None else ()))
 
 
 def invoker_grants(props: WebPlatformProps) -> tuple[tuple[str, str], ...]:
@@ -305,6 +305,9 @@ def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
                                  "bucket (WebPlatformProps.data_bucket is None)")
     require(props.database is not None or not spec.database_access, spec, "database_access",
             "be False without a database (WebPlatformProps.database is None)", owner)
+    require(spec.name != SETUP_ACCOUNT, spec, "name", f"not be {SETUP_ACCOUNT!r} (the database setup job's account)", owner)
+    clash = sorted(DATABASE_VARIABLES & {*spec.environment, *spec.secrets}) if spec.database_access else []
+    require(not clash, spec, "environment", f"not set {clash}: the platform sets them for database_access", owner)
     services = {other.name: other for other in props.services}
     for variable, value in spec.environment.items():
         if not isinstance(value, (ServiceUrl, InternalServiceUrl)):
@@ -417,6 +420,8 @@ class WebPlatform(Construct):
         self._database_secrets: dict[str, Secret] = {}
         self._standby_database: SqlDatabaseInstance | None = None
         self._standby_database_secrets: dict[str, Secret] = {}
+        self._iam_users: list[ITerraformDependable] = []
+        self._database_setup: DatabaseSetupJob | None = None
         if props.database is not None:
             self._add_database(props.database)
 
@@ -566,20 +571,57 @@ class WebPlatform(Construct):
             deletion_protection=props.deletion_protection,
             depends_on=[*apis.dependables("sqladmin.googleapis.com"), self._network.private_services_connection],
         ))
-        values = {"DATABASE_URL": self._database.connection_url, "PGPASSWORD": self._database.password}
+        values = {"DATABASE_URL": self._database.connection_url, "PGPASSWORD": self._database.password,
+                  CA_SECRET[0]: self._database.server_ca_certificate}
         self._database_secrets = self._credential_secrets(values, props.region)
         dr = props.disaster_recovery
         if dr is not None:
             self._standby_database = self._database.add_cross_region_replica(
-                "standby_replica", instance_name=identity.name("postgres", "standby"), region=dr.standby_region)
+                "standby_replica", instance_name=instance_names(identity)[1], region=dr.standby_region)
             # Their own secrets, kept in the standby region: the primary's live in its region only. DATABASE_URL
-            # names the primary until a failover promotes the replica (the runbook adds a version naming it).
+            # names the primary until a failover promotes the replica (the runbook adds a version naming it), so
+            # the standby's CA file holds both instances' CAs.
+            values[CA_SECRET[0]] = Fn.join("\n", [self._database.server_ca_certificate,
+                                                  self._standby_database.server_ca_cert.get(0).cert])
             self._standby_database_secrets = self._credential_secrets(values, dr.standby_region, suffix="standby")
+        logins = [spec for spec in props.services if spec.database_access]
+        self._iam_users = [self._database.add_iam_user(f"{spec.name}_iam_user", self._accounts[spec.name].email)
+                           for spec in logins]
+        self._database_setup = self._add_database_setup(spec, tuple(iam_user_name(account_email(props, login.name))
+                                                                    for login in logins))
+
+    def _add_database_setup(self, spec: DatabaseSpec, logins: tuple[str, ...]) -> DatabaseSetupJob | None:
+        """The job creating the application role (none without a service using the database)."""
+        props, database, secrets = self._props, self._database, self._database_secrets
+        if database is None or not logins:
+            return None
+        if props.deployed_by is not None:
+            account: ServiceAccountRef = ExistingServiceAccount(account_email(props, SETUP_ACCOUNT))
+            grants: list[ITerraformDependable] = []
+        else:
+            account = ServiceAccount(self, "database_setup_account", ServiceAccountProps(
+                account_id=account_email(props, SETUP_ACCOUNT).split("@")[0],
+                display_name=f"{props.identity.prefix} database setup",
+                description=f"Runs the database setup job of {props.identity.prefix}",
+                depends_on=self._apis.dependables("iam.googleapis.com")))
+            grants = [secrets[key].grant_accessor(SETUP_ACCOUNT, account.member) for key in (ADMIN_SECRET[0], CA_SECRET[0])]
+        password, ca = secrets[ADMIN_SECRET[0]], secrets[CA_SECRET[0]]
+        return DatabaseSetupJob(self, "database_setup", DatabaseSetupJobProps(
+            name=props.identity.name("database-setup"), project=props.project, region=props.region,
+            service_account_email=account.email, network=self._network.network_id, subnetwork=self._network.subnet_id,
+            host=database.private_ip_address, admin_user=spec.user_name,
+            admin_password=SecretEnv(password.secret_id, password.version_number),
+            server_ca=SecretFile(SERVER_CA_PATH, ca.secret_id, ca.version_number),
+            role=ApplicationRole(database=spec.database_name, logins=logins, create_logins=False),
+            deletion_protection=props.deletion_protection,
+            depends_on=[*self._apis.dependables("run.googleapis.com"), password.version, ca.version, *self._iam_users,
+                        *database.dependables, *grants],
+        ))
 
     def _credential_secrets(self, values: Mapping[str, str], region: str, suffix: str | None = None) -> dict[str, Secret]:
-        """``DATABASE_URL`` and ``PGPASSWORD`` in Secret Manager, replicated in ``region`` only."""
+        """``DATABASE_URL``, ``PGPASSWORD`` and the server CA in Secret Manager, replicated in ``region`` only."""
         props, secrets = self._props, {}
-        for variable, construct_id, name in DATABASE_SECRETS:
+        for variable, construct_id, name in (*DATABASE_SECRETS, ADMIN_SECRET, (CA_SECRET[0], *CA_SECRET)):
             secrets[variable] = Secret(self, f"{construct_id}_{suffix}" if suffix else construct_id, SecretProps(
                 secret_id=props.identity.name(name, *((suffix,) if suffix else ())),
                 value=values[variable],
@@ -611,11 +653,18 @@ class WebPlatform(Construct):
         grants_here = props.deployed_by is None  # else the bootstrap granted them (platform_grants)
         depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com", "compute.googleapis.com"),
                                                   *(grant_own_secrets(self, spec, account, apis) if grants_here else [])]
+        secret_files: tuple[SecretFile, ...] = ()
         if spec.database_access and self._database is not None:
-            for variable, secret in database_secrets.items():
-                secret_env[variable] = SecretEnv(secret=secret.secret_id, version=secret.version_number)
+            # An IAM user (its access token is the password), never the administrator's password.
+            url, ca = database_secrets["DATABASE_URL"], database_secrets[CA_SECRET[0]]
+            secret_env["DATABASE_URL"] = SecretEnv(secret=url.secret_id, version=url.version_number)
+            secret_files = (SecretFile(SERVER_CA_PATH, ca.secret_id, ca.version_number),)
+            env.update(client_environment(props, spec.name))
+            for secret in (url, ca):
                 depends_on += [secret.version, *([secret.grant_accessor(spec.name, account.member)] if grants_here else [])]
-            depends_on += self._database.dependables
+            if grants_here:
+                depends_on += self._grant_instance_user(spec, account, standby)
+            depends_on += [*self._database.dependables, *self._iam_users]
         # All traffic through the VPC, whose firewall admits Google APIs, the platform's services and the database.
         vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet, private_ranges_only=False,
                                tags=(INTERNET_EGRESS_TAG,) if spec.internet_egress else ())
@@ -636,7 +685,20 @@ class WebPlatform(Construct):
             secret_env=secret_env,
             vpc_egress=vpc_egress,
             depends_on=depends_on,
+            secret_files=secret_files,
         )
+
+    def _grant_instance_user(self, spec: ServiceSpec, account: ServiceAccountRef, standby: bool) -> list[ITerraformDependable]:
+        """``roles/cloudsql.instanceUser`` for ``account`` on the instance(s) ``spec`` logs in to (a Cloud SQL
+        instance has no IAM policy: a project-level binding conditioned on its name)."""
+        props = self._props
+        name = instance_names(props.identity)[1 if standby else 0]
+        return [ProjectIamMember(
+            self, f"{spec.name}_logs_in_{'standby' if standby else 'primary'}", project=props.project,
+            role=INSTANCE_USER_ROLE, member=account.member, condition=ProjectIamMemberCondition(
+                title=f"{spec.name} logs in to {name}",
+                expression=f'resource.name == "projects/{props.project}/instances/{name}"'),
+        )]
 
     def _grant_invokers(self) -> None:
         """``run.invoker`` where the IAM check is on (:func:`invoker_grants`): on the exposed services without a load
@@ -743,9 +805,16 @@ class WebPlatform(Construct):
 
     @property
     def database_secrets(self) -> Mapping[str, Secret]:
-        """The credentials' secrets by variable (``DATABASE_URL``, ``PGPASSWORD``); ``grant_accessor`` lets
-        another member read one. Empty without a database."""
+        """The database's secrets: ``DATABASE_URL`` (the services'), ``PGPASSWORD`` (the administrator's, the setup
+        job's alone) and ``database_ca`` (the server CA); ``grant_accessor`` lets another member read one. Empty
+        without a database."""
         return dict(self._database_secrets)
+
+    @property
+    def database_setup(self) -> DatabaseSetupJob | None:
+        """The job that creates the application's database role (its ``run_configuration`` is what the pipeline
+        executes after each apply); ``None`` without a database or a service using it."""
+        return self._database_setup
 
     @property
     def standby_services(self) -> Mapping[str, CloudRunService]:
@@ -759,7 +828,8 @@ class WebPlatform(Construct):
 
     @property
     def standby_database_secrets(self) -> Mapping[str, Secret]:
-        """The standby services' ``DATABASE_URL`` and ``PGPASSWORD`` secrets (in the standby region)."""
+        """The standby region's ``DATABASE_URL``, ``PGPASSWORD`` and ``database_ca`` secrets (the CA file holds
+        the primary's and the replica's CA)."""
         return dict(self._standby_database_secrets)
 
     @property
