@@ -113,7 +113,7 @@ def test_cloud_armor_serves_only_the_domain_and_refuses_what_its_rules_cannot_re
 
 @with_load_balancer
 def test_cloud_armor_is_attached_to_both_backend_services(synthesized: Synthesized, environment: str) -> None:
-    _, stack = edge(synthesized, environment)
+    config, stack = edge(synthesized, environment)
     backends = site(stack, "google_compute_backend_service")
     assert len(backends) == 2
     for backend in backends.values():

@@ -313,10 +313,10 @@ def template_fingerprint(props: CloudRunServiceProps) -> str:
     """:data:`FINGERPRINT_LENGTH` hex characters that change whenever the revision template of ``props`` does.
 
     Covers everything the template is made of except its name: image, identity, sizes, scaling, concurrency,
-    timeout, variables, secrets and their versions (as variables or files), probes, VPC egress, command and arguments. Values known only
-    to Terraform (references such as a service account's email or a secret version's number) are hashed by
-    Terraform itself, so the fingerprint is then a Terraform expression (a new secret version renames the
-    revision at apply time); plain values are hashed here.
+    timeout, variables, secrets and their versions (as variables or files), probes, VPC egress, command and
+    arguments. Values known only to Terraform (references such as a service account's email or a secret version's
+    number) are hashed by Terraform itself, so the fingerprint is then a Terraform expression (a new secret version
+    renames the revision at apply time); plain values are hashed here.
     """
     known: list[object] = []
     references: list[str] = []
