@@ -306,12 +306,18 @@ def test_network_ranges_come_from_config_and_only_the_database_port_is_open(
         assert (reserved["address"], reserved["prefix_length"]) == (str(cidr.network_address), cidr.prefixlen)
         assert rules["allow-private-services-egress"]["allow"] == [{"protocol": "tcp", "ports": ["5432"]}]
         assert rules["allow-private-services-egress"]["destination_ranges"] == [str(cidr)]
+        # Only the database's clients (the backend, the setup job) may reach it: the frontend has no path.
+        assert rules["allow-private-services-egress"]["target_tags"] == ["database-client"]
+        (job,) = resources(stack, "google_cloud_run_v2_job").values()
+        assert job["template"]["template"]["vpc_access"]["network_interfaces"][0]["tags"] == ["database-client"]
     for service in (BACKEND, FRONTEND):  # all traffic through the VPC, where the firewall decides
+        tags = ["database-client"] if service is BACKEND and config.database.enabled else None
         assert service_of(stack, service)["template"]["vpc_access"] == {
             "egress": "ALL_TRAFFIC",
             "network_interfaces": [{
                 "network": reference("google_compute_network", network_id, "id"),
                 "subnetwork": reference("google_compute_subnetwork", subnet_id, "id"),
+                **({"tags": tags} if tags else {}),
             }],
         }
-    assert run["vpc_access"] == service_of(stack, FRONTEND)["template"]["vpc_access"]
+    assert run["vpc_access"]["egress"] == service_of(stack, FRONTEND)["template"]["vpc_access"]["egress"]

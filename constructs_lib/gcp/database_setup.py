@@ -27,6 +27,7 @@ from constructs import Construct
 from ..database_roles import SETUP_IMAGE_GCP, ApplicationRole, setup_command, setup_sql
 from .cloud_run_service import SecretEnv, SecretFile
 from .cloud_sql import POSTGRES_PORT
+from .network import DATABASE_CLIENT_TAG
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class DatabaseSetupJob(Construct):
     Nothing runs it on its own: the pipeline executes it after each apply (``python -m delivery database-setup``,
     from the stack output ``database_setup``: :attr:`run_configuration`), or an operator with
     ``gcloud run jobs execute <name> --wait``. The SQL is idempotent. The job sends all its traffic through the
-    VPC (the firewall admits PostgreSQL to the database and Google's APIs), verifies the server with the
+    VPC (the firewall admits PostgreSQL to the database for its tag, and Google's APIs), verifies the server with the
     instance's CA (``sslmode=verify-ca``), tries once (no retries) and stops after 5 minutes.
     """
 
@@ -94,7 +95,7 @@ class DatabaseSetupJob(Construct):
                 execution_environment="EXECUTION_ENVIRONMENT_GEN2",
                 vpc_access=CloudRunV2JobTemplateTemplateVpcAccess(egress="ALL_TRAFFIC", network_interfaces=[
                     CloudRunV2JobTemplateTemplateVpcAccessNetworkInterfaces(
-                        network=props.network, subnetwork=props.subnetwork)]),
+                        network=props.network, subnetwork=props.subnetwork, tags=[DATABASE_CLIENT_TAG])]),
                 volumes=[CloudRunV2JobTemplateTemplateVolumes(name="server-ca", secret=CloudRunV2JobTemplateTemplateVolumesSecret(
                     secret=ca.secret, default_mode=0o444, items=[CloudRunV2JobTemplateTemplateVolumesSecretItems(
                         path=ca.path.rsplit("/", 1)[1], version=ca.version)]))],

@@ -46,6 +46,8 @@ PRIVATE_GOOGLE_APIS_ADDRESSES: tuple[str, ...] = tuple(
     str(address) for address in ipaddress.IPv4Network(PRIVATE_GOOGLE_APIS_CIDR))
 #: The network tag that lets a workload send HTTPS to the internet (through Cloud NAT).
 INTERNET_EGRESS_TAG = "internet-egress"
+#: The network tag that lets a workload reach the private services range (the database): its clients only.
+DATABASE_CLIENT_TAG = "database-client"
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,10 @@ class PrivateNetwork(Construct):
         ]
         if props.private_services_cidr is not None:
             cidr = self._add_private_service_access(ipaddress.IPv4Network(props.private_services_cidr), depends_on)
-            allowed.append(("allow_private_services_egress", "The private services range",
+            allowed.append(("allow_private_services_egress", f"The private services range, for {DATABASE_CLIENT_TAG}",
                             {"allow": [ComputeFirewallAllow(protocol="tcp", ports=[str(port) for port in
                                                                                   props.private_services_ports])],
-                             "destination_ranges": [cidr]}))
+                             "destination_ranges": [cidr], "target_tags": [DATABASE_CLIENT_TAG]}))
         if props.internet_egress:
             self._add_cloud_nat(depends_on)
             allowed.append(("allow_tagged_internet_egress", f"HTTPS to the internet for {INTERNET_EGRESS_TAG}",

@@ -34,7 +34,7 @@ from ..log_retention import LogRetention, LogRetentionProps
 from ...budget import BudgetSpec
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
 from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
-from ..network import INTERNET_EGRESS_TAG, PrivateNetwork, PrivateNetworkProps
+from ..network import DATABASE_CLIENT_TAG, INTERNET_EGRESS_TAG, PrivateNetwork, PrivateNetworkProps
 from ..secrets import ACCESSOR_ROLE, Secret, SecretProps
 from ..service_account import ExistingServiceAccount, ServiceAccount, ServiceAccountProps, ServiceAccountRef
 from ...database_roles import ApplicationRole
@@ -666,8 +666,9 @@ class WebPlatform(Construct):
                 depends_on += self._grant_instance_user(spec, account, standby)
             depends_on += [*self._database.dependables, *self._iam_users]
         # All traffic through the VPC, whose firewall admits Google APIs, the platform's services and the database.
-        vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet, private_ranges_only=False,
-                               tags=(INTERNET_EGRESS_TAG,) if spec.internet_egress else ())
+        tags = ((INTERNET_EGRESS_TAG,) if spec.internet_egress else ()) + (
+            (DATABASE_CLIENT_TAG,) if spec.database_access and self._database is not None else ())
+        vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet, private_ranges_only=False, tags=tags)
         plan = release_plan(spec, self._registry, props.release)
         return add_cloud_run(
             self,
