@@ -160,7 +160,8 @@ STEPS = (
         "aws-staging": {"aws_secretsmanager_secret.database_password_secret_3F51E96B"},  # the replicated password
         "gcp-staging": {DATA_BUCKET, "google_sql_database_instance.database_standby_replica_A225AC3B",
                         "google_secret_manager_secret.database_password_standby_secret_5571E353",
-                        "google_secret_manager_secret.database_url_standby_secret_945A5B39"},
+                        "google_secret_manager_secret.database_url_standby_secret_945A5B39",
+                        "google_secret_manager_secret.database_ca_standby_secret_56D76ABF"},
     }),
 )
 

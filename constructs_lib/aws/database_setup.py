@@ -34,16 +34,16 @@ class DatabaseSetupTaskProps:
         name: Task definition family and name prefix, e.g. ``duckdb-analytics-prod-database-setup``.
         account_id: The account (the execution role's trust condition).
         region: The region (logs).
-        vpc_id: The VPC.
-        subnet_ids: Private subnets with a NAT route: the task pulls the PostgreSQL image from ECR Public and the
-            CA bundle from AWS's trust store.
-        cluster_arn: The ECS cluster the pipeline runs the task in.
+        role: The application role to create.
         database: The primary database: its master secret, host and security group.
         host: The database's host name.
         master_username: Its master user.
-        role: The application role to create.
-        kms_key_arn: Key of the log group and of the master secret. Default ``None``.
+        vpc_id: The VPC.
+        cluster_arn: The ECS cluster the pipeline runs the task in.
+        subnet_ids: Private subnets with a NAT route: the task pulls the PostgreSQL image from ECR Public and the
+            CA bundle from AWS's trust store.
         log_retention_days: Days the task's output is kept. Default 30.
+        kms_key_arn: Key of the log group and of the master secret. Default ``None``.
         permissions_boundary_arn: Permissions boundary of the execution role. Default ``None``.
         role_path: IAM path of the execution role. Default ``None``: the root path.
     """
@@ -51,18 +51,18 @@ class DatabaseSetupTaskProps:
     name: str
     account_id: str
     region: str
-    # Where it runs.
-    vpc_id: str
-    subnet_ids: tuple[str, ...]
-    cluster_arn: str
     # What it sets up, and how it logs in.
+    role: ApplicationRole
     database: DatabaseClientAccess
     host: str
     master_username: str
-    role: ApplicationRole
+    # Where it runs.
+    vpc_id: str
+    cluster_arn: str
+    subnet_ids: tuple[str, ...]
     # Its log group and role.
-    kms_key_arn: str | None = None
     log_retention_days: int = 30
+    kms_key_arn: str | None = None
     permissions_boundary_arn: str | None = None
     role_path: str | None = None
 

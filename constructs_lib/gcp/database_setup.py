@@ -46,8 +46,8 @@ class DatabaseSetupJobProps:
         admin_password: The secret holding its password (``PGPASSWORD``).
         server_ca: The secret holding the instance's server CA, mounted at its ``path``.
         role: The application role to create.
-        deletion_protection: Refuse ``terraform destroy`` of the job. Default ``True``.
         depends_on: Resources to create first (APIs, the secrets' versions, the IAM users). Default none.
+        deletion_protection: Refuse ``terraform destroy`` of the job. Default ``True``.
     """
 
     name: str
@@ -63,8 +63,8 @@ class DatabaseSetupJobProps:
     admin_password: SecretEnv
     server_ca: SecretFile
     role: ApplicationRole
-    deletion_protection: bool = True
     depends_on: Sequence[ITerraformDependable] = ()
+    deletion_protection: bool = True
 
 
 class DatabaseSetupJob(Construct):
