@@ -88,27 +88,7 @@ class DatabaseSetupTask(Construct):
         self.log_group = LogGroup(self, "logs", LogGroupProps(
             name=f"/ecs/{props.name}", retention_days=props.log_retention_days, kms_key_arn=props.kms_key_arn))
         password = props.database.password_secret()
-        statements = [
-            Statement(sid="WriteLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
-                      resources=(f"{self.log_group.arn}:*",)),
-            Statement(sid="ReadMasterPassword", actions=("secretsmanager:GetSecretValue",),
-                      resources=(password.policy_arn or password.secret_arn,)),
-        ]
-        if props.kms_key_arn is not None:
-            statements.append(Statement(
-                sid="DecryptMasterPassword", actions=("kms:Decrypt",), resources=(props.kms_key_arn,),
-                conditions=(Condition("StringEquals", "kms:ViaService", (f"secretsmanager.{props.region}.amazonaws.com",)),)))
-        trust = policy_document(self, "execution_trust", (Statement(
-            sid="EcsTasksAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
-            principals=(("Service", ("ecs-tasks.amazonaws.com",)),),
-            conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
-        ),))
-        self.execution_role = IamRole(
-            self, "execution_role", name_prefix=f"{props.name[:30]}-exec-", assume_role_policy=trust.json,
-            description=f"{props.name}: logs and the master password", path=props.role_path,
-            permissions_boundary=props.permissions_boundary_arn)
-        policy = IamRolePolicy(self, "execution_policy", role=self.execution_role.id,
-                               policy=policy_document(self, "execution_permissions", tuple(statements)).json)
+        self.execution_role, policy = self._execution_role(props, password.policy_arn or password.secret_arn)
         container = {
             "name": "setup", "image": SETUP_IMAGE_AWS, "essential": True, "readonlyRootFilesystem": True,
             "command": list(setup_command(CA_BUNDLE_URL)),
@@ -143,6 +123,28 @@ class DatabaseSetupTask(Construct):
                                    description="PostgreSQL to the database")
         props.database.allow_from("from_setup_task", self.security_group.id, "The database setup task")
         self._props = props
+
+    def _execution_role(self, props: DatabaseSetupTaskProps, password_arn: str) -> tuple[IamRole, IamRolePolicy]:
+        """The role ECS starts the task with: write its log group, read the master password (nothing else)."""
+        statements = [
+            Statement(sid="WriteLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                      resources=(f"{self.log_group.arn}:*",)),
+            Statement(sid="ReadMasterPassword", actions=("secretsmanager:GetSecretValue",), resources=(password_arn,)),
+        ]
+        if props.kms_key_arn is not None:
+            statements.append(Statement(
+                sid="DecryptMasterPassword", actions=("kms:Decrypt",), resources=(props.kms_key_arn,),
+                conditions=(Condition("StringEquals", "kms:ViaService", (f"secretsmanager.{props.region}.amazonaws.com",)),)))
+        trust = policy_document(self, "execution_trust", (Statement(
+            sid="EcsTasksAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
+            principals=(("Service", ("ecs-tasks.amazonaws.com",)),),
+            conditions=(Condition("StringEquals", "aws:SourceAccount", (props.account_id,)),),
+        ),))
+        role = IamRole(self, "execution_role", name_prefix=f"{props.name[:30]}-exec-", assume_role_policy=trust.json,
+                       description=f"{props.name}: logs and the master password", path=props.role_path,
+                       permissions_boundary=props.permissions_boundary_arn)
+        return role, IamRolePolicy(self, "execution_policy", role=role.id,
+                                   policy=policy_document(self, "execution_permissions", tuple(statements)).json)
 
     @property
     def run_configuration(self) -> str:
