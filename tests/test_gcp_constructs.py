@@ -151,7 +151,8 @@ def test_a_database_with_default_props_is_private_encrypted_backed_up_and_protec
     assert instance["deletion_protection"] is True and settings["deletion_protection_enabled"] is True
     assert settings["availability_type"] == "ZONAL"
     (user,) = found["google_sql_user"].values()
-    assert user["password"].startswith("${random_password.")
+    # Generated during the apply and written only: neither the plan nor the state holds it.
+    assert user["password_wo"].startswith("${local.") and user["password_wo_version"] == 1 and "password" not in user
 
 
 def test_network_ranges_may_be_given_as_text() -> None:

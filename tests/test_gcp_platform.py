@@ -74,10 +74,22 @@ def test_provider_project_region_and_labels(synthesized: Synthesized, environmen
     }
 
 
-def test_random_provider_only_where_a_password_is_generated(synthesized: Synthesized, environment: str) -> None:
+def test_no_password_or_secret_value_is_kept_in_state(synthesized: Synthesized, environment: str) -> None:
+    """The administrator's password is generated during the apply (uuid()) and written only: the user's
+    ``password_wo`` and its secrets' ``secret_data_wo``, the same local value; no random provider, no ``password``."""
     config, stack = gcp(synthesized, environment)
-    assert ("random" in stack["terraform"]["required_providers"]) is config.database.enabled
-    assert (len(resources(stack, "random_password")) == 1) is config.database.enabled
+    assert "random" not in stack["terraform"]["required_providers"] and resources(stack, "random_password") == {}
+    users = [body for body in resources(stack, "google_sql_user").values() if body.get("type") == "BUILT_IN"]
+    assert not [body for body in resources(stack, "google_sql_user").values() if "password" in body]
+    versions = resources(stack, "google_secret_manager_secret_version")
+    passwords = [body for name, body in versions.items() if name.startswith("database_password")]
+    if not config.database.enabled:
+        assert users == passwords == []
+        return
+    (local,) = [f"${{local.{name}}}" for name, value in stack["locals"].items() if value == "${uuid()}"]
+    assert [(user["password_wo"], user["password_wo_version"]) for user in users] == [(local, 1)]
+    assert passwords and all((body["secret_data_wo"], body["secret_data_wo_version"]) == (local, 1) and
+                             "secret_data" not in body for body in passwords)
 
 
 def test_apis_enabled_are_those_the_environment_uses_and_never_disabled(synthesized: Synthesized, environment: str) -> None:
@@ -196,7 +208,7 @@ def test_stateful_resources_keep_their_terraform_addresses(synthesized: Synthesi
     assert list(resources(stack, "google_sql_database_instance")) == (
         ([SQL_INSTANCE] if database else []) + ([STANDBY_SQL_INSTANCE] if standby else []))
     assert list(resources(stack, "google_sql_database")) == (["database_7CF902CB"] if database else [])
-    assert list(resources(stack, "random_password")) == (["database_password_22A6A8E7"] if database else [])
+    assert resources(stack, "random_password") == {}  # the password is written only (no generator to keep)
     assert sorted(resources(stack, "google_secret_manager_secret")) == sorted(
         ([*SECRET_IDS.values()] if database else []) + ([*STANDBY_SECRET_IDS.values()] if standby else []))
     # The services' accounts moved to the bootstrap stack under the same addresses (removed blocks here).

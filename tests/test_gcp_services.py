@@ -173,16 +173,15 @@ def test_secret_values_follow_the_credentials_contract(synthesized: Synthesized,
     )
     assert versions[SECRET_VERSION_IDS["database_ca"]]["secret_data"] == (
         f"${{google_sql_database_instance.{SQL_INSTANCE}.server_ca_cert[0].cert}}")
-    (password_id,) = resources(stack, "random_password")
-    assert versions[SECRET_VERSION_IDS["PGPASSWORD"]]["secret_data"] == reference("random_password", password_id, "result")
+    (password,) = [f"${{local.{name}}}" for name, value in stack["locals"].items() if value == "${uuid()}"]
+    assert (versions[SECRET_VERSION_IDS["PGPASSWORD"]]["secret_data_wo"],
+            versions[SECRET_VERSION_IDS["PGPASSWORD"]]["secret_data_wo_version"]) == (password, 1)
     users = resources(stack, "google_sql_user")
     assert sorted((user["name"], user["type"]) for user in users.values()) == [
         ("backend", "BUILT_IN"),
         (f"backend-{environment}@{config.gcp.project_id}.iam", "CLOUD_IAM_SERVICE_ACCOUNT")]  # the administrator (cloudsqlsuperuser): the setup job's login only
     user = users["database_user_9EB13DDB"]
-    assert user["password"] == reference("random_password", password_id, "result")
-    password = resources(stack, "random_password")[password_id]
-    assert (password["length"], password["special"]) == (32, False)
+    assert (user["password_wo"], user["password_wo_version"]) == (password, 1)
 
 
 def test_secrets_are_regional_protected_and_readable_by_the_backend_only(synthesized: Synthesized, environment: str) -> None:
@@ -223,20 +222,21 @@ def test_no_credential_is_written_as_a_literal(synthesized: Synthesized, environ
     texts = strings(stack)
     assert not [text for text in texts if re.search(r"postgres(ql)?://[^@/\s]*:[^@/\s]*@", text)]  # user:password@
     for version in resources(stack, "google_secret_manager_secret_version").values():
-        assert version["secret_data"].startswith(("${", "postgresql://${"))
-    # the generated password goes to the database user and its secret, nowhere else
+        assert version.get("secret_data", version.get("secret_data_wo")).startswith(("${", "postgresql://${"))
+    # the generated password goes to the database user and its secrets, nowhere else
+    generated = [f"${{local.{name}}}" for name, value in stack.get("locals", {}).items() if value == "${uuid()}"]
     users_of_password = sorted(
         f"{kind}.{key}"
         for kind, found in stack["resource"].items()
         for key, item in found.items()
-        if any("${random_password." in text for text in strings(item))
+        if any(local in text for text in strings(item) for local in generated)
     )
     expected = ["google_secret_manager_secret_version." + SECRET_VERSION_IDS["PGPASSWORD"],
                 "google_sql_user.database_user_9EB13DDB"]
     expected += [f"google_secret_manager_secret_version.{key}" for key in resources(stack, "google_secret_manager_secret_version")
                  if key.startswith("database_password_standby_")]  # [dr]: the standby's copy
-    assert users_of_password == (sorted(expected) if resources(stack, "random_password") else [])
-    assert not [text for text in strings(stack.get("output", {})) if "random_password" in text]
+    assert users_of_password == (sorted(expected) if generated else [])
+    assert not [text for text in strings(stack.get("output", {})) if any(local in text for local in generated)]
 
 
 def test_database_is_private_encrypted_backed_up_and_sized_from_config(synthesized: Synthesized, environment: str) -> None:

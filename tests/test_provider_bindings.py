@@ -356,7 +356,7 @@ def test_node_hook_recognizes_both_scopes_only() -> None:
 # so comparing it with the session's (main.py, this checkout) is also the determinism proof of
 # tests/test_determinism.py.
 
-PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google", "cdktf_cdktf_provider_random")
+PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google")
 _SOURCE_DIRECTORIES = ("constructs_lib", "stacks")
 _PROVIDER_IMPORT = re.compile(r"^from (cdktf_cdktf_provider_[a-z]+)\.([a-z0-9_]+) import", re.MULTILINE)
 ORDINARY_INDEX_SUBSET_HOOK = Path(__file__).with_name("ordinary_index_subset.js")

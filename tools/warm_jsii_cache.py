@@ -17,5 +17,5 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import constructs_lib.aws  # noqa: E402,F401 - the lazy loading first: a provider root imports nothing else
 import constructs_lib.gcp  # noqa: E402,F401
 
-for package in ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google", "cdktf_cdktf_provider_random"):
+for package in ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google"):
     importlib.import_module(f"{package}._jsii")

@@ -1,4 +1,4 @@
-"""GCP constructs. Importing this package registers the Google and Random provider bindings for on-demand loading.
+"""GCP constructs. Importing this package registers the Google provider bindings for on-demand loading.
 
 Constructs live one per module (``constructs_lib.gcp.data_bucket``, ``constructs_lib.gcp.cloud_run_service``,
 ...); import them from there.
@@ -7,4 +7,3 @@ Constructs live one per module (``constructs_lib.gcp.data_bucket``, ``constructs
 from ..provider_bindings import register_lazily
 
 register_lazily("cdktf_cdktf_provider_google")
-register_lazily("cdktf_cdktf_provider_random")  # generated database passwords (cloud_sql.py)

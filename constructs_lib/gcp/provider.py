@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cdktf_cdktf_provider_google.provider import GoogleProvider
-from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 
@@ -17,8 +16,3 @@ def google_provider(scope: Construct, *, project: str, region: str, labels: Mapp
     # (Map attributes of resources, such as labels or resource limits, are written verbatim.)
     provider.add_override("default_labels", dict(labels))
     return provider
-
-
-def random_provider(scope: Construct) -> RandomProvider:
-    """Adds the Random provider, which generates secrets (database passwords) inside Terraform, never at synth time."""
-    return RandomProvider(scope, "random")

@@ -46,7 +46,6 @@ _TRAITS_BY_TYPE: dict[str, ResourceTraits] = {}
 _PROVIDER_PACKAGES = {
     "aws": "cdktf_cdktf_provider_aws",
     "google": "cdktf_cdktf_provider_google",
-    "random": "cdktf_cdktf_provider_random",
 }
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 
 from cdktf import ITerraformDependable, TerraformStack
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
-from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 from ...naming import PlatformIdentity
@@ -32,7 +31,6 @@ from ..cloud_run_service import (
 )
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
 from ..monitoring import ServiceCapacity, ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
-from ..provider import random_provider
 from ..secrets import ACCESSOR_ROLE
 from ..service_account import ServiceAccount, ServiceAccountProps, ServiceAccountRef
 from .._props import is_token
@@ -295,10 +293,3 @@ def add_alerts(scope: Construct, *, name: str, project: str, alerting: Alerting,
         database_instance=database_instance,
         depends_on=dependables(apis, "monitoring.googleapis.com"),
     ))
-
-
-def ensure_random_provider(scope: Construct) -> None:
-    """Adds the Random provider (for generated passwords) unless the stack has one already."""
-    stack = TerraformStack.of(scope)
-    if not any(isinstance(node, RandomProvider) and node.alias is None for node in stack.node.find_all()):
-        random_provider(scope)

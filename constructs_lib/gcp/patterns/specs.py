@@ -334,9 +334,12 @@ class DatabaseSpec:
         point_in_time_recovery: Keep write-ahead logs for point-in-time recovery. Default ``True``.
         high_availability: A regional instance with a standby in another zone. Default ``True``.
         database_name: The application's database. Default ``app``.
-        user_name: The application's user (its password is generated). Default ``app``.
+        user_name: The built-in administrator (its password is generated during the apply, written to the user and
+            its secret only, never kept in state). Default ``app``.
         private_services_cidr: Private block reserved for Cloud SQL, /24 or larger, not overlapping
             :attr:`NetworkSpec.subnet_cidr`. Default ``10.21.0.0/20``.
+        password_version: Raise it to rotate the administrator's password (the next apply writes a new one to the
+            user and its secrets). Default 1.
     """
 
     tier: str = "db-custom-1-3840"
@@ -349,9 +352,12 @@ class DatabaseSpec:
     database_name: str = "app"
     user_name: str = "app"
     private_services_cidr: Cidr = "10.21.0.0/20"
+    password_version: int = 1
 
     def __post_init__(self) -> None:
         check_database_settings(self)
+        require(isinstance(self.password_version, int) and 1 <= self.password_version <= 1_000_000, self,
+                "password_version", "be a whole number from 1 to 1000000")
         private_services = require_cidr(self, "private_services_cidr")
         require(private_services.is_private and private_services.prefixlen <= 24, self, "private_services_cidr",
                 "be a private IPv4 range of /24 or larger")

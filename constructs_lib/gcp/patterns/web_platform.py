@@ -50,7 +50,6 @@ from ._services import (
     add_registry,
     add_service_account,
     dependables,
-    ensure_random_provider,
     grant_own_secrets,
     release_plan,
     project_apis,
@@ -551,7 +550,6 @@ class WebPlatform(Construct):
 
     def _add_database(self, spec: DatabaseSpec) -> None:
         props, apis, identity = self._props, self._apis, self._props.identity
-        ensure_random_provider(self)
         assert self._network.private_services_connection is not None
         self._database = PostgresDatabase(self, "database", PostgresDatabaseProps(
             instance_name=identity.name("postgres"),
@@ -562,6 +560,7 @@ class WebPlatform(Construct):
             postgres_major_version=spec.postgres_major_version,
             database_name=spec.database_name,
             user_name=spec.user_name,
+            password_version=spec.password_version,
             high_availability=spec.high_availability,
             disk_size_gb=spec.disk_size_gb,
             disk_autoresize_limit_gb=spec.disk_autoresize_limit_gb,
@@ -628,6 +627,8 @@ class WebPlatform(Construct):
                 replica_locations=(region,),
                 deletion_protection=props.deletion_protection,
                 depends_on=self._apis.dependables("secretmanager.googleapis.com"),
+                # The password is written, never kept in state; the URL and the CA certificate are no secret.
+                write_only_version=props.database.password_version if variable == ADMIN_SECRET[0] and props.database else None,
             ))
         return secrets
 
