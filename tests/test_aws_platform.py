@@ -139,6 +139,9 @@ def test_data_bucket_logs_server_access_to_the_log_bucket(synthesized: Synthesiz
     _, logging = only(stack, "aws_s3_bucket_logging")
     assert logging == {**logging, "bucket": reference("aws_s3_bucket", data_id, "id"),
                        "target_bucket": reference("aws_s3_bucket", log_id, "bucket"), "target_prefix": "s3/data/"}
+    # S3 checks at PutBucketLogging that the target's policy lets logging.s3.amazonaws.com write: policy first.
+    policy_id, _ = by_prefix(stack, "aws_s3_bucket_policy", "log_bucket")
+    assert logging["depends_on"] == [f"aws_s3_bucket_policy.{policy_id}"]
 
 
 def test_log_bucket_is_hardened_and_writable_by_log_delivery_only(synthesized: Synthesized, environment: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
@@ -78,6 +80,8 @@ class DataBucketProps:
             AWS-managed ``aws/s3`` key (still SSE-KMS).
         access_log_bucket: Name of a bucket that receives S3 server access logs. Default ``None`` (off).
         access_log_prefix: Key prefix of those logs. Default ``s3/<bucket_prefix>``.
+        access_log_depends_on: What the logging configuration waits for, e.g. the log bucket's policy: S3 checks
+            at that call that the policy lets ``logging.s3.amazonaws.com`` write. Default none.
         abort_incomplete_multipart_upload_days: Days before unfinished uploads are removed. Default 7.
         force_destroy: Let ``terraform destroy`` delete a non-empty bucket. Default ``False``: data is kept.
         region: The bucket's region. Grants allow ``kms_key_arn`` only through S3 there. Default
@@ -91,6 +95,7 @@ class DataBucketProps:
     kms_key_arn: str | None = None
     access_log_bucket: str | None = None
     access_log_prefix: str | None = None
+    access_log_depends_on: Sequence[ITerraformDependable] = ()
     abort_incomplete_multipart_upload_days: int = 7
     force_destroy: bool = False
     region: str | None = None
@@ -158,6 +163,7 @@ class DataBucket(Construct):
                 bucket=self.bucket.id,
                 target_bucket=props.access_log_bucket,
                 target_prefix=props.access_log_prefix or f"s3/{props.bucket_prefix or props.bucket_name + '/'}",
+                depends_on=list(props.access_log_depends_on) or None,
             )
 
     def read_statements(self) -> tuple[Statement, ...]:

@@ -255,6 +255,7 @@ class WebPlatform(AlertTopics, Construct):
                 kms_key_arn=self._key.arn,
                 access_log_bucket=self._log_bucket.name,
                 access_log_prefix=f"{self._log_bucket.server_access_prefix}/data/",
+                access_log_depends_on=(self._log_bucket.policy,),
                 region=region,
                 workload_network=_workload_network(props, self._network),
             ))
