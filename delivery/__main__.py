@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from config import CLOUDS, ENVIRONMENTS, ConfigError
+from config import CLOUDS, ENVIRONMENTS, ConfigError, load_configuration
 from stacks import KINDS
 
 EXIT_INCOMPLETE = 3
@@ -43,12 +43,49 @@ def _stacks(args: argparse.Namespace) -> int:
 def _rollout(args: argparse.Namespace) -> int:
     from .settings import select
 
+    if args.action == "destroy" and args.confirmation != f"destroy {args.environment}":
+        raise _Usage(f"destroying {args.environment} needs the confirmation input 'destroy {args.environment}', "
+                     f"got {args.confirmation!r}: nothing was planned")
     refs = select(os.environ, clouds=_clouds(args.cloud), environments=(args.environment,), kinds=("standby", "platform"))
     standby = [ref.name for ref in refs if ref.kind == "standby"]
     platform = [ref.name for ref in refs if ref.kind == "platform"]
     # The standby stacks are applied first (a primary replicates into what they create) and destroyed last.
     first, then = (platform, standby) if args.action == "destroy" else (standby, platform)
-    print(f"stacks={json.dumps([ref.name for ref in refs])}\nfirst={json.dumps(first)}\nthen={json.dumps(then)}")
+    clouds = sorted({ref.cloud for ref in refs})
+    print(f"stacks={json.dumps([ref.name for ref in refs])}\norder={json.dumps(first + then)}\nclouds={json.dumps(clouds)}")
+    return 0
+
+
+def _verify_github(args: argparse.Namespace) -> int:
+    from stacks.delivery_settings import DEPLOY_BRANCH
+
+    from .github_checks import Expectation, api_fetch, problems
+
+    configuration = load_configuration((args.environment,), environ=os.environ)
+    github, config = configuration.project.github, configuration.environments[0]
+    assert github is not None  # required by the configuration schema
+    running_in = os.environ.get("GITHUB_REPOSITORY", "")
+    if running_in.lower() != github.full_name.lower():
+        raise _Usage(f"this runs in {running_in or 'no repository'} (GITHUB_REPOSITORY), config/project.toml [github] "
+                     f"names {github.full_name}: the deploy identities trust that repository only")
+    token = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    if not token:
+        raise _Usage("GH_TOKEN is not set (the job's github.token with `actions: read`)")
+    fetch = api_fetch(os.environ.get("GITHUB_API_URL", "https://api.github.com"), token)
+    found = problems(fetch, Expectation(github.full_name, args.environment, DEPLOY_BRANCH, reviewers=config.production))
+    for problem in found:
+        print(f"::error title=GitHub settings::{problem}")
+    if not found:
+        print(f"The GitHub settings of {github.full_name} protect environment {args.environment}.")
+    return 1 if found else 0
+
+
+def _terraform_log(args: argparse.Namespace) -> int:
+    from .terraform_log import value_free_lines
+
+    with open(args.log, encoding="utf-8", errors="replace") as log:
+        for line in value_free_lines(log):
+            print(line)
     return 0
 
 
@@ -119,12 +156,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="a kind of stack (repeat for several; default: all); the order stays main.py's")
     stacks.add_argument("--format", choices=("json", "lines"), default="json")
     stacks.set_defaults(run=_stacks)
-    rollout = commands.add_parser("rollout", help="stacks, first and then (JSON lists) for $GITHUB_OUTPUT: the "
+    rollout = commands.add_parser("rollout", help="stacks, order and clouds (JSON lists) for $GITHUB_OUTPUT: the "
                                   "platform and standby stacks of one environment, in the order the action applies them")
     rollout.add_argument("--environment", choices=ENVIRONMENTS, required=True)
     rollout.add_argument("--cloud", choices=(*CLOUDS, "both"), required=True)
     rollout.add_argument("--action", choices=("plan", "apply", "destroy"), required=True)
+    rollout.add_argument("--confirmation", default="", help="destroy only: the typed text 'destroy <environment>'")
     rollout.set_defaults(run=_rollout)
+    verify = commands.add_parser("verify-github", help="fail unless the GitHub settings the deploy trust rests on are in "
+                                 "place (environment branch policy, reviewers, main's ruleset, OIDC subject)")
+    verify.add_argument("--environment", choices=ENVIRONMENTS, required=True)
+    verify.set_defaults(run=_verify_github)
+    log = commands.add_parser("terraform-log", help="the value-free lines of a `terraform plan/apply -json` output file")
+    log.add_argument("log")
+    log.set_defaults(run=_terraform_log)
     summary = commands.add_parser("plan-summary", help="markdown (and --json) of `terraform show -json` output")
     summary.add_argument("plan", nargs="?", help="terraform show -json output (not with --status skipped/failed)")
     summary.add_argument("--stack", required=True)

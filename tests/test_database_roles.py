@@ -273,11 +273,43 @@ def test_the_cli_fails_in_one_line_when_the_task_fails(tmp_path: Path) -> None:
     assert result.returncode == 2 and result.stderr.startswith("error: the setup task") and result.stderr.count("\n") == 1
 
 
-def test_every_apply_job_runs_the_setup_after_the_apply() -> None:
+def _run_apply_step(tmp_path: Path, action: str, changed: dict[str, bool]) -> list[str]:
+    """terraform.yml's apply step as written, with recorders for the bundle, apply and setup commands."""
     workflow = yaml.safe_load((PROJECT_ROOT / ".github/workflows/terraform.yml").read_text(encoding="utf-8"))
-    for job_id in ("apply-first", "apply"):
-        names = [step.get("name") for step in workflow["jobs"][job_id]["steps"]]
-        assert names.index("Database roles") == names.index("Apply exactly the saved plan") + 1, job_id
-        (step,) = [step for step in workflow["jobs"][job_id]["steps"] if step.get("name") == "Database roles"]
-        assert step["run"] == 'python3 -m delivery database-setup "$DIR"'
-        assert step["if"] == "steps.open.outputs.apply == 'true' && inputs.action == 'apply'"
+    [step] = [step for step in workflow["jobs"]["apply"]["steps"] if "apply_saved_plan.sh" in str(step.get("run", ""))]
+    calls = tmp_path / "calls"
+    recorder = f'#!/bin/sh\necho "$(basename "$0") $*" >> {calls}\n'
+    (tmp_path / "delivery").mkdir()
+    for name in ("plan_bundle.sh", "apply_saved_plan.sh"):
+        (tmp_path / "delivery" / name).write_text(recorder, encoding="utf-8")
+        (tmp_path / "delivery" / name).chmod(0o755)
+    (tmp_path / "delivery" / "__main__.py").write_text(  # `python3 -m delivery ...` finds this one first
+        f"import sys\nwith open({str(calls)!r}, 'a') as calls:\n    calls.write(' '.join(sys.argv[1:]) + '\\n')\n",
+        encoding="utf-8")
+    for stack, changes in changed.items():
+        (tmp_path / "bundles" / f"tfplan-{stack}").mkdir(parents=True)
+        (tmp_path / "bundles" / f"tfplan-{stack}" / "changes").write_text(f"{str(changes).lower()}\n", encoding="utf-8")
+    environment = {"ORDER": json.dumps(list(changed)), "BUNDLES": str(tmp_path / "bundles"), "ACTION": action,
+                   "PLAN_PRIVATE_KEY": "key", "PLAN_ENVIRONMENT": "prod"}
+    assert set(step["env"]) == set(environment), "the test sets every variable of the step"
+    result = subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path, text=True, capture_output=True,
+                            timeout=60, env={"PATH": os.pathsep.join((str(Path(sys.base_prefix) / "bin"), os.environ["PATH"])),
+                                             **environment})
+    assert result.returncode == 0, result.stderr
+    return calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
+
+
+@pytest.mark.slow  # bash and python3
+def test_the_apply_job_runs_each_applied_stacks_setup_after_its_apply(tmp_path: Path) -> None:
+    """The setup runs after each stack's apply (the standby has no setup output: the CLI says so), never for a
+    stack without changes, and never when destroying."""
+    changed = {"duckdb-analytics-aws-prod-standby": True, "duckdb-analytics-aws-prod": True, "duckdb-analytics-gcp-prod": False}
+    applied = [(stack, tmp_path / "apply" / "bundles" / f"tfplan-{stack}") for stack, changes in changed.items() if changes]
+    (tmp_path / "apply").mkdir()
+    assert _run_apply_step(tmp_path / "apply", "apply", changed) == [
+        line for stack, bundle in applied for line in (
+            f"plan_bundle.sh open {bundle} cdktf.out/stacks/{stack}", f"apply_saved_plan.sh cdktf.out/stacks/{stack}",
+            f"database-setup cdktf.out/stacks/{stack}")]
+    (tmp_path / "destroy").mkdir()
+    destroyed = _run_apply_step(tmp_path / "destroy", "destroy", changed)
+    assert [line for line in destroyed if "database-setup" in line] == [] and len(destroyed) == 4

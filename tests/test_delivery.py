@@ -199,6 +199,18 @@ def _terraform_environment(workdir: Path) -> dict[str, str]:
     return environment
 
 
+def _open_days_later(run: Any, work: Path, days: int, **environment: str) -> subprocess.CompletedProcess[str]:
+    """``open`` as an approval ``days`` after the plan would run it: ``date +%s`` answers that much later."""
+    clock = work / f"clock-{days}"
+    clock.mkdir()
+    real_date = shutil.which("date")
+    (clock / "date").write_text(f'#!/bin/sh\nif [ "$*" = "-u +%s" ]; then echo $(( $({real_date} -u +%s) + {days} * 86400 )); '
+                                f'else exec {real_date} "$@"; fi\n', encoding="utf-8")
+    (clock / "date").chmod(0o755)
+    return run([str(BUNDLE), "open", str(work / "sealed"), str(work / f"late-{days}")], **environment,
+               PATH=f"{clock}{os.pathsep}{os.environ['PATH']}")
+
+
 @background_job("plan bundle and stale plan (openssl, terraform)", cost=4)
 def _scripts(context: JobContext) -> dict[str, Any]:
     work, environment = context.workdir, _terraform_environment(context.workdir)
@@ -214,19 +226,26 @@ def _scripts(context: JobContext) -> dict[str, Any]:
     }), encoding="utf-8")
     run(["terraform", f"-chdir={stack}", "init", "-input=false", "-no-color"])
     run(["terraform", f"-chdir={stack}", "plan", "-input=false", "-no-color", "-out=tfplan"])
+    public, private = {"PLAN_PUBLIC_KEY": keys["PLAN_PUBLIC_KEY"]}, {"PLAN_PRIVATE_KEY": keys["PLAN_PRIVATE_KEY"]}
     results: dict[str, Any] = {
-        "seal": run([str(BUNDLE), "seal", str(stack), str(work / "sealed")], PLAN_PUBLIC_KEY=keys["PLAN_PUBLIC_KEY"]),
+        "seal": run([str(BUNDLE), "seal", str(stack), str(work / "sealed")], **public, PLAN_ENVIRONMENT="staging"),
         "sealed_files": sorted(path.name for path in (work / "sealed").iterdir()),
         "sealed_has_plaintext": any(SECRET.encode() in path.read_bytes() for path in (work / "sealed").iterdir()),
-        "seal_without_key": run([str(BUNDLE), "seal", str(stack), str(work / "other")]),
+        "seal_without_key": run([str(BUNDLE), "seal", str(stack), str(work / "other")], PLAN_ENVIRONMENT="staging"),
     }
     opened = work / "opened"
-    results["open"] = run([str(BUNDLE), "open", str(work / "sealed"), str(opened)], PLAN_PRIVATE_KEY=keys["PLAN_PRIVATE_KEY"])
+    results["open"] = run([str(BUNDLE), "open", str(work / "sealed"), str(opened)], **private, PLAN_ENVIRONMENT="staging")
+    results["opened_files"] = sorted(path.name for path in opened.iterdir())
     results["same_plan"] = (opened / "tfplan").read_bytes() == (stack / "tfplan").read_bytes()
+    results["open_elsewhere"] = run([str(BUNDLE), "open", str(work / "sealed"), str(work / "y")], **private,
+                                    PLAN_ENVIRONMENT="prod")
+    results["open_late"] = _open_days_later(run, work, 31, **private, PLAN_ENVIRONMENT="staging")
+    results["open_in_time"] = _open_days_later(run, work, 29, **private, PLAN_ENVIRONMENT="staging")
     tampered = work / "tampered"
     shutil.copytree(work / "sealed", tampered)
     (tampered / "plan.sha256").write_text("0" * 64 + "\n")
-    results["open_tampered"] = run([str(BUNDLE), "open", str(tampered), str(work / "x")], PLAN_PRIVATE_KEY=keys["PLAN_PRIVATE_KEY"])
+    results["open_tampered"] = run([str(BUNDLE), "open", str(tampered), str(work / "x")], **private,
+                                   PLAN_ENVIRONMENT="staging")
     # The opened plan applies; a second plan made before that apply is then stale.
     shutil.copy(opened / "cdk.tf.json", work / "cdk.tf.json.orig")
     run(["terraform", f"-chdir={opened}", "init", "-input=false", "-no-color"])
@@ -251,7 +270,15 @@ def test_a_sealed_plan_is_encrypted_and_opens_to_the_same_plan(scripts: dict[str
     assert scripts["sealed_has_plaintext"] is False
     assert scripts["open"].returncode == 0, scripts["open"].stderr
     assert scripts["open"].stdout.strip() == scripts["seal"].stdout.strip()  # the digest both jobs print
-    assert scripts["same_plan"] is True
+    assert scripts["same_plan"] is True and scripts["opened_files"] == ["cdk.tf.json", "tfplan"]
+
+
+def test_a_bundle_opens_only_in_its_environment_and_within_the_approval_window(scripts: dict[str, Any]) -> None:
+    elsewhere, late, in_time = scripts["open_elsewhere"], scripts["open_late"], scripts["open_in_time"]
+    assert elsewhere.returncode == 1
+    assert "sealed for environment 'staging', not 'prod': refusing to apply it" in elsewhere.stderr
+    assert late.returncode == 3 and "error: expired: plan again" in late.stderr and "more than 30 days ago" in late.stderr
+    assert in_time.returncode == 0, in_time.stderr
 
 
 def test_sealing_needs_the_key_and_a_bundle_that_does_not_match_is_refused(scripts: dict[str, Any]) -> None:
@@ -268,3 +295,100 @@ def test_a_stale_plan_fails_and_says_so(scripts: dict[str, Any]) -> None:
     assert "Saved plan is stale" in stale.stdout
     assert ("::error title=Stale plan of second::The reviewed plan of second is stale: the stack's state changed "
             "after it was planned, so nothing was applied.") in stale.stdout
+
+
+# --- verify-github: the settings the deploy trust rests on -------------------------------------------------
+
+def _settings_api(**changes: Any) -> dict[str, Any]:
+    """GitHub's answers for a repository whose settings are all in place; ``changes`` replaces answers by path."""
+    base = "/repos/acme/infra"
+    answers: dict[str, Any] = {
+        f"{base}/environments/prod": {
+            "name": "prod", "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+            "protection_rules": [{"type": "required_reviewers", "prevent_self_review": True,
+                                  "reviewers": [{"type": "Team", "reviewer": {"slug": "platform-admins"}}]}]},
+        f"{base}/environments/prod/deployment-branch-policies": {"total_count": 1, "branch_policies": [
+            {"name": "main", "type": "branch"}]},
+        f"{base}/rules/branches/main": [
+            {"type": "pull_request", "parameters": {"required_approving_review_count": 1, "require_code_owner_review": True}},
+            {"type": "required_status_checks", "parameters": {"required_status_checks": [{"context": "Test and review"}]}},
+            {"type": "non_fast_forward"}, {"type": "deletion"}],
+        f"{base}/actions/oidc/customization/sub": {"use_default": True},
+    }
+    return {**answers, **{f"{base}/{path}": answer for path, answer in changes.items()}}
+
+
+def _problems(reviewers: bool = True, **changes: Any) -> list[str]:
+    from delivery.github_checks import Expectation, problems
+
+    answers = _settings_api(**changes)
+    return problems(answers.get, Expectation("acme/infra", "prod", "main", reviewers=reviewers))
+
+
+def test_settings_in_place_pass_verification() -> None:
+    assert _problems() == []
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"environments/prod": None}, "environment prod does not exist"),
+    ({"environments/prod": {"deployment_branch_policy": None, "protection_rules": []}},
+     "environment prod deploys from any branch"),
+    ({"environments/prod/deployment-branch-policies": {"branch_policies": [{"name": "*", "type": "branch"}]}},
+     "environment prod deploys from branch:*: it must deploy from branch main only"),
+    ({"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True}, "protection_rules": []}},
+     "environment prod has no required reviewers"),
+    ({"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True}, "protection_rules": [
+        {"type": "required_reviewers", "prevent_self_review": False, "reviewers": [{"type": "User"}]}]}},
+     "lets a reviewer approve their own run"),
+    ({"rules/branches/main": []}, "branch main has no ruleset"),
+    ({"rules/branches/main": [{"type": "pull_request", "parameters": {"required_approving_review_count": 0}}]},
+     "branch main takes changes without an approving review"),
+    ({"rules/branches/main": [{"type": "deletion"}]}, "does not require the check 'Test and review'"),
+    ({"actions/oidc/customization/sub": {"use_default": False, "include_claim_keys": ["repo", "context"]}},
+     "OIDC subject template is customized"),
+])
+def test_each_missing_setting_is_named(changes: dict[str, Any], expected: str) -> None:
+    found = _problems(**changes)
+    assert any(expected in problem for problem in found), found
+
+
+def test_an_environment_without_reviewers_is_fine_where_none_are_needed() -> None:
+    unreviewed = {"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True}, "protection_rules": []}}
+    assert _problems(reviewers=False, **unreviewed) == []
+
+
+def test_verify_github_refuses_another_repository_and_a_missing_token(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in HERMETIC_ENVIRON.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "someone/fork")
+    assert delivery_main(["verify-github", "--environment", "prod"]) == 2
+    assert "this runs in someone/fork (GITHUB_REPOSITORY)" in capsys.readouterr().err
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme-analytics/duckdb-analytics-infra")
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    assert delivery_main(["verify-github", "--environment", "prod"]) == 2
+    assert "GH_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_terraform_log_shows_no_value() -> None:
+    from delivery.terraform_log import value_free_lines
+
+    messages = [
+        {"type": "version", "terraform": "1.11.4"},
+        {"type": "planned_change", "@message": f"x: {SECRET}", "change": {"resource": {"addr": "aws_db_instance.db"},
+                                                                       "action": "replace", "reason": SECRET}},
+        {"type": "apply_complete", "@message": f"aws_db_instance.db: Creation complete [id={SECRET}]",
+         "hook": {"resource": {"addr": "aws_db_instance.db"}, "action": "create", "id_value": SECRET, "elapsed_seconds": 3}},
+        {"type": "diagnostic", "@message": f"Error: {SECRET}", "diagnostic": {
+            "severity": "error", "summary": "Saved plan is stale", "detail": SECRET, "address": "aws_db_instance.db",
+            "range": {"filename": "cdk.tf.json", "start": {"line": 3}}, "snippet": {"code": SECRET}}},
+        {"type": "change_summary", "changes": {"add": 1, "change": 0, "import": 0, "remove": 2, "operation": "apply"}},
+        {"type": "outputs", "outputs": {"url": {"value": SECRET, "sensitive": False}}},
+    ]
+    lines = list(value_free_lines([*(json.dumps(message) for message in messages), f"panic: {SECRET}", ""]))
+    assert lines == ["aws_db_instance.db: plan to replace", "aws_db_instance.db: create done after 3 s",
+                     "error: Saved plan is stale [aws_db_instance.db] (cdk.tf.json:3)",
+                     "apply: 1 to add, 0 to change, 0 to import, 2 to remove", "outputs: 1 (values not shown)",
+                     "(1 lines of other output kept in the log file, not shown: they may hold values)"]

@@ -1,7 +1,7 @@
 """The GitHub Actions workflows: linted (actionlint, zizmor) and their structure pinned.
 
 Structure rules read the YAML: least permissions, OIDC only where a cloud is touched, pinned actions,
-one concurrency group per stack for applies, prod after staging and behind its environment, the PR
+one concurrency group per environment for applies, prod after staging and behind its environment, the PR
 plan matrix equal to what main.py synthesizes, no template expansion inside scripts, every secret
 and variable documented. The linters run as background jobs, on the real files and on a broken copy
 (so a linter that silently checks nothing fails too).
@@ -93,10 +93,12 @@ def test_only_jobs_touching_a_cloud_get_an_oidc_token_and_nothing_broader() -> N
     for name, job_id, job in jobs():
         if touches_cloud(job):
             cloud_jobs += 1
-            assert job["permissions"] == {"contents": "read", "id-token": "write"}, f"{name}:{job_id}"
+            # A caller of the reusable workflow also lends `actions: read` to its verify-github job.
+            caller = {"actions": "read"} if job.get("uses") == REUSABLE else {}
+            assert job["permissions"] == {"contents": "read", "id-token": "write", **caller}, f"{name}:{job_id}"
         else:
             assert "id-token" not in job["permissions"], f"{name}:{job_id} touches no cloud"
-    assert cloud_jobs >= 8
+    assert cloud_jobs >= 7
 
 
 def _uses_lines() -> list[tuple[str, str]]:
@@ -214,20 +216,16 @@ def test_prod_is_applied_after_staging_in_its_environment_from_the_reviewed_plan
         assert chain[environment]["uses"] == REUSABLE
         assert chain[environment]["with"] == {"environment": environment, "action": "apply"}
     reusable = workflows()["terraform.yml"]["jobs"]
-    # Two ordered groups: the select job decides which stacks go first (the [dr] standby when applying).
-    first, apply = reusable["apply-first"], reusable["apply"]
-    assert set(first["needs"]) == {"select", "plan"} and set(apply["needs"]) == {"select", "plan", "apply-first"}
-    assert first["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.first) }}"
-    assert apply["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.then) }}"
+    apply = reusable["apply"]
+    assert set(apply["needs"]) == {"select", "plan", "verify"} and apply["if"] == "inputs.action != 'plan'"
     assert reusable["plan"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.stacks) }}"
-    assert "needs.plan.result == 'success'" in apply["if"] and "needs.apply-first.result" in apply["if"]
-    assert "needs.select.outputs.first != '[]'" in first["if"] and "needs.select.outputs.then != '[]'" in apply["if"]
-    for job in (first, apply):
-        assert job["environment"] == "${{ inputs.environment }}"
-        assert "plan_bundle.sh open" in runs(job) and "apply_saved_plan.sh" in runs(job)
-        assert "terraform" not in runs(job).replace("apply_saved_plan.sh", "")  # no new plan, no plain apply
-    assert {key: value for key, value in first.items() if key not in ("needs", "if", "strategy")} == {
-        key: value for key, value in apply.items() if key not in ("needs", "if", "strategy")}
+    # One job applies every stack of the environment, in the order of the select job (the [dr] standby first
+    # when applying, last when destroying): one approval, whatever the number of stacks.
+    assert "strategy" not in apply and apply["environment"] == "${{ inputs.environment }}"
+    [applying] = [step for step in steps(apply) if "apply_saved_plan.sh" in str(step.get("run", ""))]
+    assert applying["env"]["ORDER"] == "${{ needs.select.outputs.order }}"
+    assert "plan_bundle.sh open" in applying["run"] and applying["env"]["PLAN_ENVIRONMENT"] == "${{ inputs.environment }}"
+    assert "terraform" not in runs(apply).replace("apply_saved_plan.sh", "")  # no new plan, no plain apply
     plan = reusable["plan"]
     assert "environment" not in plan  # the read-only plan identity, before any approval
     assert "-out=tfplan" in runs(plan) and "plan_bundle.sh seal" in runs(plan)
@@ -235,14 +233,37 @@ def test_prod_is_applied_after_staging_in_its_environment_from_the_reviewed_plan
     assert upload["with"]["path"] == "${{ runner.temp }}/bundle/"  # the sealed bundle, never the stack directory
 
 
-def test_every_apply_has_its_own_stack_group_that_never_cancels() -> None:
-    appliers = [(name, job_id, job) for name, job_id, job in jobs() if "apply_saved_plan.sh" in runs(job)]
-    assert appliers
-    for name, job_id, job in appliers:
-        assert job["concurrency"] == {"group": "terraform-${{ matrix.stack }}", "cancel-in-progress": False}, f"{name}:{job_id}"
-    for name, document in workflows().items():
-        if "concurrency" in document and name != "pull-request.yml":
-            assert document["concurrency"]["cancel-in-progress"] is False, name
+def test_a_saved_plan_outlives_the_approval_window_and_each_environment_has_its_own_key() -> None:
+    """GitHub fails a job after 30 days of waiting for approval: the bundle is kept longer, and an expired or
+    missing one is named as such (plan_bundle.sh refuses a bundle older than 30 days: tests/test_delivery.py)."""
+    plan, apply = workflows()["terraform.yml"]["jobs"]["plan"], workflows()["terraform.yml"]["jobs"]["apply"]
+    [upload] = [step for step in steps(plan) if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert upload["with"]["retention-days"] > 30
+    [seal] = [step for step in steps(plan) if "plan_bundle.sh seal" in str(step.get("run", ""))]
+    assert seal["env"]["PLAN_PUBLIC_KEY"] == "${{ vars[format('PLAN_PUBLIC_KEY_{0}', inputs.environment)] }}"
+    assert seal["env"]["PLAN_ENVIRONMENT"] == "${{ inputs.environment }}"
+    [download] = [step for step in steps(apply) if str(step.get("uses", "")).startswith("actions/download-artifact@")]
+    [gone] = [step for step in steps(apply) if step.get("if") == f"failure() && steps.{download['id']}.outcome == 'failure'"]
+    assert "expired: plan again" in gone["run"]
+
+
+def test_a_waiting_prod_approval_never_holds_dev_or_staging() -> None:
+    """Each environment's deploy has its own concurrency group: prod waiting for its reviewers holds prod only."""
+    deploy, manage = workflows()["deploy.yml"], workflows()["manage.yml"]
+    assert "concurrency" not in deploy
+    for environment in ("dev", "staging", "prod"):
+        assert deploy["jobs"][environment]["concurrency"] == {"group": f"deploy-{environment}", "cancel-in-progress": False}
+    assert manage["jobs"]["terraform"]["concurrency"] == {"group": "deploy-${{ inputs.environment }}",
+                                                          "cancel-in-progress": False}
+
+
+def test_the_github_settings_are_verified_before_anything_is_applied() -> None:
+    reusable = workflows()["terraform.yml"]["jobs"]
+    verify = reusable["verify"]
+    assert verify["permissions"] == {"contents": "read", "actions": "read"} and "verify" in reusable["apply"]["needs"]
+    [check] = [step for step in steps(verify) if "run" in step]
+    assert check["run"] == 'python3 -m delivery verify-github --environment "$ENVIRONMENT"'
+    assert check["env"] == {"GH_TOKEN": "${{ github.token }}", "ENVIRONMENT": "${{ inputs.environment }}"}
 
 
 def _select_script() -> str:
@@ -250,17 +271,19 @@ def _select_script() -> str:
     return step["run"]
 
 
-#: (environment, action, confirmation, (first, then) or None when the script must refuse).
+#: (environment, action, confirmation, the apply order or None when the script must refuse).
 SELECT_CASES = [
     ("prod", "destroy", "", None),
     ("prod", "destroy", "destroy staging", None),
-    # (first, then): applying, the standby before the platform stacks; destroying, after them.
+    # Applying, the standby before the platform stacks; destroying, after them.
     ("prod", "destroy", "destroy prod",
-     ('["duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]', '["duckdb-analytics-aws-prod-standby"]')),
+     '["duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod", "duckdb-analytics-aws-prod-standby"]'),
     ("prod", "apply", "",
-     ('["duckdb-analytics-aws-prod-standby"]', '["duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]')),
-    ("staging", "destroy", "", ('["duckdb-analytics-aws-staging", "duckdb-analytics-gcp-staging"]', "[]")),
-    ("dev", "apply", "", ("[]", '["duckdb-analytics-aws-dev", "duckdb-analytics-gcp-dev"]')),
+     '["duckdb-analytics-aws-prod-standby", "duckdb-analytics-aws-prod", "duckdb-analytics-gcp-prod"]'),
+    ("staging", "destroy", "", None),
+    ("staging", "destroy", "destroy staging", '["duckdb-analytics-aws-staging", "duckdb-analytics-gcp-staging"]'),
+    ("dev", "destroy", "destroy  dev", None),
+    ("dev", "apply", "", '["duckdb-analytics-aws-dev", "duckdb-analytics-gcp-dev"]'),
     ("dev", "drop", "", None),
 ]
 
@@ -273,7 +296,8 @@ def _run_select_script(workdir: Path, environment: str, action: str, confirmatio
         ["bash", "-e", "-c", _select_script()], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
         # `python3`: the interpreter under this one's virtualenv, without its packages, as the runner's Python.
         env={"PATH": os.pathsep.join((str(Path(sys.base_prefix) / "bin"), os.environ["PATH"])), "GITHUB_OUTPUT": str(output),
-             "ENVIRONMENT": environment, "CLOUD": "both", "ACTION": action, "CONFIRMATION": confirmation},
+             "RUNNER_TEMP": str(workdir), "ENVIRONMENT": environment, "CLOUD": "both", "ACTION": action,
+             "CONFIRMATION": confirmation},
     )
     return result, output.read_text()
 
@@ -289,21 +313,22 @@ def select_script_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[s
 
 
 @pytest.mark.slow  # bash and python3, a process each
-@pytest.mark.parametrize(("environment", "action", "confirmation", "stacks"), SELECT_CASES)
-def test_destroying_prod_needs_the_typed_confirmation(
+@pytest.mark.parametrize(("environment", "action", "confirmation", "order"), SELECT_CASES)
+def test_destroying_any_environment_needs_the_typed_confirmation(
     select_script_runs: dict[tuple[str, str, str], tuple[subprocess.CompletedProcess[str], str]],
-    environment: str, action: str, confirmation: str, stacks: tuple[str, str] | None,
+    environment: str, action: str, confirmation: str, order: str | None,
 ) -> None:
     """The select job's script itself, run with the inputs as the workflow passes them."""
     result, output = select_script_runs[(environment, action, confirmation)]
-    if stacks is None:
+    if order is None:
         assert result.returncode == 1
         assert "::error" in result.stdout and output == ""
+        if action == "destroy":
+            assert f"needs the confirmation input 'destroy {environment}'" in result.stderr
     else:
         assert result.returncode == 0, result.stderr
-        first, then = stacks
-        everything = json.dumps(sorted(json.loads(first) + json.loads(then), key=lambda name: "standby" not in name))
-        assert output == f"stacks={everything}\nfirst={first}\nthen={then}\n"
+        everything = json.dumps(sorted(json.loads(order), key=lambda name: "standby" not in name))
+        assert output == f"stacks={everything}\norder={order}\nclouds={json.dumps(['aws', 'gcp'])}\n"
 
 
 def test_manual_management_offers_the_inputs_and_passes_them_on() -> None:
@@ -313,7 +338,7 @@ def test_manual_management_offers_the_inputs_and_passes_them_on() -> None:
     assert inputs["environment"]["options"] == ["dev", "staging", "prod"]
     assert inputs["cloud"]["options"] == ["aws", "gcp", "both"]
     assert inputs["action"]["options"] == ["plan", "apply", "destroy"]
-    assert 'type "destroy prod"' in inputs["confirmation"]["description"]
+    assert 'type "destroy <environment>"' in inputs["confirmation"]["description"]
     assert manage["jobs"]["terraform"]["with"] == {
         name: f"${{{{ inputs.{name} }}}}" for name in ("environment", "cloud", "action", "confirmation")}
 
@@ -343,6 +368,9 @@ def test_notifications_run_only_when_their_secret_exists() -> None:
 def test_every_secret_and_variable_is_in_the_readme_table() -> None:
     text = "\n".join(path.read_text(encoding="utf-8") for path in WORKFLOWS.glob("*.yml"))
     used = set(re.findall(r"\b(secrets|vars)\.([A-Z][A-Z0-9_]*)", text))
+    # vars[format('NAME_{0}', inputs.environment)]: one variable per environment.
+    used |= {("vars", f"{prefix}{environment.upper()}") for prefix in re.findall(r"vars\[format\('([A-Z0-9_]+)\{0\}'", text)
+             for environment in ("dev", "staging", "prod")}
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| (secret|variable)", readme, flags=re.MULTILINE))
     assert {(name, "secret" if kind == "secrets" else "variable") for kind, name in used} == table
@@ -424,3 +452,94 @@ def test_zizmor_reports_an_unpinned_action(background: BackgroundJobs) -> None:
     broken = background.result(_zizmor)["broken"]
     assert broken.returncode == 14, broken.stdout + broken.stderr  # 14: the highest finding is high
     assert "unpinned-uses" in broken.stdout
+
+
+# --- dependency updates, code owners, the cached environment ---------------------------------------------------
+
+def _codeowners_pattern(pattern: str) -> re.Pattern[str]:
+    """A CODEOWNERS (gitignore-style) pattern as a regex over repository paths."""
+    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
+    body = re.escape(pattern.strip("/")).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+    suffix = "(/.*)?" if not pattern.endswith("/") else "/.*"
+    return re.compile(("^" if anchored else "^(.*/)?") + body + suffix + "$")
+
+
+def code_owners(path: str) -> list[str]:
+    """The owners CODEOWNERS gives ``path``: the last matching line wins."""
+    owners: list[str] = []
+    for line in (PROJECT_ROOT / ".github" / "CODEOWNERS").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            pattern, *names = line.split()
+            if _codeowners_pattern(pattern).match(path):
+                owners = names
+    return owners
+
+
+def test_the_files_the_trust_and_prod_rest_on_need_the_administrators() -> None:
+    administrators = ["@acme-analytics/platform-admins"]
+    protected = [*(f".github/{path.relative_to(PROJECT_ROOT / '.github')}" for path in (PROJECT_ROOT / ".github").rglob("*")
+                   if path.is_file()),
+                 "config/prod.toml", "stacks/aws_bootstrap_stack.py", "stacks/gcp_bootstrap_stack.py", "delivery/plan.sh"]
+    assert len(protected) > 8
+    assert {path: code_owners(path) for path in protected if code_owners(path) != administrators} == {}
+    assert code_owners("config/dev.toml") == ["@acme-analytics/platform"]  # the rest: the team
+    assert code_owners("README.md") == ["@acme-analytics/platform"]
+
+
+def test_dependabot_updates_the_actions_the_python_environments_and_the_linter() -> None:
+    config = load(PROJECT_ROOT / ".github" / "dependabot.yml")
+    updates = {(update["package-ecosystem"], directory) for update in config["updates"]
+               for directory in update.get("directories", [update.get("directory")])}
+    assert updates == {("github-actions", "/"), ("github-actions", "/.github/actions/setup"), ("pip", "/"),
+                       ("pip", "/compat"), ("npm", "/tools/workflow-lint")}
+    for directory in ("/", "/compat"):
+        assert (PROJECT_ROOT / directory.strip("/") / "Pipfile.lock").exists()
+    assert (PROJECT_ROOT / "tools" / "workflow-lint" / "package-lock.json").exists()
+
+
+def test_the_locked_environment_is_cached_by_its_lock_files() -> None:
+    setup = load(SETUP_ACTION)["runs"]["steps"]
+    [cache] = [step for step in setup if str(step.get("uses", "")).startswith("actions/cache@")]
+    assert set(cache["with"]["path"].split()) == {".venv", ".tools", "tools/workflow-lint/node_modules",
+                                                   "~/.cache/aws/jsii/package-cache"}
+    assert cache["with"]["key"] == ("locked-environment-${{ runner.os }}-python-${{ steps.python.outputs.python-version }}-"
+                                    "${{ hashFiles('Pipfile.lock', 'tools/workflow-lint/package-lock.json', 'Makefile') }}")
+    [install] = [step for step in setup if step.get("name") == "Install the locked environment"]
+    assert install["env"] == {"RESTORED": f"${{{{ steps.{cache['id']}.outputs.cache-hit }}}}"}
+    assert install["run"] == ".github/actions/setup/install.sh"
+
+
+def _fake_install(workdir: Path, restored: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """install.sh in a copy of the Makefile whose environment was restored, with pipenv, npm and the venv's
+    Python replaced by recorders; the lock files are newer than the restored stamps, as after a checkout."""
+    calls = workdir / "calls"
+    recorder = f'#!/bin/sh\necho "$0 $*" >> {calls}\n'
+    for path in (".tools/bin/pipenv", ".venv/bin/python", "bin/npm"):
+        (workdir / path).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / path).write_text(recorder, encoding="utf-8")
+        (workdir / path).chmod(0o755)
+    shutil.copy(PROJECT_ROOT / "Makefile", workdir / "Makefile")
+    (workdir / "tools" / "workflow-lint" / "node_modules").mkdir(parents=True)
+    for stamp in (".venv/.synced", "tools/workflow-lint/node_modules/.installed"):
+        (workdir / stamp).touch()
+        os.utime(workdir / stamp, (1_000_000_000, 1_000_000_000))
+    for lock in ("Pipfile.lock", "tools/workflow-lint/package-lock.json"):
+        (workdir / lock).write_text("{}", encoding="utf-8")
+    script = (PROJECT_ROOT / ".github" / "actions" / "setup" / "install.sh").read_text(encoding="utf-8")
+    # `python3`: the interpreter under this one's virtualenv, without pipenv, as on a runner.
+    path = os.pathsep.join((str(workdir / "bin"), str(Path(sys.base_prefix) / "bin"), os.environ["PATH"]))
+    result = subprocess.run(["bash", "-c", script], cwd=workdir, capture_output=True, text=True, timeout=60,
+                            env={"PATH": path, "RESTORED": restored, "HOME": str(workdir)})
+    return result, calls.read_text() if calls.exists() else ""
+
+
+@pytest.mark.slow  # make and bash
+def test_a_restored_environment_installs_nothing_and_a_missed_one_installs(tmp_path: Path) -> None:
+    (tmp_path / "hit").mkdir()
+    (tmp_path / "miss").mkdir()
+    hit, hit_calls = _fake_install(tmp_path / "hit", "true")
+    assert hit.returncode == 0, hit.stderr
+    assert hit_calls == "" and "came from the cache" in hit.stdout
+    miss, miss_calls = _fake_install(tmp_path / "miss", "")
+    assert miss.returncode == 0, miss.stderr
+    assert "pipenv sync --dev" in miss_calls and "npm ci" in miss_calls
