@@ -104,7 +104,9 @@ def load_configuration(
             if not problems.lines:
                 for key, rule, value in cloud_problems(config, tuple(clouds)):
                     problems.add(key, rule, value)
-                _shared_with_another_environment(problems, config, [earlier for earlier, valid in loaded if valid], tuple(clouds))
+                earlier = [earlier for earlier, valid in loaded if valid]
+                _shared_with_another_environment(problems, config, earlier, tuple(clouds))
+                _same_release_same_digests(problems, config, earlier)
             loaded.append((config, not problems.lines))
         all_problems.extend(problems.lines)
 
@@ -125,6 +127,19 @@ _UNIQUE_PER_ENVIRONMENT: tuple[tuple[str, str, str], ...] = (
     ("gcp", "gcp.project_id", "one project per environment: its bootstrap creates the project's Workload Identity pool"),
     ("gcp", "state.gcp_bucket", "bucket names are global"),
 )
+
+
+def _same_release_same_digests(problems: Problems, config: EnvironmentConfig, earlier: list[EnvironmentConfig]) -> None:
+    """A tag promoted from an earlier environment runs the very images it ran there: the same digest per service."""
+    for other in earlier:
+        for tag, digests, key in ((config.images.tag, config.images.digests, "images.digests"),
+                                  (config.release.candidate_tag, config.release.candidate_digests, "release.candidate_digests")):
+            theirs = {other.images.tag: other.images.digests, other.release.candidate_tag: other.release.candidate_digests}
+            for service, digest in digests.items():
+                promoted = theirs.get(tag, {}).get(service) if tag is not None else None
+                if promoted is not None and promoted != digest:
+                    problems.add(f"{key}.{service}", f"differs from {other.environment}'s digest of tag {tag} ({promoted}): "
+                                 "promotion moves the same image", digest)
 
 
 def _value(config: EnvironmentConfig, key: str) -> str:

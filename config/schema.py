@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from constructs_lib.rules import (
@@ -25,6 +25,8 @@ from constructs_lib.rules import (
     GCP_REGION_PATTERN,
     HOSTED_ZONE_PATTERN,
     BACKUP_RETENTION_DAYS_RANGE,
+    IMAGE_DIGEST_PATTERN,
+    IMAGE_DIGEST_RULE,
     IMAGE_TAG_PATTERN,
     IMAGE_TAG_RULE,
     LOG_RETENTION_DAYS,
@@ -202,11 +204,19 @@ class DatabaseSettings:
     cloud_sql_tier: str
 
 
+#: The services whose images config names (each has its own image, so its own digest).
+IMAGE_SERVICES: tuple[str, ...] = ("backend", "frontend")
+#: Environments whose services must run by digest: what a release promoted to them runs cannot change.
+DIGEST_ENVIRONMENTS: tuple[str, ...] = ("staging", "prod")
+
+
 @dataclass(frozen=True)
 class ImageSettings:
-    """Which container image tag the services run (``IMAGE_TAG`` overrides the file)."""
+    """Which container image tag the services run (``IMAGE_TAG`` overrides the file where no digest pins it),
+    and each service's digest at that tag (``digests``: required in :data:`DIGEST_ENVIRONMENTS`)."""
 
     tag: str
+    digests: Mapping[str, str] = field(default_factory=dict)
 
 
 RELEASE_STRATEGIES: tuple[str, ...] = ("rolling", "blue_green", "canary", "linear")
@@ -238,6 +248,7 @@ class ReleaseSettings:
     test_port: int
     candidate_tag: str | None
     transition: str | None = None
+    candidate_digests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def shifts_traffic(self) -> bool:
@@ -589,16 +600,35 @@ def _read_service(reader: TableReader, service: str) -> ServiceSettings:
     return settings
 
 
-def _read_images(reader: TableReader, environ: Mapping[str, str]) -> ImageSettings:
+def _read_digests(table: TableReader, name: str, *, required: bool) -> dict[str, str]:
+    """``{service: "sha256:..."}`` for every service of :data:`IMAGE_SERVICES`, or nothing when left out."""
+    if not table.has(name):
+        if required:
+            table.problems.add(table.key(name), f"required: each service's image digest ({', '.join(IMAGE_SERVICES)}), "
+                               "so that a moved tag cannot change what runs", show_value=False)
+        table.section(name, required=False)
+        return {}
+    digests = table.section(name)
+    found = {service: digests.string(service, pattern=IMAGE_DIGEST_PATTERN, rule=IMAGE_DIGEST_RULE) or ""
+             for service in IMAGE_SERVICES}
+    digests.finish()
+    return found
+
+
+def _read_images(reader: TableReader, environ: Mapping[str, str], environment: str) -> ImageSettings:
     images = reader.section("images")
     file_tag = images.string("tag", pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE) or ""
+    digests = _read_digests(images, "digests", required=environment in DIGEST_ENVIRONMENTS)
     images.finish()
     override = environ.get(IMAGE_TAG_VARIABLE)
-    if override:
-        if not IMAGE_TAG_PATTERN.fullmatch(override):
+    if override and override != file_tag:
+        if digests:
+            images.problems.add(images.key("tag"), f"is pinned by images.digests: {IMAGE_TAG_VARIABLE} cannot move it "
+                                "(change the tag and its digests in the file)", override)
+        elif not IMAGE_TAG_PATTERN.fullmatch(override):
             images.problems.add(images.key("tag"), f"from {IMAGE_TAG_VARIABLE} {IMAGE_TAG_RULE}", override)
         return ImageSettings(tag=override)
-    return ImageSettings(tag=file_tag)
+    return ImageSettings(tag=file_tag, digests=digests)
 
 
 def _read_test_sources(table: TableReader, name: str) -> tuple[str, ...]:
@@ -628,6 +658,7 @@ def _read_release(reader: TableReader) -> ReleaseSettings:
         candidate_tag=release.string("candidate_tag", pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE, required=False),
         transition=release.string("transition", pattern=re.compile("|".join(RELEASE_TRANSITIONS)),
                                   rule=f"must be one of {join_choices(RELEASE_TRANSITIONS)}", required=False),
+        candidate_digests=_read_digests(release, "candidate_digests", required=False),
     )
     release.finish()
     problems = release.problems
@@ -934,7 +965,7 @@ def read_environment(
         scaling=_read_scaling(root, environment),
         backend=_read_service(root, "backend"),
         frontend=_read_service(root, "frontend"),
-        images=_read_images(root, environ),
+        images=_read_images(root, environ, environment),
         release=_read_release(root),
         budget=_read_budget(root),
         capacity=_read_capacity(root, environment),
@@ -952,6 +983,11 @@ def read_environment(
     if release.candidate_tag is not None and release.candidate_tag == config.images.tag:
         problems.add("release.candidate_tag", f"equals images.tag ({config.images.tag}): a candidate is a new release",
                      release.candidate_tag)
+    if bool(config.images.digests) and release.candidate_tag is not None and not release.candidate_digests:
+        problems.add("release.candidate_digests", "required with candidate_tag where images.digests pins the running "
+                     "images: the candidate runs by digest too", show_value=False)
+    if release.candidate_digests and release.candidate_tag is None:
+        problems.add("release.candidate_digests", "only with release.candidate_tag", show_value=False)
     if release.has_test_route and config.scaling.requests_per_target is not None:
         what = f"release.transition {release.transition}" if release.transition else f"release.strategy {release.strategy}"
         problems.add("scaling.requests_per_target",

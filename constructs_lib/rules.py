@@ -88,6 +88,9 @@ POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = (14, 15, 16, 17)
 #: A container image tag (Docker's rule). ``latest`` is refused: repositories use immutable tags.
 IMAGE_TAG_PATTERN = re.compile(r"(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 IMAGE_TAG_RULE = "must be a container image tag (letters, digits, '_', '.', '-', at most 128) other than 'latest'"
+#: An image manifest's digest: what a release deploys, so that moving a tag cannot change what runs.
+IMAGE_DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
+IMAGE_DIGEST_RULE = "must be an image digest: 'sha256:' and 64 lowercase hex digits (the image workflow prints it)"
 
 
 #: Names of AWS regions, accounts, DNS names, ACM certificates and Route 53 zones, checked by the

@@ -81,12 +81,14 @@ def _image(service: AppService, config: EnvironmentConfig, *, standby: bool) -> 
     standby creates its own of the same names in its region, which the primary's registry replication fills.
     """
     tag = config.release.candidate_tag or config.images.tag
+    digests = config.release.candidate_digests if config.release.candidate_tag else config.images.digests
+    digest = digests.get(service.name)  # ECR's replication keeps the digest: the standby runs the same image
     if standby:
-        return ContainerImage.platform_repository(tag)
+        return ContainerImage.platform_repository(tag, digest=digest)
     return ContainerImage.ecr(
         account_id=config.aws.account_id, region=config.aws.region,
         repository=DeliveryNames(PlatformIdentity(config.project, config.environment)).image_repository(service.name),
-        tag=tag,
+        tag=tag, digest=digest,
     )
 
 

@@ -55,7 +55,7 @@ def service_spec(config: EnvironmentConfig, service: AppService) -> ServiceSpec:
         image=ContainerImage.in_repository(
             DeliveryNames(PlatformIdentity(config.project, config.environment)).gcp_repository_url(
                 gcp_image_location(config), config.gcp.project_id),
-            config.images.tag),
+            config.images.tag, digest=config.images.digests.get(service.name)),
         port=service.port,
         health_path=service.health_path,
         cpu=settings.cloud_run_cpu,
@@ -112,7 +112,8 @@ def platform_props(config: EnvironmentConfig) -> WebPlatformProps:
                             canary_percent=config.release.canary_percent,
                             # A rolling release (an AWS transition included) has no candidate route on GCP.
                             test_cidrs=config.release.test_cidrs if config.release.shifts_traffic else (),
-                            test_port=config.release.test_port),
+                            test_port=config.release.test_port,
+                            candidate_digests=dict(config.release.candidate_digests)),
         # The budget is the bootstrap's (it belongs to the billing account, which no pipeline account may touch).
         disaster_recovery=DisasterRecoverySpec(
             standby_region=config.dr.gcp_standby_region,

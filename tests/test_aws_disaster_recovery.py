@@ -223,7 +223,7 @@ def test_the_standby_backend_has_image_secrets_and_database_in_its_own_region(sy
     region, account = config.dr.aws_standby_region, config.aws.account_id
     backend = container(standby, "backend")
     repository_id, _ = by_prefix(standby, "aws_ecr_repository", "backend_repository")
-    assert backend["image"] == f"{reference('aws_ecr_repository', repository_id, 'repository_url')}:{config.images.tag}"
+    assert backend["image"] == f"{reference('aws_ecr_repository', repository_id, 'repository_url')}@{config.images.digests['backend']}"
     environment_ = {item["name"]: item["value"] for item in backend["environment"]}
     bucket_id, _ = by_prefix(standby, "aws_s3_bucket", "data_bucket")
     assert (environment_["AWS_REGION"], environment_["S3_BUCKET"], environment_["DATABASE_AUTH"]) == (

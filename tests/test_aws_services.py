@@ -38,7 +38,8 @@ def test_container_is_hardened_and_logs_with_retention(synthesized: Synthesized,
     definition = container(stack, service.name)
     # The repository of the environment's bootstrap stack, in the environment's account and region.
     registry = f"{config.aws.account_id}.dkr.ecr.{config.aws.region}.amazonaws.com"
-    assert definition["image"] == f"{registry}/duckdb-analytics-{environment}/{service.name}:{config.images.tag}"
+    # By digest: what runs cannot change when a tag moves in the registry.
+    assert definition["image"] == f"{registry}/duckdb-analytics-{environment}/{service.name}@{config.images.digests[service.name]}"
     assert definition["readonlyRootFilesystem"] is True
     assert definition["portMappings"] == [{"containerPort": service.port, "protocol": "tcp", "name": "http"}]
     assert {mount["containerPath"] for mount in definition["mountPoints"]} >= {"/tmp"}

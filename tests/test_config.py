@@ -528,13 +528,46 @@ def test_prod_is_protected_highly_available_and_served_over_https() -> None:
     assert prod.scaling.working_hours is None
 
 
-def test_image_tag_variable_overrides_the_file() -> None:
-    configuration = load_configuration(("prod",), environ={"IMAGE_TAG": "git-3f2a9c1"})
+def test_image_tag_variable_overrides_the_file_only_without_digests(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    _edit(config_dir, "dev.toml", lambda data: data["images"].pop("digests"))
+    configuration = load_configuration(("dev",), config_dir=config_dir, environ={"IMAGE_TAG": "git-3f2a9c1"})
     assert configuration.environments[0].images.tag == "git-3f2a9c1"
     with pytest.raises(ConfigError) as raised:
-        load_configuration(("prod",), environ={"IMAGE_TAG": "latest"})
+        load_configuration(("dev",), config_dir=config_dir, environ={"IMAGE_TAG": "latest"})
     assert raised.value.problems[0].endswith("images.tag: from IMAGE_TAG must be a container image tag (letters, "
                                              "digits, '_', '.', '-', at most 128) other than 'latest', got \"latest\"")
+    with pytest.raises(ConfigError) as raised:
+        load_configuration(("prod",), environ={"IMAGE_TAG": "git-3f2a9c1"})
+    assert list(raised.value.problems) == ['config/prod.toml: images.tag: is pinned by images.digests: IMAGE_TAG cannot move it '
+                                     '(change the tag and its digests in the file), got "git-3f2a9c1"']
+
+
+DIGEST = "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(("environment", "images", "rule"), [
+    ("staging", {"tag": "1.0.0"}, "images.digests: required: each service's image digest (backend, frontend), so that a "
+                                  "moved tag cannot change what runs"),
+    ("prod", {"tag": "1.0.0", "digests": {"backend": DIGEST, "frontend": "1.0.0"}},
+     "images.digests.frontend: must be an image digest: 'sha256:' and 64 lowercase hex digits (the image workflow "
+     "prints it), got \"1.0.0\""),
+    ("dev", {"tag": "1.0.0", "digests": {"backend": DIGEST}}, "images.digests.frontend: required key is missing"),
+])
+def test_digest_rules(tmp_path: Path, environment: str, images: dict[str, Any], rule: str) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, f"{environment}.toml", lambda data: data.update(images=images))
+    assert _problems(config_dir, (environment,)) == [f"{path}: {rule}"]
+
+
+def test_a_promoted_tag_keeps_its_digests(tmp_path: Path) -> None:
+    config_dir = _copy_config(tmp_path)
+    path = _edit(config_dir, "prod.toml", lambda data: data["images"]["digests"].update(backend=DIGEST))
+    staging = load_configuration(("staging",), config_dir=config_dir, environ={}).environments[0]
+    assert _problems(config_dir, ("staging", "prod")) == [
+        f"{path}: images.digests.backend: differs from staging's digest of tag 1.0.0 "
+        f"({staging.images.digests['backend']}): promotion moves the same image, got \"{DIGEST}\""]
+    assert load_configuration(("prod",), config_dir=config_dir, environ={}).environments[0].images.digests["backend"] == DIGEST
 
 
 RELEASE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
@@ -560,8 +593,13 @@ RELEASE_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
      ['release.transition: must be one of prepare_traffic_shifting, retire_traffic_shifting, got "switch"']),
     ("retiring without a test route", {"strategy": "rolling", "transition": "retire_traffic_shifting", "test_cidrs": None},
      ["release.test_cidrs: is required with transition retire_traffic_shifting: who may reach the test route"]),
-    ("candidate equals current", {"candidate_tag": "1.0.0"},
+    ("candidate equals current", {"candidate_tag": "1.0.0", "candidate_digests": {"backend": DIGEST, "frontend": DIGEST}},
      ['release.candidate_tag: equals images.tag (1.0.0): a candidate is a new release, got "1.0.0"']),
+    ("candidate without digests", {"candidate_tag": "1.1.0"},
+     ["release.candidate_digests: required with candidate_tag where images.digests pins the running images: the "
+      "candidate runs by digest too"]),
+    ("digests without candidate", {"candidate_digests": {"backend": DIGEST, "frontend": DIGEST}},
+     ["release.candidate_digests: only with release.candidate_tag"]),
     ("linear needs AWS alone", {"strategy": "linear", "linear_step_percent": 25, "linear_step_minutes": 5},
      ['release.strategy: linear is not available on GCP (Cloud Run splits traffic in fixed shares): choose canary, '
       'or select --clouds aws, got "linear"']),

@@ -49,7 +49,8 @@ def test_each_revision_is_named_after_its_image_tag_and_template(synthesized: Sy
         fingerprint = revision.removeprefix(_tag_prefix(name, config.images.tag))
         assert revision.startswith(_tag_prefix(name, config.images.tag))
         assert re.fullmatch(r"[0-9a-f]{8}|\$\{substr\(sha256\(join\(.*\)\), 0, 8\)\}", fingerprint), revision
-        assert body["template"]["containers"][0]["image"].endswith(f":{config.images.tag}")
+        service = name.rsplit('-', 1)[-1]
+        assert body["template"]["containers"][0]["image"].endswith(f"/{service}@{config.images.digests[service]}")
         assert body["traffic"] == [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]
 
 

@@ -84,7 +84,7 @@ def test_image_comes_from_the_environment_registry_at_the_configured_tag(
     # in the region, or with [dr] in its multi-region (us), from which the standby region pulls too.
     location = {"us-central1": "us"}[config.gcp.region] if config.dr is not None else config.gcp.region
     image = (f"{location}-docker.pkg.dev/{config.gcp.project_id}/duckdb-analytics-{environment}-images/"
-             f"{service.name}:{config.images.tag}")
+             f"{service.name}@{config.images.digests[service.name]}")  # by digest: a moved tag changes nothing
     assert container_of(stack, service)["image"] == image
     standby = [body for name, body in resources(stack, "google_cloud_run_v2_service").items() if "standby" in name
                and body["name"] == service_of(stack, service)["name"]]

@@ -113,7 +113,8 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         dependencies += (database.url_secret_value,)
 
     if repository is not None:
-        image, repository_arn = repository.image(spec.image.tag or ""), repository.arn
+        image = f"{repository.url}@{spec.image.digest}" if spec.image.digest else repository.image(spec.image.tag or "")
+        repository_arn = repository.arn
     else:
         image, repository_arn = spec.image.reference or "", spec.image.repository_arn
     load_balancer = context.load_balancer

@@ -14,6 +14,8 @@ from ...rules import (
     DOMAIN_PATTERN,
     DOMAIN_RULE,
     HOSTED_ZONE_PATTERN,
+    IMAGE_DIGEST_PATTERN,
+    IMAGE_DIGEST_RULE,
     IMAGE_TAG_PATTERN,
     IMAGE_TAG_RULE,
     POSTGRES_MAJOR_VERSIONS,
@@ -48,28 +50,37 @@ class ContainerImage:
     - :meth:`ecr`: an existing ECR repository, e.g. of a separate images stack;
     - :meth:`from_registry`: any registry that serves the image without credentials.
 
+    With a ``digest`` the task definition names the image by it (``<repository>@sha256:...``): the tag says
+    which release it is, the digest is what runs, so a tag moved in the registry changes no running task.
+
     The execution role may pull from the ECR repository of the first two, and from nothing else.
 
     Attributes:
         tag: The tag in the pattern's own repository (``platform_repository`` only).
         reference: The full image reference (``ecr`` and ``from_registry``).
         repository_arn: The ECR repository the execution role may pull from (``ecr`` only).
+        digest: The image's digest (``platform_repository`` only; ``ecr`` writes it into ``reference``).
     """
 
     tag: str | None = None
     reference: str | None = None
     repository_arn: str | None = None
+    digest: str | None = None
 
     @classmethod
-    def platform_repository(cls, tag: str) -> ContainerImage:
-        """The image ``tag`` in an ECR repository the pattern creates for the service."""
+    def platform_repository(cls, tag: str, digest: str | None = None) -> ContainerImage:
+        """The image ``tag`` (pulled by ``digest`` when given) in an ECR repository the pattern creates for the service."""
         _check_tag(tag, "ContainerImage.platform_repository(tag)")
-        return cls(tag=tag)
+        _check_digest(digest, "ContainerImage.platform_repository(digest)")
+        return cls(tag=tag, digest=digest)
 
     @classmethod
-    def ecr(cls, *, account_id: str, region: str, repository: str, tag: str, partition: str = "aws") -> ContainerImage:
-        """The image ``tag`` of the existing ECR repository ``repository`` in ``account_id``/``region``."""
+    def ecr(cls, *, account_id: str, region: str, repository: str, tag: str, partition: str = "aws",
+            digest: str | None = None) -> ContainerImage:
+        """The image ``tag`` of the existing ECR repository ``repository`` in ``account_id``/``region``, pulled by
+        ``digest`` when given (``<repository>@sha256:...``)."""
         _check_tag(tag, "ContainerImage.ecr(tag)")
+        _check_digest(digest, "ContainerImage.ecr(digest)")
         if not AWS_ACCOUNT_PATTERN.fullmatch(account_id):
             raise ValueError(f"ContainerImage.ecr(account_id) {account_id!r}: must be a 12-digit AWS account ID")
         if not AWS_REGION_PATTERN.fullmatch(region):
@@ -77,7 +88,7 @@ class ContainerImage:
         if not REPOSITORY_NAME.fullmatch(repository):
             raise ValueError(f"ContainerImage.ecr(repository) {repository!r}: must be an ECR repository name")
         return cls(
-            reference=f"{account_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}",
+            reference=f"{account_id}.dkr.ecr.{region}.amazonaws.com/{repository}" + (f"@{digest}" if digest else f":{tag}"),
             repository_arn=f"arn:{partition}:ecr:{region}:{account_id}:repository/{repository}",
         )
 
@@ -108,6 +119,11 @@ class ContainerImage:
 def _check_tag(tag: str, owner: str) -> None:
     if not IMAGE_TAG_PATTERN.fullmatch(tag):
         raise ValueError(f"{owner} {tag!r}: {IMAGE_TAG_RULE}")
+
+
+def _check_digest(digest: str | None, owner: str) -> None:
+    if digest is not None and not (isinstance(digest, str) and IMAGE_DIGEST_PATTERN.fullmatch(digest)):
+        raise ValueError(f"{owner} {digest!r}: {IMAGE_DIGEST_RULE}")
 
 
 @dataclass(frozen=True)

@@ -91,18 +91,21 @@ def add_registry(scope: Construct, repository_id: str, region: str, identity: Pl
     ))
 
 
-def _tagged_image(spec: ServiceSpec, registry: DockerRepository | None, tag: str) -> str:
-    """``<repository>/<service>:<tag>`` in the given repository (``in_repository``) or the pattern's own."""
+def _tagged_image(spec: ServiceSpec, registry: DockerRepository | None, tag: str, digest: str | None = None) -> str:
+    """``<repository>/<service>:<tag>``, or ``<repository>/<service>@<digest>`` with a digest, in the given
+    repository (``in_repository``) or the pattern's own."""
     if spec.image.repository is not None:
-        return f"{spec.image.repository}/{spec.name}:{tag}"
-    assert registry is not None, "a platform_registry image needs the pattern's registry"
-    return registry.image(spec.name, tag)
+        repository = spec.image.repository
+    else:
+        assert registry is not None, "a platform_registry image needs the pattern's registry"
+        repository = registry.url
+    return f"{repository}/{spec.name}@{digest}" if digest else f"{repository}/{spec.name}:{tag}"
 
 
 def image_of(spec: ServiceSpec, registry: DockerRepository | None) -> str:
     """The image reference of ``spec``: in its repository (given or the pattern's), or as given."""
     if spec.image.tag is not None:
-        return _tagged_image(spec, registry, spec.image.tag)
+        return _tagged_image(spec, registry, spec.image.tag, spec.image.digest)
     return spec.image.reference or ""
 
 
@@ -135,11 +138,15 @@ def release_plan(spec: ServiceSpec, registry: DockerRepository | None, release: 
     if current is None or (registry is None and spec.image.repository is None) or is_token(current):
         return ReleasePlan(image_of(spec, registry), None)
     if release.candidate_tag is None or release.candidate_tag == current:
-        return ReleasePlan(_tagged_image(spec, registry, current), current)
-    candidate = ReleasePlan(_tagged_image(spec, registry, release.candidate_tag), release.candidate_tag)
+        return ReleasePlan(_tagged_image(spec, registry, current, spec.image.digest), current)
+    candidate_digest = release.candidate_digests.get(spec.name)
+    if spec.image.digest is not None and candidate_digest is None:
+        raise ValueError(f"ReleaseSpec.candidate_digests names no digest for service {spec.name!r}: its current image "
+                         "runs by digest, so the candidate must too")
+    candidate = ReleasePlan(_tagged_image(spec, registry, release.candidate_tag, candidate_digest), release.candidate_tag)
     if release.candidate_percent == 100:
         return candidate
-    return replace(candidate, current_image=_tagged_image(spec, registry, current), current_tag=current,
+    return replace(candidate, current_image=_tagged_image(spec, registry, current, spec.image.digest), current_tag=current,
                    candidate_percent=release.candidate_percent, traffic_tag=release.traffic_tag)
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ...rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE, test_source_problem
+from ...rules import IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE, test_source_problem
 from ...specs import (
     SERVICE_NAME,
     SERVICE_NAME_RULE,
@@ -45,39 +45,47 @@ class ContainerImage:
     - :meth:`from_registry`: any image reference Cloud Run can pull (for a private registry outside
       the project, grant Cloud Run's service agent read access yourself).
 
+    With a ``digest`` the revision runs ``<repository url>/<service name>@sha256:...``: the tag names the
+    release (and its revision), the digest is what runs, so a tag moved in the registry changes nothing.
+
     Attributes:
         tag: The tag (set by :meth:`platform_registry` and :meth:`in_repository`), else ``None``.
         reference: The full image reference (set by :meth:`from_registry`), else ``None``.
         repository: The existing repository's URL (set by :meth:`in_repository`), else ``None``.
+        digest: The digest of the image at ``tag`` (:meth:`platform_registry`, :meth:`in_repository`), else ``None``.
     """
 
     tag: str | None = None
     reference: str | None = None
     repository: str | None = None
+    digest: str | None = None
 
     def __post_init__(self) -> None:
         if (self.tag is None) == (self.reference is None) or (self.repository is not None and self.tag is None):
             raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag), .in_repository(url, tag) "
                              "or .from_registry(reference)")
+        if self.digest is not None and not (isinstance(self.digest, str) and IMAGE_DIGEST_PATTERN.fullmatch(self.digest)):
+            raise ValueError(f"ContainerImage.digest {IMAGE_DIGEST_RULE}, got {self.digest!r}")
 
     @classmethod
-    def platform_registry(cls, tag: str) -> ContainerImage:
-        """The image ``<service name>:<tag>`` in the pattern's Artifact Registry repository (``latest`` is refused: tags are immutable)."""
+    def platform_registry(cls, tag: str, digest: str | None = None) -> ContainerImage:
+        """The image ``<service name>:<tag>`` (run by ``digest`` when given) in the pattern's Artifact Registry
+        repository (``latest`` is refused: tags are immutable)."""
         if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
             raise ValueError(f"ContainerImage.platform_registry(tag) {IMAGE_TAG_RULE}, got {tag!r}")
-        return cls(tag=tag)
+        return cls(tag=tag, digest=digest)
 
     @classmethod
-    def in_repository(cls, repository_url: str, tag: str) -> ContainerImage:
-        """The image ``<service name>:<tag>`` in the existing Docker repository ``repository_url``
-        (``<location>-docker.pkg.dev/<project>/<repository>``, a region or a multi-region such as ``us``;
-        ``latest`` is refused: tags are immutable)."""
+    def in_repository(cls, repository_url: str, tag: str, digest: str | None = None) -> ContainerImage:
+        """The image ``<service name>:<tag>`` (run by ``digest`` when given) in the existing Docker repository
+        ``repository_url`` (``<location>-docker.pkg.dev/<project>/<repository>``, a region or a multi-region such
+        as ``us``; ``latest`` is refused: tags are immutable)."""
         if not is_token(repository_url) and not (isinstance(repository_url, str) and _REPOSITORY_URL.fullmatch(repository_url)):
             raise ValueError("ContainerImage.in_repository(repository_url) must be an Artifact Registry Docker repository "
                              f"such as 'us-central1-docker.pkg.dev/my-project/images', got {repository_url!r}")
         if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
             raise ValueError(f"ContainerImage.in_repository(tag) {IMAGE_TAG_RULE}, got {tag!r}")
-        return cls(tag=tag, repository=repository_url)
+        return cls(tag=tag, repository=repository_url, digest=digest)
 
     @classmethod
     def from_registry(cls, reference: str) -> ContainerImage:
@@ -460,6 +468,8 @@ class ReleaseSpec:
         test_cidrs: Public sources that may reach the candidate route (the egress addresses of the VPN or
             the CI runners); with a traffic-shifting strategy and a load balancer. Default none: no route.
         test_port: The candidate route's port (not 80 or 443). Default 8443.
+        candidate_digests: The candidate's digest per service name: a service whose current image is pinned
+            by digest runs the candidate by its digest too. Default none.
     """
 
     strategy: str = "ROLLING"
@@ -468,6 +478,7 @@ class ReleaseSpec:
     traffic_tag: str = "candidate"
     test_cidrs: tuple[str, ...] = ()
     test_port: int = 8443
+    candidate_digests: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         require(self.strategy in GCP_RELEASE_STRATEGIES, self, "strategy", f"be one of {', '.join(GCP_RELEASE_STRATEGIES)}")
@@ -486,6 +497,10 @@ class ReleaseSpec:
             require(problem is None, self, "test_cidrs", f"hold public ranges: {cidr!r} {problem}")
         require(isinstance(self.test_port, int) and 1 <= self.test_port <= 65535 and self.test_port not in (80, 443),
                 self, "test_port", "be 1 to 65535 and not 80 or 443")
+        require(all(IMAGE_DIGEST_PATTERN.fullmatch(str(digest)) for digest in self.candidate_digests.values()), self,
+                "candidate_digests", IMAGE_DIGEST_RULE.removeprefix("must "))
+        require(self.candidate_tag is not None or not self.candidate_digests, self, "candidate_digests",
+                "be given with candidate_tag only")
 
     @property
     def candidate_percent(self) -> int:
