@@ -137,6 +137,8 @@ class ProjectSettings:
 
     name: str
     github: GithubRepository | None
+    #: The application repository whose image workflow pushes to the environments' registries (docs/images.md).
+    applications: GithubRepository | None = None
 
 
 @dataclass(frozen=True)
@@ -370,8 +372,10 @@ class EnvironmentConfig:
         return self.environment == PRODUCTION_ENVIRONMENT
 
 
-def _read_github(root: TableReader) -> GithubRepository | None:
-    github = root.section("github")
+def _read_github(root: TableReader, section: str = "github", *, required: bool = True) -> GithubRepository | None:
+    if not required and not root.has(section):
+        return None
+    github = root.section(section)
     owner = github.string("owner", pattern=OWNER_PATTERN, rule=OWNER_RULE)
     repository = github.string("repository", pattern=REPOSITORY_PATTERN, rule=REPOSITORY_RULE)
     ids = {
@@ -392,8 +396,9 @@ def read_project(problems: Problems, data: Mapping[str, Any]) -> ProjectSettings
     root = TableReader(problems, data)
     name = root.string("name", pattern=NAME_PATTERN, rule=NAME_RULE)
     github = _read_github(root)
+    applications = _read_github(root, "applications", required=False)
     root.finish()
-    return ProjectSettings(name=name or "", github=github)
+    return ProjectSettings(name=name or "", github=github, applications=applications)
 
 
 def _from_file_or_variable(

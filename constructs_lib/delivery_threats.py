@@ -35,8 +35,8 @@ class AwsThreat:
 
     Attributes:
         path: The attack, in a few words.
-        identity: ``deploy``, ``plan``, ``pr-plan`` (the bootstrap's roles), ``workload`` (the most the workload
-            boundary allows any platform role) or ``outsider`` (a principal of another account, against the data
+        identity: ``deploy``, ``plan``, ``pr-plan``, ``image-push`` (the bootstrap's roles), ``workload`` (the most
+            the workload boundary allows any platform role) or ``outsider`` (a principal of another account, against the data
             perimeter).
         action: The IAM action.
         resource: The ARN template (see the module docstring).
@@ -62,6 +62,7 @@ _DATA = "arn:aws:s3:::{prefix}-data-0123/exports/customers.parquet"
 _STATE = "arn:aws:s3:::{state_bucket}/duckdb-analytics/{environment}/terraform.tfstate"
 _WEB_ACL = "arn:aws:wafv2:{region}:{account}:regional/webacl/{prefix}/0123"
 _VIA_SECRETS = {"kms:ViaService": "secretsmanager.{region}.amazonaws.com", "kms:EncryptionContext:SecretARN": _SECRET}
+_IMAGES = "arn:aws:ecr:{region}:{account}:repository/{prefix}/backend"
 _OUTSIDER = {"aws:PrincipalOrgID": "o-outsider", "aws:PrincipalAccount": OTHER_ACCOUNT, "aws:PrincipalIsAWSService": "false"}
 
 #: Issue 21's paths on AWS, each as the request that would open it.
@@ -138,10 +139,29 @@ AWS_THREATS: tuple[AwsThreat, ...] = (
     AwsThreat("a workload moves another load balancer's rules", "workload", "elasticloadbalancing:ModifyListener",
               "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/another-team/0123/4567", NOT_GRANTED),
     AwsThreat("a workload reads the state", "workload", "s3:GetObject", _STATE, "BoundaryNoState"),
+    # The application repository's image workflow: push images to the environment's repositories, nothing else.
+    AwsThreat("the image-push role pulls another team's images", "image-push", "ecr:BatchGetImage",
+              "arn:aws:ecr:{region}:{account}:repository/another-team/app", NOT_GRANTED),
+    AwsThreat("the image-push role pushes to another team's repository", "image-push", "ecr:PutImage",
+              "arn:aws:ecr:{region}:{account}:repository/another-team/app", NOT_GRANTED),
+    AwsThreat("the image-push role deletes a released image", "image-push", "ecr:BatchDeleteImage", _IMAGES, NOT_GRANTED),
+    AwsThreat("the image-push role opens a repository to another account", "image-push", "ecr:SetRepositoryPolicy",
+              _IMAGES, NOT_GRANTED),
+    AwsThreat("the image-push role makes tags mutable to move a released tag", "image-push", "ecr:PutImageTagMutability",
+              _IMAGES, NOT_GRANTED),
+    AwsThreat("the image-push role deletes a repository", "image-push", "ecr:DeleteRepository", _IMAGES, NOT_GRANTED),
+    AwsThreat("the image-push role replicates images elsewhere", "image-push", "ecr:PutReplicationConfiguration", "*",
+              NOT_GRANTED),
+    AwsThreat("the image-push role reads the state", "image-push", "s3:GetObject", _STATE, NOT_GRANTED),
+    AwsThreat("the image-push role reads the database password", "image-push", "secretsmanager:GetSecretValue", _SECRET,
+              NOT_GRANTED),
+    AwsThreat("the image-push role deploys a task definition", "image-push", "ecs:RegisterTaskDefinition", "*", NOT_GRANTED),
+    AwsThreat("the image-push role changes a role", "image-push", "iam:PutRolePolicy", _ROLE, NOT_GRANTED),
 )
 
 
-def aws_data_perimeter(organization_id: str, github: GithubRepository, regions: tuple[str, ...]) -> dict[str, Any]:
+def aws_data_perimeter(organization_id: str, github: GithubRepository, regions: tuple[str, ...],
+                       image_publisher: GithubRepository | None = None) -> dict[str, Any]:
     """The resource control policy (RCP) an administrator attaches to the environments' accounts.
 
     Modelled on AWS's data perimeter examples (aws-samples/data-perimeter-policy-examples,
@@ -152,8 +172,9 @@ def aws_data_perimeter(organization_id: str, github: GithubRepository, regions: 
       platform keeps (S3, KMS, Secrets Manager) or assume its roles: a role, bucket, key or secret policy the deploy
       role opened to another account opens nothing;
     - ``EnforceTrustedOIDCTenants``: a role trusting GitHub's OIDC provider is assumed by this repository's jobs only
-      (both subject forms), whatever its trust policy says: a role the deploy role created for another repository
-      is useless;
+      (both subject forms), and the ``image_publisher`` repository's jobs in a GitHub environment (the image-push
+      role; ``DeliveryFoundationProps.image_publisher``), whatever its trust policy says: a role the deploy role
+      created for another repository is useless;
     - ``EnforceConfusedDeputyProtection``: an AWS service acts on these resources only for this organization.
 
     A resource tagged ``dp:exclude:identity=true`` is exempt (AWS's escape hatch, for a deliberate exception). RCPs
@@ -161,6 +182,9 @@ def aws_data_perimeter(organization_id: str, github: GithubRepository, regions: 
     """
     log_delivery = sorted({ELB_LOG_ACCOUNTS[region] for region in regions if region in ELB_LOG_ACCOUNTS})
     exempt = {"aws:ResourceTag/dp:exclude:identity": "true"}
+    subjects = [f"{subject}:*" for subject in _repository_subjects(github)]
+    if image_publisher is not None:
+        subjects += [f"{subject}:environment:*" for subject in _repository_subjects(image_publisher)]
     return {"Version": "2012-10-17", "Statement": [
         {
             "Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*",
@@ -176,7 +200,7 @@ def aws_data_perimeter(organization_id: str, github: GithubRepository, regions: 
             "Sid": "EnforceTrustedOIDCTenants", "Effect": "Deny", "Principal": "*",
             "Action": "sts:AssumeRoleWithWebIdentity", "Resource": "*",
             "Condition": {
-                "StringNotLikeIfExists": {f"{GITHUB_TOKEN_HOST}:sub": [f"{subject}:*" for subject in _repository_subjects(github)]},
+                "StringNotLikeIfExists": {f"{GITHUB_TOKEN_HOST}:sub": subjects},
                 "StringNotEqualsIfExists": exempt,
                 "Null": {f"{GITHUB_TOKEN_HOST}:sub": "false"},
             },
@@ -209,10 +233,11 @@ class GcpThreat:
 
     Attributes:
         path: The attack, in a few words.
-        identity: ``deploy``, ``plan`` or ``pr-plan`` (the bootstrap's accounts ``gha-<identity>-<env>``).
+        identity: ``deploy``, ``plan``, ``pr-plan`` or ``push`` (the bootstrap's accounts ``gha-<identity>-<env>``).
         permission: The IAM permission.
         resource: The resource's full name, templated with ``{project}``, ``{number}``, ``{prefix}``,
-            ``{environment}``, ``{state_bucket}``, ``{data_bucket}``; empty for the project itself.
+            ``{environment}``, ``{state_bucket}``, ``{data_bucket}``, ``{images}`` (the environment's image
+            repository); empty for the project itself.
         closed_by: :data:`NOT_GRANTED` (no role of the account holds it there) or :data:`ORGANIZATION` (the account
             holds it, for a documented reason, and ``constraint`` bounds it).
         constraint: With :data:`ORGANIZATION`: the organization policy constraint that closes the path.
@@ -269,4 +294,19 @@ GCP_THREATS: tuple[GcpThreat, ...] = (
               _DATA_OBJECT),
     GcpThreat("a plan reads another application's secret", "plan", "secretmanager.versions.access",
               "projects/{number}/secrets/another-app-token/versions/1"),
+    # The application repository's image workflow: push images to the environment's repository, nothing else.
+    GcpThreat("the image-push account deletes a released image", "push", "artifactregistry.versions.delete",
+              "{images}/packages/backend/versions/sha256:0123"),
+    GcpThreat("the image-push account moves a released tag", "push", "artifactregistry.tags.update",
+              "{images}/packages/backend/tags/1.0.0"),
+    GcpThreat("the image-push account opens the repository", "push", "artifactregistry.repositories.setIamPolicy",
+              "{images}"),
+    GcpThreat("the image-push account changes the repository", "push", "artifactregistry.repositories.update", "{images}"),
+    GcpThreat("the image-push account pulls another team's images", "push", "artifactregistry.repositories.downloadArtifacts",
+              "projects/{project}/locations/us-central1/repositories/another-team"),
+    GcpThreat("the image-push account reads the database password", "push", "secretmanager.versions.access", _GCP_SECRET),
+    GcpThreat("the image-push account deploys a service", "push", "run.services.update",
+              "projects/{project}/locations/us-central1/services/{prefix}-backend"),
+    GcpThreat("the image-push account reads the state", "push", "storage.objects.get",
+              "projects/_/buckets/{state_bucket}/objects/duckdb-analytics/{environment}/default.tfstate"),
 )

@@ -89,6 +89,8 @@ class GithubRepository:
 
 #: The subject context of a pull request job without environment.
 PULL_REQUEST = "pull_request"
+#: The reusable workflow of the delivery repository that builds, scans, signs and pushes images (docs/images.md).
+IMAGE_WORKFLOW = ".github/workflows/images.yml"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,15 @@ class DeliveryNames:
     @property
     def aws_pr_plan_role(self) -> str:
         return f"gha-{self.identity.prefix}-pr-plan"
+
+    @property
+    def aws_image_push_role(self) -> str:
+        """The role the application repository's image workflow pushes with (``DeliveryFoundationProps.image_publisher``)."""
+        return f"gha-{self.identity.prefix}-image-push"
+
+    @property
+    def gcp_image_push_account(self) -> str:
+        return f"gha-push-{self.identity.environment}"
 
     @property
     def aws_role_path(self) -> str:
@@ -174,6 +185,8 @@ class DeliveryNames:
     #: Workload Identity pool and provider IDs (one pool per project: a project per environment).
     gcp_pool: str = "github-actions"
     gcp_provider: str = "github"
+    #: The pool's provider for the application repository's image workflow (its own attribute condition).
+    gcp_image_provider: str = "github-images"
 
     def aws_role_arn(self, account_id: str, role: str, partition: str = "aws") -> str:
         return f"arn:{partition}:iam::{account_id}:role/{role}"

@@ -42,7 +42,7 @@ def _perimeter() -> str:
     assert github is not None
     regions = tuple(sorted({region for config in configuration.environments for region in (
         config.aws.region, *((config.dr.aws_standby_region,) if config.dr else ()))}))
-    return json.dumps(aws_data_perimeter("o-EXAMPLE", github, regions), indent=2)
+    return json.dumps(aws_data_perimeter("o-EXAMPLE", github, regions, configuration.project.applications), indent=2)
 
 
 def reference() -> str:

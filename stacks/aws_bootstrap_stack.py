@@ -26,7 +26,8 @@ from .delivery_settings import DEPLOY_BRANCH
 class AwsBootstrapStack(TerraformStack):
     """State bucket, deploy identities and image repositories of one environment's AWS account."""
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, github: GithubRepository) -> None:
+    def __init__(self, scope: Construct, config: EnvironmentConfig, github: GithubRepository,
+                 applications: GithubRepository | None = None) -> None:
         super().__init__(scope, stack_name(config.project, "aws", config.environment, "bootstrap"))
         identity = PlatformIdentity(config.project, config.environment)
         aws, https = config.aws, config.aws.https
@@ -43,7 +44,7 @@ class AwsBootstrapStack(TerraformStack):
             # [dr]: the standby issues its own certificate, so ACM permissions are needed whenever there is one.
             certificate=https.domain is not None and (https.certificate_arn is None or config.dr is not None),
             standby_region=config.dr.aws_standby_region if config.dr is not None else None,
-            production=config.production,
+            production=config.production, image_publisher=applications,
         ))
         foundation = self.foundation
         for name, value, description in (
@@ -54,6 +55,9 @@ class AwsBootstrapStack(TerraformStack):
             ("workload_boundary_arn", foundation.boundary_arn, "Permissions boundary of every platform role"),
         ):
             TerraformOutput(self, name, value=value, description=description)
+        if foundation.image_push_role is not None:
+            TerraformOutput(self, "image_push_role_arn", value=foundation.image_push_role.arn,
+                            description="The application repository's image workflow pushes with it (docs/images.md)")
         for name, repository in foundation.repositories.items():
             TerraformOutput(self, f"{name}_repository_url", value=repository.url,
                             description=f"Push the {name} images here")

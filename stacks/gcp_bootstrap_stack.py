@@ -27,7 +27,8 @@ from .gcp_platform_stack import platform_props
 class GcpBootstrapStack(TerraformStack):
     """State bucket, deploy identities and image repository of one environment's Google Cloud project."""
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, github: GithubRepository) -> None:
+    def __init__(self, scope: Construct, config: EnvironmentConfig, github: GithubRepository,
+                 applications: GithubRepository | None = None) -> None:
         super().__init__(scope, stack_name(config.project, "gcp", config.environment, "bootstrap"))
         identity = PlatformIdentity(config.project, config.environment)
         gcp, platform = config.gcp, platform_props(config)
@@ -46,7 +47,7 @@ class GcpBootstrapStack(TerraformStack):
             platform_apis=platform_apis(platform), emptied_buckets=emptied_buckets(platform),
             budget=BudgetSpec(config.budget.monthly_amount, config.budget.currency, config.budget.actual_thresholds,
                               config.budget.forecast_thresholds),
-            billing_account=gcp.billing_account, budget_email=config.alerting.email,
+            billing_account=gcp.billing_account, budget_email=config.alerting.email, image_publisher=applications,
         ))
         foundation = self.foundation
         for name, value, description in (
@@ -59,3 +60,6 @@ class GcpBootstrapStack(TerraformStack):
             ("artifact_registry_url", foundation.registry.url, "Push images here"),
         ):
             TerraformOutput(self, name, value=value, description=description)
+        if foundation.image_push_account is not None:
+            TerraformOutput(self, "image_push_service_account", value=foundation.image_push_account.email,
+                            description="The application repository's image workflow pushes as it (docs/images.md)")

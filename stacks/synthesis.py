@@ -56,7 +56,7 @@ def build_app(configuration: Configuration, clouds: Sequence[str], outdir: Path,
         stack_class = getattr(importlib.import_module(module_name), class_name)  # loads only this cloud's bindings
         if ref.kind == "bootstrap":
             assert configuration.project.github is not None  # required by the configuration schema
-            stack_class(app, configs[ref.environment], configuration.project.github)
+            stack_class(app, configs[ref.environment], configuration.project.github, configuration.project.applications)
         else:
             stack_class(app, configs[ref.environment])
     return app

@@ -331,4 +331,5 @@ def test_image_repositories_are_the_ones_the_platform_left(synthesized: Synthesi
 def test_outputs_name_what_the_runbook_and_the_pipeline_need(synthesized: Synthesized, environment: str) -> None:
     outputs = bootstrap(synthesized, environment)["output"]
     assert set(outputs) == {"state_bucket", "deploy_role_arn", "plan_role_arn", "pr_plan_role_arn", "workload_boundary_arn",
+                            "image_push_role_arn",
                             *(f"{service.name}_repository_url" for service in SERVICES)}

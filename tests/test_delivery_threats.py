@@ -33,6 +33,8 @@ from constructs_lib.gcp.patterns._delivery_permissions import (
 
 from config import load_configuration
 
+from stacks.delivery_settings import gcp_image_location
+
 from .aws_reading import iam_policy, stand_in
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, only, resources, stack_id
@@ -71,10 +73,10 @@ def _request(synthesized: Synthesized, environment: str, action: str, resource: 
 
 def _perimeter(synthesized: Synthesized, environment: str) -> dict[str, Any]:
     config = synthesized.configs[environment]
-    github = load_configuration((environment,), environ={}).project.github
-    assert github is not None
+    project = load_configuration((environment,), environ={}).project
+    assert project.github is not None
     regions = (config.aws.region, *((config.dr.aws_standby_region,) if config.dr else ()))
-    return aws_data_perimeter(ORGANIZATION_ID, github, regions)
+    return aws_data_perimeter(ORGANIZATION_ID, project.github, regions, project.applications)
 
 
 def _verdict(synthesized: Synthesized, environment: str, threat: AwsThreat) -> Verdict:
@@ -115,6 +117,9 @@ AWS_NEEDS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("plan", "wafv2:GetWebACL", "arn:aws:wafv2:{region}:{account}:regional/webacl/{prefix}/0123", {}),
     ("pr-plan", "s3:GetObject", "arn:aws:s3:::{state_bucket}/duckdb-analytics/{environment}/terraform.tfstate", {}),
     ("pr-plan", "kms:Decrypt", "{delivery_key}", {"kms:ViaService": "s3.{region}.amazonaws.com"}),
+    ("image-push", "ecr:GetAuthorizationToken", "*", {}),
+    ("image-push", "ecr:PutImage", "arn:aws:ecr:{region}:{account}:repository/{prefix}/backend", {}),
+    ("image-push", "ecr:InitiateLayerUpload", "arn:aws:ecr:{region}:{account}:repository/{prefix}/frontend", {}),
     ("workload", "s3:GetObject", "arn:aws:s3:::{prefix}-data-0123/x", {}),
     ("workload", "kms:Decrypt", "arn:aws:kms:{region}:{account}:key/0123", {}),
 )
@@ -154,6 +159,14 @@ def test_the_data_perimeter_lets_the_organization_aws_services_and_our_repositor
     assert explain([perimeter], Request("sts:AssumeRoleWithWebIdentity", role, {
         "token.actions.githubusercontent.com:sub": "repo:acme-analytics/duckdb-analytics-infra-fork:pull_request"})).decision \
         is Decision.EXPLICIT_DENY
+    # The application repository's jobs reach the image-push role from a GitHub environment only.
+    push_role = "arn:aws:iam::333344445555:role/gha-duckdb-analytics-prod-image-push"
+    for subject, decision in (("repo:acme-analytics/duckdb-analytics-app:environment:prod", not_denied),
+                              ("repo:acme-analytics@1342004/duckdb-analytics-app@260064901:environment:prod", not_denied),
+                              ("repo:acme-analytics/duckdb-analytics-app:pull_request", Decision.EXPLICIT_DENY),
+                              ("repo:acme-analytics/duckdb-analytics-app:ref:refs/heads/main", Decision.EXPLICIT_DENY)):
+        assert explain([perimeter], Request("sts:AssumeRoleWithWebIdentity", push_role,
+                                            {"token.actions.githubusercontent.com:sub": subject})).decision is decision, subject
     # AWS's escape hatch: a resource tagged dp:exclude:identity=true.
     assert explain([perimeter], Request("s3:GetObject", data, {"aws:PrincipalOrgID": "o-outsider",
                                                                "aws:ResourceTag/dp:exclude:identity": "true"})).decision \
@@ -298,6 +311,7 @@ def gcp_bindings(synthesized: Synthesized, environment: str, identity: str) -> l
             body["service_account_id"].removeprefix("${google_service_account.").removesuffix(".name}")]["account_id"]
             + f"@{project}.iam.gserviceaccount.com"),
         ("google_storage_bucket_iam_member", lambda body: f"projects/_/buckets/{buckets[body['bucket']]}"),
+        ("google_artifact_registry_repository_iam_member", lambda body: _gcp_fill(synthesized, environment, "{images}")),
     ):
         for body in resources(stack, kind).values():
             if body["member"] == member:
@@ -308,8 +322,10 @@ def gcp_bindings(synthesized: Synthesized, environment: str, identity: str) -> l
 
 def _gcp_fill(synthesized: Synthesized, environment: str, text: str) -> str:
     config = synthesized.configs[environment]
+    images = (f"projects/{config.gcp.project_id}/locations/{gcp_image_location(config)}/repositories/"
+              f"duckdb-analytics-{environment}-images")
     return text.format(project=config.gcp.project_id, number=config.gcp.project_number,
-                       prefix=f"duckdb-analytics-{environment}", environment=environment,
+                       prefix=f"duckdb-analytics-{environment}", environment=environment, images=images,
                        state_bucket=config.state.gcp_bucket, data_bucket=f"{config.gcp.project_id}-{environment}-data")
 
 
@@ -338,6 +354,8 @@ GCP_NEEDS: tuple[tuple[str, str, str], ...] = (
     ("plan", "storage.objects.get", "projects/_/buckets/{state_bucket}/objects/duckdb-analytics/{environment}/default.tfstate"),
     ("pr-plan", "storage.objects.get", "projects/_/buckets/{state_bucket}/objects/duckdb-analytics/{environment}/default.tfstate"),
     ("pr-plan", "resourcemanager.projects.get", ""),
+    ("push", "artifactregistry.repositories.uploadArtifacts", "{images}"),
+    ("push", "artifactregistry.tags.create", "{images}/packages/frontend/tags/1.1.0"),
 )
 
 
@@ -350,7 +368,7 @@ def test_each_gcp_account_still_does_its_job(synthesized: Synthesized, environme
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-@pytest.mark.parametrize("identity", ["deploy", "plan", "pr-plan"])
+@pytest.mark.parametrize("identity", ["deploy", "plan", "pr-plan", "push"])
 def test_no_gcp_pipeline_role_holds_a_forbidden_permission(synthesized: Synthesized, environment: str, identity: str) -> None:
     """On the project: never, unless a condition names the resources (the platform's secrets); the resource-level
     roles are the state objects and the workload accounts."""

@@ -46,7 +46,8 @@ def test_stack_names_are_stable(synthesized: Synthesized, environment: str) -> N
 def test_provider_accepts_only_this_repository_by_numeric_ids(synthesized: Synthesized, environment: str) -> None:
     stack = bootstrap(synthesized, environment)
     pool_id, pool = only(stack, "google_iam_workload_identity_pool")
-    _, provider = only(stack, "google_iam_workload_identity_pool_provider")
+    [provider] = [body for body in resources(stack, "google_iam_workload_identity_pool_provider").values()
+                  if body["workload_identity_pool_provider_id"] == "github"]
     assert pool["workload_identity_pool_id"] == "github-actions"
     assert provider["workload_identity_pool_id"] == reference("google_iam_workload_identity_pool", pool_id,
                                                               "workload_identity_pool_id")
@@ -190,11 +191,38 @@ def test_registry_is_the_one_the_platform_left(synthesized: Synthesized, environ
         {"id": "keep-recent-versions", "action": "KEEP", "most_recent_versions": {"keep_count": 10}},
         {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "604800s"}},
     ]
-    assert not [kind for kind in stack["resource"] if kind.startswith("google_artifact_registry_repository_iam")]
+    # One grant on it: the image-push account's custom role (tests/test_delivery_threats.py: push and nothing else).
+    [(_, grant)] = resources(stack, "google_artifact_registry_repository_iam_member").items()
+    assert grant["member"].endswith(".member}") and "image_push_account" in grant["member"]
+    assert grant["location"] == location and "image_push_role" in grant["role"]
+    assert [kind for kind in stack["resource"] if kind.startswith("google_artifact_registry_repository_iam")] == [
+        "google_artifact_registry_repository_iam_member"]
+
+
+def test_only_the_image_workflow_of_the_application_repository_may_push(synthesized: Synthesized, environment: str) -> None:
+    """Its own provider: the application repository's numeric IDs, a job in an environment, and the job_workflow_ref of
+    this repository's images.yml (any ref of it); an attribute no other provider maps, so neither side's bindings
+    match the other's tokens."""
+    stack = bootstrap(synthesized, environment)
+    providers = {body["workload_identity_pool_provider_id"]: body
+                 for body in resources(stack, "google_iam_workload_identity_pool_provider").values()}
+    images = providers["github-images"]
+    assert images["attribute_condition"] == (
+        "assertion.repository_owner_id == '1342004' && assertion.repository_id == '260064901' && "
+        "has(assertion.environment) && assertion.job_workflow_ref.startsWith("
+        "'acme-analytics/duckdb-analytics-infra/.github/workflows/images.yml@')")
+    assert images["attribute_mapping"] == {"google.subject": "assertion.sub",
+                                           "attribute.image_environment": "assertion.environment"}
+    assert "attribute.image_environment" not in providers["github"]["attribute_mapping"]
+    members = [body["member"] for body in resources(stack, "google_service_account_iam_member").values()
+               if "image_push_account" in body["service_account_id"]]
+    assert members == [f"principalSet://iam.googleapis.com/${{google_iam_workload_identity_pool.{only(stack, 'google_iam_workload_identity_pool')[0]}.name}}"
+                       f"/attribute.image_environment/{environment}"]
 
 
 def test_outputs_name_what_the_workflows_need(synthesized: Synthesized, environment: str) -> None:
     outputs = bootstrap(synthesized, environment)["output"]
     assert set(outputs) == {"state_bucket", "workload_identity_provider", "deploy_service_account",
-                            "plan_service_account", "pr_plan_service_account", "artifact_registry_url"}
+                            "plan_service_account", "pr_plan_service_account", "artifact_registry_url",
+                            "image_push_service_account"}
 

@@ -29,6 +29,34 @@ ATTRIBUTE_MAPPING: dict[str, str] = {
     "attribute.environment": "has(assertion.environment) ? assertion.environment : 'none'",
 }
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
+#: The attribute only the image publisher's provider maps (the delivery repository's provider never sets it).
+IMAGE_ENVIRONMENT = "attribute.image_environment"
+
+
+@dataclass(frozen=True)
+class ImagePublisherProps:
+    """Props of :meth:`GithubWorkloadIdentity.add_image_publisher`: another repository's image jobs.
+
+    The provider accepts tokens of ``repository`` (by numeric IDs) from jobs that run in a GitHub environment
+    and run ``workflow_path`` of ``workflow_repository`` (the ``job_workflow_ref`` claim of a reusable workflow
+    call), so only the reviewed image workflow gets the push identity, whatever the repository's own workflows do.
+
+    Attributes:
+        repository: The application repository.
+        workflow_repository: The repository holding the reusable image workflow (the delivery repository).
+        workflow_path: Its path, e.g. ``.github/workflows/images.yml``.
+        provider_id: Provider ID in the pool. Default ``github-images``.
+    """
+
+    repository: GithubRepository
+    workflow_repository: GithubRepository
+    workflow_path: str
+    provider_id: str = "github-images"
+
+    def __post_init__(self) -> None:
+        require_match(_PROVIDER_ID, self, "provider_id", "be 4 to 32 lowercase letters, digits or hyphens")
+        if not re.fullmatch(r"\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml", self.workflow_path):
+            raise ValueError(f"ImagePublisherProps.workflow_path {self.workflow_path!r}: must be .github/workflows/<file>.yml")
 
 
 def repository_condition(repository: GithubRepository) -> str:
@@ -90,6 +118,29 @@ class GithubWorkloadIdentity(Construct):
     def provider_name(self) -> str:
         """``projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>``."""
         return self.provider.name
+
+    def add_image_publisher(self, id_: str, props: ImagePublisherProps) -> IamWorkloadIdentityPoolProvider:
+        """A second provider in the pool for another repository's image workflow (see :class:`ImagePublisherProps`)."""
+        workflow = f"{props.workflow_repository.full_name}/{props.workflow_path}@"
+        return IamWorkloadIdentityPoolProvider(
+            self, id_, project=self.pool.project, workload_identity_pool_id=self.pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=props.provider_id, display_name="GitHub images",
+            # Only this attribute: no binding of the delivery repository's provider can match its tokens, nor the reverse.
+            attribute_mapping={"google.subject": "assertion.sub", IMAGE_ENVIRONMENT: "assertion.environment"},
+            attribute_condition=(f"{repository_condition(props.repository)} && has(assertion.environment) && "
+                                 f"assertion.job_workflow_ref.startsWith('{workflow}')"),
+            oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_OIDC_ISSUER),
+        )
+
+    def allow_image_environment(self, id_: str, service_account_name: str, environment: str) -> ServiceAccountIamMember:
+        """Image workflow jobs in GitHub environment ``environment`` (through :meth:`add_image_publisher`'s provider)."""
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", environment):
+            raise ValueError(f"GithubWorkloadIdentity.allow_image_environment(environment) {environment!r}: must be an "
+                             "environment name (no wildcard)")
+        return ServiceAccountIamMember(
+            self, id_, service_account_id=service_account_name, role=WORKLOAD_IDENTITY_USER,
+            member=self._principal("principalSet", f"{IMAGE_ENVIRONMENT}/{environment}"),
+        )
 
     def _principal(self, kind: str, path: str) -> str:
         return f"{kind}://iam.googleapis.com/{self.pool.name}/{path}"

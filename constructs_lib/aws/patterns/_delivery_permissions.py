@@ -133,6 +133,8 @@ WILDCARD_REASONS: dict[str, str] = {
     "BoundaryLoadBalancing": "ECS moves the environment's listener rules and targets during blue/green, canary and "
                              "linear deployments (target group names are generated).",
     "BoundaryDescribe": "Describe calls services make for their roles do not support resource-level permissions.",
+    # image push
+    "ImagePushToken": "ecr:GetAuthorizationToken does not support resource-level permissions (it grants nothing alone).",
 }
 
 #: Services the deploy role may pass roles to (task, execution, traffic-shifting, flow-log and monitoring roles).
@@ -586,6 +588,23 @@ def pr_plan_policies(scope: DeliveryScope) -> tuple[tuple[str, tuple[Statement, 
     """The pull request plan role's statements: the state files (none holds a secret value), nothing live
     (pull requests plan without refreshing)."""
     return (("state", _state_statements(scope, write=False)),)
+
+
+#: What pushing (and signing, which reads the manifest it signs) an image to a repository calls; nothing deletes,
+#: retags an immutable tag or changes a repository.
+IMAGE_PUSH_ACTIONS: tuple[str, ...] = tuple(f"ecr:{action}" for action in (
+    "BatchCheckLayerAvailability", "InitiateLayerUpload", "UploadLayerPart", "CompleteLayerUpload", "PutImage",
+    "BatchGetImage", "GetDownloadUrlForLayer", "DescribeImages",
+))
+
+
+def image_push_policies(scope: DeliveryScope) -> tuple[tuple[str, tuple[Statement, ...]], ...]:
+    """The image-push role's statements: push to (and read) the environment's repositories ``<prefix>/*`` in its
+    region, and nothing else (the registry replicates them to a standby region)."""
+    return (("push", (
+        _s("ImagePushToken", "ecr:GetAuthorizationToken", "*"),
+        _s("ImagePush", IMAGE_PUSH_ACTIONS, scope.arn("ecr", f"repository/{scope.prefix}/*")),
+    )),)
 
 
 def workload_boundary(scope: DeliveryScope) -> tuple[Statement, ...]:

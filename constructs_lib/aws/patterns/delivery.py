@@ -18,7 +18,14 @@ from ..github_oidc import GithubActionsRole, GithubActionsRoleProps, GithubOidcP
 from ..iam import policy_document
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
 from ..state_bucket import StateBucket, StateBucketProps
-from ._delivery_permissions import DeliveryScope, deploy_policies, plan_policies, pr_plan_policies, workload_boundary
+from ._delivery_permissions import (
+    DeliveryScope,
+    deploy_policies,
+    image_push_policies,
+    plan_policies,
+    pr_plan_policies,
+    workload_boundary,
+)
 from .specs import ContainerImage
 
 
@@ -71,6 +78,11 @@ class DeliveryFoundationProps:
             image repositories there (its replication configuration is the account's, so it lives here, applied
             by an administrator). Default ``None``.
         production: The deploy role may not delete the flow logs (an audit trail). Default ``False``.
+        image_publisher: The application repository whose image workflow pushes images: the role
+            ``gha-<prefix>-image-push`` trusts its jobs in the GitHub environment ``deploy_environment`` (exact
+            subjects) and may push to (and read) the environment's repositories and nothing else. IAM compares no
+            GitHub claim but the subject and audience, so the workflow that runs is the application repository's
+            choice there (GCP checks it). Default ``None``: no such role.
     """
 
     identity: PlatformIdentity
@@ -88,6 +100,7 @@ class DeliveryFoundationProps:
     partition: str = "aws"
     standby_region: str | None = None
     production: bool = False
+    image_publisher: GithubRepository | None = None
 
     def __post_init__(self) -> None:
         if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
@@ -117,6 +130,8 @@ class DeliveryFoundation(Construct):
       check: it refreshes secret versions, so it reads the environment's secrets);
     - the pull request plan role ``gha-<prefix>-pr-plan`` for pull requests: the state files only
       (pull requests plan without refreshing, so no pull request reads a live resource or a secret);
+    - with an ``image_publisher``, the image-push role ``gha-<prefix>-image-push`` for the application
+      repository's jobs in the GitHub environment: push to the environment's repositories, nothing else;
     - the workload permissions boundary, which every role the deploy role creates must carry;
     - one ECR repository per service (scan on push, immutable tags, KMS), so images can be pushed
       before the platform's first apply, and with a ``standby_region`` the registry's replication;
@@ -149,7 +164,8 @@ class DeliveryFoundation(Construct):
         delivery_scope = DeliveryScope(
             identity=identity, account_id=account, region=region, state_bucket=props.state_bucket,
             state_key_arn=self.key.arn, boundary_arn=self.boundary_arn, role_path=names.aws_role_path,
-            protected_role_names=(names.aws_deploy_role, names.aws_plan_role, names.aws_pr_plan_role),
+            protected_role_names=(names.aws_deploy_role, names.aws_plan_role, names.aws_pr_plan_role,
+                                  names.aws_image_push_role),
             protected_policy_prefix=f"gha-{identity.prefix}-", oidc_provider_arn=self.oidc_provider.arn,
             hosted_zone_ids=props.hosted_zone_ids, partition=partition, standby_region=props.standby_region,
             production=props.production,
@@ -175,6 +191,13 @@ class DeliveryFoundation(Construct):
             subjects=props.github.subjects(PULL_REQUEST), policies=pr_plan_policies(delivery_scope),
             description=f"{identity.prefix}: GitHub Actions pull request plans (the state files only, no refresh)",
         ))
+        self.image_push_role = None if props.image_publisher is None else GithubActionsRole(
+            self, "image_push_role", GithubActionsRoleProps(
+                name=names.aws_image_push_role, provider_arn=self.oidc_provider.arn,
+                subjects=props.image_publisher.subjects(GithubRepository.environment(environment)),
+                policies=image_push_policies(delivery_scope),
+                description=f"{identity.prefix}: {props.image_publisher.full_name} pushes images from environment {environment}",
+            ))
         self._repositories = {
             name: ContainerRepository(self, f"{name}_repository", ContainerRepositoryProps(
                 name=names.image_repository(name), kms_key_arn=self.key.arn, keep_existing_encryption=True,

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
 from cdktf_cdktf_provider_google.monitoring_notification_channel import MonitoringNotificationChannel
 from cdktf_cdktf_provider_google.project_iam_custom_role import ProjectIamCustomRole
 from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
@@ -17,13 +18,13 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
 from constructs import Construct
 
 from ...budget import BudgetSpec
-from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
+from ...github import IMAGE_WORKFLOW, PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region
 from .._props import require
 from ..apis import ProjectServices, ProjectServicesProps
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
-from ..github_federation import GithubWorkloadIdentity, GithubWorkloadIdentityProps
+from ..github_federation import GithubWorkloadIdentity, GithubWorkloadIdentityProps, ImagePublisherProps
 from ..grants import WorkloadGrant, WorkloadGrants, WorkloadGrantsProps
 from ..service_account import ServiceAccount, ServiceAccountProps
 from ..state_bucket import GcsStateBucket, GcsStateBucketProps
@@ -39,6 +40,12 @@ from .specs import ContainerImage
 #: APIs the bootstrap's resources and the token exchange need.
 BOOTSTRAP_APIS: tuple[str, ...] = tuple(f"{name}.googleapis.com" for name in (
     "iam", "iamcredentials", "sts", "cloudresourcemanager", "storage", "artifactregistry",
+))
+#: What pushing (and signing, which reads the manifest it signs) an image calls, on the environment's repository
+#: only: no delete, no repository or policy change (tags are immutable there, so a pushed tag never moves).
+IMAGE_PUSH_PERMISSIONS: tuple[str, ...] = tuple(f"artifactregistry.{permission}" for permission in (
+    "repositories.uploadArtifacts", "repositories.downloadArtifacts", "tags.create", "tags.get", "tags.list",
+    "versions.get", "versions.list",
 ))
 #: Service agents and roles a deploy account may act as: exactly the workload accounts, on each account.
 SERVICE_ACCOUNT_USER = "roles/iam.serviceAccountUser"
@@ -127,6 +134,11 @@ class DeliveryFoundationProps:
         billing_account: The billing account of the project; required with ``budget``. Default ``None``.
         budget_email: Who the budget alerts (besides the billing account's administrators); required with
             ``budget``. Default ``None``.
+        image_publisher: The application repository whose image workflow pushes images: its own provider in the pool
+            (its numeric IDs, a job in a GitHub environment, and the ``job_workflow_ref`` of ``github``'s
+            ``.github/workflows/images.yml``), and the account ``gha-push-<env>`` for its jobs in the GitHub
+            environment ``deploy_environment``, which may push to (and read) the image repository and nothing else.
+            Default ``None``: no such account.
     """
 
     identity: PlatformIdentity
@@ -149,6 +161,7 @@ class DeliveryFoundationProps:
     budget: BudgetSpec | None = None
     billing_account: str | None = None
     budget_email: str | None = None
+    image_publisher: GithubRepository | None = None
 
     def __post_init__(self) -> None:
         multi_region = artifact_registry_multi_region(self.region)
@@ -183,7 +196,8 @@ class DeliveryFoundation(Construct):
       reads, the platform's secret payloads, the state files), and the pull request plan account
       ``gha-pr-plan-<env>`` (the state files and the project's metadata: pull requests plan without refreshing);
     - each service's account and what it may do (:class:`~constructs_lib.gcp.grants.WorkloadGrants`);
-    - the Artifact Registry repository of the environment's images, and the budget when there is one.
+    - the Artifact Registry repository of the environment's images, and the budget when there is one;
+    - with an ``image_publisher``, the application repository's image jobs' provider and account ``gha-push-<env>``.
 
     With the id ``Default``, the repository and the accounts get the Terraform addresses a WebPlatform gave them.
     Give :attr:`deployed_by` to the platform (``WebPlatformProps.deployed_by``).
@@ -226,6 +240,7 @@ class DeliveryFoundation(Construct):
                 depends_on=[account.account for account in self.workload_accounts.values()],
             ))
         self.registry = add_registry(self, names.gcp_image_repository, props.repository_location, identity, apis)
+        self.image_push_account = self._image_pusher(props) if props.image_publisher is not None else None
         if props.budget is not None:
             self._add_budget(props)
 
@@ -248,6 +263,26 @@ class DeliveryFoundation(Construct):
                                        repository.subjects(GithubRepository.branch(props.plan_branch)))
         self.federation.allow_subjects("pr_plan_federation", pr_plan.account.name, repository.subjects(PULL_REQUEST))
         return accounts
+
+    def _image_pusher(self, props: DeliveryFoundationProps) -> ServiceAccount:
+        """The application repository's image jobs: their provider, their account, push to the repository only."""
+        assert props.image_publisher is not None
+        environment, names = props.deploy_environment or props.identity.environment, self.names
+        self.federation.add_image_publisher("images_provider", ImagePublisherProps(
+            repository=props.image_publisher, workflow_repository=props.github, workflow_path=IMAGE_WORKFLOW,
+            provider_id=names.gcp_image_provider))
+        account = ServiceAccount(self, "image_push_account", ServiceAccountProps(
+            account_id=names.gcp_image_push_account, display_name=f"GitHub Actions image push ({props.identity.prefix})",
+            description=f"Image workflow jobs of {props.image_publisher.full_name} in the GitHub environment {environment}",
+            depends_on=self.apis.dependables("iam.googleapis.com"),
+        ))
+        self.federation.allow_image_environment("image_push_federation", account.account.name, environment)
+        role = self._custom_role("image_push_role", f"{re.sub(r'[^a-z0-9]', '_', props.identity.prefix)}_image_pusher",
+                                 f"{props.identity.prefix} pushes images", IMAGE_PUSH_PERMISSIONS)
+        ArtifactRegistryRepositoryIamMember(
+            self, "image_push_repository", project=props.project, location=props.repository_location,
+            repository=self.registry.repository.repository_id, role=role.name, member=account.member)
+        return account
 
     def _custom_role(self, id_: str, role_id: str, title: str, permissions: tuple[str, ...]) -> ProjectIamCustomRole:
         return ProjectIamCustomRole(self, id_, project=self._props.project, role_id=role_id, title=title,
