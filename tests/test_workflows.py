@@ -30,7 +30,7 @@ from .helpers import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
 SETUP_ACTION = PROJECT_ROOT / ".github" / "actions" / "setup" / "action.yml"
-EXPECTED_WORKFLOWS = {"pull-request.yml", "deploy.yml", "manage.yml", "drift.yml", "terraform.yml"}
+EXPECTED_WORKFLOWS = {"pull-request.yml", "deploy.yml", "manage.yml", "drift.yml", "terraform.yml", "images.yml"}
 REUSABLE = "./.github/workflows/terraform.yml"
 CLOUD_ACTIONS = ("aws-actions/configure-aws-credentials@", "google-github-actions/auth@")
 PINNED = re.compile(r"^(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?)@(?P<sha>[0-9a-f]{40})$")
