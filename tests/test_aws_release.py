@@ -122,14 +122,16 @@ def test_a_candidate_tag_is_what_the_services_run(synthesized: Synthesized, envi
     from stacks.aws_platform_stack import AwsPlatformStack
 
     config = synthesized.configs[environment]
-    candidate = dataclasses.replace(config, release=dataclasses.replace(config.release, candidate_tag="9.9.9"))
+    digests = {name: f"sha256:{str(index) * 64}" for index, name in enumerate(SERVICES_BY_NAME)}
+    candidate = dataclasses.replace(config, release=dataclasses.replace(config.release, candidate_tag="9.9.9",
+                                                                         candidate_digests=digests))
     stack = AwsPlatformStack(cdktf.Testing.app(), candidate)
     document = json.loads(cdktf.Testing.synth(stack))
     for name in SERVICES_BY_NAME:
         (container,) = json.loads(by_prefix(document, "aws_ecs_task_definition", f"{name}_service_")[1]["container_definitions"])
-        assert container["image"].endswith(":9.9.9")
+        assert container["image"].endswith(f"/{name}@{digests[name]}")  # the candidate, by its digest
     current = by_prefix(synthesized.stack("aws", environment), "aws_ecs_task_definition", "backend_service_")[1]
-    assert json.loads(current["container_definitions"])[0]["image"].endswith(f":{config.images.tag}")
+    assert json.loads(current["container_definitions"])[0]["image"].endswith(f"/backend@{config.images.digests['backend']}")
 
 
 def test_canary_and_linear_steps_reach_the_service_definition() -> None:

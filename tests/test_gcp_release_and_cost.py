@@ -54,13 +54,17 @@ def test_each_revision_is_named_after_its_image_tag_and_template(synthesized: Sy
         assert body["traffic"] == [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]
 
 
+#: The digests of a candidate release's images (staging and prod run their images by digest).
+CANDIDATE_DIGESTS = {"backend": "sha256:" + "b" * 64, "frontend": "sha256:" + "f" * 64}
+
+
 def _with_release(synthesized: Synthesized, environment: str, **release: Any) -> dict[str, Any]:
     from stacks.gcp_platform_stack import GcpPlatformStack
 
     config = synthesized.configs[environment]
-    tag = release.pop("images_tag", config.images.tag)
+    tag, digests = release.pop("images_tag", config.images.tag), release.pop("images_digests", config.images.digests)
     config = dataclasses.replace(config, release=dataclasses.replace(config.release, **release),
-                                 images=dataclasses.replace(config.images, tag=tag))
+                                 images=dataclasses.replace(config.images, tag=tag, digests=digests))
     return json.loads(cdktf.Testing.synth(GcpPlatformStack(cdktf.Testing.app(), config)))
 
 
@@ -70,11 +74,12 @@ def _with_release(synthesized: Synthesized, environment: str, **release: Any) ->
 def test_a_candidate_gets_its_share_and_its_own_url(synthesized: Synthesized, strategy: str, percent: int | None,
                                                      expected_share: int) -> None:
     today = _services(synthesized.stack("gcp", "prod"))
-    document = _with_release(synthesized, "prod", strategy=strategy, canary_percent=percent, candidate_tag="2.0.0")
+    document = _with_release(synthesized, "prod", strategy=strategy, canary_percent=percent, candidate_tag="2.0.0",
+                             candidate_digests=CANDIDATE_DIGESTS)
     for name, body in _services(document).items():
         candidate = body["template"]["revision"]
         assert candidate.startswith(_tag_prefix(name, "2.0.0"))
-        assert body["template"]["containers"][0]["image"].endswith(":2.0.0")
+        assert body["template"]["containers"][0]["image"].endswith(f"@{CANDIDATE_DIGESTS[name.rsplit('-', 1)[-1]]}")
         if expected_share == 100:
             assert body["traffic"] == [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]
             continue
@@ -86,7 +91,7 @@ def test_a_candidate_gets_its_share_and_its_own_url(synthesized: Synthesized, st
              "tag": "candidate"},
         ]
     if strategy == "blue_green":  # promoted: the candidate's template and revision, all requests to it
-        promoted = _services(_with_release(synthesized, "prod", images_tag="2.0.0"))
+        promoted = _services(_with_release(synthesized, "prod", images_tag="2.0.0", images_digests=CANDIDATE_DIGESTS))
         assert {name: body["template"] for name, body in promoted.items()} == {
             name: body["template"] for name, body in _services(document).items()}
 

@@ -39,6 +39,12 @@ def _release(**values: Any) -> Change:
     return change
 
 
+def _candidate(data: dict[str, Any]) -> None:
+    """Release 1.1.0: its tag and its images' digests (prod runs its images by digest)."""
+    data["release"].update(candidate_tag="1.1.0", candidate_digests={"backend": "sha256:" + "b" * 64,
+                                                                     "frontend": "sha256:" + "f" * 64})
+
+
 def _scaling(data: dict[str, Any]) -> None:
     data["scaling"]["max_capacity"] = 30
 
@@ -134,7 +140,7 @@ DATA_BUCKET = "google_storage_bucket.data_bucket_51E298BF"
 
 STEPS = (
     # A release: new task definitions (both AWS regions) and new Cloud Run revisions; nothing else.
-    Step("new image tag", "prod", _release(candidate_tag="1.1.0"), changes={
+    Step("new image tag", "prod", _candidate, changes={
         "aws-prod": {("~", "aws_ecs_task_definition")}, "aws-prod-standby": {("~", "aws_ecs_task_definition")},
         "gcp-prod": {CLOUD_RUN},
     }),
@@ -222,7 +228,7 @@ def test_each_step_changes_only_what_it_should(step: Step, outputs: Callable[...
 
 def test_the_tag_and_capacity_steps_rename_exactly_the_revisions_whose_template_changed(outputs: Callable[..., Path]) -> None:
     base = outputs("prod", (None,))
-    for change, renamed in ((_release(candidate_tag="1.1.0"), 4), (_scaling, 2)):
+    for change, renamed in ((_candidate, 4), (_scaling, 2)):
         text = review(base, outputs("prod", (None, change))).text
         # every changed template carries a new revision name (the standby's keep theirs on a primary-only change)
         assert text.count("template.revision:") == renamed, text
