@@ -91,6 +91,8 @@ class GithubRepository:
 PULL_REQUEST = "pull_request"
 #: The reusable workflow of the delivery repository that builds, scans, signs and pushes images (docs/images.md).
 IMAGE_WORKFLOW = ".github/workflows/images.yml"
+#: The reusable workflow whose jobs in a GitHub environment deploy (called by deploy.yml and manage.yml).
+DEPLOY_WORKFLOW = ".github/workflows/terraform.yml"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,10 @@ def _environment_problems(fetch: Fetch, expected: Expectation) -> list[str]:
             found.append(f"{name} has no required reviewers: a production deploy must wait for a reviewer's approval")
         elif not all(rule.get("prevent_self_review") for rule in rules):
             found.append(f"{name} lets a reviewer approve their own run: turn on 'Prevent self-review'")
+        # GitHub's default is true: an administrator's run would deploy without anyone's approval.
+        if environment.get("can_admins_bypass", True) is not False:
+            found.append(f"{name} lets administrators bypass its reviewers: turn off 'Allow administrators to bypass "
+                         "configured protection rules'")
     return found
 
 
@@ -83,6 +87,9 @@ def _branch_problems(fetch: Fetch, expected: Expectation) -> list[str]:
     reviews = [parameters.get("required_approving_review_count", 0) for parameters in by_type.get("pull_request", ())]
     if not reviews or max(reviews) < 1:
         found.append(f"{where} takes changes without an approving review: require pull requests with at least 1 approval")
+    elif not any(parameters.get("require_code_owner_review") for parameters in by_type.get("pull_request", ())):
+        found.append(f"{where} does not require code owners' review: .github/ and the bootstrap stacks need the "
+                     "administrators' approval (.github/CODEOWNERS)")
     checks = {check.get("context") for parameters in by_type.get("required_status_checks", ())
               for check in parameters.get("required_status_checks", ())}
     if REQUIRED_CHECK not in checks:
@@ -96,8 +103,10 @@ def _branch_problems(fetch: Fetch, expected: Expectation) -> list[str]:
 def problems(fetch: Fetch, expected: Expectation) -> list[str]:
     """Every setting the deploy of ``expected`` needs and the repository lacks (empty: all in place)."""
     found = _environment_problems(fetch, expected) + _branch_problems(fetch, expected)
-    subject = fetch(f"/repos/{expected.repository}/actions/oidc/customization/sub") or {"use_default": True}
-    if not subject.get("use_default", False):
+    subject = fetch(f"/repos/{expected.repository}/actions/oidc/customization/sub")
+    if subject is None:
+        found.append("the repository's OIDC subject template cannot be read (HTTP 404): the job needs `actions: read`")
+    elif subject.get("use_default") is not True:
         found.append(f"the repository's OIDC subject template is customized ({subject.get('include_claim_keys')}): "
                      "the deploy trust names GitHub's default subjects, reset it to the default")
     return found
@@ -117,5 +126,7 @@ def api_fetch(api_url: str, token: str) -> Fetch:
             if error.code == 404:
                 return None
             raise ValueError(f"GET {path}: HTTP {error.code} (the job needs `actions: read`)") from None
+        except (urllib.error.URLError, TimeoutError, ValueError) as error:  # no answer, or no JSON: nothing is proven
+            raise ValueError(f"GET {path}: {error}: the settings could not be read, so nothing is deployed") from None
 
     return fetch

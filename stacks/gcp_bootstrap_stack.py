@@ -15,7 +15,7 @@ from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.patterns import BudgetSpec, DeliveryFoundation, DeliveryFoundationProps
 from constructs_lib.gcp.patterns.web_platform import emptied_buckets, platform_accounts, platform_apis, platform_grants
 from constructs_lib.gcp.provider import google_provider
-from constructs_lib.github import GithubRepository
+from constructs_lib.github import DEPLOY_WORKFLOW, GithubRepository
 from constructs_lib.policy import apply_guardrails
 
 from . import stack_name
@@ -38,7 +38,7 @@ class GcpBootstrapStack(TerraformStack):
         # "Default": the repository gets the address it had in the platform stack (docs/delivery.md).
         self.foundation = DeliveryFoundation(self, "Default", DeliveryFoundationProps(
             identity=identity, project=gcp.project_id, project_number=gcp.project_number, region=gcp.region,
-            github=github, state_bucket=config.state.gcp_bucket, plan_branch=DEPLOY_BRANCH,
+            github=github, state_bucket=config.state.gcp_bucket, plan_branch=DEPLOY_BRANCH, deploy_workflow=DEPLOY_WORKFLOW,
             load_balancer=not gcp.without_load_balancer and gcp.domain is not None,
             database=config.database.enabled, image_location=gcp_image_location(config),
             # What the platform stack needs but may not do itself: its services' accounts and grants, its APIs

@@ -3,11 +3,15 @@ within GitHub's limit, the sealed plan bundle and the stale-plan message (with t
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -299,12 +303,13 @@ def test_a_stale_plan_fails_and_says_so(scripts: dict[str, Any]) -> None:
 
 # --- verify-github: the settings the deploy trust rests on -------------------------------------------------
 
-def _settings_api(**changes: Any) -> dict[str, Any]:
+def _settings_api(repository: str = "acme/infra", **changes: Any) -> dict[str, Any]:
     """GitHub's answers for a repository whose settings are all in place; ``changes`` replaces answers by path."""
-    base = "/repos/acme/infra"
+    base = f"/repos/{repository}"
     answers: dict[str, Any] = {
         f"{base}/environments/prod": {
             "name": "prod", "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+            "can_admins_bypass": False,
             "protection_rules": [{"type": "required_reviewers", "prevent_self_review": True,
                                   "reviewers": [{"type": "Team", "reviewer": {"slug": "platform-admins"}}]}]},
         f"{base}/environments/prod/deployment-branch-policies": {"total_count": 1, "branch_policies": [
@@ -346,6 +351,19 @@ def test_settings_in_place_pass_verification() -> None:
     ({"rules/branches/main": [{"type": "deletion"}]}, "does not require the check 'Test and review'"),
     ({"actions/oidc/customization/sub": {"use_default": False, "include_claim_keys": ["repo", "context"]}},
      "OIDC subject template is customized"),
+    # What cannot be read proves nothing: a 404 (no such setting, or no right to read it) is a problem too.
+    ({"actions/oidc/customization/sub": None}, "OIDC subject template cannot be read"),
+    ({"environments/prod/deployment-branch-policies": None}, "environment prod deploys from no branch"),
+    ({"rules/branches/main": None}, "branch main has no ruleset"),
+    ({"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True}, "protection_rules": [
+        {"type": "required_reviewers", "prevent_self_review": True, "reviewers": [{"type": "User"}]}]}},
+     "lets administrators bypass its reviewers"),
+    ({"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True, "protected_branches": True},
+                            "can_admins_bypass": False, "protection_rules": []}}, "environment prod deploys from any branch"),
+    ({"rules/branches/main": [
+        {"type": "pull_request", "parameters": {"required_approving_review_count": 1, "require_code_owner_review": False}},
+        {"type": "required_status_checks", "parameters": {"required_status_checks": [{"context": "Test and review"}]}},
+        {"type": "non_fast_forward"}, {"type": "deletion"}]}, "does not require code owners' review"),
 ])
 def test_each_missing_setting_is_named(changes: dict[str, Any], expected: str) -> None:
     found = _problems(**changes)
@@ -355,6 +373,64 @@ def test_each_missing_setting_is_named(changes: dict[str, Any], expected: str) -
 def test_an_environment_without_reviewers_is_fine_where_none_are_needed() -> None:
     unreviewed = {"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True}, "protection_rules": []}}
     assert _problems(reviewers=False, **unreviewed) == []
+
+
+def test_an_unanswered_request_fails_the_verification_in_one_line() -> None:
+    """No answer (a network error, a non-JSON body) proves nothing: the verification fails, naming the request."""
+    from delivery.github_checks import api_fetch
+
+    fetch = api_fetch("http://127.0.0.1:9", "token")  # nothing listens on the discard port
+    with pytest.raises(ValueError, match=r"^GET /repos/acme/infra/environments/prod: .*nothing is deployed$"):
+        fetch("/repos/acme/infra/environments/prod")
+
+
+@contextlib.contextmanager
+def _github_api(answers: dict[str, Any]) -> Iterator[str]:
+    """GitHub's REST API on loopback: ``answers`` by path, 404 for a path it lacks (or whose answer is None)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server hook
+            answer = answers.get(self.path)
+            body = json.dumps(answer if answer is not None else {"message": "Not Found"}).encode()
+            self.send_response(200 if answer is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("environment", "changes", "status", "printed"), [
+    ("prod", {}, 0, "The GitHub settings of acme-analytics/duckdb-analytics-infra protect environment prod."),
+    ("prod", {"environments/prod": {"deployment_branch_policy": {"custom_branch_policies": True},
+                                    "can_admins_bypass": False, "protection_rules": []}},
+     1, "::error title=GitHub settings::environment prod has no required reviewers"),
+    ("staging", {}, 1, "::error title=GitHub settings::environment staging does not exist"),
+])
+def test_verify_github_reads_the_api_and_fails_the_deploy_on_a_missing_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, environment: str, changes: dict[str, Any],
+    status: int, printed: str,
+) -> None:
+    """The command as the verify job runs it, against GitHub's API answering on loopback."""
+    for key, value in HERMETIC_ENVIRON.items():
+        monkeypatch.setenv(key, value)
+    repository = "acme-analytics/duckdb-analytics-infra"
+    monkeypatch.setenv("GITHUB_REPOSITORY", repository)
+    monkeypatch.setenv("GH_TOKEN", "token")
+    with _github_api(_settings_api(repository, **changes)) as url:
+        monkeypatch.setenv("GITHUB_API_URL", url)
+        assert delivery_main(["verify-github", "--environment", environment]) == status
+    assert printed in capsys.readouterr().out.splitlines()[0]
 
 
 def test_verify_github_refuses_another_repository_and_a_missing_token(

@@ -52,7 +52,13 @@ def test_provider_accepts_only_this_repository_by_numeric_ids(synthesized: Synth
     assert provider["workload_identity_pool_id"] == reference("google_iam_workload_identity_pool", pool_id,
                                                               "workload_identity_pool_id")
     assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
-    assert provider["attribute_condition"] == "assertion.repository_owner_id == '1342004' && assertion.repository_id == '260064828'"
+    # A job in a GitHub environment gets a token only when it runs the deploy workflow from main (GitHub's
+    # job_workflow_ref claim): a workflow that names the environment, or terraform.yml from another branch, gets
+    # none. Jobs without environment (plans, drift, pull requests) are bound by their exact subjects, as before.
+    assert provider["attribute_condition"] == (
+        "assertion.repository_owner_id == '1342004' && assertion.repository_id == '260064828' && "
+        "(!has(assertion.environment) || assertion.job_workflow_ref == "
+        "'acme-analytics/duckdb-analytics-infra/.github/workflows/terraform.yml@refs/heads/main')")
     assert provider["attribute_mapping"]["google.subject"] == "assertion.sub"
     assert set(provider["attribute_mapping"]) == {"google.subject", "attribute.repository_id",
                                                   "attribute.repository_owner_id", "attribute.environment"}

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from constructs_lib.github import DEPLOY_WORKFLOW, IMAGE_WORKFLOW
 from delivery.comment import MARKER
 from stacks.delivery_settings import DEPLOY_BRANCH
 
@@ -31,7 +32,7 @@ from .helpers import PROJECT_ROOT
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
 SETUP_ACTION = PROJECT_ROOT / ".github" / "actions" / "setup" / "action.yml"
 EXPECTED_WORKFLOWS = {"pull-request.yml", "deploy.yml", "manage.yml", "drift.yml", "terraform.yml", "images.yml"}
-REUSABLE = "./.github/workflows/terraform.yml"
+REUSABLE = f"./{DEPLOY_WORKFLOW}"
 CLOUD_ACTIONS = ("aws-actions/configure-aws-credentials@", "google-github-actions/auth@")
 PINNED = re.compile(r"^(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?)@(?P<sha>[0-9a-f]{40})$")
 VERSION_COMMENT = re.compile(r"uses: (?P<ref>\S+) # (?P<version>v\d+\.\d+\.\d+)$")
@@ -255,6 +256,19 @@ def test_a_waiting_prod_approval_never_holds_dev_or_staging() -> None:
         assert deploy["jobs"][environment]["concurrency"] == {"group": f"deploy-{environment}", "cancel-in-progress": False}
     assert manage["jobs"]["terraform"]["concurrency"] == {"group": "deploy-${{ inputs.environment }}",
                                                           "cancel-in-progress": False}
+
+
+def test_every_job_in_an_environment_with_a_cloud_token_runs_the_deploy_workflow_from_main() -> None:
+    """The GCP provider accepts an environment's jobs only from DEPLOY_WORKFLOW at refs/heads/main (their
+    job_workflow_ref; tests/test_gcp_bootstrap.py): every such job of this repository is there, and its callers
+    run from main (a push to main; manual runs are refused by the environments' branch policy elsewhere)."""
+    in_environment = [(name, job_id) for name, job_id, job in jobs()
+                      if "environment" in job and job.get("permissions", {}).get("id-token") == "write"
+                      and f".github/workflows/{name}" != IMAGE_WORKFLOW]  # images.yml runs in the application repository
+    assert in_environment == [(Path(DEPLOY_WORKFLOW).name, "apply")]
+    callers = {name: job for name, _, job in jobs() if job.get("uses") == REUSABLE}
+    assert set(callers) == {"deploy.yml", "manage.yml"}
+    assert workflows()["deploy.yml"]["on"] == {"push": {"branches": [DEPLOY_BRANCH]}}
 
 
 def test_the_github_settings_are_verified_before_anything_is_applied() -> None:

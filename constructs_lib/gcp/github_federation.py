@@ -59,6 +59,10 @@ class ImagePublisherProps:
             raise ValueError(f"ImagePublisherProps.workflow_path {self.workflow_path!r}: must be .github/workflows/<file>.yml")
 
 
+#: ``<owner>/<repository>/.github/workflows/<file>@refs/heads|tags/<name>``: a ``job_workflow_ref`` claim.
+_WORKFLOW_REF = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml@refs/(heads|tags)/[A-Za-z0-9_./-]+")
+
+
 def repository_condition(repository: GithubRepository) -> str:
     """The provider's ``attribute_condition``: tokens of this repository only, by the IDs GitHub never reuses.
 
@@ -78,6 +82,10 @@ class GithubWorkloadIdentityProps:
         repository: The only repository whose tokens the provider accepts.
         pool_id: Pool ID (4-32 lowercase letters, digits or hyphens). A deleted pool's ID stays taken for 30 days.
         provider_id: Provider ID in the pool.
+        environment_workflow_ref: The only ``job_workflow_ref`` (``<owner>/<repository>/.github/workflows/<file>@<ref>``)
+            whose jobs in a GitHub environment the provider accepts, e.g. the deploy workflow on the deploy branch:
+            another workflow, or this one from another branch, gets no token for an environment's job. Jobs without
+            environment (plans, pull requests) are not affected. Default ``None``: any workflow of the repository.
         depends_on: Resources to create first, e.g. the ``iam.googleapis.com`` project service.
     """
 
@@ -85,15 +93,28 @@ class GithubWorkloadIdentityProps:
     repository: GithubRepository
     pool_id: str = "github-actions"
     provider_id: str = "github"
+    environment_workflow_ref: str | None = None
     depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
         require_match(_POOL_ID, self, "pool_id", "be 4 to 32 lowercase letters, digits or hyphens")
         require_match(_PROVIDER_ID, self, "provider_id", "be 4 to 32 lowercase letters, digits or hyphens")
+        if self.environment_workflow_ref is not None:
+            require_match(_WORKFLOW_REF, self, "environment_workflow_ref",
+                          "be <owner>/<repository>/.github/workflows/<file>.yml@refs/heads/<branch> (or refs/tags/<tag>)")
+
+    @property
+    def attribute_condition(self) -> str:
+        """:func:`repository_condition`, and with ``environment_workflow_ref`` that workflow for an environment's jobs."""
+        condition = repository_condition(self.repository)
+        if self.environment_workflow_ref is None:
+            return condition
+        return f"{condition} && (!has(assertion.environment) || assertion.job_workflow_ref == '{self.environment_workflow_ref}')"
 
 
 class GithubWorkloadIdentity(Construct):
-    """A Workload Identity pool and its GitHub OIDC provider, conditioned on the repository's numeric IDs.
+    """A Workload Identity pool and its GitHub OIDC provider, conditioned on the repository's numeric IDs (and,
+    for jobs in an environment, on the workflow they run: ``environment_workflow_ref``).
 
     Grant access with :meth:`allow_environment` (jobs in a GitHub environment) or :meth:`allow_subjects`
     (exact ``sub`` claims, e.g. pull requests): each makes the matching principals ``workloadIdentityUser``
@@ -110,7 +131,7 @@ class GithubWorkloadIdentity(Construct):
         self.provider = IamWorkloadIdentityPoolProvider(
             self, "provider", project=props.project, workload_identity_pool_id=self.pool.workload_identity_pool_id,
             workload_identity_pool_provider_id=props.provider_id, display_name="GitHub",
-            attribute_mapping=ATTRIBUTE_MAPPING, attribute_condition=repository_condition(props.repository),
+            attribute_mapping=ATTRIBUTE_MAPPING, attribute_condition=props.attribute_condition,
             oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_OIDC_ISSUER),
         )
 

@@ -120,6 +120,10 @@ class DeliveryFoundationProps:
             identity's environment name.
         plan_branch: Jobs without environment on this branch may act as the plan account (pull request jobs act
             as the pull request plan account). Default ``main``.
+        deploy_workflow: The workflow of ``github`` whose jobs deploy, e.g. ``.github/workflows/terraform.yml``: the
+            provider accepts a job in a GitHub environment only when it runs this file from ``plan_branch`` (its
+            ``job_workflow_ref``), so another workflow that names the environment, or this one from another branch,
+            gets no deploy token. Default ``None``: any workflow's job in the environment.
         load_balancer: The platform has the HTTPS load balancer (deploy may manage compute). Default ``True``.
         database: The platform has Cloud SQL (deploy may manage it). Default ``True``.
         internet_egress: A service of the platform reaches the internet (deploy may manage its Cloud Router and NAT).
@@ -153,6 +157,7 @@ class DeliveryFoundationProps:
     emptied_buckets: tuple[str, ...] = ()
     deploy_environment: str | None = None
     plan_branch: str = "main"
+    deploy_workflow: str | None = None
     load_balancer: bool = True
     database: bool = True
     internet_egress: bool = False
@@ -188,7 +193,7 @@ class DeliveryFoundation(Construct):
     - a Workload Identity pool whose GitHub provider accepts only this repository's tokens (condition
       on the numeric ``repository_owner_id`` and ``repository_id``);
     - the deploy account ``gha-deploy-<env>``, usable only by jobs in the GitHub environment (``principalSet``
-      on the environment attribute), holding the custom role ``<prefix>_deployer``: the permissions of the
+      on the environment attribute; with ``deploy_workflow`` only jobs of that workflow on ``plan_branch``), holding the custom role ``<prefix>_deployer``: the permissions of the
       platform's resource types (``_delivery_permissions``) and nothing that changes IAM, mints keys or tokens,
       reads data or copies the database out; never the state bucket but its own state objects; and
       ``roles/iam.serviceAccountUser`` on each workload account only;
@@ -218,6 +223,8 @@ class DeliveryFoundation(Construct):
         ))
         self.federation = GithubWorkloadIdentity(self, "github", GithubWorkloadIdentityProps(
             project=project, repository=props.github, pool_id=names.gcp_pool, provider_id=names.gcp_provider,
+            environment_workflow_ref=(None if props.deploy_workflow is None else
+                                      f"{props.github.full_name}/{props.deploy_workflow}@refs/heads/{props.plan_branch}"),
             depends_on=apis.dependables("iam.googleapis.com", "sts.googleapis.com", "iamcredentials.googleapis.com"),
         ))
         self.deploy_account, self.plan_account, self.pr_plan_account = self._pipeline_accounts(props)
