@@ -280,7 +280,7 @@ def _run_apply_step(tmp_path: Path, action: str, changed: dict[str, bool]) -> li
     calls = tmp_path / "calls"
     recorder = f'#!/bin/sh\necho "$(basename "$0") $*" >> {calls}\n'
     (tmp_path / "delivery").mkdir()
-    for name in ("plan_bundle.sh", "apply_saved_plan.sh"):
+    for name in ("plan_bundle.sh", "apply_saved_plan.sh", "oidc_token.sh"):
         (tmp_path / "delivery" / name).write_text(recorder, encoding="utf-8")
         (tmp_path / "delivery" / name).chmod(0o755)
     (tmp_path / "delivery" / "__main__.py").write_text(  # `python3 -m delivery ...` finds this one first
@@ -290,7 +290,9 @@ def _run_apply_step(tmp_path: Path, action: str, changed: dict[str, bool]) -> li
         (tmp_path / "bundles" / f"tfplan-{stack}").mkdir(parents=True)
         (tmp_path / "bundles" / f"tfplan-{stack}" / "changes").write_text(f"{str(changes).lower()}\n", encoding="utf-8")
     environment = {"ORDER": json.dumps(list(changed)), "BUNDLES": str(tmp_path / "bundles"), "ACTION": action,
-                   "PLAN_PRIVATE_KEY": "key", "PLAN_ENVIRONMENT": "prod"}
+                   "PLAN_PRIVATE_KEY": "key", "PLAN_ENVIRONMENT": "prod", "AWS_ROLE_SESSION_NAME": "deploy-1",
+                   "AWS_ROLE_ARN": "arn:aws:iam::333344445555:role/gha-duckdb-analytics-prod-deploy",
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": str(tmp_path / "token"), "AWS_REGION": "us-east-1"}
     assert set(step["env"]) == set(environment), "the test sets every variable of the step"
     result = subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path, text=True, capture_output=True,
                             timeout=60, env={"PATH": os.pathsep.join((str(Path(sys.base_prefix) / "bin"), os.environ["PATH"])),
@@ -302,14 +304,15 @@ def _run_apply_step(tmp_path: Path, action: str, changed: dict[str, bool]) -> li
 @pytest.mark.slow  # bash and python3
 def test_the_apply_job_runs_each_applied_stacks_setup_after_its_apply(tmp_path: Path) -> None:
     """The setup runs after each stack's apply (the standby has no setup output: the CLI says so), never for a
-    stack without changes, and never when destroying."""
+    stack without changes, and never when destroying; a fresh AWS token comes before each (one session each)."""
     changed = {"duckdb-analytics-aws-prod-standby": True, "duckdb-analytics-aws-prod": True, "duckdb-analytics-gcp-prod": False}
     applied = [(stack, tmp_path / "apply" / "bundles" / f"tfplan-{stack}") for stack, changes in changed.items() if changes]
     (tmp_path / "apply").mkdir()
+    token = f"oidc_token.sh sts.amazonaws.com {tmp_path / 'apply' / 'token'}"
     assert _run_apply_step(tmp_path / "apply", "apply", changed) == [
         line for stack, bundle in applied for line in (
-            f"plan_bundle.sh open {bundle} cdktf.out/stacks/{stack}", f"apply_saved_plan.sh cdktf.out/stacks/{stack}",
-            f"database-setup cdktf.out/stacks/{stack}")]
+            f"plan_bundle.sh open {bundle} cdktf.out/stacks/{stack}", token,
+            f"apply_saved_plan.sh cdktf.out/stacks/{stack}", token, f"database-setup cdktf.out/stacks/{stack}")]
     (tmp_path / "destroy").mkdir()
     destroyed = _run_apply_step(tmp_path / "destroy", "destroy", changed)
-    assert [line for line in destroyed if "database-setup" in line] == [] and len(destroyed) == 4
+    assert [line for line in destroyed if "database-setup" in line] == [] and len(destroyed) == 6

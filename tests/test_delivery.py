@@ -468,3 +468,35 @@ def test_terraform_log_shows_no_value() -> None:
                      "error: Saved plan is stale [aws_db_instance.db] (cdk.tf.json:3)",
                      "apply: 1 to add, 0 to change, 0 to import, 2 to remove", "outputs: 1 (values not shown)",
                      "(1 lines of other output kept in the log file, not shown: they may hold values)"]
+
+
+# --- oidc_token.sh: the apply job's fresh AWS token per stack ---------------------------------------------------
+
+def _oidc_token(tmp_path: Path, answer: str, **environment: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """oidc_token.sh with a curl that answers ``answer`` (GitHub's token endpoint), as the apply job runs it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text(f"#!/bin/sh\necho \"$*\" > {tmp_path / 'asked'}\necho '{answer}'\n", encoding="utf-8")
+    (bin_dir / "curl").chmod(0o755)
+    result = subprocess.run([str(PROJECT_ROOT / "delivery" / "oidc_token.sh"), "sts.amazonaws.com", str(tmp_path / "token")],
+                            capture_output=True, text=True, timeout=30,
+                            env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **environment})
+    return result, tmp_path / "token"
+
+
+@pytest.mark.slow  # bash, jq
+def test_the_aws_token_is_written_for_the_sdk_and_never_printed(tmp_path: Path) -> None:
+    request = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://example.invalid/token?api-version=2.0",
+               "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token"}
+    (tmp_path / "ok").mkdir()
+    result, token = _oidc_token(tmp_path / "ok", '{"value": "header.claims.signature"}', **request)
+    assert result.returncode == 0 and result.stdout == result.stderr == ""
+    assert token.read_text() == "header.claims.signature\n" and token.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "ok" / "asked").read_text().strip().endswith(
+        "https://example.invalid/token?api-version=2.0&audience=sts.amazonaws.com")
+    (tmp_path / "empty").mkdir()
+    empty, token = _oidc_token(tmp_path / "empty", "{}", **request)
+    assert empty.returncode == 1 and "without an OIDC token" in empty.stderr and not token.exists()
+    (tmp_path / "none").mkdir()
+    none, _ = _oidc_token(tmp_path / "none", "{}")
+    assert none.returncode == 2 and "needs permissions id-token: write" in none.stderr

@@ -136,7 +136,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         runner = Runner(workspace, temp, {
             "matrix.stack": STACK, "inputs.action": "apply", "inputs.environment": "dev", "steps.plan.outcome": "success",
             "vars[format('PLAN_PUBLIC_KEY_{0}', inputs.environment)]": public, "secrets.PLAN_PRIVATE_KEY": private,
-            "needs.select.outputs.order": json.dumps([STACK]), "runner.temp": str(temp),
+            "needs.select.outputs.order": json.dumps([STACK]), "runner.temp": str(temp), "github.run_id": "1",
         })
         runner.outputs["settings"] = {"directory": f"cdktf.out/stacks/{STACK}", "state": "bucket", "cloud": "aws",
                                       "environment": "dev", "kind": "platform"}
