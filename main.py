@@ -94,18 +94,18 @@ def _synthesize(configuration: Any, clouds: Sequence[str], outdir: Path, kinds: 
     """Both clouds on two cores: a process each (stacks/parallel.py); otherwise here, importing cdktf only now.
 
     Raises:
-        ViolationLines: Stacks break guardrails, whichever way they were synthesized.
+        ViolationLines: Stacks break guardrails or validations, whichever way they were synthesized.
     """
     from stacks.parallel import ViolationLines, runs_in_parallel, synthesize_in_parallel
 
     if runs_in_parallel(clouds):
         return synthesize_in_parallel(configuration, clouds, outdir, kinds)
-    from stacks.synthesis import GuardrailViolations, synthesize
+    from stacks.synthesis import SynthesisError, synthesize
 
     try:
         return synthesize(configuration, clouds, outdir, kinds)
-    except GuardrailViolations as error:
-        raise ViolationLines([str(violation) for violation in error.violations]) from error
+    except SynthesisError as error:
+        raise ViolationLines(error.problems) from error
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

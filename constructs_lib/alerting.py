@@ -13,14 +13,14 @@ notification channels on GCP), so that a team can page on one and read the other
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .props import checked, prop, require
 
 CRITICAL = "critical"
 WARNING = "warning"
 TIERS = (CRITICAL, WARNING)
 
 
-@dataclass(frozen=True)
+@checked
 class AlertThresholds:
     """When the platform alerts.
 
@@ -35,11 +35,11 @@ class AlertThresholds:
             Default 80.
     """
 
-    error_rate_percent: float = 5.0
-    response_time_seconds: float = 2.0
-    evaluation_minutes: int = 5
-    degraded_response_time_seconds: float | None = None
-    utilization_percent: float = 80.0
+    error_rate_percent: float = prop(5.0, between=(0.01, 100))
+    response_time_seconds: float = prop(2.0, between=(0.01, 60))
+    evaluation_minutes: int = prop(5, between=(1, 60))
+    degraded_response_time_seconds: float | None = prop(None, between=(0.01, 60))
+    utilization_percent: float = prop(80.0, between=(1, 100))
 
     @property
     def degraded_seconds(self) -> float:
@@ -48,16 +48,7 @@ class AlertThresholds:
         return self.degraded_response_time_seconds
 
     def __post_init__(self) -> None:
-        if not 0 < self.error_rate_percent <= 100:
-            raise ValueError(f"AlertThresholds.error_rate_percent must be above 0 and at most 100, got {self.error_rate_percent}")
-        if not 0 < self.response_time_seconds <= 60:
-            raise ValueError(f"AlertThresholds.response_time_seconds must be above 0 and at most 60, got {self.response_time_seconds}")
-        if not 1 <= self.evaluation_minutes <= 60:
-            raise ValueError(f"AlertThresholds.evaluation_minutes must be 1 to 60, got {self.evaluation_minutes}")
         if self.degraded_response_time_seconds is None:
             object.__setattr__(self, "degraded_response_time_seconds", self.response_time_seconds / 2)
-        elif not 0 < self.degraded_response_time_seconds < self.response_time_seconds:
-            raise ValueError("AlertThresholds.degraded_response_time_seconds must be above 0 and below "
-                             f"response_time_seconds ({self.response_time_seconds:g}), got {self.degraded_response_time_seconds}")
-        if not 1 <= self.utilization_percent <= 100:
-            raise ValueError(f"AlertThresholds.utilization_percent must be 1 to 100, got {self.utilization_percent}")
+        require(self.degraded_seconds < self.response_time_seconds, self, "degraded_response_time_seconds",
+                f"be below response_time_seconds ({self.response_time_seconds:g})")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from .props import checked, prop, require
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_THRESHOLDS_RULE = "be a tuple of ascending whole percentages from 1 to 1000"
 
 
-@dataclass(frozen=True)
+@checked
 class BudgetSpec:
     """A monthly budget of a platform and when it alerts.
 
@@ -21,20 +22,15 @@ class BudgetSpec:
             ascending. Default 100.
     """
 
-    monthly_amount: float
-    currency: str = "USD"
-    actual_thresholds: tuple[int, ...] = (50, 80, 100)
-    forecast_thresholds: tuple[int, ...] = (100,)
+    monthly_amount: float = prop(between=(0.01, None), rule="be a number above 0")
+    currency: str = prop("USD", pattern=_CURRENCY, rule="be an ISO 4217 code such as USD")
+    actual_thresholds: tuple[int, ...] = prop((50, 80, 100), rule=_THRESHOLDS_RULE)
+    forecast_thresholds: tuple[int, ...] = prop((100,), rule=_THRESHOLDS_RULE)
 
     def __post_init__(self) -> None:
-        if isinstance(self.monthly_amount, bool) or not self.monthly_amount > 0:
-            raise ValueError(f"BudgetSpec.monthly_amount {self.monthly_amount!r}: must be above 0")
-        if not _CURRENCY.fullmatch(self.currency):
-            raise ValueError(f"BudgetSpec.currency {self.currency!r}: must be an ISO 4217 code such as USD")
         for name in ("actual_thresholds", "forecast_thresholds"):
-            values = tuple(getattr(self, name))
-            object.__setattr__(self, name, values)
-            if any(not 1 <= value <= 1000 for value in values) or list(values) != sorted(set(values)):
-                raise ValueError(f"BudgetSpec.{name} {values!r}: must be ascending percentages from 1 to 1000")
-        if not self.actual_thresholds and not self.forecast_thresholds:
-            raise ValueError("BudgetSpec: name at least one threshold, or the budget alerts nobody")
+            values = getattr(self, name)
+            require(all(1 <= value <= 1000 for value in values) and list(values) == sorted(set(values)), self, name,
+                    _THRESHOLDS_RULE)
+        require(bool(self.actual_thresholds or self.forecast_thresholds), self, None,
+                "needs at least one threshold, or the budget alerts nobody")

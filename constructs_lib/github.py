@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .naming import PlatformIdentity
+from .props import checked, prop
 
 #: The issuer of GitHub Actions OIDC tokens (one issuer for every repository: trust needs a condition).
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
@@ -30,10 +31,11 @@ REPOSITORY_PATTERN = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}")
 REPOSITORY_RULE = "must be a GitHub repository name: 1 to 100 letters, digits, '.', '-' or '_'"
 #: GitHub's numeric IDs are positive and fit JavaScript's safe integers.
 MAX_GITHUB_ID = 2**53 - 1
+_ID_RULE = "be GitHub's numeric ID, a positive whole number"
 _CONTEXT = re.compile(r"environment:[a-z][a-z0-9]{0,9}|pull_request|ref:refs/heads/[A-Za-z0-9._/-]+")
 
 
-@dataclass(frozen=True)
+@checked
 class GithubRepository:
     """A GitHub repository, by name and by the numeric IDs GitHub never reassigns.
 
@@ -44,20 +46,10 @@ class GithubRepository:
         repository_id: Numeric ID of the repository (``GET /repos/<owner>/<name>`` -> ``id``).
     """
 
-    owner: str
-    name: str
-    owner_id: int
-    repository_id: int
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.owner, str) or not OWNER_PATTERN.fullmatch(self.owner):
-            raise ValueError(f"GithubRepository.owner {self.owner!r}: {OWNER_RULE}")
-        if not isinstance(self.name, str) or not REPOSITORY_PATTERN.fullmatch(self.name):
-            raise ValueError(f"GithubRepository.name {self.name!r}: {REPOSITORY_RULE}")
-        for attribute in ("owner_id", "repository_id"):
-            value = getattr(self, attribute)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GITHUB_ID:
-                raise ValueError(f"GithubRepository.{attribute} {value!r}: must be GitHub's numeric ID, a positive whole number")
+    owner: str = prop(pattern=OWNER_PATTERN, rule=OWNER_RULE)
+    name: str = prop(pattern=REPOSITORY_PATTERN, rule=REPOSITORY_RULE)
+    owner_id: int = prop(between=(1, MAX_GITHUB_ID), rule=_ID_RULE)
+    repository_id: int = prop(between=(1, MAX_GITHUB_ID), rule=_ID_RULE)
 
     @property
     def full_name(self) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from .props import checked, prop
 from .rules import NAME_PATTERN, NAME_RULE
 
 _ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
@@ -15,7 +15,7 @@ AWS_TAG_KEYS: tuple[str, str, str] = ("Project", "Environment", "ManagedBy")
 GCP_LABEL_KEYS: tuple[str, str, str] = ("project", "environment", "managed-by")
 
 
-@dataclass(frozen=True)
+@checked
 class PlatformIdentity:
     """Project and environment that every resource name, tag and label carries.
 
@@ -25,18 +25,9 @@ class PlatformIdentity:
         managed_by: Value of the ManagedBy tag / managed-by label.
     """
 
-    project: str
-    environment: str
+    project: str = prop(pattern=NAME_PATTERN, rule=NAME_RULE)
+    environment: str = prop(pattern=_ENVIRONMENT_PATTERN, rule="be 1 to 10 lowercase letters or digits, starting with a letter")
     managed_by: str = "cdktf"
-
-    def __post_init__(self) -> None:
-        if not NAME_PATTERN.fullmatch(self.project):
-            raise ValueError(f"PlatformIdentity.project {self.project!r}: {NAME_RULE}")
-        if not _ENVIRONMENT_PATTERN.fullmatch(self.environment):
-            raise ValueError(
-                f"PlatformIdentity.environment {self.environment!r}: must be 1 to 10 lowercase letters or digits, "
-                "starting with a letter"
-            )
 
     @property
     def prefix(self) -> str:

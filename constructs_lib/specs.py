@@ -12,14 +12,17 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Union
 
 from .alerting import AlertThresholds
+from .props import checked, prop, require
 
 #: A service name: short, so it fits into every derived name (target groups, service accounts, NEGs).
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9]{0,19}")
-SERVICE_NAME_RULE = "must be 1 to 20 lowercase letters or digits, starting with a letter"
+SERVICE_NAME_RULE = "be 1 to 20 lowercase letters or digits, starting with a letter"
+#: A URL path below the site, or nothing.
+_URL_SUFFIX = re.compile(r"(/[^\s]*)?")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
@@ -36,15 +39,7 @@ class DataAccess(enum.Enum):
     READ_WRITE = "read_write"
 
 
-def _check_service_and_path(value: ServiceUrl | InternalServiceUrl) -> None:
-    owner = type(value).__name__
-    if not SERVICE_NAME.fullmatch(value.service):
-        raise ValueError(f"{owner}.service {value.service!r}: {SERVICE_NAME_RULE}")
-    if value.path and not value.path.startswith("/"):
-        raise ValueError(f"{owner}.path {value.path!r}: must be empty or start with '/'")
-
-
-@dataclass(frozen=True)
+@checked
 class ServiceUrl:
     """An environment value the pattern fills in: the URL where clients reach ``service``, plus ``path``.
 
@@ -58,14 +53,11 @@ class ServiceUrl:
         path: Appended to the URL; empty or starting with ``/``. Default empty.
     """
 
-    service: str
-    path: str = ""
-
-    def __post_init__(self) -> None:
-        _check_service_and_path(self)
+    service: str = prop(pattern=SERVICE_NAME, rule=SERVICE_NAME_RULE)
+    path: str = prop("", pattern=_URL_SUFFIX, rule="be empty or start with '/'")
 
 
-@dataclass(frozen=True)
+@checked
 class InternalServiceUrl:
     """An environment value the pattern fills in: where the platform's own services reach ``service``, plus ``path``.
 
@@ -80,14 +72,11 @@ class InternalServiceUrl:
         path: Appended to the URL; empty or starting with ``/``. Default empty.
     """
 
-    service: str
-    path: str = ""
-
-    def __post_init__(self) -> None:
-        _check_service_and_path(self)
+    service: str = prop(pattern=SERVICE_NAME, rule=SERVICE_NAME_RULE)
+    path: str = prop("", pattern=_URL_SUFFIX, rule="be empty or start with '/'")
 
 
-@dataclass(frozen=True)
+@checked
 class DataBucketName:
     """An environment value the pattern fills in: the name of the platform's data bucket (use :data:`DATA_BUCKET_NAME`)."""
 
@@ -99,7 +88,7 @@ DATA_BUCKET_NAME = DataBucketName()
 EnvironmentValue = Union[str, ServiceUrl, InternalServiceUrl, DataBucketName]
 
 
-@dataclass(frozen=True)
+@checked
 class Alerting:
     """Who is told when the platform misbehaves, and when. Alerts come in two tiers (critical, warning; see
     :mod:`constructs_lib.alerting`), each routed to its own SNS topic (AWS) or notification channels (GCP).
@@ -112,20 +101,30 @@ class Alerting:
         warning_email: Address that receives the warnings. Default ``None``: ``email``.
     """
 
-    email: str | None = None
+    email: str | None = prop(None, pattern=_EMAIL, rule="be an email address, or None")
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
-    warning_email: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("email", "warning_email"):
-            value = getattr(self, name)
-            if value is not None and not _EMAIL.fullmatch(value):
-                raise ValueError(f"Alerting.{name} {value!r}: must be an email address")
+    warning_email: str | None = prop(None, pattern=_EMAIL, rule="be an email address, or None")
 
     @property
     def warning_recipient(self) -> str | None:
         """Who receives warnings: ``warning_email``, else ``email``."""
         return self.warning_email or self.email
+
+
+def check_instance_bounds(spec: object) -> None:
+    """``min_instances`` at most ``max_instances``: the scaling bounds of a service, named alike on both clouds."""
+    low, high = getattr(spec, "min_instances"), getattr(spec, "max_instances")
+    require(low <= high, spec, "min_instances", f"be at most max_instances ({high})")
+
+
+def route_base(routes: tuple[str, ...]) -> str:
+    """The path a service's routes start with, e.g. ``/api`` for ``("/api", "/api/*")``; empty without routes (the
+    default service) or when the first route starts with a wildcard."""
+    if not routes:
+        return ""
+    first = routes[0]
+    cut = min((first.index(wildcard) for wildcard in "*?" if wildcard in first), default=len(first))
+    return first[:cut].rstrip("/")
 
 
 def referenced_services(environment: Mapping[str, EnvironmentValue]) -> set[str]:
@@ -169,12 +168,12 @@ BODY_INSPECTION_BYTES = 8192
 #: The largest body a route may declare: Cloud Run refuses HTTP/1 requests above 32 MiB.
 MAX_LARGE_BODY_BYTES = 32 * 1024 * 1024
 _PATH_PREFIX = re.compile(r"/[A-Za-z0-9._~%/-]*")
-_PATH_PREFIX_RULE = "must be a URL path starting with '/' of letters, digits and . _ ~ % / - (no '*', no query)"
+_PATH_PREFIX_RULE = "be a URL path starting with '/' of letters, digits and . _ ~ % / - (no '*', no query)"
 #: Cloud Armor allows five subexpressions in a rule: the body limit and an exception per route.
 MAX_LARGE_BODY_ROUTES = 4
 
 
-@dataclass(frozen=True)
+@checked
 class LargeBodyRoute:
     """Requests below a path that may carry bodies above :attr:`RequestLimits.max_body_bytes`, up to a cap of their own.
 
@@ -187,18 +186,11 @@ class LargeBodyRoute:
         max_body_bytes: The cap, 8193 to 33554432 (32 MiB, Cloud Run's limit for HTTP/1 requests).
     """
 
-    path_prefix: str
-    max_body_bytes: int
-
-    def __post_init__(self) -> None:
-        if not _PATH_PREFIX.fullmatch(self.path_prefix):
-            raise ValueError(f"LargeBodyRoute.path_prefix {self.path_prefix!r}: {_PATH_PREFIX_RULE}")
-        if not BODY_INSPECTION_BYTES < self.max_body_bytes <= MAX_LARGE_BODY_BYTES:
-            raise ValueError(f"LargeBodyRoute({self.path_prefix!r}).max_body_bytes {self.max_body_bytes}: must be "
-                             f"{BODY_INSPECTION_BYTES + 1} to {MAX_LARGE_BODY_BYTES}")
+    path_prefix: str = prop(pattern=_PATH_PREFIX, rule=_PATH_PREFIX_RULE)
+    max_body_bytes: int = prop(between=(BODY_INSPECTION_BYTES + 1, MAX_LARGE_BODY_BYTES))
 
 
-@dataclass(frozen=True)
+@checked
 class RequestLimits:
     """What the edge (AWS WAF, Cloud Armor) refuses before its rules read a request, so no rule is padded past.
 
@@ -215,23 +207,16 @@ class RequestLimits:
         large_body_routes: Routes with bodies up to their own cap. Default none.
     """
 
-    max_body_bytes: int = BODY_INSPECTION_BYTES
-    max_header_bytes: int = BODY_INSPECTION_BYTES
-    max_path_bytes: int = 1024
-    max_query_bytes: int = 2048
+    max_body_bytes: int = prop(BODY_INSPECTION_BYTES, between=(1, BODY_INSPECTION_BYTES))
+    max_header_bytes: int = prop(BODY_INSPECTION_BYTES, between=(1024, 8192))
+    max_path_bytes: int = prop(1024, between=(256, 8192))
+    max_query_bytes: int = prop(2048, between=(256, 8192))
     large_body_routes: tuple[LargeBodyRoute, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "large_body_routes", tuple(self.large_body_routes))
-        for name, low, high in (("max_body_bytes", 1, BODY_INSPECTION_BYTES), ("max_header_bytes", 1024, 8192),
-                                ("max_path_bytes", 256, 8192), ("max_query_bytes", 256, 8192)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"RequestLimits.{name} {value!r}: must be {low} to {high}")
         prefixes = [route.path_prefix for route in self.large_body_routes]
-        if len(set(prefixes)) != len(prefixes) or len(prefixes) > MAX_LARGE_BODY_ROUTES:
-            raise ValueError(f"RequestLimits.large_body_routes {prefixes}: at most {MAX_LARGE_BODY_ROUTES}, each path "
-                             "prefix once")
+        require(len(set(prefixes)) == len(prefixes) and len(prefixes) <= MAX_LARGE_BODY_ROUTES, self,
+                "large_body_routes", f"be at most {MAX_LARGE_BODY_ROUTES} routes, each path prefix once", value=prefixes)
 
 
 #: The request headers Cloud Armor checks one by one against :attr:`RequestLimits.max_header_bytes` (its rules
@@ -240,7 +225,7 @@ INSPECTED_HEADERS: tuple[str, ...] = ("cookie", "authorization", "user-agent", "
                                       "content-type", "accept", "origin")
 
 
-@dataclass(frozen=True)
+@checked
 class PathRateLimit:
     """A per-client-IP limit of its own for requests below a path, besides the platform-wide one.
 
@@ -249,23 +234,15 @@ class PathRateLimit:
         requests: Requests one client IP may send there per window (the platform-wide window), 10 to 1000000.
     """
 
-    path_prefix: str
-    requests: int
-
-    def __post_init__(self) -> None:
-        if not _PATH_PREFIX.fullmatch(self.path_prefix):
-            raise ValueError(f"PathRateLimit.path_prefix {self.path_prefix!r}: {_PATH_PREFIX_RULE}")
-        if isinstance(self.requests, bool) or not 10 <= self.requests <= 1_000_000:
-            raise ValueError(f"PathRateLimit({self.path_prefix!r}).requests {self.requests!r}: must be 10 to 1000000")
+    path_prefix: str = prop(pattern=_PATH_PREFIX, rule=_PATH_PREFIX_RULE)
+    requests: int = prop(between=(10, 1_000_000))
 
 
-def check_path_rate_limits(limits: tuple[PathRateLimit, ...], owner: str) -> tuple[PathRateLimit, ...]:
-    """``limits`` as a tuple; a ValueError naming ``owner`` when a path prefix repeats."""
-    limits = tuple(limits)
-    prefixes = [limit.path_prefix for limit in limits]
-    if len(set(prefixes)) != len(prefixes) or not all(isinstance(limit, PathRateLimit) for limit in limits):
-        raise ValueError(f"{owner} {prefixes}: PathRateLimit values, each path prefix at most once")
-    return limits
+def check_path_rate_limits(spec: object) -> None:
+    """A PropError naming ``spec.path_rate_limits`` when a path prefix repeats."""
+    prefixes = [limit.path_prefix for limit in getattr(spec, "path_rate_limits")]
+    require(len(set(prefixes)) == len(prefixes), spec, "path_rate_limits", "name each path prefix at most once",
+            value=prefixes)
 
 
 def integer_above_pattern(limit: int) -> str:

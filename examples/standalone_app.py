@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+import constructs_lib
 from constructs_lib import PlatformIdentity
 from constructs_lib.aws.data_bucket import DataBucket, DataBucketProps
 from constructs_lib.aws.encryption_key import EncryptionKey, EncryptionKeyProps
@@ -23,7 +24,7 @@ from cdktf import App, TerraformOutput, TerraformStack  # isort: skip
 
 
 def build(outdir: str) -> App:
-    app = App(outdir=outdir)
+    app = constructs_lib.app(outdir)  # staged: constructs_lib.synth publishes only a complete, checked output
     identity = PlatformIdentity(project="acme-lake", environment="sandbox")
 
     aws = TerraformStack(app, "acme-lake-aws")
@@ -33,7 +34,7 @@ def build(outdir: str) -> App:
     bucket = DataBucket(aws, "lake", DataBucketProps(bucket_prefix=f"{identity.name('lake')}-", kms_key_arn=key.arn,
                                                      noncurrent_version_expiration_days=30))
     TerraformOutput(aws, "bucket", value=bucket.name)
-    apply_guardrails(aws, production=False)  # app.synth() fails on a violation; True adds the production rules
+    apply_guardrails(aws, production=False)  # a violation fails synth; True adds the production rules
 
     gcp = TerraformStack(app, "acme-lake-gcp")
     google_provider(gcp, project="acme-lake-sandbox", region="europe-west1", labels=identity.gcp_labels())
@@ -43,4 +44,4 @@ def build(outdir: str) -> App:
 
 
 if __name__ == "__main__":
-    build(sys.argv[1] if len(sys.argv) > 1 else "cdktf.out").synth()
+    constructs_lib.synth(build(sys.argv[1] if len(sys.argv) > 1 else "cdktf.out"))

@@ -39,11 +39,11 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
     ``standby``: the service in the disaster-recovery standby region, at the standby's capacity ([dr]).
     """
     settings, scaling, hours = service.settings(config), config.scaling, config.scaling.working_hours
-    min_capacity, max_capacity = scaling.min_capacity, scaling.max_capacity
+    min_instances, max_instances = scaling.min_capacity, scaling.max_capacity
     region = config.aws.region
     if standby:
         assert config.dr is not None, "a standby needs [dr]"
-        min_capacity, max_capacity = config.dr.standby_min_capacity, config.dr.standby_max_capacity
+        min_instances, max_instances = config.dr.standby_min_capacity, config.dr.standby_max_capacity
         region = config.dr.aws_standby_region
     environment = {"ENVIRONMENT": config.environment}
     if service is BACKEND:
@@ -54,13 +54,13 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
     return ServiceSpec(
         name=service.name,
         image=_image(service, config, standby=standby),
-        cpu=settings.cpu,
-        memory=settings.memory,
+        cpu=settings.cpu / 1024,  # the config counts Fargate CPU units
+        memory_mib=settings.memory,
         port=service.port,
         health_check=HealthCheck(service.health_path),
         routes=BACKEND_PATHS if service is BACKEND else (),
         scaling=Scaling(
-            min_capacity=min_capacity, max_capacity=max_capacity,
+            min_instances=min_instances, max_instances=max_instances,
             target_cpu_percent=scaling.target_cpu, scale_out_cooldown=scaling.scale_out_cooldown,
             scale_in_cooldown=scaling.scale_in_cooldown, target_memory_percent=scaling.target_memory,
             requests_per_target=scaling.requests_per_target,
@@ -100,7 +100,7 @@ def database_spec(config: EnvironmentConfig) -> DatabaseSpec | None:
     return DatabaseSpec(
         instance_class=database.instance_class, postgres_major_version=database.postgres_major_version,
         allocated_storage_gb=database.allocated_storage_gb, max_allocated_storage_gb=database.max_allocated_storage_gb,
-        backup_retention_days=database.backup_retention_days, multi_az=database.high_availability,
+        backup_retention_days=database.backup_retention_days, high_availability=database.high_availability,
         database_name=database_name(config),
     )
 

@@ -12,8 +12,8 @@ from constructs_lib import PlatformIdentity
 from constructs_lib.github import DeliveryNames
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME, CloudArmorSpec, ContainerImage, DataAccess, DatabaseSpec, DataBucketSpec,
-    DisasterRecoverySpec, InternalServiceUrl, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec, ServiceUrl,
-    WebPlatform, WebPlatformProps,
+    DisasterRecoverySpec, HealthCheck, InternalServiceUrl, LoadBalancerSpec, NetworkSpec, ReleaseSpec, Scaling,
+    ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.patterns._database import SETUP_ACCOUNT
 from constructs_lib.gcp.patterns.delivery import deployed_by
@@ -57,14 +57,16 @@ def service_spec(config: EnvironmentConfig, service: AppService) -> ServiceSpec:
                 gcp_image_location(config), config.gcp.project_id),
             config.images.tag, digest=config.images.digests.get(service.name)),
         port=service.port,
-        health_path=service.health_path,
+        health_check=HealthCheck(service.health_path),
         cpu=settings.cloud_run_cpu,
         memory_mib=settings.cloud_run_memory,
-        # Cloud Run's equivalent of office hours: no minimum, so nothing runs (or is billed) while idle,
-        # outside office hours included; the first request after a pause waits for a cold start.
-        min_instances=0 if config.scaling.working_hours is not None else config.scaling.min_capacity,
-        max_instances=config.scaling.max_capacity,
-        concurrency=settings.concurrency,
+        scaling=Scaling(
+            # Cloud Run's equivalent of office hours: no minimum, so nothing runs (or is billed) while idle,
+            # outside office hours included; the first request after a pause waits for a cold start.
+            min_instances=0 if config.scaling.working_hours is not None else config.scaling.min_capacity,
+            max_instances=config.scaling.max_capacity,
+            concurrency=settings.concurrency,
+        ),
         request_timeout_seconds=settings.request_timeout_seconds,
         environment={"ENVIRONMENT": config.environment},
     )

@@ -1,22 +1,23 @@
-"""The synthesized output directory: staging next to it, publishing into it, describing what it holds.
+"""What a synthesis of our stacks wrote: the selected stacks and what the manifest says of each.
 
-No cdktf import: the parallel synthesis (``stacks.parallel``) publishes what its child processes wrote.
+Staging and publishing are the library's (:mod:`constructs_lib.output`, re-exported here). No cdktf import: the
+parallel synthesis (``stacks.parallel``) publishes what its child processes wrote.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from config import Configuration
+from constructs_lib.output import MANIFEST, SynthesisError, prepare_staging, publish, staging_directory
 
 from . import StackRef, stack_refs, standby_environments
 
-MANIFEST = "manifest.json"
+__all__ = ["MANIFEST", "SynthesisError", "SynthesizedStack", "describe", "prepare_staging", "publish", "selected_refs",
+           "staging_directory"]
 
 
 @dataclass(frozen=True)
@@ -35,32 +36,6 @@ def selected_refs(configuration: Configuration, clouds: Sequence[str], kinds: Se
     """The stacks a selection synthesizes, in ``stack_refs`` order (standby stacks where ``[dr]`` asks)."""
     return stack_refs(configuration.project.name, clouds, [config.environment for config in configuration.environments],
                       kinds, standby_environments=standby_environments(configuration.environments))
-
-
-def staging_directory(outdir: Path) -> Path:
-    """Where a run writes before publishing: beside ``outdir`` (same file system), one per process."""
-    return outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
-
-
-def publish(staging: Path, outdir: Path) -> None:
-    """Moves the staged output into ``outdir`` file by file, keeping Terraform's working files."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    staged_stacks, target_stacks = staging / "stacks", outdir / "stacks"
-    target_stacks.mkdir(exist_ok=True)
-    staged_names = {entry.name for entry in staged_stacks.iterdir()}
-    for existing in target_stacks.iterdir():
-        if existing.is_dir() and existing.name not in staged_names:
-            shutil.rmtree(existing)
-    for stack_dir in staged_stacks.iterdir():
-        target_dir = target_stacks / stack_dir.name
-        target_dir.mkdir(exist_ok=True)
-        for item in stack_dir.iterdir():
-            if (target_dir / item.name).is_dir():
-                shutil.rmtree(target_dir / item.name)
-            os.replace(item, target_dir / item.name)
-    for item in staging.iterdir():
-        if item.name != "stacks":
-            os.replace(item, outdir / item.name)
 
 
 def describe(refs: Sequence[StackRef], outdir: Path) -> list[SynthesizedStack]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from config import Configuration
 
-from .output import MANIFEST, SynthesizedStack, describe, publish, selected_refs, staging_directory
+from .output import MANIFEST, SynthesizedStack, describe, prepare_staging, publish, selected_refs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The exit status of a child whose stacks break guardrails (its stdout: the violations, one line each).
@@ -64,9 +64,7 @@ def synthesize_in_parallel(configuration: Configuration, clouds: Sequence[str], 
         RuntimeError: A child failed otherwise; its last line of error output says why.
     """
     outdir = outdir.absolute()
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_directory(outdir)
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = prepare_staging(outdir)
     try:
         staging.mkdir()
         with ThreadPoolExecutor(max_workers=len(clouds)) as pool:
@@ -98,12 +96,12 @@ def _run_child(configuration: Configuration, cloud: str, kinds: Sequence[str], o
 def child_main() -> int:
     """A child: synthesizes one cloud's stacks of the pickled configuration on stdin into the given directory."""
     configuration, cloud, kinds, outdir = pickle.loads(sys.stdin.buffer.read())
-    from .synthesis import GuardrailViolations, synthesize  # the child's cloud only
+    from .synthesis import SynthesisError, synthesize  # the child's cloud only
 
     try:
         synthesize(configuration, (cloud,), Path(outdir), kinds)
-    except GuardrailViolations as error:
-        print(json.dumps([str(violation) for violation in error.violations]))
+    except SynthesisError as error:
+        print(json.dumps(list(error.problems)))
         return EXIT_VIOLATIONS
     return 0
 

@@ -56,10 +56,10 @@ def test_spot_follows_the_capacity_table_and_prod_stays_on_demand(synthesized: S
 
 
 def test_budget_and_spot_props_refuse_what_cannot_work() -> None:
-    with pytest.raises(ValueError, match=r"CapacitySplit.on_demand_weight/spot_weight 0/0"):
+    with pytest.raises(ValueError, match=r"CapacitySplit.spot_weight: must be above 0 when on_demand_weight is 0"):
         CapacitySplit(on_demand_base=1, on_demand_weight=0, spot_weight=0)
-    with pytest.raises(ValueError, match=r"BudgetSpec.monthly_amount -5: must be above 0"):
+    with pytest.raises(ValueError, match=r"BudgetSpec.monthly_amount: must be a number above 0, got -5"):
         BudgetSpec(-5)
-    with pytest.raises(ValueError, match=r"BudgetSpec.actual_thresholds \(80, 50\): must be ascending"):
+    with pytest.raises(ValueError, match=r"BudgetSpec.actual_thresholds: must be a tuple of ascending whole percentages from 1 to 1000, got \(80, 50\)"):
         BudgetSpec(100, actual_thresholds=(80, 50))
     assert CapacitySplit().all_spot and not CapacitySplit(on_demand_base=1).all_spot

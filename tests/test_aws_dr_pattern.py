@@ -75,7 +75,7 @@ def primary() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def standby() -> dict[str, Any]:
-    small = tuple(replace(spec, scaling=Scaling(min_capacity=1, max_capacity=4)) for spec in (API, WEB))
+    small = tuple(replace(spec, scaling=Scaling(min_instances=1, max_instances=4)) for spec in (API, WEB))
     return _synth(STANDBY, _props(STANDBY, NetworkSpec("10.2.0.0/16", ("eu-west-1a", "eu-west-1b")), services=small))
 
 
@@ -153,39 +153,54 @@ def test_one_spec_without_disaster_recovery_changes_nothing() -> None:
 
 
 INVALID: list[tuple[str, Callable[[], object], str]] = [
-    ("same regions", lambda: DisasterRecoverySpec(PRIMARY, PRIMARY), "DisasterRecoverySpec.standby_region 'us-east-1': must differ"),
+    ("same regions", lambda: DisasterRecoverySpec(PRIMARY, PRIMARY), 'DisasterRecoverySpec.standby_region: '
+                                                                     'must differ from primary_region, or both '
+                                                                     "fail together, got 'us-east-1'"),
     ("primary elsewhere", lambda: DisasterRecoverySpec("eu-west-1", PRIMARY),
-     "DisasterRecoverySpec.primary_region 'eu-west-1': must be us-east-1"),
-    ("mode", lambda: DisasterRecoverySpec(PRIMARY, STANDBY, mode="cold"), "DisasterRecoverySpec.mode 'cold': must be"),
-    ("path", lambda: DisasterRecoverySpec(PRIMARY, STANDBY, health_check_path="health"), "health_check_path 'health'"),
+     "DisasterRecoverySpec.primary_region: must be us-east-1: the Route 53 health check's metrics are "
+     "published there only, got 'eu-west-1'"),
+    ("mode", lambda: DisasterRecoverySpec(PRIMARY, STANDBY, mode="cold"), 'DisasterRecoverySpec.mode: must be '
+                                                                          "one of 'pilot_light', 'warm', got "
+                                                                          "'cold'"),
+    ("path", lambda: DisasterRecoverySpec(PRIMARY, STANDBY, health_check_path="health"), 'DisasterRecoverySpec.'
+                                                                                         'health_check_path: '
+                                                                                         'must be a URL path '
+                                                                                         "starting with '/', "
+                                                                                         'without a query, got '
+                                                                                         "'health'"),
     ("third region", lambda: _props("eu-central-1", NetworkSpec("10.3.0.0/16", ("eu-central-1a", "eu-central-1b"))),
-     "WebPlatformProps.disaster_recovery: the platform's region 'eu-central-1' is neither"),
+     "WebPlatformProps.disaster_recovery: must name the platform's region as primary_region 'us-east-1' or "
+     "standby_region 'eu-west-1', got 'eu-central-1'"),
     ("no zone", lambda: _props(PRIMARY, NetworkSpec("10.1.0.0/16", ("us-east-1a", "us-east-1b")),
                                load_balancer=LoadBalancerSpec(https=Https(
                                    "shop.example.com", "arn:aws:acm:us-east-1:123456789012:certificate/"
                                    "0b5e2f61-7d3c-4e0a-9c1b-5a8f3d2e7c41"))),
-     "WebPlatformProps.disaster_recovery: needs load_balancer.https with a hosted_zone_id"),
+     'WebPlatformProps.disaster_recovery: must go with load_balancer.https and a hosted_zone_id (the failover '
+     'records live in that zone), got DisasterRecoverySpec(...)'),
     ("long bucket", lambda: DisasterRecoverySpec(PRIMARY, "ap-southeast-2").replica_bucket_name(
         PlatformIdentity("a-very-long-projectx", "production"), ACCOUNT),
-     "is not a valid S3 bucket name (at most 63 characters)"),
+     'DisasterRecoverySpec: needs a replica bucket name of at most 63 characters: shorten the project or '
+     "environment, got 'a-very-long-projectx-production-data-123456789012-ap-southeast-2'"),
     ("primary without check", lambda: DnsFailover("PRIMARY"), "DnsFailover.health_check_path: needed for the PRIMARY"),
     ("alarm outside us-east-1", lambda: HealthCheckAlarmProps("x", "abc", "d", "eu-west-1", "arn:aws:sns:eu-west-1:1:t"),
      "HealthCheckAlarmProps.region 'eu-west-1': an alarm on a Route 53 health check must be in us-east-1"),
     ("ambiguous partial name", lambda: ContainerSecret.partial("X", region=STANDBY, account_id=ACCOUNT, secret_name="app/db-abcdef"),
-     "a name ending in '-' and six characters is ambiguous"),
+     "ContainerSecret.partial.secret_name: must not end in '-' and six characters (ambiguous in a partial "
+     "ARN), got 'app/db-abcdef'"),
     ("no replica region", lambda: ReplicatedPassword(()), "ReplicatedPassword.replicas: name at least one region"),
     ("delivery standby in its own region", lambda: DeliveryFoundationProps(
         identity=IDENTITY, account_id=ACCOUNT, region=PRIMARY, github=GithubRepository("acme", "infra", 1342004, 260064828),
         state_bucket="acme-shop-live-tfstate", image_repositories=("api",), standby_region=PRIMARY),
-     "DeliveryFoundationProps.standby_region 'us-east-1': must be an AWS region other than region"),
+     "DeliveryFoundationProps.standby_region: must be an AWS region other than region, got 'us-east-1'"),
     ("standby pulls from the primary region", lambda: _props(
         STANDBY, NetworkSpec("10.2.0.0/16", ("eu-west-1a", "eu-west-1b")), services=(replace(API, image=_ecr(PRIMARY)), WEB)),
-     "ServiceSpec('api').image: 'acme-shop-live/api' in us-east-1 is in the primary region, which a failover must do without"),
+     "ServiceSpec('api').image: must not be in the primary region, which a failover does without: use "
+     "eu-west-1's copy, got acme-shop-live/api in us-east-1"),
     ("primary image not replicated", lambda: _props(
         PRIMARY, NetworkSpec("10.1.0.0/16", ("us-east-1a", "us-east-1b")),
         services=(replace(API, image=_ecr(PRIMARY, "shared/api")), WEB)),
-     "ServiceSpec('api').image: 'shared/api' is not replicated to eu-west-1 (registry replication copies the "
-     "repositories acme-shop-live/...)"),
+     "ServiceSpec('api').image: must be in a repository acme-shop-live/... (only those replicate to the "
+     'standby), got shared/api in us-east-1'),
     ("standby in the source region", lambda: StandbyDatabaseProps(
         identifier="shop-standby", source_identifier="shop", source_region=PRIMARY, region=PRIMARY, account_id=ACCOUNT,
         vpc_id="vpc", subnet_ids=("s1", "s2"), kms_key_arn="k", postgres_major_version=16, instance_class="db.t4g.medium",

@@ -56,7 +56,7 @@ API = ServiceSpec("api", ContainerImage.platform_repository("1.4.2"), port=8080,
                   routes=("/api", "/api/*"), data_access=DataAccess.READ_WRITE, database_access=True,
                   environment={"BUCKET": DATA_BUCKET_NAME})
 WORKER = ServiceSpec("worker", IMAGE, port=None, command=("worker", "--queue", "jobs"), data_access=DataAccess.READ,
-                     scaling=Scaling(min_capacity=1, max_capacity=2))
+                     scaling=Scaling(min_instances=1, max_instances=2))
 WEB = ServiceSpec("web", IMAGE, port=3000, environment={"API_URL": ServiceUrl("api", "/api")})
 
 
@@ -225,10 +225,13 @@ def _shared_load_balancer() -> PublicLoadBalancer:
 
 
 INVALID: list[tuple[str, Callable[[], object], str]] = [
-    ("cidr text", lambda: NETWORK.__class__("10.0.0.0/33", ("a", "b")), "NetworkSpec.cidr '10.0.0.0/33': must be an IPv4 CIDR"),
+    ("cidr text", lambda: NETWORK.__class__("10.0.0.0/33", ("a", "b")), 'NetworkSpec.cidr: must be an IPv4 '
+                                                                        "block such as 10.0.0.0/16 ('33' is "
+                                                                        'not a valid netmask), got '
+                                                                        "'10.0.0.0/33'"),
     ("network cidr", lambda: NetworkProps(name_prefix="x", region=REGION, account_id=ACCOUNT, cidr="10.0.0.1/16",
                                           availability_zones=("a", "b"), flow_log_retention_days=7),
-     "NetworkProps.cidr '10.0.0.1/16': must be an IPv4 CIDR block"),
+     "NetworkProps.cidr: must be an IPv4 block such as 10.0.0.0/16 (10.0.0.1/16 has host bits set), got '10.0.0.1/16'"),
     ("public cidr", lambda: NetworkProps(name_prefix="x", region=REGION, account_id=ACCOUNT,
                                          cidr=ipaddress.IPv4Network("8.8.0.0/16"), availability_zones=("a", "b"),
                                          flow_log_retention_days=7), "NetworkProps.cidr '8.8.0.0/16': must be a private block"),
@@ -236,37 +239,70 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
         name="x", container_name="x", image="i:1", cpu=256, memory=512, cluster=ExistingCluster("c", "arn"), vpc_id="v",
         subnet_ids=("s",), region=REGION, account_id=ACCOUNT, log_retention_days=31),
      "FargateServiceProps.log_retention_days 31: log retention must be one of"),
-    ("latest", lambda: ContainerImage.from_registry("ghcr.io/acme/shop:latest"), "ContainerImage.from_registry(reference)"),
-    ("platform tag", lambda: ContainerImage.platform_repository("latest"), "ContainerImage.platform_repository(tag) 'latest'"),
-    ("service name", lambda: ServiceSpec("Web-App", IMAGE), "ServiceSpec.name 'Web-App': must be 1 to 20"),
-    ("fargate size", lambda: ServiceSpec("web", IMAGE, cpu=256, memory=4096), "ServiceSpec('web').cpu/memory 256/4096"),
+    ("latest", lambda: ContainerImage.from_registry("ghcr.io/acme/shop:latest"), 'ContainerImage.from_registry.'
+                                                                                 'reference: must name a tag '
+                                                                                 'other than latest, or a '
+                                                                                 'digest, got '
+                                                                                 "'ghcr.io/acme/shop:latest'"),
+    ("platform tag", lambda: ContainerImage.platform_repository("latest"), 'ContainerImage.platform_repository.'
+                                                                           'tag: must be a container image tag '
+                                                                           "(letters, digits, '_', '.', '-', "
+                                                                           "at most 128) other than 'latest', "
+                                                                           "got 'latest'"),
+    ("service name", lambda: ServiceSpec("Web-App", IMAGE), "ServiceSpec('Web-App').name: must be 1 to 20 "
+                                                            'lowercase letters or digits, starting with a '
+                                                            "letter, got 'Web-App'"),
+    ("fargate size", lambda: ServiceSpec("web", IMAGE, cpu=0.25, memory_mib=4096), "ServiceSpec('web').memory_mib: "
+                                                                              'must fit cpu 0.25: Fargate '
+                                                                              'accepts 512, 1024, 2048 MiB '
+                                                                              'with 0.25 vCPU, got 4096'),
     ("routes without port", lambda: ServiceSpec("job", IMAGE, port=None, routes=("/x",)), "ServiceSpec('job').routes"),
-    ("health matcher", lambda: HealthCheck("/", matcher="ok"), "HealthCheck.matcher 'ok'"),
-    ("https", lambda: Https("shop.example.com"), "Https: give certificate_arn, or hosted_zone_id"),
-    ("waf window", lambda: WafSpec(rate_limit_window_seconds=30), "WafSpec.rate_limit_window_seconds 30"),
-    ("scaling", lambda: Scaling(min_capacity=4, max_capacity=2), "Scaling.min_capacity/max_capacity 4/2"),
-    ("office hours", lambda: OfficeHours("MON-FRI", "19:00", "07:00"), "OfficeHours.end '07:00': must be after start"),
-    ("duplicate names", lambda: _platform_props(services=(WEB, WEB)), "WebPlatformProps.services ['web', 'web']: names must be unique"),
+    ("health matcher", lambda: HealthCheck("/", matcher="ok"), 'HealthCheck.matcher: must be HTTP codes such '
+                                                               "as 200, 200-299 or 200,204, got 'ok'"),
+    ("https", lambda: Https("shop.example.com"), 'Https.certificate_arn: must be given, or hosted_zone_id to '
+                                                 'issue a DNS-validated certificate, got None'),
+    ("waf window", lambda: WafSpec(rate_limit_window_seconds=30), 'WafSpec.rate_limit_window_seconds: must be '
+                                                                  'one of 60, 120, 300, 600, got 30'),
+    ("scaling", lambda: Scaling(min_instances=4, max_instances=2), 'Scaling.min_instances: must be at most '
+                                                                 'max_instances (2), got 4'),
+    ("office hours", lambda: OfficeHours("MON-FRI", "19:00", "07:00"), 'OfficeHours.end: must be after start '
+                                                                       "'19:00' on the same day, got '07:00'"),
+    ("duplicate names", lambda: _platform_props(services=(WEB, WEB)), 'WebPlatformProps.services: must name '
+                                                                      'one or more services, each name once, '
+                                                                      "got ['web', 'web']"),
     ("two defaults", lambda: _platform_props(services=(WEB, ServiceSpec("site", IMAGE))),
-     "WebPlatformProps.services ['web', 'site']: only one service may have no routes"),
+     "WebPlatformProps.services: must have at most one service without routes (the default), got ['web', 'site']"),
     ("url to a worker", lambda: _platform_props(services=(WORKER, ServiceSpec("web", IMAGE, environment={"U": ServiceUrl("worker")}))),
-     "ServiceSpec('web').environment['U']: ServiceUrl('worker') names no service with a port"),
-    ("bucket off", lambda: _platform_props(data_bucket=None), "ServiceSpec('api').environment['BUCKET']: DATA_BUCKET_NAME needs"),
-    ("database off", lambda: _platform_props(database=None), "ServiceSpec('api').database_access: needs WebPlatformProps.database"),
+     "ServiceSpec('web').environment: must name services with a port (['web']), got "
+     "U=ServiceUrl(service='worker', path='')"),
+    ("bucket off", lambda: _platform_props(data_bucket=None), "ServiceSpec('api').environment: must not use "
+                                                              'DATA_BUCKET_NAME without '
+                                                              'WebPlatformProps.data_bucket, got '
+                                                              'BUCKET=DataBucketName()'),
+    ("database off", lambda: _platform_props(database=None), "ServiceSpec('api').database_access: must be "
+                                                             'False without WebPlatformProps.database, got True'),
     ("port without balancer", lambda: _platform_props(load_balancer=None, services=(WEB,)),
-     "WebPlatformProps.load_balancer: services ['web'] have a port but there is no load balancer"),
-    ("retention", lambda: _platform_props(log_retention_days=10), "WebPlatformProps.log_retention_days 10"),
+     "WebPlatformProps.load_balancer: must be given: services ['web'] have a port, got None"),
+    ("retention", lambda: _platform_props(log_retention_days=10), 'WebPlatformProps.log_retention_days: must '
+                                                                  'be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, '
+                                                                  '150, 180, 365, 400, 545, 731, 1096, 1827, '
+                                                                  '2192, 2557, 2922, 3288, got 10'),
     ("shared without routes", lambda: LoadBalancedFargateServiceProps(
         identity=IDENTITY, account_id=ACCOUNT, region=REGION, network=NETWORK, service=WEB,
-        load_balancer=_shared_load_balancer()), "LoadBalancedFargateServiceProps.service 'web': on a shared load balancer"),
+        load_balancer=_shared_load_balancer()), 'LoadBalancedFargateServiceProps.service: must have routes on '
+                                                "a shared load balancer, got ServiceSpec('web')"),
     ("service with data", lambda: LoadBalancedFargateServiceProps(
         identity=IDENTITY, account_id=ACCOUNT, region=REGION, network=NETWORK, service=API,
-        load_balancer=LoadBalancerSpec(https=None)), "LoadBalancedFargateServiceProps.service 'api': no data bucket"),
+        load_balancer=LoadBalancerSpec(https=None)), 'LoadBalancedFargateServiceProps.service: must use no '
+                                                     'data bucket or database (WebPlatform has them), got '
+                                                     "ServiceSpec('api')"),
     ("target prefix", lambda: TargetSpec("web", 0), "TargetSpec.port 0"),
     ("database storage", lambda: DatabaseSpec(allocated_storage_gb=200, max_allocated_storage_gb=100),
-     "DatabaseSpec.allocated_storage_gb/max_allocated_storage_gb 200/100"),
-    ("data bucket days", lambda: DataBucketSpec(0), "DataBucketSpec.noncurrent_version_expiration_days 0"),
-    ("statement", lambda: Statement("S", (), ("*",)), "Statement S: needs at least one action"),
+     'DatabaseSpec.allocated_storage_gb: must be at most max_allocated_storage_gb (100), got 200'),
+    ("data bucket days", lambda: DataBucketSpec(0), 'DataBucketSpec.noncurrent_version_expiration_days: must '
+                                                    'be a whole number from 1 to 3650, got 0'),
+    ("statement", lambda: Statement("S", (), ("*",)), "Statement('S').actions: must be one or more actions "
+                                                      'such as sqs:ReceiveMessage, got ()'),
 ]
 
 

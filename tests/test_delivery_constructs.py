@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from constructs_lib import PlatformIdentity
@@ -24,13 +26,13 @@ def test_a_wildcard_or_unknown_context_is_refused(context: str) -> None:
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (("-acme", "infra", 1, 2), "GithubRepository.owner '-acme'"),
-    (("acme", "in fra", 1, 2), "GithubRepository.name 'in fra'"),
-    (("acme", "infra", "1", 2), "GithubRepository.owner_id '1'"),
-    (("acme", "infra", 1, 0), "GithubRepository.repository_id 0"),
+    (("-acme", "infra", 1, 2), "GithubRepository('infra').owner: must be a GitHub user or organization name"),
+    (("acme", "in fra", 1, 2), "GithubRepository('in fra').name: must be a GitHub repository name"),
+    (("acme", "infra", "1", 2), "GithubRepository('infra').owner_id: must be GitHub's numeric ID, a positive whole number, got '1'"),
+    (("acme", "infra", 1, 0), "GithubRepository('infra').repository_id: must be GitHub's numeric ID, a positive whole number, got 0"),
 ])
 def test_repository_props_are_checked(arguments: tuple, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         GithubRepository(*arguments)
 
 
@@ -72,9 +74,9 @@ def test_a_gcp_image_in_an_existing_repository_keeps_the_platform_naming() -> No
     image = ContainerImage.in_repository("us-central1-docker.pkg.dev/acme-prod/acme-prod-images", "1.2.0")
     assert (image.tag, image.repository, image.uses_platform_registry) == (
         "1.2.0", "us-central1-docker.pkg.dev/acme-prod/acme-prod-images", False)
-    with pytest.raises(ValueError, match="in_repository\\(repository_url\\) must be an Artifact Registry"):
+    with pytest.raises(ValueError, match="ContainerImage.in_repository.repository_url: must be an Artifact Registry"):
         ContainerImage.in_repository("ghcr.io/acme/images", "1.2.0")
-    with pytest.raises(ValueError, match="in_repository\\(tag\\)"):
+    with pytest.raises(ValueError, match="ContainerImage.in_repository.tag: must be a container image tag"):
         ContainerImage.in_repository("us-central1-docker.pkg.dev/acme-prod/acme-prod-images", "latest")
-    with pytest.raises(ValueError, match="ContainerImage: use"):
+    with pytest.raises(ValueError, match="ContainerImage: must use ContainerImage.platform_repository"):
         ContainerImage(reference="ghcr.io/acme/api:1", repository="us-central1-docker.pkg.dev/acme-prod/images")

@@ -25,17 +25,24 @@ ROUTES = RequestLimits(max_body_bytes=4096, large_body_routes=(LargeBodyRoute("/
 
 REFUSED = [
     ("body above what the rules read", lambda: RequestLimits(max_body_bytes=9000),
-     "RequestLimits.max_body_bytes 9000: must be 1 to 8192"),
+     'RequestLimits.max_body_bytes: must be a whole number from 1 to 8192, got 9000'),
     ("route cap within the limit", lambda: LargeBodyRoute("/api/upload", 8192),
-     "LargeBodyRoute('/api/upload').max_body_bytes 8192: must be 8193 to 33554432"),
-    ("route with a wildcard", lambda: LargeBodyRoute("/api/*", 10_000), "LargeBodyRoute.path_prefix '/api/*': must be"),
+     'LargeBodyRoute.max_body_bytes: must be a whole number from 8193 to 33554432, got 8192'),
+    ("route with a wildcard", lambda: LargeBodyRoute("/api/*", 10_000), 'LargeBodyRoute.path_prefix: must be a '
+                                                                        "URL path starting with '/' of "
+                                                                        'letters, digits and . _ ~ % / - (no '
+                                                                        "'*', no query), got '/api/*'"),
     ("five routes", lambda: RequestLimits(large_body_routes=tuple(LargeBodyRoute(f"/r{n}", 10_000) for n in range(5))),
-     "RequestLimits.large_body_routes ['/r0', '/r1', '/r2', '/r3', '/r4']: at most 4"),
-    ("quote in a path", lambda: PathRateLimit("/a'b", 100), "PathRateLimit.path_prefix \"/a'b\": must be a URL path"),
-    ("path limit below 10", lambda: PathRateLimit("/api", 5), "PathRateLimit('/api').requests 5: must be 10 to 1000000"),
+     "RequestLimits.large_body_routes: must be at most 4 routes, each path prefix once, got ['/r0', '/r1', "
+     "'/r2', '/r3', '/r4']"),
+    ("quote in a path", lambda: PathRateLimit("/a'b", 100), 'PathRateLimit.path_prefix: must be a URL path '
+                                                            "starting with '/' of letters, digits and . _ ~ % "
+                                                            '/ - (no \'*\', no query), got "/a\'b"'),
+    ("path limit below 10", lambda: PathRateLimit("/api", 5), 'PathRateLimit.requests: must be a whole number '
+                                                              'from 10 to 1000000, got 5'),
     ("path limit twice", lambda: WebAclProps(name="shop", resource_arn="arn", rate_limit_requests=100, log_retention_days=7,
                                              path_rate_limits=(PathRateLimit("/api", 10), PathRateLimit("/api", 20))),
-     "WebAclProps.path_rate_limits ['/api', '/api']: PathRateLimit values, each path prefix at most once"),
+     "WebAclProps('shop').path_rate_limits: must name each path prefix at most once, got ['/api', '/api']"),
 ]
 
 

@@ -32,63 +32,106 @@ RUN = {"name": "api", "location": "europe-west1", "image": "europe-docker.pkg.de
 LB = {"name": "shop", "region": "europe-west1", "domains": ("shop.example.com",)}
 
 INVALID: list[tuple[str, Callable[[], object], str]] = [
-    ("bucket name", lambda: GcsDataBucketProps(name="Bad_Name", location="eu"), "GcsDataBucketProps.name must be"),
+    ("bucket name", lambda: GcsDataBucketProps(name="Bad_Name", location="eu"), "GcsDataBucketProps('Bad_Name')"
+                                                                                '.name: must be 3 to 63 '
+                                                                                'lowercase letters, digits, '
+                                                                                "'-' or '_' (not starting with "
+                                                                                "'goog'), got 'Bad_Name'"),
     ("bucket logs to itself", lambda: GcsDataBucketProps(name="lake", location="eu", access_log_bucket="lake"),
-     "GcsDataBucketProps.access_log_bucket must name another bucket"),
+     "GcsDataBucketProps('lake').access_log_bucket: must name another bucket: a bucket cannot log to itself, "
+     "got 'lake'"),
     ("log retention", lambda: GcsAccessLogBucketProps(name="logs", location="eu", retention_days=0),
-     "GcsAccessLogBucketProps.retention_days must be 1 to 3650 days, got 0"),
-    ("api name", lambda: ProjectServicesProps(project="p", services=("run",)), "ProjectServicesProps.services must be API names"),
-    ("account id", lambda: ServiceAccountProps(account_id="api", display_name="API"), "ServiceAccountProps.account_id must be 6 to 30"),
+     "GcsAccessLogBucketProps('logs').retention_days: must be a whole number from 1 to 3650 days, got 0"),
+    ("api name", lambda: ProjectServicesProps(project="p", services=("run",)), 'ProjectServicesProps.services: '
+                                                                               'must be API names such as '
+                                                                               'run.googleapis.com, got '
+                                                                               "('run',)"),
+    ("account id", lambda: ServiceAccountProps(account_id="api", display_name="API"), 'ServiceAccountProps.acco'
+                                                                                      'unt_id: must be 6 to 30 '
+                                                                                      'lowercase letters, '
+                                                                                      'digits or hyphens, '
+                                                                                      'starting with a letter, '
+                                                                                      "got 'api'"),
     ("registry id", lambda: DockerRepositoryProps(repository_id="Images", location="europe-west1"),
-     "DockerRepositoryProps.repository_id must be"),
+     'DockerRepositoryProps.repository_id: must be 1 to 63 lowercase letters, digits or hyphens, start with a '
+     "letter and not end with a hyphen, got 'Images'"),
     ("cloud run size", lambda: CloudRunServiceProps(**RUN, cpu=2, memory_mib=512),
-     "CloudRunServiceProps.memory_mib must fit cpu 2: Cloud Run accepts 1024 to 8192 MiB with 2 vCPU, got 512"),
+     "CloudRunServiceProps('api').memory_mib: must fit cpu 2: Cloud Run accepts 1024 to 8192 MiB with 2 vCPU, got 512"),
     ("cloud run cpu", lambda: CloudRunServiceProps(**RUN, cpu=0.5),
-     "CloudRunServiceProps.cpu must be one of 1, 2, 4, 8 vCPU, got 0.5"),
-    ("port as text", lambda: CloudRunServiceProps(**RUN, port="8080"), "CloudRunServiceProps.port must be 1 to 65535, got '8080'"),
+     "CloudRunServiceProps('api').cpu: must be one of 1, 2, 4, 8 vCPU, got 0.5"),
+    ("port as text", lambda: CloudRunServiceProps(**RUN, port="8080"), "CloudRunServiceProps('api').port: must "
+                                                                       'be a whole number from 1 to 65535, got '
+                                                                       "'8080'"),
     ("min above max", lambda: CloudRunServiceProps(**RUN, min_instances=5, max_instances=2),
-     "CloudRunServiceProps.min_instances must be 0 to max_instances (2), got 5"),
-    ("reserved env", lambda: CloudRunServiceProps(**RUN, env={"PORT": "8080"}), "CloudRunServiceProps.env must not set K_CONFIGURATION"),
+     "CloudRunServiceProps('api').min_instances: must be 0 to max_instances (2), got 5"),
+    ("reserved env", lambda: CloudRunServiceProps(**RUN, env={"PORT": "8080"}), "CloudRunServiceProps('api').en"
+                                                                                'v: must not set '
+                                                                                'K_CONFIGURATION, K_REVISION, '
+                                                                                'K_SERVICE, PORT (Cloud Run '
+                                                                                "sets them), got {'PORT': "
+                                                                                "'8080'}"),
     ("env twice", lambda: CloudRunServiceProps(**RUN, env={"A": "1"}, secret_env={"A": SecretEnv("s")}),
-     "CloudRunServiceProps.secret_env must not repeat a name of env"),
-    ("ingress", lambda: CloudRunServiceProps(**RUN, ingress="ALL"), "CloudRunServiceProps.ingress must be one of"),
+     "CloudRunServiceProps('api').secret_env: must not repeat a name of env, got {'A': SecretEnv(secret='s', "
+     "version='latest')}"),
+    ("ingress", lambda: CloudRunServiceProps(**RUN, ingress="ALL"), "CloudRunServiceProps('api').ingress: must "
+                                                                    'be one of '
+                                                                    'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER, '
+                                                                    'INGRESS_TRAFFIC_INTERNAL_ONLY, '
+                                                                    "INGRESS_TRAFFIC_ALL, got 'ALL'"),
     ("literal secret", lambda: SecretProps(secret_id="db", value="hunter2"),
-     "SecretProps.value must be a Terraform expression"),
+     'SecretProps.value: must be a Terraform expression (a reference to another resource), never a literal '
+     "written into the JSON, got 'hunter2'"),
     ("network overlap", lambda: PrivateNetworkProps(name="vpc", region="europe-west1",
                                                     subnet_cidr=ipaddress.IPv4Network("10.0.0.0/24"),
                                                     private_services_cidr=ipaddress.IPv4Network("10.0.0.0/20")),
-     "PrivateNetworkProps.private_services_cidr must not overlap subnet_cidr 10.0.0.0/24"),
+     "PrivateNetworkProps('vpc').private_services_cidr: must not overlap subnet_cidr 10.0.0.0/24, got "
+     "IPv4Network('10.0.0.0/20')"),
     ("public subnet", lambda: PrivateNetworkProps(name="vpc", region="europe-west1",
                                                   subnet_cidr=ipaddress.IPv4Network("8.8.8.0/24"),
                                                   private_services_cidr=ipaddress.IPv4Network("10.1.0.0/20")),
-     "PrivateNetworkProps.subnet_cidr must be a private IPv4 range"),
+     "PrivateNetworkProps('vpc').subnet_cidr: must be a private IPv4 range of /26 or larger, got "
+     "IPv4Network('8.8.8.0/24')"),
     ("cidr with host bits", lambda: PrivateNetworkProps(name="vpc", region="europe-west1", subnet_cidr="10.0.0.1/24",
                                                         private_services_cidr="10.1.0.0/20"),
-     "PrivateNetworkProps.subnet_cidr must be an IPv4 block such as '10.20.0.0/24' (host bits zero), got '10.0.0.1/24'"),
+     "PrivateNetworkProps('vpc').subnet_cidr: must be an IPv4 block such as '10.20.0.0/24' (host bits zero), "
+     "got '10.0.0.1/24'"),
     ("postgres version", lambda: PostgresDatabaseProps(instance_name="db", region="europe-west1", network_id="n",
                                                        tier="db-custom-1-3840", postgres_major_version=9),
-     "PostgresDatabaseProps.postgres_major_version must be one of 14, 15, 16, 17, got 9"),
+     'PostgresDatabaseProps.postgres_major_version: must be one of 14, 15, 16, 17, got 9'),
     ("reserved user", lambda: PostgresDatabaseProps(instance_name="db", region="europe-west1", network_id="n",
                                                     tier="db-custom-1-3840", user_name="postgres"),
-     "PostgresDatabaseProps.user_name must not be a user Cloud SQL reserves"),
+     "PostgresDatabaseProps.user_name: must not be a user Cloud SQL reserves, got 'postgres'"),
     ("armor window", lambda: CloudArmorPolicyProps(name="edge", rate_limit_requests=100, rate_limit_window_seconds=7),
-     "CloudArmorPolicyProps.rate_limit_window_seconds must be one of 10, 30, 60"),
-    ("waf sensitivity", lambda: WafRule("sqli-v33-stable", "SQL injection", sensitivity=5), "WafRule.sensitivity must be None or 1 to 4"),
+     "CloudArmorPolicyProps('edge').rate_limit_window_seconds: must be one of 10, 30, 60, 120, 180, 240, 300, "
+     '600, 900, 1200, 1800, 2700, 3600 seconds, got 7'),
+    ("waf sensitivity", lambda: WafRule("sqli-v33-stable", "SQL injection", sensitivity=5), 'WafRule.sensitivit'
+                                                                                            'y: must be None '
+                                                                                            'or 1 to 4, got 5'),
     ("two defaults", lambda: ServerlessLoadBalancerProps(**LB, backends=(ServerlessBackend("a", "a"), ServerlessBackend("b", "b"))),
-     "ServerlessLoadBalancerProps.backends must have exactly one default backend"),
+     "ServerlessLoadBalancerProps('shop').backends: must have exactly one default backend (one without paths), "
+     "got (ServerlessBackend(key='a', service_name='a', paths=(), other_regions=(), regional_servi..."),
     ("path twice", lambda: ServerlessLoadBalancerProps(**LB, backends=(
         ServerlessBackend("a", "a"), ServerlessBackend("b", "b", ("/x",)), ServerlessBackend("c", "c", ("/x",)))),
-     "ServerlessLoadBalancerProps.backends must not route one path to two backends"),
-    ("bad path", lambda: ServerlessBackend("api", "api", ("api/*",)), "ServerlessBackend.paths must be URL paths"),
+     "ServerlessLoadBalancerProps('shop').backends: must not route one path to two backends, got "
+     "(ServerlessBackend(key='a', service_name='a', paths=(), other_regions=(), regional_services=()), "
+     'Serverles...'),
+    ("bad path", lambda: ServerlessBackend("api", "api", ("api/*",)), 'ServerlessBackend.paths: must be URL '
+                                                                      "paths starting with '/', with '*' only "
+                                                                      "at the end, got ('api/*',)"),
     ("one path as text", lambda: ServerlessBackend("api", "api", "/api/*"),
-     "ServerlessBackend.paths must be a tuple of strings such as ('/api/*',), got '/api/*'"),
+     "ServerlessBackend.paths: must be a tuple of strings such as ('/api/*',), got '/api/*'"),
     ("email", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email="ops", services=("api",)),
-     "ServiceMonitoringProps.notification_email must be an email address, got 'ops'"),
+     "ServiceMonitoringProps('shop').notification_email: must be an email address, got 'ops'"),
     ("services as one string", lambda: ServiceMonitoringProps(name="shop", project="p", notification_email=None,
                                                               services="api"),
-     "ServiceMonitoringProps.services must be a tuple of strings such as ('acme-prod-api',), got 'api'"),
-    ("uptime host", lambda: UptimeTarget("api", "https://shop.example.com", "/"), "UptimeTarget.host must be a host name"),
-    ("retention", lambda: LogRetentionProps(project="p", retention_days=4000), "LogRetentionProps.retention_days must be 1 to 3650"),
+     "ServiceMonitoringProps('shop').services: must be a tuple of strings such as ('acme-prod-api',), got 'api'"),
+    ("uptime host", lambda: UptimeTarget("api", "https://shop.example.com", "/"), 'UptimeTarget.host: must be '
+                                                                                  'a host name without scheme '
+                                                                                  'or path, got '
+                                                                                  "'https://shop.example.com'"),
+    ("retention", lambda: LogRetentionProps(project="p", retention_days=4000), 'LogRetentionProps.retention_day'
+                                                                               's: must be a whole number from '
+                                                                               '1 to 3650 days, got 4000'),
 ]
 
 

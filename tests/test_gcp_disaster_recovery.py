@@ -12,7 +12,7 @@ import pytest
 
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.cloud_run_service import revision_name
-from constructs_lib.gcp.patterns import ContainerImage, DatabaseSpec, DisasterRecoverySpec, ServiceSpec
+from constructs_lib.gcp.patterns import ContainerImage, DatabaseSpec, DisasterRecoverySpec, HealthCheck, ServiceSpec
 from constructs_lib.gcp.patterns.delivery import DeliveryFoundationProps
 from constructs_lib.github import GithubRepository
 from constructs_lib.review import SynthesizedOutput, compare_outputs
@@ -179,9 +179,9 @@ def test_the_dual_region_bucket_keeps_its_address_and_a_plan_would_never_replace
 
 # --- the pattern alone ------------------------------------------------------------------------------------
 
-API = ServiceSpec("api", IMAGE, routes=("/api/*",), health_path="/api/health", database_access=True)
+API = ServiceSpec("api", IMAGE, routes=("/api/*",), health_check=HealthCheck("/api/health"), database_access=True)
 WEB = ServiceSpec("web", IMAGE)
-WORKER = ServiceSpec("worker", IMAGE, exposed=False)
+WORKER = ServiceSpec("worker", IMAGE, port=None)
 STANDBY = DisasterRecoverySpec("europe-west4", standby_subnet_cidr="10.50.0.0/26", standby_min_instances=2)
 
 
@@ -220,26 +220,33 @@ def test_with_a_database_the_standby_has_its_replica_subnet_and_secrets() -> Non
 
 INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("no load balancer", lambda: platform((WEB,), load_balancer=None, disaster_recovery=DisasterRecoverySpec("europe-west4")),
-     "WebPlatformProps.disaster_recovery must go with a load_balancer"),
+     'WebPlatformProps.load_balancer: must be given with disaster_recovery: the standby services are reached '
+     'through it, got None'),
     ("same region", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("europe-west1")),
-     "DisasterRecoverySpec.standby_region must differ from the platform's region 'europe-west1'"),
+     "DisasterRecoverySpec.standby_region: must differ from the platform's region 'europe-west1', got 'europe-west1'"),
     ("other continent", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("us-east1")),
-     "DisasterRecoverySpec.standby_region must be on the continent of 'europe-west1'"),
+     "DisasterRecoverySpec.standby_region: must be on the continent of 'europe-west1' (US, EU or ASIA): the "
+     "data bucket becomes a dual-region of both, got 'us-east1'"),
     ("no subnet", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("europe-west4")),
-     "DisasterRecoverySpec.standby_subnet_cidr must be given: the standby services send their traffic through a subnet"),
+     'DisasterRecoverySpec.standby_subnet_cidr: must be given: the standby services send their traffic through '
+     'a subnet in the standby region, got None'),
     ("subnet overlaps the primary's", lambda: platform((WEB,), disaster_recovery=DisasterRecoverySpec("europe-west4", "10.20.0.0/25")),
-     "DisasterRecoverySpec.standby_subnet_cidr must not overlap NetworkSpec.subnet_cidr 10.20.0.0/24"),
+     'DisasterRecoverySpec.standby_subnet_cidr: must not overlap NetworkSpec.subnet_cidr 10.20.0.0/24, got '
+     "IPv4Network('10.20.0.0/25')"),
     ("subnet overlaps", lambda: platform((API, WEB), database=DatabaseSpec(),
                                          disaster_recovery=DisasterRecoverySpec("europe-west4", "10.21.0.0/24")),
-     "DisasterRecoverySpec.standby_subnet_cidr must not overlap DatabaseSpec.private_services_cidr 10.21.0.0/20"),
+     'DisasterRecoverySpec.standby_subnet_cidr: must not overlap DatabaseSpec.private_services_cidr '
+     "10.21.0.0/20, got IPv4Network('10.21.0.0/24')"),
     ("image in the primary region", lambda: platform(
         (ServiceSpec("web", ContainerImage.in_repository("europe-west1-docker.pkg.dev/acme-shop-prod/images", "1.0.0")),),
         disaster_recovery=DisasterRecoverySpec("europe-west4")),
-     "ServiceSpec('web').image must not be in europe-west1-docker.pkg.dev with disaster_recovery"),
+     "ServiceSpec('web').image: must be in a multi-region repository (europe-docker.pkg.dev/...) with "
+     'disaster_recovery: the standby region pulls it when the primary is lost, got europe-west1-docker.pkg.dev'),
     ("no instance", lambda: DisasterRecoverySpec("europe-west4", standby_min_instances=0),
-     "DisasterRecoverySpec.standby_min_instances must be 1 to 1000 instances"),
+     'DisasterRecoverySpec.standby_min_instances: must be a whole number from 1 to 1000 instances, got 0'),
     ("public subnet", lambda: DisasterRecoverySpec("europe-west4", "52.0.0.0/24"),
-     "DisasterRecoverySpec.standby_subnet_cidr must be a private IPv4 range of /26 or larger"),
+     'DisasterRecoverySpec.standby_subnet_cidr: must be a private IPv4 range of /26 or larger, got '
+     "IPv4Network('52.0.0.0/24')"),
 ]
 
 
@@ -260,7 +267,7 @@ def test_the_image_repository_is_in_the_region_or_its_multi_region(location: str
             region="europe-west1", github=GithubRepository("acme", "infra", 1, 2), state_bucket="acme-shop-prod-tfstate",
             image_location=location)
     if expected is None:
-        with pytest.raises(ValueError, match=r"DeliveryFoundationProps.image_location must be None, the region "
+        with pytest.raises(ValueError, match=r"DeliveryFoundationProps.image_location: must be None, the region "
                                              r"'europe-west1' or its Artifact Registry multi-region 'europe'"):
             props()
     else:

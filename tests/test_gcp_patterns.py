@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import constructs_lib
 from constructs_lib.gcp.load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
 from constructs_lib.gcp.patterns import (
     DATA_BUCKET_NAME,
@@ -25,6 +26,7 @@ from constructs_lib.gcp.patterns import (
     CloudArmorSpec,
     ContainerImage,
     DataAccess,
+    HealthCheck,
     DatabaseSpec,
     DataBucketSpec,
     InternalServiceUrl,
@@ -48,7 +50,7 @@ from .helpers import PROJECT_ROOT, reference, resources
 
 IDENTITY = PlatformIdentity("acme-shop", "prod")
 PROJECT, REGION, DOMAIN = "acme-shop-prod", "europe-west1", "shop.example.com"
-IMAGE = ContainerImage.platform_registry("1.0.0")
+IMAGE = ContainerImage.platform_repository("1.0.0")
 LB = LoadBalancerSpec((DOMAIN,))
 
 
@@ -162,7 +164,7 @@ def test_minimal_platform_alerts_without_an_email_and_checks_uptime_through_the_
 
 def test_without_a_load_balancer_only_the_invokers_reach_the_run_app_urls() -> None:
     document = synth_platform(platform(
-        (ServiceSpec("api", IMAGE, health_path="/healthz"),
+        (ServiceSpec("api", IMAGE, health_check=HealthCheck("/healthz")),
          ServiceSpec("web", IMAGE, environment={"API": InternalServiceUrl("api", "/v1")})),
         load_balancer=None, invokers=("group:developers@example.com",), data_bucket=None,
         alerting=Alerting("ops@example.com")))
@@ -212,7 +214,7 @@ def test_every_service_sends_all_its_traffic_through_the_vpc(minimal: dict[str, 
 
 
 def test_a_service_that_declares_the_internet_gets_it_through_cloud_nat_alone() -> None:
-    document = synth_platform(platform((ServiceSpec("api", IMAGE), ServiceSpec("hook", IMAGE, routes=("/hook",), health_path="/hook",
+    document = synth_platform(platform((ServiceSpec("api", IMAGE), ServiceSpec("hook", IMAGE, routes=("/hook",), health_check=HealthCheck("/hook"),
                                                                                internet_egress=True))))
     services = run_services(document)
     assert "tags" not in services["api"]["template"]["vpc_access"]["network_interfaces"][0]
@@ -226,9 +228,9 @@ def test_a_service_that_declares_the_internet_gets_it_through_cloud_nat_alone() 
 
 
 SHOP = (
-    ServiceSpec("api", IMAGE, port=8080, health_path="/healthz", routes=("/api", "/api/*"),
+    ServiceSpec("api", IMAGE, port=8080, health_check=HealthCheck("/healthz"), routes=("/api", "/api/*"),
                 environment={"BUCKET": DATA_BUCKET_NAME}, data_access=DataAccess.READ_WRITE, database_access=True),
-    ServiceSpec("worker", ContainerImage.from_registry("ghcr.io/acme/worker:2.0.1"), exposed=False,
+    ServiceSpec("worker", ContainerImage.from_registry("ghcr.io/acme/worker:2.0.1"), port=None,
                 command=("python", "-m", "shop.worker"), data_access=DataAccess.READ, database_access=True,
                 secrets={"API_KEY": SecretEnv("worker-api-key", "3")}),
     ServiceSpec("web", IMAGE, port=3000, environment={"API_URL": ServiceUrl("api", "/api")}),
@@ -374,7 +376,7 @@ def test_platform_outputs_are_typed_properties() -> None:
 def test_public_service_with_its_own_load_balancer_has_the_secure_defaults() -> None:
     document = synth(lambda stack: PublicCloudRunService(stack, "orders", PublicCloudRunServiceProps(
         identity=IDENTITY, project=PROJECT, region=REGION,
-        service=ServiceSpec("orders", IMAGE, health_path="/healthz"), load_balancer=LoadBalancerSpec(("orders.example.com",)),
+        service=ServiceSpec("orders", IMAGE, health_check=HealthCheck("/healthz")), load_balancer=LoadBalancerSpec(("orders.example.com",)),
     )))
     (service,) = run_services(document).values()
     assert (service["name"], service["ingress"]) == ("acme-shop-prod-orders", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
@@ -397,11 +399,11 @@ def test_public_service_on_a_shared_load_balancer_is_routed_and_protected_by_it(
     found: dict[str, Any] = {}
 
     def build(stack: TerraformStack) -> None:
-        shop = WebPlatform(stack, "shop", platform((SHOP[2], ServiceSpec("api", IMAGE, routes=("/api", "/api/*"), health_path="/api/up"))))
+        shop = WebPlatform(stack, "shop", platform((SHOP[2], ServiceSpec("api", IMAGE, routes=("/api", "/api/*"), health_check=HealthCheck("/api/up")))))
         assert shop.load_balancer is not None
         orders = PublicCloudRunService(stack, "orders", PublicCloudRunServiceProps(
             identity=IDENTITY, project=PROJECT, region=REGION, load_balancer=shop.load_balancer,
-            service=ServiceSpec("orders", ContainerImage.from_registry("ghcr.io/acme/orders:1.4.2"), health_path="/orders/health",
+            service=ServiceSpec("orders", ContainerImage.from_registry("ghcr.io/acme/orders:1.4.2"), health_check=HealthCheck("/orders/health"),
                                 routes=("/orders", "/orders/*")),
             log_retention_days=None, enable_apis=False,
         ))
@@ -430,7 +432,7 @@ def test_the_example_builds_three_services_from_the_patterns_alone(tmp_path: Pat
                 for alias in node.names}
     assert imported == {"__future__", "sys", "constructs_lib", cdktf.__name__}  # cdktn once moved
     assert sum(1 for line in source.splitlines() if line.strip()) < 60
-    runpy.run_path(str(path))["build"](str(tmp_path)).synth()
+    constructs_lib.synth(runpy.run_path(str(path))["build"](str(tmp_path)))
     document = json.loads((tmp_path / "stacks" / "acme-shop-gcp" / "cdk.tf.json").read_text(encoding="utf-8"))
     services = run_services(document)
     assert {name: service["ingress"] for name, service in services.items()} == {
@@ -445,12 +447,13 @@ def test_the_example_builds_three_services_from_the_patterns_alone(tmp_path: Pat
 def test_the_documented_public_service_is_fifteen_lines_or_fewer(tmp_path: Path) -> None:
     text = (PROJECT_ROOT / "docs" / "patterns-gcp.md").read_text(encoding="utf-8")
     match = re.search(r"```python\n(.*?)```", text, re.DOTALL)
-    assert match is not None and "app = App()\n" in match.group(1)
+    assert match is not None and "app = constructs_lib.app()\n" in match.group(1)
     code = [line for line in match.group(1).splitlines() if line.strip()]
     assert len(code) - next(index for index, line in enumerate(code) if line.startswith("app =")) <= 15
     # As printed but for the output directory: the jsii runtime (Node) resolves ./cdktf.out against
     # its own working directory, which a chdir in this process does not move.
-    snippet = match.group(1).replace("app = App()", f"app = App(outdir={str(tmp_path / 'cdktf.out')!r})")
+    snippet = match.group(1).replace("app = constructs_lib.app()",
+                                     f"app = constructs_lib.app({str(tmp_path / 'cdktf.out')!r})")
     exec(compile(snippet, "patterns-gcp.md", "exec"), {})
     document = json.loads((tmp_path / "cdktf.out" / "stacks" / "orders" / "cdk.tf.json").read_text(encoding="utf-8"))
     (service,) = resources(document, "google_cloud_run_v2_service").values()
@@ -473,94 +476,132 @@ def _public(service: ServiceSpec, load_balancer: LoadBalancerSpec | ServerlessLo
                                       load_balancer=load_balancer)
 
 
-WORKER = ServiceSpec("worker", IMAGE, exposed=False)
+WORKER = ServiceSpec("worker", IMAGE, port=None)
 WEB = ServiceSpec("web", IMAGE)
 
 INVALID: list[tuple[str, Callable[[], object], str]] = [
-    ("cpu", lambda: ServiceSpec("api", IMAGE, cpu=0.5), "ServiceSpec('api').cpu must be one of 1, 2, 4, 8 vCPU, got 0.5"),
+    ("cpu", lambda: ServiceSpec("api", IMAGE, cpu=0.5), "ServiceSpec('api').cpu: must be 1, 2, 4 or 8 vCPU, got 0.5"),
     ("memory", lambda: ServiceSpec("api", IMAGE, cpu=2, memory_mib=512),
-     "ServiceSpec('api').memory_mib must fit cpu 2: Cloud Run accepts 1024 to 8192 MiB with 2 vCPU, got 512"),
-    ("name", lambda: ServiceSpec("Api", IMAGE), "ServiceSpec.name must be 1 to 20 lowercase letters or digits"),
-    ("routes on a worker", lambda: ServiceSpec("worker", IMAGE, exposed=False, routes=("/jobs/*",)),
-     "ServiceSpec('worker').routes must be empty for a service that is not exposed"),
-    ("bad route", lambda: ServiceSpec("api", IMAGE, routes=("api/*",)), "ServiceSpec('api').routes must be URL paths"),
+     "ServiceSpec('api').memory_mib: must fit cpu 2: Cloud Run accepts 1024 to 8192 MiB with 2 vCPU, got 512"),
+    ("name", lambda: ServiceSpec("Api", IMAGE), "ServiceSpec('Api').name: must be 1 to 20 lowercase letters or "
+                                                "digits, starting with a letter, got 'Api'"),
+    ("routes on a worker", lambda: ServiceSpec("worker", IMAGE, port=None, routes=("/jobs/*",)),
+     "ServiceSpec('worker').routes: must be empty for a worker (port=None: nothing routes to it), got ('/jobs/*',)"),
+    ("bad route", lambda: ServiceSpec("api", IMAGE, routes=("api/*",)), "ServiceSpec('api').routes: must be "
+                                                                        "URL paths starting with '/', with '*' "
+                                                                        "only at the end, got ('api/*',)"),
     ("reserved variable", lambda: ServiceSpec("api", IMAGE, environment={"PORT": "1"}),
-     "ServiceSpec('api').environment must not set K_CONFIGURATION, K_REVISION, K_SERVICE, PORT"),
-    ("latest", lambda: ContainerImage.platform_registry("latest"), "ContainerImage.platform_registry(tag) must be a container image tag"),
+     "ServiceSpec('api').environment: must not set K_CONFIGURATION, K_REVISION, K_SERVICE, PORT (Cloud Run "
+     "sets them), got {'PORT': '1'}"),
+    ("latest", lambda: ContainerImage.platform_repository("latest"), 'ContainerImage.platform_repository.tag: '
+                                                                   'must be a container image tag (letters, '
+                                                                   "digits, '_', '.', '-', at most 128) other "
+                                                                   "than 'latest', got 'latest'"),
     ("untagged image", lambda: ContainerImage.from_registry("nginx"),
-     "ContainerImage.from_registry(reference) must name a tag other than latest or a digest, got 'nginx'"),
+     "ContainerImage.from_registry.reference: must name a tag other than latest, or a digest, got 'nginx'"),
     ("duplicate names", lambda: platform((WEB, ServiceSpec("web", IMAGE, routes=("/x",)))),
-     "WebPlatformProps.services must have distinct names, got names ['web', 'web']"),
+     "WebPlatformProps.services: must have distinct names, got ['web', 'web']"),
     ("two defaults", lambda: platform((WEB, ServiceSpec("api", IMAGE))),
-     "WebPlatformProps.services must have exactly one exposed service without routes (the load balancer's default), "
-     "got ['web', 'api']"),
-    ("no default", lambda: platform((WORKER,)), "must have exactly one exposed service without routes"),
+     "WebPlatformProps.services: must have exactly one service with a port and no routes (the load balancer's "
+     "default), got ['web', 'api']"),
+    ("no default", lambda: platform((WORKER,)), 'WebPlatformProps.services: must have exactly one service with '
+                                                "a port and no routes (the load balancer's default), got []"),
     ("route twice", lambda: platform((WEB, ServiceSpec("api", IMAGE, routes=("/x",)), ServiceSpec("b", IMAGE, routes=("/x",)))),
-     "ServiceSpec('b').routes: '/x' is routed to 'api' already"),
-    ("health path of the site's root", lambda: platform((WEB, ServiceSpec("api", IMAGE, routes=("/api/*",), health_path="/"))),
-     "ServiceSpec('api').health_path '/' reaches 'web' through the load balancer"),
-    ("health path of the default", lambda: platform((ServiceSpec("web", IMAGE, health_path="/healthz"),
-                                                     ServiceSpec("api", IMAGE, routes=("/api/*",), health_path="/healthz"))),
-     "ServiceSpec('api').health_path '/healthz' reaches 'web' through the load balancer"),
-    ("health path under another's route", lambda: platform((WEB, ServiceSpec("api", IMAGE, routes=("/api/*",), health_path="/api/up"),
-                                                            ServiceSpec("v1", IMAGE, routes=("/v1/*",), health_path="/api/v1"))),
-     "ServiceSpec('v1').health_path '/api/v1' reaches 'api' through the load balancer"),
+     "ServiceSpec('b').routes: must not claim '/x': it is routed to 'api' already, got ('/x',)"),
+    ("health path of the site's root", lambda: platform((WEB, ServiceSpec("api", IMAGE, routes=("/api/*",), health_check=HealthCheck("/")))),
+     "ServiceSpec('api').health_check.path: must reach 'api' through the load balancer (it reaches 'web'): a "
+     "path under its routes ['/api/*'], got '/'"),
+    ("health path of the default", lambda: platform((ServiceSpec("web", IMAGE, health_check=HealthCheck("/healthz")),
+                                                     ServiceSpec("api", IMAGE, routes=("/api/*",), health_check=HealthCheck("/healthz")))),
+     "ServiceSpec('api').health_check.path: must reach 'api' through the load balancer (it reaches 'web'): a "
+     "path under its routes ['/api/*'], got '/healthz'"),
+    ("health path under another's route", lambda: platform((WEB, ServiceSpec("api", IMAGE, routes=("/api/*",), health_check=HealthCheck("/api/up")),
+                                                            ServiceSpec("v1", IMAGE, routes=("/v1/*",), health_check=HealthCheck("/api/v1")))),
+     "ServiceSpec('v1').health_check.path: must reach 'v1' through the load balancer (it reaches 'api'): a "
+     "path under its routes ['/v1/*'], got '/api/v1'"),
     ("unknown service url", lambda: platform((ServiceSpec("web", IMAGE, environment={"API": ServiceUrl("api")}),)),
-     "ServiceSpec('web').environment['API'] must name a service of the platform (['web']), got ServiceUrl(service='api', path='')"),
+     "ServiceSpec('web').environment: must name services of the platform (['web']), got "
+     "API=ServiceUrl(service='api', path='')"),
     ("url of a worker", lambda: platform((ServiceSpec("web", IMAGE, environment={"W": ServiceUrl("worker")}), WORKER)),
-     "ServiceSpec('web').environment['W'] must name an exposed service: 'worker' is a worker"),
+     "ServiceSpec('web').environment: must name a service with a port: 'worker' is a worker, got "
+     "W=ServiceUrl(service='worker', path='')"),
     ("url path of another", lambda: platform((ServiceSpec("web", IMAGE, environment={"API": ServiceUrl("api", "/v1")}),
-                                             ServiceSpec("api", IMAGE, routes=("/api", "/api/*"), health_path="/api/health"))),
-     "ServiceSpec('web').environment['API'] must be a path the load balancer sends to 'api' (routes ['/api', "
-     "'/api/*']), got ServiceUrl(service='api', path='/v1'), which reaches 'web'"),
+                                             ServiceSpec("api", IMAGE, routes=("/api", "/api/*"), health_check=HealthCheck("/api/health")))),
+     "ServiceSpec('web').environment: must give paths the load balancer sends to 'api' (this reaches 'web'), "
+     "got API=ServiceUrl(service='api', path='/v1')"),
     ("cycle without a load balancer", lambda: platform(
         (ServiceSpec("a", IMAGE, environment={"B": ServiceUrl("b")}), ServiceSpec("b", IMAGE, environment={"A": ServiceUrl("a")})),
-        load_balancer=None), "got a cycle among ['a', 'b']"),
+        load_balancer=None), "WebPlatformProps.services: must not need each other's run.app URL in a cycle (a "
+                             "run.app URL exists only once its service does), got ['a', 'b']"),
     ("database access without a database", lambda: platform((ServiceSpec("web", IMAGE, database_access=True),)),
-     "ServiceSpec('web').database_access must be False without a database (WebPlatformProps.database is None), got True"),
+     "ServiceSpec('web').database_access: must be False without a database (WebPlatformProps.database is "
+     'None), got True'),
     ("data access without a bucket", lambda: platform((ServiceSpec("web", IMAGE, data_access=DataAccess.READ),), data_bucket=None),
-     "ServiceSpec('web').data_access must be DataAccess.NONE without a data bucket"),
+     "ServiceSpec('web').data_access: must be DataAccess.NONE without a data bucket "
+     "(WebPlatformProps.data_bucket is None), got <DataAccess.READ: 'read'>"),
     ("bucket name without a bucket", lambda: platform((ServiceSpec("web", IMAGE, environment={"B": DATA_BUCKET_NAME}),),
                                                       data_bucket=None),
-     "ServiceSpec('web').environment['B'] must not be DATA_BUCKET_NAME without a data bucket"),
+     "ServiceSpec('web').environment: must not use DATA_BUCKET_NAME without WebPlatformProps.data_bucket, got B"),
     ("cloud run name too long", lambda: WebPlatformProps(
         identity=PlatformIdentity("acme-long-name-shop1", "production"), project=PROJECT, region=REGION,
         services=(ServiceSpec("abcdefghijklmnopqrst", IMAGE),), load_balancer=None),
-     "WebPlatformProps.services must give Cloud Run names of at most 49 characters"),
-    ("log retention", lambda: platform((WEB,), log_retention_days=0), "WebPlatformProps.log_retention_days must be 1 to 3650 days, got 0"),
+     "WebPlatformProps.services: must give Cloud Run names of at most 49 characters (shorten the service's "
+     "name or the identity), got 'acme-long-name-shop1-production-abcdefghijklmnopqrst'"),
+    ("log retention", lambda: platform((WEB,), log_retention_days=0), 'WebPlatformProps.log_retention_days: '
+                                                                      'must be a whole number from 1 to 3650 '
+                                                                      'days, got 0'),
     ("project", lambda: WebPlatformProps(identity=IDENTITY, project="Acme", region=REGION, services=(WEB,), load_balancer=None),
-     "WebPlatformProps.project must be a Google Cloud project ID"),
-    ("services as a list of names", lambda: platform(("web",)), "WebPlatformProps.services must be one or more ServiceSpec"),
+     'WebPlatformProps.project: must be a Google Cloud project ID (6 to 30 lowercase letters, digits or '
+     "hyphens, starting with a letter), got 'Acme'"),
+    ("services as a list of names", lambda: platform(("web",)), 'WebPlatformProps.services: must be a tuple of '
+                                                                "ServiceSpec, got ('web',)"),
     ("cidr text", lambda: NetworkSpec(subnet_cidr="10.20.0.1/24"),
-     "NetworkSpec.subnet_cidr must be an IPv4 block such as '10.20.0.0/24' (host bits zero), got '10.20.0.1/24'"),
+     "NetworkSpec.subnet_cidr: must be an IPv4 block such as '10.20.0.0/24' (host bits zero), got '10.20.0.1/24'"),
     ("cidr overlap", lambda: platform((WEB,), database=DatabaseSpec(), network=NetworkSpec("10.21.0.0/24")),
-     "DatabaseSpec.private_services_cidr must not overlap NetworkSpec.subnet_cidr 10.21.0.0/24"),
+     'DatabaseSpec.private_services_cidr: must not overlap NetworkSpec.subnet_cidr 10.21.0.0/24, got '
+     "IPv4Network('10.21.0.0/20')"),
     ("invokers behind a load balancer", lambda: platform((WEB,), invokers=("group:developers@example.com",)),
-     "WebPlatformProps.invokers must be empty with a load balancer"),
+     'WebPlatformProps.invokers: must be empty with a load balancer (the load balancer is the only way in), '
+     "got ('group:developers@example.com',)"),
     ("invoker for everyone", lambda: platform((WEB,), load_balancer=None, invokers=("allUsers",)),
-     "WebPlatformProps.invokers must be IAM members such as group:developers@example.com"),
-    ("tier", lambda: DatabaseSpec(tier="n1-standard-1"), "DatabaseSpec.tier must be a Cloud SQL tier"),
+     'WebPlatformProps.invokers: must be IAM members such as group:developers@example.com or '
+     "user:ann@example.com, got ('allUsers',)"),
+    ("tier", lambda: DatabaseSpec(tier="n1-standard-1"), 'DatabaseSpec.tier: must be a Cloud SQL tier such as '
+                                                         "db-custom-2-7680, got 'n1-standard-1'"),
     ("disk limit", lambda: DatabaseSpec(disk_size_gb=50, disk_autoresize_limit_gb=40),
-     "DatabaseSpec.disk_autoresize_limit_gb must be 0 (no limit) or at least disk_size_gb (50), got 40"),
-    ("domain", lambda: LoadBalancerSpec(("Shop.Example.com",)), "LoadBalancerSpec.domains must be 1 to 100 lowercase DNS names"),
+     'DatabaseSpec.disk_autoresize_limit_gb: must be 0 (no limit) or at least disk_size_gb (50), got 40'),
+    ("domain", lambda: LoadBalancerSpec(("Shop.Example.com",)), 'LoadBalancerSpec.domains: must be 1 to 100 '
+                                                                'lowercase DNS names such as app.example.com, '
+                                                                "got ('Shop.Example.com',)"),
     ("tls", lambda: LoadBalancerSpec((DOMAIN,), min_tls_version="TLS_1_0"),
-     "LoadBalancerSpec.min_tls_version must be TLS_1_2 or TLS_1_3, got 'TLS_1_0'"),
-    ("armor window", lambda: CloudArmorSpec(rate_limit_window_seconds=7), "CloudArmorSpec.rate_limit_window_seconds must be one of"),
-    ("bucket name", lambda: DataBucketSpec(name="Data"), "DataBucketSpec.name must be 3 to 63"),
-    ("public worker", lambda: _public(WORKER), "ServiceSpec('worker').exposed must be True for a public service, got False"),
+     "LoadBalancerSpec.min_tls_version: must be TLS_1_2 or TLS_1_3, got 'TLS_1_0'"),
+    ("armor window", lambda: CloudArmorSpec(rate_limit_window_seconds=7), 'CloudArmorSpec.rate_limit_window_sec'
+                                                                          'onds: must be one of 10, 30, 60, '
+                                                                          '120, 180, 240, 300, 600, 900, 1200, '
+                                                                          '1800, 2700, 3600 seconds, got 7'),
+    ("bucket name", lambda: DataBucketSpec(name="Data"), "DataBucketSpec('Data').name: must be 3 to 63 "
+                                                         "lowercase letters, digits, '-' or '_' (not starting "
+                                                         "with 'goog'), got 'Data'"),
+    ("public worker", lambda: _public(WORKER), "ServiceSpec('worker').port: must be given for a public service "
+                                               '(None is a worker), got None'),
     ("public database", lambda: _public(ServiceSpec("orders", IMAGE, database_access=True)),
-     "ServiceSpec('orders').database_access must be False: a PublicCloudRunService has no database"),
+     "ServiceSpec('orders').database_access: must be False: a PublicCloudRunService has no database (use "
+     'WebPlatform), got True'),
     ("public url of another", lambda: _public(ServiceSpec("orders", IMAGE, environment={"A": ServiceUrl("api")})),
-     "ServiceSpec('orders').environment['A'] must be text or this service's own ServiceUrl"),
+     "ServiceSpec('orders').environment: must hold text or the service's own ServiceUrl in a "
+     "PublicCloudRunService, got A=ServiceUrl(service='api', path='')"),
     ("shared without routes", lambda: _public(ServiceSpec("orders", IMAGE), _shared_load_balancer()),
-     "ServiceSpec('orders').routes must name the paths a shared load balancer sends to it"),
+     "ServiceSpec('orders').routes: must name the paths a shared load balancer sends to it (it has its default "
+     'service already), got ()'),
     ("shared name taken", lambda: _public(ServiceSpec("api", IMAGE, routes=("/v2/*",)), _shared_load_balancer()),
-     "PublicCloudRunServiceProps.service must have a name the shared load balancer does not use yet (['api', 'web']), got 'api'"),
+     "PublicCloudRunServiceProps.service: must have a name the shared load balancer does not use yet (['api', "
+     "'web']), got 'api'"),
     ("shared route taken", lambda: _public(ServiceSpec("orders", IMAGE, routes=("/api/*",)), _shared_load_balancer()),
-     "ServiceSpec('orders').routes: '/api/*' is routed to 'api' already"),
-    ("shared health path", lambda: _public(ServiceSpec("orders", IMAGE, routes=("/orders/*",), health_path="/api/health"),
+     "ServiceSpec('orders').routes: must not claim '/api/*': it is routed to 'api' already, got ('/api/*',)"),
+    ("shared health path", lambda: _public(ServiceSpec("orders", IMAGE, routes=("/orders/*",), health_check=HealthCheck("/api/health")),
                                            _shared_load_balancer()),
-     "ServiceSpec('orders').health_path '/api/health' reaches 'api' through the load balancer"),
+     "ServiceSpec('orders').health_check.path: must reach 'orders' through the load balancer (it reaches "
+     "'api'): a path under its routes ['/orders/*'], got '/api/health'"),
 ]
 
 

@@ -140,11 +140,11 @@ def test_a_fingerprint_of_references_is_hashed_by_terraform() -> None:
 
 
 def test_release_props_refuse_what_cannot_work() -> None:
-    with pytest.raises(ValueError, match=r"ReleaseSpec.canary_percent must be 1 to 99 \(0 is blue/green, 100 is rolling\), got 100"):
+    with pytest.raises(ValueError, match=r"ReleaseSpec.canary_percent: must be 1 to 99 \(0 is blue/green, 100 is rolling\), got 100"):
         ReleaseSpec("CANARY", candidate_tag="2.0.0", canary_percent=100)
-    with pytest.raises(ValueError, match="ReleaseSpec.strategy must be one of ROLLING, BLUE_GREEN, CANARY, got 'LINEAR'"):
+    with pytest.raises(ValueError, match="ReleaseSpec.strategy: must be one of ROLLING, BLUE_GREEN, CANARY, got 'LINEAR'"):
         ReleaseSpec("LINEAR")
-    with pytest.raises(ValueError, match="ReleaseSpec.test_cidrs must hold public ranges: '10.0.0.0/8' a private range"):
+    with pytest.raises(ValueError, match="ReleaseSpec.test_cidrs: must hold public ranges: '10.0.0.0/8' a private range"):
         ReleaseSpec("BLUE_GREEN", test_cidrs=("10.0.0.0/8",))
     assert ReleaseSpec("BLUE_GREEN").candidate_percent == 0 and ReleaseSpec().candidate_percent == 100
     assert revision_name("shop-api", "1.4.2", "0123abcd") == "shop-api-v1-4-2-0123abcd"

@@ -34,14 +34,20 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from ..props import PropError, checked, message, prop, require
 from ..rules import fargate_size_problem, log_retention_problem
-from .ecs_cluster import EcsClusterRef
+from .ecs_cluster import EcsClusterRef, ExecuteCommandSessions
 from .iam import Condition, Statement, policy_document
 from .load_balancer import LoadBalancerTarget
 from .log_group import LogGroup, LogGroupProps
 
 
-@dataclass(frozen=True)
+#: A Secrets Manager secret's ARN, complete or partial (without the random suffix).
+SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+")
+SECRET_ARN_RULE = "be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)"
+
+
+@checked
 class ContainerSecret:
     """An environment variable whose value ECS reads from Secrets Manager when a task starts.
 
@@ -53,8 +59,8 @@ class ContainerSecret:
         policy_arn: What IAM policies name to allow reading it. Default ``None``: ``secret_arn``.
     """
 
-    name: str
-    secret_arn: str
+    name: str = prop(pattern=re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), rule="be a variable name of letters, digits and '_'")
+    secret_arn: str = prop(pattern=SECRET_ARN, rule=SECRET_ARN_RULE)
     json_key: str | None = None
     policy_arn: str | None = None
 
@@ -67,8 +73,8 @@ class ContainerSecret:
         random suffix and could not find the secret from the partial ARN.
         """
         if re.search(r"-[^-/]{6}$", secret_name):
-            raise ValueError(f"ContainerSecret.partial(secret_name) {secret_name!r}: a name ending in '-' and six "
-                             "characters is ambiguous in a partial ARN")
+            raise PropError(message("ContainerSecret.partial", "secret_name", "not end in '-' and six characters "
+                                    "(ambiguous in a partial ARN)", secret_name))
         arn = f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:{secret_name}"
         return cls(name, arn, json_key, policy_arn=f"{arn}-??????")
 
@@ -76,6 +82,27 @@ class ContainerSecret:
     def value_from(self) -> str:
         """The ``valueFrom`` of the container definition: the secret ARN, with ``:<json_key>::`` for a JSON key."""
         return f"{self.secret_arn}:{self.json_key}::" if self.json_key else self.secret_arn
+
+
+#: Where the SSM agent of ECS Exec writes: writable volumes there keep the root filesystem read-only (ECS Exec does not
+#: support a read-only root otherwise: aws/containers-roadmap#1359).
+EXECUTE_COMMAND_PATHS: tuple[str, ...] = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+#: The Session Manager channels an ECS Exec session opens from the task.
+SESSION_CHANNEL_ACTIONS: tuple[str, ...] = ("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                                            "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel")
+
+
+def execute_command_statements(sessions: ExecuteCommandSessions) -> tuple[Statement, ...]:
+    """What a task role needs for ECS Exec with session logging: the channels (no resource), the log group (the agent
+    first checks it is encrypted: ``DescribeLogGroups`` has no narrower resource), and the sessions' key."""
+    return (
+        Statement(sid="ExecuteCommandChannels", actions=SESSION_CHANNEL_ACTIONS, resources=("*",)),
+        Statement(sid="ExecuteCommandLogGroups", actions=("logs:DescribeLogGroups",), resources=("*",)),
+        Statement(sid="ExecuteCommandSessionLogs", actions=("logs:CreateLogStream", "logs:DescribeLogStreams",
+                                                            "logs:PutLogEvents"),
+                  resources=(f"{sessions.log_group_arn}:*",)),
+        Statement(sid="ExecuteCommandSessionKey", actions=("kms:Decrypt",), resources=(sessions.kms_key_arn,)),
+    )
 
 
 DEPLOYMENT_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
@@ -92,7 +119,7 @@ def role_name_prefix(service_name: str, kind: str) -> str:
     return f"{service_name[:30]}-{kind[:4]}-"
 
 
-@dataclass(frozen=True)
+@checked
 class CapacitySplit:
     """Where the tasks of a service run: on-demand Fargate, Fargate Spot (up to 70 % cheaper, may be
     interrupted with two minutes' notice), or a mix.
@@ -106,18 +133,13 @@ class CapacitySplit:
         spot_weight: Share of the remaining tasks on Fargate Spot. Default 1.
     """
 
-    on_demand_base: int = 0
-    on_demand_weight: int = 0
-    spot_weight: int = 1
+    on_demand_base: int = prop(0, between=(0, 100000))
+    on_demand_weight: int = prop(0, between=(0, 1000))
+    spot_weight: int = prop(1, between=(0, 1000))
 
     def __post_init__(self) -> None:
-        for name in ("on_demand_base", "on_demand_weight", "spot_weight"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= (100000 if name == "on_demand_base" else 1000):
-                raise ValueError(f"CapacitySplit.{name} {value!r}: must be a whole number from 0 to "
-                                 f"{100000 if name == 'on_demand_base' else 1000}")
-        if self.on_demand_weight == 0 and self.spot_weight == 0:
-            raise ValueError("CapacitySplit.on_demand_weight/spot_weight 0/0: at least one weight must be above 0")
+        require(self.on_demand_weight > 0 or self.spot_weight > 0, self, "spot_weight",
+                "be above 0 when on_demand_weight is 0 (one weight must be)")
 
     @property
     def all_spot(self) -> bool:
@@ -125,7 +147,7 @@ class CapacitySplit:
         return self.on_demand_base == 0 and self.on_demand_weight == 0
 
 
-@dataclass(frozen=True)
+@checked
 class Deployment:
     """How ECS replaces the tasks of a new release.
 
@@ -164,36 +186,25 @@ class Deployment:
             Default ``None``: a rolling service with one target group.
     """
 
-    strategy: str = "ROLLING"
-    bake_time_minutes: int = 10
-    canary_percent: float | None = None
-    canary_bake_time_minutes: int | None = None
-    linear_step_percent: float | None = None
-    linear_step_bake_time_minutes: int | None = None
+    strategy: str = prop("ROLLING", choices=DEPLOYMENT_STRATEGIES)
+    bake_time_minutes: int = prop(10, between=(0, 1440))
+    canary_percent: float | None = prop(None, between=(0.1, 99.9))
+    canary_bake_time_minutes: int | None = prop(None, between=(0, 1440))
+    linear_step_percent: float | None = prop(None, between=(3, 100))
+    linear_step_bake_time_minutes: int | None = prop(None, between=(0, 1440))
     rollback_alarm_names: tuple[str, ...] = ()
     role_arn: str | None = None
-    transition: str | None = None
+    transition: str | None = prop(None, choices=TRANSITIONS)
 
     def __post_init__(self) -> None:
-        if self.strategy not in DEPLOYMENT_STRATEGIES:
-            raise ValueError(f"Deployment.strategy {self.strategy!r}: must be one of {', '.join(DEPLOYMENT_STRATEGIES)}")
-        if self.transition is not None and (self.transition not in TRANSITIONS or self.strategy != "ROLLING"):
-            raise ValueError(f"Deployment.transition {self.transition!r}: must be one of {', '.join(TRANSITIONS)}, "
-                             f"with strategy ROLLING (strategy is {self.strategy})")
+        require(self.transition is None or self.strategy == "ROLLING", self, "transition",
+                f"be None unless strategy is ROLLING (strategy is {self.strategy})")
         for strategy, names in (("CANARY", ("canary_percent", "canary_bake_time_minutes")),
                                 ("LINEAR", ("linear_step_percent", "linear_step_bake_time_minutes"))):
-            values = tuple(getattr(self, name) for name in names)
-            given = [value is not None for value in values]
-            if (self.strategy == strategy and not all(given)) or (self.strategy != strategy and any(given)):
-                raise ValueError(f"Deployment.{'/'.join(names)} {values}: give both for {strategy}, neither otherwise")
-        if self.canary_percent is not None and not 0.1 <= self.canary_percent <= 99.9:
-            raise ValueError(f"Deployment.canary_percent {self.canary_percent}: must be 0.1 to 99.9")
-        if self.linear_step_percent is not None and not 3 <= self.linear_step_percent <= 100:
-            raise ValueError(f"Deployment.linear_step_percent {self.linear_step_percent}: must be 3 to 100")
-        for name in ("bake_time_minutes", "canary_bake_time_minutes", "linear_step_bake_time_minutes"):
-            value = getattr(self, name)
-            if value is not None and not 0 <= value <= 1440:
-                raise ValueError(f"Deployment.{name} {value}: must be 0 to 1440 minutes")
+            for name in names:
+                given = getattr(self, name) is not None
+                require(given == (self.strategy == strategy), self, name,
+                        f"be given for {strategy} and only for {strategy} (strategy is {self.strategy})")
 
     @property
     def shifts_traffic(self) -> bool:
@@ -258,6 +269,12 @@ class FargateServiceProps:
         internet_egress: HTTPS to any address. Default ``True``; without it the tasks reach only what
             :meth:`FargateService.allow_egress_to` and :meth:`FargateService.allow_egress_to_prefix_list` admit (e.g.
             the VPC endpoints of :class:`~constructs_lib.aws.network.Network`).
+        execute_command: ECS Exec into the tasks, with their cluster's session logging
+            (:attr:`~constructs_lib.aws.ecs_cluster.EcsCluster.execute_command_sessions`): the task role may open
+            Session Manager channels, write that log group and decrypt with its key, nothing more; the SSM agent gets
+            writable volumes at :data:`EXECUTE_COMMAND_PATHS` (the root filesystem stays read-only). Without internet
+            egress the tasks need the VPC's ``ssmmessages`` and ``kms`` endpoints (``NetworkProps.execute_command``).
+            Default ``None``: off.
     """
 
     name: str
@@ -290,6 +307,7 @@ class FargateServiceProps:
     role_path: str | None = None
     service_registry_arn: str | None = None
     internet_egress: bool = True
+    execute_command: ExecuteCommandSessions | None = None
 
     def __post_init__(self) -> None:
         deployment = self.deployment
@@ -343,9 +361,11 @@ class FargateService(Construct):
             name=f"/ecs/{props.name}", retention_days=props.log_retention_days, kms_key_arn=props.kms_key_arn,
         ))
         execution_role, execution_policy = self._role("execution_role", props, "execution", self._execution_statements(props))
-        self.task_role, task_policy = self._role("task_role", props, "task", props.task_role_statements)
+        self.task_role, task_policy = self._role("task_role", props, "task", (
+            *props.task_role_statements, *(execute_command_statements(props.execute_command) if props.execute_command else ())))
 
-        volumes = {path: f"scratch-{index}" for index, path in enumerate(props.writable_paths)}
+        paths = (*props.writable_paths, *(EXECUTE_COMMAND_PATHS if props.execute_command else ()))
+        volumes = {path: f"scratch-{index}" for index, path in enumerate(dict.fromkeys(paths))}
         container: dict[str, Any] = {
             "name": props.container_name,
             "image": props.image,
@@ -432,7 +452,7 @@ class FargateService(Construct):
             deployment_maximum_percent=200,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            enable_execute_command=False,
+            enable_execute_command=props.execute_command is not None,
             lifecycle=TerraformResourceLifecycle(ignore_changes=_owned_elsewhere(props.deployment)),
             # Tasks start right away: their permissions and load balancer rules must exist before, not eventually.
             depends_on=[
@@ -500,6 +520,11 @@ class FargateService(Construct):
     def security_group_id(self) -> str:
         """The tasks' security group (admit it where the tasks connect to, e.g. a database)."""
         return self.security_group.id
+
+    @property
+    def task_role_name(self) -> str:
+        """The task role's name (attach more policies to it, e.g. with ``aws_iam_role_policy_attachment``)."""
+        return self.task_role.name
 
     @property
     def task_role_arn(self) -> str:

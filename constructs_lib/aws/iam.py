@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+import re
+from dataclasses import field
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -13,17 +14,28 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 )
 from constructs import Construct
 
+from ..props import checked, prop, require
 
-@dataclass(frozen=True)
+#: An IAM action: ``service:Action``, wildcards allowed.
+_ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+|\*")
+
+
+@checked
 class Condition:
-    """One IAM condition, e.g. ``Condition("Bool", "aws:SecureTransport", ("false",))``."""
+    """One IAM condition, e.g. ``Condition("Bool", "aws:SecureTransport", ("false",))``.
+
+    Attributes:
+        test: The operator, e.g. ``StringEquals``.
+        variable: The condition key, e.g. ``aws:SourceAccount``.
+        values: The values it is compared with.
+    """
 
     test: str
     variable: str
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@checked
 class Statement:
     """One IAM policy statement.
 
@@ -38,19 +50,24 @@ class Statement:
             Deny of object reads everywhere but one state file.
     """
 
-    sid: str
+    sid: str = prop(pattern=re.compile(r"[A-Za-z0-9]*"), rule="be letters and digits only (IAM's rule for a Sid)")
     actions: tuple[str, ...]
     resources: tuple[str, ...]
-    effect: str = "Allow"
+    effect: str = prop("Allow", choices=("Allow", "Deny"))
     principals: tuple[tuple[str, tuple[str, ...]], ...] = ()
     conditions: tuple[Condition, ...] = field(default=())
     not_resources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.effect not in ("Allow", "Deny"):
-            raise ValueError(f"Statement {self.sid}: effect must be Allow or Deny, got {self.effect!r}")
-        if not self.actions or bool(self.resources) == bool(self.not_resources):
-            raise ValueError(f"Statement {self.sid}: needs at least one action, and resources or not_resources (one of them)")
+        require(bool(self.actions) and all(_ACTION.fullmatch(action) for action in self.actions), self, "actions",
+                "be one or more actions such as sqs:ReceiveMessage")
+        require(bool(self.resources) != bool(self.not_resources), self, "resources",
+                "be given, or not_resources instead (one of them)")
+
+    @property
+    def label(self) -> str:
+        """How messages name the statement: ``Statement('<sid>')``."""
+        return f"Statement({self.sid!r})"
 
 
 def policy_document(scope: Construct, id_: str, statements: Sequence[Statement]) -> DataAwsIamPolicyDocument:

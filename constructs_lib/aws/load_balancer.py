@@ -33,6 +33,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from ..props import checked, prop, require
 from ..rules import test_source_problem
 from .network import NetworkRef
 
@@ -45,6 +46,9 @@ HSTS_HEADER = "max-age=31536000"
 #: address reaches a service (the client address is in the access and WAF logs); ``append`` adds the client's.
 XFF_MODES = ("remove", "append", "preserve")
 _MATCHER = re.compile(r"[0-9]{3}([-,][0-9]{3})*")
+#: A health check's path: absolute, without a query.
+HEALTH_PATH = re.compile(r"/[^?#\s]*")
+HEALTH_PATH_RULE = "be a URL path starting with '/', without a query"
 FAILOVER_ROLES = ("PRIMARY", "SECONDARY")
 
 
@@ -90,7 +94,7 @@ class DnsFailover:
         return self.role.lower()
 
 
-@dataclass(frozen=True)
+@checked
 class HealthCheck:
     """How the load balancer decides that a target is healthy.
 
@@ -103,25 +107,16 @@ class HealthCheck:
         unhealthy_threshold: Failures before a target is taken out (2-10). Default 3.
     """
 
-    path: str = "/"
-    matcher: str = "200"
-    interval_seconds: int = 15
-    timeout_seconds: int = 5
-    healthy_threshold: int = 2
-    unhealthy_threshold: int = 3
+    path: str = prop("/", pattern=HEALTH_PATH, rule=HEALTH_PATH_RULE)
+    matcher: str = prop("200", pattern=_MATCHER, rule="be HTTP codes such as 200, 200-299 or 200,204")
+    interval_seconds: int = prop(15, between=(5, 300))
+    timeout_seconds: int = prop(5, between=(2, 120))
+    healthy_threshold: int = prop(2, between=(2, 10))
+    unhealthy_threshold: int = prop(3, between=(2, 10))
 
     def __post_init__(self) -> None:
-        if not self.path.startswith("/"):
-            raise ValueError(f"HealthCheck.path {self.path!r}: must start with '/'")
-        if not _MATCHER.fullmatch(self.matcher):
-            raise ValueError(f"HealthCheck.matcher {self.matcher!r}: must be HTTP codes such as 200, 200-299 or 200,204")
-        if not 5 <= self.interval_seconds <= 300:
-            raise ValueError(f"HealthCheck.interval_seconds {self.interval_seconds}: must be 5 to 300")
-        if not 2 <= self.timeout_seconds < self.interval_seconds or self.timeout_seconds > 120:
-            raise ValueError(f"HealthCheck.timeout_seconds {self.timeout_seconds}: must be 2 to 120 and below interval_seconds")
-        for name in ("healthy_threshold", "unhealthy_threshold"):
-            if not 2 <= getattr(self, name) <= 10:
-                raise ValueError(f"HealthCheck.{name} {getattr(self, name)}: must be 2 to 10")
+        require(self.timeout_seconds < self.interval_seconds, self, "timeout_seconds",
+                f"be below interval_seconds ({self.interval_seconds})")
 
 
 @dataclass(frozen=True)
@@ -154,7 +149,7 @@ class TargetSpec:
             raise ValueError(f"TargetSpec.path_patterns {self.path_patterns!r}: must start with '/'")
 
 
-@dataclass(frozen=True)
+@checked
 class TestListener:
     """A second listener that reaches the new version of traffic-shifting targets before production traffic does.
 
@@ -170,18 +165,14 @@ class TestListener:
     """
 
     allowed_cidrs: tuple[str, ...]
-    port: int = 8443
+    port: int = prop(8443, between=(1, 65535), rule="be a whole number from 1 to 65535, not 80 or 443")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "allowed_cidrs", tuple(self.allowed_cidrs))
-        if not self.allowed_cidrs:
-            raise ValueError("TestListener.allowed_cidrs: name at least one source range")
+        require(bool(self.allowed_cidrs), self, "allowed_cidrs", "name at least one source range")
         for cidr in self.allowed_cidrs:
             problem = test_source_problem(cidr)
-            if problem is not None:
-                raise ValueError(f"TestListener.allowed_cidrs {cidr!r}: {problem}")
-        if not 1 <= self.port <= 65535 or self.port in (80, 443):
-            raise ValueError(f"TestListener.port {self.port}: must be 1 to 65535 and not 80 or 443")
+            require(problem is None, self, "allowed_cidrs", f"hold public ranges: {cidr!r} {problem}")
+        require(self.port not in (80, 443), self, "port", "be a whole number from 1 to 65535, not 80 or 443")
 
 
 @dataclass(frozen=True)

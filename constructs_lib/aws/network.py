@@ -25,6 +25,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from ..props import PropError, checked, message, require
 from .iam import Condition, Statement, policy_document
 from .log_group import LogGroup, LogGroupProps
 
@@ -63,7 +64,7 @@ def parse_cidr(value: Cidr, owner: str) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(value, strict=True)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{owner} {value!r}: must be an IPv4 CIDR block such as 10.0.0.0/16 ({error})") from None
+        raise PropError(message(owner, None, f"must be an IPv4 block such as 10.0.0.0/16 ({error})", value)) from None
 
 
 #: What each AWS service a task reaches through an interface endpoint may be asked, by the endpoint policy (only
@@ -77,6 +78,13 @@ INTERFACE_ENDPOINTS: dict[str, tuple[str, ...]] = {
                 "ecr:BatchGetImage"),
     "logs": ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
     "secretsmanager": ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+}
+#: The endpoints ECS Exec adds (``NetworkProps.execute_command``): Session Manager's channels, and KMS for the sessions'
+#: key; CloudWatch Logs also answers ``DescribeLogGroups`` then (the SSM agent checks the session log group).
+EXECUTE_COMMAND_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "ssmmessages": ("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"),
+    "kms": ("kms:Decrypt",),
 }
 #: What the workloads may do with S3 through the gateway endpoint: objects of the account's buckets only.
 S3_ENDPOINT_ACTIONS: tuple[str, ...] = (
@@ -114,7 +122,7 @@ class NetworkRef(Protocol):
     def s3_prefix_list_id(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
+@checked
 class ExistingNetwork:
     """A VPC created elsewhere, described for the patterns (see :class:`NetworkRef`).
 
@@ -130,7 +138,7 @@ class ExistingNetwork:
     """
 
     vpc_id: str
-    cidr: ipaddress.IPv4Network
+    cidr: Cidr
     public_subnet_ids: tuple[str, ...]
     private_subnet_ids: tuple[str, ...]
     isolated_subnet_ids: tuple[str, ...] = ()
@@ -139,8 +147,7 @@ class ExistingNetwork:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cidr", parse_cidr(self.cidr, "ExistingNetwork.cidr"))
-        if not self.private_subnet_ids:
-            raise ValueError("ExistingNetwork.private_subnet_ids must name at least one subnet")
+        require(bool(self.private_subnet_ids), self, "private_subnet_ids", "name at least one subnet")
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,8 @@ class NetworkProps:
             (a deploy identity allowed to create roles only with it cannot grant more than it allows). Default ``None``.
         role_path: IAM path of the flow-log role, e.g. ``/duckdb-analytics-prod/`` (a deploy identity may manage the roles
             under its path only). Default ``None``: the root path.
+        execute_command: Interface endpoints for ECS Exec too (:data:`EXECUTE_COMMAND_ENDPOINTS`), so tasks without
+            internet egress can open sessions. Default ``False``.
     """
 
     name_prefix: str
@@ -175,6 +184,7 @@ class NetworkProps:
     kms_key_arn: str | None = None
     permissions_boundary_arn: str | None = None
     role_path: str | None = None
+    execute_command: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cidr", parse_cidr(self.cidr, "NetworkProps.cidr"))
@@ -287,7 +297,11 @@ class Network(Construct):
             from_port=443, to_port=443, cidr_ipv4=str(props.cidr), description="HTTPS from the VPC",
         )
         subnets = self._private_subnets[:1] if props.single_nat_gateway else self._private_subnets
-        for service, actions in INTERFACE_ENDPOINTS.items():
+        endpoints = dict(INTERFACE_ENDPOINTS)
+        if props.execute_command:
+            endpoints["logs"] = (*endpoints["logs"], "logs:DescribeLogGroups")
+            endpoints.update(EXECUTE_COMMAND_ENDPOINTS)
+        for service, actions in endpoints.items():
             key = service.replace(".", "_")
             policy = policy_document(self, f"{key}_endpoint_policy", (Statement(
                 sid="OwnPrincipals", actions=actions, resources=("*",), principals=(("AWS", ("*",)),),

@@ -19,13 +19,16 @@ from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from constructs import Construct
 
+from ..props import Renamed, checked, prop, require
+from ..specs import check_instance_bounds
+
 
 _DAY = "(MON|TUE|WED|THU|FRI|SAT|SUN)"
 _DAYS = re.compile(rf"{_DAY}(-{_DAY})?")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
-@dataclass(frozen=True)
+@checked
 class OfficeHours:
     """When a service runs; outside it scales to zero.
 
@@ -36,32 +39,27 @@ class OfficeHours:
         timezone: IANA time zone of ``start`` and ``end``. Default ``UTC``.
     """
 
-    days: str
-    start: str
-    end: str
+    days: str = prop(pattern=_DAYS, rule="be a day or range such as MON-FRI")
+    start: str = prop(pattern=_TIME, rule="be HH:MM, e.g. 07:00")
+    end: str = prop(pattern=_TIME, rule="be HH:MM, e.g. 19:00")
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
-        if not _DAYS.fullmatch(self.days):
-            raise ValueError(f"OfficeHours.days {self.days!r}: must be a day or range such as MON-FRI")
-        for name in ("start", "end"):
-            if not _TIME.fullmatch(getattr(self, name)):
-                raise ValueError(f"OfficeHours.{name} {getattr(self, name)!r}: must be HH:MM, e.g. 07:00")
-        if self.start >= self.end:
-            raise ValueError(f"OfficeHours.end {self.end!r}: must be after start {self.start!r} on the same day")
+        require(self.start < self.end, self, "end", f"be after start {self.start!r} on the same day")
 
     def cron(self, time: str) -> str:
         hour, minute = (int(part) for part in time.split(":"))
         return f"cron({minute} {hour} ? * {self.days} *)"
 
 
-@dataclass(frozen=True)
+@checked(renamed={"min_capacity": Renamed("min_instances"), "max_capacity": Renamed("max_instances")})
 class Scaling:
     """How many tasks a service runs and what makes it scale.
 
     Attributes:
-        min_capacity: Fewest tasks. Default 1.
-        max_capacity: Most tasks. Default 3.
+        min_instances: Fewest tasks (0 or more; 0 only with ``office_hours`` or for a worker that may stop).
+            Default 1. (``min_capacity`` before 0.3.0.)
+        max_instances: Most tasks (1 to 1000). Default 3. (``max_capacity`` before 0.3.0.)
         target_cpu_percent: Average CPU utilization to hold. Default 70.
         scale_out_cooldown: Seconds after a scale-out before another. Default 60.
         scale_in_cooldown: Seconds after a scale-in before another. Default 300.
@@ -71,30 +69,27 @@ class Scaling:
         office_hours: Scale to zero outside these hours. Default ``None`` (always on).
     """
 
-    min_capacity: int = 1
-    max_capacity: int = 3
-    target_cpu_percent: int = 70
-    scale_out_cooldown: int = 60
-    scale_in_cooldown: int = 300
-    target_memory_percent: int | None = None
-    requests_per_target: int | None = None
+    min_instances: int = prop(1, between=(0, 1000))
+    max_instances: int = prop(3, between=(1, 1000))
+    target_cpu_percent: int = prop(70, between=(1, 100))
+    scale_out_cooldown: int = prop(60, between=(0, 3600))
+    scale_in_cooldown: int = prop(300, between=(0, 3600))
+    target_memory_percent: int | None = prop(None, between=(1, 100))
+    requests_per_target: int | None = prop(None, between=(1, None))
     office_hours: OfficeHours | None = None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.min_capacity <= self.max_capacity or self.max_capacity < 1:
-            raise ValueError(
-                f"Scaling.min_capacity/max_capacity {self.min_capacity}/{self.max_capacity}: "
-                "need 0 <= min_capacity <= max_capacity and max_capacity >= 1"
-            )
-        for name in ("target_cpu_percent", "target_memory_percent"):
-            value = getattr(self, name)
-            if value is not None and not 1 <= value <= 100:
-                raise ValueError(f"Scaling.{name} {value}: must be 1 to 100")
-        for name in ("scale_out_cooldown", "scale_in_cooldown"):
-            if not 0 <= getattr(self, name) <= 3600:
-                raise ValueError(f"Scaling.{name} {getattr(self, name)}: must be 0 to 3600 seconds")
-        if self.requests_per_target is not None and self.requests_per_target < 1:
-            raise ValueError(f"Scaling.requests_per_target {self.requests_per_target}: must be at least 1")
+        check_instance_bounds(self)
+
+    @property
+    def min_capacity(self) -> int:
+        """Deprecated (0.3.0): :attr:`min_instances`."""
+        return self.min_instances
+
+    @property
+    def max_capacity(self) -> int:
+        """Deprecated (0.3.0): :attr:`max_instances`."""
+        return self.max_instances
 
 
 class ScalableService(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
+from ..props import checked, prop, require
 from ..rules import RATE_LIMIT_WINDOWS_SECONDS
 from ..specs import (
     BODY_INSPECTION_BYTES,
@@ -44,7 +46,7 @@ from .log_group import LogGroup, LogGroupProps
 Statement = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@checked
 class ManagedRuleGroup:
     """An AWS managed rule group in the web ACL.
 
@@ -57,14 +59,14 @@ class ManagedRuleGroup:
             for an API that accepts SQL text (the SQL injection group would block it). Default none.
     """
 
-    name: str
+    name: str = prop(pattern=re.compile(r"[A-Za-z0-9_-]{1,128}"), rule="be a rule group name such as AWSManagedRulesCommonRuleSet")
     vendor: str = "AWS"
     count_only_rules: tuple[str, ...] = ()
     excluded_path_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not all(prefix.startswith("/") for prefix in self.excluded_path_prefixes):
-            raise ValueError(f"ManagedRuleGroup.excluded_path_prefixes {self.excluded_path_prefixes!r}: must start with '/'")
+        require(all(prefix.startswith("/") for prefix in self.excluded_path_prefixes), self, "excluded_path_prefixes",
+                "hold paths starting with '/'")
 
 
 #: The default rule groups, in evaluation order: Amazon IP reputation, the common rule set (OWASP top
@@ -132,8 +134,8 @@ class WebAclProps:
             raise ValueError(f"WebAclProps.rate_limit_requests must be 10 to 2000000000, got {self.rate_limit_requests}")
         if self.rate_limit_window_seconds not in RATE_LIMIT_WINDOWS_SECONDS:
             raise ValueError(f"WebAclProps.rate_limit_window_seconds must be one of {RATE_LIMIT_WINDOWS_SECONDS}")
-        object.__setattr__(self, "path_rate_limits",
-                           check_path_rate_limits(self.path_rate_limits, "WebAclProps.path_rate_limits"))
+        object.__setattr__(self, "path_rate_limits", tuple(self.path_rate_limits))
+        check_path_rate_limits(self)
 
 
 def _rule_visibility(metric: str) -> Wafv2WebAclRuleVisibilityConfig:

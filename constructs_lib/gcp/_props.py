@@ -1,8 +1,9 @@
 """Validation helpers shared by the props dataclasses of the GCP constructs.
 
-Every check raises ``ValueError("<Props>.<attribute> must <rule>, got <value>")``. Values that are
-Terraform expressions (cdktf tokens, known only at apply time) are not checked against patterns.
-``owner`` replaces ``<Props>`` where one class describes several things, e.g. ``ServiceSpec('api')``.
+Every check raises :class:`~constructs_lib.props.PropError` (a ``ValueError``) in the library's one format,
+``<Props>.<attribute>: must <rule>, got <value>`` (:mod:`constructs_lib.props`). Values that are Terraform
+expressions (cdktf tokens, known only at apply time) are not checked against patterns. ``owner`` replaces
+``<Props>`` where one class describes several things, e.g. ``ServiceSpec('api')``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Union
 
 from cdktf import Token
 
+from .. import props as _checks
 from ..rules import GCP_PROJECT_PATTERN, GCP_REGION_PATTERN
 
 #: Names of most Google Cloud resources (RFC 1035): a lowercase letter, then letters, digits or hyphens.
@@ -30,11 +32,10 @@ def is_token(value: object) -> bool:
     return isinstance(value, str) and Token.is_unresolved(value)
 
 
-def require(condition: bool, props: object, attribute: str, rule: str, owner: str | None = None) -> None:
-    """Raises the library's ValueError for ``props.attribute`` unless ``condition`` holds."""
-    if not condition:
-        value: Any = getattr(props, attribute)
-        raise ValueError(f"{owner or type(props).__name__}.{attribute} must {rule}, got {value!r}")
+def require(condition: bool, props: object, attribute: str, rule: str, owner: str | None = None, *,
+            value: Any = _checks.MISSING) -> None:
+    """Raises the library's PropError for ``props.attribute`` (its value, or ``value``) unless ``condition`` holds."""
+    _checks.require(condition, props, attribute, rule, owner=owner, value=value)
 
 
 def require_match(pattern: re.Pattern[str], props: object, attribute: str, rule: str, owner: str | None = None) -> None:
@@ -49,7 +50,8 @@ def require_range(props: object, attribute: str, low: float, high: float, unit: 
     value = getattr(props, attribute)
     suffix = f" {unit}" if unit else ""
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    require(is_number and low <= value <= high, props, attribute, f"be {low} to {high}{suffix}", owner)
+    kind = "a whole number" if isinstance(low, int) and isinstance(high, int) else "a number"
+    require(is_number and low <= value <= high, props, attribute, f"be {kind} from {low:g} to {high:g}{suffix}", owner)
 
 
 def require_cidr(props: object, attribute: str, owner: str | None = None) -> ipaddress.IPv4Network:

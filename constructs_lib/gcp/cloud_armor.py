@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_google.compute_security_policy import (
 )
 from constructs import Construct
 
+from ..props import checked
 from ..rules import DOMAIN_PATTERN
 from ..specs import INSPECTED_HEADERS, PathRateLimit, RequestLimits, check_path_rate_limits
 from ._props import RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
@@ -30,9 +31,10 @@ RATE_LIMIT_INTERVALS_SECONDS: tuple[int, ...] = (10, 30, 60, 120, 180, 240, 300,
 #: Priority of the default rule, which Cloud Armor requires to be the lowest possible.
 DEFAULT_RULE_PRIORITY = 2147483647
 _RULE_SET = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_EXACT_PATH = re.compile(r"/[A-Za-z0-9._~%/-]*")
 
 
-@dataclass(frozen=True)
+@checked
 class WafRule:
     """One preconfigured WAF rule set that denies matching requests.
 
@@ -90,6 +92,8 @@ class CloudArmorPolicyProps:
         deny_status: HTTP status returned by the WAF rules (403, 404 or 502). Default 403.
         throttle_status: HTTP status for requests over the rate limit (429 or 403...). Default 429.
         adaptive_protection: Layer 7 DDoS detection by Adaptive Protection. Default ``True``.
+        internal_paths: Exact paths refused with a 404 (after the ``Host`` check), e.g. health paths kept off the
+            load balancer. Default none.
         verbose_logging: Log which signature matched (``VERBOSE``), for tuning. Default ``False``.
         description: Shown in the console. Default empty.
         depends_on: Resources to create first, e.g. the compute project service.
@@ -108,6 +112,7 @@ class CloudArmorPolicyProps:
     verbose_logging: bool = False
     description: str = ""
     depends_on: Sequence[ITerraformDependable] = ()
+    internal_paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require_match(RESOURCE_NAME, self, "name", RESOURCE_NAME_RULE)
@@ -118,8 +123,11 @@ class CloudArmorPolicyProps:
         require(all(DOMAIN_PATTERN.fullmatch(host) for host in hosts) and len(set(hosts)) == len(hosts), self,
                 "allowed_hosts", "be distinct lowercase DNS names")
         require(isinstance(self.request_limits, RequestLimits), self, "request_limits", "be a RequestLimits")
-        object.__setattr__(self, "path_rate_limits",
-                           check_path_rate_limits(self.path_rate_limits, "CloudArmorPolicyProps.path_rate_limits"))
+        paths = require_strings(self, "internal_paths", "/healthz")
+        require(all(_EXACT_PATH.fullmatch(path) for path in paths), self, "internal_paths",
+                "hold URL paths of letters, digits and . _ ~ % / - starting with '/'")
+        object.__setattr__(self, "path_rate_limits", tuple(self.path_rate_limits))
+        check_path_rate_limits(self)
 
 
 def check_rate_limit_and_rules(props: object, owner: str | None = None) -> None:
@@ -139,7 +147,8 @@ def check_rate_limit_and_rules(props: object, owner: str | None = None) -> None:
 class CloudArmorPolicy(Construct):
     """A backend security policy for a global external Application Load Balancer.
 
-    Rules in priority order: a 404 for a ``Host`` outside ``allowed_hosts`` (priority 100); the size limits of
+    Rules in priority order: a 404 for a ``Host`` outside ``allowed_hosts`` (priority 100) and for the
+    ``internal_paths`` (priorities 150...); the size limits of
     :class:`~constructs_lib.specs.RequestLimits` (priorities 200...: headers, path and query, a declared body above
     the limit outside the large-body routes and above each route's cap inside it, and chunked bodies, whose size
     nobody declares), because the WAF rules read only the first 8 KB of a body; each WAF rule set denies what it
@@ -152,6 +161,7 @@ class CloudArmorPolicy(Construct):
     """
 
     HOST_PRIORITY = 100
+    INTERNAL_PATH_PRIORITY_START = 150
     SIZE_PRIORITY_START = 200
     WAF_PRIORITY_START = 1000
     PATH_RATE_LIMIT_PRIORITY_START = 1900
@@ -164,6 +174,8 @@ class CloudArmorPolicy(Construct):
         )
         checks = [(self.HOST_PRIORITY, "deny(404)", "Unknown Host", expression)
                   for expression in ([_unknown_host(props.allowed_hosts)] if props.allowed_hosts else [])]
+        checks += [(self.INTERNAL_PATH_PRIORITY_START + index, "deny(404)", "Paths kept off the load balancer", expression)
+                   for index, expression in enumerate(_exact_paths(props.internal_paths))]
         checks += [(self.SIZE_PRIORITY_START + 10 * index, "deny(403)", description, expression)
                    for index, (description, expression) in enumerate(size_checks(props.request_limits))]
         checks += [(self.WAF_PRIORITY_START + 10 * index, f"deny({props.deny_status})", rule.description, rule.expression)
@@ -228,6 +240,12 @@ def _throttle(priority: int, description: str, match: ComputeSecurityPolicyRuleM
             ),
         ),
     )
+
+
+def _exact_paths(paths: tuple[str, ...]) -> list[str]:
+    """Expressions matching exactly ``paths``, five to an expression (Cloud Armor's limit of subexpressions)."""
+    return [" || ".join(f"request.path == '{path}'" for path in paths[start:start + 5])
+            for start in range(0, len(paths), 5)]
 
 
 def _unknown_host(hosts: tuple[str, ...]) -> str:

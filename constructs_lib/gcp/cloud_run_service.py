@@ -34,6 +34,7 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service import (
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from constructs import Construct
 
+from ..props import checked
 from ..rules import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
 from ._props import (
     REGION,
@@ -60,7 +61,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED_ENV_NAMES = frozenset({"PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"})
 
 
-@dataclass(frozen=True)
+@checked
 class SecretEnv:
     """An environment variable read from Secret Manager when an instance starts.
 
@@ -153,7 +154,7 @@ def revision_name(service_name: str, image_tag: str, fingerprint: str) -> str:
     return f"{base}-{fingerprint}"
 
 
-@dataclass(frozen=True)
+@checked
 class TrafficShare:
     """A share of a service's requests.
 

@@ -2,7 +2,8 @@
 
 A :class:`WorkloadGrant` is one role a holder (a service of the platform, or any IAM member) has on one named
 resource: a secret, a bucket or a Cloud SQL instance (which has no IAM policy of its own: its grants are always
-project-level, conditioned on its name). A platform that grants them itself uses resource-level bindings; when the
+project-level, conditioned on its name), any other resource by its full name (a service's ``permissions``, always
+project-level and conditioned), or the whole project. A platform that grants them itself uses resource-level bindings; when the
 pipeline that applies the platform may change no IAM policy, the bootstrap's :class:`WorkloadGrants` gives the
 same roles on the project with an IAM condition on the resource's name, applied once by an administrator.
 """
@@ -18,6 +19,9 @@ from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, Pro
 from constructs import Construct
 
 SECRET, BUCKET, INSTANCE = "secret", "bucket", "instance"
+#: Any resource by its full name (``projects/_/buckets/reports``), and the project itself (``name``: its ID).
+RESOURCE, PROJECT = "resource", "project"
+_KINDS = (SECRET, BUCKET, INSTANCE, RESOURCE, PROJECT)
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,8 @@ class WorkloadGrant:
     Attributes:
         holder: The service (its spec name) whose account holds the role, or an IAM member (``group:...``).
         role: The role, e.g. ``roles/secretmanager.secretAccessor``.
-        kind: ``secret``, ``bucket`` or ``instance``.
-        name: The secret ID, the bucket name or the Cloud SQL instance name.
+        kind: ``secret``, ``bucket``, ``instance``, ``resource`` or ``project``.
+        name: The secret ID, the bucket name, the Cloud SQL instance name, the resource's full name or the project.
         why: What the grant is for (the condition's title).
     """
 
@@ -39,10 +43,10 @@ class WorkloadGrant:
     why: str
 
     def __post_init__(self) -> None:
-        if self.kind not in (SECRET, BUCKET, INSTANCE):
-            raise ValueError(f"WorkloadGrant.kind {self.kind!r}: must be {SECRET!r}, {BUCKET!r} or {INSTANCE!r}")
+        if self.kind not in _KINDS:
+            raise ValueError(f"WorkloadGrant.kind: must be one of {', '.join(_KINDS)}, got {self.kind!r}")
         if not self.name or '"' in self.name:
-            raise ValueError(f"WorkloadGrant.name {self.name!r}: must be a secret ID, a bucket or an instance name")
+            raise ValueError(f"WorkloadGrant.name: must be a resource's name without quotes, got {self.name!r}")
 
     @property
     def is_member(self) -> bool:
@@ -55,10 +59,17 @@ class WorkloadGrant:
             return f"projects/{project_number}/secrets/{self.name}"
         if self.kind == INSTANCE:
             return f"projects/{project}/instances/{self.name}"
+        if self.kind == RESOURCE:
+            return self.name
+        if self.kind == PROJECT:
+            return f"projects/{self.name}"
         return f"projects/_/buckets/{self.name}"
 
-    def condition(self, project_number: str, project: str = "") -> str:
-        """``resource.name`` is the resource or lies inside it (a secret's versions, a bucket's objects)."""
+    def condition(self, project_number: str, project: str = "") -> str | None:
+        """``resource.name`` is the resource or lies inside it (a secret's versions, a bucket's objects); ``None``
+        for a grant on the whole project."""
+        if self.kind == PROJECT:
+            return None
         name = self.resource_name(project_number, project)
         return f'resource.name == "{name}" || resource.name.startsWith("{name}/")'
 
@@ -69,7 +80,7 @@ class WorkloadGrantsProps:
 
     Attributes:
         project: The project.
-        project_number: Its number (secret names in IAM conditions carry it).
+        project_number: Its number (secret names in IAM conditions carry it; unused without secret grants).
         grants: What to grant.
         members: The IAM member of each service's account (``serviceAccount:<email>``) by service name.
         depends_on: Resources to create first (the accounts). Default none.
@@ -100,11 +111,16 @@ class WorkloadGrants(Construct):
             ProjectIamMember(
                 self, _slug(f"{grant.holder}_{grant.role.removeprefix('roles/')}_{grant.name}"), project=props.project,
                 role=grant.role, member=grant.holder if grant.is_member else props.members[grant.holder],
-                condition=ProjectIamMemberCondition(title=grant.why[:100], expression=grant.condition(props.project_number, props.project)),
+                condition=_condition(grant, props),
                 depends_on=list(props.depends_on) or None,
             )
             for grant in props.grants
         ]
+
+
+def _condition(grant: WorkloadGrant, props: WorkloadGrantsProps) -> ProjectIamMemberCondition | None:
+    expression = grant.condition(props.project_number, props.project)
+    return ProjectIamMemberCondition(title=grant.why[:100], expression=expression) if expression else None
 
 
 def _slug(text: str) -> str:

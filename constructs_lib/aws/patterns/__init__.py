@@ -3,10 +3,14 @@
 secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
+from ...alerting import AlertThresholds
 from ...budget import BudgetSpec
+from ...github import GithubRepository
+from ...naming import PlatformIdentity
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
 from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
 from ..fargate_service import CapacitySplit, ContainerSecret, Deployment
+from ..iam import Condition, Statement
 from ..load_balancer import HealthCheck, TestListener
 from ..network import ExistingNetwork
 from ..service_autoscaling import OfficeHours, Scaling
@@ -19,6 +23,7 @@ from .specs import (
     LoadBalancerSpec,
     NetworkSpec,
     ReleaseSpec,
+    SecretEnv,
     ServiceSpec,
     WafSpec,
 )
@@ -30,9 +35,11 @@ from .web_platform import WebPlatform, WebPlatformProps
 __all__ = [
     "DATA_BUCKET_NAME",
     "DEFAULT_MANAGED_RULE_GROUPS",
+    "AlertThresholds",
     "Alerting",
     "BudgetSpec",
     "CapacitySplit",
+    "Condition",
     "ContainerImage",
     "ContainerSecret",
     "DataAccess",
@@ -44,6 +51,7 @@ __all__ = [
     "Deployment",
     "DisasterRecoverySpec",
     "ExistingNetwork",
+    "GithubRepository",
     "HealthCheck",
     "InternalServiceUrl",
     "LargeBodyRoute",
@@ -56,11 +64,14 @@ __all__ = [
     "OfficeHours",
     "PathRateLimit",
     "PILOT_LIGHT",
+    "PlatformIdentity",
     "ReleaseSpec",
     "RequestLimits",
     "Scaling",
+    "SecretEnv",
     "ServiceSpec",
     "ServiceUrl",
+    "Statement",
     "TestListener",
     "WARM",
     "WafSpec",

@@ -25,7 +25,7 @@ from ..alert_topic import AlertRoutes, AlertTopic, AlertTopicProps
 from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..data_bucket import DataBucket
 from ..database import POSTGRES_PORT, DatabaseClientAccess
-from ..ecs_cluster import EcsClusterRef
+from ..ecs_cluster import EcsClusterRef, ExecuteCommandSessions
 from ..fargate_service import CapacitySplit, Deployment, FargateService, FargateServiceProps
 from ..iam import Statement
 from ..load_balancer import PublicLoadBalancer, TargetSpec
@@ -68,6 +68,8 @@ class ServiceContext:
     internal_url: Callable[[InternalServiceUrl], str] | None = None
     #: The Cloud Map registry of each service other services call internally, by service name.
     service_registry_arns: Mapping[str, str] = field(default_factory=dict)
+    #: Where the cluster logs ECS Exec sessions; ``None``: no service may open one.
+    execute_command: ExecuteCommandSessions | None = None
 
 
 def target_spec(spec: ServiceSpec, traffic_shifting: bool = False) -> TargetSpec:
@@ -99,8 +101,8 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
     )
     if spec.port is not None:
         environment.setdefault("PORT", str(spec.port))
-    secrets = spec.secrets
-    statements: tuple[Statement, ...] = ()
+    secrets = spec.container_secrets
+    statements: tuple[Statement, ...] = spec.permissions
     dependencies: tuple[ITerraformDependable, ...] = ()
     if spec.data_access is not DataAccess.NONE and data_bucket is not None:
         statements += (data_bucket.read_write_statements() if spec.data_access is DataAccess.READ_WRITE
@@ -133,8 +135,8 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         container_name=spec.name,
         image=image,
         image_repository_arn=repository_arn,
-        cpu=spec.cpu,
-        memory=spec.memory,
+        cpu=spec.cpu_units,
+        memory=spec.memory_mib,
         container_port=spec.port,
         cluster=context.cluster,
         vpc_id=context.network.vpc_id,
@@ -147,7 +149,7 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         region=context.region,
         account_id=context.account_id,
         log_retention_days=context.log_retention_days,
-        desired_count=spec.scaling.min_capacity,
+        desired_count=spec.scaling.min_instances,
         environment=environment,
         secrets=secrets,
         command=spec.command,
@@ -158,6 +160,7 @@ def add_service(scope: Construct, spec: ServiceSpec, context: ServiceContext,
         dependencies=dependencies,
         internet_egress=internet,
         service_registry_arn=context.service_registry_arns.get(spec.name),
+        execute_command=context.execute_command if spec.execute_command else None,
     ))
     if not internet:
         assert network.endpoints_security_group_id is not None and network.s3_prefix_list_id is not None
@@ -203,7 +206,7 @@ def add_service_alarms(scope: Construct, spec: ServiceSpec, service: FargateServ
     """The warnings of one service: CPU, memory, and held at its maximum capacity."""
     return ServiceAlarms(scope, f"{spec.name}_alarms", ServiceAlarmsProps(
         name_prefix=identity.name(spec.name), service=service, routes=routes,
-        max_capacity=spec.scaling.max_capacity, utilization_percent=thresholds.utilization_percent,
+        max_capacity=spec.scaling.max_instances, utilization_percent=thresholds.utilization_percent,
         evaluation_minutes=thresholds.evaluation_minutes,
     ))
 

@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.s3_account_public_access_block import S3AccountPublicAccessBlock
 from constructs import Construct
 
+from ...props import checked, prop, require
 from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
 from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
@@ -29,7 +30,7 @@ from ._delivery_permissions import (
 from .specs import ContainerImage
 
 
-@dataclass(frozen=True)
+@checked
 class DeployedBy:
     """The pipeline identity that applies a :class:`~.web_platform.WebPlatform`, and the limits it sets on the
     roles the platform creates (``DeliveryFoundation.deployed_by``; ``WebPlatformProps.deployed_by``).
@@ -47,12 +48,11 @@ class DeployedBy:
     role_path: str
 
     def __post_init__(self) -> None:
-        if not (self.role_path.startswith("/") and self.role_path.endswith("/") and len(self.role_path) > 2):
-            raise ValueError(f"DeployedBy.role_path {self.role_path!r}: must be an IAM path of its own such as "
-                             "'/duckdb-analytics-prod/'")
+        require(self.role_path.startswith("/") and self.role_path.endswith("/") and len(self.role_path) > 2, self,
+                "role_path", "be an IAM path of its own such as '/duckdb-analytics-prod/'")
 
 
-@dataclass(frozen=True)
+@checked
 class DeliveryFoundationProps:
     """Props of :class:`DeliveryFoundation`.
 
@@ -86,8 +86,8 @@ class DeliveryFoundationProps:
     """
 
     identity: PlatformIdentity
-    account_id: str
-    region: str
+    account_id: str = prop(pattern=AWS_ACCOUNT_PATTERN, rule="be a 12-digit AWS account ID")
+    region: str = prop(pattern=AWS_REGION_PATTERN, rule="be an AWS region such as us-east-1")
     github: GithubRepository
     state_bucket: str
     image_repositories: tuple[str, ...]
@@ -98,22 +98,14 @@ class DeliveryFoundationProps:
     certificate: bool = True
     state_noncurrent_version_expiration_days: int = 90
     partition: str = "aws"
-    standby_region: str | None = None
+    standby_region: str | None = prop(None, pattern=AWS_REGION_PATTERN, rule="be an AWS region other than region")
     production: bool = False
     image_publisher: GithubRepository | None = None
 
     def __post_init__(self) -> None:
-        if not AWS_ACCOUNT_PATTERN.fullmatch(self.account_id):
-            raise ValueError(f"DeliveryFoundationProps.account_id {self.account_id!r}: must be a 12-digit AWS account ID")
-        if not AWS_REGION_PATTERN.fullmatch(self.region):
-            raise ValueError(f"DeliveryFoundationProps.region {self.region!r}: must be an AWS region such as us-east-1")
-        if self.standby_region is not None and (not AWS_REGION_PATTERN.fullmatch(self.standby_region)
-                                                or self.standby_region == self.region):
-            raise ValueError(f"DeliveryFoundationProps.standby_region {self.standby_region!r}: must be an AWS region "
-                             "other than region")
-        if not isinstance(self.image_repositories, tuple) or len(set(self.image_repositories)) != len(self.image_repositories):
-            raise ValueError(f"DeliveryFoundationProps.image_repositories {self.image_repositories!r}: "
-                             "must be a tuple of distinct service names")
+        require(self.standby_region != self.region, self, "standby_region", "be an AWS region other than region")
+        require(len(set(self.image_repositories)) == len(self.image_repositories), self, "image_repositories",
+                "be a tuple of distinct service names")
 
 
 class DeliveryFoundation(Construct):

@@ -10,7 +10,6 @@ spec (bucket, key alias, secret, database ARN), so neither stack reads the other
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.route53_record import (
     Route53Record,
@@ -19,6 +18,7 @@ from cdktf_cdktf_provider_aws.route53_record import (
 )
 from constructs import Construct
 
+from ...props import PropError, Shown, checked, message, prop, require
 from ...naming import PlatformIdentity
 from ...rules import AWS_REGION_PATTERN, ROUTE53_METRICS_REGION
 from .._bucket import BUCKET_NAME_PATTERN
@@ -26,7 +26,7 @@ from ..bucket_replication import BucketReplication, BucketReplicationProps
 from ..data_bucket import DataBucket
 from ..database import ReplicatedPassword, SecretReplica
 from ..dns_failover import HealthCheckAlarm, HealthCheckAlarmProps
-from ..load_balancer import DnsFailover, PublicLoadBalancer
+from ..load_balancer import HEALTH_PATH, HEALTH_PATH_RULE, DnsFailover, PublicLoadBalancer
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
 from .specs import ServiceSpec
 
@@ -36,7 +36,7 @@ DR_MODES = (PILOT_LIGHT, WARM)
 PRIMARY, STANDBY = "primary", "standby"
 
 
-@dataclass(frozen=True)
+@checked
 class DisasterRecoverySpec:
     """Active-passive disaster recovery of a platform: a primary region and a standby region of one account.
 
@@ -70,28 +70,17 @@ class DisasterRecoverySpec:
         replication_time_control: S3 Replication Time Control on the data bucket's replication. Default ``True``.
     """
 
-    primary_region: str
-    standby_region: str
-    mode: str = PILOT_LIGHT
-    health_check_path: str = "/"
+    primary_region: str = prop(pattern=AWS_REGION_PATTERN, rule="be an AWS region such as us-east-1")
+    standby_region: str = prop(pattern=AWS_REGION_PATTERN, rule="be an AWS region such as us-west-2")
+    mode: str = prop(PILOT_LIGHT, choices=DR_MODES)
+    health_check_path: str = prop("/", pattern=HEALTH_PATH, rule=HEALTH_PATH_RULE)
     replication_time_control: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("primary_region", "standby_region"):
-            if not AWS_REGION_PATTERN.fullmatch(getattr(self, name)):
-                raise ValueError(f"DisasterRecoverySpec.{name} {getattr(self, name)!r}: must be an AWS region such as us-west-2")
-        if self.standby_region == self.primary_region:
-            raise ValueError(f"DisasterRecoverySpec.standby_region {self.standby_region!r}: must differ from "
-                             "primary_region, or both fail together")
-        if self.primary_region != ROUTE53_METRICS_REGION:
-            raise ValueError(
-                f"DisasterRecoverySpec.primary_region {self.primary_region!r}: must be {ROUTE53_METRICS_REGION}: the "
-                f"alarm on the primary's Route 53 health check needs its metrics, published in {ROUTE53_METRICS_REGION} only"
-            )
-        if self.mode not in DR_MODES:
-            raise ValueError(f"DisasterRecoverySpec.mode {self.mode!r}: must be {' or '.join(DR_MODES)}")
-        if not self.health_check_path.startswith("/"):
-            raise ValueError(f"DisasterRecoverySpec.health_check_path {self.health_check_path!r}: must start with '/'")
+        require(self.standby_region != self.primary_region, self, "standby_region",
+                "differ from primary_region, or both fail together")
+        require(self.primary_region == ROUTE53_METRICS_REGION, self, "primary_region",
+                f"be {ROUTE53_METRICS_REGION}: the Route 53 health check's metrics are published there only")
 
     @property
     def warm(self) -> bool:
@@ -104,8 +93,8 @@ class DisasterRecoverySpec:
             return PRIMARY
         if region == self.standby_region:
             return STANDBY
-        raise ValueError(f"{owner}.disaster_recovery: the platform's region {region!r} is neither primary_region "
-                         f"{self.primary_region!r} nor standby_region {self.standby_region!r}")
+        raise PropError(message(f"{owner}.disaster_recovery", None, f"name the platform's region as primary_region "
+                                f"{self.primary_region!r} or standby_region {self.standby_region!r}", region))
 
     @staticmethod
     def standby_key_alias(identity: PlatformIdentity) -> str:
@@ -121,8 +110,8 @@ class DisasterRecoverySpec:
         """The standby's data bucket, destination of the primary's replication: ``<prefix>-data-<account>-<region>``."""
         name = f"{identity.name('data')}-{account_id}-{self.standby_region}"
         if not BUCKET_NAME_PATTERN.fullmatch(name):
-            raise ValueError(f"DisasterRecoverySpec: the replica bucket name {name!r} is not a valid S3 bucket name "
-                             "(at most 63 characters): shorten the project or environment name")
+            raise PropError(message("DisasterRecoverySpec", None, "needs a replica bucket name of at most 63 characters: "
+                                    "shorten the project or environment", name))
         return name
 
     def replicated_password(self, identity: PlatformIdentity) -> ReplicatedPassword:
@@ -145,18 +134,14 @@ class DisasterRecoverySpec:
             if location is None:
                 continue
             image_account, image_region, repository = location
-            where = f"ServiceSpec({spec.name!r}).image"
-            if role == STANDBY and image_region == self.primary_region:
-                raise ValueError(
-                    f"{where}: {repository!r} in {image_region} is in the primary region, which a failover must do "
-                    f"without: name the repository of the same name in {self.standby_region} (registry replication "
-                    "fills it), or use ContainerImage.platform_repository")
-            if (role == PRIMARY and (image_account, image_region) == (account_id, region)
-                    and not repository.startswith(self.image_prefix(identity))):
-                raise ValueError(
-                    f"{where}: {repository!r} is not replicated to {self.standby_region} (registry replication copies "
-                    f"the repositories {self.image_prefix(identity)}...): rename it, or use "
-                    "ContainerImage.platform_repository")
+            shown = Shown(f"{repository} in {image_region}")
+            require(role != STANDBY or image_region != self.primary_region, spec, "image",
+                    f"not be in the primary region, which a failover does without: use {self.standby_region}'s copy",
+                    value=shown)
+            require(role != PRIMARY or (image_account, image_region) != (account_id, region)
+                    or repository.startswith(self.image_prefix(identity)), spec, "image",
+                    f"be in a repository {self.image_prefix(identity)}... (only those replicate to the standby)",
+                    value=shown)
 
     @staticmethod
     def image_prefix(identity: PlatformIdentity) -> str:

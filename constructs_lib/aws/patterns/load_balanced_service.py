@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Union
 
 from constructs import Construct
 
 from ...naming import PlatformIdentity
-from ...rules import log_retention_problem
+from ...props import Shown, checked, label_of, prop, require
+from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
 from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
 from ..alarms import LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ..container_repository import ContainerRepository
@@ -26,7 +27,7 @@ from .specs import LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 from .web_platform import check_release
 
 
-@dataclass(frozen=True)
+@checked
 class LoadBalancedFargateServiceProps:
     """Props of :class:`LoadBalancedFargateService`.
 
@@ -49,36 +50,31 @@ class LoadBalancedFargateServiceProps:
     """
 
     identity: PlatformIdentity
-    account_id: str
-    region: str
+    account_id: str = prop(pattern=AWS_ACCOUNT_PATTERN, rule="be a 12-digit AWS account ID")
+    region: str = prop(pattern=AWS_REGION_PATTERN, rule="be an AWS region such as us-east-1")
     network: Union[NetworkSpec, NetworkRef]
     service: ServiceSpec
     load_balancer: Union[LoadBalancerSpec, PublicLoadBalancer]
     cluster: EcsClusterRef | None = None
     alerting: Alerting = field(default_factory=Alerting)
-    log_retention_days: int = 30
+    log_retention_days: int = prop(30, choices=LOG_RETENTION_DAYS)
     deletion_protection: bool = True
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
 
     def __post_init__(self) -> None:
-        owner, spec = "LoadBalancedFargateServiceProps", self.service
-        check_release(self.release, (spec,), has_load_balancer=True, owner=owner)
-        if isinstance(self.load_balancer, PublicLoadBalancer) and self.release.test_listener is not None:
-            raise ValueError(f"{owner}.release.test_listener: a shared load balancer has its own (PublicLoadBalancerProps.test_listener)")
-        if spec.port is None:
-            raise ValueError(f"{owner}.service {spec.name!r}: needs a port to sit behind a load balancer")
-        if isinstance(self.load_balancer, PublicLoadBalancer) and not spec.routes:
-            raise ValueError(f"{owner}.service {spec.name!r}: on a shared load balancer it needs routes")
-        if spec.data_access is not DataAccess.NONE or spec.database_access:
-            raise ValueError(f"{owner}.service {spec.name!r}: no data bucket or database here; use WebPlatform")
+        spec, shared = self.service, isinstance(self.load_balancer, PublicLoadBalancer)
+        check_release(self.release, (spec,), has_load_balancer=True, owner=self)
+        require(not shared or self.release.test_listener is None, self, "release",
+                "have no test_listener with a shared load balancer (PublicLoadBalancerProps.test_listener)")
+        service = Shown(label_of(spec))
+        require(spec.port is not None, self, "service", "have a port to sit behind a load balancer", value=service)
+        require(not shared or bool(spec.routes), self, "service", "have routes on a shared load balancer", value=service)
+        require(spec.data_access is DataAccess.NONE and not spec.database_access, self, "service",
+                "use no data bucket or database (WebPlatform has them)", value=service)
+        require(not spec.execute_command, self, "service", "leave execute_command off (WebPlatform has it)", value=service)
         for variable, value in spec.environment.items():
-            if isinstance(value, (ServiceUrl, InternalServiceUrl, DataBucketName)):
-                raise ValueError(
-                    f"ServiceSpec({spec.name!r}).environment[{variable!r}]: pattern values need WebPlatform; give text"
-                )
-        problem = log_retention_problem(self.log_retention_days)
-        if problem is not None:
-            raise ValueError(f"{owner}.log_retention_days {self.log_retention_days}: {problem}")
+            require(not isinstance(value, (ServiceUrl, InternalServiceUrl, DataBucketName)), spec, "environment",
+                    "hold text here (pattern values need WebPlatform)", value=Shown(f"{variable}={value!r}"))
 
 
 class LoadBalancedFargateService(AlertTopics, Construct):

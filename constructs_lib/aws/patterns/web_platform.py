@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from constructs import Construct
 
 from ...naming import PlatformIdentity
-from ...rules import log_retention_problem
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, internally_called
+from ...props import Shown, checked, label_of, prop, require
+from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, internally_called, route_base
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ...budget import BudgetSpec
 from ..budget import MonthlyBudget, MonthlyBudgetProps
@@ -30,6 +31,7 @@ from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
 from ._edge import add_edge, key_description, platform_key
 from .delivery import DeployedBy
+from ._permissions import boundary_cuts
 from .disaster_recovery import (
     PRIMARY,
     STANDBY,
@@ -52,7 +54,7 @@ from ._services import (
 from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
 
-@dataclass(frozen=True)
+@checked
 class WebPlatformProps:
     """Props of :class:`WebPlatform`.
 
@@ -86,15 +88,15 @@ class WebPlatformProps:
     """
 
     identity: PlatformIdentity
-    account_id: str
-    region: str
+    account_id: str = prop(pattern=AWS_ACCOUNT_PATTERN, rule="be a 12-digit AWS account ID")
+    region: str = prop(pattern=AWS_REGION_PATTERN, rule="be an AWS region such as us-east-1")
     network: NetworkSpec
     services: tuple[ServiceSpec, ...]
     load_balancer: LoadBalancerSpec | None
     data_bucket: DataBucketSpec | None = field(default_factory=DataBucketSpec)
     database: DatabaseSpec | None = None
     alerting: Alerting = field(default_factory=Alerting)
-    log_retention_days: int = 30
+    log_retention_days: int = prop(30, choices=LOG_RETENTION_DAYS)
     deletion_protection: bool = True
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
     capacity: CapacitySplit | None = None
@@ -103,22 +105,16 @@ class WebPlatformProps:
     deployed_by: DeployedBy | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "services", tuple(self.services))
         if self.disaster_recovery is not None:
             self.disaster_recovery.check_images(self.services, identity=self.identity, account_id=self.account_id,
                                                 region=self.region, owner="WebPlatformProps")
             https = self.load_balancer.https if self.load_balancer is not None else None
-            if https is None or https.hosted_zone_id is None:
-                raise ValueError("WebPlatformProps.disaster_recovery: needs load_balancer.https with a hosted_zone_id "
-                                 "(the failover records of the domain live in that zone)")
-        check_release(self.release, self.services, has_load_balancer=self.load_balancer is not None,
-                      owner="WebPlatformProps")
-        check_services(self.services, has_load_balancer=self.load_balancer is not None,
-                       has_data_bucket=self.data_bucket is not None, has_database=self.database is not None,
-                       owner="WebPlatformProps")
-        problem = log_retention_problem(self.log_retention_days)
-        if problem is not None:
-            raise ValueError(f"WebPlatformProps.log_retention_days {self.log_retention_days}: {problem}")
+            require(https is not None and https.hosted_zone_id is not None, self, "disaster_recovery",
+                    "go with load_balancer.https and a hosted_zone_id (the failover records live in that zone)",
+                    value=Shown("DisasterRecoverySpec(...)"))
+        check_release(self.release, self.services, has_load_balancer=self.load_balancer is not None, owner=self)
+        check_services(self)
+        check_permissions(self)
 
     @property
     def permissions_boundary_arn(self) -> str | None:
@@ -130,53 +126,67 @@ class WebPlatformProps:
         """The IAM path of every role the platform creates (``deployed_by``), or ``None`` for the root path."""
         return self.deployed_by.role_path if self.deployed_by is not None else None
 
+    @property
+    def execute_command(self) -> bool:
+        """True when a service allows ECS Exec: the cluster logs sessions, the VPC has the endpoints it needs."""
+        return any(spec.execute_command for spec in self.services)
+
 
 def check_release(release: ReleaseSpec, services: tuple[ServiceSpec, ...], *, has_load_balancer: bool,
-                  owner: str) -> None:
+                  owner: object) -> None:
     """Traffic-shifting releases (and the transitions) need a load balancer and scale on what both target groups share."""
     if not release.uses_alternate_target_group:
         return
-    what = release.deployment.transition or release.deployment.strategy
-    if not has_load_balancer:
-        raise ValueError(f"{owner}.release {what}: shifts traffic through a load balancer; there is none")
+    what = Shown(release.deployment.transition or release.deployment.strategy)
+    require(has_load_balancer, owner, "release", "shift traffic only through a load balancer (there is none)", value=what)
     for spec in services:
-        if spec.port is not None and spec.scaling.requests_per_target is not None:
-            raise ValueError(
-                f"ServiceSpec({spec.name!r}).scaling.requests_per_target: counts one target group, but "
-                f"{owner}.release {what} moves traffic between two; scale on CPU or memory"
-            )
+        require(spec.port is None or spec.scaling.requests_per_target is None, spec, "scaling",
+                f"not scale on requests_per_target: release {what} moves traffic between two target groups",
+                value=Shown(f"requests_per_target={spec.scaling.requests_per_target}"))
 
 
-def check_services(services: tuple[ServiceSpec, ...], *, has_load_balancer: bool, has_data_bucket: bool,
-                   has_database: bool, owner: str) -> None:
+def check_services(props: WebPlatformProps) -> None:
     """The rules between services and the rest of a pattern, each failing with the prop it is about."""
-    if not services:
-        raise ValueError(f"{owner}.services: name at least one service")
+    services = props.services
     names = [spec.name for spec in services]
-    if len(set(names)) != len(names):
-        raise ValueError(f"{owner}.services {names}: names must be unique")
-    served = {spec.name for spec in services if spec.port is not None}
-    if served and not has_load_balancer:
-        raise ValueError(f"{owner}.load_balancer: services {sorted(served)} have a port but there is no load balancer")
+    require(bool(names) and len(set(names)) == len(names), props, "services",
+            "name one or more services, each name once", value=names)
+    served = sorted(spec.name for spec in services if spec.port is not None)
+    require(not served or props.load_balancer is not None, props, "load_balancer",
+            f"be given: services {served} have a port")
     defaults = [spec.name for spec in services if spec.is_default_route]
-    if len(defaults) > 1:
-        raise ValueError(f"{owner}.services {defaults}: only one service may have no routes (the default)")
-    prefixes = [name[:5] for name in served]
-    if len(set(prefixes)) != len(prefixes):
-        raise ValueError(f"{owner}.services {sorted(served)}: names of served services must differ in their first five letters")
+    require(len(defaults) <= 1, props, "services", "have at most one service without routes (the default)",
+            value=defaults)
+    require(len({name[:5] for name in served}) == len(served), props, "services",
+            "have served services whose names differ in their first five letters", value=served)
     for spec in services:
         for variable, value in spec.environment.items():
-            where = f"ServiceSpec({spec.name!r}).environment[{variable!r}]"
-            if isinstance(value, (ServiceUrl, InternalServiceUrl)) and value.service not in served:
-                raise ValueError(f"{where}: {type(value).__name__}({value.service!r}) names no service with a port")
-            if isinstance(value, InternalServiceUrl) and value.service == spec.name:
-                raise ValueError(f"{where}: InternalServiceUrl({value.service!r}) names the service itself")
-            if isinstance(value, DataBucketName) and not has_data_bucket:
-                raise ValueError(f"{where}: DATA_BUCKET_NAME needs {owner}.data_bucket")
-        if spec.data_access is not DataAccess.NONE and not has_data_bucket:
-            raise ValueError(f"ServiceSpec({spec.name!r}).data_access {spec.data_access.value}: needs {owner}.data_bucket")
-        if spec.database_access and not has_database:
-            raise ValueError(f"ServiceSpec({spec.name!r}).database_access: needs {owner}.database")
+            shown = Shown(f"{variable}={value!r}")
+            if isinstance(value, (ServiceUrl, InternalServiceUrl)):
+                require(value.service in served, spec, "environment", f"name services with a port ({served})", value=shown)
+                require(not isinstance(value, InternalServiceUrl) or value.service != spec.name, spec, "environment",
+                        "name another service in an InternalServiceUrl", value=shown)
+            require(not isinstance(value, DataBucketName) or props.data_bucket is not None, spec, "environment",
+                    "not use DATA_BUCKET_NAME without WebPlatformProps.data_bucket", value=shown)
+        require(spec.data_access is DataAccess.NONE or props.data_bucket is not None, spec, "data_access",
+                "be DataAccess.NONE without WebPlatformProps.data_bucket")
+        require(not spec.database_access or props.database is not None, spec, "database_access",
+                "be False without WebPlatformProps.database")
+
+
+def check_permissions(props: WebPlatformProps) -> None:
+    """With ``deployed_by``, every statement of :attr:`ServiceSpec.permissions` must stay inside the workload
+    permissions boundary: IAM would cut what lies outside it without a word, so it is an error here."""
+    if props.deployed_by is None:
+        return
+    dr = props.disaster_recovery
+    for spec in props.services:
+        for statement in spec.permissions:
+            cut = boundary_cuts(statement, identity=props.identity, account_id=props.account_id,
+                                region=dr.primary_region if dr is not None else props.region,
+                                standby_region=dr.standby_region if dr is not None else None)
+            require(not cut, spec, "permissions", f"stay inside the workload permissions boundary: {cut} is outside it",
+                    value=Shown(label_of(statement)))
 
 
 def _target_groups(load_balancer: PublicLoadBalancer) -> dict[str, str]:
@@ -240,6 +250,7 @@ class WebPlatform(AlertTopics, Construct):
             availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
             single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
             permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
+            execute_command=props.execute_command,
         ))
         self._log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
             bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
@@ -268,7 +279,7 @@ class WebPlatform(AlertTopics, Construct):
                 self._repositories[spec.name] = repository
         self._cluster = EcsCluster(self, "cluster", EcsClusterProps(
             name=identity.prefix, log_retention_days=retention, kms_key_arn=self._key.arn,
-            fargate_spot=props.capacity is not None,
+            fargate_spot=props.capacity is not None, execute_command=props.execute_command,
         ))
         self._web_acl: WebAcl | None = None
         self._load_balancer = self._create_load_balancer(props)
@@ -294,6 +305,7 @@ class WebPlatform(AlertTopics, Construct):
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
             permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
             internal_url=internal_url, service_registry_arns=registries,
+            execute_command=self._cluster.execute_command_sessions,
         )
         self._services: dict[str, FargateService] = {
             spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
@@ -370,7 +382,7 @@ class WebPlatform(AlertTopics, Construct):
                 source_region=dr.primary_region, region=props.region, read_replica=dr.warm, **shared,
             ))
         return PostgresDatabase(self, "database", PostgresDatabaseProps(
-            identifier=props.identity.prefix, multi_az=spec.multi_az,
+            identifier=props.identity.prefix, multi_az=spec.high_availability,
             replicated_password=dr.replicated_password(props.identity) if dr is not None else None, **shared,
         ))
 
@@ -490,6 +502,26 @@ class WebPlatform(AlertTopics, Construct):
     def services(self) -> Mapping[str, FargateService]:
         """Every Fargate service by name."""
         return dict(self._services)
+
+    def service_url(self, name: str) -> str | None:
+        """Where clients reach service ``name`` through the load balancer: the site's URL and the path its routes start
+        with, e.g. ``https://shop.example.com/api``; ``None`` for a worker (no port). A KeyError lists the names."""
+        spec = self._spec(name)
+        return None if spec.port is None or self._url is None else f"{self._url}{route_base(spec.routes)}"
+
+    def task_role_arn(self, name: str) -> str:
+        """The ARN of service ``name``'s task role, e.g. for a resource policy of your own."""
+        return self.service(name).task_role_arn
+
+    def task_role_name(self, name: str) -> str:
+        """The name of service ``name``'s task role, e.g. to attach a managed policy (within the boundary)."""
+        return self.service(name).task_role_name
+
+    def _spec(self, name: str) -> ServiceSpec:
+        for spec in self._props.services:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"no service {name!r} (services: {', '.join(self._services)})")
 
     def repository(self, name: str) -> ContainerRepository:
         """The ECR repository the pattern created for service ``name`` (``ContainerImage.platform_repository``)."""

@@ -14,6 +14,7 @@ re-exported here, so one import serves. See ``docs/patterns-gcp.md``.
 
 from ...alerting import AlertThresholds
 from ...budget import BudgetSpec
+from ...github import GithubRepository
 from ...naming import PlatformIdentity
 from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
 from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
@@ -27,9 +28,12 @@ from .specs import (
     DatabaseSpec,
     DataBucketSpec,
     DisasterRecoverySpec,
+    HealthCheck,
     LoadBalancerSpec,
     NetworkSpec,
     ReleaseSpec,
+    RoleGrant,
+    Scaling,
     ServiceSpec,
 )
 from .web_platform import WebPlatform, WebPlatformProps
@@ -48,6 +52,8 @@ __all__ = [
     "DeliveryFoundation",
     "DeliveryFoundationProps",
     "DisasterRecoverySpec",
+    "GithubRepository",
+    "HealthCheck",
     "InternalServiceUrl",
     "LargeBodyRoute",
     "LoadBalancerSpec",
@@ -58,6 +64,8 @@ __all__ = [
     "PublicCloudRunServiceProps",
     "ReleaseSpec",
     "RequestLimits",
+    "RoleGrant",
+    "Scaling",
     "SecretEnv",
     "ServiceSpec",
     "ServiceUrl",

@@ -29,12 +29,13 @@ from ..cloud_run_service import (
     revision_name,
     template_fingerprint,
 )
+from ..grants import PROJECT, RESOURCE, WorkloadGrant
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, ServerlessLoadBalancerProps
 from ..monitoring import ServiceCapacity, ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
 from ..secrets import ACCESSOR_ROLE
 from ..service_account import ServiceAccount, ServiceAccountProps, ServiceAccountRef
 from .._props import is_token
-from .specs import LoadBalancerSpec, ReleaseSpec, ServiceSpec
+from .specs import LoadBalancerSpec, ReleaseSpec, RoleGrant, ServiceSpec
 
 #: Cloud Run service names are at most 49 characters.
 CLOUD_RUN_NAME_LIMIT = 49
@@ -69,6 +70,14 @@ def service_account_id(name: str, environment: str) -> str:
     return account_id[:30]
 
 
+def extra_grant(service: str, grant: RoleGrant, project: str) -> WorkloadGrant:
+    """A :class:`RoleGrant` of :attr:`ServiceSpec.permissions` as the grant the bootstrap (or the platform) makes."""
+    why = grant.why or f"{service} has {grant.role.rsplit('/', 1)[-1]}"
+    if grant.resource is None:
+        return WorkloadGrant(service, grant.role, PROJECT, project, why)
+    return WorkloadGrant(service, grant.role, RESOURCE, grant.resource, why)
+
+
 def add_service_account(scope: Construct, id_: str, spec: ServiceSpec, identity: PlatformIdentity,
                         apis: ProjectServices | None) -> ServiceAccount:
     """The service's own identity, holding no project roles."""
@@ -97,7 +106,7 @@ def _tagged_image(spec: ServiceSpec, registry: DockerRepository | None, tag: str
     if spec.image.repository is not None:
         repository = spec.image.repository
     else:
-        assert registry is not None, "a platform_registry image needs the pattern's registry"
+        assert registry is not None, "a platform_repository image needs the pattern's registry"
         repository = registry.url
     return f"{repository}/{spec.name}@{digest}" if digest else f"{repository}/{spec.name}:{tag}"
 
@@ -217,13 +226,15 @@ def add_cloud_run(
         location=region,
         image=image,
         service_account_email=account.email,
-        port=spec.port,
-        health_path=spec.health_path,
-        cpu=spec.cpu,
+        port=spec.container_port,
+        health_path=spec.health_check.path,
+        liveness_period_seconds=spec.health_check.interval_seconds,
+        liveness_failure_threshold=spec.health_check.unhealthy_threshold,
+        cpu=int(spec.cpu),
         memory_mib=spec.memory_mib,
-        min_instances=spec.min_instances,
-        max_instances=spec.max_instances,
-        concurrency=spec.concurrency,
+        min_instances=spec.scaling.min_instances,
+        max_instances=spec.scaling.max_instances,
+        concurrency=spec.scaling.concurrency,
         request_timeout_seconds=spec.request_timeout_seconds,
         env=dict(env),
         secret_env=dict(secret_env),
@@ -241,7 +252,7 @@ def add_cloud_run(
 
 
 def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec, backends: Sequence[ServerlessBackend],
-             apis: ProjectServices | None) -> tuple[CloudArmorPolicy, ServerlessLoadBalancer]:
+             apis: ProjectServices | None, internal_paths: tuple[str, ...] = ()) -> tuple[CloudArmorPolicy, ServerlessLoadBalancer]:
     """Cloud Armor (``cloud_armor``, named ``<name>-edge``) and the HTTPS load balancer (``load_balancer``, ``<name>-...``)."""
     compute = dependables(apis, "compute.googleapis.com")
     armor = spec.cloud_armor
@@ -254,6 +265,7 @@ def add_edge(scope: Construct, *, name: str, region: str, spec: LoadBalancerSpec
         request_limits=armor.request_limits,
         path_rate_limits=armor.path_rate_limits,
         adaptive_protection=armor.adaptive_protection,
+        internal_paths=internal_paths,
         description=f"WAF and rate limit in front of {name}",
         depends_on=compute,
     ))

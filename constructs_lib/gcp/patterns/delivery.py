@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
 )
 from constructs import Construct
 
+from ...props import checked
 from ...budget import BudgetSpec
 from ...github import IMAGE_WORKFLOW, PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
@@ -77,7 +78,7 @@ def platform_resource_types(*, load_balancer: bool, database: bool, internet_egr
     return tuple(types)
 
 
-@dataclass(frozen=True)
+@checked
 class DeployedBy:
     """How a GCP :class:`~.web_platform.WebPlatform` is deployed by a pipeline that may change no IAM policy
     (``DeliveryFoundation.deployed_by``; ``WebPlatformProps.deployed_by``).
@@ -97,7 +98,7 @@ def deployed_by(identity: PlatformIdentity, project: str, services: tuple[str, .
         name: f"{service_account_id(name, identity.environment)}@{project}.iam.gserviceaccount.com" for name in services})
 
 
-@dataclass(frozen=True)
+@checked
 class DeliveryFoundationProps:
     """Props of :class:`DeliveryFoundation`.
 

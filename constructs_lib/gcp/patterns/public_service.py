@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from ...props import Shown, checked
 from ...naming import PlatformIdentity
-from ...specs import Alerting, DataAccess, DataBucketName, ServiceUrl
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
 from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
 from ..cloud_armor import CloudArmorPolicy
 from ..cloud_run_service import CloudRunService
+from ..grants import WorkloadGrants, WorkloadGrantsProps
 from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
 from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
@@ -26,6 +28,7 @@ from ._services import (
     add_registry,
     add_service_account,
     dependables,
+    extra_grant,
     grant_own_secrets,
     image_of,
     project_apis,
@@ -36,7 +39,7 @@ from .specs import LoadBalancerSpec, ServiceSpec
 _LOAD_BALANCER_NAME_LIMIT = 38
 
 
-@dataclass(frozen=True)
+@checked
 class PublicCloudRunServiceProps:
     """Props of :class:`PublicCloudRunService`.
 
@@ -78,15 +81,16 @@ class PublicCloudRunServiceProps:
         name = self.identity.name(spec.name)
         require(len(name) <= CLOUD_RUN_NAME_LIMIT, self, "service",
                 f"give a Cloud Run name of at most {CLOUD_RUN_NAME_LIMIT} characters: {name!r} is {len(name)}")
-        require(spec.exposed, spec, "exposed", "be True for a public service", owner)
+        require(spec.exposed, spec, "port", "be given for a public service (None is a worker)", owner)
         require(spec.data_access is DataAccess.NONE, spec, "data_access",
                 "be DataAccess.NONE: a PublicCloudRunService has no data bucket (use WebPlatform)", owner)
         require(not spec.database_access, spec, "database_access",
                 "be False: a PublicCloudRunService has no database (use WebPlatform)", owner)
         for variable, value in spec.environment.items():
-            if isinstance(value, DataBucketName) or (isinstance(value, ServiceUrl) and value.service != spec.name):
-                raise ValueError(f"{owner}.environment[{variable!r}] must be text or this service's own ServiceUrl "
-                                 f"in a PublicCloudRunService, got {value!r}")
+            require(not isinstance(value, (DataBucketName, InternalServiceUrl)) and
+                    (not isinstance(value, ServiceUrl) or value.service == spec.name), spec, "environment",
+                    "hold text or the service's own ServiceUrl in a PublicCloudRunService", owner,
+                    value=Shown(f"{variable}={value!r}"))
         require(isinstance(self.alerting, Alerting), self, "alerting", "be an Alerting")
         if self.log_retention_days is not None:
             require_range(self, "log_retention_days", 1, 3650, "days")
@@ -99,6 +103,8 @@ class PublicCloudRunServiceProps:
                     "be a LoadBalancerSpec or a ServerlessLoadBalancer")
             require(bool(spec.routes), spec, "routes",
                     "name the paths a shared load balancer sends to it (it has its default service already)", owner)
+            require(spec.health_check.public, spec, "health_check",
+                    "be public on a shared load balancer (an internal one needs a load balancer of its own)", owner)
             self._shared_routing()
 
     def _shared_routing(self) -> Routing | None:
@@ -110,9 +116,8 @@ class PublicCloudRunServiceProps:
         backends = load_balancer.backends
         default = next(backend.key for backend in backends if not backend.paths)
         taken = {backend.key: backend.paths for backend in backends}
-        if self.service.name in taken:
-            raise ValueError(f"PublicCloudRunServiceProps.service must have a name the shared load balancer does not "
-                             f"use yet ({sorted(taken)}), got {self.service.name!r}")
+        require(self.service.name not in taken, self, "service",
+                f"have a name the shared load balancer does not use yet ({sorted(taken)})", value=self.service.name)
         return Routing((self.service,), "PublicCloudRunServiceProps.load_balancer", taken=taken, default=default)
 
 
@@ -161,7 +166,8 @@ class PublicCloudRunService(Construct):
         if own is not None:
             self._cloud_armor, self._load_balancer = add_edge(
                 self, name=name, region=props.region, spec=own,
-                backends=(ServerlessBackend(spec.name, self._service.name),), apis=apis)
+                backends=(ServerlessBackend(spec.name, self._service.name),), apis=apis,
+                internal_paths=() if spec.health_check.public else (spec.health_check.path,))
         else:
             routing = props._shared_routing()
             assert routing is not None
@@ -169,9 +175,17 @@ class PublicCloudRunService(Construct):
             self._load_balancer.add_backend(ServerlessBackend(spec.name, self._service.name, routing.paths[spec.name]))
         self._monitoring = add_alerts(
             self, name=name, project=props.project, alerting=props.alerting, services=(name,),
-            uptime_targets=(UptimeTarget(spec.name, self._load_balancer.domains[0], spec.health_path),),
-            database_instance=None, apis=apis, capacities=(ServiceCapacity(name, props.region, spec.max_instances),),
+            uptime_targets=(UptimeTarget(spec.name, self._load_balancer.domains[0], spec.health_check.path),)
+            if spec.health_check.public else (),
+            database_instance=None, apis=apis,
+            capacities=(ServiceCapacity(name, props.region, spec.scaling.max_instances),),
         )
+        if spec.permissions:
+            WorkloadGrants(self, "permissions", WorkloadGrantsProps(
+                project=props.project, project_number="", members={spec.name: self._account.member},
+                grants=tuple(extra_grant(spec.name, grant, props.project) for grant in spec.permissions),
+                depends_on=[self._account.account],
+            ))
         if props.log_retention_days is not None:
             LogRetention(self, "log_retention", LogRetentionProps(
                 project=props.project, retention_days=props.log_retention_days,

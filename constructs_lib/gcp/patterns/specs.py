@@ -7,12 +7,17 @@ value, e.g. ``ServiceSpec('api').cpu must be one of 1, 2, 4, 8 vCPU, got 0.5``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import field, replace
+from typing import Any
 
-from ...rules import IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE, test_source_problem
+from ...props import PropError, Renamed, checked, message, prop, require
+from ...rules import (CLOUD_RUN_CPU_CHOICES, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE,
+                      cloud_run_size_problem, test_source_problem)
 from ...specs import (
     SERVICE_NAME,
+    check_instance_bounds,
     SERVICE_NAME_RULE,
     DataAccess,
     DataBucketName,
@@ -26,17 +31,26 @@ from ...specs import (
 from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
 from .._props import REGION, REGION_RULE, Cidr, is_token, require, require_cidr, require_match, require_range, require_strings
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule, check_rate_limit_and_rules
-from ..cloud_run_service import SecretEnv, check_container_settings, check_environment_names
+from ..cloud_run_service import SecretEnv, check_environment_names
 from ..cloud_sql import check_database_settings
 from ..load_balancer import URL_PATH, URL_PATH_RULE, check_domains_and_tls
 from ..network import check_network_ranges
 
 
-@dataclass(frozen=True)
-class ContainerImage:
-    """Where a service's image comes from; build one with a class method.
+_REPOSITORY_URL = re.compile(r"(?:[a-z]+-[a-z]+[0-9]+|us|europe|asia)-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+_REPOSITORY_URL_RULE = "be an Artifact Registry Docker repository such as 'us-central1-docker.pkg.dev/my-project/images'"
+_HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~%/-]*")
+_ROLE = re.compile(r"roles/[A-Za-z0-9_.]+|(projects|organizations)/[a-z0-9-]+/roles/[A-Za-z0-9_.]+")
+_RESOURCE = re.compile(r"projects/[A-Za-z0-9_.-]+/\S+")
+#: The port a worker's container listens on for its probes (Cloud Run's default ``PORT``).
+WORKER_PORT = 8080
 
-    - :meth:`platform_registry`: the pattern's own Artifact Registry repository (private, immutable
+
+@checked
+class ContainerImage:
+    """Where a service's image comes from; build one with a class method (the same names on both clouds).
+
+    - :meth:`platform_repository`: the pattern's own Artifact Registry repository (private, immutable
       tags, cleanup policies), which the pattern creates when a service uses it; the image is
       ``<repository url>/<service name>:<tag>``.
     - :meth:`in_repository`: the same naming, ``<repository url>/<service name>:<tag>``, in an
@@ -49,42 +63,43 @@ class ContainerImage:
     release (and its revision), the digest is what runs, so a tag moved in the registry changes nothing.
 
     Attributes:
-        tag: The tag (set by :meth:`platform_registry` and :meth:`in_repository`), else ``None``.
+        tag: The tag (set by :meth:`platform_repository` and :meth:`in_repository`), else ``None``.
         reference: The full image reference (set by :meth:`from_registry`), else ``None``.
         repository: The existing repository's URL (set by :meth:`in_repository`), else ``None``.
-        digest: The digest of the image at ``tag`` (:meth:`platform_registry`, :meth:`in_repository`), else ``None``.
+        digest: The digest of the image at ``tag`` (:meth:`platform_repository`, :meth:`in_repository`), else ``None``.
     """
 
-    tag: str | None = None
+    tag: str | None = prop(None, pattern=IMAGE_TAG_PATTERN, rule=IMAGE_TAG_RULE)
     reference: str | None = None
-    repository: str | None = None
-    digest: str | None = None
+    repository: str | None = prop(None, pattern=_REPOSITORY_URL, rule=_REPOSITORY_URL_RULE)
+    digest: str | None = prop(None, pattern=IMAGE_DIGEST_PATTERN, rule=IMAGE_DIGEST_RULE)
 
     def __post_init__(self) -> None:
-        if (self.tag is None) == (self.reference is None) or (self.repository is not None and self.tag is None):
-            raise ValueError("ContainerImage: use ContainerImage.platform_registry(tag), .in_repository(url, tag) "
-                             "or .from_registry(reference)")
-        if self.digest is not None and not (isinstance(self.digest, str) and IMAGE_DIGEST_PATTERN.fullmatch(self.digest)):
-            raise ValueError(f"ContainerImage.digest {IMAGE_DIGEST_RULE}, got {self.digest!r}")
+        require((self.tag is None) != (self.reference is None) and (self.repository is None or self.tag is not None),
+                self, None, "use ContainerImage.platform_repository(tag), .in_repository(url, tag) or .from_registry(ref)")
+
+    @classmethod
+    def platform_repository(cls, tag: str, digest: str | None = None) -> ContainerImage:
+        """The image ``<service name>:<tag>`` (run by ``digest`` when given) in the pattern's Artifact Registry
+        repository (``latest`` is refused: tags are immutable)."""
+        _check_tag(tag, "ContainerImage.platform_repository")
+        return cls(tag=tag, digest=digest)
 
     @classmethod
     def platform_registry(cls, tag: str, digest: str | None = None) -> ContainerImage:
-        """The image ``<service name>:<tag>`` (run by ``digest`` when given) in the pattern's Artifact Registry
-        repository (``latest`` is refused: tags are immutable)."""
-        if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
-            raise ValueError(f"ContainerImage.platform_registry(tag) {IMAGE_TAG_RULE}, got {tag!r}")
-        return cls(tag=tag, digest=digest)
+        """Deprecated (0.3.0): :meth:`platform_repository`, the name both clouds use."""
+        warnings.warn("ContainerImage.platform_registry is deprecated: use ContainerImage.platform_repository "
+                      "(CHANGELOG.md, 0.3.0)", DeprecationWarning, stacklevel=2)
+        return cls.platform_repository(tag, digest)
 
     @classmethod
     def in_repository(cls, repository_url: str, tag: str, digest: str | None = None) -> ContainerImage:
         """The image ``<service name>:<tag>`` (run by ``digest`` when given) in the existing Docker repository
         ``repository_url`` (``<location>-docker.pkg.dev/<project>/<repository>``, a region or a multi-region such
         as ``us``; ``latest`` is refused: tags are immutable)."""
-        if not is_token(repository_url) and not (isinstance(repository_url, str) and _REPOSITORY_URL.fullmatch(repository_url)):
-            raise ValueError("ContainerImage.in_repository(repository_url) must be an Artifact Registry Docker repository "
-                             f"such as 'us-central1-docker.pkg.dev/my-project/images', got {repository_url!r}")
-        if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
-            raise ValueError(f"ContainerImage.in_repository(tag) {IMAGE_TAG_RULE}, got {tag!r}")
+        if not (is_token(repository_url) or (isinstance(repository_url, str) and _REPOSITORY_URL.fullmatch(repository_url))):
+            raise PropError(message("ContainerImage.in_repository", "repository_url", _REPOSITORY_URL_RULE, repository_url))
+        _check_tag(tag, "ContainerImage.in_repository")
         return cls(tag=tag, repository=repository_url, digest=digest)
 
     @classmethod
@@ -93,9 +108,8 @@ class ContainerImage:
         if not is_token(reference):
             last = reference.rsplit("/", 1)[-1] if isinstance(reference, str) else ""
             if not last or ("@sha256:" not in reference and (":" not in last or last.endswith((":latest", ":")))):
-                raise ValueError(
-                    f"ContainerImage.from_registry(reference) must name a tag other than latest or a digest, got {reference!r}"
-                )
+                raise PropError(message("ContainerImage.from_registry", "reference",
+                                        "name a tag other than latest, or a digest", reference))
         return cls(reference=reference)
 
     @property
@@ -104,38 +118,126 @@ class ContainerImage:
         return self.tag is not None and self.repository is None
 
 
-_REPOSITORY_URL = re.compile(r"(?:[a-z]+-[a-z]+[0-9]+|us|europe|asia)-docker\.pkg\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+def _check_tag(tag: str, owner: str) -> None:
+    if not (is_token(tag) or (isinstance(tag, str) and IMAGE_TAG_PATTERN.fullmatch(tag))):
+        raise PropError(message(owner, "tag", IMAGE_TAG_RULE, tag))
 
 
-@dataclass(frozen=True)
+@checked
+class HealthCheck:
+    """How Cloud Run and the uptime check decide that a service is healthy: ``GET <path>`` answering 2xx or 3xx
+    (the same ``HealthCheck(path)`` as on AWS; the timings are Cloud Run's liveness probe's).
+
+    Attributes:
+        path: Path of the startup and liveness probes and of the uptime check, e.g. ``/healthz``. Default ``/``.
+        interval_seconds: Time between liveness probes (1-3600). Default 30.
+        unhealthy_threshold: Failed liveness probes before the instance is restarted (1-10). Default 3.
+        public: Behind a load balancer, the uptime check requests the path through it: the path is routed to the
+            service when its routes do not cover it. ``False`` keeps it internal: Cloud Armor refuses it (404) at the
+            load balancer, and the service has no uptime check (its probes still check it inside Cloud Run; the
+            5xx-share and latency alerts still watch it). Default ``True``.
+    """
+
+    path: str = prop("/", pattern=_HEALTH_PATH, rule="be a URL path starting with '/', without a query")
+    interval_seconds: int = prop(30, between=(1, 3600))
+    unhealthy_threshold: int = prop(3, between=(1, 10))
+    public: bool = True
+
+
+@checked
+class Scaling:
+    """How many instances of a service run (the bounds have the same names as on AWS).
+
+    Attributes:
+        min_instances: Instances kept warm (0-1000). Default 0.
+        max_instances: Upper bound of scaling (1-1000). Default 10.
+        concurrency: Concurrent requests per instance, which Cloud Run scales on (1-1000). Default 80.
+    """
+
+    min_instances: int = prop(0, between=(0, 1000))
+    max_instances: int = prop(10, between=(1, 1000))
+    concurrency: int = prop(80, between=(1, 1000))
+
+    def __post_init__(self) -> None:
+        check_instance_bounds(self)
+
+
+@checked
+class RoleGrant:
+    """A role for a service's account beyond what the pattern grants: on the project, or on one resource.
+
+    A grant on a resource is a project-level binding with an IAM condition on the resource's name (both when the
+    platform grants for itself and when ``DeliveryFoundation`` grants for a platform with ``deployed_by``), so it
+    works for the services whose IAM checks the resource's name: Cloud Storage, Secret Manager, Cloud SQL, Cloud
+    KMS, BigQuery and Spanner among them (not Pub/Sub: grant its topics on the project, or in your own stack to
+    :meth:`WebPlatform.service_account`).
+
+    Attributes:
+        role: e.g. ``roles/storage.objectViewer``, or a custom role ``projects/<project>/roles/<id>``.
+        resource: The resource's full name as IAM sees it, e.g. ``projects/_/buckets/reports`` (a bucket),
+            ``projects/<number>/secrets/<id>`` (a secret); the grant covers what lies inside it too (objects,
+            versions). Default ``None``: the whole project.
+        why: What the grant is for (the condition's title). Default: the role.
+    """
+
+    role: str = prop(pattern=_ROLE, rule="be a role such as roles/storage.objectViewer or projects/<p>/roles/<id>")
+    resource: str | None = prop(None, pattern=_RESOURCE, rule="be a full resource name such as projects/_/buckets/reports")
+    why: str = ""
+
+
+def _port_from_exposed(exposed: bool, given: dict[str, Any]) -> int | None:
+    """``exposed=False`` (before 0.3.0) is ``port=None``: a worker, which listens on Cloud Run's 8080 for its probes."""
+    port = given.get("port", 8080)
+    if exposed:
+        return port
+    if port not in (8080, None):
+        raise PropError(message(f"ServiceSpec({given.get('name')!r})", "port", "be None for a worker (exposed=False was "
+                                "given): a worker listens on 8080 for its probes", port))
+    return None
+
+
+def _scaling_with(name: str) -> Callable[[int, dict[str, Any]], Scaling]:
+    """Folds a scaling prop given on the service (before 0.3.0) into its :class:`Scaling`."""
+    return lambda value, given: replace(given.get("scaling") or Scaling(), **{name: value})
+
+
+@checked(renamed={
+    "health_path": Renamed("health_check", lambda path, given: replace(given.get("health_check") or HealthCheck(), path=path)),
+    "exposed": Renamed("port", _port_from_exposed),
+    "min_instances": Renamed("scaling", _scaling_with("min_instances")),
+    "max_instances": Renamed("scaling", _scaling_with("max_instances")),
+    "concurrency": Renamed("scaling", _scaling_with("concurrency")),
+})
 class ServiceSpec:
     """One Cloud Run service of a pattern.
+
+    The same props as an AWS ``ServiceSpec`` where the meaning is the same (``port``, ``health_check``, ``cpu``,
+    ``memory_mib``, ``scaling`` with ``min_instances``/``max_instances``, ``environment``, ``secrets``,
+    ``data_access``, ``database_access``, ``routes``, ``internet_egress``, ``permissions``).
 
     Attributes:
         name: Short name (1-20 lowercase letters or digits, starting with a letter), e.g. ``api``. The
             Cloud Run service is ``<project>-<environment>-<name>`` (at most 49 characters), its
             service account ``<name>-<environment>``.
         image: Where the image comes from (:class:`ContainerImage`).
-        port: Port the container listens on (Cloud Run sets ``PORT`` to it). Default 8080.
-        health_path: Path of the startup and liveness probes and of the uptime check. Default ``/``.
-            Behind a load balancer the uptime check goes through it, so a routed service needs a health
-            path that reaches it: under its routes, or one no route matches (then routed to it), not ``/``.
+        port: Port the container listens on (Cloud Run sets ``PORT`` to it); it serves requests from outside:
+            behind the load balancer (ingress from it and the VPC only) or, without one, on its ``run.app`` URL to
+            the identities of :attr:`WebPlatformProps.invokers` only (the ``run.invoker`` IAM check on). ``None``:
+            a worker, never behind the load balancer, ingress from the project's VPC only, the ``run.invoker`` IAM
+            check on, no uptime check; as every Cloud Run container it still listens on ``PORT`` (8080) and answers
+            its probes. Default 8080. (``exposed=False`` before 0.3.0.)
+        health_check: The probes' path and timings, and whether the uptime check reaches the path through the
+            load balancer (:class:`HealthCheck`). Behind a load balancer a routed service needs a health path that
+            reaches it: under its routes, or one no route matches (then routed to it), not ``/``. Default ``/``.
+            (``health_path`` before 0.3.0.)
         routes: Paths the load balancer sends to this service, e.g. ``("/api", "/api/*")`` (``*`` only
             at the end; the longest matching route wins). Empty: the load balancer's default service,
-            which receives every request no route matches (exactly one exposed service is the default).
-            Without a load balancer routes have no effect. Behind one, the health path is routed to the
-            service too when its routes do not cover it, so the uptime check reaches it. Default empty.
-        exposed: Serves requests from outside: behind the load balancer (ingress from it and the VPC only) or,
-            without one, on its ``run.app`` URL to the identities of :attr:`WebPlatformProps.invokers` only (the
-            ``run.invoker`` IAM check on).
-            ``False``: a worker, never behind the load balancer, ingress from the project's VPC only,
-            the ``run.invoker`` IAM check on, and no uptime check. A worker is still a Cloud Run
-            service: it listens on ``port`` and answers its probes on ``health_path``. Default ``True``.
+            which receives every request no route matches (exactly one service with a port is the default).
+            Without a load balancer routes have no effect. Default empty.
         cpu: vCPUs per instance: 1, 2, 4 or 8. Default 1.
         memory_mib: Memory per instance in MiB, within Cloud Run's range for ``cpu`` (1 vCPU: 512-4096). Default 512.
-        min_instances: Instances kept warm. Default 0.
-        max_instances: Upper bound of scaling (1-1000). Default 10.
-        concurrency: Concurrent requests per instance (1-1000). Default 80.
+        scaling: Instance bounds (``min_instances``, ``max_instances``) and requests per instance (:class:`Scaling`).
+            Default 0 to 10 instances, 80 concurrent requests. (Separate props before 0.3.0.)
         request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 60.
         environment: Plain variables (never secrets): text, or a value the pattern fills in,
             :class:`~constructs_lib.specs.ServiceUrl` (another service's public URL),
@@ -146,30 +248,28 @@ class ServiceSpec:
         data_access: What the service may do with the platform's data bucket: ``READ`` (object viewer)
             or ``READ_WRITE`` (object viewer and creator: never overwrite or delete, which would reach the
             version history). Default ``NONE``.
-        database_access: Read the platform's database credentials (``DATABASE_URL`` without the password,
-            and ``PGPASSWORD``, from Secret Manager) and send private traffic through the database's VPC.
-            Default ``False``.
+        database_access: Log in to the platform's database as the service account's IAM user (``DATABASE_URL`` from
+            Secret Manager, no password) through the database's VPC. Default ``False``.
         cpu_always_allocated: Keep CPU allocated between requests (instance-based billing). Default
-            ``None``: on for a worker (it works between requests), off for an exposed service.
+            ``None``: on for a worker (it works between requests), off for a service with a port.
         command: Replaces the image's entrypoint, e.g. ``("python", "-m", "shop.worker")``. Default: the image's.
         args: Replace the image's arguments (``CMD``). Default: the image's.
         internet_egress: HTTPS to the internet (through Cloud NAT). Default ``False``: all the service's traffic
             goes through the platform's VPC, which admits Google APIs (``private.googleapis.com``), the platform's
             services (their ``run.app`` URLs as internal traffic) and the database, nothing else.
+        permissions: More roles for the service's account, on the project or on one resource (:class:`RoleGrant`),
+            granted like the pattern's own (by the bootstrap with ``WebPlatformProps.deployed_by``). Default none.
     """
 
-    name: str
+    name: str = prop(pattern=SERVICE_NAME, rule=SERVICE_NAME_RULE)
     image: ContainerImage
-    port: int = 8080
-    health_path: str = "/"
+    port: int | None = prop(8080, between=(1, 65535), rule="be a whole number from 1 to 65535, or None for a worker")
+    health_check: HealthCheck = field(default_factory=HealthCheck)
     routes: tuple[str, ...] = ()
-    exposed: bool = True
-    cpu: int = 1
-    memory_mib: int = 512
-    min_instances: int = 0
-    max_instances: int = 10
-    concurrency: int = 80
-    request_timeout_seconds: int = 60
+    cpu: float = prop(1, choices=CLOUD_RUN_CPU_CHOICES, rule="be 1, 2, 4 or 8 vCPU")
+    memory_mib: int = prop(512, between=(512, 32768))
+    scaling: Scaling = field(default_factory=Scaling)
+    request_timeout_seconds: int = prop(60, between=(1, 3600))
     environment: Mapping[str, EnvironmentValue] = field(default_factory=dict)
     secrets: Mapping[str, SecretEnv] = field(default_factory=dict)
     data_access: DataAccess = DataAccess.NONE
@@ -178,37 +278,30 @@ class ServiceSpec:
     command: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
     internet_egress: bool = False
+    permissions: tuple[RoleGrant, ...] = ()
 
     def __post_init__(self) -> None:
-        require(isinstance(self.name, str) and SERVICE_NAME.fullmatch(self.name) is not None, self, "name",
-                SERVICE_NAME_RULE.removeprefix("must "))
-        owner = self.label
-        require(isinstance(self.image, ContainerImage), self, "image",
-                "be a ContainerImage (ContainerImage.platform_registry(tag) or .from_registry(reference))", owner)
-        check_container_settings(self, owner)
-        routes = require_strings(self, "routes", "/api/*", owner)
-        require(all(URL_PATH.fullmatch(route) for route in routes), self, "routes", URL_PATH_RULE, owner)
-        require(len(set(routes)) == len(routes), self, "routes", "not repeat a path", owner)
-        require(self.exposed or not routes, self, "routes",
-                "be empty for a service that is not exposed (exposed=False: nothing routes to a worker)", owner)
-        for attribute, kind, rule in (
-            ("environment", (str, ServiceUrl, InternalServiceUrl, DataBucketName),
-             "have text, ServiceUrl, InternalServiceUrl or DATA_BUCKET_NAME values"),
-            ("secrets", SecretEnv, "have SecretEnv values"),
-        ):
-            value = getattr(self, attribute)
-            require(isinstance(value, Mapping) and all(isinstance(item, kind) for item in value.values()), self,
-                    attribute, rule, owner)
-            object.__setattr__(self, attribute, dict(value))
-        check_environment_names(self, "environment", "secrets", owner)
-        require(isinstance(self.data_access, DataAccess), self, "data_access", "be a DataAccess", owner)
-        require_strings(self, "command", "python", owner)
-        require_strings(self, "args", "--workers=2", owner)
+        size_problem = cloud_run_size_problem(int(self.cpu), self.memory_mib)
+        require(size_problem is None, self, "memory_mib", f"fit cpu {self.cpu:g}: {size_problem}")
+        require(all(URL_PATH.fullmatch(route) for route in self.routes), self, "routes", URL_PATH_RULE)
+        require(len(set(self.routes)) == len(self.routes), self, "routes", "not repeat a path")
+        require(self.exposed or not self.routes, self, "routes", "be empty for a worker (port=None: nothing routes to it)")
+        check_environment_names(self, "environment", "secrets", self.label)
 
     @property
     def label(self) -> str:
         """``ServiceSpec('<name>')``: how error messages name this service."""
         return f"ServiceSpec({self.name!r})"
+
+    @property
+    def exposed(self) -> bool:
+        """True for a service with a port: it serves requests from outside (a worker has none)."""
+        return self.port is not None
+
+    @property
+    def container_port(self) -> int:
+        """The port the container listens on: :attr:`port`, or Cloud Run's 8080 for a worker."""
+        return self.port if self.port is not None else WORKER_PORT
 
     @property
     def is_default_route(self) -> bool:
@@ -221,7 +314,7 @@ class ServiceSpec:
         return (not self.exposed) if self.cpu_always_allocated is None else self.cpu_always_allocated
 
 
-@dataclass(frozen=True)
+@checked
 class CloudArmorSpec:
     """The Cloud Armor policy on every backend service of the load balancer.
 
@@ -252,12 +345,10 @@ class CloudArmorSpec:
 
     def __post_init__(self) -> None:
         check_rate_limit_and_rules(self)
-        object.__setattr__(self, "path_rate_limits",
-                           check_path_rate_limits(self.path_rate_limits, "CloudArmorSpec.path_rate_limits"))
-        require(isinstance(self.request_limits, RequestLimits), self, "request_limits", "be a RequestLimits")
+        check_path_rate_limits(self)
 
 
-@dataclass(frozen=True)
+@checked(coerce={"domains": lambda value: (value,) if isinstance(value, str) else value})
 class LoadBalancerSpec:
     """A global external HTTPS load balancer in front of the exposed services.
 
@@ -293,7 +384,7 @@ class LoadBalancerSpec:
         return f"https://{self.domains[0]}"
 
 
-@dataclass(frozen=True)
+@checked
 class DataBucketSpec:
     """The platform's data bucket (versioned, uniform access, public access prevention, soft delete)
     and the bucket receiving its usage logs.
@@ -322,7 +413,7 @@ class DataBucketSpec:
         require_range(self, "noncurrent_version_expiration_days", 1, 3650, "days")
 
 
-@dataclass(frozen=True)
+@checked
 class DatabaseSpec:
     """A private PostgreSQL database on Cloud SQL, and the VPC its clients reach it through.
 
@@ -371,7 +462,7 @@ class DatabaseSpec:
                 "be a private IPv4 range of /24 or larger")
 
 
-@dataclass(frozen=True)
+@checked
 class NetworkSpec:
     """The platform's VPC, through which every service sends all its traffic (Direct VPC egress).
 
@@ -390,7 +481,7 @@ class NetworkSpec:
         check_network_ranges(self)
 
 
-@dataclass(frozen=True)
+@checked
 class DisasterRecoverySpec:
     """The platform survives the loss of its region: a standby region in the same project and stack.
 
@@ -435,7 +526,7 @@ class DisasterRecoverySpec:
 GCP_RELEASE_STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY")
 
 
-@dataclass(frozen=True)
+@checked
 class ReleaseSpec:
     """How a new image tag of the services in the platform's registry reaches users.
 

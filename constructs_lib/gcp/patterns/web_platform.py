@@ -13,10 +13,11 @@ from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, Pro
 from cdktf_cdktf_provider_google.sql_database_instance import SqlDatabaseInstance
 from constructs import Construct
 
+from ...props import Shown, checked
 from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region, gcs_dual_region_location
 from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
-from ...specs import internally_called, referenced_services, render_environment
+from ...specs import internally_called, referenced_services, render_environment, route_base
 from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range, require_strings
 from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
@@ -28,7 +29,7 @@ from ..database_setup import DatabaseSetupJob, DatabaseSetupJobProps
 from ..dashboard import ServicesDashboard, ServicesDashboardProps
 from ..candidate_route import CandidateRoute
 from ..data_bucket import OBJECT_CREATOR_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket, GcsDataBucketProps
-from ..grants import BUCKET, SECRET, WorkloadGrant
+from ..grants import BUCKET, SECRET, WorkloadGrant, WorkloadGrants, WorkloadGrantsProps
 from ..load_balancer import RegionalService, ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
 from ...budget import BudgetSpec
@@ -50,6 +51,7 @@ from ._services import (
     add_registry,
     add_service_account,
     dependables,
+    extra_grant,
     grant_own_secrets,
     release_plan,
     project_apis,
@@ -65,7 +67,7 @@ _MEMBER = re.compile(r"(user|group|serviceAccount):[^@\s]+@[A-Za-z0-9.-]+|domain
 
 
 
-@dataclass(frozen=True)
+@checked
 class WebPlatformProps:
     """Props of :class:`WebPlatform`.
 
@@ -85,8 +87,8 @@ class WebPlatformProps:
             ``None``: no buckets.
         database: A private Cloud SQL PostgreSQL database (:class:`DatabaseSpec`). Default ``None``.
         alerting: Who receives alerts, and the thresholds. Default: no email, 5 % errors, 2 s p95 latency.
-        log_retention_days: Days the project's ``_Default`` log bucket keeps logs, and the usage logs'
-            expiry (1-3650). Default 30.
+        log_retention_days: Days the project's ``_Default`` log bucket keeps logs (with ``project_log_bucket``), and
+            the usage logs' expiry (1-3650). Default 30.
         deletion_protection: Refuse ``terraform destroy`` of the services, the database and its secrets.
             Default ``True``.
         release: How a new image tag of the services in the platform's registry reaches users
@@ -98,6 +100,9 @@ class WebPlatformProps:
         deployed_by: The pipeline that applies the platform may change no IAM policy: its ``DeliveryFoundation``
             created the services' accounts and granted them :func:`platform_grants` (``DeliveryFoundation.deployed_by``).
             The platform then creates neither accounts nor grants. Default ``None``: it creates both itself.
+        project_log_bucket: Set the retention of the project's ``_Default`` log bucket (construct id
+            ``log_retention``). ``False`` leaves the bucket alone, e.g. for a second environment in the same project
+            (one platform per project sets it). Default ``True``.
     """
 
     identity: PlatformIdentity
@@ -117,6 +122,7 @@ class WebPlatformProps:
     billing_account: str | None = None
     disaster_recovery: DisasterRecoverySpec | None = None
     deployed_by: DeployedBy | None = None
+    project_log_bucket: bool = True
 
     def __post_init__(self) -> None:
         require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
@@ -127,12 +133,12 @@ class WebPlatformProps:
                 "be one or more ServiceSpec")
         object.__setattr__(self, "services", tuple(self.services))
         names = [spec.name for spec in self.services]
-        require(len(set(names)) == len(names), self, "services", f"have distinct names, got names {names}")
+        require(len(set(names)) == len(names), self, "services", "have distinct names", value=names)
         for spec in self.services:
             run_name = self.identity.name(spec.name)
             require(len(run_name) <= CLOUD_RUN_NAME_LIMIT, self, "services",
-                    f"give Cloud Run names of at most {CLOUD_RUN_NAME_LIMIT} characters: {run_name!r} is "
-                    f"{len(run_name)} (shorten {spec.label}.name or the identity)")
+                    f"give Cloud Run names of at most {CLOUD_RUN_NAME_LIMIT} characters (shorten the service's name or "
+                    "the identity)", value=run_name)
         for attribute, kind in (("load_balancer", LoadBalancerSpec), ("data_bucket", DataBucketSpec),
                                 ("database", DatabaseSpec)):
             value = getattr(self, attribute)
@@ -179,8 +185,8 @@ def _check_disaster_recovery(props: WebPlatformProps) -> None:
         return
     require(isinstance(dr, DisasterRecoverySpec), props, "disaster_recovery", "be a DisasterRecoverySpec or None")
     require(dr.standby_region != props.region, dr, "standby_region", f"differ from the platform's region {props.region!r}")
-    require(props.load_balancer is not None, props, "disaster_recovery",
-            "go with a load_balancer: the standby services are reached through the global load balancer")
+    require(props.load_balancer is not None, props, "load_balancer",
+            "be given with disaster_recovery: the standby services are reached through it")
     if props.data_bucket is not None:
         require(gcs_dual_region_location(props.region, dr.standby_region) is not None, dr, "standby_region",
                 f"be on the continent of {props.region!r} (US, EU or ASIA): the data bucket becomes a dual-region of both")
@@ -193,9 +199,8 @@ def _check_disaster_recovery(props: WebPlatformProps) -> None:
     for spec in (spec for spec in props.services if spec.exposed):
         pulled = spec.image.repository or spec.image.reference or ""
         require(not pulled.startswith(regional), spec, "image",
-                f"not be in {regional[:-1]} with disaster_recovery: the standby region pulls it when the primary "
-                f"region is lost; push it to a multi-region repository ({multi_region or 'us'}-docker.pkg.dev/...)",
-                spec.label)
+                f"be in a multi-region repository ({multi_region or 'us'}-docker.pkg.dev/...) with disaster_recovery: "
+                "the standby region pulls it when the primary is lost", spec.label, value=Shown(regional[:-1]))
     require(dr.standby_subnet_cidr is not None, dr, "standby_subnet_cidr",
             "be given: the standby services send their traffic through a subnet in the standby region")
     subnet = ipaddress.IPv4Network(dr.standby_subnet_cidr)
@@ -268,6 +273,7 @@ def platform_grants(props: WebPlatformProps) -> tuple[WorkloadGrant, ...]:
                      else (OBJECT_VIEWER_ROLE,))
             grants += [WorkloadGrant(spec.name, role, BUCKET, buckets[0], f"{spec.name} uses the data") for role in roles]
     grants += database_grants(props)
+    grants += [extra_grant(spec.name, grant, props.project) for spec in props.services for grant in spec.permissions]
     if buckets is not None:
         grants.append(WorkloadGrant(USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, BUCKET, buckets[1], "usage logs"))
     return tuple(grants)
@@ -299,9 +305,8 @@ def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
         require(spec.data_access is DataAccess.NONE, spec, "data_access",
                 "be DataAccess.NONE without a data bucket (WebPlatformProps.data_bucket is None)", owner)
         for variable, value in spec.environment.items():
-            if isinstance(value, DataBucketName):
-                raise ValueError(f"{owner}.environment[{variable!r}] must not be DATA_BUCKET_NAME without a data "
-                                 "bucket (WebPlatformProps.data_bucket is None)")
+            require(not isinstance(value, DataBucketName), spec, "environment",
+                    "not use DATA_BUCKET_NAME without WebPlatformProps.data_bucket", owner, value=Shown(variable))
     require(props.database is not None or not spec.database_access, spec, "database_access",
             "be False without a database (WebPlatformProps.database is None)", owner)
     require(spec.name != SETUP_ACCOUNT, spec, "name", f"not be {SETUP_ACCOUNT!r} (the database setup job's account)", owner)
@@ -311,14 +316,13 @@ def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
     for variable, value in spec.environment.items():
         if not isinstance(value, (ServiceUrl, InternalServiceUrl)):
             continue
-        where = f"{owner}.environment[{variable!r}]"
-        if value.service not in services:
-            raise ValueError(f"{where} must name a service of the platform ({sorted(services)}), got {value!r}")
-        if not services[value.service].exposed:
-            raise ValueError(f"{where} must name an exposed service: {value.service!r} is a worker "
-                             f"(exposed=False) and has no URL for other services, got {value!r}")
-        if isinstance(value, InternalServiceUrl) and value.service == spec.name:
-            raise ValueError(f"{where} must name another service, got {value!r}")
+        shown = Shown(f"{variable}={value!r}")
+        require(value.service in services, spec, "environment", f"name services of the platform ({sorted(services)})",
+                owner, value=shown)
+        require(services[value.service].exposed, spec, "environment",
+                f"name a service with a port: {value.service!r} is a worker", owner, value=shown)
+        require(not isinstance(value, InternalServiceUrl) or value.service != spec.name, spec, "environment",
+                "name another service in an InternalServiceUrl", owner, value=shown)
 
 
 class _Wiring:
@@ -333,12 +337,9 @@ class _Wiring:
                 for variable, value in spec.environment.items():
                     if isinstance(value, ServiceUrl):
                         receiver = self.routing.receiver(value.path or "/")  # public URLs only
-                        if receiver != value.service:
-                            raise ValueError(
-                                f"{spec.label}.environment[{variable!r}] must be a path the load balancer sends to "
-                                f"{value.service!r} (routes {list(self.routing.paths[value.service])}), got {value!r}, "
-                                f"which reaches {receiver!r}"
-                            )
+                        require(receiver == value.service, spec, "environment",
+                                f"give paths the load balancer sends to {value.service!r} (this reaches {receiver!r})",
+                                value=Shown(f"{variable}={value!r}"))
         # A run.app address exists only once its service does: the services whose run.app URL another one needs
         # (internal URLs; without a load balancer every URL) come first.
         behind = props.load_balancer is not None
@@ -348,13 +349,8 @@ class _Wiring:
         while len(order) < len(services):
             placed = {spec.name for spec in order}
             ready = [spec for spec in services if spec.name not in placed and needs[spec.name] <= placed]
-            if not ready:
-                left = sorted(set(needs) - placed)
-                raise ValueError(
-                    f"WebPlatformProps.services must not need each other's run.app URL in a cycle (internal URLs; "
-                    f"without a load balancer every URL: a run.app URL exists only once its service does), got a cycle "
-                    f"among {left}"
-                )
+            require(bool(ready), props, "services", "not need each other's run.app URL in a cycle (a run.app URL "
+                    "exists only once its service does)", value=sorted(set(needs) - placed))
             order.append(ready[0])
         self.order = tuple(order)
 
@@ -433,6 +429,13 @@ class WebPlatform(Construct):
             for spec in (spec for spec in wiring.order if spec.exposed):
                 self._standby_services[spec.name] = self._add_service(spec, standby=True)
         self._grant_invokers()
+        extra = tuple(extra_grant(spec.name, grant, project) for spec in props.services for grant in spec.permissions)
+        if extra and props.deployed_by is None:  # else the bootstrap granted them (platform_grants)
+            WorkloadGrants(self, "permissions", WorkloadGrantsProps(
+                project=project, project_number="", grants=extra,
+                members={name: account.member for name, account in self._accounts.items()},
+                depends_on=[account.account for account in self._accounts.values() if isinstance(account, ServiceAccount)],
+            ))
         if self._data_bucket is not None and props.deployed_by is None:
             for spec in props.services:
                 member = self._accounts[spec.name].member
@@ -450,7 +453,8 @@ class WebPlatform(Construct):
                                           regional_services=self._standby_backend(spec))
                         for spec in exposed]
             self._cloud_armor, self._load_balancer = add_edge(
-                self, name=identity.prefix, region=region, spec=lb_spec, backends=backends, apis=apis)
+                self, name=identity.prefix, region=region, spec=lb_spec, backends=backends, apis=apis,
+                internal_paths=wiring.routing.internal_paths)
             self._candidate_route = add_candidate_route(self, name=identity.prefix, region=region,
                                                         release=props.release, load_balancer=self._load_balancer, apis=apis)
 
@@ -458,8 +462,8 @@ class WebPlatform(Construct):
         self._monitoring = add_alerts(
             self, name=identity.prefix, project=project, alerting=props.alerting, services=run_names,
             # Without a load balancer the invoker check refuses anonymous probes: no uptime check.
-            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0], spec.health_path) for spec in exposed]
-            if lb_spec else [],
+            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0], spec.health_check.path) for spec in exposed
+                            if spec.health_check.public] if lb_spec else [],
             database_instance=self._database.instance_name if self._database else None, apis=apis,
             capacities=self._capacities(),
         )
@@ -470,10 +474,11 @@ class WebPlatform(Construct):
             database_id=f"{project}:{self._database.instance_name}" if self._database else None,
             depends_on=dependables(apis, "monitoring.googleapis.com"),
         ))
-        LogRetention(self, "log_retention", LogRetentionProps(
-            project=project, retention_days=props.log_retention_days,
-            depends_on=dependables(apis, "logging.googleapis.com"),
-        ))
+        if props.project_log_bucket:
+            LogRetention(self, "log_retention", LogRetentionProps(
+                project=project, retention_days=props.log_retention_days,
+                depends_on=dependables(apis, "logging.googleapis.com"),
+            ))
         if props.budget is not None and props.billing_account is not None and self._monitoring.channel is not None:
             ProjectBudget(self, "budget", ProjectBudgetProps(
                 display_name=f"{identity.prefix} monthly", billing_account=props.billing_account, project=project,
@@ -494,7 +499,7 @@ class WebPlatform(Construct):
     def _capacities(self) -> list[ServiceCapacity]:
         """Every service's maximum instances per region (the standby's are the standby's)."""
         props, dr = self._props, self._props.disaster_recovery
-        capacities = [ServiceCapacity(props.identity.name(spec.name), props.region, spec.max_instances)
+        capacities = [ServiceCapacity(props.identity.name(spec.name), props.region, spec.scaling.max_instances)
                       for spec in props.services]
         if dr is not None:
             capacities += [ServiceCapacity(props.identity.name(name), dr.standby_region, dr.standby_max_instances)
@@ -640,7 +645,8 @@ class WebPlatform(Construct):
         region, database_secrets, subnet = props.region, self._database_secrets, self._network.subnet_id
         dr = props.disaster_recovery
         if standby and dr is not None:
-            spec = replace(spec, min_instances=dr.standby_min_instances, max_instances=dr.standby_max_instances)
+            spec = replace(spec, scaling=replace(spec.scaling, min_instances=dr.standby_min_instances,
+                                                 max_instances=dr.standby_max_instances))
             region, database_secrets = dr.standby_region, self._standby_database_secrets
             assert self._standby_subnet is not None, "checked by WebPlatformProps"
             subnet = self._standby_subnet.id
@@ -732,6 +738,18 @@ class WebPlatform(Construct):
         if name not in self._services:
             raise KeyError(f"WebPlatform has no service {name!r}; services: {list(self._services)}")
         return self._services[name]
+
+    def service_url(self, name: str) -> str | None:
+        """Where clients reach service ``name``: behind the load balancer the site's URL and the path its routes start
+        with (e.g. ``https://shop.example.com/api``), without one its ``run.app`` URL; ``None`` for a worker."""
+        spec = next((spec for spec in self._props.services if spec.name == name), None)
+        if spec is None:
+            raise KeyError(f"WebPlatform has no service {name!r}; services: {list(self._services)}")
+        if not spec.exposed:
+            return None
+        if self._load_balancer is None:
+            return self._services[name].uri
+        return self._load_balancer.url + route_base(spec.routes)
 
     def service_account(self, name: str) -> ServiceAccountRef:
         """The service account the service ``name`` runs as (``email``, ``member``), e.g. to grant it more."""
