@@ -167,7 +167,8 @@ class ScalingSettings:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """One service: Fargate size (CPU units, 1024 = 1 vCPU; memory MiB) and Cloud Run size and limits."""
+    """One service: Fargate size (CPU units, 1024 = 1 vCPU; memory MiB) and Cloud Run size and limits, and whether
+    ``aws ecs execute-command`` may open a shell in its tasks (``execute_command``, AWS only, off unless set)."""
 
     cpu: int
     memory: int
@@ -175,6 +176,7 @@ class ServiceSettings:
     cloud_run_memory: int
     concurrency: int
     request_timeout_seconds: int
+    execute_command: bool = False
 
 
 @dataclass(frozen=True)
@@ -590,6 +592,7 @@ def _read_service(reader: TableReader, service: str) -> ServiceSettings:
         cloud_run_memory=table.integer("cloud_run_memory", minimum=512, maximum=32768, unit="MiB"),
         concurrency=table.integer("concurrency", minimum=1, maximum=1000, unit="requests per instance"),
         request_timeout_seconds=table.integer("request_timeout_seconds", minimum=1, maximum=3600, unit="seconds"),
+        execute_command=table.optional_boolean("execute_command"),
     )
     table.finish()
     for cpu_name, memory_name, check in (

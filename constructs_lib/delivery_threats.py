@@ -157,6 +157,16 @@ AWS_THREATS: tuple[AwsThreat, ...] = (
               NOT_GRANTED),
     AwsThreat("the image-push role deploys a task definition", "image-push", "ecs:RegisterTaskDefinition", "*", NOT_GRANTED),
     AwsThreat("the image-push role changes a role", "image-push", "iam:PutRolePolicy", _ROLE, NOT_GRANTED),
+    # ECS Exec (ServiceSpec.execute_command): a shell in a running task holds the task role and its secrets; no pipeline
+    # identity and no workload may open one (people do, with their own ecs:ExecuteCommand, and every session is logged).
+    AwsThreat("the deploy role opens a shell in a running task", "deploy", "ecs:ExecuteCommand",
+              "arn:aws:ecs:{region}:{account}:task/{prefix}/0123", NOT_GRANTED),
+    AwsThreat("a plan opens a shell in a running task", "plan", "ecs:ExecuteCommand",
+              "arn:aws:ecs:{region}:{account}:task/{prefix}/0123", NOT_GRANTED),
+    AwsThreat("a workload opens a shell in another task", "workload", "ecs:ExecuteCommand",
+              "arn:aws:ecs:{region}:{account}:task/{prefix}/0123", NOT_GRANTED),
+    AwsThreat("a workload deletes the session logs", "workload", "logs:DeleteLogGroup",
+              "arn:aws:logs:{region}:{account}:log-group:/ecs/{prefix}-exec", NOT_GRANTED),
 )
 
 

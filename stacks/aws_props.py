@@ -71,6 +71,7 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
         database_access=service is BACKEND and config.database.enabled,
         writable_paths=_WRITABLE_PATHS[service.name],
         request_timeout_seconds=settings.request_timeout_seconds,
+        execute_command=settings.execute_command,
     )
 
 

@@ -237,8 +237,9 @@ def test_every_log_group_keeps_the_environment_retention_encrypted(synthesized: 
     stack, config = synthesized.stack("aws", environment), synthesized.configs[environment]
     key_id, _ = only(stack, "aws_kms_key")
     groups = resources(stack, "aws_cloudwatch_log_group")
-    # flow logs, WAF, two services, Container Insights (+ two database log groups and the setup task's)
-    assert len(groups) == (8 if config.database.enabled else 5)
+    # flow logs, WAF, two services, Container Insights (+ two database log groups and the setup task's, + ECS Exec's)
+    execute_command = config.backend.execute_command or config.frontend.execute_command
+    assert len(groups) == (8 if config.database.enabled else 5) + execute_command
     for group in groups.values():
         assert group["retention_in_days"] == config.logging.retention_days
         assert group["kms_key_id"] == reference("aws_kms_key", key_id, "arn")

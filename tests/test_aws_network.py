@@ -92,7 +92,9 @@ def test_aws_is_reached_through_endpoints_that_answer_only_the_account(synthesiz
     own = {"test": "StringEquals", "variable": "aws:PrincipalAccount", "values": [account]}
     endpoints = {body["service_name"].removeprefix(f"com.amazonaws.{region}."): body
                  for body in resources(stack, "aws_vpc_endpoint").values()}
-    assert set(endpoints) == {"s3", "ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+    execute_command = config.backend.execute_command or config.frontend.execute_command  # ECS Exec's endpoints
+    assert set(endpoints) == {"s3", "ecr.api", "ecr.dkr", "logs", "secretsmanager"} | (
+        {"ssmmessages", "kms"} if execute_command else set())
     group_id, _ = by_prefix(stack, "aws_security_group", "network_endpoints_security_group")
     private = sorted(reference("aws_subnet", name, "id") for name in resources(stack, "aws_subnet")
                      if name.startswith("network_private_"))

@@ -15,6 +15,10 @@ from .aws_reading import container, policy_statements
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, by_prefix, only, reference, resources
 
+#: What ECS Exec adds to a task role (tests/test_aws_execute_command.py checks each statement).
+EXECUTE_COMMAND_SIDS = {"ExecuteCommandChannels", "ExecuteCommandLogGroups", "ExecuteCommandSessionLogs",
+                        "ExecuteCommandSessionKey"}
+
 pytestmark = pytest.mark.parametrize("environment", ENVIRONMENTS)
 
 
@@ -133,9 +137,10 @@ def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesi
     assert statements["ReadWriteDataObjects"]["resources"] == [f"{arn}/*"]
     assert statements["UseDataKey"]["resources"] == [reference("aws_kms_key", key_id, "arn")]
     assert all("*" not in action for statement in statements.values() for action in statement["actions"])
-    database = synthesized.configs[environment].database.enabled
+    config = synthesized.configs[environment]
+    database, execute_command = config.database.enabled, config.backend.execute_command
     assert set(statements) == {"ListDataBucket", "ReadWriteDataObjects", "UseDataKey"} | (
-        {"ConnectAsApplicationUser"} if database else set())
+        {"ConnectAsApplicationUser"} if database else set()) | (EXECUTE_COMMAND_SIDS if execute_command else set())
     if database:  # logging in as the application user, and no secret at all
         aws = synthesized.configs[environment].aws
         database_id, _ = only(stack, "aws_db_instance")
@@ -143,8 +148,11 @@ def test_backend_task_role_reaches_exactly_its_data_bucket(synthesized: Synthesi
             "actions": ["rds-db:connect"], "effect": "Allow", "sid": "ConnectAsApplicationUser",
             "resources": [f"arn:aws:rds-db:{aws.region}:{aws.account_id}:dbuser:"
                           f"${{aws_db_instance.{database_id}.resource_id}}/app"]}
-    # The frontend's task role has no permissions at all.
-    assert [name for name in resources(stack, "aws_iam_role_policy") if name.startswith("frontend_service_task_role")] == []
+    # The frontend's task role has no permissions at all (but ECS Exec's, where it is on).
+    frontend = [policy for name, policy in resources(stack, "aws_iam_role_policy").items()
+                if name.startswith("frontend_service_task_role")]
+    assert [set(policy_statements(stack, policy["policy"])) for policy in frontend] == (
+        [EXECUTE_COMMAND_SIDS] if config.frontend.execute_command else [])
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)

@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...naming import PlatformIdentity
+from ..fargate_service import SESSION_CHANNEL_ACTIONS
 from ..iam import Condition, Statement
 
 #: Why each statement with a ``*`` (as its resource, or as a whole action like ``ecs:*``) needs it.
@@ -135,6 +136,7 @@ WILDCARD_REASONS: dict[str, str] = {
     "BoundaryDescribe": "Describe calls services make for their roles do not support resource-level permissions.",
     # image push
     "ImagePushToken": "ecr:GetAuthorizationToken does not support resource-level permissions (it grants nothing alone).",
+    "BoundaryExecuteCommand": "Session Manager's channel actions (ECS Exec sessions of a task) have no resource.",
 }
 
 #: Services the deploy role may pass roles to (task, execution, traffic-shifting, flow-log and monitoring roles).
@@ -627,6 +629,8 @@ def workload_boundary(scope: DeliveryScope) -> tuple[Statement, ...]:
                                                "kms:DescribeKey"),
                   resources=(), not_resources=(scope.state_key_arn,), conditions=(scope.own_account,)),
         _s("BoundaryDatabaseConnect", "rds-db:connect", r("rds-db", "dbuser:*/*")),
+        # ECS Exec (ServiceSpec.execute_command): the Session Manager channels a task opens; they have no resource.
+        _s("BoundaryExecuteCommand", SESSION_CHANNEL_ACTIONS, "*"),
         _s("BoundaryBuckets", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
                                "s3:ListBucket", "s3:GetBucketLocation"), buckets, scope.own_account),
         *((_s("BoundaryReplication", ("s3:GetReplicationConfiguration", "s3:GetObjectVersionForReplication",
