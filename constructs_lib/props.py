@@ -343,7 +343,7 @@ def _kind(hint: Any, rule: Rule) -> str:
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return "one of " + ", ".join(_choice(member) for member in hint)
     if isinstance(hint, type):
-        return f"a {hint.__name__}"
+        return f"{'an' if hint.__name__[:1] in 'AEIOU' else 'a'} {hint.__name__}"
     return "valid"
 
 

@@ -29,36 +29,14 @@ from .background import BackgroundJobs, JobContext, background_job
 from .conftest import Synthesized, session_synthesis
 from .helpers import all_stack_ids, stack_id
 from .test_packaging import AWS_EXAMPLE_STACK, example_stack, example_stack_file, install_and_run_examples
-from .terraform_offline import NEWER_THAN_MIRROR, AwsMirror, find_aws_mirror, offline_copy, terraform, write_cli_config
+from .terraform_offline import (NEWER_THAN_MIRROR, AwsMirror, diagnostics, find_aws_mirror, offline_copy, planned_actions,
+                                terraform, write_cli_config)
 
 MIRROR = find_aws_mirror()
 pytestmark = [
     pytest.mark.skipif(shutil.which("terraform") is None, reason="the terraform CLI is not on PATH"),
     pytest.mark.skipif(MIRROR is None, reason="no hashicorp/aws provider mirror found (set TERRAFORM_PROVIDER_MIRROR)"),
 ]
-
-
-def diagnostics(plan_stream: str) -> list[dict[str, Any]]:
-    """The error and warning diagnostics of a `terraform plan -json` stream, each once."""
-    found: dict[str, dict[str, Any]] = {}
-    for line in plan_stream.splitlines():
-        message = json.loads(line)
-        if message.get("type") == "diagnostic":
-            diagnostic = message["diagnostic"]
-            found.setdefault(json.dumps(diagnostic, sort_keys=True), diagnostic)
-    return list(found.values())
-
-
-def planned_actions(plan_stream: str) -> dict[str, list[str]]:
-    """Managed resource address -> planned actions, from a `terraform plan -json` stream (data reads left out)."""
-    actions: dict[str, list[str]] = {}
-    for line in plan_stream.splitlines():
-        message = json.loads(line)
-        if message.get("type") == "planned_change":
-            change = message["change"]
-            if not change["resource"]["addr"].startswith("data."):
-                actions[change["resource"]["addr"]] = [change["action"]]
-    return actions
 
 
 def plan_offline_together(stacks: dict[str, tuple[Path, dict[str, Any] | None]], mirror: AwsMirror,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster as EcsClusterResource
 from cdktf_cdktf_provider_aws.ecs_cluster import (
@@ -18,6 +18,7 @@ from constructs import Construct
 from .log_group import LogGroup, LogGroupProps
 
 
+@runtime_checkable
 class EcsClusterRef(Protocol):
     """What a service needs of its cluster: :class:`EcsCluster`, or :class:`ExistingCluster` for your own."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol, Union, runtime_checkable
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
@@ -93,6 +93,7 @@ S3_ENDPOINT_ACTIONS: tuple[str, ...] = (
 )
 
 
+@runtime_checkable
 class NetworkRef(Protocol):
     """What services and load balancers need of a VPC: :class:`Network`, or :class:`ExistingNetwork` for your own.
 

@@ -197,6 +197,16 @@ class LoadBalancedFargateService(AlertTopics, Construct):
         return self._service.security_group_id
 
     @property
+    def task_role_arn(self) -> str:
+        """The ARN of the service's task role (what the application may do: its ``permissions``)."""
+        return self._service.task_role_arn
+
+    @property
+    def task_role_name(self) -> str:
+        """The name of the service's task role, e.g. to attach a managed policy."""
+        return self._service.task_role_name
+
+    @property
     def url(self) -> str | None:
         """The URL of an own load balancer (``https://<domain>`` or ``http://<dns name>``); ``None`` when shared."""
         return self._url

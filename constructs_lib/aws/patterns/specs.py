@@ -45,7 +45,7 @@ from ..web_acl import DEFAULT_MANAGED_RULE_GROUPS, ManagedRuleGroup
 
 #: A PostgreSQL identifier the patterns create (database, role).
 _PG_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_PG_NAME_RULE = "be a PostgreSQL name: a lowercase letter, then lowercase letters, digits or '_' (at most 63)"
+_PG_NAME_RULE = "be a PostgreSQL name of lowercase letters, digits and '_', not starting with a digit (at most 63)"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: An ECR repository's URL: ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>``.
 _ECR_URL = re.compile(r"([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(.+)")
@@ -183,15 +183,15 @@ class SecretEnv:
 
 def _secrets_from_tuple(value: tuple[ContainerSecret, ...], _given: dict[str, Any]) -> dict[str, Any]:
     """The pre-0.3.0 form of :attr:`ServiceSpec.secrets` (a tuple of :class:`ContainerSecret`) as a mapping."""
-    return {secret.name: SecretEnv(secret.secret_arn, secret.json_key, secret.policy_arn) if
-            isinstance(secret, ContainerSecret) else secret for secret in value}
+    return {secret.name: SecretEnv(secret.secret_arn, secret.json_key, secret.policy_arn) for secret in value}
 
 
 @checked(renamed={
     "memory": Renamed("memory_mib"),
     "cpu": Renamed("cpu", lambda units, _given: units / 1024, when=lambda value: isinstance(value, int) and value >= 256,
                    note="in CPU units is deprecated: give vCPUs (256 units are 0.25)"),
-    "secrets": Renamed("secrets", _secrets_from_tuple, when=lambda value: isinstance(value, (tuple, list)),
+    "secrets": Renamed("secrets", _secrets_from_tuple, when=lambda value: isinstance(value, (tuple, list)) and all(
+        isinstance(item, ContainerSecret) for item in value),
                        note="as a tuple of ContainerSecret is deprecated: give {variable: SecretEnv(...)}"),
 })
 class ServiceSpec:
