@@ -161,3 +161,23 @@ def test_the_installed_wheel_estimates_the_cost_of_an_example_with_its_packaged_
     assert "  note: aws provider region eu-west-1: priced with us-east-1 prices" in report
     assert [line.split(":")[1].strip() for line in report.splitlines() if "NOT PRICED:" in line] == [
         "aws_db_instance.shop_database_instance_9442F2B1"]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="the terraform CLI is not on PATH")
+def test_the_offline_check_a_consumer_runs_validates_and_plans_their_aws_stacks(installed: dict[str, Any],
+                                                                                tmp_path: Path) -> None:
+    """``python -m constructs_lib.offline`` from the installed wheel, on an example's output: the AWS stack only."""
+    from constructs_lib.offline import find_aws_mirror
+
+    if find_aws_mirror() is None:
+        pytest.skip("no hashicorp/aws provider mirror found (set TERRAFORM_PROVIDER_MIRROR)")
+    outdir = installed["runs"]["standalone_app.py"]["outdir"]
+    result = run_process([sys.executable, "-m", "constructs_lib.offline", str(outdir)], cwd=tmp_path,
+                         env=subprocess_environment(PYTHONPATH=str(installed["site"])))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"acme-lake-aws: valid, plan: \d+ to create", lines[1]), result.stdout
+    assert lines[-1] == "1 of 1 AWS stack(s) valid and planned offline"
+    refused = run_process([sys.executable, "-m", "constructs_lib.offline", str(outdir), "--stack", "nope"], cwd=tmp_path,
+                          env=subprocess_environment(PYTHONPATH=str(installed["site"])))
+    assert refused.returncode == 2 and "no stack nope" in refused.stderr
