@@ -88,14 +88,16 @@ def _dataclass_section(name: str, cls: type) -> list[str]:
 def _members(members: list[tuple[str, Any]]) -> list[str]:
     if not members:
         return []
-    lines = ["", "| member | description |", "| --- | --- |"]
+    lines = ["", "| member | type | description |", "| --- | --- | --- |"]
     for member_name, member in members:
         function = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
         label = member_name
         if not isinstance(member, property):
             parameters = [parameter for parameter in inspect.signature(function).parameters if parameter not in ("self", "cls")]
             label = f"{member_name}({', '.join(parameters)})"
-        lines.append(f"| `{label}` | {_cell(_first_paragraph(function.__doc__))} |")
+        returned = inspect.signature(function).return_annotation
+        kind = "" if returned is inspect.Signature.empty else f"`{_cell(str(returned))}`"
+        lines.append(f"| `{label}` | {kind} | {_cell(_first_paragraph(function.__doc__))} |")
     return lines
 
 

@@ -35,7 +35,8 @@ def test_the_committed_permissions_page_is_current() -> None:
 
 
 OUTPUTS = {
-    "docs/api-aws.md": ("private_subnet_ids", "target_group", "security_group_id", "service_name", "url"),
+    "docs/api-aws.md": ("private_subnet_ids", "target_group", "security_group_id", "service_name", "url",
+                        "`service_url(name)` | `str \\| None`", "`task_role_arn(name)` | `str`"),
     "docs/api-gcp.md": ("`service(name)`", "`service_account(name)`", "`url`", "`load_balancer_ip`", "`data_bucket_name`",
                         "`registry_url`", "`database_instance_name`"),
 }
@@ -48,3 +49,5 @@ def test_every_public_output_of_the_patterns_is_documented(path: str) -> None:
         assert output in text
     undocumented = [line for line in text.splitlines() if line.endswith(" |  |")]
     assert undocumented == [], "a prop or output without a description"
+    untyped = [line for line in text.splitlines() if line.startswith("| `") and " |  | " in line]
+    assert untyped == [], "an output or method without a return type"
