@@ -78,6 +78,7 @@ BASELINES: dict[type, Callable[[], object]] = {
     gcp.DeliveryFoundationProps: lambda: gcp.DeliveryFoundationProps(
         identity=IDENTITY, project="acme-shop-prod", project_number="123456789012", region="europe-west1",
         github=GITHUB, state_bucket="acme-state"),
+    gcp.DeployedBy: lambda: gcp.DeployedBy({"api": "api-prod@acme-shop-prod.iam.gserviceaccount.com"}),
     gcp.DisasterRecoverySpec: lambda: gcp.DisasterRecoverySpec("europe-west4", "10.30.0.0/24"),
     gcp.LoadBalancerSpec: lambda: gcp.LoadBalancerSpec(("shop.example.com",)),
     gcp.PublicCloudRunServiceProps: lambda: gcp.PublicCloudRunServiceProps(
@@ -88,6 +89,7 @@ BASELINES: dict[type, Callable[[], object]] = {
     gcp.ServiceSpec: lambda: gcp.ServiceSpec("api", GCP_IMAGE),
     gcp.TrafficShare: lambda: gcp.TrafficShare(100),
     gcp.WafRule: lambda: gcp.WafRule("sqli-v33-stable", "SQL injection"),
+    gcp.WorkloadGrant: lambda: gcp.WorkloadGrant("api", "roles/storage.objectViewer", "bucket", "reports", "api reads"),
     gcp.WebPlatformProps: lambda: gcp.WebPlatformProps(
         identity=IDENTITY, project="acme-shop-prod", region="europe-west1", services=(gcp.ServiceSpec("api", GCP_IMAGE),),
         load_balancer=None),
@@ -235,3 +237,24 @@ def test_shorthands_and_lists_become_the_documented_types() -> None:
     spec = aws.ServiceSpec("api", AWS_IMAGE, routes=["/api"], environment={"BUCKET": aws.DATA_BUCKET_NAME})
     assert spec.routes == ("/api",) and isinstance(spec.environment["BUCKET"], DataBucketName)
     assert aws.NetworkSpec("10.0.0.0/16", ["eu-west-1a", "eu-west-1b"]).cidr == ipaddress.IPv4Network("10.0.0.0/16")
+
+
+def _classes_in(hint: Any) -> set[type]:
+    """The spec classes (dataclasses and enums) a type hint names, through unions, tuples and mappings."""
+    found: set[type] = set()
+    for argument in typing.get_args(hint):
+        found |= _classes_in(argument)
+    if isinstance(hint, type) and (dataclasses.is_dataclass(hint) or issubclass(hint, __import__("enum").Enum)):
+        found.add(hint)
+    return found
+
+
+@pytest.mark.parametrize("package", [aws, gcp], ids=["aws", "gcp"])
+def test_every_spec_a_prop_needs_is_exported_by_the_package(package: Any) -> None:
+    values = [getattr(package, name) for name in package.__all__]
+    exported = {*values, *(type(value) for value in values if not isinstance(value, type))}  # DATA_BUCKET_NAME's class
+    specs = [value for value in exported if isinstance(value, type) and dataclasses.is_dataclass(value)]
+    needed = {(spec.__name__, prop, cls.__name__) for spec in specs
+              for prop, hint in typing.get_type_hints(spec).items() for cls in _classes_in(hint) if cls not in exported}
+    assert needed == set()
+    assert "AlertThresholds" in package.__all__

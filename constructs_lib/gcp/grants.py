@@ -18,13 +18,15 @@ from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
 from constructs import Construct
 
+from ..props import checked, prop
+
 SECRET, BUCKET, INSTANCE = "secret", "bucket", "instance"
 #: Any resource by its full name (``projects/_/buckets/reports``), and the project itself (``name``: its ID).
 RESOURCE, PROJECT = "resource", "project"
 _KINDS = (SECRET, BUCKET, INSTANCE, RESOURCE, PROJECT)
 
 
-@dataclass(frozen=True)
+@checked
 class WorkloadGrant:
     """One role on one named resource.
 
@@ -38,15 +40,9 @@ class WorkloadGrant:
 
     holder: str
     role: str
-    kind: str
-    name: str
+    kind: str = prop(choices=_KINDS)
+    name: str = prop(pattern=re.compile(r'[^"]+'), rule="be a resource's name without quotes")
     why: str
-
-    def __post_init__(self) -> None:
-        if self.kind not in _KINDS:
-            raise ValueError(f"WorkloadGrant.kind: must be one of {', '.join(_KINDS)}, got {self.kind!r}")
-        if not self.name or '"' in self.name:
-            raise ValueError(f"WorkloadGrant.name: must be a resource's name without quotes, got {self.name!r}")
 
     @property
     def is_member(self) -> bool:

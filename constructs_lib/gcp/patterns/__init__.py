@@ -20,7 +20,8 @@ from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl,
 from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
 from ..cloud_run_service import SecretEnv, TrafficShare
-from .delivery import DeliveryFoundation, DeliveryFoundationProps
+from ..grants import WorkloadGrant
+from .delivery import DeliveryFoundation, DeliveryFoundationProps, DeployedBy
 from .public_service import PublicCloudRunService, PublicCloudRunServiceProps
 from .specs import (
     CloudArmorSpec,
@@ -51,6 +52,7 @@ __all__ = [
     "DatabaseSpec",
     "DeliveryFoundation",
     "DeliveryFoundationProps",
+    "DeployedBy",
     "DisasterRecoverySpec",
     "GithubRepository",
     "HealthCheck",
@@ -71,6 +73,7 @@ __all__ = [
     "ServiceUrl",
     "TrafficShare",
     "WafRule",
+    "WorkloadGrant",
     "WebPlatform",
     "WebPlatformProps",
 ]
