@@ -3,6 +3,8 @@ GCP options two environments in one project and an internal health path need."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 from typing import Any
 
@@ -137,6 +139,16 @@ def test_with_deployed_by_a_statement_the_boundary_would_cut_is_an_error_naming_
     aws_props(aws.ServiceSpec("worker", AWS_IMAGE, port=None, permissions=(REPORTS,)), load_balancer=None,
               deployed_by=DEPLOYED_BY)
     aws_props(aws.ServiceSpec("worker", AWS_IMAGE, port=None, permissions=(READ_QUEUE,)), load_balancer=None)
+
+
+def test_a_foundation_may_widen_the_boundary_for_what_its_services_need() -> None:
+    """``DeliveryFoundationProps.workload_permissions`` (through ``DeployedBy``) admits the queue read the boundary
+    cut above; the deployed boundary holds it too."""
+    widened = replace(DEPLOYED_BY, workload_permissions=(READ_QUEUE,))
+    aws_props(aws.ServiceSpec("worker", AWS_IMAGE, port=None, permissions=(REPORTS, READ_QUEUE)), load_balancer=None,
+              deployed_by=widened)
+    boundary = boundary_document(IDENTITY, ACCOUNT, REGION, workload_permissions=(READ_QUEUE,))
+    assert "ReadOrders" in [statement["Sid"] for statement in boundary["Statement"]]
 
 
 def test_the_boundary_check_reads_the_deployed_boundary(synthesized_boundary: dict[str, Any]) -> None:

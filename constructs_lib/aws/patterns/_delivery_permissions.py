@@ -200,6 +200,8 @@ class DeliveryScope:
         partition: AWS partition. Default ``aws``.
         standby_region: The region of the platform's disaster-recovery standby. Default ``None``: none.
         production: The flow logs are an audit trail the deploy role may not delete. Default ``False``.
+        workload_permissions: What the platform's roles may do beyond its own resources (e.g. read an existing
+            queue), added to the workload boundary. Default none.
     """
 
     identity: PlatformIdentity
@@ -216,6 +218,7 @@ class DeliveryScope:
     partition: str = "aws"
     standby_region: str | None = None
     production: bool = False
+    workload_permissions: tuple[Statement, ...] = ()
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True,
             in_region: str | None = None) -> str:
@@ -642,5 +645,6 @@ def workload_boundary(scope: DeliveryScope) -> tuple[Statement, ...]:
             r("elasticloadbalancing", f"listener/app/{p}/*"), r("elasticloadbalancing", f"listener-rule/app/{p}/*"),
             r("elasticloadbalancing", "targetgroup/*"))),
         _s("BoundaryDescribe", ("ec2:Describe*", "elasticloadbalancing:Describe*"), "*"),
+        *scope.workload_permissions,
         _s("BoundaryNoState", "s3:*", (scope.bucket_arn, f"{scope.bucket_arn}/*"), effect="Deny"),
     )

@@ -35,20 +35,22 @@ def statement_json(statement: Statement) -> dict[str, Any]:
 
 
 def boundary_document(identity: PlatformIdentity, account_id: str, region: str, partition: str = "aws",
-                      standby_region: str | None = None) -> dict[str, Any]:
+                      standby_region: str | None = None,
+                      workload_permissions: tuple[Statement, ...] = ()) -> dict[str, Any]:
     """The workload permissions boundary of the foundation of ``identity`` in ``account_id`` as IAM JSON."""
     scope = DeliveryScope(
         identity=identity, account_id=account_id, region=region, state_bucket=_UNKNOWN_STATE_BUCKET,
         state_key_arn=f"arn:{partition}:kms:{region}:{account_id}:key/unknown-state-key",
         boundary_arn=f"arn:{partition}:iam::{account_id}:policy/unknown-boundary", role_path=f"/{identity.prefix}/",
         protected_role_names=(), protected_policy_prefix="", oidc_provider_arn="", partition=partition,
-        standby_region=standby_region,
+        standby_region=standby_region, workload_permissions=workload_permissions,
     )
     return {"Version": "2012-10-17", "Statement": [statement_json(item) for item in workload_boundary(scope)]}
 
 
 def boundary_cuts(statement: Statement, *, identity: PlatformIdentity, account_id: str, region: str,
-                  partition: str = "aws", standby_region: str | None = None) -> str | None:
+                  partition: str = "aws", standby_region: str | None = None,
+                  workload_permissions: tuple[Statement, ...] = ()) -> str | None:
     """``<action> on <resource>`` of the first pair ``statement`` allows that the boundary does not, else ``None``.
 
     Deny statements are never cut. A resource that is a Terraform reference (known only at apply) is checked by its
@@ -59,7 +61,7 @@ def boundary_cuts(statement: Statement, *, identity: PlatformIdentity, account_i
         return None
     if statement.not_resources:
         return f"{statement.actions[0]} on NotResource"
-    boundary = boundary_document(identity, account_id, region, partition, standby_region)
+    boundary = boundary_document(identity, account_id, region, partition, standby_region, workload_permissions)
     # The statement's own conditions only narrow it: the boundary must allow each action on each resource.
     body = {key: value for key, value in statement_json(statement).items() if key != "Condition"}
     policy = {"Version": "2012-10-17", "Statement": [body]}

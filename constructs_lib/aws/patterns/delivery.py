@@ -16,7 +16,7 @@ from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..encryption_key import EncryptionKey, EncryptionKeyProps
 from ..github_oidc import GithubActionsRole, GithubActionsRoleProps, GithubOidcProvider
-from ..iam import policy_document
+from ..iam import Statement, policy_document
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
 from ..state_bucket import StateBucket, StateBucketProps
 from ._delivery_permissions import (
@@ -41,11 +41,14 @@ class DeployedBy:
         permissions_boundary_arn: Set on every role the platform creates (the deploy role may create no other).
         role_path: IAM path of every role the platform creates, e.g. ``/duckdb-analytics-prod/`` (the deploy role
             manages the roles under it and no other).
+        workload_permissions: What the boundary allows beyond the platform's own resources
+            (``DeliveryFoundationProps.workload_permissions``): a service's ``permissions`` may name them. Default none.
     """
 
     role_arn: str
     permissions_boundary_arn: str
     role_path: str
+    workload_permissions: tuple[Statement, ...] = ()
 
     def __post_init__(self) -> None:
         require(self.role_path.startswith("/") and self.role_path.endswith("/") and len(self.role_path) > 2, self,
@@ -83,6 +86,9 @@ class DeliveryFoundationProps:
             subjects) and may push to (and read) the environment's repositories and nothing else. IAM compares no
             GitHub claim but the subject and audience, so the workflow that runs is the application repository's
             choice there (GCP checks it). Default ``None``: no such role.
+        workload_permissions: What the platform's roles may do beyond the platform's own resources, e.g. read an
+            existing queue: added to the workload boundary (so a service's ``permissions`` may name it, and the deploy
+            role may give it to the roles it creates). Default none.
     """
 
     identity: PlatformIdentity
@@ -101,6 +107,7 @@ class DeliveryFoundationProps:
     standby_region: str | None = prop(None, pattern=AWS_REGION_PATTERN, rule="be an AWS region other than region")
     production: bool = False
     image_publisher: GithubRepository | None = None
+    workload_permissions: tuple[Statement, ...] = ()
 
     def __post_init__(self) -> None:
         require(self.standby_region != self.region, self, "standby_region", "be an AWS region other than region")
@@ -160,7 +167,7 @@ class DeliveryFoundation(Construct):
                                   names.aws_image_push_role),
             protected_policy_prefix=f"gha-{identity.prefix}-", oidc_provider_arn=self.oidc_provider.arn,
             hosted_zone_ids=props.hosted_zone_ids, partition=partition, standby_region=props.standby_region,
-            production=props.production,
+            production=props.production, workload_permissions=props.workload_permissions,
         )
         boundary = policy_document(self, "workload_boundary_document", workload_boundary(delivery_scope))
         self.boundary = IamPolicy(self, "workload_boundary", name=names.aws_boundary_policy, policy=boundary.json,
@@ -213,7 +220,8 @@ class DeliveryFoundation(Construct):
         """What the platform this foundation deploys needs: give it to ``WebPlatformProps.deployed_by``."""
         return DeployedBy(role_arn=self.names.aws_role_arn(self._props.account_id, self.names.aws_deploy_role,
                                                             self._props.partition),
-                          permissions_boundary_arn=self.boundary_arn, role_path=self.names.aws_role_path)
+                          permissions_boundary_arn=self.boundary_arn, role_path=self.names.aws_role_path,
+                          workload_permissions=self._props.workload_permissions)
 
     @property
     def repositories(self) -> Mapping[str, ContainerRepository]:

@@ -184,7 +184,8 @@ def check_permissions(props: WebPlatformProps) -> None:
         for statement in spec.permissions:
             cut = boundary_cuts(statement, identity=props.identity, account_id=props.account_id,
                                 region=dr.primary_region if dr is not None else props.region,
-                                standby_region=dr.standby_region if dr is not None else None)
+                                standby_region=dr.standby_region if dr is not None else None,
+                                workload_permissions=props.deployed_by.workload_permissions)
             require(not cut, spec, "permissions", f"stay inside the workload permissions boundary: {cut} is outside it",
                     value=Shown(label_of(statement)))
 
