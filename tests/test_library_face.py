@@ -3,9 +3,8 @@ GCP options two environments in one project and an internal health path need."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -149,6 +148,17 @@ def test_a_foundation_may_widen_the_boundary_for_what_its_services_need() -> Non
               deployed_by=widened)
     boundary = boundary_document(IDENTITY, ACCOUNT, REGION, workload_permissions=(READ_QUEUE,))
     assert "ReadOrders" in [statement["Sid"] for statement in boundary["Statement"]]
+
+
+@pytest.mark.parametrize("action", ["kms:Decrypt", "iam:PassRole", "sts:AssumeRole", "*"])
+def test_the_boundary_never_widens_to_identities_or_keys(action: str) -> None:
+    """A statement that would reach the delivery key or another identity is refused where it is given."""
+    escalating = aws.Statement(sid="Widen", actions=(action,), resources=("*",))
+    with pytest.raises(PropError) as error:
+        replace(DEPLOYED_BY, workload_permissions=(escalating,))
+    assert str(error.value) == (
+        "DeployedBy.workload_permissions: must be Allow statements naming no action of iam, sts, organizations, kms, "
+        "account and no *, got Statement('Widen')")
 
 
 def test_the_boundary_check_reads_the_deployed_boundary(synthesized_boundary: dict[str, Any]) -> None:

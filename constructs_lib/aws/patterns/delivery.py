@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.s3_account_public_access_block import S3AccountPublicAccessBlock
 from constructs import Construct
 
-from ...props import checked, prop, require
+from ...props import Shown, checked, label_of, prop, require
 from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
 from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
@@ -28,6 +28,21 @@ from ._delivery_permissions import (
     workload_boundary,
 )
 from .specs import ContainerImage
+
+
+# Services whose actions would let a workload act as someone else, read the delivery key or leave the account's
+# controls: the workload boundary never widens to them (the account's own keys are allowed already).
+WORKLOAD_FORBIDDEN_SERVICES: tuple[str, ...] = ("iam", "sts", "organizations", "kms", "account")
+
+
+def check_workload_permissions(spec: object, statements: tuple[Statement, ...]) -> None:
+    """``workload_permissions`` are Allow statements of services other than :data:`WORKLOAD_FORBIDDEN_SERVICES`."""
+    for statement in statements:
+        forbidden = [action for action in statement.actions
+                     if action == "*" or action.split(":")[0].lower() in WORKLOAD_FORBIDDEN_SERVICES]
+        require(statement.effect == "Allow" and not forbidden, spec, "workload_permissions",
+                "be Allow statements naming no action of " + ", ".join(WORKLOAD_FORBIDDEN_SERVICES) + " and no *",
+                value=Shown(label_of(statement)))
 
 
 @checked
@@ -51,6 +66,7 @@ class DeployedBy:
     workload_permissions: tuple[Statement, ...] = ()
 
     def __post_init__(self) -> None:
+        check_workload_permissions(self, self.workload_permissions)
         require(self.role_path.startswith("/") and self.role_path.endswith("/") and len(self.role_path) > 2, self,
                 "role_path", "be an IAM path of its own such as '/duckdb-analytics-prod/'")
 
@@ -111,6 +127,7 @@ class DeliveryFoundationProps:
 
     def __post_init__(self) -> None:
         require(self.standby_region != self.region, self, "standby_region", "be an AWS region other than region")
+        check_workload_permissions(self, self.workload_permissions)
         require(len(set(self.image_repositories)) == len(self.image_repositories), self, "image_repositories",
                 "be a tuple of distinct service names")
 
