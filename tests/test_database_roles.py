@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +56,40 @@ def test_role_names_are_checked(role: Any, message: str) -> None:
 
 
 def _initdb() -> str | None:
-    found = shutil.which("initdb") or next((str(path) for path in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
-    return found if found and os.geteuid() != 0 else None  # initdb refuses to run as root
+    return shutil.which("initdb") or next((str(path) for path in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))),
+                                          None)
+
+
+def _server_user() -> list[str]:
+    """The command prefix that runs PostgreSQL's server: as ``nobody`` when the suite runs as root (initdb and
+    postgres refuse root), else as the suite's own user."""
+    return ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+
+
+@pytest.fixture
+def server_directory() -> Iterator[Path]:
+    """A directory the server's user owns (pytest's tmp_path is private to root when the suite runs as root)."""
+    directory = Path(tempfile.mkdtemp(prefix="setup-sql-"))
+    try:
+        directory.chmod(0o755)
+        if os.geteuid() == 0:
+            shutil.chown(directory, user="nobody")
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.mark.slow  # runs PostgreSQL
-@pytest.mark.skipif(_initdb() is None, reason="needs PostgreSQL's initdb, as a user other than root")
-def test_the_setup_sql_runs_twice_on_postgresql_and_leaves_a_login_without_privileges(tmp_path: Path) -> None:
+@pytest.mark.skipif(_initdb() is None or (os.geteuid() == 0 and shutil.which("runuser") is None),
+                    reason="needs PostgreSQL's initdb (and runuser when run as root)")
+def test_the_setup_sql_runs_twice_on_postgresql_and_leaves_a_login_without_privileges(server_directory: Path) -> None:
     """A master user like RDS's (CREATEROLE, CREATEDB, admin of rds_iam) runs the SQL twice; the login role may then
     use and change the application's tables (also those the master created before) and do nothing else."""
     bin_dir = Path(_initdb() or "").resolve().parent  # PostgreSQL's own bin directory (psql, postgres next to it)
-    data, socket = tmp_path / "data", tmp_path
-    subprocess.run([bin_dir / "initdb", "-D", data, "-U", "postgres", "--auth=trust"], check=True, capture_output=True)
-    server = subprocess.Popen([bin_dir / "postgres", "-D", data, "-k", socket, "-c", "listen_addresses=", "-p", "55439"],
+    data, socket = server_directory / "data", server_directory
+    subprocess.run([*_server_user(), bin_dir / "initdb", "-D", data, "-U", "postgres", "--auth=trust"], check=True,
+                   capture_output=True)
+    server = subprocess.Popen([*_server_user(), bin_dir / "postgres", "-D", data, "-k", socket, "-c", "listen_addresses=", "-p", "55439"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def psql(user: str, database: str, *sql: str, check: bool = True) -> subprocess.CompletedProcess[str]:
