@@ -125,56 +125,65 @@ class BucketReplication(Construct):
         self.role = IamRole(self, "role", name_prefix=f"{props.name[:26]}-s3-repl-", assume_role_policy=trust.json,
                             description=f"S3 replicates {props.source_bucket} to {props.destination_region}",
                             permissions_boundary=props.permissions_boundary_arn, path=props.role_path)
-        destination_keys = f"arn:aws:kms:{props.destination_region}:{props.account_id}:key/*"
-        permissions = policy_document(self, "permissions", (
-            Statement(sid="ReadReplicationConfiguration", actions=("s3:GetReplicationConfiguration", "s3:ListBucket"),
-                      resources=(props.source_bucket_arn,)),
-            Statement(sid="ReadSourceVersions",
-                      actions=("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
-                               "s3:GetObjectVersionTagging"),
-                      resources=(f"{props.source_bucket_arn}/*",)),
-            Statement(sid="WriteReplicas", actions=("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"),
-                      resources=(f"{props.destination_bucket_arn}/*",)),
-            Statement(sid="DecryptSource", actions=("kms:Decrypt",), resources=(props.source_kms_key_arn,),
-                      conditions=(Condition("StringEquals", "kms:ViaService",
-                                            (f"s3.{props.source_region}.amazonaws.com",)),)),
-            Statement(sid="EncryptReplicas", actions=("kms:Encrypt", "kms:GenerateDataKey"), resources=(destination_keys,),
-                      conditions=(
-                          Condition("StringEquals", "kms:ViaService", (f"s3.{props.destination_region}.amazonaws.com",)),
-                          Condition("ForAnyValue:StringEquals", "kms:ResourceAliases",
-                                    (f"alias/{props.destination_kms_key_alias}",)),
-                      )),
-        ))
+        permissions = policy_document(self, "permissions", _replication_statements(props))
         policy = IamRolePolicy(self, "policy", role=self.role.id, policy=permissions.json)
-        metrics, replication_time = None, None
-        if props.replication_time_control:
-            minutes = REPLICATION_TIME_MINUTES
-            metrics = S3BucketReplicationConfigurationRuleDestinationMetrics(
-                status="Enabled", event_threshold=S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold(
-                    minutes=minutes))
-            replication_time = S3BucketReplicationConfigurationRuleDestinationReplicationTime(
-                status="Enabled", time=S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime(minutes=minutes))
         self.configuration = S3BucketReplicationConfigurationA(
-            self, "configuration",
-            bucket=props.source_bucket,
-            role=self.role.arn,
-            rule=[S3BucketReplicationConfigurationRule(
-                id=f"to-{props.destination_region}",
-                status="Enabled",
-                priority=1,
-                filter=S3BucketReplicationConfigurationRuleFilter(prefix=""),
-                delete_marker_replication=S3BucketReplicationConfigurationRuleDeleteMarkerReplication(status="Enabled"),
-                source_selection_criteria=S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
-                    sse_kms_encrypted_objects=S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
-                        status="Enabled")),
-                destination=S3BucketReplicationConfigurationRuleDestination(
-                    bucket=props.destination_bucket_arn,
-                    storage_class="STANDARD",
-                    encryption_configuration=S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
-                        replica_kms_key_id=props.destination_kms_key),
-                    metrics=metrics,
-                    replication_time=replication_time,
-                ),
-            )],
+            self, "configuration", bucket=props.source_bucket, role=self.role.arn, rule=[_replication_rule(props)],
             depends_on=[policy, *props.dependencies],
         )
+
+
+def _replication_statements(props: BucketReplicationProps) -> tuple[Statement, ...]:
+    """What the replication role may do: read the source's versions, write replicas, decrypt with the source key
+    through S3 there, encrypt with the destination alias's key through S3 in the destination region."""
+    destination_keys = f"arn:aws:kms:{props.destination_region}:{props.account_id}:key/*"
+    return (
+        Statement(sid="ReadReplicationConfiguration", actions=("s3:GetReplicationConfiguration", "s3:ListBucket"),
+                  resources=(props.source_bucket_arn,)),
+        Statement(sid="ReadSourceVersions",
+                  actions=("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                           "s3:GetObjectVersionTagging"),
+                  resources=(f"{props.source_bucket_arn}/*",)),
+        Statement(sid="WriteReplicas", actions=("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"),
+                  resources=(f"{props.destination_bucket_arn}/*",)),
+        Statement(sid="DecryptSource", actions=("kms:Decrypt",), resources=(props.source_kms_key_arn,),
+                  conditions=(Condition("StringEquals", "kms:ViaService",
+                                        (f"s3.{props.source_region}.amazonaws.com",)),)),
+        Statement(sid="EncryptReplicas", actions=("kms:Encrypt", "kms:GenerateDataKey"), resources=(destination_keys,),
+                  conditions=(
+                      Condition("StringEquals", "kms:ViaService", (f"s3.{props.destination_region}.amazonaws.com",)),
+                      Condition("ForAnyValue:StringEquals", "kms:ResourceAliases",
+                                (f"alias/{props.destination_kms_key_alias}",)),
+                  )),
+    )
+
+
+def _replication_rule(props: BucketReplicationProps) -> S3BucketReplicationConfigurationRule:
+    """One rule for every object version and delete marker, SSE-KMS objects included, re-encrypted with the
+    destination key; with Replication Time Control its metrics and 15-minute threshold."""
+    metrics, replication_time = None, None
+    if props.replication_time_control:
+        minutes = REPLICATION_TIME_MINUTES
+        metrics = S3BucketReplicationConfigurationRuleDestinationMetrics(
+            status="Enabled", event_threshold=S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold(
+                minutes=minutes))
+        replication_time = S3BucketReplicationConfigurationRuleDestinationReplicationTime(
+            status="Enabled", time=S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime(minutes=minutes))
+    return S3BucketReplicationConfigurationRule(
+        id=f"to-{props.destination_region}",
+        status="Enabled",
+        priority=1,
+        filter=S3BucketReplicationConfigurationRuleFilter(prefix=""),
+        delete_marker_replication=S3BucketReplicationConfigurationRuleDeleteMarkerReplication(status="Enabled"),
+        source_selection_criteria=S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
+            sse_kms_encrypted_objects=S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
+                status="Enabled")),
+        destination=S3BucketReplicationConfigurationRuleDestination(
+            bucket=props.destination_bucket_arn,
+            storage_class="STANDARD",
+            encryption_configuration=S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
+                replica_kms_key_id=props.destination_kms_key),
+            metrics=metrics,
+            replication_time=replication_time,
+        ),
+    )

@@ -363,9 +363,14 @@ class FargateService(Construct):
         execution_role, execution_policy = self._role("execution_role", props, "execution", self._execution_statements(props))
         self.task_role, task_policy = self._role("task_role", props, "task", (
             *props.task_role_statements, *(execute_command_statements(props.execute_command) if props.execute_command else ())))
+        self.task_definition = self._task_definition(props, execution_role)
+        self.security_group = self._security_group(props)
+        self.service = self._ecs_service(props, role_policies=tuple(
+            policy for policy in (execution_policy, task_policy) if policy))
+        self._cluster_name = props.cluster.name
 
-        paths = (*props.writable_paths, *(EXECUTE_COMMAND_PATHS if props.execute_command else ()))
-        volumes = {path: f"scratch-{index}" for index, path in enumerate(dict.fromkeys(paths))}
+    def _container_definition(self, props: FargateServiceProps, volumes: Mapping[str, str]) -> dict[str, Any]:
+        """The one container: read-only root filesystem, a scratch volume per writable path, logs to the log group."""
         container: dict[str, Any] = {
             "name": props.container_name,
             "image": props.image,
@@ -388,7 +393,13 @@ class FargateService(Construct):
         }
         if props.command:
             container["command"] = list(props.command)
-        self.task_definition = EcsTaskDefinition(
+        return container
+
+    def _task_definition(self, props: FargateServiceProps, execution_role: IamRole) -> EcsTaskDefinition:
+        """The task definition (construct id ``task_definition``) of the container, with its scratch volumes."""
+        paths = (*props.writable_paths, *(EXECUTE_COMMAND_PATHS if props.execute_command else ()))
+        volumes = {path: f"scratch-{index}" for index, path in enumerate(dict.fromkeys(paths))}
+        return EcsTaskDefinition(
             self, "task_definition",
             family=props.name,
             requires_compatibilities=["FARGATE"],
@@ -401,10 +412,12 @@ class FargateService(Construct):
                 operating_system_family="LINUX", cpu_architecture=props.cpu_architecture
             ),
             volume=[EcsTaskDefinitionVolume(name=volume) for volume in volumes.values()],
-            container_definitions=json.dumps([container], sort_keys=True),
+            container_definitions=json.dumps([self._container_definition(props, volumes)], sort_keys=True),
         )
 
-        self.security_group = SecurityGroup(
+    def _security_group(self, props: FargateServiceProps) -> SecurityGroup:
+        """The tasks' security group: requests from the load balancer only; HTTPS out with ``internet_egress``."""
+        security_group = SecurityGroup(
             self, "security_group", name_prefix=f"{props.name[:40]}-", vpc_id=props.vpc_id,
             description=f"{props.name} tasks: traffic from the load balancer only",
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
@@ -412,19 +425,23 @@ class FargateService(Construct):
         target = props.load_balancer
         if target is not None and props.container_port is not None:
             VpcSecurityGroupIngressRule(
-                self, "from_load_balancer", security_group_id=self.security_group.id, ip_protocol="tcp",
+                self, "from_load_balancer", security_group_id=security_group.id, ip_protocol="tcp",
                 from_port=props.container_port, to_port=props.container_port,
                 referenced_security_group_id=target.security_group_id,
                 description="Requests forwarded by the load balancer",
             )
         if props.internet_egress:
             VpcSecurityGroupEgressRule(
-                self, "https_out", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443,
+                self, "https_out", security_group_id=security_group.id, ip_protocol="tcp", from_port=443,
                 to_port=443, cidr_ipv4="0.0.0.0/0",
                 description="HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch, S3) and the internet",
             )
+        return security_group
 
-        self.service = EcsService(
+    def _ecs_service(self, props: FargateServiceProps, role_policies: tuple[IamRolePolicy, ...]) -> EcsService:
+        """The ECS service (construct id ``service``): private subnets, rollback on failure, and the deployment."""
+        target = props.load_balancer
+        return EcsService(
             self, "service",
             name=props.name,
             cluster=props.cluster.arn,
@@ -455,13 +472,8 @@ class FargateService(Construct):
             enable_execute_command=props.execute_command is not None,
             lifecycle=TerraformResourceLifecycle(ignore_changes=_owned_elsewhere(props.deployment)),
             # Tasks start right away: their permissions and load balancer rules must exist before, not eventually.
-            depends_on=[
-                *(target.dependencies if target is not None else ()),
-                *props.dependencies,
-                *(policy for policy in (execution_policy, task_policy) if policy),
-            ],
+            depends_on=[*(target.dependencies if target is not None else ()), *props.dependencies, *role_policies],
         )
-        self._cluster_name = props.cluster.name
 
     def _role(
         self, id_: str, props: FargateServiceProps, kind: str, statements: tuple[Statement, ...]

@@ -302,6 +302,44 @@ class PublicLoadBalancer(Construct):
     def __init__(self, scope: Construct, id_: str, props: PublicLoadBalancerProps) -> None:
         super().__init__(scope, id_)
         self._props = props
+        self._add_security_group(props)
+        self.load_balancer = Lb(
+            self, "load_balancer",
+            name=props.name,
+            load_balancer_type="application",
+            internal=False,
+            subnets=list(props.network.public_subnet_ids),
+            security_groups=[self.security_group.id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=props.deletion_protection,
+            idle_timeout=props.idle_timeout_seconds,
+            xff_header_processing_mode=props.xff_header_processing_mode,
+            access_logs=LbAccessLogs(bucket=props.access_log_bucket, prefix=props.access_log_prefix, enabled=True),
+            depends_on=list(props.dependencies),
+        )
+        self._targets: dict[str, TargetSpec] = {}
+        self._target_groups: dict[str, LbTargetGroup] = {}
+        self._alternate_groups: dict[str, LbTargetGroup] = {}
+        for target in props.targets:
+            self._add_target_group(target)
+        self.listener = self._add_listeners(props)
+        self._routing: list[ITerraformDependable] = [self.listener]
+        self._rules = 0
+        self._production_rules: dict[str, LbListenerRule] = {}
+        self._test_rules: dict[str, LbListenerRule] = {}
+        self.test_listener: LbListener | None = None
+        if props.test_listener is not None:
+            self._add_test_listener(props.test_listener)
+        for target in props.targets:
+            if target.path_patterns or target.traffic_shifting:
+                self._add_rule(target)
+        self.alias_record: Route53Record | None = None
+        self.health_check: Route53HealthCheck | None = None
+        if props.domain_name is not None and props.hosted_zone_id is not None:
+            self._add_alias_record(props, props.domain_name, props.hosted_zone_id)
+
+    def _add_security_group(self, props: PublicLoadBalancerProps) -> None:
+        """Web clients in on the listener ports from anywhere; out only to the target ports inside the VPC."""
         self.security_group = SecurityGroup(
             self, "security_group", name_prefix=f"{props.name}-alb-", vpc_id=props.network.vpc_id,
             description=f"{props.name} load balancer: web traffic in, target ports out",
@@ -317,81 +355,51 @@ class PublicLoadBalancer(Construct):
         for port in sorted({target.port for target in props.targets}):
             self._allow_egress(port)
 
-        self.load_balancer = Lb(
-            self, "load_balancer",
-            name=props.name,
-            load_balancer_type="application",
-            internal=False,
-            subnets=list(props.network.public_subnet_ids),
-            security_groups=[self.security_group.id],
-            drop_invalid_header_fields=True,
-            enable_deletion_protection=props.deletion_protection,
-            idle_timeout=props.idle_timeout_seconds,
-            xff_header_processing_mode=props.xff_header_processing_mode,
-            access_logs=LbAccessLogs(bucket=props.access_log_bucket, prefix=props.access_log_prefix, enabled=True),
-            depends_on=list(props.dependencies),
-        )
-
-        self._targets: dict[str, TargetSpec] = {}
-        self._target_groups: dict[str, LbTargetGroup] = {}
-        self._alternate_groups: dict[str, LbTargetGroup] = {}
-        for target in props.targets:
-            self._add_target_group(target)
+    def _add_listeners(self, props: PublicLoadBalancerProps) -> LbListener:
+        """The production listener: HTTP, or HTTPS with :data:`TLS_POLICY` and HSTS plus port 80 redirecting to it.
+        Its default action forwards to the default target (a 404 without one, or when it shifts traffic: ECS then
+        reweights a catch-all rule instead)."""
         default_target = next((target for target in props.targets if not target.path_patterns), None)
-        # A traffic-shifting default target is reached through a catch-all rule ECS can reweight.
         default_action = (
             LbListenerDefaultAction(type="forward", target_group_arn=self._target_groups[default_target.name].arn)
             if default_target is not None and not default_target.traffic_shifting
             else _not_found()
         )
-
         if props.certificate_arn is None:
-            self.listener = LbListener(self, "http_listener", load_balancer_arn=self.load_balancer.arn, port=80,
-                                       protocol="HTTP", default_action=[default_action])
-        else:
-            self.listener = LbListener(
-                self, "https_listener", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
-                ssl_policy=TLS_POLICY, certificate_arn=props.certificate_arn, default_action=[default_action],
-                routing_http_response_strict_transport_security_header_value=props.hsts,
-            )
-            LbListener(self, "http_redirect", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
-                       default_action=[LbListenerDefaultAction(
-                           type="redirect",
-                           redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
-                       )])
+            return LbListener(self, "http_listener", load_balancer_arn=self.load_balancer.arn, port=80,
+                              protocol="HTTP", default_action=[default_action])
+        listener = LbListener(
+            self, "https_listener", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
+            ssl_policy=TLS_POLICY, certificate_arn=props.certificate_arn, default_action=[default_action],
+            routing_http_response_strict_transport_security_header_value=props.hsts,
+        )
+        LbListener(self, "http_redirect", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
+                   default_action=[LbListenerDefaultAction(
+                       type="redirect",
+                       redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
+                   )])
+        return listener
 
-        self._routing: list[ITerraformDependable] = [self.listener]
-        self._rules = 0
-        self._production_rules: dict[str, LbListenerRule] = {}
-        self._test_rules: dict[str, LbListenerRule] = {}
-        self.test_listener: LbListener | None = None
-        if props.test_listener is not None:
-            self._add_test_listener(props.test_listener)
-        for target in props.targets:
-            if target.path_patterns or target.traffic_shifting:
-                self._add_rule(target)
-
-        self.alias_record: Route53Record | None = None
-        self.health_check: Route53HealthCheck | None = None
-        if props.domain_name is not None and props.hosted_zone_id is not None:
-            failover = props.dns_failover
-            if failover is not None and failover.health_check_path is not None:
-                self.health_check = Route53HealthCheck(
-                    self, "health_check", type="HTTPS", fqdn=self.load_balancer.dns_name, port=443,
-                    resource_path=failover.health_check_path, enable_sni=True,
-                    request_interval=failover.request_interval, failure_threshold=failover.failure_threshold,
-                    tags={"Name": f"{props.name}-{failover.set_identifier}"},
-                )
-            # One construct id either way: a simple record becoming a failover record is replaced at its address
-            # (Route 53 refuses both kinds for one name at once, so Terraform deletes it first).
-            self.alias_record = Route53Record(
-                self, "alias", zone_id=props.hosted_zone_id, name=props.domain_name, type="A",
-                alias=Route53RecordAlias(name=self.load_balancer.dns_name, zone_id=self.load_balancer.zone_id,
-                                         evaluate_target_health=self.health_check is None),
-                set_identifier=failover.set_identifier if failover else None,
-                failover_routing_policy=Route53RecordFailoverRoutingPolicy(type=failover.role) if failover else None,
-                health_check_id=self.health_check.id if self.health_check is not None else None,
+    def _add_alias_record(self, props: PublicLoadBalancerProps, domain_name: str, hosted_zone_id: str) -> None:
+        """The site's alias record (construct id ``alias``), and with ``dns_failover`` its health check."""
+        failover = props.dns_failover
+        if failover is not None and failover.health_check_path is not None:
+            self.health_check = Route53HealthCheck(
+                self, "health_check", type="HTTPS", fqdn=self.load_balancer.dns_name, port=443,
+                resource_path=failover.health_check_path, enable_sni=True,
+                request_interval=failover.request_interval, failure_threshold=failover.failure_threshold,
+                tags={"Name": f"{props.name}-{failover.set_identifier}"},
             )
+        # One construct id either way: a simple record becoming a failover record is replaced at its address
+        # (Route 53 refuses both kinds for one name at once, so Terraform deletes it first).
+        self.alias_record = Route53Record(
+            self, "alias", zone_id=hosted_zone_id, name=domain_name, type="A",
+            alias=Route53RecordAlias(name=self.load_balancer.dns_name, zone_id=self.load_balancer.zone_id,
+                                     evaluate_target_health=self.health_check is None),
+            set_identifier=failover.set_identifier if failover else None,
+            failover_routing_policy=Route53RecordFailoverRoutingPolicy(type=failover.role) if failover else None,
+            health_check_id=self.health_check.id if self.health_check is not None else None,
+        )
 
     def add_target(self, target: TargetSpec) -> LoadBalancerTarget:
         """Adds a routed target group (``path_patterns`` required) to a load balancer shared by several services."""

@@ -232,38 +232,11 @@ class Network(Construct):
         nat_gateways: list[NatGateway] = []
         self._nat_public_ips: list[str] = []
         for index, zone in enumerate(props.availability_zones):
-            public = Subnet(
-                self, f"public_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.public[index]),
-                map_public_ip_on_launch=False, tags={"Name": f"{props.name_prefix}-public-{zone}", "Tier": "public"},
-            )
-            RouteTableAssociation(self, f"public_{zone}_routes", subnet_id=public.id, route_table_id=public_routes.id)
-            self._public_subnets.append(public)
+            public = self._add_public_subnet(props, zone, layout.public[index], public_routes)
             if index == 0 or not props.single_nat_gateway:
-                address = Eip(self, f"nat_{zone}_address", domain="vpc", tags={"Name": f"{props.name_prefix}-nat-{zone}"})
-                self._nat_public_ips.append(address.public_ip)
-                nat_gateways.append(NatGateway(
-                    self, f"nat_{zone}", allocation_id=address.id, subnet_id=public.id,
-                    tags={"Name": f"{props.name_prefix}-nat-{zone}"}, depends_on=[internet_gateway],
-                ))
-
-            private = Subnet(
-                self, f"private_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.private[index]),
-                tags={"Name": f"{props.name_prefix}-private-{zone}", "Tier": "private"},
-            )
-            private_routes = RouteTable(self, f"private_{zone}_routes_table", vpc_id=self.vpc.id,
-                                        tags={"Name": f"{props.name_prefix}-private-{zone}"})
-            Route(self, f"private_{zone}_default_route", route_table_id=private_routes.id,
-                  destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_gateways[-1].id)
-            RouteTableAssociation(self, f"private_{zone}_routes", subnet_id=private.id, route_table_id=private_routes.id)
-            self._private_subnets.append(private)
-            private_route_tables.append(private_routes)
-
-            isolated = Subnet(
-                self, f"isolated_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(layout.isolated[index]),
-                tags={"Name": f"{props.name_prefix}-isolated-{zone}", "Tier": "isolated"},
-            )
-            RouteTableAssociation(self, f"isolated_{zone}_routes", subnet_id=isolated.id, route_table_id=isolated_routes.id)
-            self._isolated_subnets.append(isolated)
+                nat_gateways.append(self._add_nat_gateway(props, zone, public, internet_gateway))
+            private_route_tables.append(self._add_private_subnet(props, zone, layout.private[index], nat_gateways[-1]))
+            self._add_isolated_subnet(props, zone, layout.isolated[index], isolated_routes)
 
         self.s3_endpoint = VpcEndpoint(
             self, "s3_endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{props.region}.s3",
@@ -274,6 +247,52 @@ class Network(Construct):
         )
         self._add_interface_endpoints(props)
         self._add_flow_logs(props)
+
+    def _add_public_subnet(self, props: NetworkProps, zone: str, cidr: ipaddress.IPv4Network,
+                           routes: RouteTable) -> Subnet:
+        """The zone's public subnet (no public IPs on launch), routed to the internet gateway."""
+        public = Subnet(
+            self, f"public_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(cidr),
+            map_public_ip_on_launch=False, tags={"Name": f"{props.name_prefix}-public-{zone}", "Tier": "public"},
+        )
+        RouteTableAssociation(self, f"public_{zone}_routes", subnet_id=public.id, route_table_id=routes.id)
+        self._public_subnets.append(public)
+        return public
+
+    def _add_nat_gateway(self, props: NetworkProps, zone: str, public: Subnet,
+                         internet_gateway: InternetGateway) -> NatGateway:
+        """A NAT gateway with its Elastic IP in the zone's public subnet."""
+        address = Eip(self, f"nat_{zone}_address", domain="vpc", tags={"Name": f"{props.name_prefix}-nat-{zone}"})
+        self._nat_public_ips.append(address.public_ip)
+        return NatGateway(
+            self, f"nat_{zone}", allocation_id=address.id, subnet_id=public.id,
+            tags={"Name": f"{props.name_prefix}-nat-{zone}"}, depends_on=[internet_gateway],
+        )
+
+    def _add_private_subnet(self, props: NetworkProps, zone: str, cidr: ipaddress.IPv4Network,
+                            nat_gateway: NatGateway) -> RouteTable:
+        """The zone's private subnet with its own route table out through ``nat_gateway``; returns the table."""
+        private = Subnet(
+            self, f"private_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(cidr),
+            tags={"Name": f"{props.name_prefix}-private-{zone}", "Tier": "private"},
+        )
+        private_routes = RouteTable(self, f"private_{zone}_routes_table", vpc_id=self.vpc.id,
+                                    tags={"Name": f"{props.name_prefix}-private-{zone}"})
+        Route(self, f"private_{zone}_default_route", route_table_id=private_routes.id,
+              destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_gateway.id)
+        RouteTableAssociation(self, f"private_{zone}_routes", subnet_id=private.id, route_table_id=private_routes.id)
+        self._private_subnets.append(private)
+        return private_routes
+
+    def _add_isolated_subnet(self, props: NetworkProps, zone: str, cidr: ipaddress.IPv4Network,
+                             routes: RouteTable) -> None:
+        """The zone's isolated subnet: a route table without a route out."""
+        isolated = Subnet(
+            self, f"isolated_{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=str(cidr),
+            tags={"Name": f"{props.name_prefix}-isolated-{zone}", "Tier": "isolated"},
+        )
+        RouteTableAssociation(self, f"isolated_{zone}_routes", subnet_id=isolated.id, route_table_id=routes.id)
+        self._isolated_subnets.append(isolated)
 
     def _s3_endpoint_policy(self, props: NetworkProps) -> DataAwsIamPolicyDocument:
         own = Condition("StringEquals", "aws:PrincipalAccount", (props.account_id,))

@@ -372,30 +372,6 @@ class CloudRunService(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: CloudRunServiceProps) -> None:
         super().__init__(scope, id_)
-        env = [CloudRunV2ServiceTemplateContainersEnv(name=name, value=value) for name, value in props.env.items()]
-        env += [
-            CloudRunV2ServiceTemplateContainersEnv(
-                name=name,
-                value_source=CloudRunV2ServiceTemplateContainersEnvValueSource(
-                    secret_key_ref=CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef(
-                        secret=secret.secret, version=secret.version
-                    )
-                ),
-            )
-            for name, secret in props.secret_env.items()
-        ]
-        volumes = secret_volumes(props.secret_files)
-        vpc_access = None
-        if props.vpc_egress is not None:
-            vpc_access = CloudRunV2ServiceTemplateVpcAccess(
-                network_interfaces=[
-                    CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
-                        network=props.vpc_egress.network, subnetwork=props.vpc_egress.subnetwork,
-                        tags=list(props.vpc_egress.tags) or None,
-                    )
-                ],
-                egress="PRIVATE_RANGES_ONLY" if props.vpc_egress.private_ranges_only else "ALL_TRAFFIC",
-            )
         self.service = CloudRunV2Service(
             self,
             "service",
@@ -404,54 +380,7 @@ class CloudRunService(Construct):
             ingress=props.ingress,
             invoker_iam_disabled=props.invoker_iam_disabled,
             deletion_protection=props.deletion_protection,
-            template=CloudRunV2ServiceTemplate(
-                revision=props.revision,
-                service_account=props.service_account_email,
-                execution_environment="EXECUTION_ENVIRONMENT_GEN2",
-                max_instance_request_concurrency=props.concurrency,
-                timeout=f"{props.request_timeout_seconds}s",
-                scaling=CloudRunV2ServiceTemplateScaling(
-                    min_instance_count=props.min_instances, max_instance_count=props.max_instances
-                ),
-                vpc_access=vpc_access,
-                volumes=[CloudRunV2ServiceTemplateVolumes(name=name, secret=CloudRunV2ServiceTemplateVolumesSecret(
-                    secret=file.secret, default_mode=0o444, items=[CloudRunV2ServiceTemplateVolumesSecretItems(
-                        path=file.path.rsplit("/", 1)[1], version=file.version)]))
-                         for name, file in volumes] or None,
-                containers=[
-                    CloudRunV2ServiceTemplateContainers(
-                        image=props.image,
-                        command=list(props.command) or None,
-                        args=list(props.args) or None,
-                        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=props.port, name="http1"),
-                        resources=CloudRunV2ServiceTemplateContainersResources(
-                            limits={"cpu": str(props.cpu), "memory": f"{props.memory_mib}Mi"},
-                            cpu_idle=not props.cpu_always_allocated,
-                            startup_cpu_boost=True,
-                        ),
-                        env=env or None,
-                        volume_mounts=[CloudRunV2ServiceTemplateContainersVolumeMounts(name=name, mount_path=file.directory)
-                                       for name, file in volumes] or None,
-                        startup_probe=CloudRunV2ServiceTemplateContainersStartupProbe(
-                            http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(
-                                path=props.health_path, port=props.port
-                            ),
-                            initial_delay_seconds=0,
-                            period_seconds=props.startup_period_seconds,
-                            timeout_seconds=min(3, props.startup_period_seconds),
-                            failure_threshold=props.startup_failure_threshold,
-                        ),
-                        liveness_probe=CloudRunV2ServiceTemplateContainersLivenessProbe(
-                            http_get=CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet(
-                                path=props.health_path, port=props.port
-                            ),
-                            period_seconds=props.liveness_period_seconds,
-                            timeout_seconds=min(5, props.liveness_period_seconds),
-                            failure_threshold=props.liveness_failure_threshold,
-                        ),
-                    )
-                ],
-            ),
+            template=_template(props),
             traffic=[
                 CloudRunV2ServiceTraffic(
                     type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION" if share.revision else "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST",
@@ -487,3 +416,86 @@ class CloudRunService(Construct):
     def host(self) -> str:
         """The host of :attr:`uri` (``<name>-<hash>.<region>.run.app``)."""
         return Fn.trimprefix(self.service.uri, "https://")
+
+
+def _template(props: CloudRunServiceProps) -> CloudRunV2ServiceTemplate:
+    """The revision template: its account, scaling, VPC egress, secret volumes and the one container."""
+    volumes = secret_volumes(props.secret_files)
+    return CloudRunV2ServiceTemplate(
+        revision=props.revision,
+        service_account=props.service_account_email,
+        execution_environment="EXECUTION_ENVIRONMENT_GEN2",
+        max_instance_request_concurrency=props.concurrency,
+        timeout=f"{props.request_timeout_seconds}s",
+        scaling=CloudRunV2ServiceTemplateScaling(
+            min_instance_count=props.min_instances, max_instance_count=props.max_instances
+        ),
+        vpc_access=_vpc_access(props.vpc_egress),
+        volumes=[CloudRunV2ServiceTemplateVolumes(name=name, secret=CloudRunV2ServiceTemplateVolumesSecret(
+            secret=file.secret, default_mode=0o444, items=[CloudRunV2ServiceTemplateVolumesSecretItems(
+                path=file.path.rsplit("/", 1)[1], version=file.version)]))
+                 for name, file in volumes] or None,
+        containers=[_container(props, volumes)],
+    )
+
+
+def _vpc_access(egress: VpcEgress | None) -> CloudRunV2ServiceTemplateVpcAccess | None:
+    """Direct VPC egress through ``egress``'s subnet with its network tags; ``None``: none."""
+    if egress is None:
+        return None
+    return CloudRunV2ServiceTemplateVpcAccess(
+        network_interfaces=[
+            CloudRunV2ServiceTemplateVpcAccessNetworkInterfaces(
+                network=egress.network, subnetwork=egress.subnetwork, tags=list(egress.tags) or None,
+            )
+        ],
+        egress="PRIVATE_RANGES_ONLY" if egress.private_ranges_only else "ALL_TRAFFIC",
+    )
+
+
+def _container_env(props: CloudRunServiceProps) -> list[CloudRunV2ServiceTemplateContainersEnv]:
+    """The plain variables, then those Cloud Run resolves from Secret Manager."""
+    env = [CloudRunV2ServiceTemplateContainersEnv(name=name, value=value) for name, value in props.env.items()]
+    env += [
+        CloudRunV2ServiceTemplateContainersEnv(
+            name=name,
+            value_source=CloudRunV2ServiceTemplateContainersEnvValueSource(
+                secret_key_ref=CloudRunV2ServiceTemplateContainersEnvValueSourceSecretKeyRef(
+                    secret=secret.secret, version=secret.version
+                )
+            ),
+        )
+        for name, secret in props.secret_env.items()
+    ]
+    return env
+
+
+def _container(props: CloudRunServiceProps, volumes: Sequence[tuple[str, SecretFile]]) -> CloudRunV2ServiceTemplateContainers:
+    """The container: its image, resources (startup CPU boost), variables, secret files and both probes."""
+    return CloudRunV2ServiceTemplateContainers(
+        image=props.image,
+        command=list(props.command) or None,
+        args=list(props.args) or None,
+        ports=CloudRunV2ServiceTemplateContainersPorts(container_port=props.port, name="http1"),
+        resources=CloudRunV2ServiceTemplateContainersResources(
+            limits={"cpu": str(props.cpu), "memory": f"{props.memory_mib}Mi"},
+            cpu_idle=not props.cpu_always_allocated,
+            startup_cpu_boost=True,
+        ),
+        env=_container_env(props) or None,
+        volume_mounts=[CloudRunV2ServiceTemplateContainersVolumeMounts(name=name, mount_path=file.directory)
+                       for name, file in volumes] or None,
+        startup_probe=CloudRunV2ServiceTemplateContainersStartupProbe(
+            http_get=CloudRunV2ServiceTemplateContainersStartupProbeHttpGet(path=props.health_path, port=props.port),
+            initial_delay_seconds=0,
+            period_seconds=props.startup_period_seconds,
+            timeout_seconds=min(3, props.startup_period_seconds),
+            failure_threshold=props.startup_failure_threshold,
+        ),
+        liveness_probe=CloudRunV2ServiceTemplateContainersLivenessProbe(
+            http_get=CloudRunV2ServiceTemplateContainersLivenessProbeHttpGet(path=props.health_path, port=props.port),
+            period_seconds=props.liveness_period_seconds,
+            timeout_seconds=min(5, props.liveness_period_seconds),
+            failure_threshold=props.liveness_failure_threshold,
+        ),
+    )

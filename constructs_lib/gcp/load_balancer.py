@@ -256,6 +256,17 @@ class ServerlessLoadBalancer(Construct):
             host_rule=[ComputeUrlMapHostRule(hosts=list(props.domains), path_matcher="routes")],
             path_matcher=[self._path_matcher(default_service)],
         )
+        https_proxy = self._add_https_proxy(props, depends_on)
+        self.https_rule = self._forwarding_rule("https", f"{props.name}-https", https_proxy.id, 443)
+        self.http_rule: ComputeGlobalForwardingRule | None = None
+        if props.redirect_http:
+            self.http_rule = self._add_http_redirect(props, depends_on)
+        self._default_service = default_service
+
+    def _add_https_proxy(self, props: ServerlessLoadBalancerProps,
+                         depends_on: list[ITerraformDependable] | None) -> ComputeTargetHttpsProxy:
+        """The HTTPS proxy of the URL map with the managed certificate (named after a hash of the domains, replaced
+        before the old one goes) and the SSL policy."""
         domains_hash = hashlib.sha256(",".join(props.domains).encode()).hexdigest()[:8]
         self.certificate = ComputeManagedSslCertificate(
             self,
@@ -274,7 +285,7 @@ class ServerlessLoadBalancer(Construct):
             custom_features=list(TLS_FEATURES) if props.ssl_profile == "CUSTOM" else None,
             depends_on=depends_on,
         )
-        https_proxy = ComputeTargetHttpsProxy(
+        return ComputeTargetHttpsProxy(
             self,
             "https_proxy",
             name=f"{props.name}-https",
@@ -282,21 +293,21 @@ class ServerlessLoadBalancer(Construct):
             ssl_certificates=[self.certificate.id],
             ssl_policy=self.ssl_policy.id,
         )
-        self.https_rule = self._forwarding_rule("https", f"{props.name}-https", https_proxy.id, 443)
-        self.http_rule: ComputeGlobalForwardingRule | None = None
-        if props.redirect_http:
-            redirect_map = ComputeUrlMap(
-                self,
-                "http_redirect",
-                name=f"{props.name}-http-redirect",
-                default_url_redirect=ComputeUrlMapDefaultUrlRedirect(
-                    https_redirect=True, strip_query=False, redirect_response_code="MOVED_PERMANENTLY_DEFAULT"
-                ),
-                depends_on=depends_on,
-            )
-            http_proxy = ComputeTargetHttpProxy(self, "http_proxy", name=f"{props.name}-http", url_map=redirect_map.id)
-            self.http_rule = self._forwarding_rule("http", f"{props.name}-http", http_proxy.id, 80)
-        self._default_service = default_service
+
+    def _add_http_redirect(self, props: ServerlessLoadBalancerProps,
+                           depends_on: list[ITerraformDependable] | None) -> ComputeGlobalForwardingRule:
+        """Port 80: a URL map, proxy and forwarding rule that only redirect to HTTPS (301)."""
+        redirect_map = ComputeUrlMap(
+            self,
+            "http_redirect",
+            name=f"{props.name}-http-redirect",
+            default_url_redirect=ComputeUrlMapDefaultUrlRedirect(
+                https_redirect=True, strip_query=False, redirect_response_code="MOVED_PERMANENTLY_DEFAULT"
+            ),
+            depends_on=depends_on,
+        )
+        http_proxy = ComputeTargetHttpProxy(self, "http_proxy", name=f"{props.name}-http", url_map=redirect_map.id)
+        return self._forwarding_rule("http", f"{props.name}-http", http_proxy.id, 80)
 
     def add_backend(self, backend: ServerlessBackend) -> ComputeBackendService:
         """Puts one more Cloud Run service behind the load balancer, on ``backend.paths``.
