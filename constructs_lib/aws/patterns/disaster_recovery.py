@@ -10,6 +10,7 @@ spec (bucket, key alias, secret, database ARN), so neither stack reads the other
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.route53_record import (
     Route53Record,
@@ -28,6 +29,7 @@ from ..database import ReplicatedPassword, SecretReplica
 from ..dns_failover import HealthCheckAlarm, HealthCheckAlarmProps
 from ..load_balancer import HEALTH_PATH, HEALTH_PATH_RULE, DnsFailover, PublicLoadBalancer
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
+from ._edge import key_description
 from .specs import ServiceSpec
 
 PILOT_LIGHT = "pilot_light"
@@ -166,6 +168,76 @@ class DisasterRecoverySpec:
     def standby_record_name(domain: str) -> str:
         """The standby load balancer's own record, ``standby.<domain>``: what the ``SECONDARY`` record aliases."""
         return f"standby.{domain}"
+
+
+@dataclass(frozen=True)
+class DatabaseSource:
+    """Where a standby's database comes from: the primary's instance, in the primary's region."""
+
+    identifier: str
+    region: str
+    #: A cross-region read replica (warm); ``False``: the replicated backups only (pilot light).
+    read_replica: bool
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """What a :class:`~.web_platform.WebPlatform` builds differently as a primary, a standby or alone, decided once.
+
+    Everything else a platform builds is the same in each region.
+
+    Attributes:
+        role: ``primary``, ``standby``, or ``None`` for a platform in one region.
+        name: The name of its key alias, database and dashboard: ``<prefix>``, on a standby ``<prefix>-standby``
+            (what the primary's replication and the runbook name the standby's by).
+        key_description: The description of its KMS key.
+        data_bucket_name: The data bucket's fixed name: on a standby the destination of the primary's replication.
+            ``None``: a name prefix.
+        adopts_repositories: The image repositories may exist before the platform (on a standby, the registry's
+            replication creates them) and are adopted with their encryption.
+        dns_failover: The failover role of the site's record: the primary's ``PRIMARY`` record and health check.
+        record_name: The name of the site's record when it is not the domain: the standby's ``standby.<domain>``.
+        owns_validation_records: Whether its certificate's validation records are created here (not on a standby:
+            the primary's stack owns those the certificates of both regions share).
+        replicated_password: On a primary, its database's password replicated to the standby region.
+        database_source: On a standby, the primary's database its own is replicated or restored from.
+        failover_pair: On a primary, the spec it replicates to and pairs its failover records and alarm with.
+    """
+
+    role: str | None
+    name: str
+    key_description: str
+    data_bucket_name: str | None = None
+    adopts_repositories: bool = False
+    dns_failover: DnsFailover | None = None
+    record_name: str | None = None
+    owns_validation_records: bool = True
+    replicated_password: ReplicatedPassword | None = None
+    database_source: DatabaseSource | None = None
+    failover_pair: DisasterRecoverySpec | None = None
+
+
+def site_plan(spec: DisasterRecoverySpec | None, *, identity: PlatformIdentity, account_id: str, region: str,
+              domain: str | None, data_bucket: bool) -> SitePlan:
+    """The plan of a platform in ``region``: alone without ``spec``, else its primary or its standby.
+
+    ``domain`` is the site's (``None`` without HTTPS); ``data_bucket``: whether the platform has one.
+    """
+    description = key_description(identity)
+    if spec is None:
+        return SitePlan(role=None, name=identity.prefix, key_description=description)
+    if spec.role(region, "WebPlatformProps") == PRIMARY:
+        return SitePlan(role=PRIMARY, name=identity.prefix, key_description=description,
+                        dns_failover=spec.dns_failover(PRIMARY), replicated_password=spec.replicated_password(identity),
+                        failover_pair=spec)
+    return SitePlan(
+        role=STANDBY, name=identity.name(STANDBY), key_description=f"{description} (standby in {region})",
+        data_bucket_name=spec.replica_bucket_name(identity, account_id) if data_bucket else None,
+        adopts_repositories=True,
+        record_name=spec.standby_record_name(domain) if domain is not None else None,
+        owns_validation_records=False,
+        database_source=DatabaseSource(identity.prefix, spec.primary_region, read_replica=spec.warm),
+    )
 
 
 def add_primary_replication(scope: Construct, spec: DisasterRecoverySpec, *, identity: PlatformIdentity,

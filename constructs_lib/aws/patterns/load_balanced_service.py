@@ -11,18 +11,16 @@ from ...naming import PlatformIdentity
 from ...props import Shown, checked, label_of, prop, require
 from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
 from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
-from ..alarms import LoadBalancerAlarms, LoadBalancerAlarmsProps
 from ..container_repository import ContainerRepository
-from ..ecs_cluster import EcsCluster, EcsClusterProps, EcsClusterRef
+from ..ecs_cluster import EcsClusterRef
 from ..encryption_key import EncryptionKey
 from ..fargate_service import FargateService
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
-from ..network import Network, NetworkProps, NetworkRef
+from ..network import NetworkRef
 from ..web_acl import WebAcl
-from ._edge import add_edge, key_description, platform_key
-from ._services import (AlertTopics, ServiceContext, add_alert_topics, add_service, add_service_alarms,
-                        platform_repository, release_wiring, target_spec)
+from ._edge import key_description
+from ._services import ServicePattern, platform_repository, target_spec
 from .specs import LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 from .web_platform import check_release
 
@@ -77,7 +75,7 @@ class LoadBalancedFargateServiceProps:
                     "hold text here (pattern values need WebPlatform)", value=Shown(f"{variable}={value!r}"))
 
 
-class LoadBalancedFargateService(AlertTopics, Construct):
+class LoadBalancedFargateService(ServicePattern):
     """One Fargate service behind an internet-facing load balancer, with autoscaling, alarms and log retention.
 
     With a :class:`LoadBalancerSpec` it gets a load balancer of its own (HTTPS or plain HTTP, WAF,
@@ -88,65 +86,37 @@ class LoadBalancedFargateService(AlertTopics, Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, props: LoadBalancedFargateServiceProps) -> None:
-        super().__init__(scope, id_)
-        spec, identity, region, account_id = props.service, props.identity, props.region, props.account_id
+        spec, identity = props.service, props.identity
         name = identity.name(spec.name)
-        retention = props.log_retention_days
-        self._key = platform_key(self, name, account_id, region, key_description(identity))
-        self._network: NetworkRef = (
-            Network(self, "network", NetworkProps(
-                name_prefix=name, region=region, account_id=account_id, cidr=props.network.cidr,
-                availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
-                single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
-            ))
-            if isinstance(props.network, NetworkSpec) else props.network
-        )
+        super().__init__(scope, id_, name=name, identity=identity, account_id=props.account_id, region=props.region,
+                         log_retention_days=props.log_retention_days)
+        self._add_key(name, key_description(identity))
+        self._network = self._add_network(props.network) if isinstance(props.network, NetworkSpec) else props.network
         self._repository: ContainerRepository | None = platform_repository(self, spec, identity, self._key.arn)
-        self._cluster: EcsClusterRef = props.cluster or EcsCluster(self, "cluster", EcsClusterProps(
-            name=name, log_retention_days=retention, kms_key_arn=self._key.arn,
-        ))
-
-        self._web_acl: WebAcl | None = None
-        self._url: str | None = None
-        shifting = props.release.uses_alternate_target_group
+        self._cluster = props.cluster or self._add_cluster()
         own_load_balancer = isinstance(props.load_balancer, LoadBalancerSpec)
-        if isinstance(props.load_balancer, LoadBalancerSpec):
-            log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
-                bucket_prefix=f"{name[:31].rstrip('-')}-logs-", account_id=account_id, region=region,
-                retention_days=retention,
-            ))
-            edge = add_edge(
-                self, props.load_balancer, name=name[:32].rstrip("-"), network=self._network,
-                targets=(target_spec(spec, shifting),), idle_timeout_seconds=spec.request_timeout_seconds,
-                log_bucket=log_bucket, kms_key_arn=self._key.arn, log_retention_days=retention,
-                deletion_protection=props.deletion_protection,
-                test_listener=props.release.test_listener,
-            )
-            self._load_balancer, self._web_acl, self._url = edge.load_balancer, edge.web_acl, edge.url
-        else:
-            self._load_balancer = props.load_balancer
-            self._load_balancer.add_target(target_spec(spec, shifting))
-
+        self._load_balancer = self._attach_load_balancer(props)
+        self._add_alert_topics(props.alerting)
         thresholds = props.alerting.thresholds
-        self._alert_topic, self._warning_topic = add_alert_topics(
-            self, name, account_id=account_id, kms_key_arn=self._key.arn, alerting=props.alerting)
-        load_balancer_alarms = None
-        if own_load_balancer:
-            load_balancer_alarms = LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-                name_prefix=name, load_balancer=self._load_balancer, routes=self.alert_routes,
-                thresholds=thresholds,
-                idle_targets=(spec.name,) if spec.scaling.office_hours is not None else (),
-            ))
-        release = release_wiring(self, props.release, name=name, load_balancer=self._load_balancer,
-                                 alarms=load_balancer_alarms)
-        context = ServiceContext(
-            identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
-            kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
-            data_bucket=None, database=None, service_url=lambda url: "", deployment=release.deployment,
-            deployment_dependencies=release.dependencies, rollback_alarm_names=release.rollback_alarm_names,
-        )
-        self._service = add_service(self, spec, context, self._repository)
-        add_service_alarms(self, spec, self._service, identity, self.alert_routes, thresholds)
+        alarms = self._add_load_balancer_alarms(self._load_balancer, thresholds, (spec,)) if own_load_balancer else None
+        context = self._service_context(props.release, alarms)
+        self._service = self._add_services((spec,), context, {spec.name: self._repository})[spec.name]
+        self._add_service_alarms((spec,), {spec.name: self._service}, thresholds)
+
+    def _attach_load_balancer(self, props: LoadBalancedFargateServiceProps) -> PublicLoadBalancer:
+        """A load balancer of its own (with its log bucket), or the shared one with the service's target added."""
+        spec, name = props.service, self._name
+        target = target_spec(spec, props.release.uses_alternate_target_group)
+        if isinstance(props.load_balancer, PublicLoadBalancer):
+            props.load_balancer.add_target(target)
+            return props.load_balancer
+        log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
+            bucket_prefix=f"{name[:31].rstrip('-')}-logs-", account_id=props.account_id, region=props.region,
+            retention_days=props.log_retention_days,
+        ))
+        return self._add_edge(props.load_balancer, name=name[:32].rstrip("-"), targets=(target,),
+                              idle_timeout_seconds=spec.request_timeout_seconds, log_bucket=log_bucket,
+                              deletion_protection=props.deletion_protection, release=props.release)
 
     @property
     def key(self) -> EncryptionKey:

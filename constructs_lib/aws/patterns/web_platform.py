@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import field
+from dataclasses import field, replace
 
 from constructs import Construct
 
@@ -11,7 +11,7 @@ from ...naming import PlatformIdentity
 from ...props import Shown, checked, label_of, prop, require
 from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
 from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, internally_called, route_base
-from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms, LoadBalancerAlarmsProps
+from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms
 from ...budget import BudgetSpec
 from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
@@ -20,37 +20,25 @@ from ..data_bucket import DataBucket, DataBucketProps, WorkloadNetwork
 from ...database_roles import ApplicationRole
 from ..database import DatabaseClientAccess, PostgresDatabase, PostgresDatabaseProps
 from ..database_setup import DatabaseSetupTask, DatabaseSetupTaskProps
-from ..ecs_cluster import EcsCluster, EcsClusterProps
+from ..ecs_cluster import EcsCluster
 from ..fargate_service import CapacitySplit, FargateService, role_name_prefix
 from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
-from ..network import Network, NetworkProps
+from ..network import Network
 from ..encryption_key import EncryptionKey
 from ..service_discovery import ServiceNamespace, ServiceNamespaceProps
 from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
-from ._edge import add_edge, key_description, platform_key
 from .delivery import DeployedBy
 from ._permissions import boundary_cuts
 from .disaster_recovery import (
-    PRIMARY,
-    STANDBY,
     DisasterRecoverySpec,
     add_failover_alarm,
     add_primary_replication,
     add_secondary_record,
+    site_plan,
 )
-from ._services import (
-    AlertTopics,
-    ServiceContext,
-    add_alert_topics,
-    add_service,
-    add_service_alarms,
-    connect_internal_calls,
-    platform_repository,
-    release_wiring,
-    target_spec,
-)
+from ._services import ServiceContext, ServicePattern, connect_internal_calls, platform_repository, target_spec
 from .specs import DatabaseSpec, DataBucketSpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
 
@@ -212,7 +200,7 @@ def _workload_network(props: WebPlatformProps, network: Network) -> WorkloadNetw
 REPLICA_LAG_ALARM_SECONDS = 300
 
 
-class WebPlatform(AlertTopics, Construct):
+class WebPlatform(ServicePattern):
     """Any number of container services on ECS Fargate behind one load balancer, with everything they need.
 
     - a VPC over the given zones (public, private and isolated subnets, NAT, S3 endpoint, flow logs);
@@ -234,98 +222,97 @@ class WebPlatform(AlertTopics, Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, props: WebPlatformProps) -> None:
-        super().__init__(scope, id_)
-        identity, region, account_id = props.identity, props.region, props.account_id
-        retention = props.log_retention_days
+        super().__init__(scope, id_, name=props.identity.prefix, identity=props.identity, account_id=props.account_id,
+                         region=props.region, log_retention_days=props.log_retention_days,
+                         permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path)
         self._props = props
-        dr = props.disaster_recovery
-        self._role = dr.role(region, "WebPlatformProps") if dr is not None else None
-        standby = dr is not None and self._role == STANDBY
-        self._key = platform_key(
-            self, dr.standby_key_alias(identity) if dr is not None and standby else identity.prefix, account_id, region,
-            f"{key_description(identity)} (standby in {region})" if standby else key_description(identity),
-            budgets=props.budget is not None, deployer_arn=props.deployed_by.role_arn if props.deployed_by else None,
-        )
-        self._network = Network(self, "network", NetworkProps(
-            name_prefix=identity.prefix, region=region, account_id=account_id, cidr=props.network.cidr,
-            availability_zones=props.network.availability_zones, flow_log_retention_days=retention,
-            single_nat_gateway=props.network.single_nat_gateway, kms_key_arn=self._key.arn,
-            permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
-            execute_command=props.execute_command,
-        ))
+        https = props.load_balancer.https if props.load_balancer is not None else None
+        self._site = site_plan(props.disaster_recovery, identity=props.identity, account_id=props.account_id,
+                               region=props.region, domain=https.domain if https is not None else None,
+                               data_bucket=props.data_bucket is not None)
+        self._add_key(self._site.name, self._site.key_description, budgets=props.budget is not None,
+                      deployer_arn=props.deployed_by.role_arn if props.deployed_by else None)
+        self._network: Network = self._add_network(props.network, execute_command=props.execute_command)
         self._log_bucket = LogBucket(self, "log_bucket", LogBucketProps(
-            bucket_prefix=f"{identity.name('logs')}-", account_id=account_id, region=region, retention_days=retention,
+            bucket_prefix=f"{props.identity.name('logs')}-", account_id=props.account_id, region=props.region,
+            retention_days=props.log_retention_days,
         ))
-        self._data_bucket: DataBucket | None = None
-        if props.data_bucket is not None:
-            # The standby's data bucket is the destination of the primary's replication: a name known in advance.
-            replica_name = dr.replica_bucket_name(identity, account_id) if dr is not None and standby else None
-            self._data_bucket = DataBucket(self, "data_bucket", DataBucketProps(
-                bucket_prefix=None if replica_name else f"{identity.name('data')}-",
-                bucket_name=replica_name,
-                noncurrent_version_expiration_days=props.data_bucket.noncurrent_version_expiration_days,
-                kms_key_arn=self._key.arn,
-                access_log_bucket=self._log_bucket.name,
-                access_log_prefix=f"{self._log_bucket.server_access_prefix}/data/",
-                access_log_depends_on=(self._log_bucket.policy,),
-                region=region,
-                workload_network=_workload_network(props, self._network),
-            ))
-        self._repositories: dict[str, ContainerRepository] = {}
-        for spec in props.services:
-            # A standby's repositories receive the registry's replication: ECR creates them on the first image it
-            # copies if they do not exist yet (docs/disaster-recovery.md, step 1), and an import adopts them.
-            repository = platform_repository(self, spec, identity, self._key.arn, adoptable=standby)
-            if repository is not None:
-                self._repositories[spec.name] = repository
-        self._cluster = EcsCluster(self, "cluster", EcsClusterProps(
-            name=identity.prefix, log_retention_days=retention, kms_key_arn=self._key.arn,
-            fargate_spot=props.capacity is not None, execute_command=props.execute_command,
-        ))
-        self._web_acl: WebAcl | None = None
+        self._data_bucket = self._create_data_bucket(props)
+        self._repositories = self._create_repositories(props)
+        self._cluster: EcsCluster = self._add_cluster(fargate_spot=props.capacity is not None,
+                                                      execute_command=props.execute_command)
         self._load_balancer = self._create_load_balancer(props)
         self._database_instance = self._create_database(props.database) if props.database is not None else None
         self._database_setup = self._create_database_setup(props)
-        self._alert_topic, self._warning_topic = add_alert_topics(
-            self, identity.prefix, account_id=account_id, kms_key_arn=self._key.arn, alerting=props.alerting,
-            budgets_publish=props.budget is not None)
+        self._add_alert_topics(props.alerting, budgets_publish=props.budget is not None)
         if props.budget is not None:
             MonthlyBudget(self, "budget", MonthlyBudgetProps(
-                name=f"{identity.prefix}-monthly", budget=props.budget, topic_arn=self._alert_topic.arn,
+                name=f"{props.identity.prefix}-monthly", budget=props.budget, topic_arn=self._alert_topic.arn,
             ))
-        release = release_wiring(self, props.release, name=identity.prefix, load_balancer=self._load_balancer,
-                                 alarms=self._load_balancer_alarms(props),
-                                 permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path)
+        self._services = self._add_services(props.services, self._services_context(props), self._repositories)
+        connect_internal_calls(self, props.services, self._services)
+        self._monitoring(props)
+        if self._site.failover_pair is not None:
+            self._add_failover_pair(props, self._site.failover_pair)
+
+    def _create_data_bucket(self, props: WebPlatformProps) -> DataBucket | None:
+        """The data bucket (construct id ``data_bucket``), its access logs in the log bucket; a standby's is named
+        in advance (the destination of the primary's replication)."""
+        if props.data_bucket is None:
+            return None
+        name = self._site.data_bucket_name
+        return DataBucket(self, "data_bucket", DataBucketProps(
+            bucket_prefix=None if name else f"{props.identity.name('data')}-",
+            bucket_name=name,
+            noncurrent_version_expiration_days=props.data_bucket.noncurrent_version_expiration_days,
+            kms_key_arn=self._key.arn,
+            access_log_bucket=self._log_bucket.name,
+            access_log_prefix=f"{self._log_bucket.server_access_prefix}/data/",
+            access_log_depends_on=(self._log_bucket.policy,),
+            region=props.region,
+            workload_network=_workload_network(props, self._network),
+        ))
+
+    def _create_repositories(self, props: WebPlatformProps) -> dict[str, ContainerRepository]:
+        """The ECR repository of each service whose image asks for one. A standby's repositories receive the
+        registry's replication: ECR creates them on the first image it copies if they do not exist yet
+        (docs/disaster-recovery.md, step 1), and an import adopts them."""
+        repositories: dict[str, ContainerRepository] = {}
+        for spec in props.services:
+            repository = platform_repository(self, spec, props.identity, self._key.arn,
+                                             adoptable=self._site.adopts_repositories)
+            if repository is not None:
+                repositories[spec.name] = repository
+        return repositories
+
+    def _services_context(self, props: WebPlatformProps) -> ServiceContext:
+        """The shared context with what the platform adds: its data bucket, database, URLs inside and outside the
+        VPC, Spot capacity and ECS Exec."""
+        context = self._service_context(props.release, self._load_balancer_alarms(props))
         internal_url, registries = self._internal_names(props)
-        context = ServiceContext(
-            identity=identity, account_id=account_id, region=region, network=self._network, cluster=self._cluster,
-            kms_key_arn=self._key.arn, log_retention_days=retention, load_balancer=self._load_balancer,
-            data_bucket=self._data_bucket, database=self._database_instance, service_url=lambda url: f"{self.url}{url.path}",
-            deployment=release.deployment, deployment_dependencies=release.dependencies,
-            rollback_alarm_names=release.rollback_alarm_names, capacity=props.capacity,
+        return replace(
+            context, data_bucket=self._data_bucket, database=self._database_instance,
+            service_url=lambda url: f"{self.url}{url.path}", capacity=props.capacity,
             capacity_dependencies=tuple(filter(None, (self._cluster.capacity_providers,))),
-            permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path,
             internal_url=internal_url, service_registry_arns=registries,
             execute_command=self._cluster.execute_command_sessions,
         )
-        self._services: dict[str, FargateService] = {
-            spec.name: add_service(self, spec, context, self._repositories.get(spec.name)) for spec in props.services
-        }
-        connect_internal_calls(self, props.services, self._services)
-        self._monitoring(props)
-        if dr is not None and self._role == PRIMARY:
-            add_primary_replication(self, dr, identity=identity, account_id=account_id,
-                                    replicated_repositories=dr.replicates_images(
-                                        props.services, identity=identity, account_id=account_id, region=region),
-                                    data_bucket=self._data_bucket,
-                                    data_key_arn=self._key.arn, permissions_boundary_arn=props.permissions_boundary_arn,
-                                    role_path=props.role_path)
-            https = props.load_balancer.https if props.load_balancer is not None else None
-            if self._load_balancer is not None and https is not None and https.hosted_zone_id is not None:
-                add_secondary_record(self, domain=https.domain, hosted_zone_id=https.hosted_zone_id,
-                                     load_balancer=self._load_balancer)
-                add_failover_alarm(self, identity=identity, region=region, load_balancer=self._load_balancer,
-                                   topic_arn=self.alert_routes.critical)
+
+    def _add_failover_pair(self, props: WebPlatformProps, dr: DisasterRecoverySpec) -> None:
+        """On the primary: what it replicates to the standby region, the ``SECONDARY`` record after its own
+        ``PRIMARY`` one, and the alarm on its health check."""
+        identity = props.identity
+        add_primary_replication(self, dr, identity=identity, account_id=props.account_id,
+                                replicated_repositories=dr.replicates_images(
+                                    props.services, identity=identity, account_id=props.account_id, region=props.region),
+                                data_bucket=self._data_bucket, data_key_arn=self._key.arn,
+                                permissions_boundary_arn=props.permissions_boundary_arn, role_path=props.role_path)
+        https = props.load_balancer.https if props.load_balancer is not None else None
+        if self._load_balancer is not None and https is not None and https.hosted_zone_id is not None:
+            add_secondary_record(self, domain=https.domain, hosted_zone_id=https.hosted_zone_id,
+                                 load_balancer=self._load_balancer)
+            add_failover_alarm(self, identity=identity, region=props.region, load_balancer=self._load_balancer,
+                               topic_arn=self.alert_routes.critical)
 
     def _internal_names(self, props: WebPlatformProps) -> tuple[Callable[[InternalServiceUrl], str], dict[str, str]]:
         """The VPC's service namespace (``<prefix>.internal``) with a name for each service another one calls
@@ -342,31 +329,25 @@ class WebPlatform(AlertTopics, Construct):
         return lambda url: f"http://{url.service}.{namespace.name}:{ports[url.service]}{url.path}", registries
 
     def _create_load_balancer(self, props: WebPlatformProps) -> PublicLoadBalancer | None:
+        """The load balancer of the services with a port (none without one); its record as the site plan says."""
         served = [service for service in props.services if service.port is not None]
-        self._url: str | None = None
         if props.load_balancer is None or not served:
             return None
-        edge = add_edge(
-            self, props.load_balancer, name=props.identity.prefix, network=self._network,
+        site = self._site
+        return self._add_edge(
+            props.load_balancer, name=props.identity.prefix,
             targets=tuple(target_spec(service, props.release.uses_alternate_target_group) for service in served),
             # A request may wait for its first byte as long as the slowest the services allow; the services keep
             # idle connections open longer than this (docs/security.md, the keep-alive contract).
             idle_timeout_seconds=max(service.request_timeout_seconds for service in served),
-            log_bucket=self._log_bucket, kms_key_arn=self._key.arn, log_retention_days=props.log_retention_days,
-            deletion_protection=props.deletion_protection,
-            test_listener=props.release.test_listener,
-            dns_failover=props.disaster_recovery.dns_failover(self._role or PRIMARY) if props.disaster_recovery else None,
-            record_name=(DisasterRecoverySpec.standby_record_name(props.load_balancer.https.domain)
-                         if self._role == STANDBY and props.load_balancer.https is not None else None),
-            # The primary's stack owns the validation record both regions' certificates of the domain share.
-            validation_records=self._role != STANDBY,
+            log_bucket=self._log_bucket, deletion_protection=props.deletion_protection, release=props.release,
+            dns_failover=site.dns_failover, record_name=site.record_name,
+            validation_records=site.owns_validation_records,
         )
-        self._web_acl, self._url = edge.web_acl, edge.url
-        return edge.load_balancer
 
     def _create_database(self, spec: DatabaseSpec) -> DatabaseClientAccess:
-        props = self._props
-        dr = props.disaster_recovery
+        """The database (construct id ``database``): a standby's comes from the primary's, the others' are new."""
+        props, site = self._props, self._site
         shared = dict(
             vpc_id=self._network.vpc_id, subnet_ids=self._network.isolated_subnet_ids, account_id=props.account_id,
             instance_class=spec.instance_class, postgres_major_version=spec.postgres_major_version,
@@ -377,14 +358,15 @@ class WebPlatform(AlertTopics, Construct):
             permissions_boundary_arn=props.permissions_boundary_arn,
             role_path=props.role_path,
         )
-        if dr is not None and self._role == STANDBY:
+        source = site.database_source
+        if source is not None:
             return StandbyDatabase(self, "database", StandbyDatabaseProps(
-                identifier=dr.standby_database_identifier(props.identity), source_identifier=props.identity.prefix,
-                source_region=dr.primary_region, region=props.region, read_replica=dr.warm, **shared,
+                identifier=site.name, source_identifier=source.identifier, source_region=source.region,
+                region=props.region, read_replica=source.read_replica, **shared,
             ))
         return PostgresDatabase(self, "database", PostgresDatabaseProps(
-            identifier=props.identity.prefix, multi_az=spec.high_availability,
-            replicated_password=dr.replicated_password(props.identity) if dr is not None else None, **shared,
+            identifier=site.name, multi_az=spec.high_availability, replicated_password=site.replicated_password,
+            **shared,
         ))
 
     def _create_database_setup(self, props: WebPlatformProps) -> DatabaseSetupTask | None:
@@ -404,19 +386,13 @@ class WebPlatform(AlertTopics, Construct):
     def _load_balancer_alarms(self, props: WebPlatformProps) -> LoadBalancerAlarms | None:
         if self._load_balancer is None:
             return None
-        return LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
-            name_prefix=props.identity.prefix, load_balancer=self._load_balancer, routes=self.alert_routes,
-            thresholds=props.alerting.thresholds,
-            # Services scaled to zero outside office hours have no healthy targets by design.
-            idle_targets=tuple(spec.name for spec in props.services
-                               if spec.port is not None and spec.scaling.office_hours is not None),
-        ))
+        return self._add_load_balancer_alarms(self._load_balancer, props.alerting.thresholds, props.services)
 
     def _monitoring(self, props: WebPlatformProps) -> None:
+        """The services' and the database's alarms, and the dashboard (named as the site plan says)."""
         identity, thresholds = props.identity, props.alerting.thresholds
         load_balancer = self._load_balancer
-        for spec in props.services:
-            add_service_alarms(self, spec, self._services[spec.name], identity, self.alert_routes, thresholds)
+        self._add_service_alarms(props.services, self._services, thresholds)
         database = self._database_instance
         # A pilot-light standby has no instance until the runbook restores one.
         watched = database is not None and (not isinstance(database, StandbyDatabase) or database.replica is not None)
@@ -428,7 +404,7 @@ class WebPlatform(AlertTopics, Construct):
                 replica_lag_seconds=REPLICA_LAG_ALARM_SECONDS if isinstance(database, StandbyDatabase) else None,
             ))
         PlatformDashboard(self, "dashboard", PlatformDashboardProps(
-            name=identity.name("standby") if self._role == STANDBY else identity.prefix, region=props.region,
+            name=self._site.name, region=props.region,
             load_balancer=load_balancer.arn_suffix if load_balancer is not None else None,
             target_groups=_target_groups(load_balancer) if load_balancer is not None else {},
             cluster_name=self._cluster.name,
@@ -487,7 +463,7 @@ class WebPlatform(AlertTopics, Construct):
     @property
     def disaster_recovery_role(self) -> str | None:
         """``primary`` or ``standby`` with :attr:`WebPlatformProps.disaster_recovery`, else ``None``."""
-        return self._role
+        return self._site.role
 
 
 
