@@ -12,7 +12,7 @@ from ..encryption_key import EncryptionKey, EncryptionKeyProps
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
-from ..iam import Condition, Statement, policy_document
+from ..iam import Statement, policy_document
 from ..load_balancer import DnsFailover, PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
 from ..log_bucket import LogBucket
 from ..network import NetworkRef

@@ -249,7 +249,7 @@ def connect_internal_calls(scope: Construct, specs: tuple[ServiceSpec, ...],
 
 
 class AlertTopics:
-    """The alert topics of a pattern, one per tier (mixed into the patterns; set by :meth:`ServicePattern._add_alert_topics`)."""
+    """The alert topics of a pattern, one per tier (set by :meth:`ServicePattern._add_alert_topics`)."""
 
     _alert_topic: AlertTopic
     _warning_topic: AlertTopic
@@ -362,7 +362,8 @@ class ServicePattern(AlertTopics, Construct):
         return LoadBalancerAlarms(self, "load_balancer_alarms", LoadBalancerAlarmsProps(
             name_prefix=self._name, load_balancer=load_balancer, routes=self.alert_routes, thresholds=thresholds,
             # Services scaled to zero outside office hours have no healthy targets by design.
-            idle_targets=tuple(spec.name for spec in specs if spec.port is not None and spec.scaling.office_hours is not None),
+            idle_targets=tuple(spec.name for spec in specs
+                               if spec.port is not None and spec.scaling.office_hours is not None),
         ))
 
     def _service_context(self, release: ReleaseSpec, alarms: LoadBalancerAlarms | None) -> ServiceContext:

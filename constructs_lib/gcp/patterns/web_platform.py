@@ -18,7 +18,7 @@ from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region, gcs_dual_region_location
 from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
 from ...specs import internally_called, referenced_services, render_environment, route_base
-from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range, require_strings
+from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, Cidr, require, require_match, require_range, require_strings
 from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
@@ -355,6 +355,59 @@ class _Wiring:
         self.order = tuple(order)
 
 
+PRIMARY, STANDBY = "primary", "standby"
+
+
+@dataclass(frozen=True)
+class _RegionPlan:
+    """A region the platform's services run in, and the few facts that differ there, decided once
+    (:func:`_region_plans`): the primary region runs every service at its own scaling; with disaster recovery the
+    standby region runs a copy of each exposed service at the standby's capacity.
+
+    Attributes:
+        name: ``primary`` or ``standby``: the standby's construct ids end in ``_standby``.
+        region: Where its services run.
+        database_instance: The Cloud SQL instance its services log in to.
+        subnet_cidr: The block of the subnet its services send their traffic through.
+        exposed_only: Only the exposed services run here (the workers stay in the primary region).
+        capacity: ``(min, max)`` instances of every service here; ``None``: each spec's own scaling.
+    """
+
+    name: str
+    region: str
+    database_instance: str
+    subnet_cidr: Cidr | None
+    exposed_only: bool = False
+    capacity: tuple[int, int] | None = None
+
+    @property
+    def id_suffix(self) -> str:
+        """What the construct ids of its services end in: nothing in the primary region, ``_standby`` there."""
+        return "" if self.name == PRIMARY else f"_{self.name}"
+
+    def runs(self, spec: ServiceSpec) -> bool:
+        """Whether ``spec`` has a copy in this region."""
+        return spec.exposed or not self.exposed_only
+
+    def sized(self, spec: ServiceSpec) -> ServiceSpec:
+        """``spec`` at this region's capacity."""
+        if self.capacity is None:
+            return spec
+        low, high = self.capacity
+        return replace(spec, scaling=replace(spec.scaling, min_instances=low, max_instances=high))
+
+
+def _region_plans(props: WebPlatformProps) -> tuple[_RegionPlan, _RegionPlan | None]:
+    """The primary region's plan, and the standby region's with disaster recovery (else ``None``)."""
+    primary_instance, standby_instance = instance_names(props.identity)
+    primary = _RegionPlan(PRIMARY, props.region, primary_instance, props.network.subnet_cidr)
+    dr = props.disaster_recovery
+    if dr is None:
+        return primary, None
+    return primary, _RegionPlan(STANDBY, dr.standby_region, standby_instance, dr.standby_subnet_cidr, exposed_only=True,
+                                capacity=(dr.standby_min_instances, dr.standby_max_instances))
+
+
 class WebPlatform(Construct):
     """A web platform on Cloud Run: any number of services, with their data, database, edge and operations.
 
@@ -390,26 +443,20 @@ class WebPlatform(Construct):
     def __init__(self, scope: Construct, id_: str, props: WebPlatformProps) -> None:
         super().__init__(scope, id_)
         self._props = props
-        identity, project, region = props.identity, props.project, props.region
-        wiring = _Wiring(props)
-        lb_spec = props.load_balancer
-        self._apis = ProjectServices(self, "apis", ProjectServicesProps(project=project, services=platform_apis(props)))
-        apis = self._apis
-
+        self._wiring = _Wiring(props)
+        self._primary, self._standby = _region_plans(props)
+        self._apis = ProjectServices(self, "apis", ProjectServicesProps(project=props.project,
+                                                                        services=platform_apis(props)))
         self._access_logs: GcsAccessLogBucket | None = None
         self._data_bucket: GcsDataBucket | None = None
         if props.data_bucket is not None:
             self._add_buckets(props.data_bucket)
-        # With a standby region, a multi-region repository: the standby pulls without the primary's region.
-        registry_location = (artifact_registry_multi_region(region) or region) if props.disaster_recovery else region
-        self._registry = (add_registry(self, identity.name("images"), registry_location, identity, apis)
-                          if props.uses_platform_registry else None)
+        self._registry = self._add_registry() if props.uses_platform_registry else None
         self._accounts: dict[str, ServiceAccountRef] = {
             spec.name: ExistingServiceAccount(props.deployed_by.service_accounts[spec.name]) if props.deployed_by
-            else add_service_account(self, f"{spec.name}_account", spec, identity, apis)
+            else add_service_account(self, f"{spec.name}_account", spec, props.identity, self._apis)
             for spec in props.services
         }
-
         self._network = self._add_network()
         self._database: PostgresDatabase | None = None
         self._database_secrets: dict[str, Secret] = {}
@@ -419,51 +466,85 @@ class WebPlatform(Construct):
         self._database_setup: DatabaseSetupJob | None = None
         if props.database is not None:
             self._add_database(props.database)
-
         self._services: dict[str, CloudRunService] = {}
-        for spec in wiring.order:
-            self._services[spec.name] = self._add_service(spec)
+        self._add_services(self._primary, self._services)
         self._services = {spec.name: self._services[spec.name] for spec in props.services}  # in the props' order
         self._standby_services: dict[str, CloudRunService] = {}
-        if props.disaster_recovery is not None:
-            for spec in (spec for spec in wiring.order if spec.exposed):
-                self._standby_services[spec.name] = self._add_service(spec, standby=True)
+        if self._standby is not None:
+            self._add_services(self._standby, self._standby_services)
         self._grant_invokers()
-        extra = tuple(extra_grant(spec.name, grant, project) for spec in props.services for grant in spec.permissions)
-        if extra and props.deployed_by is None:  # else the bootstrap granted them (platform_grants)
-            WorkloadGrants(self, "permissions", WorkloadGrantsProps(
-                project=project, project_number="", grants=extra,
-                members={name: account.member for name, account in self._accounts.items()},
-                depends_on=[account.account for account in self._accounts.values() if isinstance(account, ServiceAccount)],
-            ))
-        if self._data_bucket is not None and props.deployed_by is None:
-            for spec in props.services:
-                member = self._accounts[spec.name].member
-                if spec.data_access is DataAccess.READ_WRITE:  # never storage.objects.delete: the history stays
-                    self._data_bucket.grant_object_writer(spec.name, member)
-                elif spec.data_access is DataAccess.READ:
-                    self._data_bucket.grant_object_viewer(spec.name, member)
-
+        if props.deployed_by is None:  # else the bootstrap granted them (platform_grants)
+            self._grant_permissions()
+            self._grant_data_access()
         self._cloud_armor: CloudArmorPolicy | None = None
         self._load_balancer: ServerlessLoadBalancer | None = None
-        exposed = [spec for spec in props.services if spec.exposed]
         self._candidate_route: CandidateRoute | None = None
-        if lb_spec is not None and wiring.routing is not None:
-            backends = [ServerlessBackend(spec.name, self._services[spec.name].name, wiring.routing.paths[spec.name],
-                                          regional_services=self._standby_backend(spec))
-                        for spec in exposed]
-            self._cloud_armor, self._load_balancer = add_edge(
-                self, name=identity.prefix, region=region, spec=lb_spec, backends=backends, apis=apis,
-                internal_paths=wiring.routing.internal_paths)
-            self._candidate_route = add_candidate_route(self, name=identity.prefix, region=region,
-                                                        release=props.release, load_balancer=self._load_balancer, apis=apis)
+        if props.load_balancer is not None and self._wiring.routing is not None:
+            self._add_edge(props.load_balancer, self._wiring.routing)
+        self._add_operations()
 
+    def _add_registry(self) -> DockerRepository:
+        """The platform's image repository (construct id ``registry``); with a standby region a multi-region one,
+        from which the standby pulls without the primary's region."""
+        props, region = self._props, self._props.region
+        location = (artifact_registry_multi_region(region) or region) if self._standby is not None else region
+        return add_registry(self, props.identity.name("images"), location, props.identity, self._apis)
+
+    def _add_services(self, region_plan: _RegionPlan, services: dict[str, CloudRunService]) -> None:
+        """The Cloud Run services of ``region_plan``'s region into ``services``, each after those whose run.app URL
+        it needs (:attr:`_Wiring.order`)."""
+        for spec in self._wiring.order:
+            if region_plan.runs(spec):
+                services[spec.name] = self._add_service(spec, region_plan, services)
+
+    def _grant_permissions(self) -> None:
+        """The services' extra roles (:attr:`ServiceSpec.permissions`, construct id ``permissions``)."""
+        props = self._props
+        extra = tuple(extra_grant(spec.name, grant, props.project) for spec in props.services for grant in spec.permissions)
+        if not extra:
+            return
+        WorkloadGrants(self, "permissions", WorkloadGrantsProps(
+            project=props.project, project_number="", grants=extra,
+            members={name: account.member for name, account in self._accounts.items()},
+            depends_on=[account.account for account in self._accounts.values() if isinstance(account, ServiceAccount)],
+        ))
+
+    def _grant_data_access(self) -> None:
+        """Each service's object access to the data bucket, as its ``data_access`` says: never
+        ``storage.objects.delete``, so the history stays."""
+        if self._data_bucket is None:
+            return
+        for spec in self._props.services:
+            member = self._accounts[spec.name].member
+            if spec.data_access is DataAccess.READ_WRITE:
+                self._data_bucket.grant_object_writer(spec.name, member)
+            elif spec.data_access is DataAccess.READ:
+                self._data_bucket.grant_object_viewer(spec.name, member)
+
+    def _add_edge(self, spec: LoadBalancerSpec, routing: Routing) -> None:
+        """Cloud Armor and the load balancer in front of the exposed services (their standby copies as regional
+        backends), and the candidate route of a traffic-shifting release."""
+        props = self._props
+        backends = [ServerlessBackend(service.name, self._services[service.name].name, routing.paths[service.name],
+                                      regional_services=self._standby_backend(service))
+                    for service in props.services if service.exposed]
+        self._cloud_armor, self._load_balancer = add_edge(
+            self, name=props.identity.prefix, region=props.region, spec=spec, backends=backends, apis=self._apis,
+            internal_paths=routing.internal_paths)
+        self._candidate_route = add_candidate_route(self, name=props.identity.prefix, region=props.region,
+                                                    release=props.release, load_balancer=self._load_balancer,
+                                                    apis=self._apis)
+
+    def _add_operations(self) -> None:
+        """Uptime checks and alert policies, the dashboard, the log retention and the budget."""
+        props, apis, identity, project = self._props, self._apis, self._props.identity, self._props.project
+        lb_spec = props.load_balancer
         run_names = tuple(identity.name(spec.name) for spec in props.services)
         self._monitoring = add_alerts(
             self, name=identity.prefix, project=project, alerting=props.alerting, services=run_names,
             # Without a load balancer the invoker check refuses anonymous probes: no uptime check.
-            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0], spec.health_check.path) for spec in exposed
-                            if spec.health_check.public] if lb_spec else [],
+            uptime_targets=[UptimeTarget(spec.name, lb_spec.domains[0], spec.health_check.path) for spec in props.services
+                            if spec.exposed and spec.health_check.public] if lb_spec else [],
             database_instance=self._database.instance_name if self._database else None, apis=apis,
             capacities=self._capacities(),
         )
@@ -491,20 +572,16 @@ class WebPlatform(Construct):
         serves there only after a failover (the runbook adds its NEG): until the replica is promoted it would query
         the primary region's database across regions; the others serve clients near the standby region."""
         standby = self._standby_services.get(spec.name)
-        dr = self._props.disaster_recovery
-        if standby is None or dr is None:
+        if standby is None or self._standby is None:
             return ()
-        return (RegionalService(dr.standby_region, standby.name, serves=not spec.database_access),)
+        return (RegionalService(self._standby.region, standby.name, serves=not spec.database_access),)
 
     def _capacities(self) -> list[ServiceCapacity]:
-        """Every service's maximum instances per region (the standby's are the standby's)."""
-        props, dr = self._props, self._props.disaster_recovery
-        capacities = [ServiceCapacity(props.identity.name(spec.name), props.region, spec.scaling.max_instances)
-                      for spec in props.services]
-        if dr is not None:
-            capacities += [ServiceCapacity(props.identity.name(name), dr.standby_region, dr.standby_max_instances)
-                           for name in self._standby_services]
-        return capacities
+        """Every service's maximum instances in each region it runs in."""
+        props, specs = self._props, {spec.name: spec for spec in self._props.services}
+        regions = ((self._primary, self._services), (self._standby, self._standby_services))
+        return [ServiceCapacity(props.identity.name(name), plan.region, plan.sized(specs[name]).scaling.max_instances)
+                for plan, services in regions if plan is not None for name in services]
 
     def _add_buckets(self, spec: DataBucketSpec) -> None:
         props, storage = self._props, dependables(self._apis, "storage.googleapis.com")
@@ -546,11 +623,11 @@ class WebPlatform(Construct):
             depends_on=apis.dependables("compute.googleapis.com", "dns.googleapis.com",
                                         *(("servicenetworking.googleapis.com",) if props.database else ())),
         ))
-        dr = props.disaster_recovery
+        standby = self._standby
         self._standby_subnet: ComputeSubnetwork | None = None
-        if dr is not None and dr.standby_subnet_cidr is not None:
-            self._standby_subnet = network.add_subnet("standby_subnet", region=dr.standby_region,
-                                                      cidr=dr.standby_subnet_cidr)
+        if standby is not None and standby.subnet_cidr is not None:
+            self._standby_subnet = network.add_subnet(f"{standby.name}_subnet", region=standby.region,
+                                                      cidr=standby.subnet_cidr)
         return network
 
     def _add_database(self, spec: DatabaseSpec) -> None:
@@ -571,23 +648,23 @@ class WebPlatform(Construct):
             disk_autoresize_limit_gb=spec.disk_autoresize_limit_gb,
             backup_retention_days=spec.backup_retention_days,
             point_in_time_recovery=spec.point_in_time_recovery,
-            backup_location=props.disaster_recovery.standby_region if props.disaster_recovery else None,
+            backup_location=self._standby.region if self._standby is not None else None,
             deletion_protection=props.deletion_protection,
             depends_on=[*apis.dependables("sqladmin.googleapis.com"), self._network.private_services_connection],
         ))
         values = {"DATABASE_URL": self._database.connection_url, "PGPASSWORD": self._database.password,
                   CA_SECRET[0]: self._database.server_ca_certificate}
         self._database_secrets = self._credential_secrets(values, props.region)
-        dr = props.disaster_recovery
-        if dr is not None:
+        standby = self._standby
+        if standby is not None:
             self._standby_database = self._database.add_cross_region_replica(
-                "standby_replica", instance_name=instance_names(identity)[1], region=dr.standby_region)
+                f"{standby.name}_replica", instance_name=standby.database_instance, region=standby.region)
             # Their own secrets, kept in the standby region: the primary's live in its region only. DATABASE_URL
             # names the primary until a failover promotes the replica (the runbook adds a version naming it), so
             # the standby's CA file holds both instances' CAs.
             values[CA_SECRET[0]] = Fn.join("\n", [self._database.server_ca_certificate,
                                                   self._standby_database.server_ca_cert.get(0).cert])
-            self._standby_database_secrets = self._credential_secrets(values, dr.standby_region, suffix="standby")
+            self._standby_database_secrets = self._credential_secrets(values, standby.region, suffix=standby.name)
         logins = [spec for spec in props.services if spec.database_access]
         self._iam_users = [self._database.add_iam_user(f"{spec.name}_iam_user", self._accounts[spec.name].email)
                            for spec in logins]
@@ -637,72 +714,74 @@ class WebPlatform(Construct):
             ))
         return secrets
 
-    def _add_service(self, spec: ServiceSpec, standby: bool = False) -> CloudRunService:
-        """The Cloud Run service of ``spec``; ``standby``: its copy in the standby region (construct id
-        ``run_<name>_standby``, the standby's capacity, secrets and subnet)."""
-        props, apis = self._props, self._apis
-        account = self._accounts[spec.name]
-        region, database_secrets, subnet = props.region, self._database_secrets, self._network.subnet_id
-        dr = props.disaster_recovery
-        if standby and dr is not None:
-            spec = replace(spec, scaling=replace(spec.scaling, min_instances=dr.standby_min_instances,
-                                                 max_instances=dr.standby_max_instances))
-            region, database_secrets = dr.standby_region, self._standby_database_secrets
-            assert self._standby_subnet is not None, "checked by WebPlatformProps"
-            subnet = self._standby_subnet.id
+    def _add_service(self, spec: ServiceSpec, region_plan: _RegionPlan,
+                     neighbours: Mapping[str, CloudRunService]) -> CloudRunService:
+        """The Cloud Run service of ``spec`` in ``region_plan``'s region (construct id ``run_<name>`` and the region's
+        suffix) at its capacity, with its database secrets and subnet there; ``neighbours``: the services of that
+        region created so far, which its :class:`InternalServiceUrl` values name."""
+        props, account = self._props, self._accounts[spec.name]
+        spec = region_plan.sized(spec)
         env = render_environment(
             spec.environment, service_url=self._service_url, owner=f"{spec.label}.environment",
             # In the standby region its services call each other there: nothing of the primary's region is needed.
-            internal_url=lambda url: (self._standby_services if standby else self._services)[url.service].uri + url.path,
+            internal_url=lambda url: neighbours[url.service].uri + url.path,
             data_bucket_name=self._data_bucket.name if self._data_bucket is not None else None,
         )
         secret_env = dict(spec.secrets)
         grants_here = props.deployed_by is None  # else the bootstrap granted them (platform_grants)
-        depends_on: list[ITerraformDependable] = [*apis.dependables("run.googleapis.com", "compute.googleapis.com"),
-                                                  *(grant_own_secrets(self, spec, account, apis) if grants_here else [])]
+        depends_on: list[ITerraformDependable] = [
+            *self._apis.dependables("run.googleapis.com", "compute.googleapis.com"),
+            *(grant_own_secrets(self, spec, account, self._apis) if grants_here else [])]
         secret_files: tuple[SecretFile, ...] = ()
         if spec.database_access and self._database is not None:
-            # An IAM user (its access token is the password), never the administrator's password.
-            url, ca = database_secrets["DATABASE_URL"], database_secrets[CA_SECRET[0]]
-            secret_env["DATABASE_URL"] = SecretEnv(secret=url.secret_id, version=url.version_number)
-            secret_files = (SecretFile(SERVER_CA_PATH, ca.secret_id, ca.version_number),)
-            env.update(client_environment(props, spec.name))
-            for secret in (url, ca):
-                depends_on += [secret.version, *([secret.grant_accessor(spec.name, account.member)] if grants_here else [])]
-            if grants_here:
-                depends_on += self._grant_instance_user(spec, account, standby)
-            depends_on += [*self._database.dependables, *self._iam_users]
+            secret_files = self._connect_database(spec, account, region_plan, env, secret_env, depends_on)
         # All traffic through the VPC, whose firewall admits Google APIs, the platform's services and the database.
         tags = ((INTERNET_EGRESS_TAG,) if spec.internet_egress else ()) + (
             (DATABASE_CLIENT_TAG,) if spec.database_access and self._database is not None else ())
-        vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=subnet, private_ranges_only=False, tags=tags)
-        plan = release_plan(spec, self._registry, props.release)
+        vpc_egress = VpcEgress(network=self._network.network_id, subnetwork=self._subnet_id(region_plan),
+                               private_ranges_only=False, tags=tags)
+        release = release_plan(spec, self._registry, props.release)
         return add_cloud_run(
-            self,
             # not just the name: "backend" is the id of a stack's state backend
-            f"run_{spec.name}_standby" if standby else f"run_{spec.name}",
-            spec,
-            identity=props.identity,
-            region=region,
-            image=plan.image,
-            plan=plan,
-            account=account,
-            behind_load_balancer=props.load_balancer is not None,
-            deletion_protection=props.deletion_protection,
-            env=env,
-            secret_env=secret_env,
-            vpc_egress=vpc_egress,
-            depends_on=depends_on,
-            secret_files=secret_files,
+            self, f"run_{spec.name}{region_plan.id_suffix}", spec, identity=props.identity, region=region_plan.region,
+            image=release.image, plan=release, account=account, behind_load_balancer=props.load_balancer is not None,
+            deletion_protection=props.deletion_protection, env=env, secret_env=secret_env, vpc_egress=vpc_egress,
+            depends_on=depends_on, secret_files=secret_files,
         )
 
-    def _grant_instance_user(self, spec: ServiceSpec, account: ServiceAccountRef, standby: bool) -> list[ITerraformDependable]:
-        """``roles/cloudsql.instanceUser`` for ``account`` on the instance(s) ``spec`` logs in to (a Cloud SQL
-        instance has no IAM policy: a project-level binding conditioned on its name)."""
-        props = self._props
-        name = instance_names(props.identity)[1 if standby else 0]
+    def _connect_database(self, spec: ServiceSpec, account: ServiceAccountRef, region_plan: _RegionPlan,
+                          env: dict[str, str], secret_env: dict[str, SecretEnv],
+                          depends_on: list[ITerraformDependable]) -> tuple[SecretFile, ...]:
+        """What a service with ``database_access`` gets in ``region_plan``'s region: ``DATABASE_URL`` naming its IAM
+        user (its access token is the password, never the administrator's), the server CA as a file, its login
+        grant; adds what it waits for to ``depends_on`` and returns the CA file."""
+        assert self._database is not None
+        secrets = self._database_secrets if region_plan.name == PRIMARY else self._standby_database_secrets
+        url, ca = secrets["DATABASE_URL"], secrets[CA_SECRET[0]]
+        secret_env["DATABASE_URL"] = SecretEnv(secret=url.secret_id, version=url.version_number)
+        env.update(client_environment(self._props, spec.name))
+        grants_here = self._props.deployed_by is None  # else the bootstrap granted them (platform_grants)
+        for secret in (url, ca):
+            depends_on += [secret.version, *([secret.grant_accessor(spec.name, account.member)] if grants_here else [])]
+        if grants_here:
+            depends_on += self._grant_instance_user(spec, account, region_plan)
+        depends_on += [*self._database.dependables, *self._iam_users]
+        return (SecretFile(SERVER_CA_PATH, ca.secret_id, ca.version_number),)
+
+    def _subnet_id(self, region_plan: _RegionPlan) -> str:
+        """The subnet the services of ``region_plan``'s region send their traffic through."""
+        if region_plan.name == PRIMARY:
+            return self._network.subnet_id
+        assert self._standby_subnet is not None, "checked by WebPlatformProps"
+        return self._standby_subnet.id
+
+    def _grant_instance_user(self, spec: ServiceSpec, account: ServiceAccountRef,
+                             region_plan: _RegionPlan) -> list[ITerraformDependable]:
+        """``roles/cloudsql.instanceUser`` for ``account`` on the instance ``spec`` logs in to in ``region_plan``'s
+        region (a Cloud SQL instance has no IAM policy: a project-level binding conditioned on its name)."""
+        props, name = self._props, region_plan.database_instance
         return [ProjectIamMember(
-            self, f"{spec.name}_logs_in_{'standby' if standby else 'primary'}", project=props.project,
+            self, f"{spec.name}_logs_in_{region_plan.name}", project=props.project,
             role=INSTANCE_USER_ROLE, member=account.member, condition=ProjectIamMemberCondition(
                 title=f"{spec.name} logs in to {name}",
                 expression=f'resource.name == "projects/{props.project}/instances/{name}"'),
