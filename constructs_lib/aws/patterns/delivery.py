@@ -189,6 +189,24 @@ class DeliveryFoundation(Construct):
         boundary = policy_document(self, "workload_boundary_document", workload_boundary(delivery_scope))
         self.boundary = IamPolicy(self, "workload_boundary", name=names.aws_boundary_policy, policy=boundary.json,
                                   description=f"{identity.prefix}: the most any role of the platform may do")
+        self._add_github_roles(props, delivery_scope)
+        self._repositories = {
+            name: ContainerRepository(self, f"{name}_repository", ContainerRepositoryProps(
+                name=names.image_repository(name), kms_key_arn=self.key.arn, keep_existing_encryption=True,
+            ))
+            for name in props.image_repositories
+        }
+        if props.standby_region is not None:
+            # The registry's replication belongs to the account: the deploy role may never point it elsewhere.
+            RegistryReplication(self, "image_replication", RegistryReplicationProps(
+                account_id=account, destination_regions=(props.standby_region,),
+                repository_prefix=names.image_repository(""),
+            ))
+
+    def _add_github_roles(self, props: DeliveryFoundationProps, delivery_scope: DeliveryScope) -> None:
+        """The roles GitHub Actions assumes: deploy (the environment), plan (the plan branch), pull request plan,
+        and with an ``image_publisher`` the image push role."""
+        identity, names = props.identity, self.names
         environment = props.deploy_environment or identity.environment
         self.deploy_role = GithubActionsRole(self, "deploy_role", GithubActionsRoleProps(
             name=names.aws_deploy_role, provider_arn=self.oidc_provider.arn,
@@ -213,18 +231,6 @@ class DeliveryFoundation(Construct):
                 subjects=props.image_publisher.subjects(GithubRepository.environment(environment)),
                 policies=image_push_policies(delivery_scope),
                 description=f"{identity.prefix}: {props.image_publisher.full_name} pushes images from environment {environment}",
-            ))
-        self._repositories = {
-            name: ContainerRepository(self, f"{name}_repository", ContainerRepositoryProps(
-                name=names.image_repository(name), kms_key_arn=self.key.arn, keep_existing_encryption=True,
-            ))
-            for name in props.image_repositories
-        }
-        if props.standby_region is not None:
-            # The registry's replication belongs to the account: the deploy role may never point it elsewhere.
-            RegistryReplication(self, "image_replication", RegistryReplicationProps(
-                account_id=account, destination_regions=(props.standby_region,),
-                repository_prefix=names.image_repository(""),
             ))
 
     @property

@@ -188,6 +188,15 @@ def grant_own_secrets(scope: Construct, spec: ServiceSpec, account: ServiceAccou
     return list(grants.values())
 
 
+def _ingress(spec: ServiceSpec, behind_load_balancer: bool) -> tuple[str, bool]:
+    """Who may send ``spec`` requests, and whether the invoker IAM check is off (see :func:`add_cloud_run`)."""
+    if not spec.exposed:
+        return INGRESS_INTERNAL_ONLY, False
+    if behind_load_balancer:
+        return INGRESS_INTERNAL_LOAD_BALANCER, True
+    return INGRESS_ALL, False
+
+
 def add_cloud_run(
     scope: Construct,
     id_: str,
@@ -215,12 +224,7 @@ def add_cloud_run(
     project's VPC only, with the invoker IAM check on. With a ``plan`` the revisions are named and the requests
     split by it (:func:`named_revisions`).
     """
-    if not spec.exposed:
-        ingress, invoker_iam_disabled = INGRESS_INTERNAL_ONLY, False
-    elif behind_load_balancer:
-        ingress, invoker_iam_disabled = INGRESS_INTERNAL_LOAD_BALANCER, True
-    else:
-        ingress, invoker_iam_disabled = INGRESS_ALL, False
+    ingress, invoker_iam_disabled = _ingress(spec, behind_load_balancer)
     props = CloudRunServiceProps(
         name=identity.name(spec.name),
         location=region,
