@@ -16,7 +16,8 @@ from dataclasses import field
 from typing import Union
 
 from .alerting import AlertThresholds
-from .props import checked, prop, require
+from .props import Shown, checked, prop, require
+from .rules import test_source_problem
 
 #: A service name: short, so it fits into every derived name (target groups, service accounts, NEGs).
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9]{0,19}")
@@ -135,6 +136,20 @@ def referenced_services(environment: Mapping[str, EnvironmentValue]) -> set[str]
 def internally_called(environment: Mapping[str, EnvironmentValue]) -> set[str]:
     """The services an environment mapping asks the internal URL of (:class:`InternalServiceUrl`)."""
     return {value.service for value in environment.values() if isinstance(value, InternalServiceUrl)}
+
+
+def check_internal_url(spec: object, variable: str, value: EnvironmentValue) -> None:
+    """An :class:`InternalServiceUrl` in the environment of service ``spec`` names another service (on both clouds)."""
+    require(not isinstance(value, InternalServiceUrl) or value.service != getattr(spec, "name", None), spec,
+            "environment", "name another service in an InternalServiceUrl", value=Shown(f"{variable}={value!r}"))
+
+
+def check_test_sources(spec: object, attribute: str) -> None:
+    """Every source range in ``spec.<attribute>`` of a test listener or candidate route is a narrow public one
+    (:func:`~constructs_lib.rules.test_source_problem`)."""
+    for cidr in getattr(spec, attribute):
+        problem = test_source_problem(cidr)
+        require(problem is None, spec, attribute, f"hold public ranges: {cidr!r} {problem}")
 
 
 def render_environment(

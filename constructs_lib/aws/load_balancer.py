@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
@@ -34,7 +35,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from ..props import checked, prop, require
-from ..rules import test_source_problem
+from ..specs import check_test_sources
 from .network import NetworkRef
 
 #: TLS 1.3, and TLS 1.2 with ECDHE key exchange and AES-GCM only: no CBC suite, none without forward secrecy
@@ -169,9 +170,7 @@ class TestListener:
 
     def __post_init__(self) -> None:
         require(bool(self.allowed_cidrs), self, "allowed_cidrs", "name at least one source range")
-        for cidr in self.allowed_cidrs:
-            problem = test_source_problem(cidr)
-            require(problem is None, self, "allowed_cidrs", f"hold public ranges: {cidr!r} {problem}")
+        check_test_sources(self, "allowed_cidrs")
         require(self.port not in (80, 443), self, "port", "be a whole number from 1 to 65535, not 80 or 443")
 
 
@@ -280,12 +279,22 @@ def _paths(patterns: tuple[str, ...]) -> LbListenerRuleCondition:
     return LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=list(patterns)))
 
 
+def target_group_prefix(name: str) -> str:
+    """The name prefix of target ``name``'s target group: its first five characters (AWS allows six, the ``-``)."""
+    return f"{name[:5]}-"
+
+
+def distinct_target_groups(names: Sequence[str]) -> bool:
+    """True when the targets ``names`` give their target groups distinct name prefixes (:func:`target_group_prefix`)."""
+    prefixes = [target_group_prefix(name) for name in names]
+    return len(set(prefixes)) == len(prefixes)
+
+
 def _check_targets(targets: tuple[TargetSpec, ...], owner: str) -> None:
     defaults = [target.name for target in targets if not target.path_patterns]
     if len(defaults) > 1:
         raise ValueError(f"{owner}: at most one target may have no path_patterns (the default), got {defaults}")
-    prefixes = [target.name[:5] for target in targets]
-    if len(set(prefixes)) != len(prefixes):
+    if not distinct_target_groups([target.name for target in targets]):
         raise ValueError(f"{owner}: names must differ in their first five characters, got {[t.name for t in targets]}")
 
 
@@ -451,7 +460,8 @@ class PublicLoadBalancer(Construct):
 
     def _add_target_group(self, target: TargetSpec) -> None:
         self._targets[target.name] = target
-        self._target_groups[target.name] = self._target_group(f"{target.name}_targets", f"{target.name[:5]}-", target)
+        self._target_groups[target.name] = self._target_group(f"{target.name}_targets", target_group_prefix(target.name),
+                                                              target)
         if target.traffic_shifting:
             self._alternate_groups[target.name] = self._target_group(
                 f"{target.name}_alternate_targets", f"{target.name[:4]}g-", target)

@@ -39,7 +39,7 @@ from cdktf_cdktf_provider_google.compute_url_map import (
 )
 from constructs import Construct
 
-from ..rules import test_source_problem
+from ..specs import check_test_sources
 from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
 from .cloud_armor import DEFAULT_RULE_PRIORITY, DEFAULT_WAF_RULES, WafRule
 from .cloud_run_service import TRAFFIC_TAG
@@ -75,9 +75,7 @@ class CandidateRouteProps:
         require_match(TRAFFIC_TAG, self, "tag", "be 1 to 46 lowercase letters, digits or hyphens, starting with a letter")
         object.__setattr__(self, "allowed_cidrs", tuple(self.allowed_cidrs))
         require(0 < len(self.allowed_cidrs) <= 10, self, "allowed_cidrs", "name 1 to 10 source ranges")
-        for cidr in self.allowed_cidrs:
-            problem = test_source_problem(cidr)
-            require(problem is None, self, "allowed_cidrs", f"hold public ranges: {cidr!r} {problem}")
+        check_test_sources(self, "allowed_cidrs")
         require_range(self, "port", 1, 65535, "port")
         require(self.port not in (80, 443), self, "port", "not be 80 or 443 (the site's own)")
 

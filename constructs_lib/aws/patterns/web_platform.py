@@ -10,7 +10,8 @@ from constructs import Construct
 from ...naming import PlatformIdentity
 from ...props import Shown, checked, label_of, prop, require
 from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, internally_called, route_base
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, check_internal_url
+from ...specs import internally_called, route_base
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms
 from ...budget import BudgetSpec
 from ..budget import MonthlyBudget, MonthlyBudgetProps
@@ -22,7 +23,7 @@ from ..database import DatabaseClientAccess, PostgresDatabase, PostgresDatabaseP
 from ..database_setup import DatabaseSetupTask, DatabaseSetupTaskProps
 from ..ecs_cluster import EcsCluster
 from ..fargate_service import CapacitySplit, FargateService, role_name_prefix
-from ..load_balancer import PublicLoadBalancer
+from ..load_balancer import PublicLoadBalancer, distinct_target_groups
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import Network
 from ..encryption_key import EncryptionKey
@@ -145,15 +146,14 @@ def check_services(props: WebPlatformProps) -> None:
     defaults = [spec.name for spec in services if spec.is_default_route]
     require(len(defaults) <= 1, props, "services", "have at most one service without routes (the default)",
             value=defaults)
-    require(len({name[:5] for name in served}) == len(served), props, "services",
+    require(distinct_target_groups(served), props, "services",
             "have served services whose names differ in their first five letters", value=served)
     for spec in services:
         for variable, value in spec.environment.items():
             shown = Shown(f"{variable}={value!r}")
             if isinstance(value, (ServiceUrl, InternalServiceUrl)):
                 require(value.service in served, spec, "environment", f"name services with a port ({served})", value=shown)
-                require(not isinstance(value, InternalServiceUrl) or value.service != spec.name, spec, "environment",
-                        "name another service in an InternalServiceUrl", value=shown)
+                check_internal_url(spec, variable, value)
             require(not isinstance(value, DataBucketName) or props.data_bucket is not None, spec, "environment",
                     "not use DATA_BUCKET_NAME without WebPlatformProps.data_bucket", value=shown)
         require(spec.data_access is DataAccess.NONE or props.data_bucket is not None, spec, "data_access",

@@ -34,7 +34,7 @@ from ..load_balancer import ServerlessBackend, ServerlessLoadBalancer, Serverles
 from ..monitoring import ServiceCapacity, ServiceMonitoring, ServiceMonitoringProps, UptimeTarget
 from ..secrets import ACCESSOR_ROLE
 from ..service_account import ServiceAccount, ServiceAccountProps, ServiceAccountRef
-from .._props import is_token
+from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, is_token, require, require_match
 from .specs import LoadBalancerSpec, ReleaseSpec, RoleGrant, ServiceSpec
 
 #: Cloud Run service names are at most 49 characters.
@@ -54,6 +54,13 @@ def project_apis(*, registry: bool, storage: bool, load_balancer: bool, database
     names += ["secretmanager"] if database or secrets else []
     names += ["billingbudgets"] if budget else []
     return tuple(f"{name}.googleapis.com" for name in names)
+
+
+def check_placement(props: object) -> None:
+    """The ``identity``, ``project`` and ``region`` of a GCP pattern's props."""
+    require(isinstance(getattr(props, "identity"), PlatformIdentity), props, "identity", "be a PlatformIdentity")
+    require_match(PROJECT_ID, props, "project", PROJECT_ID_RULE)
+    require_match(REGION, props, "region", REGION_RULE)
 
 
 def dependables(apis: ProjectServices | None, *services: str) -> list[ITerraformDependable]:

@@ -9,7 +9,7 @@ from constructs import Construct
 from ...props import Shown, checked
 from ...naming import PlatformIdentity
 from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
-from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, require, require_match, require_range
+from .._props import require, require_range
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
 from ..cloud_armor import CloudArmorPolicy
@@ -27,6 +27,7 @@ from ._services import (
     add_edge,
     add_registry,
     add_service_account,
+    check_placement,
     dependables,
     extra_grant,
     grant_own_secrets,
@@ -73,9 +74,7 @@ class PublicCloudRunServiceProps:
     enable_apis: bool = True
 
     def __post_init__(self) -> None:
-        require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
-        require_match(PROJECT_ID, self, "project", PROJECT_ID_RULE)
-        require_match(REGION, self, "region", REGION_RULE)
+        check_placement(self)
         require(isinstance(self.service, ServiceSpec), self, "service", "be a ServiceSpec")
         spec, owner = self.service, self.service.label
         name = self.identity.name(spec.name)

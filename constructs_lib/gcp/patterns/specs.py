@@ -14,7 +14,7 @@ from typing import Any
 
 from ...props import PropError, Renamed, checked, message, prop, require
 from ...rules import (CLOUD_RUN_CPU_CHOICES, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE,
-                      cloud_run_size_problem, test_source_problem)
+                      cloud_run_size_problem)
 from ...specs import (
     SERVICE_NAME,
     check_instance_bounds,
@@ -27,6 +27,7 @@ from ...specs import (
     RequestLimits,
     ServiceUrl,
     check_path_rate_limits,
+    check_test_sources,
 )
 from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
 from .._props import REGION, REGION_RULE, Cidr, is_token, require, require_cidr, require_match, require_range, require_strings
@@ -583,9 +584,7 @@ class ReleaseSpec:
         object.__setattr__(self, "test_cidrs", tuple(self.test_cidrs))
         require(not self.test_cidrs or self.strategy != "ROLLING", self, "test_cidrs",
                 "be given with a traffic-shifting strategy only (ROLLING sends all requests to the candidate)")
-        for cidr in self.test_cidrs:
-            problem = test_source_problem(cidr)
-            require(problem is None, self, "test_cidrs", f"hold public ranges: {cidr!r} {problem}")
+        check_test_sources(self, "test_cidrs")
         require(isinstance(self.test_port, int) and 1 <= self.test_port <= 65535 and self.test_port not in (80, 443),
                 self, "test_port", "be 1 to 65535 and not 80 or 443")
         require(all(IMAGE_DIGEST_PATTERN.fullmatch(str(digest)) for digest in self.candidate_digests.values()), self,

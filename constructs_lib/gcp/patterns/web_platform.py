@@ -16,9 +16,9 @@ from constructs import Construct
 from ...props import Shown, checked
 from ...naming import PlatformIdentity
 from ...rules import artifact_registry_multi_region, gcs_dual_region_location
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
+from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, check_internal_url
 from ...specs import internally_called, referenced_services, render_environment, route_base
-from .._props import PROJECT_ID, PROJECT_ID_RULE, REGION, REGION_RULE, Cidr, require, require_match, require_range, require_strings
+from .._props import Cidr, require, require_range, require_strings
 from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository
@@ -50,6 +50,7 @@ from ._services import (
     add_edge,
     add_registry,
     add_service_account,
+    check_placement,
     dependables,
     extra_grant,
     grant_own_secrets,
@@ -125,9 +126,7 @@ class WebPlatformProps:
     project_log_bucket: bool = True
 
     def __post_init__(self) -> None:
-        require(isinstance(self.identity, PlatformIdentity), self, "identity", "be a PlatformIdentity")
-        require_match(PROJECT_ID, self, "project", PROJECT_ID_RULE)
-        require_match(REGION, self, "region", REGION_RULE)
+        check_placement(self)
         require(isinstance(self.services, (tuple, list)) and len(self.services) > 0
                 and all(isinstance(spec, ServiceSpec) for spec in self.services), self, "services",
                 "be one or more ServiceSpec")
@@ -321,8 +320,7 @@ def _check_service_needs(props: WebPlatformProps, spec: ServiceSpec) -> None:
                 owner, value=shown)
         require(services[value.service].exposed, spec, "environment",
                 f"name a service with a port: {value.service!r} is a worker", owner, value=shown)
-        require(not isinstance(value, InternalServiceUrl) or value.service != spec.name, spec, "environment",
-                "name another service in an InternalServiceUrl", owner, value=shown)
+        check_internal_url(spec, variable, value)
 
 
 class _Wiring:
