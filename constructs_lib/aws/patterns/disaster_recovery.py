@@ -172,11 +172,17 @@ class DisasterRecoverySpec:
 
 @dataclass(frozen=True)
 class DatabaseSource:
-    """Where a standby's database comes from: the primary's instance, in the primary's region."""
+    """Where a standby's database comes from.
+
+    Attributes:
+        identifier: The primary's instance.
+        region: The primary's region.
+        read_replica: A cross-region read replica, ready to promote (warm); ``False``: the replicated backups
+            only (pilot light).
+    """
 
     identifier: str
     region: str
-    #: A cross-region read replica (warm); ``False``: the replicated backups only (pilot light).
     read_replica: bool
 
 
