@@ -12,7 +12,7 @@ import pytest
 
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.cloud_run_service import revision_name
-from constructs_lib.gcp.patterns import ContainerImage, DatabaseSpec, DisasterRecoverySpec, HealthCheck, ServiceSpec
+from constructs_lib.gcp.patterns import ContainerImage, DatabaseSpec, DisasterRecoverySpec, HealthCheck, SecretEnv, ServiceSpec
 from constructs_lib.gcp.patterns.delivery import DeliveryFoundationProps
 from constructs_lib.github import GithubRepository
 from constructs_lib.review import SynthesizedOutput, compare_outputs
@@ -200,6 +200,15 @@ def test_a_platform_without_a_database_gets_standby_services_and_a_dual_region_b
     assert registry["location"] == "europe"
     images = {body["template"]["containers"][0]["image"] for body in resources(document, "google_cloud_run_v2_service").values()}
     assert {image.split("/", 1)[0] for image in images} == {"europe-docker.pkg.dev"}
+
+
+def test_a_standby_copy_reads_its_own_secrets_through_the_grants_the_primary_copy_waits_for() -> None:
+    web = ServiceSpec("web", IMAGE, secrets={"TOKEN": SecretEnv("api-token")})
+    document = synth_platform(platform((web,), disaster_recovery=STANDBY))
+    (grant_id,) = resources(document, "google_secret_manager_secret_iam_member")  # one grant, not one per region
+    services = resources(document, "google_cloud_run_v2_service").values()
+    assert sorted(body["location"] for body in services) == ["europe-west1", "europe-west4"]
+    assert all(f"google_secret_manager_secret_iam_member.{grant_id}" in body["depends_on"] for body in services)
 
 
 def test_with_a_database_the_standby_has_its_replica_subnet_and_secrets() -> None:

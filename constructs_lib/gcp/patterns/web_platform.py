@@ -464,6 +464,7 @@ class WebPlatform(Construct):
         self._database_setup: DatabaseSetupJob | None = None
         if props.database is not None:
             self._add_database(props.database)
+        self._secret_grants: dict[str, list[ITerraformDependable]] = {}
         self._services: dict[str, CloudRunService] = {}
         self._add_services(self._primary, self._services)
         self._services = {spec.name: self._services[spec.name] for spec in props.services}  # in the props' order
@@ -729,7 +730,7 @@ class WebPlatform(Construct):
         grants_here = props.deployed_by is None  # else the bootstrap granted them (platform_grants)
         depends_on: list[ITerraformDependable] = [
             *self._apis.dependables("run.googleapis.com", "compute.googleapis.com"),
-            *(grant_own_secrets(self, spec, account, self._apis) if grants_here else [])]
+            *(self._grant_own_secrets(spec, account) if grants_here else [])]
         secret_files: tuple[SecretFile, ...] = ()
         if spec.database_access and self._database is not None:
             secret_files = self._connect_database(spec, account, region_plan, env, secret_env, depends_on)
@@ -746,6 +747,12 @@ class WebPlatform(Construct):
             deletion_protection=props.deletion_protection, env=env, secret_env=secret_env, vpc_egress=vpc_egress,
             depends_on=depends_on, secret_files=secret_files,
         )
+
+    def _grant_own_secrets(self, spec: ServiceSpec, account: ServiceAccountRef) -> list[ITerraformDependable]:
+        """The grants of the secrets of ``spec`` to its account, made once for its copies in every region."""
+        if spec.name not in self._secret_grants:
+            self._secret_grants[spec.name] = grant_own_secrets(self, spec, account, self._apis)
+        return self._secret_grants[spec.name]
 
     def _connect_database(self, spec: ServiceSpec, account: ServiceAccountRef, region_plan: _RegionPlan,
                           env: dict[str, str], secret_env: dict[str, SecretEnv],
