@@ -30,13 +30,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # time. Some images turn it off for every process; not for ours.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install install-cdktn synth check test test-cdktn bench docs lock lock-cdktn clean
+.PHONY: help install install-cdktn synth check test test-cdktn e2e bench docs lock lock-cdktn clean
 
 help:
 	@echo "make synth  - install the locked environment and synthesize every stack into cdktf.out/"
 	@echo "make check  - the inner loop: config, synthesis, snapshots and assertions (no Terraform, no checkov)"
 	@echo "make test   - install the locked environment and run the whole test suite"
 	@echo "make test-cdktn - the same code on CDK Terrain (cdktn): rename, synthesize, compare with cdktf, run the suite"
+	@echo "make e2e    - apply, plan again and destroy the dev and staging AWS stacks in a local emulator, as the pipeline's roles"
 	@echo "make bench  - measure synthesis (cdktf, and cdktn against cdktf) and the test suite against their budgets"
 	@echo "make docs   - regenerate the generated docs: API references, the permissions page, the cost estimate, the review examples"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
@@ -79,6 +80,11 @@ test: install
 # The renamed tree (compat/rename.py) synthesized and compared with this one, then its whole suite (compat/check.py).
 test-cdktn: install $(CDKTN_VENV_STAMP)
 	$(VENV_PYTHON) -m compat.check
+
+# docs/emulator.md: one pytest worker per environment, each with its own moto on 127.0.0.1; bash's `time`
+# prints the wall time and the CPU time of everything it ran (pytest, moto, Terraform and the provider).
+e2e: install
+	time $(VENV_PYTHON) -m pytest e2e -p no:cacheprovider -n 2 --dist loadscope
 
 bench: install $(CDKTN_VENV_STAMP)
 	$(VENV_PYTHON) bench/bench.py

@@ -1,0 +1,167 @@
+"""Where moto (5.2.5) answers differently from AWS, and how the harness bridges it: never in the stacks.
+
+Two kinds, each naming the moto version it was measured with and the test that notices when moto
+closes the gap (``e2e/test_harness.py::test_bridge_still_needed``):
+
+- **answers** (:data:`ANSWERS`): the recorder adjusts moto's reply to one call before Terraform sees it;
+- **patches** (:data:`PATCHES`): a moto check narrower than AWS's is replaced, by an explicit call when the
+  emulator starts, with an evaluation of the same policy by ``constructs_lib.aws.iam_evaluation``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from constructs_lib.aws.iam_evaluation import Decision, Request, evaluate
+
+from .emulator import Call
+
+MOTO_VERSION = "5.2.5"
+#: (HTTP status, headers, body) of a reply.
+Reply = tuple[int, list[tuple[str, str]], bytes]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply of moto's that the recorder adjusts: ``adjust(call, earlier calls, moto's reply)``."""
+
+    name: str
+    gap: str
+    adjust: Callable[[Call, Sequence[Call], Reply], Reply]
+    moto_version: str = MOTO_VERSION
+
+
+def _json(status: int, document: dict[str, Any]) -> Reply:
+    return status, [("Content-Type", "application/x-amz-json-1.1")], json.dumps(document).encode()
+
+
+def _not_implemented(reply: Reply) -> bool:
+    return reply[0] >= 500 or b"has not been implemented" in reply[2]
+
+
+def _scalable_target_tags(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
+    """Tags of scalable targets: those RegisterScalableTarget was given, then TagResource/UntagResource."""
+    if call.service != "application-autoscaling" or not _not_implemented(reply) \
+            or call.operation not in ("ListTagsForResource", "TagResource", "UntagResource"):
+        return reply
+    if call.operation != "ListTagsForResource":
+        return _json(200, {})
+    arn, tags = call.params.get("ResourceARN"), {}
+    for earlier in history:
+        if earlier.service != "application-autoscaling" or earlier.status != 200 or earlier is call:
+            continue
+        if earlier.operation == "RegisterScalableTarget" and arn in earlier.response:
+            tags.update(earlier.params.get("Tags") or {})
+        elif earlier.operation == "TagResource" and earlier.params.get("ResourceARN") == arn:
+            tags.update(earlier.params.get("Tags") or {})
+        elif earlier.operation == "UntagResource" and earlier.params.get("ResourceARN") == arn:
+            for key in earlier.params.get("TagKeys") or ():
+                tags.pop(key, None)
+    return _json(200, {"Tags": tags})
+
+
+def _budget_tags(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
+    """Tags of budgets: those CreateBudget was given (ResourceTags), then TagResource/UntagResource."""
+    if call.service != "budgets" or not _not_implemented(reply) \
+            or call.operation not in ("ListTagsForResource", "TagResource", "UntagResource"):
+        return reply
+    if call.operation != "ListTagsForResource":
+        return _json(200, {})
+    arn, tags = call.params.get("ResourceARN", ""), {}
+    for earlier in history:
+        if earlier.service != "budgets" or earlier.status != 200 or earlier is call:
+            continue
+        if earlier.operation == "CreateBudget" and arn.endswith(f":budget/{earlier.params['Budget']['BudgetName']}"):
+            tags = {tag["Key"]: tag["Value"] for tag in earlier.params.get("ResourceTags") or ()}
+        elif earlier.operation == "TagResource" and earlier.params.get("ResourceARN") == arn:
+            tags.update({tag["Key"]: tag["Value"] for tag in earlier.params.get("ResourceTags") or ()})
+        elif earlier.operation == "UntagResource" and earlier.params.get("ResourceARN") == arn:
+            for key in earlier.params.get("ResourceTagKeys") or ():
+                tags.pop(key, None)
+    return _json(200, {"ResourceTags": [{"Key": key, "Value": value} for key, value in tags.items()]})
+
+
+def _budget_subscribers(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
+    """A budget notification's subscribers: those CreateBudget/CreateNotification/CreateSubscriber gave it."""
+    if call.service != "budgets" or call.operation != "DescribeSubscribersForNotification" or not _not_implemented(reply):
+        return reply
+    budget, notification = call.params.get("BudgetName"), call.params.get("Notification")
+    subscribers: list[dict[str, Any]] = []
+    for earlier in history:
+        if earlier.service != "budgets" or earlier.status != 200 or earlier.params.get("BudgetName", earlier.params.get(
+                "Budget", {}).get("BudgetName")) != budget:
+            continue
+        if earlier.operation == "CreateBudget":
+            for entry in earlier.params.get("NotificationsWithSubscribers") or ():
+                if entry.get("Notification") == notification:
+                    subscribers.extend(entry.get("Subscribers") or ())
+        elif earlier.operation == "CreateNotification" and earlier.params.get("Notification") == notification:
+            subscribers.extend(earlier.params.get("Subscribers") or ())
+        elif earlier.operation == "CreateSubscriber" and earlier.params.get("Notification") == notification:
+            subscribers.append(earlier.params["Subscriber"])
+        elif earlier.operation == "DeleteSubscriber" and earlier.params.get("Notification") == notification:
+            subscribers = [s for s in subscribers if s != earlier.params.get("Subscriber")]
+        elif earlier.operation in ("DeleteBudget", "DeleteNotification"):
+            subscribers = []
+    return _json(200, {"Subscribers": subscribers})
+
+
+ANSWERS: tuple[Answer, ...] = (
+    Answer("application-autoscaling-tags",
+           "Application Auto Scaling ListTagsForResource, TagResource and UntagResource are not implemented (HTTP 500); "
+           "the provider reads a scalable target's tags after creating it", _scalable_target_tags),
+    Answer("budgets-tags",
+           "Budgets ListTagsForResource, TagResource and UntagResource are not implemented (HTTP 500); the provider "
+           "reads a budget's tags after creating it", _budget_tags),
+    Answer("budgets-subscribers",
+           "Budgets DescribeSubscribersForNotification is not implemented (HTTP 500); the provider reads each "
+           "notification's subscribers", _budget_subscribers),
+)
+
+
+def _bucket_policy_with_conditions() -> None:
+    """moto evaluates a bucket policy for object calls without its conditions (``FakeBucket.get_permission``):
+    the state bucket's deny of requests without TLS (``aws:SecureTransport`` false) then refuses every call.
+    Evaluated here with the context of the pipeline's requests, which use TLS 1.2 or later."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    outcome = {Decision.EXPLICIT_DENY: PermissionResult.DENIED, Decision.ALLOWED: PermissionResult.PERMITTED,
+               Decision.IMPLICIT_DENY: PermissionResult.NEUTRAL}
+
+    def get_permission(bucket: FakeBucket, action: str, resource: str) -> Any:
+        if bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        context = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+        return outcome[evaluate([json.loads(bucket.policy)], Request(action, resource, context))]
+
+    FakeBucket.get_permission = get_permission
+
+
+def _logging_target_policy() -> None:
+    """moto accepts a server access logging target bucket only if a policy statement's Resource is exactly
+    ``<bucket>/<prefix>*``, ``<bucket>/*`` or the bucket (``FakeBucket._log_permissions_enabled_policy``); AWS
+    accepts any statement that lets the logging service put objects under the prefix."""
+    from moto.s3.models import FakeBucket
+
+    def enabled(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
+        if not target_bucket.policy:
+            return False
+        statements = [statement for statement in json.loads(target_bucket.policy)["Statement"]
+                      if "logging.s3.amazonaws.com" in str(statement.get("Principal", {}).get("Service"))]
+        resource = f"arn:aws:s3:::{target_bucket.name}/{target_prefix or ''}access-log-object"
+        # The delivery as AWS makes it: from a bucket of the same account, over TLS.
+        context = {"aws:SecureTransport": "true", "aws:SourceAccount": target_bucket.account_id}
+        return evaluate([{"Statement": statements}], Request("s3:PutObject", resource, context)) is Decision.ALLOWED
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(enabled)
+
+
+#: (name, what moto does differently, the patch).
+PATCHES: tuple[tuple[str, str, Callable[[], None]], ...] = (
+    ("s3-bucket-policy-conditions", _bucket_policy_with_conditions.__doc__ or "", _bucket_policy_with_conditions),
+    ("s3-logging-target-policy", _logging_target_policy.__doc__ or "", _logging_target_policy),
+)

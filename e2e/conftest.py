@@ -1,0 +1,48 @@
+"""Fixtures of ``make e2e``: the emulator (one per pytest worker, on 127.0.0.1) and the offline provider mirror.
+
+``make e2e`` runs ``pytest e2e -n 2 --dist loadscope``: each environment's round trip is one test class, and
+each class runs in its own worker, with its own emulator, at the same time as the other.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.terraform_offline import AwsMirror, find_aws_mirror
+
+from .authorization import Facts, requests_for
+from .bridges import ANSWERS, PATCHES
+from .emulator import Emulator
+from .round_trip import RoundTrip
+
+
+@pytest.fixture(scope="session")
+def mirror() -> AwsMirror:
+    """The offline hashicorp/aws mirror (``TERRAFORM_PROVIDER_MIRROR`` or the usual places)."""
+    found = find_aws_mirror()
+    if shutil.which("terraform") is None or found is None:
+        pytest.skip("make e2e needs the terraform CLI and a hashicorp/aws provider mirror (TERRAFORM_PROVIDER_MIRROR)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """moto on a free port of 127.0.0.1, with the bridges of e2e/bridges.py, recording every call."""
+    facts = Facts()
+    with Emulator(ANSWERS, [patch for _, _, patch in PATCHES], annotate=lambda call: requests_for(call, facts)) as server:
+        yield server
+
+
+@pytest.fixture(scope="class")
+def trip(request: pytest.FixtureRequest, emulator: Emulator, mirror: AwsMirror,
+         tmp_path_factory: pytest.TempPathFactory) -> RoundTrip:
+    """The round trip of the test class's ``environment``: its stacks synthesized and copied for the emulator."""
+    environment = request.cls.environment
+    trip = RoundTrip(environment, emulator, mirror, tmp_path_factory.mktemp(environment))
+    trip.stacks = trip.synthesize()
+    trip.bootstrap = trip.copy(trip.stacks, f"{trip.stack}-bootstrap")
+    trip.platform = trip.copy(trip.stacks, trip.stack)
+    return trip

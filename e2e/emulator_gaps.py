@@ -1,0 +1,41 @@
+"""The differences a second plan shows that come from the emulator, not from the stacks: the one list of them.
+
+Every entry names the resource type, the attribute, what moto does and the moto version. The second plan of
+each environment may differ from the state only in these; an entry of an environment whose second plan no
+longer shows it fails ``test_second_plan_shows_no_change`` (the emulator caught up: drop the entry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bridges import MOTO_VERSION
+
+
+@dataclass(frozen=True)
+class EmulatorDiff:
+    """An attribute whose value moto does not keep as AWS does, so the next plan wants to change it."""
+
+    resource_type: str
+    attribute: str
+    moto_behaviour: str
+    environments: tuple[str, ...]
+    moto_version: str = MOTO_VERSION
+
+
+EMULATOR_DIFFS: tuple[EmulatorDiff, ...] = (
+    EmulatorDiff("aws_ecs_service", "capacity_provider_strategy",
+                 "a service keeps no capacity provider strategy (DescribeServices answers none), so the provider "
+                 "plans to replace every service that sets one", ("dev", "staging")),
+    EmulatorDiff("aws_vpc_security_group_ingress_rule", "description",
+                 "AuthorizeSecurityGroupIngress drops the description of a rule that references a security group "
+                 "(DescribeSecurityGroupRules answers none)", ("dev", "staging")),
+)
+
+
+def explained(resource_type: str, attribute: str, environment: str) -> EmulatorDiff | None:
+    """The entry explaining a differing attribute of a resource type in an environment, if any."""
+    for entry in EMULATOR_DIFFS:
+        if (entry.resource_type, entry.attribute) == (resource_type, attribute) and environment in entry.environments:
+            return entry
+    return None

@@ -1,0 +1,139 @@
+"""The recorded calls of the pipeline roles judged against the roles' policies, as AWS would judge them.
+
+The policies are the roles' own, as the bootstrap stack created them in the emulator (managed and inline
+policies, and the permissions boundary if the role has one), read back through IAM. Every permission a call
+needs (``e2e/authorization.py``) is evaluated by ``constructs_lib.aws.iam_evaluation``; a call whose
+permissions are not known is *unmapped* and listed. The trust of each role is checked for each token the
+run presented (the conditions by the evaluator, the federated principal here).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from constructs_lib.aws.iam_evaluation import PolicyDocument, Request, explain
+
+from .emulator import Call, WebIdentitySession
+
+GITHUB_PROVIDER = "oidc-provider/token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class RolePolicies:
+    """A role's identity policies, boundary and trust policy."""
+
+    name: str
+    policies: tuple[PolicyDocument, ...]
+    boundary: PolicyDocument | None
+    trust: PolicyDocument
+
+
+def _document(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else json.loads(unquote(value))
+
+
+def read_role(iam: Any, name: str) -> RolePolicies:
+    """``name``'s policies, read with ``iam`` (a boto3 IAM client of an administrator)."""
+    role = iam.get_role(RoleName=name)["Role"]
+    policies = []
+    for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
+        policies.append(_document(version["PolicyVersion"]["Document"]))
+    for inline in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        policies.append(_document(iam.get_role_policy(RoleName=name, PolicyName=inline)["PolicyDocument"]))
+    boundary = None
+    if "PermissionsBoundary" in role:
+        arn = role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        boundary = _document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+    return RolePolicies(name, tuple(policies), boundary, _document(role["AssumeRolePolicyDocument"]))
+
+
+@dataclass(frozen=True)
+class Denial:
+    """A permission a call needed that the role's policies do not grant."""
+
+    phase: str
+    role: str
+    operation: str
+    request: Request
+    verdict: str
+    address: str
+
+    def __str__(self) -> str:
+        context = {key: value for key, value in self.request.context.items() if key != "aws:RequestedRegion"}
+        return (f"{self.phase}: {self.address or '(no resource address)'}: {self.role} may not "
+                f"{self.request.action} on {self.request.resource} ({self.verdict}; call {self.operation}"
+                f"{'; context ' + json.dumps(context, sort_keys=True) if context else ''})")
+
+
+def denials(calls: Iterable[Call], roles: Mapping[str, RolePolicies],
+            addresses: Mapping[str, str] | None = None) -> tuple[list[Denial], list[Call]]:
+    """The permissions the roles' calls needed and lacked, and the calls whose permissions are not known.
+
+    ``addresses`` maps ARNs and names to Terraform resource addresses (:func:`address_index`). Each denial is
+    reported once per (role, action, resource), with the first phase it happened in.
+    """
+    found: dict[tuple[str, str, str], Denial] = {}
+    unmapped: list[Call] = []
+    for call in calls:
+        if call.role_name not in roles:
+            continue
+        if call.requests is None:
+            unmapped.append(call)
+            continue
+        role = roles[call.role_name]
+        for request in call.requests:
+            verdict = explain(role.policies, request, role.boundary)
+            key = (role.name, request.action, request.resource)
+            if not verdict.allowed and key not in found:
+                reason = verdict.decision.value + (f" by {', '.join(verdict.statements)}" if verdict.statements else "")
+                found[key] = Denial(call.phase, role.name, call.operation, request, reason,
+                                    _address(call, addresses or {}))
+    return list(found.values()), unmapped
+
+
+def _address(call: Call, addresses: Mapping[str, str]) -> str:
+    for request in call.requests or ():
+        for candidate in (request.resource, request.resource.rsplit("/", 1)[-1], request.resource.rsplit(":", 1)[-1]):
+            if candidate in addresses:
+                return addresses[candidate]
+    return ""
+
+
+def address_index(shown: Mapping[str, Any]) -> dict[str, str]:
+    """ARN, ID and name of each managed resource in a ``terraform show -json`` document -> its address."""
+    index: dict[str, str] = {}
+    for resource in shown.get("values", {}).get("root_module", {}).get("resources", []):
+        values = resource.get("values") or {}
+        for attribute in ("arn", "id", "name", "bucket", "target_key_arn"):
+            value = values.get(attribute)
+            if isinstance(value, str) and value and value not in index:
+                index[value] = resource["address"]
+    return index
+
+
+def untrusted_sessions(sessions: Sequence[WebIdentitySession], roles: Mapping[str, RolePolicies]) -> list[str]:
+    """The web identity sessions the emulator granted that the role's trust policy refuses."""
+    refused = []
+    for session in sessions:
+        name = session.role_arn.rsplit("/", 1)[-1]
+        if name not in roles:
+            continue
+        if not trusts(roles[name].trust, session.role_arn, session.claims):
+            refused.append(f"{name} trusted a token with sub {session.claims.get('sub')!r}")
+    return refused
+
+
+def trusts(trust: PolicyDocument, role_arn: str, claims: Mapping[str, Any]) -> bool:
+    """Whether ``trust`` lets a GitHub Actions token with ``claims`` assume the role."""
+    statements = [statement for statement in trust.get("Statement", [])
+                  if str(statement.get("Principal", {}).get("Federated", "")).endswith(GITHUB_PROVIDER)]
+    context = {f"token.actions.githubusercontent.com:{claim}": str(value) for claim, value in claims.items()}
+    request = Request("sts:AssumeRoleWithWebIdentity", role_arn, context)
+    return bool(statements) and explain([{"Statement": statements}], request).allowed

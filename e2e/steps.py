@@ -1,0 +1,145 @@
+"""The round trip's steps as tests, in order; ``test_<environment>.py`` runs them for one environment.
+
+A step that needs an earlier one which failed is skipped with that reason, so the first failure is the one
+reported. Every failure names the stack, and Terraform's own error names the resource address and the API error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .emulator_gaps import EMULATOR_DIFFS, explained
+from .leftovers import KEPT_ON_PURPOSE, leftovers
+from .permissions import address_index, denials, read_role, trusts, untrusted_sessions
+from .round_trip import PROJECT_ROOT, RoundTrip, planned_changes
+from . import workspace
+
+TEARDOWN_MARKER = "<!-- e2e: bootstrap teardown -->"
+PLATFORM_PHASES = ("platform plan", "platform apply", "second plan")
+DESTROY_PHASES = ("destroy plan", "destroy apply")
+
+
+def _needs(trip: RoundTrip, *phases: str) -> None:
+    for phase in phases:
+        step = trip.steps.get(phase)
+        if step is None or not step.ok:
+            pytest.skip(f"needs the step {phase!r}, which {'did not run' if step is None else 'failed'}")
+
+
+def _failed(trip: RoundTrip, stack: str, phase: str) -> str:
+    return f"{stack}: {phase} failed:\n{workspace.errors(trip.steps[phase].result)}"
+
+
+class RoundTripSteps:
+    """Subclass with ``environment = "<name>"`` and a name starting with ``Test`` (the ``trip`` fixture of
+    e2e/conftest.py reads ``environment``)."""
+
+    environment: str
+
+    def test_bootstrap_applies_as_administrator(self, trip: RoundTrip) -> None:
+        workspace.init(trip.bootstrap, trip.administrator)
+        trip.terraform("bootstrap apply", trip.bootstrap, trip.administrator, "apply", "-auto-approve")
+        assert trip.steps["bootstrap apply"].ok, _failed(trip, f"{trip.stack}-bootstrap", "bootstrap apply")
+
+    def test_platform_plans_as_plan_role(self, trip: RoundTrip) -> None:
+        _needs(trip, "bootstrap apply")
+        plan = trip.plan_role()
+        workspace.init(trip.platform, plan)
+        step = trip.terraform("platform plan", trip.platform, plan, "plan", "-lock=false", "-detailed-exitcode",
+                              "-out=tfplan")
+        assert step.result.returncode == 2, _failed(trip, trip.stack, "platform plan")
+
+    def test_platform_applies_as_deploy_role(self, trip: RoundTrip) -> None:
+        _needs(trip, "platform plan")
+        deploy = trip.deploy_role()
+        planned = planned_changes(trip.plan_json(trip.platform, deploy, "tfplan"))
+        trip.terraform("platform apply", trip.platform, deploy, "apply", "tfplan")
+        assert trip.steps["platform apply"].ok, _failed(trip, trip.stack, "platform apply")
+        created = {resource["address"] for resource in workspace.managed_resources(workspace.state(trip.platform, deploy))}
+        missing = sorted(address for address, change in planned.items() if "create" in change["actions"]
+                         and address not in created)
+        assert not missing, f"{trip.stack}: planned but not in the state after apply: {missing}"
+
+    def test_second_plan_shows_no_change(self, trip: RoundTrip) -> None:
+        _needs(trip, "platform apply")
+        plan = trip.plan_role()
+        step = trip.terraform("second plan", trip.platform, plan, "plan", "-lock=false", "-detailed-exitcode",
+                              "-out=second.tfplan")
+        assert step.result.returncode in (0, 2), _failed(trip, trip.stack, "second plan")
+        changes = planned_changes(trip.plan_json(trip.platform, plan, "second.tfplan"))
+        seen, unexplained = set(), []
+        for address, change in changes.items():
+            for attribute in change["attributes"] or ["(no attribute: " + "/".join(change["actions"]) + ")"]:
+                entry = explained(change["type"], attribute, self.environment)
+                seen.add(entry) if entry else unexplained.append(f"{address}: {attribute} ({'/'.join(change['actions'])})")
+        unused = [entry for entry in EMULATOR_DIFFS if self.environment in entry.environments and entry not in seen]
+        assert not unexplained, f"{trip.stack}: the second plan changes:\n" + "\n".join(unexplained)
+        assert not unused, f"{trip.stack}: emulator diffs no longer seen (drop them from e2e/emulator_gaps.py): {unused}"
+
+    def test_pipeline_roles_may_make_every_call(self, trip: RoundTrip) -> None:
+        _needs(trip, "platform apply")
+        self._judge(trip, PLATFORM_PHASES)
+
+    def test_destroy_removes_the_platform(self, trip: RoundTrip) -> None:
+        _needs(trip, "platform apply")
+        step = trip.terraform("destroy plan", trip.platform, trip.plan_role(), "plan", "-destroy", "-lock=false",
+                              "-detailed-exitcode", "-out=destroy.tfplan")
+        assert step.result.returncode == 2, _failed(trip, trip.stack, "destroy plan")
+        deploy = trip.deploy_role()
+        trip.terraform("destroy apply", trip.platform, deploy, "apply", "destroy.tfplan")
+        assert trip.steps["destroy apply"].ok, _failed(trip, trip.stack, "destroy apply")
+        remaining = workspace.managed_resources(workspace.state(trip.platform, deploy))
+        assert not remaining, f"{trip.stack}: still in the state after destroy: {[r['address'] for r in remaining]}"
+
+    def test_pipeline_roles_may_destroy(self, trip: RoundTrip) -> None:
+        _needs(trip, "destroy apply")
+        self._judge(trip, DESTROY_PHASES)
+
+    def test_bootstrap_teardown_as_documented(self, trip: RoundTrip) -> None:
+        _needs(trip, "destroy apply")
+        result = run_documented_teardown(trip.bootstrap, trip.administrator)
+        assert result.returncode == 0, f"{trip.stack}-bootstrap: the documented teardown failed:\n{result.stderr}"
+        left = sorted(set(leftovers(trip.emulator, trip.administrator, trip.account, trip.config.aws.region,
+                                    trip.config.state.aws_bucket)))
+        unexpected = [f"{kind}: {name}" for kind, name in left if kind not in KEPT_ON_PURPOSE]
+        assert not unexpected, f"{trip.stack}: left behind after destroy and teardown:\n" + "\n".join(unexpected)
+
+    @staticmethod
+    def _judge(trip: RoundTrip, phases: tuple[str, ...]) -> None:
+        iam = trip.emulator.client("iam", trip.administrator)
+        roles = {role.name: role for role in (read_role(iam, arn.rsplit("/", 1)[-1])
+                                              for arn in (trip.role_arn("deploy"), trip.role_arn("plan")))}
+        calls = [call for phase in phases for call in trip.steps[phase].calls]
+        shown = workspace.state(trip.platform, trip.administrator) if "platform apply" in phases else {}
+        denied, unmapped = denials(calls, roles, address_index(shown))
+        problems = [f"{trip.stack}: {denial}" for denial in denied]
+        problems += [f"{trip.stack}: {call.phase}: {call.role_name} made {call.service}:{call.operation} {call.path} "
+                     f"{sorted(call.params)[:6]} whose permissions e2e/authorization.py does not know"
+                     f"{' (' + call.mapping_error + ')' if call.mapping_error else ''}" for call in unmapped]
+        sessions = [session for session in trip.emulator.recorder.sessions if session.phase in phases]
+        problems += [f"{trip.stack}: {refusal}" for refusal in untrusted_sessions(sessions, roles)]
+        deploy_role = roles[trip.role_arn("deploy").rsplit("/", 1)[-1]]
+        if trusts(deploy_role.trust, trip.role_arn("deploy"), trip.claims("pull_request")):
+            problems.append(f"{trip.stack}: the deploy role trusts a pull request's token")
+        assert not problems, "\n".join(problems)
+
+
+def run_documented_teardown(directory: Path, credentials: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The bootstrap teardown commands of docs/emulator.md, as written, on ``directory`` (``stack=`` points there;
+    ``destroy`` answers its own question through ``TF_CLI_ARGS_destroy``, as a person answers yes)."""
+    text = (PROJECT_ROOT / "docs" / "emulator.md").read_text(encoding="utf-8")
+    block = re.search(re.escape(TEARDOWN_MARKER) + r"\s*```sh\n(.*?)```", text, re.DOTALL)
+    assert block, f"docs/emulator.md: no sh block after {TEARDOWN_MARKER}"
+    script = re.sub(r"(?m)^stack=.*$", f"stack={directory}", block.group(1))
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
+    environment.update(credentials, TF_CLI_CONFIG_FILE=str(directory / "terraformrc"), TF_IN_AUTOMATION="1",
+                       TF_CLI_ARGS_destroy="-auto-approve -input=false -no-color", AWS_REGION="us-east-1",
+                       CHECKPOINT_DISABLE="1")
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                          env=environment, timeout=300, check=False)

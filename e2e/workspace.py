@@ -1,0 +1,95 @@
+"""A synthesized AWS stack made ready to apply against the emulator, and Terraform run on it.
+
+The copy starts as ``tests/terraform_offline.offline_copy`` makes it (the mirror's provider version, the
+arguments it predates dropped: that module holds the one list of them), then the provider (and an S3
+backend) are pointed at the emulator. Nothing else of the synthesized stack changes:
+
+- every AWS endpoint is the emulator's URL (the non-alias endpoint keys only), S3 in path style;
+- ``allowed_account_ids`` is kept: the emulator answers ``sts:GetCallerIdentity`` with the account of the
+  credentials, so Terraform refuses the wrong account as it does in AWS;
+- no credentials in the copy: Terraform and its S3 backend take them from the environment, as in the
+  workflows (``aws-actions/configure-aws-credentials`` exchanges the job's OIDC token and exports the
+  session), so a plan saved by the plan role is applied by the deploy role unchanged;
+- ``max_retries = 2``: a call the emulator answers with an error fails within seconds, not after the SDK's
+  minutes of retries (a hung call fails the run within a minute);
+- a bootstrap stack keeps local state (as on its first apply); a platform stack keeps its S3 backend, the
+  state bucket the bootstrap created, with the same endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.background import run_process
+from tests.terraform_offline import GO_GC_PERCENT, AwsMirror, offline_copy, write_cli_config
+
+#: The services the stacks call (endpoint keys of hashicorp/aws 5.100 without the aliases).
+SERVICES = ("acm", "appautoscaling", "budgets", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
+            "rds", "route53", "s3", "secretsmanager", "sns", "sts", "wafv2")
+#: The retries of a failing call (the SDK's default is minutes of them).
+MAX_RETRIES = 2
+
+
+def emulator_copy(stack_file: Path, mirror: AwsMirror, directory: Path, url: str) -> Path:
+    """``stack_file`` copied into ``directory`` to run against the emulator at ``url``."""
+    offline_copy(stack_file, mirror, directory)
+    write_cli_config(mirror, directory)
+    synthesized: dict[str, Any] = json.loads(stack_file.read_text(encoding="utf-8"))
+    copy_file = directory / "cdk.tf.json"
+    document: dict[str, Any] = json.loads(copy_file.read_text(encoding="utf-8"))
+    for provider, original in zip(document["provider"]["aws"], synthesized["provider"]["aws"], strict=True):
+        for setting in ("access_key", "secret_key", "skip_credentials_validation", "skip_requesting_account_id"):
+            provider.pop(setting)
+        if "allowed_account_ids" in original:
+            provider["allowed_account_ids"] = original["allowed_account_ids"]
+        provider.update(endpoints=[{service: url for service in SERVICES}], s3_use_path_style=True,
+                        max_retries=MAX_RETRIES)
+    backend = synthesized["terraform"].get("backend", {})
+    if "s3" in backend:
+        settings = dict(backend["s3"], endpoints={"s3": url, "sts": url, "iam": url}, use_path_style=True,
+                        max_retries=MAX_RETRIES, skip_metadata_api_check=True)
+        document["terraform"]["backend"] = {"s3": settings}
+    copy_file.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return directory
+
+
+def run(directory: Path, credentials: Mapping[str, str], *arguments: str,
+        **variables: str) -> subprocess.CompletedProcess[str]:
+    """``terraform <arguments>`` in a copy made by :func:`emulator_copy`, with ``credentials`` (AWS_* variables)."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
+    environment.update(credentials)
+    environment.update(variables, TF_CLI_CONFIG_FILE=str(directory / "terraformrc"), TF_IN_AUTOMATION="1",
+                       CHECKPOINT_DISABLE="1", GOGC=GO_GC_PERCENT, AWS_REGION="us-east-1")
+    return run_process([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments], env=environment)
+
+
+def init(directory: Path, credentials: Mapping[str, str]) -> None:
+    result = run(directory, credentials, "init", "-input=false", "-no-color")
+    if result.returncode != 0:
+        raise AssertionError(f"terraform init of {directory.name} failed:\n{result.stderr}")
+
+
+def errors(result: subprocess.CompletedProcess[str]) -> str:
+    """Terraform's error diagnostics (each names the resource address and the API error)."""
+    return result.stderr.strip() or result.stdout[-3000:]
+
+
+def state(directory: Path, credentials: Mapping[str, str]) -> dict[str, Any]:
+    """``terraform show -json`` of the copy's current state."""
+    result = run(directory, credentials, "show", "-json", "-no-color")
+    if result.returncode != 0:
+        raise AssertionError(f"terraform show of {directory.name} failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def managed_resources(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    """The managed resources of a ``terraform show -json`` document (root module)."""
+    return [resource for resource in shown.get("values", {}).get("root_module", {}).get("resources", [])
+            if resource.get("mode") == "managed"]
