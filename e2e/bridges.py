@@ -165,3 +165,82 @@ PATCHES: tuple[tuple[str, str, Callable[[], None]], ...] = (
     ("s3-bucket-policy-conditions", _bucket_policy_with_conditions.__doc__ or "", _bucket_policy_with_conditions),
     ("s3-logging-target-policy", _logging_target_policy.__doc__ or "", _logging_target_policy),
 )
+
+
+def _moto_fails(call: Callable[[], Any]) -> bool:
+    try:
+        call()
+    except Exception:  # noqa: BLE001 - moto raises NotImplementedError, or the service's error
+        return True
+    return False
+
+
+def gaps_still_there() -> dict[str, bool]:
+    """For each bridge and patch, whether moto (in this process, unpatched) still behaves as it names.
+
+    Run in a fresh interpreter (``e2e/test_harness.py``): the patches change moto for the whole process.
+    """
+    import boto3
+    from moto import mock_aws
+
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::e2e-state", "arn:aws:s3:::e2e-state/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "ServerAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::e2e-access-logs/s3/*",
+         "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}
+    found: dict[str, bool] = {}
+    with mock_aws():
+        s3 = client("s3")
+        for bucket in ("e2e-state", "e2e-access-logs", "e2e-data"):
+            s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_policy(Bucket="e2e-state", Policy=json.dumps({**policy, "Statement": policy["Statement"][:1]}))
+        s3.put_bucket_policy(Bucket="e2e-access-logs", Policy=json.dumps({**policy, "Statement": policy["Statement"][1:]}))
+        found["s3-bucket-policy-conditions"] = _moto_fails(lambda: s3.put_object(Bucket="e2e-state", Key="k", Body=b"x"))
+        found["s3-logging-target-policy"] = _moto_fails(lambda: s3.put_bucket_logging(
+            Bucket="e2e-data", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "e2e-access-logs",
+                                                                      "TargetPrefix": "s3/data/"}}))
+        autoscaling = client("application-autoscaling")
+        target = autoscaling.register_scalable_target(
+            ServiceNamespace="dynamodb", ResourceId="table/t", ScalableDimension="dynamodb:table:ReadCapacityUnits",
+            MinCapacity=1, MaxCapacity=2)["ScalableTargetARN"]
+        found["application-autoscaling-tags"] = _moto_fails(lambda: autoscaling.list_tags_for_resource(ResourceARN=target))
+        budgets = client("budgets")
+        notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 50.0}
+        budgets.create_budget(AccountId="123456789012", Budget={
+            "BudgetName": "b", "BudgetLimit": {"Amount": "10", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST"}, NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": [
+                {"SubscriptionType": "EMAIL", "Address": "a@example.com"}]}])
+        found["budgets-tags"] = _moto_fails(lambda: budgets.list_tags_for_resource(
+            ResourceARN="arn:aws:budgets::123456789012:budget/b"))
+        found["budgets-subscribers"] = _moto_fails(lambda: budgets.describe_subscribers_for_notification(
+            AccountId="123456789012", BudgetName="b", Notification=notification))
+    return found
+
+
+def moto_refuses_scoped_statements() -> bool:
+    """Whether moto's own IAM enforcement still refuses a call that a statement naming the resource allows.
+
+    moto 5.2.5 matches a statement's ``Resource`` only for S3, IAM roles, STS AssumeRole and SQS; for every other
+    service it evaluates the request as resource ``*``, which no ARN matches. So ``make e2e`` keeps moto's
+    enforcement off and judges every call itself (docs/emulator.md). Run in a fresh interpreter.
+    """
+    import boto3
+    from moto import mock_aws
+    from moto.core.authorization import enable_iam_authentication
+
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        iam.create_user(UserName="deployer")
+        iam.put_user_policy(UserName="deployer", PolicyName="cluster", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:CreateCluster",
+                                                    "Resource": "arn:aws:ecs:us-east-1:123456789012:cluster/c"}]}))
+        key = iam.create_access_key(UserName="deployer")["AccessKey"]
+        ecs = boto3.client("ecs", region_name="us-east-1", aws_access_key_id=key["AccessKeyId"],
+                           aws_secret_access_key=key["SecretAccessKey"])
+        with enable_iam_authentication():
+            return _moto_fails(lambda: ecs.create_cluster(clusterName="c"))

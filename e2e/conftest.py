@@ -46,3 +46,25 @@ def trip(request: pytest.FixtureRequest, emulator: Emulator, mirror: AwsMirror,
     trip.bootstrap = trip.copy(trip.stacks, f"{trip.stack}-bootstrap")
     trip.platform = trip.copy(trip.stacks, trip.stack)
     return trip
+
+
+@pytest.fixture(autouse=True)
+def phase_times(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each Terraform run's wall time, reported at the end of the session (from every worker)."""
+    yield
+    trip = request.node.funcargs.get("trip")
+    if isinstance(trip, RoundTrip):
+        for phase, step in trip.steps.items():
+            if phase not in trip.reported:
+                trip.reported.add(phase)
+                request.node.user_properties.append(("phase", f"{trip.stack} {phase}: {step.seconds:.0f} s"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", "") == "teardown" or getattr(report, "when", "") == "call"
+             for name, value in getattr(report, "user_properties", ()) if name == "phase"]
+    if lines:
+        terminalreporter.section("Terraform runs (wall time)")
+        for line in sorted(set(lines)):
+            terminalreporter.write_line(line)

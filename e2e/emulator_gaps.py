@@ -30,6 +30,19 @@ EMULATOR_DIFFS: tuple[EmulatorDiff, ...] = (
     EmulatorDiff("aws_vpc_security_group_ingress_rule", "description",
                  "AuthorizeSecurityGroupIngress drops the description of a rule that references a security group "
                  "(DescribeSecurityGroupRules answers none)", ("dev", "staging")),
+    EmulatorDiff("aws_vpc_security_group_egress_rule", "description",
+                 "AuthorizeSecurityGroupEgress drops the description of a rule that references a security group",
+                 ("staging",)),
+    *(EmulatorDiff("aws_db_instance", attribute, "CreateDBInstance keeps no Performance Insights settings "
+                   "(DescribeDBInstances answers them off)", ("staging",))
+      for attribute in ("performance_insights_enabled", "performance_insights_kms_key_id",
+                        "performance_insights_retention_period")),
+    EmulatorDiff("aws_db_parameter_group", "parameter",
+                 "DescribeDBParameters answers the parameters with other values than were set", ("staging",)),
+    EmulatorDiff("aws_iam_role_policy", "policy",
+                 "follows from the aws_db_instance entries: the services' policy documents read the instance's "
+                 "master_user_secret, so while the instance has a planned update they are known only after apply",
+                 ("staging",)),
 )
 
 

@@ -9,6 +9,7 @@ run presented (the conditions by the evaluator, the federated principal here).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,11 +65,13 @@ class Denial:
     request: Request
     verdict: str
     address: str
+    more: int = 0  # further resources denied the same way (objects of one bucket, ...)
 
     def __str__(self) -> str:
         context = {key: value for key, value in self.request.context.items() if key != "aws:RequestedRegion"}
         return (f"{self.phase}: {self.address or '(no resource address)'}: {self.role} may not "
-                f"{self.request.action} on {self.request.resource} ({self.verdict}; call {self.operation}"
+                f"{self.request.action} on {self.request.resource}{f' (and {self.more} more)' if self.more else ''} "
+                f"({self.verdict}; call {self.operation}"
                 f"{'; context ' + json.dumps(context, sort_keys=True) if context else ''})")
 
 
@@ -77,7 +80,8 @@ def denials(calls: Iterable[Call], roles: Mapping[str, RolePolicies],
     """The permissions the roles' calls needed and lacked, and the calls whose permissions are not known.
 
     ``addresses`` maps ARNs and names to Terraform resource addresses (:func:`address_index`). Each denial is
-    reported once per (role, action, resource), with the first phase it happened in.
+    reported once per (role, action, resource), with the first phase it happened in; the objects of one S3
+    bucket count as one resource.
     """
     found: dict[tuple[str, str, str], Denial] = {}
     unmapped: list[Call] = []
@@ -90,11 +94,15 @@ def denials(calls: Iterable[Call], roles: Mapping[str, RolePolicies],
         role = roles[call.role_name]
         for request in call.requests:
             verdict = explain(role.policies, request, role.boundary)
-            key = (role.name, request.action, request.resource)
-            if not verdict.allowed and key not in found:
-                reason = verdict.decision.value + (f" by {', '.join(verdict.statements)}" if verdict.statements else "")
-                found[key] = Denial(call.phase, role.name, call.operation, request, reason,
-                                    _address(call, addresses or {}))
+            if verdict.allowed:
+                continue
+            resource = request.resource
+            key = (role.name, request.action, resource.split("/", 1)[0] if resource.startswith("arn:aws:s3:::") else resource)
+            if key in found:
+                found[key] = dataclasses.replace(found[key], more=found[key].more + 1)
+                continue
+            reason = verdict.decision.value + (f" by {', '.join(verdict.statements)}" if verdict.statements else "")
+            found[key] = Denial(call.phase, role.name, call.operation, request, reason, _address(call, addresses or {}))
     return list(found.values()), unmapped
 
 

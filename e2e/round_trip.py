@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class Step:
 
     result: subprocess.CompletedProcess[str]
     calls: list[Call]
+    seconds: float
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,7 @@ class RoundTrip:
     mirror: AwsMirror
     workdir: Path
     steps: dict[str, Step] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         configuration = load_configuration((self.environment,), config_dir=PROJECT_ROOT / "config", clouds=("aws",))
@@ -132,9 +135,11 @@ class RoundTrip:
 
     def terraform(self, phase: str, directory: Path, credentials: dict[str, str], *arguments: str) -> Step:
         """One Terraform command as one phase of the emulator's record."""
+        start = time.monotonic()
         with self.emulator.phase(phase) as calls:
             result = workspace.run(directory, credentials, arguments[0], *TERRAFORM_FLAGS, *arguments[1:])
-        self.steps[phase] = step = Step(result, calls)
+        self.steps[phase] = step = Step(result, calls, time.monotonic() - start)
+        (self.workdir / f"{phase.replace(' ', '-')}.log").write_text(result.stdout + result.stderr, encoding="utf-8")
         return step
 
     def plan_json(self, directory: Path, credentials: dict[str, str], plan_file: str) -> dict[str, Any]:
@@ -161,5 +166,13 @@ def planned_changes(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
         else:
             differing = sorted(key for key in set(before) | set(after)
                                if before.get(key) != after.get(key) or unknown.get(key) is True)
-        changes[change["address"]] = {"type": change["type"], "actions": actions, "attributes": differing}
+        detail = {key: f"{_short(before.get(key))} -> {'(known after apply)' if unknown.get(key) is True else _short(after.get(key))}"
+                  for key in differing}
+        changes[change["address"]] = {"type": change["type"], "actions": actions, "attributes": differing,
+                                      "detail": detail}
     return changes
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 160 else text[:157] + "..."

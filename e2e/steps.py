@@ -77,7 +77,11 @@ class RoundTripSteps:
         for address, change in changes.items():
             for attribute in change["attributes"] or ["(no attribute: " + "/".join(change["actions"]) + ")"]:
                 entry = explained(change["type"], attribute, self.environment)
-                seen.add(entry) if entry else unexplained.append(f"{address}: {attribute} ({'/'.join(change['actions'])})")
+                if entry:
+                    seen.add(entry)
+                else:
+                    detail = change["detail"].get(attribute, "")
+                    unexplained.append(f"{address}: {attribute} ({'/'.join(change['actions'])}) {detail}")
         unused = [entry for entry in EMULATOR_DIFFS if self.environment in entry.environments and entry not in seen]
         assert not unexplained, f"{trip.stack}: the second plan changes:\n" + "\n".join(unexplained)
         assert not unused, f"{trip.stack}: emulator diffs no longer seen (drop them from e2e/emulator_gaps.py): {unused}"
