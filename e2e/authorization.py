@@ -471,7 +471,16 @@ def _acm(call: Call, facts: Facts) -> list[Needed] | None:
         else None
 
 
+#: ECR creates this service-linked role, as the caller, the first time replication is configured.
+ECR_REPLICATION_SERVICE = "replication.ecr.amazonaws.com"
+
+
 def _ecr(call: Call, facts: Facts) -> list[Needed] | None:
+    if call.operation == "PutReplicationConfiguration":
+        role = _arn(call, "iam", f"role/aws-service-role/{ECR_REPLICATION_SERVICE}/AWSServiceRoleForECRReplication",
+                    region=False)
+        return [(_action(call), "*", {}),
+                ("iam:CreateServiceLinkedRole", role, {"iam:AWSServiceName": ECR_REPLICATION_SERVICE})]
     if "repositoryName" in call.params:
         needed = [(_action(call), _arn(call, "ecr", f"repository/{call.params['repositoryName']}"), {})]
         return _tagged(call, needed) if call.operation == "CreateRepository" else needed

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from constructs_lib.aws.iam_evaluation import Request
+from constructs_lib.aws.iam_evaluation import Request, document_from_terraform, explain
 
 from .authorization import Facts, requests_for
 from .bridges import ANSWERS, MOTO_VERSION, PATCHES
@@ -40,8 +42,9 @@ class KnownFacts(Facts):
         return KEY_ARN
 
 
-def _call(service: str, operation: str, params: dict, path: str = "/", headers: dict | None = None) -> Call:
-    return Call(phase="test", principal=f"arn:aws:sts::{ACCOUNT}:assumed-role/gha-deploy/session", service=service,
+def _call(service: str, operation: str, params: dict, path: str = "/", headers: dict | None = None,
+          account: str = ACCOUNT) -> Call:
+    return Call(phase="test", principal=f"arn:aws:sts::{account}:assumed-role/gha-deploy/session", service=service,
                 region="us-east-1", operation=operation, params=params, status=0, path=path,
                 request_headers=headers or {})
 
@@ -103,6 +106,27 @@ def test_a_bucket_configuration_call_is_its_own_action() -> None:
 
 def test_an_unknown_call_is_unmapped_not_allowed() -> None:
     assert requests_for(_call("route53", "GET", {}, "/2013-04-01/hostedzone/Z1"), KnownFacts()) is None
+
+
+def _deploy_policies(environment: str, tmp_path: Path) -> list[dict]:
+    """The deploy role's policies as the environment's bootstrap stack synthesizes them (references stand in)."""
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments", environment,
+                    "--stacks", "bootstrap", "--outdir", str(tmp_path)], check=True, capture_output=True, cwd=PROJECT_ROOT)
+    [stack] = (tmp_path / "stacks").iterdir()
+    documents = json.loads((stack / "cdk.tf.json").read_text())["data"]["aws_iam_policy_document"]
+    stand_in = lambda text: re.sub(r"\$\{[^}]+\}", "arn:aws:e2e:::reference", text)  # noqa: E731
+    return [document_from_terraform(block, stand_in) for name, block in documents.items()
+            if name.startswith("deploy_role_") and "_trust_" not in name]
+
+
+def test_prod_deploy_role_may_start_ecr_replication(tmp_path: Path) -> None:
+    """[dr] (prod only, not applied by make e2e): the first replication configuration creates ECR's
+    service-linked role as the caller (issue 22, finding 2)."""
+    call = _call("ecr", "PutReplicationConfiguration", {"replicationConfiguration": {}}, account="333344445555")
+    policies = _deploy_policies("prod", tmp_path)
+    denied = [f"{request.action} on {request.resource}" for request in requests_for(call, KnownFacts()) or []
+              if not explain(policies, request).allowed]
+    assert not denied, f"the prod deploy role may not: {denied}"
 
 
 def test_the_emulator_is_the_measured_version() -> None:
