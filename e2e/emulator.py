@@ -139,9 +139,7 @@ class Recorder:
             reply = (500, [("Content-Type", "text/plain")], f"{type(error).__name__}: {error}".encode())
         self._answered(call, reply)
         for bridge in self._bridges:
-            with self._lock:
-                history = list(self.calls)
-            if (bridged := bridge.adjust(call, history, reply)) is not reply:
+            if (bridged := bridge.adjust(call, self.calls, reply)) is not reply:  # the list only grows: safe to read
                 reply, call.bridged_by = bridged, bridge.name
                 self._answered(call, reply)
         status, response_headers, answer = reply
