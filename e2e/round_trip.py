@@ -6,7 +6,8 @@ In the pipeline's order (docs/delivery.md, .github/workflows/terraform.yml):
 2. the plan job plans the platform stack as the bootstrap's plan role (``plan -lock=false -detailed-exitcode
    -out=tfplan``, a pull request's token); the apply job applies exactly that saved plan as the deploy role
    (a token of a job in the environment); the state lives in the bootstrap's state bucket;
-3. the plan role plans again: the platform must show no change;
+3. the plan role plans again: the platform must show no change; where the environment's class asks for it,
+   a release (a new image tag) is planned and applied the same way: an update of the running platform;
 4. destroy the way ``manage.yml`` does: the plan role plans ``-destroy``, the deploy role applies it;
 5. the administrator tears the bootstrap down as docs/emulator.md says.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -90,20 +92,25 @@ class RoundTrip:
 
     # --- preparation --------------------------------------------------------------------------------------
 
-    def synthesize(self) -> Path:
+    def synthesize(self, image_tag: str | None = None) -> Path:
         """The environment's AWS stacks, synthesized from the committed configuration; with an HTTPS listener on
         an existing certificate (``aws.certificate_arn``), the certificate is first imported into the emulator's
         ACM and its ARN written into a copy of the configuration (the emulator chooses certificate ARNs)."""
         config_dir = self.workdir / "config"
+        if config_dir.exists():  # a later synthesis (a release) keeps the configuration of the first
+            return self._main(config_dir, self.workdir / f"cdktf.out-{image_tag}", image_tag)
         shutil.copytree(PROJECT_ROOT / "config", config_dir)
         if self.config.aws.https.certificate_arn is not None:
             arn = self._import_certificate(self.config.aws.https.domain or "")
             toml = config_dir / f"{self.environment}.toml"
             toml.write_text(re.sub(r'(?m)^certificate_arn = "[^"]*"', f'certificate_arn = "{arn}"', toml.read_text()))
-        out = self.workdir / "cdktf.out"
-        subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws",
-                        "--environments", self.environment, "--config-dir", str(config_dir), "--outdir", str(out)],
-                       check=True, capture_output=True, text=True, cwd=PROJECT_ROOT)
+        return self._main(config_dir, self.workdir / "cdktf.out", image_tag)
+
+    def _main(self, config_dir: Path, out: Path, image_tag: str | None) -> Path:
+        environment = {**os.environ, **({"IMAGE_TAG": image_tag} if image_tag else {})}
+        subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments",
+                        self.environment, "--config-dir", str(config_dir), "--outdir", str(out)],
+                       check=True, capture_output=True, text=True, cwd=PROJECT_ROOT, env=environment)
         return out / "stacks"
 
     def _import_certificate(self, domain: str) -> str:

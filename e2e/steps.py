@@ -22,6 +22,7 @@ from . import workspace
 
 TEARDOWN_MARKER = "<!-- e2e: bootstrap teardown -->"
 PLATFORM_PHASES = ("platform plan", "platform apply", "second plan")
+RELEASE_PHASES = ("release plan", "release apply")
 DESTROY_PHASES = ("destroy plan", "destroy apply")
 
 
@@ -41,6 +42,8 @@ class RoundTripSteps:
     e2e/conftest.py reads ``environment``)."""
 
     environment: str
+    #: An image tag to release after the first apply (an update of the running platform), or None.
+    release_tag: str | None = None
 
     def test_bootstrap_applies_as_administrator(self, trip: RoundTrip) -> None:
         workspace.init(trip.bootstrap, trip.administrator)
@@ -86,9 +89,24 @@ class RoundTripSteps:
         assert not unexplained, f"{trip.stack}: the second plan changes:\n" + "\n".join(unexplained)
         assert not unused, f"{trip.stack}: emulator diffs no longer seen (drop them from e2e/emulator_gaps.py): {unused}"
 
+    def test_release_updates_as_deploy_role(self, trip: RoundTrip) -> None:
+        if self.release_tag is None:
+            pytest.skip(f"{self.environment}: no release step (it would lengthen the longest round trip)")
+        _needs(trip, "second plan")
+        stacks = trip.synthesize(image_tag=self.release_tag)
+        trip.copy(stacks, trip.stack)
+        step = trip.terraform("release plan", trip.platform, trip.plan_role(), "plan", "-lock=false",
+                              "-detailed-exitcode", "-out=release.tfplan")
+        assert step.result.returncode == 2, _failed(trip, trip.stack, "release plan")
+        changes = planned_changes(trip.plan_json(trip.platform, trip.administrator, "release.tfplan"))
+        assert any(change["type"] == "aws_ecs_task_definition" for change in changes.values()), \
+            f"{trip.stack}: the release of {self.release_tag} changes no task definition: {sorted(changes)}"
+        trip.terraform("release apply", trip.platform, trip.deploy_role(), "apply", "release.tfplan")
+        assert trip.steps["release apply"].ok, _failed(trip, trip.stack, "release apply")
+
     def test_pipeline_roles_may_make_every_call(self, trip: RoundTrip) -> None:
         _needs(trip, "platform apply")
-        self._judge(trip, PLATFORM_PHASES)
+        self._judge(trip, tuple(phase for phase in (*PLATFORM_PHASES, *RELEASE_PHASES) if phase in trip.steps))
 
     def test_destroy_removes_the_platform(self, trip: RoundTrip) -> None:
         _needs(trip, "platform apply")
