@@ -10,6 +10,7 @@ closes the gap (``e2e/test_harness.py::test_bridge_still_needed``):
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,46 +43,46 @@ def _not_implemented(reply: Reply) -> bool:
     return reply[0] >= 500 or b"has not been implemented" in reply[2]
 
 
-def _scalable_target_tags(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
-    """Tags of scalable targets: those RegisterScalableTarget was given, then TagResource/UntagResource."""
-    if call.service != "application-autoscaling" or not _not_implemented(reply) \
-            or call.operation not in ("ListTagsForResource", "TagResource", "UntagResource"):
-        return reply
-    if call.operation != "ListTagsForResource":
-        return _json(200, {})
-    arn, tags = call.params.get("ResourceARN"), {}
-    for earlier in history:
-        if earlier.service != "application-autoscaling" or earlier.status != 200 or earlier is call:
-            continue
-        if earlier.operation == "RegisterScalableTarget" and arn in earlier.response:
-            tags.update(earlier.params.get("Tags") or {})
-        elif earlier.operation == "TagResource" and earlier.params.get("ResourceARN") == arn:
-            tags.update(earlier.params.get("Tags") or {})
-        elif earlier.operation == "UntagResource" and earlier.params.get("ResourceARN") == arn:
-            for key in earlier.params.get("TagKeys") or ():
-                tags.pop(key, None)
-    return _json(200, {"Tags": tags})
+_TAG_OPERATIONS = ("ListTagsForResource", "TagResource", "UntagResource")
 
 
-def _budget_tags(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
-    """Tags of budgets: those CreateBudget was given (ResourceTags), then TagResource/UntagResource."""
-    if call.service != "budgets" or not _not_implemented(reply) \
-            or call.operation not in ("ListTagsForResource", "TagResource", "UntagResource"):
+def _tag_map(value: Any) -> dict[str, str]:
+    """Tags as a map, from a map or from a list of ``{"Key": ..., "Value": ...}``."""
+    return dict(value) if isinstance(value, dict) else {tag["Key"]: tag["Value"] for tag in value or ()}
+
+
+def _kept_tags(call: Call, history: Sequence[Call], reply: Reply, *, service: str,
+               created: Callable[[Call, str], bool], field: str, keys_field: str,
+               answer: Callable[[dict[str, str]], dict[str, Any]]) -> Reply:
+    """A resource's tags for a service whose tagging calls moto lacks: those its creation was given
+    (``created`` tells the creating call of an ARN), then TagResource/UntagResource."""
+    if call.service != service or call.operation not in _TAG_OPERATIONS or not _not_implemented(reply):
         return reply
     if call.operation != "ListTagsForResource":
         return _json(200, {})
     arn, tags = call.params.get("ResourceARN", ""), {}
     for earlier in history:
-        if earlier.service != "budgets" or earlier.status != 200 or earlier is call:
+        if earlier.service != service or earlier.status != 200:
             continue
-        if earlier.operation == "CreateBudget" and arn.endswith(f":budget/{earlier.params['Budget']['BudgetName']}"):
-            tags = {tag["Key"]: tag["Value"] for tag in earlier.params.get("ResourceTags") or ()}
-        elif earlier.operation == "TagResource" and earlier.params.get("ResourceARN") == arn:
-            tags.update({tag["Key"]: tag["Value"] for tag in earlier.params.get("ResourceTags") or ()})
-        elif earlier.operation == "UntagResource" and earlier.params.get("ResourceARN") == arn:
-            for key in earlier.params.get("ResourceTagKeys") or ():
+        if created(earlier, arn):
+            tags = _tag_map(earlier.params.get(field))
+        elif earlier.params.get("ResourceARN") == arn and earlier.operation == "TagResource":
+            tags.update(_tag_map(earlier.params.get(field)))
+        elif earlier.params.get("ResourceARN") == arn and earlier.operation == "UntagResource":
+            for key in earlier.params.get(keys_field) or ():
                 tags.pop(key, None)
-    return _json(200, {"ResourceTags": [{"Key": key, "Value": value} for key, value in tags.items()]})
+    return _json(200, answer(tags))
+
+
+_scalable_target_tags = functools.partial(
+    _kept_tags, service="application-autoscaling", field="Tags", keys_field="TagKeys",
+    created=lambda earlier, arn: earlier.operation == "RegisterScalableTarget" and arn in earlier.response,
+    answer=lambda tags: {"Tags": tags})
+_budget_tags = functools.partial(
+    _kept_tags, service="budgets", field="ResourceTags", keys_field="ResourceTagKeys",
+    created=lambda earlier, arn: earlier.operation == "CreateBudget"
+    and arn.endswith(f":budget/{earlier.params['Budget']['BudgetName']}"),
+    answer=lambda tags: {"ResourceTags": [{"Key": key, "Value": value} for key, value in tags.items()]})
 
 
 def _budget_subscribers(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
