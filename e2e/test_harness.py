@@ -13,6 +13,9 @@ import pytest
 
 from constructs_lib.aws.iam_evaluation import Request, document_from_terraform, explain
 
+from tests.terraform_offline import AwsMirror
+
+from . import workspace
 from .authorization import Facts, requests_for
 from .bridges import ANSWERS, MOTO_VERSION, PATCHES
 from .emulator import Call
@@ -150,3 +153,21 @@ def moto_gaps() -> dict[str, bool]:
 def test_bridge_still_needed(moto_gaps: dict[str, bool], bridge: str) -> None:
     assert moto_gaps[bridge], (f"moto {MOTO_VERSION} no longer shows the gap {bridge!r}: drop its bridge in "
                                "e2e/bridges.py (or, for moto-iam-resource-level, reconsider moto's own enforcement)")
+
+
+def test_a_copy_talks_only_to_the_emulator_and_gives_up_quickly(tmp_path: Path) -> None:
+    stack = tmp_path / "cdk.tf.json"
+    stack.write_text(json.dumps({
+        "terraform": {"required_providers": {"aws": {"source": "aws", "version": "6.25.0"}},
+                      "backend": {"s3": {"bucket": "state", "key": "k", "region": "us-east-1"}}},
+        "provider": {"aws": [{"region": "us-east-1", "allowed_account_ids": [ACCOUNT]}]},
+        "resource": {}}))
+    url = "http://127.0.0.1:4566"
+    workspace.emulator_copy(stack, AwsMirror(tmp_path / "mirror", "5.100.0"), tmp_path / "copy", url)
+    document = json.loads((tmp_path / "copy" / "cdk.tf.json").read_text())
+    [provider] = document["provider"]["aws"]
+    assert set(provider["endpoints"][0]) == set(workspace.SERVICES) and set(provider["endpoints"][0].values()) == {url}
+    assert provider["allowed_account_ids"] == [ACCOUNT] and provider["max_retries"] == workspace.MAX_RETRIES
+    assert not {"access_key", "secret_key"} & set(provider), "credentials come from the environment, as in the workflows"
+    backend = document["terraform"]["backend"]["s3"]
+    assert set(backend["endpoints"].values()) == {url} and backend["max_retries"] == workspace.MAX_RETRIES
