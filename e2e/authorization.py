@@ -409,6 +409,10 @@ _S3_BUCKET = {
 
 
 def _s3(call: Call, facts: Facts) -> list[Needed] | None:
+    if call.path.startswith("/v20180820/"):  # S3 Control (it signs as s3): the account's public access block
+        action = {"GET": "s3:GetAccountPublicAccessBlock", "PUT": "s3:PutAccountPublicAccessBlock",
+                  "DELETE": "s3:PutAccountPublicAccessBlock"}.get(call.operation)
+        return [(action, "*", {})] if call.path.endswith("/configuration/publicAccessBlock") and action else None
     bucket, _, name = call.path.lstrip("/").partition("/")
     method = "GET" if call.operation == "HEAD" else call.operation
     if not bucket:

@@ -101,6 +101,16 @@ def _parse(method: str, path: str, query: str, headers: dict[str, str], body: by
     return method, form  # REST (S3, Route 53): e2e/authorization.py reads the method, path and query
 
 
+def _route_account_prefixed_host(environ: dict[str, Any]) -> None:
+    """S3 Control calls reach the emulator as ``<account>.127.0.0.1:<port>`` (the SDK prefixes the account ID to
+    the endpoint's host; the copies send them through the ``http_proxy`` setting): named as AWS names the
+    service's host, so moto routes them to S3 Control (both sign as ``s3``)."""
+    prefixed = re.fullmatch(r"(\d{12})\.127\.0\.0\.1(:\d+)?", environ.get("HTTP_HOST", ""))
+    region = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if prefixed and region:
+        environ["HTTP_HOST"] = f"{prefixed.group(1)}.s3-control.{region.group(2)}.amazonaws.com"
+
+
 class Recorder:
     """WSGI middleware in front of moto: records each call, and lets the bridges adjust moto's answer."""
 
@@ -121,6 +131,7 @@ class Recorder:
         body = environ["wsgi.input"].read() if environ.get("wsgi.input_terminated") and not length \
             else environ["wsgi.input"].read(int(length or 0))
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        _route_account_prefixed_host(environ)
         call = self._call(environ, body)
         if self._annotate is not None and call.principal != "anonymous":
             try:  # what IAM authorizes, from the emulator's state before the call

@@ -4,7 +4,8 @@ The copy starts as ``tests/terraform_offline.offline_copy`` makes it (the mirror
 arguments it predates dropped: that module holds the one list of them), then the provider (and an S3
 backend) are pointed at the emulator. Nothing else of the synthesized stack changes:
 
-- every AWS endpoint is the emulator's URL (the non-alias endpoint keys only), S3 in path style;
+- every AWS endpoint the stacks use is the emulator's URL (the non-alias endpoint keys only), S3 in path style;
+  any other goes through a proxy setting to loopback (:func:`proxies`): nothing leaves the machine;
 - ``allowed_account_ids`` is kept: the emulator answers ``sts:GetCallerIdentity`` with the account of the
   credentials, so Terraform refuses the wrong account as it does in AWS;
 - no credentials in the copy: Terraform and its S3 backend take them from the environment, as in the
@@ -32,10 +33,18 @@ from tests.terraform_offline import GO_GC_PERCENT, AwsMirror, offline_copy, writ
 
 #: The services the stacks call (endpoint keys of hashicorp/aws 5.100 without the aliases).
 SERVICES = ("acm", "appautoscaling", "budgets", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
-            "rds", "route53", "s3", "secretsmanager", "sns", "sts", "wafv2")
+            "rds", "route53", "s3", "s3control", "secretsmanager", "sns", "sts", "wafv2")
 #: The attempts at a failing call (the provider's default retries for minutes). Four: the emulator's server
 #: occasionally closes a connection under load, which one more attempt survives.
 MAX_RETRIES = 4
+
+
+def proxies(url: str) -> dict[str, str]:
+    """Proxy settings: plain HTTP to any host but 127.0.0.1 goes to the emulator too (S3 Control prefixes the
+    account ID to the endpoint's host, ``<account>.127.0.0.1``; e2e/emulator.py routes it), and HTTPS (a service
+    without an endpoint above: real AWS) to a closed port on loopback, so it fails at once and nothing, not even
+    a DNS query, leaves the machine."""
+    return {"http_proxy": url, "https_proxy": "http://127.0.0.1:9", "no_proxy": "127.0.0.1"}
 
 
 def emulator_copy(stack_file: Path, mirror: AwsMirror, directory: Path, url: str) -> Path:
@@ -51,11 +60,11 @@ def emulator_copy(stack_file: Path, mirror: AwsMirror, directory: Path, url: str
         if "allowed_account_ids" in original:
             provider["allowed_account_ids"] = original["allowed_account_ids"]
         provider.update(endpoints=[{service: url for service in SERVICES}], s3_use_path_style=True,
-                        max_retries=MAX_RETRIES)
+                        max_retries=MAX_RETRIES, **proxies(url))
     backend = synthesized["terraform"].get("backend", {})
     if "s3" in backend:
         settings = dict(backend["s3"], endpoints={"s3": url, "sts": url, "iam": url}, use_path_style=True,
-                        max_retries=MAX_RETRIES, skip_metadata_api_check=True)
+                        max_retries=MAX_RETRIES, skip_metadata_api_check=True, **proxies(url))
         document["terraform"]["backend"] = {"s3": settings}
     copy_file.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return directory
