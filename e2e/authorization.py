@@ -42,6 +42,7 @@ TAG_ON_CREATE = {
     "rds": "rds:AddTagsToResource", "iam": "iam:TagRole", "secretsmanager": "secretsmanager:TagResource",
     "application-autoscaling": "application-autoscaling:TagResource", "budgets": "budgets:TagResource",
     "ecr": "ecr:TagResource", "acm": "acm:AddTagsToCertificate", "monitoring": "cloudwatch:TagResource",
+    "servicediscovery": "servicediscovery:TagResource",
 }
 _ROLE_ARN = re.compile(r"arn:aws:iam::\d{12}:role/[\w+=,.@/-]+")
 _EC2_ID = re.compile(r"(vpc|subnet|rtb|igw|nat|sg|eipalloc|vpce|fl|sgr|acl)-[0-9a-f]+")
@@ -494,8 +495,32 @@ def _ecr(call: Call, facts: Facts) -> list[Needed] | None:
         "DescribeRegistry", "PutReplicationConfiguration", "GetAuthorizationToken", "DescribeRepositories") else None
 
 
+#: Cloud Map manages a private namespace's Route 53 zone as the caller (Cloud Map API permissions reference).
+_NAMESPACE_ZONE_ACTIONS = {
+    "CreatePrivateDnsNamespace": ("ec2:DescribeVpcs", "route53:CreateHostedZone", "route53:GetHostedZone"),
+    "DeleteNamespace": ("route53:DeleteHostedZone", "route53:GetHostedZone"),
+}
+
+
+def _servicediscovery(call: Call, facts: Facts) -> list[Needed] | None:
+    params, action = call.params, _action(call)
+    if "ResourceARN" in params:
+        return [(action, params["ResourceARN"], {})]
+    ids = [value for key, value in params.items() if key in ("Id", "NamespaceId", "ServiceId") and isinstance(value, str)]
+    kinds = {"ns": "namespace", "srv": "service"}
+    resources = [_arn(call, "servicediscovery", f"{kinds[value.split('-')[0]]}/{value}") for value in ids
+                 if value.split("-")[0] in kinds]
+    if not resources:
+        if not (call.operation.startswith(("Create", "List", "GetOperation"))):
+            return None
+        resources = ["*"]
+    needed = [(action, resource, {}) for resource in resources]
+    needed += [(dependent, "*", {}) for dependent in _NAMESPACE_ZONE_ACTIONS.get(call.operation, ())]
+    return _tagged(call, needed) if call.operation.startswith("Create") else needed
+
+
 MAPPERS: dict[str, Callable[[Call, Facts], list[Needed] | None]] = {
-    "rds": _rds, "acm": _acm, "ecr": _ecr,
+    "rds": _rds, "acm": _acm, "ecr": _ecr, "servicediscovery": _servicediscovery,
     "ec2": _ec2, "ecs": _ecs, "kms": _kms, "secretsmanager": _secretsmanager, "logs": _logs, "iam": _iam,
     "monitoring": _cloudwatch, "budgets": _budgets, "application-autoscaling": _application_autoscaling, "s3": _s3,
     "elasticloadbalancing": _by_arn_or(_elb_create), "sns": _by_arn_or(_sns_create), "wafv2": _by_arn_or(_wafv2_create),

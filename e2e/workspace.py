@@ -33,7 +33,7 @@ from tests.terraform_offline import GO_GC_PERCENT, AwsMirror, offline_copy, writ
 
 #: The services the stacks call (endpoint keys of hashicorp/aws 5.100 without the aliases).
 SERVICES = ("acm", "appautoscaling", "budgets", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
-            "rds", "route53", "s3", "s3control", "secretsmanager", "sns", "sts", "wafv2")
+            "rds", "route53", "s3", "s3control", "secretsmanager", "servicediscovery", "sns", "sts", "wafv2")
 #: The attempts at a failing call (the provider's default retries for minutes). Four: the emulator's server
 #: occasionally closes a connection under load, which one more attempt survives.
 MAX_RETRIES = 4
