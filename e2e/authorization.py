@@ -80,6 +80,15 @@ class Facts:
             return None
         return found.arn, found.kms_key_id or ""
 
+    def role_arn(self, call: Call, role: str) -> str | None:
+        """A role's ARN (with its path), by name."""
+        from moto.iam.models import iam_backends
+
+        try:
+            return iam_backends[call.account]["aws"].get_role(role).arn
+        except Exception:  # noqa: BLE001
+            return None
+
     def role_boundary(self, call: Call, role: str) -> str | None:
         from moto.iam.models import iam_backends
 
@@ -235,10 +244,13 @@ def _kms(call: Call, facts: Facts) -> list[Needed] | None:
     return None
 
 
-def _key(call: Call, facts: Facts, key: str) -> tuple[str, dict[str, Any]]:
-    """A key's ARN and its tags as ``aws:ResourceTag/*`` (the key as IAM sees it at the call)."""
+def _key(call: Call, facts: Facts, key: str, via: str = "", **context: Any) -> tuple[str, dict[str, Any]]:
+    """A key's ARN and the condition context KMS sees: the key's tags (``aws:ResourceTag/*``), and for a call a
+    service makes on the caller's behalf ``kms:ViaService`` (``via``: the service's prefix) and ``context``."""
     arn = facts.key_arn(call, key) or (key if key.startswith("arn:") else _arn(call, "kms", f"key/{key}"))
-    return arn, {f"aws:ResourceTag/{name}": value for name, value in facts.key_tags(call, key).items()}
+    tags = {f"aws:ResourceTag/{name}": value for name, value in facts.key_tags(call, key).items()}
+    service = {"kms:ViaService": f"{via}.{call.region}.amazonaws.com", "kms:CallerAccount": call.account} if via else {}
+    return arn, {**tags, **service, **context}
 
 
 def _secretsmanager(call: Call, facts: Facts) -> list[Needed] | None:
@@ -247,7 +259,8 @@ def _secretsmanager(call: Call, facts: Facts) -> list[Needed] | None:
         arn = _arn(call, "secretsmanager", f"secret:{params['Name']}-??????")
         needed = _tagged(call, [(action, arn, {})])
         if params.get("KmsKeyId"):  # the caller encrypts with the key (Secrets Manager calls KMS as the caller)
-            needed.append(("kms:GenerateDataKey", *_key(call, facts, params["KmsKeyId"])))
+            needed.append(("kms:GenerateDataKey", *_key(call, facts, params["KmsKeyId"], "secretsmanager",
+                                                       **{"kms:EncryptionContext:SecretARN": arn})))
         return needed
     if "SecretId" not in params:
         return [(action, "*", {})] if call.operation.startswith("List") else None
@@ -256,7 +269,8 @@ def _secretsmanager(call: Call, facts: Facts) -> list[Needed] | None:
     needed = [(action, arn, {})]
     if found and found[1] and call.operation in ("GetSecretValue", "PutSecretValue", "UpdateSecret"):
         kms_action = "kms:Decrypt" if call.operation == "GetSecretValue" else "kms:GenerateDataKey"
-        needed.append((kms_action, *_key(call, facts, found[1])))
+        needed.append((kms_action, *_key(call, facts, found[1], "secretsmanager",
+                                         **{"kms:EncryptionContext:SecretARN": arn})))
     return needed
 
 
@@ -353,7 +367,9 @@ def _iam(call: Call, facts: Facts) -> list[Needed] | None:
             context["iam:PermissionsBoundary"] = boundary
         if "PolicyArn" in params:
             context["iam:PolicyARN"] = params["PolicyArn"]
-        needed = [(action, _arn(call, "iam", f"role/{params['RoleName']}", region=False), context)]
+        role = facts.role_arn(call, params["RoleName"]) if call.operation != "CreateRole" else None
+        path = params.get("Path", "/")
+        needed = [(action, role or _arn(call, "iam", f"role{path}{params['RoleName']}", region=False), context)]
         return _tagged(call, needed) if call.operation == "CreateRole" else needed
     if call.operation == "CreateServiceLinkedRole":
         service = params["AWSServiceName"]
@@ -441,9 +457,9 @@ def _s3_object(call: Call, facts: Facts, bucket: str, name: str, method: str) ->
         return None
     needed: list[Needed] = [(action, f"arn:aws:s3:::{bucket}/{name}", {})]
     if method == "PUT" and (key := call.request_headers.get("x-amz-server-side-encryption-aws-kms-key-id")):
-        needed.append(("kms:GenerateDataKey", *_key(call, facts, key)))
+        needed.append(("kms:GenerateDataKey", *_key(call, facts, key, "s3")))
     elif call.operation == "GET" and (key := facts.object_key(call, bucket, name)):
-        needed.append(("kms:Decrypt", *_key(call, facts, key)))
+        needed.append(("kms:Decrypt", *_key(call, facts, key, "s3")))
     return needed
 
 
@@ -457,12 +473,13 @@ def _rds(call: Call, facts: Facts) -> list[Needed] | None:
     if params.get("FinalDBSnapshotIdentifier") and params.get("SkipFinalSnapshot") != "true":
         needed.append(("rds:CreateDBSnapshot", _arn(call, "rds", f"snapshot:{params['FinalDBSnapshotIdentifier']}"), {}))
     if call.operation == "CreateDBInstance" and params.get("KmsKeyId"):  # RDS creates a grant as the caller
-        needed += [(kms, *_key(call, facts, params["KmsKeyId"])) for kms in ("kms:DescribeKey", "kms:CreateGrant")]
+        needed += [(kms, *_key(call, facts, params["KmsKeyId"], "rds", **{"kms:GrantIsForAWSResource": "true"}))
+                   for kms in ("kms:DescribeKey", "kms:CreateGrant")]
     if params.get("ManageMasterUserPassword") == "true":  # RDS creates the secret rds!db-<id> as the caller
         secret = _arn(call, "secretsmanager", "secret:rds!db-*")
         needed += [("secretsmanager:CreateSecret", secret, {}), ("secretsmanager:TagResource", secret, {})]
         if params.get("MasterUserSecretKmsKeyId"):
-            needed += [(kms, *_key(call, facts, params["MasterUserSecretKmsKeyId"]))
+            needed += [(kms, *_key(call, facts, params["MasterUserSecretKmsKeyId"], "secretsmanager"))
                        for kms in ("kms:DescribeKey", "kms:GenerateDataKey", "kms:CreateGrant")]
     if not needed:
         return [(action, "*", {})] if call.operation.startswith("Describe") else None

@@ -31,8 +31,11 @@ EMULATOR_DIFFS: tuple[EmulatorDiff, ...] = (
                  "AuthorizeSecurityGroupIngress drops the description of a rule that references a security group "
                  "(DescribeSecurityGroupRules answers none)", ("dev", "staging")),
     EmulatorDiff("aws_vpc_security_group_egress_rule", "description",
-                 "AuthorizeSecurityGroupEgress drops the description of a rule that references a security group",
-                 ("staging",)),
+                 "AuthorizeSecurityGroupEgress drops the description of a rule that references a security group or "
+                 "a prefix list", ("dev",)),
+    EmulatorDiff("aws_service_discovery_service", "health_check_custom_config",
+                 "CreateService keeps no HealthCheckCustomConfig (GetService answers none), so the provider plans "
+                 "to replace the service", ("dev", "staging")),
     *(EmulatorDiff("aws_db_instance", attribute, "CreateDBInstance keeps no Performance Insights settings "
                    "(DescribeDBInstances answers them off)", ("staging",))
       for attribute in ("performance_insights_enabled", "performance_insights_kms_key_id",

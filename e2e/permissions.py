@@ -1,7 +1,8 @@
 """The recorded calls of the pipeline roles judged against the roles' policies, as AWS would judge them.
 
 The policies are the roles' own, as the bootstrap stack created them in the emulator (managed and inline
-policies, and the permissions boundary if the role has one), read back through IAM. Every permission a call
+policies, and the permissions boundary if the role has one), read back through IAM; for a KMS key, its key
+policy as the emulator holds it. Every permission a call
 needs (``e2e/authorization.py``) is evaluated by ``constructs_lib.aws.iam_evaluation``; a call whose
 permissions are not known is *unmapped* and listed. The trust of each role is checked for each token the
 run presented (the conditions by the evaluator, the federated principal here).
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from constructs_lib.aws.iam_evaluation import PolicyDocument, Request, explain
+from constructs_lib.aws.iam_evaluation import Decision, PolicyDocument, Request, Verdict, explain
 
 from .emulator import Call, WebIdentitySession
 
@@ -28,6 +29,7 @@ class RolePolicies:
     """A role's identity policies, boundary and trust policy."""
 
     name: str
+    arn: str
     policies: tuple[PolicyDocument, ...]
     boundary: PolicyDocument | None
     trust: PolicyDocument
@@ -52,7 +54,7 @@ def read_role(iam: Any, name: str) -> RolePolicies:
         arn = role["PermissionsBoundary"]["PermissionsBoundaryArn"]
         version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
         boundary = _document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
-    return RolePolicies(name, tuple(policies), boundary, _document(role["AssumeRolePolicyDocument"]))
+    return RolePolicies(name, role["Arn"], tuple(policies), boundary, _document(role["AssumeRolePolicyDocument"]))
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,51 @@ class Denial:
                 f"{'; context ' + json.dumps(context, sort_keys=True) if context else ''})")
 
 
-def denials(calls: Iterable[Call], roles: Mapping[str, RolePolicies],
+KeyPolicies = Callable[[str], PolicyDocument | None]
+
+
+def judge(role: RolePolicies, request: Request, key_policy: KeyPolicies) -> Verdict:
+    """AWS's decision for ``role`` making ``request``: its identity policies (and boundary), and for a KMS key
+    also the key's policy: a key policy statement naming the role grants on its own, one naming the account
+    lets the IAM policies decide, and an explicit deny in either wins (KMS developer guide, "Key policies")."""
+    identity = explain(role.policies, request, role.boundary)
+    document = key_policy(request.resource) if request.action.startswith("kms:") and ":key/" in request.resource else None
+    if document is None:
+        return identity
+    account = role.arn.split(":")[4]
+    direct, delegated = [], []
+    for statement in _statement_list(document):
+        principals = _principals(statement)
+        if "*" in principals or role.arn in principals:
+            direct.append(statement)
+        elif account in principals or f"arn:aws:iam::{account}:root" in principals:
+            delegated.append(statement)
+    key_direct = explain([{"Statement": direct}], request)
+    key_delegated = explain([{"Statement": delegated}], request)
+    for verdict in (key_direct, key_delegated, identity):
+        if verdict.decision is Decision.EXPLICIT_DENY:
+            return verdict
+    if key_direct.allowed:
+        return key_direct
+    if key_delegated.allowed and identity.allowed:
+        return identity
+    return Verdict(Decision.IMPLICIT_DENY, ("(neither the key policy nor, through it, the IAM policies allow it)",))
+
+
+def _statement_list(document: PolicyDocument) -> list[Mapping[str, Any]]:
+    statements = document.get("Statement", [])
+    return [statements] if isinstance(statements, Mapping) else list(statements)
+
+
+def _principals(statement: Mapping[str, Any]) -> set[str]:
+    principal = statement.get("Principal", {})
+    if principal == "*":
+        return {"*"}
+    values = principal.get("AWS", ()) if isinstance(principal, Mapping) else ()
+    return {values} if isinstance(values, str) else set(values)
+
+
+def denials(calls: Iterable[Call], roles: Mapping[str, RolePolicies], key_policy: KeyPolicies = lambda arn: None,
             addresses: Mapping[str, str] | None = None) -> tuple[list[Denial], list[Call]]:
     """The permissions the roles' calls needed and lacked, and the calls whose permissions are not known.
 
@@ -93,7 +139,7 @@ def denials(calls: Iterable[Call], roles: Mapping[str, RolePolicies],
             continue
         role = roles[call.role_name]
         for request in call.requests:
-            verdict = explain(role.policies, request, role.boundary)
+            verdict = judge(role, request, key_policy)
             if verdict.allowed:
                 continue
             resource = request.resource

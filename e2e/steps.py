@@ -147,7 +147,17 @@ class RoundTripSteps:
                                               for arn in (trip.role_arn("deploy"), trip.role_arn("plan")))}
         calls = [call for phase in phases for call in trip.steps[phase].calls]
         shown = workspace.state(trip.platform, trip.administrator) if "platform apply" in phases else {}
-        denied, unmapped = denials(calls, roles, address_index(shown))
+        kms, key_policies = trip.emulator.client("kms", trip.administrator, trip.config.aws.region), {}
+
+        def key_policy(arn: str) -> dict | None:
+            if arn not in key_policies:
+                try:
+                    key_policies[arn] = json.loads(kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
+                except Exception:  # noqa: BLE001 - a key the emulator no longer knows: IAM alone decides
+                    key_policies[arn] = None
+            return key_policies[arn]
+
+        denied, unmapped = denials(calls, roles, key_policy, address_index(shown))
         problems = [f"{trip.stack}: {denial}" for denial in denied]
         problems += [f"{trip.stack}: {call.phase}: {call.role_name} made {call.service}:{call.operation} {call.path} "
                      f"{sorted(call.params)[:6]} whose permissions e2e/authorization.py does not know"
