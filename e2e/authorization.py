@@ -375,8 +375,9 @@ def _iam(call: Call, facts: Facts) -> list[Needed] | None:
         service = params["AWSServiceName"]
         return [(action, _arn(call, "iam", f"role/aws-service-role/{service}/*", region=False),
                  {"iam:AWSServiceName": service})]
-    if "PolicyArn" in params:
-        return [(action, params["PolicyArn"], {})]
+    for name in ("PolicyArn", "OpenIDConnectProviderArn"):
+        if name in params:
+            return [(action, params[name], {})]
     return None
 
 
@@ -479,7 +480,8 @@ def _rds(call: Call, facts: Facts) -> list[Needed] | None:
         secret = _arn(call, "secretsmanager", "secret:rds!db-*")
         needed += [("secretsmanager:CreateSecret", secret, {}), ("secretsmanager:TagResource", secret, {})]
         if params.get("MasterUserSecretKmsKeyId"):
-            needed += [(kms, *_key(call, facts, params["MasterUserSecretKmsKeyId"], "secretsmanager"))
+            needed += [(kms, *_key(call, facts, params["MasterUserSecretKmsKeyId"], "secretsmanager",
+                                   **({"kms:GrantIsForAWSResource": "true"} if kms == "kms:CreateGrant" else {})))
                        for kms in ("kms:DescribeKey", "kms:GenerateDataKey", "kms:CreateGrant")]
     if not needed:
         return [(action, "*", {})] if call.operation.startswith("Describe") else None

@@ -2,7 +2,8 @@
 
 Every entry names the resource type, the attribute, what moto does and the moto version. The second plan of
 each environment may differ from the state only in these; an entry of an environment whose second plan no
-longer shows it fails ``test_second_plan_shows_no_change`` (the emulator caught up: drop the entry).
+longer shows it fails ``test_second_plan_shows_no_change`` (the emulator caught up: drop the entry), unless
+it is marked intermittent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class EmulatorDiff:
     attribute: str
     moto_behaviour: str
     environments: tuple[str, ...]
+    #: Seen in some runs only (it depends on the order the apply's parallel calls reach moto): not required to
+    #: show up, so the staleness check leaves it out.
+    intermittent: bool = False
     moto_version: str = MOTO_VERSION
 
 
@@ -31,8 +35,8 @@ EMULATOR_DIFFS: tuple[EmulatorDiff, ...] = (
                  "AuthorizeSecurityGroupIngress drops the description of a rule that references a security group "
                  "(DescribeSecurityGroupRules answers none)", ("dev", "staging")),
     EmulatorDiff("aws_vpc_security_group_egress_rule", "description",
-                 "AuthorizeSecurityGroupEgress drops the description of a rule that references a security group or "
-                 "a prefix list", ("dev",)),
+                 "AuthorizeSecurityGroupEgress may drop the description of a rule that references a security group "
+                 "or a prefix list (seen in some runs, not in others)", ("dev", "staging"), intermittent=True),
     EmulatorDiff("aws_service_discovery_service", "health_check_custom_config",
                  "CreateService keeps no HealthCheckCustomConfig (GetService answers none), so the provider plans "
                  "to replace the service", ("dev", "staging")),
