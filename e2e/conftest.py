@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.terraform_offline import AwsMirror, find_aws_mirror
+from constructs_lib.offline import AwsMirror, find_aws_mirror
 
 from .authorization import Facts, requests_for
 from .bridges import ANSWERS, PATCHES

@@ -9,7 +9,6 @@ from .emulator import Emulator
 
 #: What a destroy leaves by design: (kind, why). Anything else left over fails the round trip.
 KEPT_ON_PURPOSE: dict[str, str] = {
-    "s3 state bucket": "the state bucket keeps every state version: prevent_destroy, and the teardown keeps it",
     "kms key pending deletion": "KMS deletes a key only after its waiting period; until then it can be restored",
     "rds final snapshot": "the database's final snapshot outlives the instance (deletion of data is a person's act)",
 }

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from config import load_configuration
-from tests.terraform_offline import AwsMirror
+from constructs_lib.offline import AwsMirror
 
 from . import workspace
 from .emulator import Call, Emulator

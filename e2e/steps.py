@@ -10,17 +10,19 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from constructs_lib.offline import terraform_environment
+
+from . import workspace
 from .emulator_gaps import EMULATOR_DIFFS, explained
 from .leftovers import KEPT_ON_PURPOSE, leftovers
 from .permissions import address_index, denials, read_role, trusts, untrusted_sessions
 from .round_trip import PROJECT_ROOT, RoundTrip, planned_changes
-from . import workspace
 
-TEARDOWN_MARKER = "<!-- e2e: bootstrap teardown -->"
 PLATFORM_PHASES = ("bootstrap plan", "platform plan", "platform apply", "second plan")
 RELEASE_PHASES = ("release plan", "release apply")
 DESTROY_PHASES = ("destroy plan", "destroy apply")
@@ -134,7 +136,7 @@ class RoundTripSteps:
 
     def test_bootstrap_teardown_as_documented(self, trip: RoundTrip) -> None:
         _needs(trip, "destroy apply")
-        result = run_documented_teardown(trip.bootstrap, trip.administrator)
+        result = run_documented_teardown(trip)
         assert result.returncode == 0, f"{trip.stack}-bootstrap: the documented teardown failed:\n{result.stderr}"
         left = sorted(set(leftovers(trip.emulator, trip.administrator, trip.account, trip.config.aws.region,
                                     trip.config.state.aws_bucket)))
@@ -171,16 +173,27 @@ class RoundTripSteps:
         assert not problems, "\n".join(problems)
 
 
-def run_documented_teardown(directory: Path, credentials: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The bootstrap teardown commands of docs/emulator.md, as written, on ``directory`` (``stack=`` points there;
-    ``destroy`` answers its own question through ``TF_CLI_ARGS_destroy``, as a person answers yes)."""
-    text = (PROJECT_ROOT / "docs" / "emulator.md").read_text(encoding="utf-8")
-    block = re.search(re.escape(TEARDOWN_MARKER) + r"\s*```sh\n(.*?)```", text, re.DOTALL)
-    assert block, f"docs/emulator.md: no sh block after {TEARDOWN_MARKER}"
-    script = re.sub(r"(?m)^stack=.*$", f"stack={directory}", block.group(1))
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
-    environment.update(credentials, TF_CLI_CONFIG_FILE=str(directory / "terraformrc"), TF_IN_AUTOMATION="1",
-                       TF_CLI_ARGS_destroy="-auto-approve -input=false -no-color", AWS_REGION="us-east-1",
-                       CHECKPOINT_DISABLE="1")
+def documented_block(heading: str) -> str:
+    """The first ``sh`` block after the line of docs/delivery.md that starts with ``heading``."""
+    text = (PROJECT_ROOT / "docs" / "delivery.md").read_text(encoding="utf-8")
+    block = re.search(re.escape(heading) + r".*?```sh\n(.*?)```", text, re.DOTALL)
+    assert block, f"docs/delivery.md: no sh block after {heading!r}"
+    return block.group(1)
+
+
+def run_documented_teardown(trip: RoundTrip) -> subprocess.CompletedProcess[str]:
+    """docs/delivery.md's teardown of the AWS bootstrap (section 13, steps 4 and 6) as written, for this environment
+    (the example's dev names replaced by the environment's), on the bootstrap's copy (``s=`` points there), with an
+    administrator's session and the ``aws`` CLI pointed at the emulator. Step 6's gcloud and local-file lines are
+    GCP's and the workstation's: left out. ``apply`` of the saved destroy plan needs no answer."""
+    dev, ours = "duckdb-analytics-dev", f"{trip.config.project}-{trip.environment}"
+    steps = [documented_block("4. **AWS bootstrap**"), "\n".join(
+        line for line in documented_block("6. **The state buckets**").splitlines()
+        if not line.startswith(("gcloud ", "rm ")))]
+    script = "\n".join(steps).replace(dev, ours).replace("111122223333", trip.account)
+    script = re.sub(r"(?m)^s=.*$", f"s={trip.bootstrap}", script)
+    environment = {**terraform_environment(trip.bootstrap / "terraformrc"), **trip.administrator,
+                   "AWS_ENDPOINT_URL": trip.emulator.url, "AWS_DEFAULT_REGION": trip.config.aws.region,
+                   "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
                           env=environment, timeout=300, check=False)

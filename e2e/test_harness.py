@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.aws.iam_evaluation import Request, document_from_terraform, explain
-from tests.terraform_offline import AwsMirror
+from constructs_lib.offline import AwsMirror
 
 from . import workspace
 from .authorization import Facts, requests_for

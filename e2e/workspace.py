@@ -1,6 +1,6 @@
 """A synthesized AWS stack made ready to apply against the emulator, and Terraform run on it.
 
-The copy starts as ``tests/terraform_offline.offline_copy`` makes it (the mirror's provider version, the
+The copy starts as ``constructs_lib.offline.offline_copy`` makes it (the mirror's provider version, the
 arguments it predates dropped: that module holds the one list of them), then the provider (and an S3
 backend) are pointed at the emulator. Nothing else of the synthesized stack changes:
 
@@ -20,7 +20,6 @@ backend) are pointed at the emulator. Nothing else of the synthesized stack chan
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -28,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constructs_lib.offline import AwsMirror, offline_copy, terraform_environment, write_cli_config
 from tests.background import run_process
-from tests.terraform_offline import GO_GC_PERCENT, AwsMirror, offline_copy, write_cli_config
 
 #: The services the stacks call (endpoint keys of hashicorp/aws 5.100 without the aliases).
 SERVICES = ("acm", "appautoscaling", "budgets", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
@@ -73,10 +72,8 @@ def emulator_copy(stack_file: Path, mirror: AwsMirror, directory: Path, url: str
 def run(directory: Path, credentials: Mapping[str, str], *arguments: str,
         **variables: str) -> subprocess.CompletedProcess[str]:
     """``terraform <arguments>`` in a copy made by :func:`emulator_copy`, with ``credentials`` (AWS_* variables)."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "AWS_"))}
-    environment.update(credentials)
-    environment.update(variables, TF_CLI_CONFIG_FILE=str(directory / "terraformrc"), TF_IN_AUTOMATION="1",
-                       CHECKPOINT_DISABLE="1", GOGC=GO_GC_PERCENT, AWS_REGION="us-east-1")
+    environment = {**terraform_environment(directory / "terraformrc"), **credentials, **variables,
+                   "AWS_REGION": "us-east-1"}
     return run_process([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments], env=environment)
 
 
