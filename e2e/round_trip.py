@@ -18,8 +18,8 @@ Each Terraform run is one phase of the emulator's record, so each call is judged
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -97,20 +97,25 @@ class RoundTrip:
         an existing certificate (``aws.certificate_arn``), the certificate is first imported into the emulator's
         ACM and its ARN written into a copy of the configuration (the emulator chooses certificate ARNs)."""
         config_dir = self.workdir / "config"
-        if config_dir.exists():  # a later synthesis (a release) keeps the configuration of the first
-            return self._main(config_dir, self.workdir / f"cdktf.out-{image_tag}", image_tag)
+        if config_dir.exists():  # a release: the first synthesis's configuration with a new tag and its digests
+            toml = config_dir / f"{self.environment}.toml"
+            text = re.sub(r'(?m)^tag = "[^"]*"', f'tag = "{image_tag}"', toml.read_text())
+            text = re.sub(r'sha256:[0-9a-f]{64}', lambda found: "sha256:" + hashlib.sha256(
+                f"{image_tag}{found.group(0)}".encode()).hexdigest(), text)
+            toml.write_text(text)
+            return self._main(config_dir, self.workdir / f"cdktf.out-{image_tag}")
         shutil.copytree(PROJECT_ROOT / "config", config_dir)
         if self.config.aws.https.certificate_arn is not None:
             arn = self._import_certificate(self.config.aws.https.domain or "")
             toml = config_dir / f"{self.environment}.toml"
             toml.write_text(re.sub(r'(?m)^certificate_arn = "[^"]*"', f'certificate_arn = "{arn}"', toml.read_text()))
-        return self._main(config_dir, self.workdir / "cdktf.out", image_tag)
+        return self._main(config_dir, self.workdir / "cdktf.out")
 
-    def _main(self, config_dir: Path, out: Path, image_tag: str | None) -> Path:
-        environment = {**os.environ, **({"IMAGE_TAG": image_tag} if image_tag else {})}
-        subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments",
-                        self.environment, "--config-dir", str(config_dir), "--outdir", str(out)],
-                       check=True, capture_output=True, text=True, cwd=PROJECT_ROOT, env=environment)
+    def _main(self, config_dir: Path, out: Path) -> Path:
+        result = subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments",
+                                 self.environment, "--config-dir", str(config_dir), "--outdir", str(out)],
+                                capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+        assert result.returncode == 0, f"main.py for {self.environment}:\n{result.stderr[-2000:]}"
         return out / "stacks"
 
     def _import_certificate(self, domain: str) -> str:

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,7 @@ class RoundTripSteps:
         assert not unused, f"{trip.stack}: emulator diffs no longer seen (drop them from e2e/emulator_gaps.py): {unused}"
 
     def test_release_updates_as_deploy_role(self, trip: RoundTrip) -> None:
+        """A new image tag and its digests in the environment's configuration, planned and applied."""
         if self.release_tag is None:
             pytest.skip(f"{self.environment}: no release step (it would lengthen the longest round trip)")
         _needs(trip, "second plan")
@@ -186,11 +188,14 @@ def run_documented_teardown(trip: RoundTrip) -> subprocess.CompletedProcess[str]
     (the example's dev names replaced by the environment's), on the bootstrap's copy (``s=`` points there), with an
     administrator's session and the ``aws`` CLI pointed at the emulator. Step 6's gcloud and local-file lines are
     GCP's and the workstation's: left out. ``apply`` of the saved destroy plan needs no answer."""
-    dev, ours = "duckdb-analytics-dev", f"{trip.config.project}-{trip.environment}"
+    project, environment = trip.config.project, trip.environment
     steps = [documented_block("4. **AWS bootstrap**"), "\n".join(
         line for line in documented_block("6. **The state buckets**").splitlines()
-        if not line.startswith(("gcloud ", "rm ")))]
-    script = "\n".join(steps).replace(dev, ours).replace("111122223333", trip.account)
+        if not line.strip().startswith(("gcloud ", "rm ")))]
+    script = textwrap.dedent("\n".join(textwrap.dedent(step) for step in steps))
+    for example, ours in ((f"{project}-aws-dev", f"{project}-aws-{environment}"), (f"{project}-dev", f"{project}-{environment}"),
+                          ("111122223333", trip.account)):
+        script = script.replace(example, ours)
     script = re.sub(r"(?m)^s=.*$", f"s={trip.bootstrap}", script)
     environment = {**terraform_environment(trip.bootstrap / "terraformrc"), **trip.administrator,
                    "AWS_ENDPOINT_URL": trip.emulator.url, "AWS_DEFAULT_REGION": trip.config.aws.region,
