@@ -514,10 +514,12 @@ def _ecr(call: Call, facts: Facts) -> list[Needed] | None:
         "DescribeRegistry", "PutReplicationConfiguration", "GetAuthorizationToken", "DescribeRepositories") else None
 
 
-#: Cloud Map manages a private namespace's Route 53 zone as the caller (Cloud Map API permissions reference).
+#: What Cloud Map's calls need besides their own action, as the Cloud Map API permissions reference lists them
+#: (docs.aws.amazon.com/cloud-map/latest/dg/cloud-map-api-permissions-ref.html): creating a private namespace creates
+#: its Route 53 zone as the caller; deleting it needs servicediscovery:DeleteNamespace only.
 _NAMESPACE_ZONE_ACTIONS = {
-    "CreatePrivateDnsNamespace": ("ec2:DescribeVpcs", "route53:CreateHostedZone", "route53:GetHostedZone"),
-    "DeleteNamespace": ("route53:DeleteHostedZone", "route53:GetHostedZone"),
+    "CreatePrivateDnsNamespace": ("ec2:DescribeVpcs", "ec2:DescribeRegions", "route53:CreateHostedZone",
+                                  "route53:GetHostedZone", "route53:ListHostedZonesByName"),
 }
 
 

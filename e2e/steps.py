@@ -122,7 +122,10 @@ class RoundTripSteps:
         self._judge(trip, tuple(phase for phase in (*PLATFORM_PHASES, *RELEASE_PHASES) if phase in trip.steps))
 
     def test_destroy_removes_the_platform(self, trip: RoundTrip) -> None:
+        """The platform's buckets emptied by an administrator as documented, then the destroy as manage.yml runs it."""
         _needs(trip, "platform apply")
+        emptied = run_documented_emptying(trip)
+        assert emptied.returncode == 0, f"{trip.stack}: emptying the buckets as documented failed:\n{emptied.stderr}"
         step = trip.terraform("destroy plan", trip.platform, trip.plan_role(), "plan", "-destroy", "-lock=false",
                               "-detailed-exitcode", "-out=destroy.tfplan")
         assert step.result.returncode == 2, _failed(trip, trip.stack, "destroy plan")
@@ -184,21 +187,31 @@ def documented_block(heading: str) -> str:
 
 
 def run_documented_teardown(trip: RoundTrip) -> subprocess.CompletedProcess[str]:
-    """docs/delivery.md's teardown of the AWS bootstrap (section 13, steps 4 and 6) as written, for this environment
-    (the example's dev names replaced by the environment's), on the bootstrap's copy (``s=`` points there), with an
-    administrator's session and the ``aws`` CLI pointed at the emulator. Step 6's gcloud and local-file lines are
-    GCP's and the workstation's: left out. ``apply`` of the saved destroy plan needs no answer."""
-    project, environment = trip.config.project, trip.environment
+    """docs/delivery.md's teardown of the AWS bootstrap (section 13, steps 4 and 6) as written, on the bootstrap's
+    copy (``s=`` points there). Step 6's gcloud and local-file lines are GCP's and the workstation's: left out.
+    ``apply`` of the saved destroy plan needs no answer."""
     steps = [documented_block("4. **AWS bootstrap**"), "\n".join(
         line for line in documented_block("6. **The state buckets**").splitlines()
         if not line.strip().startswith(("gcloud ", "rm ")))]
-    script = textwrap.dedent("\n".join(textwrap.dedent(step) for step in steps))
+    return run_documented(trip, steps)
+
+
+def run_documented_emptying(trip: RoundTrip) -> subprocess.CompletedProcess[str]:
+    """docs/delivery.md's emptying of the platform's buckets before its destroy (section 13, step 1) as written."""
+    return run_documented(trip, [documented_block("1. **Platform and standby stacks**")])
+
+
+def run_documented(trip: RoundTrip, blocks: list[str]) -> subprocess.CompletedProcess[str]:
+    """Documented ``sh`` blocks for this environment (the example's dev names replaced by the environment's), with
+    an administrator's session and the ``aws`` CLI pointed at the emulator."""
+    project, environment = trip.config.project, trip.environment
+    script = textwrap.dedent("\n".join(textwrap.dedent(block) for block in blocks))
     for example, ours in ((f"{project}-aws-dev", f"{project}-aws-{environment}"), (f"{project}-dev", f"{project}-{environment}"),
                           ("111122223333", trip.account)):
         script = script.replace(example, ours)
     script = re.sub(r"(?m)^s=.*$", f"s={trip.bootstrap}", script)
-    environment = {**terraform_environment(trip.bootstrap / "terraformrc"), **trip.administrator,
-                   "AWS_ENDPOINT_URL": trip.emulator.url, "AWS_DEFAULT_REGION": trip.config.aws.region,
-                   "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    variables = {**terraform_environment(trip.bootstrap / "terraformrc"), **trip.administrator,
+                 "AWS_ENDPOINT_URL": trip.emulator.url, "AWS_DEFAULT_REGION": trip.config.aws.region,
+                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                          env=environment, timeout=300, check=False)
+                          env=variables, timeout=300, check=False)
