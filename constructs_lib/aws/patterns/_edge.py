@@ -1,4 +1,5 @@
-"""The parts both AWS patterns build the same way: the KMS key and the internet-facing load balancer with its WAF."""
+"""The internet-facing load balancer with its WAF (and, with HTTPS, its certificate), built the same way by both AWS
+patterns."""
 
 from __future__ import annotations
 
@@ -6,34 +7,12 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from ...naming import PlatformIdentity
 from ..certificate import DnsValidatedCertificate, DnsValidatedCertificateProps
-from ..encryption_key import EncryptionKey, EncryptionKeyProps
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-
-from ..iam import Statement, policy_document
 from ..load_balancer import DnsFailover, PublicLoadBalancer, PublicLoadBalancerProps, TargetSpec, TestListener
 from ..log_bucket import LogBucket
 from ..network import NetworkRef
 from ..web_acl import WebAcl, WebAclProps
 from .specs import LoadBalancerSpec
-
-
-def platform_key(scope: Construct, alias: str, account_id: str, region: str, description: str,
-                 budgets: bool = False, deployer_arn: str | None = None) -> EncryptionKey:
-    """The key of a pattern: its policy lets CloudWatch Logs (log groups), alarms and Budgets (the topic) use it,
-    and the deploy role (``deployer_arn``) manage it and use it through RDS and Secrets Manager."""
-    statements = (
-        EncryptionKey.cloudwatch_logs_statement(region, account_id),
-        EncryptionKey.cloudwatch_alarms_statement(account_id),
-        *((EncryptionKey.budgets_statement(account_id),) if budgets else ()),
-        *(EncryptionKey.deployer_statements(deployer_arn, region) if deployer_arn is not None else ()),
-    )
-    return EncryptionKey(scope, "platform_key", EncryptionKeyProps(
-        alias=alias, account_id=account_id, description=description, service_statements=statements,
-        deployer_may_not_change_policy=deployer_arn is not None,
-    ))
 
 
 @dataclass(frozen=True)
@@ -97,30 +76,3 @@ def add_edge(
         ))
     url = f"https://{https.domain}" if https is not None else f"http://{load_balancer.dns_name}"
     return Edge(load_balancer, web_acl, url)
-
-
-def key_description(identity: PlatformIdentity) -> str:
-    return f"Encrypts the data, logs, secrets and alerts of {identity.prefix}"
-
-
-#: AWS's managed policy for the role ECS assumes to move listener rules and target groups during
-#: blue/green, canary and linear deployments (ELB describe calls and Modify* on rules and listeners).
-ECS_LOAD_BALANCER_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
-
-
-def traffic_shifting_role(scope: Construct, name: str, permissions_boundary_arn: str | None = None,
-                          role_path: str | None = None) -> tuple[IamRole, IamRolePolicyAttachment]:
-    """The role ECS assumes to shift traffic between target groups.
-
-    Its trust is the one AWS documents for the ECS infrastructure role for load balancers: the ECS service
-    principal, no condition (ECS does not promise ``aws:SourceAccount`` when it assumes this role).
-    """
-    trust = policy_document(scope, "traffic_role_trust", (Statement(
-        sid="EcsAssumeRole", actions=("sts:AssumeRole",), resources=("*",),
-        principals=(("Service", ("ecs.amazonaws.com",)),),
-    ),))
-    role = IamRole(scope, "traffic_role", name_prefix=f"{name[:28]}-ecs-lb-", assume_role_policy=trust.json,
-                   description=f"{name}: ECS moves listener rules during blue/green, canary and linear deployments",
-                   permissions_boundary=permissions_boundary_arn, path=role_path)
-    attachment = IamRolePolicyAttachment(scope, "traffic_role_policy", role=role.name, policy_arn=ECS_LOAD_BALANCER_POLICY)
-    return role, attachment

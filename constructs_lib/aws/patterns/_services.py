@@ -35,7 +35,9 @@ from ..log_bucket import LogBucket
 from ..network import Network, NetworkProps, NetworkRef
 from ..service_autoscaling import ServiceAutoScaling, ServiceAutoScalingProps
 from ..web_acl import WebAcl
-from ._edge import add_edge, platform_key, traffic_shifting_role
+from ._edge import add_edge
+from ._platform_key import platform_key
+from ._traffic_role import traffic_shifting_role
 from .specs import LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 
 

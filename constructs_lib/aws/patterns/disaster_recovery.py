@@ -29,7 +29,7 @@ from ..database import ReplicatedPassword, SecretReplica
 from ..dns_failover import HealthCheckAlarm, HealthCheckAlarmProps
 from ..load_balancer import HEALTH_PATH, HEALTH_PATH_RULE, DnsFailover, PublicLoadBalancer
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
-from ._edge import key_description
+from ._platform_key import key_description
 from .specs import ServiceSpec
 
 PILOT_LIGHT = "pilot_light"

@@ -19,7 +19,7 @@ from ..load_balancer import PublicLoadBalancer
 from ..log_bucket import LogBucket, LogBucketProps
 from ..network import NetworkRef
 from ..web_acl import WebAcl
-from ._edge import key_description
+from ._platform_key import key_description
 from ._services import ServicePattern, platform_repository, target_spec
 from .specs import LoadBalancerSpec, NetworkSpec, ReleaseSpec, ServiceSpec
 from .web_platform import check_release
