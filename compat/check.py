@@ -13,8 +13,9 @@
    block and backend identical; only the differences in ``compat/compare.py``'s ALLOWED list pass.
 4. Checks what README says of cdktn's native S3 locking (``use_lockfile``) against our escape hatch.
 5. Adjusts the renamed tree's snapshots by exactly those allowed differences (nothing else) and
-   runs the whole test suite there with the cdktn environment: snapshots, property assertions,
-   Terraform (through the same offline mirror and version rewrite as on cdktf), checkov, packaging.
+   runs the whole test suite there with the cdktn environment, on every core as `make test` does:
+   snapshots, property assertions, Terraform (through the same offline mirror and version rewrite as on
+   cdktf), checkov, packaging.
 
 Exit status 0 only when every step passed. The temporary directory is removed unless ``--keep`` is
 given or a step failed (then its path is printed).
@@ -245,8 +246,12 @@ def lend_workflow_linters(tree: Path) -> dict[str, str]:
     return {"ZIZMOR": str(zizmor)} if zizmor.exists() else {}
 
 
+#: What `make test` passes to pytest: every core, one test module per unit of work.
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]
+
+
 def run_suite(tree: Path, cdktn_python: Path, pytest_arguments: list[str]) -> int:
-    command = [str(cdktn_python), "-m", "pytest", "-p", "no:cacheprovider", *pytest_arguments]
+    command = [str(cdktn_python), "-m", "pytest", "-p", "no:cacheprovider", *(pytest_arguments or PARALLEL)]
     print(f"$ cd <renamed tree> && {' '.join(command[1:])}  (cdktn environment)", flush=True)
     return subprocess.run(command, cwd=tree, env={**environment(), **lend_workflow_linters(tree)}, check=False).returncode
 

@@ -1,4 +1,4 @@
-"""Helpers for reading synthesized Terraform JSON in tests."""
+"""Helpers for reading synthesized Terraform JSON in tests, and for running main.py as `make synth` does."""
 
 from __future__ import annotations
 
@@ -9,37 +9,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from config import CLOUDS, ENVIRONMENTS, load_configuration
 from constructs_lib.review.changes import METADATA_KEY, WAIVERS_KEY
+from stacks import stack_name, stack_refs, standby_environments
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PROJECT = "duckdb-analytics"
-ENVIRONMENTS = ("dev", "staging", "prod")
-CLOUDS = ("aws", "gcp")
-
-
-#: The stacks of an environment and cloud, in main.py's order (stacks.KINDS); a standby only where it exists.
-KINDS = ("bootstrap", "standby", "platform")
+_CONFIGURATION = load_configuration(environ={})
+#: Environments whose committed config has [dr]: each has an AWS standby stack.
+STANDBY_ENVIRONMENTS = standby_environments(_CONFIGURATION.environments)
 
 
 def stack_id(cloud: str, environment: str, kind: str = "platform") -> str:
-    return f"{PROJECT}-{cloud}-{environment}" + ("" if kind == "platform" else f"-{kind}")
-
-
-def _standby_environments() -> tuple[str, ...]:
-    from config import load_configuration
-
-    return tuple(config.environment for config in load_configuration(environ={}).environments if config.dr is not None)
-
-
-#: Environments whose committed config has [dr]: each has an AWS standby stack.
-STANDBY_ENVIRONMENTS = _standby_environments()
+    return stack_name(_CONFIGURATION.project.name, cloud, environment, kind)
 
 
 def all_stack_ids() -> list[str]:
-    """Every stack `python main.py` writes, in its order (by cloud, environment, bootstrap first, then an
-    environment's AWS standby where it has ``[dr]``, then its platform)."""
-    return [stack_id(cloud, environment, kind) for cloud in CLOUDS for environment in ENVIRONMENTS for kind in KINDS
-            if kind != "standby" or (cloud == "aws" and environment in STANDBY_ENVIRONMENTS)]
+    """Every stack `python main.py` writes, in its order (stacks.stack_refs)."""
+    refs = stack_refs(_CONFIGURATION.project.name, CLOUDS, ENVIRONMENTS, standby_environments=STANDBY_ENVIRONMENTS)
+    return [ref.name for ref in refs]
 
 
 def resources(document: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -88,19 +75,17 @@ def subprocess_environment(**overrides: str) -> dict[str, str]:
     return environment
 
 
-def run_main(
-    arguments: Sequence[str], *, cwd: Path, main: Path = PROJECT_ROOT / "main.py", **environment: str
-) -> subprocess.CompletedProcess[str]:
+def run(command: Sequence[str], *, cwd: Path = PROJECT_ROOT, timeout: float = 600,
+        **environment: str) -> subprocess.CompletedProcess[str]:
+    """Runs a program with :func:`subprocess_environment` (plus ``environment``), capturing its text output."""
+    return subprocess.run(command, cwd=cwd, env=subprocess_environment(**environment), capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def run_main(arguments: Sequence[str], *, cwd: Path, main: Path = PROJECT_ROOT / "main.py",
+             **environment: str) -> subprocess.CompletedProcess[str]:
     """Runs main.py in a fresh interpreter, the way `make synth` and `cdktf synth` do."""
-    return subprocess.run(
-        [sys.executable, str(main), *arguments],
-        cwd=cwd,
-        env=subprocess_environment(**environment),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run([sys.executable, str(main), *arguments], cwd=cwd, **environment)
 
 
 def without_metadata(value: Any) -> Any:

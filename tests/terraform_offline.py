@@ -1,8 +1,7 @@
 """Running the Terraform CLI on synthesized AWS stacks with no network, through a local provider mirror.
 
 What a consumer runs too lives in the library (:mod:`constructs_lib.offline`: the mirror search, the offline copy,
-:data:`NEWER_THAN_MIRROR`, the plan's diagnostics and changes); this module adds how the suite runs Terraform, as a
-tracked background process.
+:data:`NEWER_THAN_MIRROR`, the plan's diagnostics and changes); this module adds how the suite runs Terraform.
 """
 
 from __future__ import annotations
@@ -25,10 +24,8 @@ from constructs_lib.offline import (  # noqa: F401  (re-exported for the suite)
     write_cli_config,
 )
 
-from .background import run_process
-
 
 def terraform(directory: Path, cli_config: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """``terraform -chdir=<directory> <arguments>`` offline (:func:`~constructs_lib.offline.terraform_environment`)."""
-    return run_process([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments],
-                       env=terraform_environment(cli_config))
+    return subprocess.run([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments],
+                          env=terraform_environment(cli_config), capture_output=True, text=True, timeout=600, check=False)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
-from .conftest import Synthesized, session_synthesis
-from .helpers import subprocess_environment
+from .conftest import Synthesized
+from .helpers import run
 
+pytestmark = pytest.mark.slow
 SKIPS_FILE = Path(__file__).with_name("checkov_skips.toml")
 
 
@@ -47,23 +47,15 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
-@background_job("checkov", cost=9, needs=[session_synthesis])
-def _scan(context: JobContext) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def checkov_report(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     checkov = Path(sys.executable).with_name("checkov")
-    stacks = scannable_copy(context.result(session_synthesis).outdir / "stacks", context.workdir / "stacks")
-    result = run_process(
-        [sys.executable, "-c", _LAUNCHER, str(checkov), "--directory", str(stacks), "--framework", "terraform_json",
-         "--skip-download", "--output", "json", "--compact"],
-        env=subprocess_environment(),
-    )
+    stacks = scannable_copy(synthesized.outdir / "stacks", tmp_path_factory.mktemp("checkov") / "stacks")
+    result = run([sys.executable, "-c", _LAUNCHER, str(checkov), "--directory", str(stacks),
+                  "--framework", "terraform_json", "--skip-download", "--output", "json", "--compact"])
     assert result.returncode in (0, 1), result.stderr  # 1: findings, which the tests below judge
     report = json.loads(result.stdout)
     return report[0] if isinstance(report, list) else report
-
-
-@pytest.fixture
-def checkov_report(background: BackgroundJobs) -> dict[str, Any]:
-    return background.result(_scan)
 
 
 def _skips() -> list[dict[str, Any]]:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from config import DEFAULT_CONFIG_DIR, ConfigError, Configuration, load_configuration
 from constructs_lib.rules import LOG_RETENTION_DAYS, TEST_SOURCE_RULE
 
 from .helpers import ENVIRONMENTS, run_main, tree_bytes
-from .toml_writer import dumps
 
 # The platform design (GUIDE.md §1). A change to a design value in config/ must fail here.
 DESIGN: dict[str, dict[str, Any]] = {
@@ -91,7 +91,7 @@ def _edit(config_dir: Path, file: str, change: Callable[[dict[str, Any]], None])
     path = config_dir / file
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     change(data)
-    path.write_text(dumps(data), encoding="utf-8")
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path
 
 

@@ -22,8 +22,7 @@ from delivery.comment import MARKER
 from delivery.plan_summary import PlanSummary, render, summarize
 from delivery.settings import stack_settings
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
-from .conftest import HERMETIC_ENVIRON, Synthesized
+from .conftest import Synthesized
 from .helpers import PROJECT_ROOT
 
 SECRET = "s3cr3t-db-password-value"
@@ -96,7 +95,7 @@ def test_a_destroyed_replica_is_named_as_a_replica_and_its_source_value_is_not_k
 
 def test_settings_of_every_stack_match_config_and_the_synthesized_backend(synthesized: Synthesized) -> None:
     for name, document in synthesized.documents.items():
-        settings = stack_settings(name, HERMETIC_ENVIRON)
+        settings = stack_settings(name, {})
         config = synthesized.configs[settings["environment"]]
         assert (synthesized.outdir / "stacks" / name).is_dir() and settings["directory"] == f"cdktf.out/stacks/{name}"
         assert settings["state"] == ("local" if "local" in document["terraform"]["backend"] else "bucket")
@@ -215,10 +214,17 @@ def _open_days_later(run: Any, work: Path, days: int, **environment: str) -> sub
                PATH=f"{clock}{os.pathsep}{os.environ['PATH']}")
 
 
-@background_job("plan bundle and stale plan (openssl, terraform)", cost=4)
-def _scripts(context: JobContext) -> dict[str, Any]:
-    work, environment = context.workdir, _terraform_environment(context.workdir)
-    run = (lambda command, **extra: run_process(command, cwd=work, env={**environment, **extra}, timeout=120))
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if shutil.which("openssl") is None or shutil.which("terraform") is None:
+        pytest.skip("openssl or terraform is not on PATH")
+    work = tmp_path_factory.mktemp("scripts")
+    environment = _terraform_environment(work)
+
+    def run(command: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, cwd=work, env={**environment, **extra}, capture_output=True, text=True,
+                              timeout=120, check=False)
+
     run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "private.pem"])
     run(["openssl", "pkey", "-in", "private.pem", "-pubout", "-out", "public.pem"])
     keys = {"PLAN_PUBLIC_KEY": (work / "public.pem").read_text(), "PLAN_PRIVATE_KEY": (work / "private.pem").read_text()}
@@ -261,13 +267,7 @@ def _scripts(context: JobContext) -> dict[str, Any]:
     return results
 
 
-@pytest.fixture
-def scripts(background: BackgroundJobs) -> dict[str, Any]:
-    if shutil.which("openssl") is None or shutil.which("terraform") is None:
-        pytest.skip("openssl or terraform is not on PATH")
-    return background.result(_scripts)
-
-
+@pytest.mark.slow
 def test_a_sealed_plan_is_encrypted_and_opens_to_the_same_plan(scripts: dict[str, Any]) -> None:
     assert scripts["seal"].returncode == 0, scripts["seal"].stderr
     assert scripts["sealed_files"] == ["plan.key.enc", "plan.sha256", "plan.tar.enc"]
@@ -277,6 +277,7 @@ def test_a_sealed_plan_is_encrypted_and_opens_to_the_same_plan(scripts: dict[str
     assert scripts["same_plan"] is True and scripts["opened_files"] == ["cdk.tf.json", "tfplan"]
 
 
+@pytest.mark.slow
 def test_a_bundle_opens_only_in_its_environment_and_within_the_approval_window(scripts: dict[str, Any]) -> None:
     elsewhere, late, in_time = scripts["open_elsewhere"], scripts["open_late"], scripts["open_in_time"]
     assert elsewhere.returncode == 1
@@ -285,6 +286,7 @@ def test_a_bundle_opens_only_in_its_environment_and_within_the_approval_window(s
     assert in_time.returncode == 0, in_time.stderr
 
 
+@pytest.mark.slow
 def test_sealing_needs_the_key_and_a_bundle_that_does_not_match_is_refused(scripts: dict[str, Any]) -> None:
     assert scripts["seal_without_key"].returncode == 2
     assert "PLAN_PUBLIC_KEY is not set" in scripts["seal_without_key"].stderr
@@ -292,6 +294,7 @@ def test_sealing_needs_the_key_and_a_bundle_that_does_not_match_is_refused(scrip
     assert "does not match its checksum: refusing to apply it" in scripts["open_tampered"].stderr
 
 
+@pytest.mark.slow
 def test_a_stale_plan_fails_and_says_so(scripts: dict[str, Any]) -> None:
     assert scripts["apply_fresh"].returncode == 0, scripts["apply_fresh"].stdout + scripts["apply_fresh"].stderr
     stale = scripts["apply_stale"]
@@ -422,8 +425,6 @@ def test_verify_github_reads_the_api_and_fails_the_deploy_on_a_missing_setting(
     status: int, printed: str,
 ) -> None:
     """The command as the verify job runs it, against GitHub's API answering on loopback."""
-    for key, value in HERMETIC_ENVIRON.items():
-        monkeypatch.setenv(key, value)
     repository = "acme-analytics/duckdb-analytics-infra"
     monkeypatch.setenv("GITHUB_REPOSITORY", repository)
     monkeypatch.setenv("GH_TOKEN", "token")
@@ -436,8 +437,6 @@ def test_verify_github_reads_the_api_and_fails_the_deploy_on_a_missing_setting(
 def test_verify_github_refuses_another_repository_and_a_missing_token(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for key, value in HERMETIC_ENVIRON.items():
-        monkeypatch.setenv(key, value)
     monkeypatch.setenv("GITHUB_REPOSITORY", "someone/fork")
     assert delivery_main(["verify-github", "--environment", "prod"]) == 2
     assert "this runs in someone/fork (GITHUB_REPOSITORY)" in capsys.readouterr().err

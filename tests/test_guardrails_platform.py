@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import copy
 import shutil
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from config import DEFAULT_CONFIG_DIR, load_configuration
 from constructs_lib.policy import Guardrails, ProtectStatefulResources, evaluate, traits_from_bindings
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
-from .conftest import HERMETIC_ENVIRON, Synthesized
-from .helpers import CLOUDS, ENVIRONMENTS, PROJECT_ROOT, stack_id, subprocess_environment, tree_bytes
-from .toml_writer import dumps
+from .conftest import Synthesized
+from .helpers import CLOUDS, ENVIRONMENTS, run_main, stack_id, tree_bytes
 
 from cdktf import App, Aspects  # isort: skip
 
@@ -146,7 +144,7 @@ def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(
         return original(self, scope)
 
     monkeypatch.setattr(Guardrails, "check", record)
-    configuration = load_configuration(environ=HERMETIC_ENVIRON)
+    configuration = load_configuration(environ={})
     app = App(outdir=str(tmp_path))
     github = configuration.project.github
     for stack_class in (AwsPlatformStack, GcpPlatformStack, AwsBootstrapStack, GcpBootstrapStack):
@@ -164,35 +162,26 @@ def test_each_stack_applies_the_guardrails_and_production_comes_from_its_config(
 # --- the command line --------------------------------------------------------------------------------
 
 
-@background_job("main.py refuses a prod stack that breaks a guardrail", cost=8)
-def _violating_prod(context: JobContext) -> dict[str, Any]:
-    config_dir = context.workdir / "config"
+@pytest.mark.slow  # main.py in a fresh interpreter
+def test_a_guardrail_violation_exits_2_with_one_line_each_and_writes_nothing(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
     prod = tomllib.loads((config_dir / "prod.toml").read_text(encoding="utf-8"))
     prod["database"]["backup_retention_days"] = 3  # the config allows 1-35 days; the production guardrails do not
-    (config_dir / "prod.toml").write_text(dumps(prod), encoding="utf-8")
-    outdir = context.workdir / "cdktf.out"
+    (config_dir / "prod.toml").write_text(tomli_w.dumps(prod), encoding="utf-8")
+    outdir = tmp_path / "cdktf.out"
     (outdir / "stacks" / "previous").mkdir(parents=True)
     (outdir / "manifest.json").write_text('{"previous": true}', encoding="utf-8")
     before = tree_bytes(outdir)
-    result = run_process(
-        # Both clouds: on two cores a process each (stacks/parallel.py), whose violations are reported together.
-        [sys.executable, str(PROJECT_ROOT / "main.py"), "--environments", "prod", "--stacks", "platform",
-         "--config-dir", str(config_dir), "--outdir", str(outdir)],
-        cwd=context.workdir, env=subprocess_environment(),
-    )
-    return {"code": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
-            "untouched": tree_bytes(outdir) == before, "left": sorted(path.name for path in context.workdir.iterdir())}
-
-
-def test_a_guardrail_violation_exits_2_with_one_line_each_and_writes_nothing(background: BackgroundJobs) -> None:
-    run = background.result(_violating_prod)
+    # Both clouds: on two cores a process each (stacks/parallel.py), whose violations are reported together.
+    result = run_main(["--environments", "prod", "--stacks", "platform", "--config-dir", str(config_dir),
+                       "--outdir", str(outdir)], cwd=tmp_path)
     aws, gcp = stack_id("aws", "prod"), stack_id("gcp", "prod")
-    assert (run["code"], run["stdout"]) == (2, "")
-    assert run["stderr"].splitlines() == [
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
         f"error: {aws}/Default/database/instance: prod-backup-retention: backup_retention_period 3 < 7 days",
         f"error: {gcp}/Default/database/instance: prod-backup-retention: retained_backups 3 < 7 (one backup a day)",
         "2 guardrail violation(s); nothing was synthesized.",
     ]
-    assert run["untouched"]
-    assert run["left"] == ["cdktf.out", "config"]
+    assert tree_bytes(outdir) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdktf.out", "config"]

@@ -1,8 +1,7 @@
 """constructs_lib is a package another repository installs and uses without our config or stacks.
 
-One background job builds the wheel, installs it into a directory of its own and runs every app in
-``examples/`` and the README's snippet there (as printed). The AWS example is planned offline with our
-stacks, in tests/test_terraform.py's one Terraform run.
+One module fixture builds the wheel, installs it into a directory of its own and runs every app in
+``examples/`` and the README's snippet there (as printed); the AWS example is then planned offline.
 """
 
 from __future__ import annotations
@@ -16,8 +15,10 @@ from typing import Any
 
 import pytest
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
-from .helpers import PROJECT_ROOT, resources, subprocess_environment
+from .helpers import PROJECT_ROOT, resources, run
+from .test_terraform import MIRROR, plan_offline_together
+
+pytestmark = pytest.mark.slow  # pip, programs in fresh interpreters, terraform
 
 EXAMPLES = sorted(path.name for path in (PROJECT_ROOT / "examples").glob("*.py"))
 README_SECTION = "## Using the constructs in another repository"
@@ -55,21 +56,21 @@ def readme_snippet() -> str:
     return match.group(1)
 
 
-@background_job("wheel install and examples", cost=10)
-def install_and_run_examples(context: JobContext) -> dict[str, Any]:
-    work = context.workdir
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     source.mkdir()
     for item in ("pyproject.toml", "README.md", "CHANGELOG.md"):
         shutil.copy(PROJECT_ROOT / item, source / item)
     shutil.copytree(PROJECT_ROOT / "constructs_lib", source / "constructs_lib", ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    built = run_process([*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(source)])
+    built = run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(source)])
     assert built.returncode == 0, built.stderr
     wheels = sorted((work / "dist").glob("*.whl"))
     site = work / "site"
-    installed = run_process([*pip, "install", "--no-deps", "--target", str(site), *map(str, wheels)])
-    assert installed.returncode == 0, installed.stderr
+    installation = run([*pip, "install", "--no-deps", "--target", str(site), *map(str, wheels)])
+    assert installation.returncode == 0, installation.stderr
 
     apps = {name: PROJECT_ROOT / "examples" / name for name in EXAMPLES}
     snippet = work / "readme_snippet.py"
@@ -85,8 +86,7 @@ def install_and_run_examples(context: JobContext) -> dict[str, Any]:
         # The snippet, as printed, writes ./cdktf.out: the process runs in the consumers' directory.
         outdirs[name] = consumers / "cdktf.out" if name == "README snippet" else consumer / "out"
         plan_of_apps.append([name, str(copy), "" if name == "README snippet" else str(outdirs[name])])
-    result = run_process([sys.executable, "-c", _PROBE, json.dumps(plan_of_apps)], cwd=consumers,
-                         env=subprocess_environment(PYTHONPATH=str(site)))
+    result = run([sys.executable, "-c", _PROBE, json.dumps(plan_of_apps)], cwd=consumers, PYTHONPATH=str(site))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
     runs = {name: report["results"][name] | {"stdout": json.dumps(report["probe"]), "outdir": outdirs[name]}
@@ -94,19 +94,8 @@ def install_and_run_examples(context: JobContext) -> dict[str, Any]:
     return {"wheels": [wheel.name for wheel in wheels], "site": site, "runs": runs}
 
 
-@pytest.fixture
-def installed(background: BackgroundJobs) -> dict[str, Any]:
-    return background.result(install_and_run_examples)
-
-
-#: The AWS example's stack: tests/test_terraform.py plans it offline.
+#: The AWS example's stack, planned offline below.
 AWS_EXAMPLE_STACK = "acme-shop-aws"
-
-
-def example_stack_file(installed: dict[str, Any]) -> Path | None:
-    """The AWS example's synthesized stack, when the example ran."""
-    run = installed["runs"].get("platform_aws.py")
-    return run["outdir"] / "stacks" / AWS_EXAMPLE_STACK / "cdk.tf.json" if run and run["returncode"] == 0 else None
 
 
 def example_stack(run: dict[str, Any], name: str) -> dict[str, Any]:
@@ -134,6 +123,22 @@ def test_the_aws_example_runs_three_services_from_the_patterns(installed: dict[s
     assert sum(1 for line in (PROJECT_ROOT / "examples" / "platform_aws.py").read_text().splitlines() if line.strip()) < 60
 
 
+@pytest.mark.skipif(shutil.which("terraform") is None or MIRROR is None, reason="no terraform CLI or provider mirror")
+def test_the_aws_example_plans_offline(installed: dict[str, Any], tmp_path: Path) -> None:
+    """examples/platform_aws.py, as the installed wheel synthesized it: every resource planned for creation, without
+    a diagnostic (planned as tests/test_terraform.py plans our stacks)."""
+    assert MIRROR is not None
+    document = example_stack(installed["runs"]["platform_aws.py"], AWS_EXAMPLE_STACK)
+    stack_file = installed["runs"]["platform_aws.py"]["outdir"] / "stacks" / AWS_EXAMPLE_STACK / "cdk.tf.json"
+    plan = plan_offline_together({AWS_EXAMPLE_STACK: (stack_file, None)}, MIRROR, tmp_path)[AWS_EXAMPLE_STACK]
+    assert plan["init"][0] == 0, plan["init"][1]
+    assert plan["plan"][0] == 0, plan["plan"][1]
+    assert plan["diagnostics"] == []
+    expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
+    assert {re.sub(r"\[.*\]$", "", address) for address in plan["changes"]} == expected
+    assert all(actions == ["create"] for actions in plan["changes"].values())
+
+
 def test_the_readme_snippet_is_one_load_balanced_service_in_fifteen_lines(installed: dict[str, Any]) -> None:
     document = example_stack(installed["runs"]["README snippet"], "orders")
     (service,) = resources(document, "aws_ecs_service").values()
@@ -150,8 +155,7 @@ def test_the_installed_wheel_estimates_the_cost_of_an_example_with_its_packaged_
     site = installed["site"]
     assert (site / "constructs_lib" / "cost" / "prices.toml").is_file()
     outdir = installed["runs"]["platform_aws.py"]["outdir"]
-    result = run_process([sys.executable, "-m", "constructs_lib.cost", str(outdir)], cwd=tmp_path,
-                         env=subprocess_environment(PYTHONPATH=str(site)))
+    result = run([sys.executable, "-m", "constructs_lib.cost", str(outdir)], cwd=tmp_path, PYTHONPATH=str(site))
     assert (result.returncode, result.stderr) == (0, "")
     report = result.stdout
     assert "from constructs_lib/cost/prices.toml;" in report
@@ -172,12 +176,12 @@ def test_the_offline_check_a_consumer_runs_validates_and_plans_their_aws_stacks(
     if find_aws_mirror() is None:
         pytest.skip("no hashicorp/aws provider mirror found (set TERRAFORM_PROVIDER_MIRROR)")
     outdir = installed["runs"]["standalone_app.py"]["outdir"]
-    result = run_process([sys.executable, "-m", "constructs_lib.offline", str(outdir)], cwd=tmp_path,
-                         env=subprocess_environment(PYTHONPATH=str(installed["site"])))
+    result = run([sys.executable, "-m", "constructs_lib.offline", str(outdir)], cwd=tmp_path,
+                 PYTHONPATH=str(installed["site"]))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert re.fullmatch(r"acme-lake-aws: valid, plan: \d+ to create", lines[1]), result.stdout
     assert lines[-1] == "1 of 1 AWS stack(s) valid and planned offline"
-    refused = run_process([sys.executable, "-m", "constructs_lib.offline", str(outdir), "--stack", "nope"], cwd=tmp_path,
-                          env=subprocess_environment(PYTHONPATH=str(installed["site"])))
+    refused = run([sys.executable, "-m", "constructs_lib.offline", str(outdir), "--stack", "nope"], cwd=tmp_path,
+                  PYTHONPATH=str(installed["site"]))
     assert refused.returncode == 2 and "no stack nope" in refused.stderr

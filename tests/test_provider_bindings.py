@@ -20,9 +20,8 @@ from constructs_lib import provider_bindings
 from constructs_lib.provider_bindings import LAZY_EXPORTS_HOOK, ProviderPackageShapeWarning, register_lazily
 from stacks.type_hints import evaluate_jsii_stub_hints_once
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
 from .conftest import Synthesized
-from .helpers import PROJECT_ROOT, subprocess_environment, tree_bytes
+from .helpers import PROJECT_ROOT, run, subprocess_environment, tree_bytes
 
 GENERATED_ROOT = '''\
 r"""README of the package."""
@@ -423,32 +422,32 @@ class OrdinarySynthesis:
     loaded_modules: tuple[str, ...]
 
 
-@background_job("ordinary-import synthesis from another checkout", cost=13)
-def ordinary_import_synthesis(context: JobContext) -> OrdinarySynthesis:
-    checkout = another_checkout(context.workdir / "another" / "checkout")
-    elsewhere = context.workdir / "elsewhere"
+@pytest.fixture(scope="module")
+def ordinary(tmp_path_factory: pytest.TempPathFactory) -> OrdinarySynthesis:
+    """Every stack synthesized with the bindings imported the ordinary way, from another checkout."""
+    work = tmp_path_factory.mktemp("ordinary")
+    checkout = another_checkout(work / "another" / "checkout")
+    elsewhere = work / "elsewhere"
     elsewhere.mkdir()
     used = imported_provider_submodules()
-    result = run_process(
-        [sys.executable, "-c", _ORDINARY_IMPORT_PROBE, str(checkout), "out", json.dumps(used)],
-        cwd=elsewhere,
+    result = run(
+        [sys.executable, "-c", _ORDINARY_IMPORT_PROBE, str(checkout), "out", json.dumps(used)], cwd=elsewhere,
         # No lazy exports hook in Node and no lazy package roots in Python.
-        env=subprocess_environment(CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT="1",
-                                   NODE_OPTIONS=f'--require "{ORDINARY_INDEX_SUBSET_HOOK}"',
-                                   ORDINARY_INDEX_SUBSET=json.dumps(node_index_subset(used))),
+        CONSTRUCTS_LIB_EAGER_PROVIDER_IMPORT="1", NODE_OPTIONS=f'--require "{ORDINARY_INDEX_SUBSET_HOOK}"',
+        ORDINARY_INDEX_SUBSET=json.dumps(node_index_subset(used)),
     )
     loaded = tuple(json.loads(result.stdout.splitlines()[-1])) if result.returncode == 0 else ()
     return OrdinarySynthesis(result.returncode, result.stderr, elsewhere / "out", loaded)
 
 
+@pytest.mark.slow
 def test_the_ordinary_import_from_another_checkout_writes_main_pys_bytes(
-    synthesized: Synthesized, background: BackgroundJobs
+    synthesized: Synthesized, ordinary: OrdinarySynthesis
 ) -> None:
     """The session's output is main.py's (this checkout, a process per cloud, lazy loading); this synthesis runs
     in one interpreter from a copy of the checkout, in another working directory, loading the bindings the
     ordinary way. Equal bytes: neither the checkout, the directory, the process layout nor the way the
     bindings load leaks into the output (the determinism proof of tests/test_determinism.py too)."""
-    ordinary = background.result(ordinary_import_synthesis)
     assert ordinary.returncode == 0, ordinary.stderr
     assert tree_bytes(ordinary.outdir) == tree_bytes(synthesized.outdir)
 
@@ -471,8 +470,8 @@ def test_the_ordinary_import_covers_every_type_in_the_output(synthesized: Synthe
     assert len(needed) > 60  # every stack's types, not a few
 
 
-def test_the_ordinary_import_covers_every_submodule_the_synthesis_loaded(background: BackgroundJobs) -> None:
-    ordinary = background.result(ordinary_import_synthesis)
+@pytest.mark.slow
+def test_the_ordinary_import_covers_every_submodule_the_synthesis_loaded(ordinary: OrdinarySynthesis) -> None:
     assert ordinary.returncode == 0, ordinary.stderr
     used = imported_provider_submodules()
     for package in PROVIDER_PACKAGES:

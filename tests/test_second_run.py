@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from config import DEFAULT_CONFIG_DIR, load_configuration
 
 from .helpers import PROJECT_ROOT, subprocess_environment
-from .toml_writer import dumps
 
 pytestmark = pytest.mark.slow  # synthesizes prod and staging again, eight times
 
@@ -184,7 +184,7 @@ def _synthesize(directory: Path, environment: str, changes: tuple[Change | None,
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     for change in filter(None, changes):
         change(data)
-    path.write_text(dumps(data), encoding="utf-8")
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
     configuration = load_configuration((environment,), config_dir=config_dir, environ={})
     synthesize(configuration, ("aws", "gcp"), directory / "out", ("standby", "platform"))
     return directory / "out"

@@ -11,8 +11,7 @@ import pytest
 from main import SelectionError, main, parse_selection
 from stacks import parallel
 
-from .background import BackgroundJobs, Job, JobContext, background_job, run_process
-from .helpers import PROJECT_ROOT, run_main, subprocess_environment
+from .helpers import PROJECT_ROOT, run, run_main
 
 
 def test_selection_is_canonical_ordered_and_deduplicated() -> None:
@@ -62,39 +61,29 @@ print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if "pro
 """
 
 
-def _probe_job(name: str, arguments: tuple[str, ...], environment: dict[str, str]) -> Job[tuple[dict[str, object], list[str]]]:
-    def probe(context: JobContext) -> tuple[dict[str, object], list[str]]:
-        outdir = context.workdir / "out"
-        result = run_process(
-            [sys.executable, "-c", _SELECTION_PROBE, str(PROJECT_ROOT), *arguments, "--outdir", str(outdir)],
-            cwd=context.workdir, env=subprocess_environment(**environment),
-        )
-        assert result.returncode == 0, result.stderr
-        report = json.loads(result.stdout.splitlines()[-1])
-        return report, sorted(path.name for path in (outdir / "stacks").iterdir())
-
-    return background_job(name, cost=3)(probe)
+def _probe(tmp_path: Path, arguments: tuple[str, ...], **environment: str) -> tuple[dict[str, object], list[str]]:
+    """main.py's exit status and the provider packages it imported, and the stacks it wrote."""
+    outdir = tmp_path / "out"
+    result = run([sys.executable, "-c", _SELECTION_PROBE, str(PROJECT_ROOT), *arguments, "--outdir", str(outdir)],
+                 cwd=tmp_path, **environment)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    return report, sorted(path.name for path in (outdir / "stacks").iterdir())
 
 
-# Flags win over the environment variables, which ask for the other cloud, environment and stack kind.
-_AWS_ONLY = _probe_job("main.py --clouds aws", ("--clouds", "aws", "--environments", "prod", "--stacks", "platform"),
-                       {"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "dev", "PLATFORM_STACKS": "bootstrap"})
-_GCP_ONLY = _probe_job("main.py with PLATFORM_CLOUDS=gcp", (), {"PLATFORM_CLOUDS": "gcp", "PLATFORM_ENVIRONMENTS": "staging,prod"})
-
-
-def test_aws_only_never_imports_the_google_bindings(background: BackgroundJobs) -> None:
-    report, _ = background.result(_AWS_ONLY)
+@pytest.mark.slow  # a fresh process
+def test_aws_only_never_imports_the_google_bindings_and_flags_override_environment_variables(tmp_path: Path) -> None:
+    # Flags win over the environment variables, which ask for the other cloud, environment and stack kind.
+    report, stacks = _probe(tmp_path, ("--clouds", "aws", "--environments", "prod", "--stacks", "platform"),
+                            PLATFORM_CLOUDS="gcp", PLATFORM_ENVIRONMENTS="dev", PLATFORM_STACKS="bootstrap")
     assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_aws"]}
-
-
-def test_flags_override_environment_variables(background: BackgroundJobs) -> None:
-    _, stacks = background.result(_AWS_ONLY)
     # prod's [dr] standby is a kind of its own: `--stacks platform` leaves it out.
     assert stacks == ["duckdb-analytics-aws-prod"]
 
 
-def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(background: BackgroundJobs) -> None:
-    report, stacks = background.result(_GCP_ONLY)
+@pytest.mark.slow  # a fresh process
+def test_gcp_only_from_the_environment_never_imports_the_aws_bindings(tmp_path: Path) -> None:
+    report, stacks = _probe(tmp_path, (), PLATFORM_CLOUDS="gcp", PLATFORM_ENVIRONMENTS="staging,prod")
     assert report == {"code": 0, "modules": ["cdktf_cdktf_provider_google"]}
     assert stacks == ["duckdb-analytics-gcp-prod", "duckdb-analytics-gcp-prod-bootstrap",
                       "duckdb-analytics-gcp-staging", "duckdb-analytics-gcp-staging-bootstrap"]

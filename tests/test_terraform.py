@@ -4,9 +4,9 @@
 `terraform plan` validates the configuration exactly as `terraform validate` does before it plans
 (the local backend runs the same core validation walk for every plan), and its ``-json`` stream
 carries that validation's diagnostics and every planned change. So one `plan -json` is the whole
-check: no error, no warning, every resource planned for creation. All AWS stacks, and the AWS example
-an installed wheel synthesizes (tests/test_packaging.py), are planned in one run, each a child module of
-one root (plan_offline_together), and judged stack by stack.
+check: no error, no warning, every resource planned for creation. All AWS stacks are planned in one run,
+each a child module of one root (plan_offline_together), and judged stack by stack (the AWS example an
+installed wheel synthesizes is planned the same way in tests/test_packaging.py).
 
 Each plan starts from a state holding the image repositories as the platform stacks created them before
 they moved to the bootstrap stacks: a platform plan must forget them (``removed`` blocks) and a bootstrap
@@ -25,10 +25,8 @@ from typing import Any
 
 import pytest
 
-from .background import BackgroundJobs, JobContext, background_job
-from .conftest import Synthesized, session_synthesis
+from .conftest import Synthesized
 from .helpers import all_stack_ids, stack_id
-from .test_packaging import AWS_EXAMPLE_STACK, example_stack, example_stack_file, install_and_run_examples
 from .terraform_offline import (NEWER_THAN_MIRROR, AwsMirror, diagnostics, find_aws_mirror, offline_copy, planned_actions,
                                 terraform, write_cli_config)
 
@@ -180,39 +178,28 @@ def seeded_addresses(state: dict[str, Any]) -> set[str]:
 AWS_STACKS = [name for name in all_stack_ids() if "-aws-" in name]
 
 
-@background_job("terraform plan of every AWS stack and the AWS example (one root module)", cost=24,
-                needs=[session_synthesis, install_and_run_examples])
-def plan_every_aws_stack(context: JobContext) -> dict[str, dict[str, Any]]:
+@pytest.fixture(scope="module")
+def plans(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The offline plan of every AWS stack, in one Terraform run, by stack."""
     assert MIRROR is not None
-    outdir = context.result(session_synthesis).outdir
     stacks: dict[str, tuple[Path, dict[str, Any] | None]] = {}
     for name in AWS_STACKS:
-        stack_file = outdir / "stacks" / name / "cdk.tf.json"
+        stack_file = synthesized.outdir / "stacks" / name / "cdk.tf.json"
         if name.endswith("-standby"):
             stacks[name] = (stack_file, None)
             continue
         environment = name.split("-")[3]
-        bootstrap = json.loads((outdir / "stacks" / stack_id("aws", environment, "bootstrap")
-                                / "cdk.tf.json").read_text(encoding="utf-8"))
+        bootstrap = synthesized.documents[stack_id("aws", environment, "bootstrap")]
         policies = {f"aws_ecr_lifecycle_policy.{address}": body["policy"]
                     for address, body in bootstrap["resource"]["aws_ecr_lifecycle_policy"].items()}
         stacks[name] = (stack_file, _repository_state(environment, policies))
-    try:
-        example = example_stack_file(context.result(install_and_run_examples))
-    except RuntimeError:  # the packaging tests say why the example did not run; our stacks are planned anyway
-        example = None
-    if example is not None:
-        stacks[AWS_EXAMPLE_STACK] = (example, None)
-    return plan_offline_together(stacks, MIRROR, context.workdir)
+    return plan_offline_together(stacks, MIRROR, tmp_path_factory.mktemp("terraform"))
 
 
-def _plan(background: BackgroundJobs, name: str) -> dict[str, Any]:
-    return background.result(plan_every_aws_stack)[name]
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AWS_STACKS)
-def test_init_and_validation_pass_without_warnings(synthesized: Synthesized, background: BackgroundJobs, name: str) -> None:
-    run = _plan(background, name)
+def test_init_and_validation_pass_without_warnings(plans: dict[str, dict[str, Any]], name: str) -> None:
+    run = plans[name]
     assert run["init"][0] == 0, run["init"][1]
     assert run["plan"][0] == 0, run["plan"][1]
     if name.endswith(("-bootstrap", "-standby")):  # nothing seeded to forget
@@ -225,11 +212,12 @@ def test_init_and_validation_pass_without_warnings(synthesized: Synthesized, bac
     assert listed == seeded_addresses(_repository_state("dev"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AWS_STACKS)
 def test_offline_plan_creates_every_resource_and_destroys_no_repository(
-    synthesized: Synthesized, background: BackgroundJobs, name: str
+    synthesized: Synthesized, plans: dict[str, dict[str, Any]], name: str
 ) -> None:
-    run = _plan(background, name)
+    run = plans[name]
     assert run["plan"][0] == 0, run["plan"][1]
     document = synthesized.documents[name]
     declared = {f"{kind}.{resource}" for kind, group in document["resource"].items() for resource in group}
@@ -251,20 +239,6 @@ def test_offline_plan_creates_every_resource_and_destroys_no_repository(
         assert created == declared
         assert {address: planned[address] for address in seeded} == {address: ["remove"] for address in seeded}
     assert not [address for address, actions in planned.items() if "delete" in actions]
-
-
-def test_the_aws_example_plans_offline(background: BackgroundJobs) -> None:
-    """examples/platform_aws.py, as the installed wheel synthesized it (tests/test_packaging.py): every resource
-    planned for creation, without a diagnostic."""
-    installed = background.result(install_and_run_examples)
-    document = example_stack(installed["runs"]["platform_aws.py"], AWS_EXAMPLE_STACK)
-    run = _plan(background, AWS_EXAMPLE_STACK)
-    assert run["init"][0] == 0, run["init"][1]
-    assert run["plan"][0] == 0, run["plan"][1]
-    assert run["diagnostics"] == []
-    expected = {f"{kind}.{name}" for kind, group in document["resource"].items() for name in group}
-    assert {re.sub(r"\[.*\]$", "", address) for address in run["changes"]} == expected
-    assert all(actions == ["create"] for actions in run["changes"].values())
 
 
 # A line of `terraform plan -json` as Terraform 1.11 writes a validation warning (trimmed).

