@@ -100,6 +100,9 @@ def _synthesize(configuration: Any, clouds: Sequence[str], outdir: Path, kinds: 
 
     if runs_in_parallel(clouds):
         return synthesize_in_parallel(configuration, clouds, outdir, kinds)
+    from constructs_lib.provider_bindings import prepare_jsii_runtime
+
+    prepare_jsii_runtime()  # before cdktf starts the jsii runtime: provider JavaScript loaded on demand
     from stacks.synthesis import SynthesisError, synthesize
 
     try:

@@ -19,6 +19,9 @@ __all__ = ["PlatformIdentity", "PropError", "SynthesisError", "app", "synth"]
 def __getattr__(name: str) -> Any:
     """``app`` and ``synth`` from :mod:`constructs_lib.synthesis`, imported (with cdktf) on first use."""
     if name in ("app", "synth"):
+        from .provider_bindings import prepare_jsii_runtime
+
+        prepare_jsii_runtime()  # before synthesis imports cdktf: provider JavaScript loaded on demand
         from . import synthesis
 
         return getattr(synthesis, name)

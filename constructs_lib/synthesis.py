@@ -13,6 +13,9 @@ removing stacks no longer synthesized, as ``cdktf synth`` does). Any failure, a 
 an error annotation, raises :class:`SynthesisError`: a plain Python error listing each problem on its own line,
 without the JavaScript stack trace, and the output directory is left as it was. Staging directories left behind by
 a killed run are removed by the next one.
+
+``constructs_lib.app`` and ``constructs_lib.synth`` start the jsii runtime with the provider bindings loaded on demand
+(:func:`~constructs_lib.provider_bindings.prepare_jsii_runtime`) before this module imports cdktf.
 """
 
 from __future__ import annotations
@@ -23,14 +26,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .provider_bindings import prepare_jsii_runtime
+from cdktf import App
 
-prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime without the lazy exports hook
-
-from cdktf import App  # noqa: E402
-
-from .output import SynthesisError, prepare_staging, publish  # noqa: E402
-from .policy import COLLECT_CONTEXT, collected_violations  # noqa: E402
+from .output import SynthesisError, prepare_staging, publish
+from .policy import COLLECT_CONTEXT, collected_violations
 
 __all__ = ["SynthesisError", "app", "synth"]
 

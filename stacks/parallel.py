@@ -96,6 +96,9 @@ def _run_child(configuration: Configuration, cloud: str, kinds: Sequence[str], o
 def child_main() -> int:
     """A child: synthesizes one cloud's stacks of the pickled configuration on stdin into the given directory."""
     configuration, cloud, kinds, outdir = pickle.loads(sys.stdin.buffer.read())
+    from constructs_lib.provider_bindings import prepare_jsii_runtime
+
+    prepare_jsii_runtime()  # before cdktf starts the jsii runtime: provider JavaScript loaded on demand
     from .synthesis import SynthesisError, synthesize  # the child's cloud only
 
     try:

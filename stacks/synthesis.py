@@ -5,6 +5,10 @@ output directory and published only when every stack was written and passed its 
 (:func:`constructs_lib.synthesis.synth`), so a failed run leaves the previous output exactly as it was. Every stack
 applies the guardrails (``constructs_lib.policy``); their violations, of all stacks at once, fail the run
 (:class:`~constructs_lib.output.SynthesisError`) and nothing is written.
+
+Importing this module imports cdktf, which starts the jsii runtime: a program calls
+:func:`constructs_lib.provider_bindings.prepare_jsii_runtime` first (main.py does), so that the runtime starts
+with the provider packages' JavaScript loaded on demand.
 """
 
 from __future__ import annotations
@@ -14,22 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.provider_bindings import prepare_jsii_runtime
+from cdktf import App
 
-from .type_hints import evaluate_jsii_stub_hints_once
+from config import Configuration
+from constructs_lib.output import SynthesisError
+from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS
+from constructs_lib.synthesis import app as staged_app, synth
 
-prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime without the lazy exports hook
-evaluate_jsii_stub_hints_once()
-
-from cdktf import App  # noqa: E402
-
-from config import Configuration  # noqa: E402
-from constructs_lib.output import SynthesisError  # noqa: E402
-from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS  # noqa: E402
-from constructs_lib.synthesis import app as staged_app, synth  # noqa: E402
-
-from . import KINDS  # noqa: E402
-from .output import SynthesizedStack, describe, selected_refs  # noqa: E402
+from . import KINDS
+from .output import SynthesizedStack, describe, selected_refs
 
 __all__ = ["SynthesisError", "build_app", "synthesize"]
 

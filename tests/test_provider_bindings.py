@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import typing
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ import pytest
 
 from constructs_lib import provider_bindings
 from constructs_lib.provider_bindings import LAZY_EXPORTS_HOOK, ProviderPackageShapeWarning, register_lazily
-from stacks.type_hints import evaluate_jsii_stub_hints_once
 
 from .conftest import Synthesized
 from .helpers import PROJECT_ROOT, run, subprocess_environment, tree_bytes
@@ -172,6 +170,11 @@ def test_eager_switch_leaves_a_lazy_root_lazy(fake_packages: Path, monkeypatch: 
 
 
 def test_the_session_synth_loaded_providers_lazily_on_both_sides(synthesized: Synthesized) -> None:
+    """This process (conftest.py prepared the runtime) imports the patterns of both clouds: only the resource
+    modules they use load, whatever other tests ran in it before."""
+    import constructs_lib.aws.patterns
+    import constructs_lib.gcp.patterns  # noqa: F401
+
     assert provider_bindings._runtime_prepared is True
     for package in ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_google"):
         with warnings.catch_warnings():
@@ -545,25 +548,3 @@ def test_importing_cdktf_first_warns_once_with_what_to_do() -> None:
                             timeout=120, env=subprocess_environment(), check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == ["ProviderLoadingOrderWarning"]
-
-
-def test_a_jsii_stubs_hints_are_evaluated_once_and_other_calls_pass_through() -> None:
-    """stacks/type_hints.py (installed by stacks/synthesis.py and conftest.py): the same hints, a fresh dict each
-    time, only for the bindings' ``_typecheckingstub__`` functions."""
-    evaluate_jsii_stub_hints_once()
-    installed = typing.get_type_hints
-    evaluate_jsii_stub_hints_once()
-    assert typing.get_type_hints is installed  # once per process
-    namespace: dict[str, Any] = {}
-    exec("import typing\n"
-         "class Later: ...\n"
-         "def _typecheckingstub__0(scope: typing.Optional[int], *, name: 'Later') -> None: ...\n"
-         "def other(value: 'Later') -> None: ...\n", namespace)
-    stub, other, later = namespace["_typecheckingstub__0"], namespace["other"], namespace["Later"]
-    expected = {"scope": typing.Optional[int], "name": later, "return": type(None)}
-    first = typing.get_type_hints(stub)
-    assert first == expected and typing.get_type_hints(other) == {"value": later, "return": type(None)}
-    first["scope"] = bool  # a caller changing its copy changes nothing for the next
-    namespace["Later"] = int  # a stub's hints were evaluated once; any other function's are evaluated again
-    assert typing.get_type_hints(stub) == expected
-    assert typing.get_type_hints(other)["value"] is int

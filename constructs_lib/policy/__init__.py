@@ -1,6 +1,8 @@
 """Guardrails checked while synthesizing, and production data kept from ``terraform destroy``.
 
-Usable alone from any cdktf app (import it before ``cdktf``, like the other ``constructs_lib`` packages)::
+Usable alone from any cdktf app (after ``constructs_lib.aws`` or ``constructs_lib.gcp``, which start the jsii
+runtime with the provider bindings loaded on demand: import one of them, or call
+``constructs_lib.provider_bindings.prepare_jsii_runtime()``, before ``cdktf``)::
 
     from constructs_lib.policy import apply_guardrails, waive
 

@@ -19,19 +19,16 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..provider_bindings import prepare_jsii_runtime, register_lazily
+import jsii
+from cdktf import App, Aspects, IAspect, TerraformResource, TerraformStack
+from constructs import IConstruct, IValidation
 
-prepare_jsii_runtime()  # before the first cdktf import starts the jsii runtime without the lazy exports hook
-
-import jsii  # noqa: E402
-from cdktf import App, Aspects, IAspect, TerraformResource, TerraformStack  # noqa: E402
-from constructs import IConstruct, IValidation  # noqa: E402
-
-from ..naming import AWS_TAG_KEYS, GCP_LABEL_KEYS  # noqa: E402
-from ..review.changes import METADATA_KEY, WAIVERS_KEY  # noqa: E402
-from ..review.provider_facts import FORCE_DESTROY_NAMES, STATEFUL_RESOURCE_TYPES  # noqa: E402
-from .engine import RULES_BY_ID, Evaluation, evaluate  # noqa: E402
-from .model import MIN_REASON_LENGTH, ResourceTraits, Settings, Violation, Waived, normalize_reason  # noqa: E402
+from ..naming import AWS_TAG_KEYS, GCP_LABEL_KEYS
+from ..provider_bindings import register_lazily
+from ..review.changes import METADATA_KEY, WAIVERS_KEY
+from ..review.provider_facts import FORCE_DESTROY_NAMES, STATEFUL_RESOURCE_TYPES
+from .engine import RULES_BY_ID, Evaluation, evaluate
+from .model import MIN_REASON_LENGTH, ResourceTraits, Settings, Violation, Waived, normalize_reason
 
 #: App context key: when true, violations are recorded on the stacks (see :func:`collected_violations`)
 #: instead of failing the synthesis of the first stack that has one.
