@@ -43,6 +43,6 @@ def cdktn_synthesis_ratio(rounds: int) -> float:
         for program, command in programs.items():
             measure(program, command, environment)  # warm-up, untimed
         medians = alternate(programs, rounds, environment)
-    ratio = medians[CDKTN] / medians[CDKTF]
+    ratio = medians[CDKTN].seconds / medians[CDKTF].seconds
     print(f"ratio cdktn / cdktf {ratio:.3f}")
     return ratio

@@ -5,13 +5,15 @@ Used by ``bench/bench.py`` (``make bench``). Each round clones the current commi
 yet committed are not measured) into a new directory, links what ``make install`` put into this checkout
 (the synced ``.venv`` and the workflow linter's ``node_modules``) into it and runs the test recipe of
 ``make test`` there (``make -o <stamps> test``: the install step is taken as done), then
-``make -o <stamps> check``. The five slowest tests come from pytest's JUnit report
-of the median run of ``make test``.
+``make -o <stamps> check``. Each run's CPU time (user + system of make and every process it waited for)
+is measured with its wall time: on a machine shared with other work the wall time varies, the CPU time
+much less. The five slowest tests come from pytest's JUnit report of the median run of ``make test``.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,35 +34,29 @@ _MACHINE_VARIABLES = (
 
 #: What `make install` puts into a checkout (linked into each clone from this one), and its stamp files.
 INSTALLED = (".venv", "tools/workflow-lint/node_modules")
-INSTALL_STAMPS = (".venv/.synced", "tools/workflow-lint/node_modules/.installed")
+INSTALL_STAMPS = (".venv/.synced", ".venv/.synced-dev", "tools/workflow-lint/node_modules/.installed")
+
+
+@dataclass(frozen=True)
+class Timed:
+    """Wall time and CPU time (user + system, make and the processes it waited for) of one make run."""
+
+    seconds: float
+    cpu_seconds: float
 
 
 @dataclass(frozen=True)
 class SuiteRun:
-    seconds: float
+    test: Timed
     slowest: tuple[tuple[float, str], ...]
-    background_jobs: tuple[str, ...]
     #: `make check` in the same clone, after `make test`.
-    check_seconds: float
+    check: Timed
 
 
 def _slowest_tests(junit_report: Path, count: int) -> tuple[tuple[float, str], ...]:
     cases = ElementTree.parse(junit_report).getroot().iter("testcase")
     timed = [(float(case.get("time", "0")), f"{case.get('classname')}::{case.get('name')}") for case in cases]
     return tuple(sorted(timed, key=lambda row: -row[0])[:count])
-
-
-def _background_section(output: str) -> tuple[str, ...]:
-    lines = output.splitlines()
-    start = next((index for index, line in enumerate(lines) if "background jobs" in line and line.startswith("=")), None)
-    if start is None:
-        return ()
-    section = []
-    for line in lines[start + 1:]:
-        if line.startswith(("=", "-")):
-            break
-        section.append(line.strip())
-    return tuple(section)
 
 
 def run_suite_once(scratch: Path, round_number: int) -> SuiteRun:
@@ -72,26 +68,30 @@ def run_suite_once(scratch: Path, round_number: int) -> SuiteRun:
     report = scratch / f"junit-{round_number}.xml"
     environment = {key: value for key, value in os.environ.items() if key not in _MACHINE_VARIABLES}
     environment["PYTEST_ADDOPTS"] = f"--junitxml={report}"
-    seconds, result = _timed_make("test", clone, environment)
-    check_seconds, _ = _timed_make("check", clone, {key: value for key, value in environment.items()
-                                                    if key != "PYTEST_ADDOPTS"})
-    return SuiteRun(seconds, _slowest_tests(report, 5), _background_section(result.stdout), check_seconds)
+    test = _timed_make("test", clone, environment)
+    check = _timed_make("check", clone, {key: value for key, value in environment.items() if key != "PYTEST_ADDOPTS"})
+    return SuiteRun(test, _slowest_tests(report, 5), check)
 
 
-def _timed_make(target: str, clone: Path, environment: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    started = time.perf_counter()
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed_make(target: str, clone: Path, environment: dict[str, str]) -> Timed:
+    started, cpu_before = time.perf_counter(), _cpu_of_children()
     result = subprocess.run(["make", *(f"-o{stamp}" for stamp in INSTALL_STAMPS), target], cwd=clone, env=environment,
                             capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
+    timed = Timed(time.perf_counter() - started, _cpu_of_children() - cpu_before)
     if result.returncode != 0:
         sys.exit(f"make {target} failed in the fresh clone (exit {result.returncode}):\n"
                  f"{result.stdout[-4000:]}{result.stderr[-2000:]}")
-    return seconds, result
+    return timed
 
 
-def suite_figures(rounds: int) -> tuple[SuiteRun, float]:
+def suite_figures(rounds: int) -> tuple[SuiteRun, Timed]:
     """Runs the suite ``rounds`` times in fresh clones; prints each run; returns the median run of `make test`
-    and the median time of `make check`."""
+    and the median `make check` (each median by wall time)."""
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
                            capture_output=True, text=True, check=True).stdout.strip()
     if dirty:
@@ -101,7 +101,9 @@ def suite_figures(rounds: int) -> tuple[SuiteRun, float]:
         for round_number in range(1, rounds + 1):
             run = run_suite_once(Path(scratch), round_number)
             runs.append(run)
-            print(f"round {round_number}  make test (fresh clone) {run.seconds:7.2f} s   "
-                  f"then make check {run.check_seconds:6.2f} s", flush=True)
-    median = statistics.median_low(run.seconds for run in runs)
-    return next(run for run in runs if run.seconds == median), statistics.median_low(run.check_seconds for run in runs)
+            print(f"round {round_number}  make test (fresh clone) {run.test.seconds:7.2f} s ({run.test.cpu_seconds:6.1f} s CPU)"
+                  f"   then make check {run.check.seconds:6.2f} s ({run.check.cpu_seconds:5.1f} s CPU)", flush=True)
+    median = statistics.median_low(run.test.seconds for run in runs)
+    check_median = statistics.median_low(run.check.seconds for run in runs)
+    return (next(run for run in runs if run.test.seconds == median),
+            next(run.check for run in runs if run.check.seconds == check_median))

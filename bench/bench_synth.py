@@ -1,13 +1,15 @@
 """Times `main.py` synthesizing every stack against an ordinary hello-world cdktf app, in one run.
 
 Used by ``bench/bench.py`` (``make bench``). Each round runs both programs once, alternating, each in
-a fresh interpreter (so each pays the provider import and the jsii start-up), and samples the
-resident memory of the whole process tree (Python and its Node.js jsii runtime) every 20 ms.
+a fresh interpreter (so each pays the provider import and the jsii start-up), measures its CPU time
+(user + system of the process and its children) and samples the resident memory of the whole process
+tree (Python and its Node.js jsii runtime) every 20 ms.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,7 +29,21 @@ MAIN = "main.py (all stacks)"
 class Run:
     program: str
     seconds: float
+    cpu_seconds: float
     peak_mib: float
+
+
+@dataclass(frozen=True)
+class Medians:
+    """A program's median wall time and median CPU time over its rounds."""
+
+    seconds: float
+    cpu_seconds: float
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children() -> dict[int, list[int]]:
@@ -58,7 +74,7 @@ def _tree_rss_mib(root: int) -> float:
 
 def measure(program: str, command: list[str], environment: dict[str, str]) -> Run:
     peak = 0.0
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _cpu_of_children()
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
@@ -71,12 +87,12 @@ def measure(program: str, command: list[str], environment: dict[str, str]) -> Ru
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     _, stderr = process.communicate()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, _cpu_of_children() - cpu_before
     done.set()
     sampler.join()
     if process.returncode != 0:
         sys.exit(f"{program} failed with exit status {process.returncode}:\n{stderr.decode(errors='replace')}")
-    return Run(program, seconds, peak)
+    return Run(program, seconds, cpu_seconds, peak)
 
 
 def synthesis_environment() -> dict[str, str]:
@@ -87,7 +103,7 @@ def synthesis_environment() -> dict[str, str]:
     return environment
 
 
-def alternate(programs: dict[str, list[str]], rounds: int, environment: dict[str, str]) -> dict[str, float]:
+def alternate(programs: dict[str, list[str]], rounds: int, environment: dict[str, str]) -> dict[str, Medians]:
     """Runs the programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
     width = max(len(program) for program in programs)
     runs: list[Run] = []
@@ -95,16 +111,20 @@ def alternate(programs: dict[str, list[str]], rounds: int, environment: dict[str
         for program, command in programs.items():
             run = measure(program, command, environment)
             runs.append(run)
-            print(f"round {round_number}  {program:<{width}} {run.seconds:7.2f} s  peak {run.peak_mib:7.0f} MiB", flush=True)
+            print(f"round {round_number}  {program:<{width}} {run.seconds:7.2f} s  {run.cpu_seconds:6.2f} s CPU  "
+                  f"peak {run.peak_mib:7.0f} MiB", flush=True)
 
-    medians = {program: statistics.median(run.seconds for run in runs if run.program == program) for program in programs}
+    medians = {program: Medians(statistics.median(run.seconds for run in runs if run.program == program),
+                                statistics.median(run.cpu_seconds for run in runs if run.program == program))
+               for program in programs}
     peaks = {program: max(run.peak_mib for run in runs if run.program == program) for program in programs}
     for program in programs:
-        print(f"median {program:<{width}} {medians[program]:7.2f} s  peak {peaks[program]:7.0f} MiB")
+        print(f"median {program:<{width}} {medians[program].seconds:7.2f} s  {medians[program].cpu_seconds:6.2f} s CPU  "
+              f"peak {peaks[program]:7.0f} MiB")
     return medians
 
 
-def synthesis_figures(rounds: int) -> dict[str, float]:
+def synthesis_figures(rounds: int) -> dict[str, Medians]:
     """Runs both programs ``rounds`` times, alternating; prints each run and the medians; returns the medians."""
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
         programs = {

@@ -11,7 +11,7 @@
    demand (a census of the Node modules each jsii runtime loaded; an eager load is every module).
 3. Compares the outputs as JSON: the same files, every resource, data source, output, provider
    block and backend identical; only the differences in ``compat/compare.py``'s ALLOWED list pass.
-4. Checks what README says of cdktn's native S3 locking (``use_lockfile``) against our escape hatch.
+4. Checks what docs/cdk-terrain.md says of cdktn's native S3 locking (``use_lockfile``) against our escape hatch.
 5. Adjusts the renamed tree's snapshots by exactly those allowed differences (nothing else) and
    runs the whole test suite there with the cdktn environment, on every core as `make test` does:
    snapshots, property assertions, Terraform (through the same offline mirror and version rewrite as on
@@ -182,7 +182,7 @@ def adjust_snapshots(tree: Path, cdktn_out: Path) -> list[str]:
     return problems
 
 
-# README (Moving to CDK Terrain): cdktn's S3Backend takes use_lockfile; it then refuses to synthesize unless
+# docs/cdk-terrain.md: cdktn's S3Backend takes use_lockfile; it then refuses to synthesize unless
 # the app targets Terraform >= 1.10, and writes what stacks/backends.py's escape hatch writes.
 NATIVE_LOCKFILE_PROBE = """
 import json, tempfile
@@ -219,7 +219,7 @@ def check_native_lockfile(cdktn_python: Path, work: Path) -> list[str]:
     print(f"  without targetVersions: {report['native'].get('error', 'synthesized')}")
     problems = []
     if "error" not in report["native"]:
-        problems.append("cdktn's S3Backend(use_lockfile=True) synthesized without targetVersions; README says it refuses")
+        problems.append("cdktn's S3Backend(use_lockfile=True) synthesized without targetVersions; docs/cdk-terrain.md says it refuses")
     if report["native_targeting_1_10"] != report["escape_hatch"]:
         problems.append(f"native use_lockfile wrote {report['native_targeting_1_10']}, the escape hatch "
                         f"{report['escape_hatch']}")

@@ -63,7 +63,7 @@ ALLOWED: tuple[AllowedDifference, ...] = (
         "provider version constraint", (STACK, SNAPSHOT), ("terraform", "required_providers", "*", "version"),
         _any_value,
         "each prebuilt binding pins the exact provider version it was generated from, so new bindings pin "
-        "newer providers (the versions are printed; README, Moving to CDK Terrain, says what they mean for state)",
+        "newer providers (the versions are printed; docs/cdk-terrain.md says what they mean for state)",
     ),
     AllowedDifference(
         "provider source address", (STACK, SNAPSHOT), ("terraform", "required_providers", "*", "source"),

@@ -2,7 +2,7 @@
 """The move from CDKTF to CDK Terrain (cdktn) as rules: writes the renamed tree of this checkout.
 
     python3 compat/rename.py OUTDIR        # the renamed copy of the working tree (make test-cdktn, make bench)
-    python3 compat/rename.py --in-place    # performs the move in this checkout (see README, Moving to CDK Terrain)
+    python3 compat/rename.py --in-place    # performs the move in this checkout (see docs/cdk-terrain.md)
 
 The files are those git knows of in the working tree (tracked, or untracked and not ignored), with
 their uncommitted changes; ``compat/`` itself (these rules, the cdktn Pipfile) is copied unchanged
@@ -14,8 +14,8 @@ and left untouched in place. What changes, by rule rather than by a list of file
   (``@cdktf/provider-X``). A string that is exactly ``"cdktf"`` is data (the ``ManagedBy`` tag
   value), not a module name, and stays; comments and docstrings stay too. So code that needs the
   library's module name as a string takes it from the module (``cdktf.__name__``).
-- Markdown: the code in ```` ```python ```` blocks gets the Python rules (the README's snippet is run by
-  the tests), and ``cdktf-cli@VERSION`` becomes ``cdktn-cli@`` the pinned cdktn version; prose stays.
+- Markdown: the code in ```` ```python ```` blocks gets the Python rules (the snippet of
+  docs/using-the-patterns.md is run by the tests), and ``cdktf-cli@VERSION`` becomes ``cdktn-cli@`` the pinned cdktn version; prose stays.
 - ``pyproject.toml``: the cdktf requirements become the cdktn ones, from the versions pinned in
   ``compat/Pipfile`` (lower bound the pin, upper bound the next major, or the next minor below 1.0).
 - ``Pipfile`` and ``Pipfile.lock`` become ``compat/Pipfile`` and ``compat/Pipfile.lock``.
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         if not arguments.quiet:
             for path, count in sorted(prose.items()):
                 print(f"  {count:4d}  {path}")
-        print("next (README, Moving to CDK Terrain): make install, update the snapshots, review `git diff`, make test")
+        print("next (docs/cdk-terrain.md): make install, update the snapshots, review `git diff`, make test")
     return 0
 
 

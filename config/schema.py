@@ -1,7 +1,7 @@
 """The typed configuration model of the platform and the rules every value must satisfy.
 
 ``config/project.toml`` holds what all environments share (the project name); ``config/<env>.toml``
-holds one environment. Keys are required unless the README marks them optional (a feature that is
+holds one environment. Keys are required unless docs/configuration.md marks them optional (a feature that is
 off when absent); unknown keys are rejected, so a typo cannot silently fall back to a default. Each
 rule states its limits in the error message. Rules that depend on the environment (what only dev may
 do, what prod must do) live here, so stacks and constructs never branch on an environment name.
@@ -232,7 +232,7 @@ UNSUPPORTED_STRATEGIES: dict[str, tuple[str, ...]] = {"gcp": ("linear",)}
 
 @dataclass(frozen=True)
 class ReleaseSettings:
-    """How a new image tag reaches users on both clouds (see README, Releases).
+    """How a new image tag reaches users on both clouds (see docs/releases.md).
 
     ``strategy`` is ``rolling`` or a traffic-shifting one: ``blue_green`` (the candidate gets a test
     route, then all traffic), ``canary`` (``canary_percent`` first) or ``linear`` (AWS only: steps of
@@ -324,7 +324,7 @@ class DrSettings:
 
     ``pilot_light``: AWS restores the database from backups replicated to the standby region; ``warm``:
     a cross-region read replica is ready to promote. GCP always keeps a cross-region Cloud SQL replica;
-    the mode sets whether its standby Cloud Run services keep instances warm (see README, Disaster recovery).
+    the mode sets whether its standby Cloud Run services keep instances warm (see docs/disaster-recovery.md).
     """
 
     mode: str
@@ -889,7 +889,7 @@ def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSe
         reader.section("dr", required=False)
         if environment == "prod":
             problems.add("dr", "is required in prod: the standby regions, mode and capacity that let prod survive the "
-                         "loss of its region (README: Disaster recovery)", show_value=False)
+                         "loss of its region (docs/disaster-recovery.md)", show_value=False)
         return None
     dr = reader.section("dr")
     aws_region = dr.string("aws_standby_region", pattern=AWS_REGION_PATTERN,

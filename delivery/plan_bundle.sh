@@ -2,7 +2,7 @@
 # A saved plan travels from the plan job to the apply job encrypted: plan files hold the configuration
 # and prior state in clear text (secrets included), and every reader of the repository can download
 # a run's artifacts. The plan job has only the public key; the private key is a secret of the GitHub
-# environment whose apply job opens the bundle (README: Delivery, secrets and variables).
+# environment whose apply job opens the bundle (docs/delivery.md, secrets and variables).
 #
 #   plan_bundle.sh seal STACK_DIR OUT_DIR   PLAN_PUBLIC_KEY (PEM) and PLAN_ENVIRONMENT in the environment
 #       -> OUT_DIR/plan.tar.enc, OUT_DIR/plan.key.enc, OUT_DIR/plan.sha256; prints the SHA-256

@@ -116,7 +116,7 @@ class AwsPlatformStack(TerraformStack):
 
 
 class AwsStandbyStack(TerraformStack):
-    """The disaster-recovery standby of an environment in ``dr.aws_standby_region`` (README: Disaster recovery).
+    """The disaster-recovery standby of an environment in ``dr.aws_standby_region`` (docs/disaster-recovery.md).
 
     Apply it before the primary stack: the primary's replication names its bucket and key.
     """

@@ -1,4 +1,4 @@
-"""The move to CDK Terrain (compat/): the rename rules, the allowed differences, the README's review.
+"""The move to CDK Terrain (compat/): the rename rules, the allowed differences, docs/cdk-terrain.md's review.
 
 `make test-cdktn` runs the renamed tree for real (synthesis, comparison, the whole suite on cdktn);
 these tests pin the rules themselves, fast, in the ordinary suite.
@@ -157,15 +157,17 @@ def test_snapshots_adopt_the_allowed_differences_and_nothing_else() -> None:
     assert snapshot["terraform"]["required_providers"]["aws"]["version"] == "6.25.0"  # not modified in place
 
 
-# --- the README's review of the provider upgrades ------------------------------------------------------------
+# --- docs/cdk-terrain.md's review of the provider upgrades -------------------------------------------------------
 
-README_SECTION = "### What the provider upgrades mean for existing state"
+UPGRADES_PAGE = PROJECT_ROOT / "docs" / "cdk-terrain.md"
+UPGRADES_SECTION = "## What the provider upgrades mean for existing state"
 
 
-def test_the_readme_reviewed_the_upgrade_guides_for_every_type_the_stacks_use(synthesized: Synthesized) -> None:
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(README_SECTION)
-    section = text[start:text.index("\n## ", start)]
+def test_the_page_reviewed_the_upgrade_guides_for_every_type_the_stacks_use(synthesized: Synthesized) -> None:
+    text = UPGRADES_PAGE.read_text(encoding="utf-8")
+    start = text.index(UPGRADES_SECTION)
+    end = text.find("\n## ", start + 1)
+    section = text[start:end if end >= 0 else len(text)]
     reviewed = set(re.findall(r"`((?:aws|google|random)_[a-z0-9_]+)`", section))
     used = {kind for document in synthesized.documents.values()
             for block in ("resource", "data") for kind in document.get(block, {})}

@@ -702,7 +702,7 @@ def _dr(**values: Any) -> Callable[[dict[str, Any]], None]:
 DR_CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("missing in prod", "prod", lambda data: data.pop("dr"),
      ["dr: is required in prod: the standby regions, mode and capacity that let prod survive the loss of its region "
-      "(README: Disaster recovery)"]),
+      "(docs/disaster-recovery.md)"]),
     ("unknown mode", "prod", _dr(mode="cold"), ['dr.mode: must be one of pilot_light, warm, got "cold"']),
     ("unknown key", "prod", _dr(standby_region="us-west-2"),
      ["dr.standby_region: unknown key (not part of the configuration schema)"]),

@@ -1,7 +1,7 @@
 """constructs_lib is a package another repository installs and uses without our config or stacks.
 
 One module fixture builds the wheel, installs it into a directory of its own and runs every app in
-``examples/`` and the README's snippet there (as printed); the AWS example is then planned offline.
+``examples/`` and the snippet of docs/using-the-patterns.md there (as printed); the AWS example is then planned offline.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .test_terraform import MIRROR, plan_offline_together
 pytestmark = pytest.mark.slow  # pip, programs in fresh interpreters, terraform
 
 EXAMPLES = sorted(path.name for path in (PROJECT_ROOT / "examples").glob("*.py"))
-README_SECTION = "## Using the constructs in another repository"
+SNIPPET_PAGE = PROJECT_ROOT / "docs" / "using-the-patterns.md"
 
 # Runs each app the way a user would (`python app.py outdir`), all in one fresh interpreter (one jsii
 # start for all), and reports what the installed package could import: not our config or stacks.
@@ -47,12 +47,10 @@ print(json.dumps({"results": results, "probe": probe}))
 """
 
 
-def readme_snippet() -> str:
-    """The first Python block of the README's section on using the constructs elsewhere."""
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index(README_SECTION):]
-    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert match is not None, "the README section has no Python snippet"
+def documented_snippet() -> str:
+    """The first Python block of the page on using the constructs elsewhere."""
+    match = re.search(r"```python\n(.*?)```", SNIPPET_PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    assert match is not None, "docs/using-the-patterns.md has no Python snippet"
     return match.group(1)
 
 
@@ -73,9 +71,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert installation.returncode == 0, installation.stderr
 
     apps = {name: PROJECT_ROOT / "examples" / name for name in EXAMPLES}
-    snippet = work / "readme_snippet.py"
-    snippet.write_text(readme_snippet(), encoding="utf-8")
-    apps["README snippet"] = snippet
+    snippet = work / "documented_snippet.py"
+    snippet.write_text(documented_snippet(), encoding="utf-8")
+    apps["documented snippet"] = snippet
     consumers = work / "consumers"
     consumers.mkdir()
     plan_of_apps, outdirs = [], {}
@@ -84,8 +82,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         consumer.mkdir()
         copy = shutil.copy(app, consumer / "app.py")
         # The snippet, as printed, writes ./cdktf.out: the process runs in the consumers' directory.
-        outdirs[name] = consumers / "cdktf.out" if name == "README snippet" else consumer / "out"
-        plan_of_apps.append([name, str(copy), "" if name == "README snippet" else str(outdirs[name])])
+        outdirs[name] = consumers / "cdktf.out" if name == "documented snippet" else consumer / "out"
+        plan_of_apps.append([name, str(copy), "" if name == "documented snippet" else str(outdirs[name])])
     result = run([sys.executable, "-c", _PROBE, json.dumps(plan_of_apps)], cwd=consumers, PYTHONPATH=str(site))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
@@ -107,7 +105,7 @@ def test_the_wheel_installs_with_the_node_hook_and_runs_apps_without_config_or_s
     assert len(installed["wheels"]) == 1 and installed["wheels"][0].startswith("duckdb_platform_constructs-")
     site = installed["site"]
     assert (site / "constructs_lib" / "lazy_provider_exports.js").is_file()
-    assert set(installed["runs"]) == {*EXAMPLES, "README snippet"}
+    assert set(installed["runs"]) == {*EXAMPLES, "documented snippet"}
     for name, run in installed["runs"].items():
         assert run["returncode"] == 0, f"{name}: {run['stderr']}"
         probe = json.loads(run["stdout"].splitlines()[-1])
@@ -139,12 +137,12 @@ def test_the_aws_example_plans_offline(installed: dict[str, Any], tmp_path: Path
     assert all(actions == ["create"] for actions in plan["changes"].values())
 
 
-def test_the_readme_snippet_is_one_load_balanced_service_in_fifteen_lines(installed: dict[str, Any]) -> None:
-    document = example_stack(installed["runs"]["README snippet"], "orders")
+def test_the_documented_snippet_is_one_load_balanced_service_in_fifteen_lines(installed: dict[str, Any]) -> None:
+    document = example_stack(installed["runs"]["documented snippet"], "orders")
     (service,) = resources(document, "aws_ecs_service").values()
     assert service["name"] == "acme-prod-orders"
     assert len(resources(document, "aws_wafv2_web_acl_association")) == 1
-    code = [line for line in readme_snippet().splitlines() if line.strip()]
+    code = [line for line in documented_snippet().splitlines() if line.strip()]
     first_statement = next(index for index, line in enumerate(code) if line.startswith("app ="))
     assert len(code) - first_statement <= 15
 

@@ -378,14 +378,14 @@ def test_notifications_run_only_when_their_secret_exists() -> None:
             assert job["env"][secret] == f"${{{{ secrets.{secret} }}}}"
 
 
-def test_every_secret_and_variable_is_in_the_readme_table() -> None:
+def test_every_secret_and_variable_is_in_the_delivery_pages_table() -> None:
     text = "\n".join(path.read_text(encoding="utf-8") for path in WORKFLOWS.glob("*.yml"))
     used = set(re.findall(r"\b(secrets|vars)\.([A-Z][A-Z0-9_]*)", text))
     # vars[format('NAME_{0}', inputs.environment)]: one variable per environment.
     used |= {("vars", f"{prefix}{environment.upper()}") for prefix in re.findall(r"vars\[format\('([A-Z0-9_]+)\{0\}'", text)
              for environment in ("dev", "staging", "prod")}
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| (secret|variable)", readme, flags=re.MULTILINE))
+    page = (PROJECT_ROOT / "docs" / "delivery.md").read_text(encoding="utf-8")
+    table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| (secret|variable)", page, flags=re.MULTILINE))
     assert {(name, "secret" if kind == "secrets" else "variable") for kind, name in used} == table
 
 
