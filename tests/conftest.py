@@ -1,10 +1,6 @@
-"""The suite's shared fixture: the platform synthesized once per run, by main.py in a fresh interpreter
-exactly as `make synth` runs it; every test reads that one result.
-
-Tiers are markers: ``slow`` (Terraform, checkov, programs in a fresh interpreter, extra syntheses) is left out
-of `make check`. `make test` runs every tier on all cores (pytest-xdist, ``--dist loadgroup``); tests that
-share an expensive fixture carry one ``xdist_group``, so that one worker runs them and the fixture once.
-Under xdist the first worker to ask synthesizes and the others wait for it and read its output.
+"""The suite's shared fixture: every stack synthesized once per run by main.py in a fresh interpreter, exactly
+as `make synth` runs it. Under pytest-xdist the first worker to ask synthesizes into the run's shared temporary
+directory, holding a lock file; the others wait and read the same output. Tiers and parallelism: docs/tests.md.
 """
 
 from __future__ import annotations
@@ -12,8 +8,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,34 +43,25 @@ class Synthesized:
         return self.documents[stack_id(cloud, environment)]
 
 
-@contextmanager
-def _exclusive(lock_file: Path) -> Iterator[None]:
-    with lock_file.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def _synthesize_once(workdir: Path) -> str:
-    """main.py's summary; runs main.py in ``workdir`` unless an earlier call (another worker) did."""
-    stdout_file = workdir / "main.py.stdout"
-    if not stdout_file.exists():
-        workdir.mkdir(parents=True, exist_ok=True)
-        result = run_main(["--outdir", "cdktf.out"], cwd=workdir)
-        if result.returncode:
-            raise RuntimeError(f"main.py exited {result.returncode}:\n{result.stderr}")
-        stdout_file.write_text(result.stdout, encoding="utf-8")
-    return stdout_file.read_text(encoding="utf-8")
+    """main.py's summary; runs main.py into ``workdir/cdktf.out`` unless another worker did."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    with (workdir / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        summary = workdir / "main.py.stdout"
+        if not summary.exists():
+            result = run_main(["--outdir", "cdktf.out"], cwd=workdir)
+            if result.returncode:
+                raise RuntimeError(f"main.py exited {result.returncode}:\n{result.stderr}")
+            summary.write_text(result.stdout, encoding="utf-8")
+        return summary.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def synthesized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    if hasattr(request.config, "workerinput"):  # an xdist worker: the run's directory is shared by all workers
-        workdir = tmp_path_factory.getbasetemp().parent / "synthesis"
-        with _exclusive(workdir.with_suffix(".lock")):
-            stdout = _synthesize_once(workdir)
-    else:
-        workdir = tmp_path_factory.mktemp("synthesis")
-        stdout = _synthesize_once(workdir)
+    worker = hasattr(request.config, "workerinput")  # an xdist worker: the run's directory is shared by all
+    workdir = tmp_path_factory.getbasetemp().parent / "synthesis" if worker else tmp_path_factory.mktemp("synthesis")
+    stdout = _synthesize_once(workdir)
     outdir = workdir / "cdktf.out"
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     # In main.py's order, as its summary lists them (the manifest's is alphabetical).
