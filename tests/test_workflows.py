@@ -541,7 +541,7 @@ def _fake_install(workdir: Path, restored: str) -> tuple[subprocess.CompletedPro
         (workdir / path).chmod(0o755)
     shutil.copy(PROJECT_ROOT / "Makefile", workdir / "Makefile")
     (workdir / "tools" / "workflow-lint" / "node_modules").mkdir(parents=True)
-    for stamp in (".venv/.synced", "tools/workflow-lint/node_modules/.installed"):
+    for stamp in (".venv/.synced", ".venv/.synced-dev", "tools/workflow-lint/node_modules/.installed"):
         (workdir / stamp).touch()
         os.utime(workdir / stamp, (1_000_000_000, 1_000_000_000))
     for lock in ("Pipfile.lock", "tools/workflow-lint/package-lock.json"):

@@ -4,8 +4,9 @@
 # a newer time than the restored install stamps, so make would install everything again: the stamps are
 # touched first and make finds nothing to do. Anything else (a miss) installs from the lock files.
 set -euo pipefail
-if [ "${RESTORED:-}" = true ] && [ -f .venv/.synced ] && [ -f tools/workflow-lint/node_modules/.installed ]; then
-  touch .venv/.synced tools/workflow-lint/node_modules/.installed
+stamps=(.venv/.synced .venv/.synced-dev tools/workflow-lint/node_modules/.installed)
+if [ "${RESTORED:-}" = true ] && [ -f "${stamps[0]}" ] && [ -f "${stamps[1]}" ] && [ -f "${stamps[2]}" ]; then
+  touch "${stamps[@]}"
   echo "The locked environment came from the cache."
 fi
 make install
