@@ -229,9 +229,11 @@ def check_native_lockfile(cdktn_python: Path, work: Path) -> list[str]:
 
 
 def commit_tree(tree: Path) -> None:
-    """Makes the renamed tree a git checkout of one commit, as the suite expects (main.py diff --base HEAD)."""
+    """Makes the renamed tree a git checkout of one commit on ``main``, as the suite expects (main.py diff --base HEAD;
+    the install lines of the docs name ``main``, whatever the machine's default branch name)."""
     identity = ["-c", "user.name=test-cdktn", "-c", "user.email=test-cdktn@localhost", "-c", "commit.gpgsign=false"]
-    for command in (["init", "--quiet"], ["add", "--all"], [*identity, "commit", "--quiet", "-m", "renamed tree"]):
+    for command in (["init", "--quiet", "--initial-branch=main"], ["add", "--all"],
+                    [*identity, "commit", "--quiet", "-m", "renamed tree"]):
         subprocess.run(["git", "-C", str(tree), *command], check=True, capture_output=True)
 
 
