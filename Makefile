@@ -81,14 +81,16 @@ $(CDKTN_VENV_STAMP): compat/Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 synth: $(VENV_STAMP)
 	$(VENV_PYTHON) main.py
 
+# Every core (pytest-xdist): a test module is one unit of work, so a module's expensive fixture (the
+# Terraform plan, the checkov scan, the wheel) runs once, beside the other modules.
+PYTEST_PARALLEL := -n auto --dist loadfile
+
 # Leaves out the tests marked slow: Terraform, checkov, linters, fresh interpreters, extra syntheses.
 check: $(DEV_STAMP)
-	$(VENV_PYTHON) -m pytest -m "not slow"
+	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL) -m "not slow"
 
-# Every tier on every core (pytest-xdist): a test module is one unit of work, so a module's expensive
-# fixture (the Terraform plan, the checkov scan, the wheel) runs once, beside the other modules.
 test: install
-	$(VENV_PYTHON) -m pytest -n auto --dist loadfile
+	$(VENV_PYTHON) -m pytest $(PYTEST_PARALLEL)
 
 # The renamed tree (compat/rename.py) synthesized and compared with this one, then its whole suite (compat/check.py).
 test-cdktn: install $(CDKTN_VENV_STAMP)
