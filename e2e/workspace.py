@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from constructs_lib.offline import AwsMirror, offline_copy, terraform_environment, write_cli_config
-from tests.background import run_process
 
 #: The services the stacks call (endpoint keys of hashicorp/aws 5.100 without the aliases).
 SERVICES = ("acm", "appautoscaling", "budgets", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
@@ -74,7 +73,8 @@ def run(directory: Path, credentials: Mapping[str, str], *arguments: str,
     """``terraform <arguments>`` in a copy made by :func:`emulator_copy`, with ``credentials`` (AWS_* variables)."""
     environment = {**terraform_environment(directory / "terraformrc"), **credentials, **variables,
                    "AWS_REGION": "us-east-1"}
-    return run_process([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments], env=environment)
+    return subprocess.run([shutil.which("terraform") or "terraform", f"-chdir={directory}", *arguments], env=environment,
+                          capture_output=True, text=True, timeout=600, check=False)
 
 
 def init(directory: Path, credentials: Mapping[str, str]) -> None:

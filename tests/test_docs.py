@@ -200,3 +200,14 @@ def test_every_prod_name_on_the_troubleshooting_page_is_one_the_stacks_create(sy
     missing += sorted(name for name in quoted if name not in output)
     assert missing == []
     assert len(names) > 25 and len(quoted) > 5  # the page does name things
+
+
+def test_the_code_layout_page_names_every_construct_module() -> None:
+    """The library's root, the two clouds' constructs and their patterns, module by module (the review, cost and
+    policy packages are described as wholes)."""
+    text = (PROJECT_ROOT / "docs" / "layout.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(?:[\w/{},]*/)?(\w+\.py)`", text))
+    library = PROJECT_ROOT / "constructs_lib"
+    folders = [library, *(library / cloud for cloud in ("aws", "gcp")), *(library / cloud / "patterns" for cloud in ("aws", "gcp"))]
+    modules = {path.name for folder in folders for path in folder.glob("*.py") if path.name != "__init__.py"}
+    assert sorted(modules - named) == [], "say in docs/layout.md what these modules hold"
