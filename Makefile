@@ -62,7 +62,7 @@ $(VENV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 $(DEV_STAMP): Pipfile.lock $(filter .tools/bin/pipenv,$(PIPENV))
 	@$(REQUIRE_PYTHON_311)
 	$(PIPENV) sync --dev --python $(PYTHON_BIN)
-	$(VENV_PYTHON) tools/warm_jsii_cache.py
+	$(VENV_PYTHON) -m constructs_lib.jsii_cache
 	@touch $(VENV_STAMP) $@
 
 $(LINT_STAMP): $(LINT_DIR)/package-lock.json

@@ -15,9 +15,9 @@ while it is synthesized: every problem or violation is printed on its own line, 
 and the output directory is left as it was. With both clouds selected on two or more cores each cloud is
 synthesized in a process of its own at the same time (``stacks/parallel.py``), to the same bytes.
 
-``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.review``); ``cost``
+``diff`` compares two synthesized outputs and flags risky changes (see ``constructs_lib.analysis.review``); ``cost``
 estimates each stack's monthly cost at minimum and maximum capacity from the price table in
-``constructs_lib/cost/prices.toml``, or what a change does to it. Both read JSON only and import neither cdktf
+``constructs_lib/analysis/cost/prices.toml``, or what a change does to it. Both read JSON only and import neither cdktf
 nor a provider (without a directory they synthesize in a child process).
 """
 
@@ -114,12 +114,12 @@ def _synthesize(configuration: Any, clouds: Sequence[str], outdir: Path, kinds: 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments[:1] == ["diff"]:
-        from constructs_lib.review.cli import main as review
+        from constructs_lib.analysis.review.cli import main as review
 
         return review(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
                       program="main.py diff")
     if arguments[:1] == ["cost"]:
-        from constructs_lib.cost.cli import main as cost
+        from constructs_lib.analysis.cost.cli import main as cost
 
         return cost(arguments[1:], repository=PROJECT_ROOT, synth_command=(sys.executable, "main.py"),
                     program="main.py cost")

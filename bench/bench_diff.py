@@ -20,9 +20,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from constructs_lib.review.comparison import compare_outputs  # noqa: E402
-from constructs_lib.review.loading import load_output  # noqa: E402
-from constructs_lib.review.rendering import render  # noqa: E402
+from constructs_lib.analysis.review.comparison import compare_outputs  # noqa: E402
+from constructs_lib.analysis.review.loading import load_output  # noqa: E402
+from constructs_lib.analysis.review.rendering import render  # noqa: E402
 
 
 def _mutate(outdir: Path) -> None:

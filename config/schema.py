@@ -15,7 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from constructs_lib.rules import (
+from constructs_lib.cloud_limits import (
     AWS_ACCOUNT_PATTERN,
     AWS_REGION_PATTERN,
     CERTIFICATE_ARN_PATTERN,
@@ -42,7 +42,7 @@ from constructs_lib.rules import (
     test_source_problem,
 )
 
-from constructs_lib.specs import BODY_INSPECTION_BYTES, MAX_LARGE_BODY_BYTES, MAX_LARGE_BODY_ROUTES
+from constructs_lib.shared_specs import BODY_INSPECTION_BYTES, MAX_LARGE_BODY_BYTES, MAX_LARGE_BODY_ROUTES
 from constructs_lib.github import (
     MAX_GITHUB_ID,
     OWNER_PATTERN,

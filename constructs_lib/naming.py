@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .props import checked, prop
-from .rules import NAME_PATTERN, NAME_RULE
+from .cloud_limits import NAME_PATTERN, NAME_RULE
 
 _ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
 

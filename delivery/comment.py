@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib.review.changes import RiskKind
-from constructs_lib.review.stack_facts import environment_rank
+from constructs_lib.analysis.review.changes import RiskKind
+from constructs_lib.analysis.review.stack_facts import environment_rank
 from stacks import StackRef
 
 from .comment_fit import MAX_ENTRY_CHARS, Section, clip, fit

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from constructs_lib.review.deletion_facts import replica_source_attribute
-from constructs_lib.review.provider_facts import STATEFUL_RESOURCE_TYPES
+from constructs_lib.analysis.review.deletion_facts import replica_source_attribute
+from constructs_lib.analysis.review.provider_facts import STATEFUL_RESOURCE_TYPES
 
 #: Terraform's action lists (``resource_changes[].change.actions``) and what we call them.
 _ACTIONS: dict[tuple[str, ...], str] = {

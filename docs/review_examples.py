@@ -23,9 +23,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config import CLOUDS, ENVIRONMENTS  # noqa: E402
-from constructs_lib.cost import load_prices  # noqa: E402
-from constructs_lib.cost.comparison import compare_costs  # noqa: E402
-from constructs_lib.review import SynthesizedOutput, compare_outputs  # noqa: E402
+from constructs_lib.analysis.cost import load_prices  # noqa: E402
+from constructs_lib.analysis.cost.comparison import compare_costs  # noqa: E402
+from constructs_lib.analysis.review import SynthesizedOutput, compare_outputs  # noqa: E402
 from delivery.comment import Comment, CommentInputs, Job, compose  # noqa: E402
 from delivery.plan_summary import PlanSummary, summarize  # noqa: E402
 from stacks import stack_refs  # noqa: E402

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from config import EnvironmentConfig, ServiceSettings
 from constructs_lib.alerting import AlertThresholds
-from constructs_lib.specs import Alerting, LargeBodyRoute, PathRateLimit, RequestLimits
+from constructs_lib.shared_specs import Alerting, LargeBodyRoute, PathRateLimit, RequestLimits
 
 
 @dataclass(frozen=True)

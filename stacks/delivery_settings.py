@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config import EnvironmentConfig
-from constructs_lib.rules import artifact_registry_multi_region
+from constructs_lib.cloud_limits import artifact_registry_multi_region
 
 #: The branch the pipeline deploys from; its jobs without environment may assume the plan identities.
 DEPLOY_BRANCH = "main"

@@ -16,7 +16,7 @@ from constructs_lib.gcp.patterns import (
     ServiceSpec, ServiceUrl, WebPlatform, WebPlatformProps,
 )
 from constructs_lib.gcp.patterns._database import SETUP_ACCOUNT
-from constructs_lib.gcp.patterns.delivery import deployed_by
+from constructs_lib.gcp.patterns.foundation import deployed_by
 from constructs_lib.gcp.provider import google_provider
 from constructs_lib.policy import apply_guardrails, waive
 from constructs_lib.policy.production import MIN_PRODUCTION_CAPACITY

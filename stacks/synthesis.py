@@ -22,7 +22,7 @@ from cdktf import App
 
 from config import Configuration
 from constructs_lib.output import SynthesisError
-from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS
+from constructs_lib.cloud_limits import TERRAFORM_TARGET_VERSIONS
 from constructs_lib.synthesis import app as staged_app, synth
 
 from . import KINDS

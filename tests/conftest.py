@@ -16,7 +16,7 @@ import pytest
 
 from config import EnvironmentConfig, load_configuration
 from constructs_lib.provider_bindings import prepare_jsii_runtime
-from constructs_lib.rules import TERRAFORM_TARGET_VERSIONS
+from constructs_lib.cloud_limits import TERRAFORM_TARGET_VERSIONS
 
 from .helpers import run_main, stack_id
 

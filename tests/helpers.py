@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from config import CLOUDS, ENVIRONMENTS, load_configuration
-from constructs_lib.review.changes import METADATA_KEY, WAIVERS_KEY
+from constructs_lib.analysis.review.changes import METADATA_KEY, WAIVERS_KEY
 from stacks import stack_name, stack_refs, standby_environments
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

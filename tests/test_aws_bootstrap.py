@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.aws.patterns._delivery_permissions import ATTACHABLE_POLICIES, WILDCARD_REASONS
+from constructs_lib.aws.patterns._identity_permissions import ATTACHABLE_POLICIES, WILDCARD_REASONS
 from stacks.app_services import SERVICES
 from stacks.aws_platform_stack import MOVED_TO_BOOTSTRAP
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib.aws.fargate_service import CapacitySplit
-from constructs_lib.budget import BudgetSpec
+from constructs_lib.budget_spec import BudgetSpec
 
 from .conftest import Synthesized
 from .aws_reading import policy_statements

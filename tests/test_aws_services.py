@@ -5,8 +5,6 @@ The image repositories live in the bootstrap stacks (tests/test_aws_bootstrap.py
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from stacks.app_services import BACKEND, FRONTEND, SERVICES

@@ -36,3 +36,29 @@ def test_the_measure_counts_a_function_from_its_def_to_its_last_line(tmp_path: P
     body = "".join(f"    x{index} = {index}\n" for index in range(body_lines))
     (tmp_path / "module.py").write_text(f"@staticmethod\ndef long() -> None:\n{body}", encoding="utf-8")
     assert bool(long_functions(tmp_path)) is expected
+
+
+def module_names_reused_below_the_root(root: Path) -> list[str]:
+    """Modules and packages directly in ``root`` whose name a module or package below it uses again."""
+    def name_of(path: Path) -> str:
+        return path.stem if path.suffix == ".py" else path.name
+
+    def is_module(path: Path) -> bool:
+        return (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
+
+    at_root = {name_of(path) for path in root.iterdir() if is_module(path)}
+    below = sorted(path for child in root.iterdir() if child.is_dir() for path in child.rglob("*") if is_module(path))
+    return [f"{path.relative_to(root.parent)} (also {root.name}/{name_of(path)})"
+            for path in below if name_of(path) in at_root]
+
+
+def test_no_module_name_is_used_both_at_the_library_root_and_below_it() -> None:
+    reused = module_names_reused_below_the_root(LIBRARY)
+    assert not reused, "rename one of each pair (a name should mean one thing):\n" + "\n".join(reused)
+
+
+def test_the_name_check_finds_a_module_named_like_one_at_the_root(tmp_path: Path) -> None:
+    for path in ("lib/__init__.py", "lib/rules.py", "lib/aws/__init__.py", "lib/aws/rules.py", "lib/aws/network.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    assert module_names_reused_below_the_root(tmp_path / "lib") == ["lib/aws/rules.py (also lib/rules)"]

@@ -12,7 +12,7 @@ import pytest
 import tomli_w
 
 from config import DEFAULT_CONFIG_DIR, ConfigError, Configuration, load_configuration
-from constructs_lib.rules import LOG_RETENTION_DAYS, TEST_SOURCE_RULE
+from constructs_lib.cloud_limits import LOG_RETENTION_DAYS, TEST_SOURCE_RULE
 
 from .helpers import ENVIRONMENTS, run_main, tree_bytes
 

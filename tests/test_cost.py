@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.cost import (
+from constructs_lib.analysis.cost import (
     DEFAULT_PRICE_FILE, Estimate, LineItem, PriceTable, StackEstimate, estimate_output, estimate_stack, load_prices,
     priced_types, render,
 )
-from constructs_lib.cost.model import CAPACITIES, MAXIMUM, MINIMUM
-from constructs_lib.review import load_output
-from constructs_lib.cost.aws import split_tasks
-from constructs_lib.cost.prices import PriceTableError, parse_prices
-from constructs_lib.cost.schedule import ScheduledCapacity, ScheduleError, weekly_capacity_profile, weekly_minutes
+from constructs_lib.analysis.cost.model import CAPACITIES, MAXIMUM, MINIMUM
+from constructs_lib.analysis.review import load_output
+from constructs_lib.analysis.cost.aws_estimators import split_tasks
+from constructs_lib.analysis.cost.prices import PriceTableError, parse_prices
+from constructs_lib.analysis.cost.schedule import ScheduledCapacity, ScheduleError, weekly_capacity_profile, weekly_minutes
 
 from .conftest import Synthesized
 from .helpers import CLOUDS, ENVIRONMENTS, by_prefix, stack_id

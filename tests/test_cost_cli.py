@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.cost import cli, estimate_output, load_prices
-from constructs_lib.review import load_output
+from constructs_lib.analysis.cost import cli, estimate_output, load_prices
+from constructs_lib.analysis.review import load_output
 
 from .conftest import Synthesized
 from .helpers import PROJECT_ROOT, run_main, subprocess_environment
@@ -56,7 +56,7 @@ def test_the_real_stacks_each_get_a_total_with_line_items_and_the_assumptions_co
         assert f"{'$' + format(stack.total, ',.2f'):>10}  total" in report
     assert "NOT PRICED" not in report
     assert "[1,460 instance-hour x $0.168*]" in report  # Multi-AZ prod database, unverified price marked
-    sources = report[report.index("Prices used (constructs_lib/cost/prices.toml, checked "):].splitlines()[1:]
+    sources = report[report.index("Prices used (constructs_lib/analysis/cost/prices.toml, checked "):].splitlines()[1:]
     used = {line.price.key: line.price for stack in estimate.stacks for line in stack.lines}
     assert [entry.split(":")[0].strip() for entry in sources] == sorted(used)
     for entry, key in zip(sources, sorted(used)):
@@ -73,7 +73,7 @@ def test_markdown_has_a_summary_table_and_a_table_per_stack(synthesized: Synthes
     scaling = report.count("the lines that differ:")
     assert report.count("At maximum capacity: ") == len(synthesized.documents) and scaling >= 6  # the platform stacks
     assert report.count("| group | item | quantity x unit price | monthly |") == len(synthesized.documents) + scaling
-    assert "<details><summary>Prices used (constructs_lib/cost/prices.toml, checked " in report
+    assert "<details><summary>Prices used (constructs_lib/analysis/cost/prices.toml, checked " in report
 
 
 def test_an_unknown_type_is_listed_as_not_priced_and_the_stack_marked_incomplete(
@@ -131,7 +131,7 @@ def test_a_broken_price_file_is_one_line_naming_it(output: Path, tmp_path: Path,
 
 
 def test_another_price_file_is_used_and_named(output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = (PROJECT_ROOT / "constructs_lib" / "cost" / "prices.toml").read_text(encoding="utf-8")
+    data = (PROJECT_ROOT / "constructs_lib" / "analysis" / "cost" / "prices.toml").read_text(encoding="utf-8")
     prices = tmp_path / "eu.toml"
     prices.write_text(data.replace("value = 0.023\n", "value = 0.024\n"), encoding="utf-8")
     assert run_cost(output, "--prices", prices) == 0
@@ -160,7 +160,7 @@ def test_a_change_is_priced_per_stack_at_both_capacities(tmp_path: Path, capsys:
                           - table.prices["rds_postgres_db_t4g_medium_hour"].value)
     assert run_cost(old, new, "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["prices"]["source"], data["prices"]["checked"]) == ("constructs_lib/cost/prices.toml", table.checked)
+    assert (data["prices"]["source"], data["prices"]["checked"]) == ("constructs_lib/analysis/cost/prices.toml", table.checked)
     stacks = {stack["name"]: stack for stack in data["stacks"]}
     for capacity in ("minimum", "maximum"):
         assert stacks[STACK][capacity]["difference"] == pytest.approx(difference, abs=0.01)
@@ -244,10 +244,10 @@ def test_main_py_cost_errors_are_one_line_in_a_fresh_process(tmp_path: Path) -> 
 
 @pytest.mark.slow  # a fresh process
 def test_the_package_runs_as_a_module_and_ships_its_price_table(output: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "constructs_lib.cost", str(output), "--format", "markdown"],
+    result = subprocess.run([sys.executable, "-m", "constructs_lib.analysis.cost", str(output), "--format", "markdown"],
                             cwd=PROJECT_ROOT, env=subprocess_environment(), capture_output=True, text=True, timeout=120)
     assert (result.returncode, result.stderr) == (0, "")
     assert "| `acme-aws-prod` | aws | prod |" in result.stdout
     pyproject: dict[str, Any] = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "constructs_lib.cost" in pyproject["tool"]["setuptools"]["packages"]
-    assert pyproject["tool"]["setuptools"]["package-data"]["constructs_lib.cost"] == ["prices.toml"]
+    assert "constructs_lib.analysis.cost" in pyproject["tool"]["setuptools"]["packages"]
+    assert pyproject["tool"]["setuptools"]["package-data"]["constructs_lib.analysis.cost"] == ["prices.toml"]

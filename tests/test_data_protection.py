@@ -1,7 +1,7 @@
 """Production data is kept from ``terraform destroy``: every stateful resource of a prod stack carries
 ``lifecycle.prevent_destroy``, and buckets and repositories refuse to be emptied on destroy.
 
-The stateful types are the risk review's (``constructs_lib.review.provider_facts``), one list for both.
+The stateful types are the risk review's (``constructs_lib.analysis.review.provider_facts``), one list for both.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.policy import Guardrails, ProtectStatefulResources, apply_guardrails, waive
-from constructs_lib.review.provider_facts import STATEFUL_RESOURCE_TYPES
+from constructs_lib.analysis.review.provider_facts import STATEFUL_RESOURCE_TYPES
 
 from .conftest import Synthesized
 from .helpers import CLOUDS, ENVIRONMENTS, stack_id

@@ -129,7 +129,7 @@ NODES = {
     "main_py": "main.py", "config": "config", "stacks": "stacks", "delivery": "delivery",
     "aws_patterns": "constructs_lib/aws/patterns", "gcp_patterns": "constructs_lib/gcp/patterns",
     "aws": "constructs_lib/aws", "gcp": "constructs_lib/gcp", "policy": "constructs_lib/policy",
-    "review": "constructs_lib/review", "cost": "constructs_lib/cost",
+    "review": "constructs_lib/analysis/review", "cost": "constructs_lib/analysis/cost",
 }
 
 

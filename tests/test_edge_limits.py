@@ -15,7 +15,7 @@ from constructs_lib.aws.provider import aws_provider
 from constructs_lib.aws.web_acl import WebAcl, WebAclProps
 from constructs_lib.gcp.cloud_armor import CloudArmorPolicy, CloudArmorPolicyProps, size_checks
 from constructs_lib.gcp.provider import google_provider
-from constructs_lib.specs import LargeBodyRoute, PathRateLimit, RequestLimits, integer_above_pattern
+from constructs_lib.shared_specs import LargeBodyRoute, PathRateLimit, RequestLimits, integer_above_pattern
 
 import cdktf  # noqa: E402  (after constructs_lib, so the jsii runtime starts with lazy provider loading)
 from cdktf import TerraformStack  # noqa: E402

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.gcp.patterns._delivery_permissions import (
+from constructs_lib.gcp.patterns._identity_permissions import (
     FORCE_DESTROY_PERMISSIONS,
     RESOURCE_PERMISSIONS,
     deployer_permissions,
     planner_permissions,
 )
-from constructs_lib.gcp.patterns.delivery import platform_resource_types
+from constructs_lib.gcp.patterns.foundation import platform_resource_types
 from stacks.gcp_platform_stack import MOVED_TO_BOOTSTRAP
 
 from .conftest import Synthesized
@@ -197,7 +197,7 @@ def test_registry_is_the_one_the_platform_left(synthesized: Synthesized, environ
         {"id": "keep-recent-versions", "action": "KEEP", "most_recent_versions": {"keep_count": 10}},
         {"id": "delete-untagged", "action": "DELETE", "condition": {"tag_state": "UNTAGGED", "older_than": "604800s"}},
     ]
-    # One grant on it: the image-push account's custom role (tests/test_delivery_threats.py: push and nothing else).
+    # One grant on it: the image-push account's custom role (tests/test_identity_threats.py: push and nothing else).
     [(_, grant)] = resources(stack, "google_artifact_registry_repository_iam_member").items()
     assert grant["member"].endswith(".member}") and "image_push_account" in grant["member"]
     assert grant["location"] == location and "image_push_role" in grant["role"]

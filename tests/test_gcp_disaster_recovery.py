@@ -13,9 +13,9 @@ import pytest
 from constructs_lib import PlatformIdentity
 from constructs_lib.gcp.cloud_run_service import revision_name
 from constructs_lib.gcp.patterns import ContainerImage, DatabaseSpec, DisasterRecoverySpec, HealthCheck, SecretEnv, ServiceSpec
-from constructs_lib.gcp.patterns.delivery import DeliveryFoundationProps
+from constructs_lib.gcp.patterns.foundation import DeliveryFoundationProps
 from constructs_lib.github import GithubRepository
-from constructs_lib.review import SynthesizedOutput, compare_outputs
+from constructs_lib.analysis.review import SynthesizedOutput, compare_outputs
 
 from .conftest import Synthesized
 from .helpers import ENVIRONMENTS, STANDBY_ENVIRONMENTS, reference, resources, stack_id

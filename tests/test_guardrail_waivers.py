@@ -16,7 +16,7 @@ from constructs_lib.policy import (
     waive,
 )
 from constructs_lib.policy.aspects import COLLECT_CONTEXT
-from constructs_lib.review.changes import ABSENT, diff_documents
+from constructs_lib.analysis.review.changes import ABSENT, diff_documents
 
 from .policy_apps import aws_stack, new_app, synthesize
 from .test_guardrails import s3_bucket

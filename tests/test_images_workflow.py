@@ -78,7 +78,7 @@ def test_the_scan_fails_on_fixable_high_and_critical_unless_allowed(
     if fails_with is None:
         assert result.returncode == 0, result.stdout + result.stderr
     else:
-        assert result.returncode == 1 and f"::error title=Image scan::" in result.stdout and fails_with in result.stdout
+        assert result.returncode == 1 and "::error title=Image scan::" in result.stdout and fails_with in result.stdout
 
 
 def test_the_images_are_pushed_as_scanned_by_digest_and_signed_in_the_callers_environment() -> None:

@@ -151,12 +151,12 @@ def test_the_installed_wheel_estimates_the_cost_of_an_example_with_its_packaged_
     installed: dict[str, Any], tmp_path: Path
 ) -> None:
     site = installed["site"]
-    assert (site / "constructs_lib" / "cost" / "prices.toml").is_file()
+    assert (site / "constructs_lib" / "analysis" / "cost" / "prices.toml").is_file()
     outdir = installed["runs"]["platform_aws.py"]["outdir"]
-    result = run([sys.executable, "-m", "constructs_lib.cost", str(outdir)], cwd=tmp_path, PYTHONPATH=str(site))
+    result = run([sys.executable, "-m", "constructs_lib.analysis.cost", str(outdir)], cwd=tmp_path, PYTHONPATH=str(site))
     assert (result.returncode, result.stderr) == (0, "")
     report = result.stdout
-    assert "from constructs_lib/cost/prices.toml;" in report
+    assert "from constructs_lib/analysis/cost/prices.toml;" in report
     assert re.search(r"^acme-shop-aws +aws +prod +unknown, at least \$[\d,]+\.\d\d  unknown, at least \$[\d,]+\.\d\d$",
                      report, re.M), report
     # The example's eu-west-1 and its db.t4g.large are outside our table: said, never priced as zero.

@@ -21,7 +21,7 @@ import pytest
 import constructs_lib.aws.patterns as aws
 import constructs_lib.gcp.patterns as gcp
 from constructs_lib.props import MAX_MESSAGE_LENGTH, PropError, short_repr
-from constructs_lib.specs import DataBucketName
+from constructs_lib.shared_specs import DataBucketName
 
 IDENTITY = aws.PlatformIdentity("acme-shop", "prod")
 GITHUB = aws.GithubRepository("acme", "infra", 1, 2)

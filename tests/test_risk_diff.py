@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.review import ABSENT, Action, BlockKind, Review, Risk, SynthesizedOutput, compare_outputs, render
-from constructs_lib.review.changes import AttributeChange, RiskKind, diff_documents, diff_values
-from constructs_lib.review.deletion_facts import DELETE_BLOCKERS
-from constructs_lib.review.provider_facts import (
+from constructs_lib.analysis.review import ABSENT, Action, BlockKind, Review, Risk, SynthesizedOutput, compare_outputs, render
+from constructs_lib.analysis.review.changes import AttributeChange, RiskKind, diff_documents, diff_values
+from constructs_lib.analysis.review.deletion_facts import DELETE_BLOCKERS
+from constructs_lib.analysis.review.provider_facts import (
     EDGE_REPLACEMENT_FACTS, OUTAGE_FACTS, REPLACEMENT_FACTS, STATEFUL_RESOURCE_TYPES,
 )
-from constructs_lib.review.rendering import MAX_VALUE_CHARS, SENSITIVE_VALUE, format_values
+from constructs_lib.analysis.review.rendering import MAX_VALUE_CHARS, SENSITIVE_VALUE, format_values
 
 PROD = "acme-aws-prod"
 STAGING = "acme-aws-staging"

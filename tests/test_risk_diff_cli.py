@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.review import cli
+from constructs_lib.analysis.review import cli
 
 from .conftest import Synthesized
 from .helpers import PROJECT_ROOT, run_main, subprocess_environment
@@ -272,12 +272,12 @@ def test_main_py_diff_errors_are_one_line_in_a_fresh_process(tmp_path: Path) -> 
 @pytest.mark.slow  # a fresh process
 def test_the_package_runs_as_a_module_and_ships_in_the_wheel(outputs: dict[str, Path]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "constructs_lib.review", str(outputs["old"]), str(outputs["changed"])],
+        [sys.executable, "-m", "constructs_lib.analysis.review", str(outputs["old"]), str(outputs["changed"])],
         cwd=PROJECT_ROOT, env=subprocess_environment(), capture_output=True, text=True, timeout=120,
     )
     assert (result.returncode, result.stderr) == (1, "")
     pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "constructs_lib.review" in pyproject["tool"]["setuptools"]["packages"]
+    assert "constructs_lib.analysis.review" in pyproject["tool"]["setuptools"]["packages"]
 
 
 # --- the real stacks -------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
 )
 from constructs import Construct
 
-from ..rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
+from ..cloud_limits import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 from ._bucket import BUCKET_NAME_PATTERN, BUCKET_NAME_RULE
 from .iam import Condition, Statement, policy_document
 

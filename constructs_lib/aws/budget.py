@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.budgets_budget import (
 )
 from constructs import Construct
 
-from ..budget import BudgetSpec
+from ..budget_spec import BudgetSpec
 
 
 @dataclass(frozen=True)

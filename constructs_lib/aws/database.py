@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from ..rules import BACKUP_RETENTION_DAYS_RANGE, POSTGRES_MAJOR_VERSIONS
+from ..cloud_limits import BACKUP_RETENTION_DAYS_RANGE, POSTGRES_MAJOR_VERSIONS
 from .fargate_service import ContainerSecret
 from .iam import Condition, Statement, policy_document
 from .log_group import LogGroup, LogGroupProps

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from ..rules import ROUTE53_METRICS_REGION
+from ..cloud_limits import ROUTE53_METRICS_REGION
 from .alarms import _alarm
 
 

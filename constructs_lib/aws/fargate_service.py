@@ -35,7 +35,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from ..props import PropError, checked, message, prop, require
-from ..rules import fargate_size_problem, log_retention_problem
+from ..cloud_limits import fargate_size_problem, log_retention_problem
 from .ecs_cluster import EcsClusterRef, ExecuteCommandSessions
 from .iam import Condition, Statement, policy_document
 from .load_balancer import LoadBalancerTarget

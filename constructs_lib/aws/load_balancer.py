@@ -35,7 +35,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from ..props import checked, prop, require
-from ..specs import check_test_sources
+from ..shared_specs import check_test_sources
 from .network import NetworkRef
 
 #: TLS 1.3, and TLS 1.2 with ECDHE key exchange and AES-GCM only: no CBC suite, none without forward secrecy

@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
 from constructs import Construct
 
 from ._bucket import BUCKET_PREFIX_PATTERN, BUCKET_PREFIX_RULE, harden_bucket
-from ..rules import ELB_LOG_ACCOUNTS
+from ..cloud_limits import ELB_LOG_ACCOUNTS
 from .iam import Condition, Statement
 
 

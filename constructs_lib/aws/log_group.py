@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
-from ..rules import log_retention_problem
+from ..cloud_limits import log_retention_problem
 
 
 @dataclass(frozen=True)

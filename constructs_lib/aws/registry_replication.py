@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.ecr_replication_configuration import (
 )
 from constructs import Construct
 
-from ..rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
+from ..cloud_limits import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from constructs import Construct
 
 from ..props import Renamed, checked, prop, require
-from ..specs import check_instance_bounds
+from ..shared_specs import check_instance_bounds
 
 
 _DAY = "(MON|TUE|WED|THU|FRI|SAT|SUN)"

@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import DbInstanceAutomatedBackupsReplication
 from constructs import Construct
 
-from ..rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
+from ..cloud_limits import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 from .database import DatabaseClientAccess, check_application_user, check_instance_props, password_secret_name
 from .fargate_service import ContainerSecret
 

@@ -32,8 +32,8 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from ..props import checked, prop, require
-from ..rules import RATE_LIMIT_WINDOWS_SECONDS
-from ..specs import (
+from ..cloud_limits import RATE_LIMIT_WINDOWS_SECONDS
+from ..shared_specs import (
     BODY_INSPECTION_BYTES,
     LargeBodyRoute,
     PathRateLimit,
@@ -152,7 +152,7 @@ class WebAcl(Construct):
 
     Rules in evaluation order: the per-IP rate limit, then the per-path ones (first, so that every request,
     the ones later rules block included, counts towards them: probing for a WAF bypass costs the prober its
-    quota); with ``allowed_hosts``, a 404 for any other ``Host``; the size limits of :class:`~constructs_lib.specs.RequestLimits` (headers and cookies beyond what
+    quota); with ``allowed_hosts``, a 404 for any other ``Host``; the size limits of :class:`~constructs_lib.shared_specs.RequestLimits` (headers and cookies beyond what
     the rules can inspect, long paths and query strings, bodies above the limit outside the large-body routes
     and above each route's cap inside it); then the managed rule groups (by default
     :data:`DEFAULT_MANAGED_RULE_GROUPS`). Everything else is allowed. Blocked and counted requests are logged

@@ -15,7 +15,7 @@ from typing import Any, Union
 from cdktf import Token
 
 from .. import props as _checks
-from ..rules import GCP_PROJECT_PATTERN, GCP_REGION_PATTERN
+from ..cloud_limits import GCP_PROJECT_PATTERN, GCP_REGION_PATTERN
 
 #: Names of most Google Cloud resources (RFC 1035): a lowercase letter, then letters, digits or hyphens.
 RESOURCE_NAME = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_google.artifact_registry_repository import (
 )
 from constructs import Construct
 
-from ..rules import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE
+from ..cloud_limits import IMAGE_TAG_PATTERN, IMAGE_TAG_RULE
 from ._props import REGION, RESOURCE_NAME, RESOURCE_NAME_RULE, require_match, require_range
 
 #: A region, or a multi-region of Artifact Registry.

@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_google.billing_budget import (
 from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
 from constructs import Construct
 
-from ..budget import BudgetSpec
+from ..budget_spec import BudgetSpec
 from ._props import require, require_match
 
 BILLING_ACCOUNT = re.compile(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}")

@@ -39,7 +39,7 @@ from cdktf_cdktf_provider_google.compute_url_map import (
 )
 from constructs import Construct
 
-from ..specs import check_test_sources
+from ..shared_specs import check_test_sources
 from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
 from .cloud_armor import DEFAULT_RULE_PRIORITY, DEFAULT_WAF_RULES, WafRule
 from .cloud_run_service import TRAFFIC_TAG

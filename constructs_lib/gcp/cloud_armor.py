@@ -22,8 +22,8 @@ from cdktf_cdktf_provider_google.compute_security_policy import (
 from constructs import Construct
 
 from ..props import checked
-from ..rules import DOMAIN_PATTERN
-from ..specs import INSPECTED_HEADERS, PathRateLimit, RequestLimits, check_path_rate_limits
+from ..cloud_limits import DOMAIN_PATTERN
+from ..shared_specs import INSPECTED_HEADERS, PathRateLimit, RequestLimits, check_path_rate_limits
 from ._props import RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 #: Rate-limit intervals Cloud Armor accepts, in seconds.
@@ -85,7 +85,7 @@ class CloudArmorPolicyProps:
             :data:`DEFAULT_WAF_RULES`.
         allowed_hosts: The ``Host`` names served; any other gets a 404. Default none: any host.
         request_limits: Sizes refused (403) before the WAF rules read a request. Default
-            :class:`~constructs_lib.specs.RequestLimits` defaults.
+            :class:`~constructs_lib.shared_specs.RequestLimits` defaults.
         path_rate_limits: Per-IP limits of their own below some paths (same window); a request there counts
             against its path's limit instead of the site-wide one (a throttle that lets a request through ends
             the evaluation). Default none.
@@ -149,7 +149,7 @@ class CloudArmorPolicy(Construct):
 
     Rules in priority order: a 404 for a ``Host`` outside ``allowed_hosts`` (priority 100) and for the
     ``internal_paths`` (priorities 150...); the size limits of
-    :class:`~constructs_lib.specs.RequestLimits` (priorities 200...: headers, path and query, a declared body above
+    :class:`~constructs_lib.shared_specs.RequestLimits` (priorities 200...: headers, path and query, a declared body above
     the limit outside the large-body routes and above each route's cap inside it, and chunked bodies, whose size
     nobody declares), because the WAF rules read only the first 8 KB of a body; each WAF rule set denies what it
     matches (priorities 1000, 1010, ...); then every client IP is throttled, below a path with a limit of its own

@@ -35,7 +35,7 @@ from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRun
 from constructs import Construct
 
 from ..props import checked
-from ..rules import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
+from ..cloud_limits import CLOUD_RUN_CPU_CHOICES, cloud_run_size_problem
 from ._props import (
     REGION,
     REGION_RULE,

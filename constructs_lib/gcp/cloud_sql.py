@@ -21,7 +21,7 @@ from cdktf_cdktf_provider_google.sql_database_instance import (
 from cdktf_cdktf_provider_google.sql_user import SqlUser
 from constructs import Construct
 
-from ..rules import POSTGRES_MAJOR_VERSIONS
+from ..cloud_limits import POSTGRES_MAJOR_VERSIONS
 from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range
 
 _TIER = re.compile(r"db-[a-z0-9-]+")

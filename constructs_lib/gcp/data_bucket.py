@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketI
 from constructs import Construct
 
 from ._bucket import abort_multipart_rule, check_bucket_props, delete_rule, grant_on_bucket, hardened_bucket
-from ..rules import gcs_dual_region_location
+from ..cloud_limits import gcs_dual_region_location
 from ._props import require, require_range, require_strings
 
 #: Read, create, overwrite and delete objects, old versions included (one permission, ``storage.objects.delete``,

@@ -38,7 +38,7 @@ from cdktf_cdktf_provider_google.compute_url_map import (
 )
 from constructs import Construct
 
-from ..rules import DOMAIN_PATTERN
+from ..cloud_limits import DOMAIN_PATTERN
 from ._props import REGION, REGION_RULE, RESOURCE_NAME, RESOURCE_NAME_RULE, require, require_match, require_range, require_strings
 
 _KEY = re.compile(r"[a-z][a-z0-9]{0,19}")

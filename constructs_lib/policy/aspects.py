@@ -25,8 +25,8 @@ from constructs import IConstruct, IValidation
 
 from ..naming import AWS_TAG_KEYS, GCP_LABEL_KEYS
 from ..provider_bindings import register_lazily
-from ..review.changes import METADATA_KEY, WAIVERS_KEY
-from ..review.provider_facts import FORCE_DESTROY_NAMES, STATEFUL_RESOURCE_TYPES
+from ..analysis.review.changes import METADATA_KEY, WAIVERS_KEY
+from ..analysis.review.provider_facts import FORCE_DESTROY_NAMES, STATEFUL_RESOURCE_TYPES
 from .engine import RULES_BY_ID, Evaluation, evaluate
 from .model import MIN_REASON_LENGTH, ResourceTraits, Settings, Violation, Waived, normalize_reason
 
@@ -200,7 +200,7 @@ class ProtectStatefulResources:
     ``force_destroy``/``force_delete`` to false where the type has one (S3, GCS, ECR).
 
     Destroying or replacing such a resource then needs a deliberate code change. Stateful types are
-    those of the risk review (``constructs_lib.review.provider_facts.STATEFUL_RESOURCE_TYPES``:
+    those of the risk review (``constructs_lib.analysis.review.provider_facts.STATEFUL_RESOURCE_TYPES``:
     buckets, databases, log groups, image repositories, secrets, keys). A resource with a waiver of
     ``prod-data-protection`` is left as it is.
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..review.changes import METADATA_KEY, WAIVERS_KEY
+from ..analysis.review.changes import METADATA_KEY, WAIVERS_KEY
 from ..terraform_json import blocks
 
 _REFERENCE = re.compile(r"^\$\{(?P<address>(data\.)?[a-z][a-z0-9_-]*\.[A-Za-z0-9_-]+)\.(?P<attribute>[a-z_]+)[^{}]*\}$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..review.provider_facts import FORCE_DESTROY_NAMES, STATEFUL_RESOURCE_TYPES
+from ..analysis.review.provider_facts import FORCE_DESTROY_NAMES, STATEFUL_RESOURCE_TYPES
 from .document import Element, StackDocument, block, blocks, dig, is_number, is_true
 from .model import Finding, Rule, Settings, TraitsLookup, of_types
 

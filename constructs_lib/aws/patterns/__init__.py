@@ -4,11 +4,11 @@ secure wiring (key policies, grants, listener dependencies) done for you.
 """
 
 from ...alerting import AlertThresholds
-from ...budget import BudgetSpec
+from ...budget_spec import BudgetSpec
 from ...github import GithubRepository
 from ...naming import PlatformIdentity
-from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
-from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
+from ...shared_specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
+from ...shared_specs import LargeBodyRoute, PathRateLimit, RequestLimits
 from ..fargate_service import CapacitySplit, ContainerSecret, Deployment
 from ..iam import Condition, Statement
 from ..load_balancer import HealthCheck, TestListener
@@ -27,7 +27,7 @@ from .specs import (
     ServiceSpec,
     WafSpec,
 )
-from .delivery import DeliveryFoundation, DeliveryFoundationProps, DeployedBy
+from .foundation import DeliveryFoundation, DeliveryFoundationProps, DeployedBy
 from .disaster_recovery import PILOT_LIGHT, WARM, DisasterRecoverySpec
 from .load_balanced_service import LoadBalancedFargateService, LoadBalancedFargateServiceProps
 from .web_platform import WebPlatform, WebPlatformProps

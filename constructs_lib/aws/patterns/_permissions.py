@@ -1,6 +1,6 @@
 """Whether a service's extra IAM statements stay inside the workload permissions boundary (offline, no cdktf call).
 
-A role the pipeline creates carries the boundary of its ``DeliveryFoundation`` (``_delivery_permissions.
+A role the pipeline creates carries the boundary of its ``DeliveryFoundation`` (``_identity_permissions.
 workload_boundary``): IAM silently drops what a task role's policy allows beyond it. :func:`boundary_cuts` finds that
 at synthesis instead, with the offline evaluator (:mod:`constructs_lib.aws.iam_evaluation`).
 """
@@ -13,7 +13,7 @@ from typing import Any
 from ...naming import PlatformIdentity
 from ..iam import Statement
 from ..iam_evaluation import Request, explain
-from ._delivery_permissions import DeliveryScope, workload_boundary
+from ._identity_permissions import DeliveryScope, workload_boundary
 
 #: Stand-ins for what a pattern does not know of its foundation (no statement of a service can name them).
 _UNKNOWN_STATE_BUCKET = "unknown-state-bucket-of-the-foundation"

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from ...alerting import AlertThresholds
 from ...naming import PlatformIdentity
-from ...specs import (
+from ...shared_specs import (
     Alerting,
     DataAccess,
     InternalServiceUrl,

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from ...props import PropError, Shown, checked, message, prop, require
 from ...naming import PlatformIdentity
-from ...rules import AWS_REGION_PATTERN, ROUTE53_METRICS_REGION
+from ...cloud_limits import AWS_REGION_PATTERN, ROUTE53_METRICS_REGION
 from .._bucket import BUCKET_NAME_PATTERN
 from ..bucket_replication import BucketReplication, BucketReplicationProps
 from ..data_bucket import DataBucket

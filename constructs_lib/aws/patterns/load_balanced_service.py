@@ -9,8 +9,8 @@ from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...props import Shown, checked, label_of, prop, require
-from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
+from ...cloud_limits import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
+from ...shared_specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
 from ..container_repository import ContainerRepository
 from ..ecs_cluster import EcsClusterRef
 from ..encryption_key import EncryptionKey

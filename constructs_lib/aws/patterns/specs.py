@@ -8,7 +8,7 @@ from dataclasses import field
 from typing import Any
 
 from ...props import PropError, Renamed, checked, message, prop, require
-from ...rules import (
+from ...cloud_limits import (
     AWS_ACCOUNT_PATTERN,
     AWS_REGION_PATTERN,
     BACKUP_RETENTION_DAYS_RANGE,
@@ -26,7 +26,7 @@ from ...rules import (
     RATE_LIMIT_WINDOWS_SECONDS,
     fargate_memory_choices,
 )
-from ...specs import (
+from ...shared_specs import (
     SERVICE_NAME,
     SERVICE_NAME_RULE,
     DataAccess,
@@ -216,8 +216,8 @@ class ServiceSpec:
         scaling: Task count bounds (``min_instances``, ``max_instances``), scaling targets and office hours.
             Default 1 to 3 tasks at 70 % CPU.
         environment: Variables of the container: text, or a value the pattern fills in
-            (:class:`~constructs_lib.specs.ServiceUrl`, :class:`~constructs_lib.specs.InternalServiceUrl`,
-            :data:`~constructs_lib.specs.DATA_BUCKET_NAME`).
+            (:class:`~constructs_lib.shared_specs.ServiceUrl`, :class:`~constructs_lib.shared_specs.InternalServiceUrl`,
+            :data:`~constructs_lib.shared_specs.DATA_BUCKET_NAME`).
         secrets: Variables read from Secrets Manager when a task starts, by name, e.g.
             ``{"API_KEY": SecretEnv(arn)}``. Default none. (A tuple of ``ContainerSecret`` before 0.3.0.)
         data_access: What the service may do with the platform's data bucket. Default none.
@@ -331,7 +331,7 @@ class WafSpec:
     """The web application firewall in front of the load balancer.
 
     Nothing is exempt from the rate limits: the services' own calls to each other stay inside the VPC
-    (:class:`~constructs_lib.specs.InternalServiceUrl`), so an address that is ours never reaches the edge.
+    (:class:`~constructs_lib.shared_specs.InternalServiceUrl`), so an address that is ours never reaches the edge.
 
     Attributes:
         rate_limit_requests: Requests one client IP may send per window before it is refused. Default 2000.
@@ -339,7 +339,7 @@ class WafSpec:
         path_rate_limits: Per-IP limits of their own below some paths, e.g. ``PathRateLimit("/api", 1000)``; those
             requests count there instead of against the site-wide limit. Default none.
         request_limits: Body, header and URL sizes refused before any rule inspects a request, and the routes
-            allowed larger bodies. Default :class:`~constructs_lib.specs.RequestLimits` defaults (8 KB bodies).
+            allowed larger bodies. Default :class:`~constructs_lib.shared_specs.RequestLimits` defaults (8 KB bodies).
         managed_rule_groups: AWS managed rule groups with count-only rules and excluded paths.
             Default :data:`~constructs_lib.aws.web_acl.DEFAULT_MANAGED_RULE_GROUPS`.
         log_allowed_requests: WAF logs also record allowed requests. Default ``False``: blocked and counted

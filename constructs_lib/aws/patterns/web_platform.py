@@ -9,11 +9,11 @@ from constructs import Construct
 
 from ...naming import PlatformIdentity
 from ...props import Shown, checked, label_of, prop, require
-from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, check_internal_url
-from ...specs import internally_called, route_base
+from ...cloud_limits import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN, LOG_RETENTION_DAYS
+from ...shared_specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, check_internal_url
+from ...shared_specs import internally_called, route_base
 from ..alarms import DatabaseAlarms, DatabaseAlarmsProps, LoadBalancerAlarms
-from ...budget import BudgetSpec
+from ...budget_spec import BudgetSpec
 from ..budget import MonthlyBudget, MonthlyBudgetProps
 from ..container_repository import ContainerRepository
 from ..dashboard import PlatformDashboard, PlatformDashboardProps
@@ -30,7 +30,7 @@ from ..encryption_key import EncryptionKey
 from ..service_discovery import ServiceNamespace, ServiceNamespaceProps
 from ..standby_database import StandbyDatabase, StandbyDatabaseProps
 from ..web_acl import WebAcl
-from .delivery import DeployedBy
+from .foundation import DeployedBy
 from ._permissions import boundary_cuts
 from .disaster_recovery import (
     DisasterRecoverySpec,

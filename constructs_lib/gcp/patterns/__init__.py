@@ -7,21 +7,21 @@
 
 The specs they take (:class:`ServiceSpec`, :class:`ContainerImage`, :class:`LoadBalancerSpec`,
 :class:`CloudArmorSpec`, :class:`DataBucketSpec`, :class:`DatabaseSpec`) and the cloud-neutral values
-(:class:`~constructs_lib.specs.DataAccess`, :class:`~constructs_lib.specs.ServiceUrl`,
-:data:`~constructs_lib.specs.DATA_BUCKET_NAME`, :class:`~constructs_lib.specs.Alerting`) are
+(:class:`~constructs_lib.shared_specs.DataAccess`, :class:`~constructs_lib.shared_specs.ServiceUrl`,
+:data:`~constructs_lib.shared_specs.DATA_BUCKET_NAME`, :class:`~constructs_lib.shared_specs.Alerting`) are
 re-exported here, so one import serves. See ``docs/patterns-gcp.md``.
 """
 
 from ...alerting import AlertThresholds
-from ...budget import BudgetSpec
+from ...budget_spec import BudgetSpec
 from ...github import GithubRepository
 from ...naming import PlatformIdentity
-from ...specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
-from ...specs import LargeBodyRoute, PathRateLimit, RequestLimits
+from ...shared_specs import DATA_BUCKET_NAME, Alerting, DataAccess, InternalServiceUrl, ServiceUrl
+from ...shared_specs import LargeBodyRoute, PathRateLimit, RequestLimits
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule
 from ..cloud_run_service import SecretEnv, TrafficShare
 from ..grants import WorkloadGrant
-from .delivery import DeliveryFoundation, DeliveryFoundationProps, DeployedBy
+from .foundation import DeliveryFoundation, DeliveryFoundationProps, DeployedBy
 from .public_service import PublicCloudRunService, PublicCloudRunServiceProps
 from .specs import (
     CloudArmorSpec,

@@ -6,12 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from cdktf import ITerraformDependable, TerraformStack
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 from constructs import Construct
 
 from ...naming import PlatformIdentity
-from ...specs import Alerting
+from ...shared_specs import Alerting
 from ..apis import ProjectServices
 from ..artifact_registry import DockerRepository, DockerRepositoryProps
 from ..candidate_route import CandidateRoute, CandidateRouteProps

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from constructs import Construct
 
 from ...props import Shown, checked
 from ...naming import PlatformIdentity
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
+from ...shared_specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl
 from .._props import require, require_range
 from ..apis import ProjectServices, ProjectServicesProps
 from ..artifact_registry import DockerRepository

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import field, replace
 from typing import Any
 
+from ...cloud_limits import (CLOUD_RUN_CPU_CHOICES, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE, IMAGE_TAG_PATTERN,
+                             IMAGE_TAG_RULE, cloud_run_size_problem)
 from ...props import PropError, Renamed, checked, message, prop, require
-from ...rules import (CLOUD_RUN_CPU_CHOICES, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE,
-                      cloud_run_size_problem)
-from ...specs import (
+from ...shared_specs import (
     SERVICE_NAME,
     check_instance_bounds,
     SERVICE_NAME_RULE,
@@ -30,7 +30,7 @@ from ...specs import (
     check_test_sources,
 )
 from .._bucket import BUCKET_NAME, BUCKET_NAME_RULE
-from .._props import REGION, REGION_RULE, Cidr, is_token, require, require_cidr, require_match, require_range, require_strings
+from .._props import REGION, REGION_RULE, Cidr, is_token, require_cidr, require_match, require_range
 from ..cloud_armor import DEFAULT_WAF_RULES, WafRule, check_rate_limit_and_rules
 from ..cloud_run_service import SecretEnv, check_environment_names
 from ..cloud_sql import check_database_settings
@@ -241,9 +241,9 @@ class ServiceSpec:
             Default 0 to 10 instances, 80 concurrent requests. (Separate props before 0.3.0.)
         request_timeout_seconds: Time an instance has to answer a request (1-3600). Default 60.
         environment: Plain variables (never secrets): text, or a value the pattern fills in,
-            :class:`~constructs_lib.specs.ServiceUrl` (another service's public URL),
-            :class:`~constructs_lib.specs.InternalServiceUrl` (its URL through the VPC, for server-side calls) or
-            :data:`~constructs_lib.specs.DATA_BUCKET_NAME`. Default none.
+            :class:`~constructs_lib.shared_specs.ServiceUrl` (another service's public URL),
+            :class:`~constructs_lib.shared_specs.InternalServiceUrl` (its URL through the VPC, for server-side calls) or
+            :data:`~constructs_lib.shared_specs.DATA_BUCKET_NAME`. Default none.
         secrets: Variables read from Secret Manager when an instance starts, by name; the pattern grants
             the service's account access to exactly these secrets. Default none.
         data_access: What the service may do with the platform's data bucket: ``READ`` (object viewer)
@@ -330,7 +330,7 @@ class CloudArmorSpec:
         path_rate_limits: Per-IP limits of their own below some paths, e.g. ``PathRateLimit("/api", 1000)``;
             those requests count there instead of against the site-wide limit. Default none.
         request_limits: Body, header and URL sizes refused before the WAF rules read a request, and the routes
-            allowed larger bodies. Default :class:`~constructs_lib.specs.RequestLimits` defaults (8 KB bodies).
+            allowed larger bodies. Default :class:`~constructs_lib.shared_specs.RequestLimits` defaults (8 KB bodies).
         waf_rules: Preconfigured WAF rule sets, evaluated in order. Default
             :data:`~constructs_lib.gcp.cloud_armor.DEFAULT_WAF_RULES`: OWASP CRS 3.3 SQL injection, XSS,
             local file inclusion and remote code execution at sensitivity 1, and the Log4j signatures.

@@ -15,9 +15,9 @@ from constructs import Construct
 
 from ...props import Shown, checked
 from ...naming import PlatformIdentity
-from ...rules import artifact_registry_multi_region, gcs_dual_region_location
-from ...specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, check_internal_url
-from ...specs import internally_called, referenced_services, render_environment, route_base
+from ...cloud_limits import artifact_registry_multi_region, gcs_dual_region_location
+from ...shared_specs import Alerting, DataAccess, DataBucketName, InternalServiceUrl, ServiceUrl, check_internal_url
+from ...shared_specs import internally_called, referenced_services, render_environment, route_base
 from .._props import Cidr, require, require_range, require_strings
 from ..access_log_bucket import USAGE_LOG_WRITER, USAGE_LOG_WRITER_ROLE, GcsAccessLogBucket, GcsAccessLogBucketProps
 from ..apis import ProjectServices, ProjectServicesProps
@@ -32,7 +32,7 @@ from ..data_bucket import OBJECT_CREATOR_ROLE, OBJECT_VIEWER_ROLE, GcsDataBucket
 from ..grants import BUCKET, SECRET, WorkloadGrant, WorkloadGrants, WorkloadGrantsProps
 from ..load_balancer import RegionalService, ServerlessBackend, ServerlessLoadBalancer
 from ..log_retention import LogRetention, LogRetentionProps
-from ...budget import BudgetSpec
+from ...budget_spec import BudgetSpec
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
 from ..monitoring import ServiceCapacity, ServiceMonitoring, UptimeTarget
 from ..network import DATABASE_CLIENT_TAG, INTERNET_EGRESS_TAG, PrivateNetwork, PrivateNetworkProps
@@ -57,7 +57,7 @@ from ._services import (
     release_plan,
     project_apis,
 )
-from .delivery import DeployedBy
+from .foundation import DeployedBy
 from .specs import DatabaseSpec, DataBucketSpec, DisasterRecoverySpec, LoadBalancerSpec, NetworkSpec, ReleaseSpec
 from .specs import ServiceSpec
 

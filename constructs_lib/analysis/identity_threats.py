@@ -4,7 +4,7 @@ One row per attack path: a request that the named identity's synthesized permiss
 control that refuses it: a deny statement of ours (by its id), the absence of any grant (:data:`NOT_GRANTED`),
 or a control an administrator applies outside the stacks (:data:`ORGANIZATION`: the AWS data perimeter of
 :func:`aws_data_perimeter`, the GCP organization policies of :data:`GCP_ORGANIZATION_POLICIES`).
-``tests/test_delivery_threats.py`` evaluates every row against the synthesized bootstrap and platform stacks
+``tests/test_identity_threats.py`` evaluates every row against the synthesized bootstrap and platform stacks
 (:mod:`constructs_lib.aws.iam_evaluation` on AWS, the granted permissions on GCP), so a change that reopens
 a path fails the suite; ``docs/delivery-permissions.md`` is generated from the same rows.
 
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .github import GithubRepository
-from .rules import ELB_LOG_ACCOUNTS
+from ..github import GithubRepository
+from ..cloud_limits import ELB_LOG_ACCOUNTS
 
 #: The request is refused because no statement grants it.
 NOT_GRANTED = "not granted"

@@ -15,7 +15,7 @@ with the API reference it comes from), never a predefined role that carries more
 - **pull request plan**: the state objects and the project's metadata (the ``google_project`` data source);
   pull requests plan without refreshing.
 
-:data:`FORBIDDEN` lists what no pipeline account may hold; ``tests/test_delivery_threats.py`` checks the
+:data:`FORBIDDEN` lists what no pipeline account may hold; ``tests/test_identity_threats.py`` checks the
 synthesized roles against it and against the table.
 """
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..terraform_json import blocks
+from ...terraform_json import blocks
 
 #: The ``DisasterRecovery`` tag value of a standby stack's AWS providers.
 STANDBY_TAG_VALUE = "standby"

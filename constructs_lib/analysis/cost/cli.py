@@ -46,7 +46,7 @@ def _argument_parser(program: str) -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text (default), markdown for a job summary, or json (a comparison only)")
     parser.add_argument("--prices", type=Path, default=DEFAULT_PRICE_FILE, metavar="FILE",
-                        help="price table to use (default: the packaged constructs_lib/cost/prices.toml)")
+                        help="price table to use (default: the packaged constructs_lib/analysis/cost/prices.toml)")
     return parser
 
 

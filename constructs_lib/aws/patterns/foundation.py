@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.s3_account_public_access_block import S3AccountPublicAccessBlock
@@ -12,14 +11,14 @@ from constructs import Construct
 from ...props import Shown, checked, label_of, prop, require
 from ...github import PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
-from ...rules import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
+from ...cloud_limits import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 from ..container_repository import ContainerRepository, ContainerRepositoryProps
 from ..encryption_key import EncryptionKey, EncryptionKeyProps
 from ..github_oidc import GithubActionsRole, GithubActionsRoleProps, GithubOidcProvider
 from ..iam import Statement, policy_document
 from ..registry_replication import RegistryReplication, RegistryReplicationProps
 from ..state_bucket import StateBucket, StateBucketProps
-from ._delivery_permissions import (
+from ._identity_permissions import (
     DeliveryScope,
     deploy_policies,
     image_push_policies,
@@ -141,7 +140,7 @@ class DeliveryFoundation(Construct):
     - the account's GitHub OIDC provider;
     - the deploy role ``gha-<prefix>-deploy``, assumable only by jobs in the GitHub environment
       (exact ``sub`` in both subject forms, ``StringEquals``, audience ``sts.amazonaws.com``), with
-      permissions scoped to what a WebPlatform manages (see ``_delivery_permissions``);
+      permissions scoped to what a WebPlatform manages (see ``_identity_permissions``);
     - the read-only plan role ``gha-<prefix>-plan`` for jobs on ``plan_branch`` (plans and the drift
       check: it refreshes secret versions, so it reads the environment's secrets);
     - the pull request plan role ``gha-<prefix>-pr-plan`` for pull requests: the state files only

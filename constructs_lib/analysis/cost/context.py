@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..terraform_json import blocks
+from ...terraform_json import blocks
 from .model import MAXIMUM, Finding, LineItem, StackEstimate
 from .prices import Price, PriceTable, Traffic
 

@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..terraform_json import blocks
+from ...terraform_json import blocks
 from .changes import ABSENT, value_at
 
 OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})

@@ -4,15 +4,15 @@ It reads JSON only (standard library, no cdktf, no provider bindings, no cloud a
 kept in the repository (``prices.toml``: every price with its unit, region, date and source, and the
 assumptions on hours and traffic)::
 
-    from constructs_lib.cost import MAXIMUM, compare_costs, estimate_output, load_prices, render, render_comparison
-    from constructs_lib.review import load_output
+    from constructs_lib.analysis.cost import MAXIMUM, compare_costs, estimate_output, load_prices, render, render_comparison
+    from constructs_lib.analysis.review import load_output
 
     output, table = load_output(Path("cdktf.out")), load_prices()
     print(render(estimate_output(output, table), "markdown", estimate_output(output, table, MAXIMUM)))
     print(render_comparison(compare_costs(load_output(Path("old")), output, table), "markdown"))  # a change
 
 The command line lives in :mod:`.cli` (``python main.py cost`` in this project, ``python -m
-constructs_lib.cost`` elsewhere).
+constructs_lib.analysis.cost`` elsewhere).
 """
 
 from .comparison import CostComparison, compare_costs

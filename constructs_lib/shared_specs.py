@@ -17,7 +17,7 @@ from typing import Union
 
 from .alerting import AlertThresholds
 from .props import Shown, checked, prop, require
-from .rules import test_source_problem
+from .cloud_limits import test_source_problem
 
 #: A service name: short, so it fits into every derived name (target groups, service accounts, NEGs).
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9]{0,19}")
@@ -146,7 +146,7 @@ def check_internal_url(spec: object, variable: str, value: EnvironmentValue) -> 
 
 def check_test_sources(spec: object, attribute: str) -> None:
     """Every source range in ``spec.<attribute>`` of a test listener or candidate route is a narrow public one
-    (:func:`~constructs_lib.rules.test_source_problem`)."""
+    (:func:`~constructs_lib.cloud_limits.test_source_problem`)."""
     for cidr in getattr(spec, attribute):
         problem = test_source_problem(cidr)
         require(problem is None, spec, attribute, f"hold public ranges: {cidr!r} {problem}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_google.artifact_registry_repository_iam_member import ArtifactRegistryRepositoryIamMember
 from cdktf_cdktf_provider_google.monitoring_notification_channel import MonitoringNotificationChannel
@@ -18,10 +17,10 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
 from constructs import Construct
 
 from ...props import checked
-from ...budget import BudgetSpec
+from ...budget_spec import BudgetSpec
 from ...github import IMAGE_WORKFLOW, PULL_REQUEST, DeliveryNames, GithubRepository
 from ...naming import PlatformIdentity
-from ...rules import artifact_registry_multi_region
+from ...cloud_limits import artifact_registry_multi_region
 from .._props import require
 from ..apis import ProjectServices, ProjectServicesProps
 from ..budget import BILLING_ACCOUNT, BILLING_ACCOUNT_RULE, ProjectBudget, ProjectBudgetProps
@@ -29,7 +28,7 @@ from ..github_federation import GithubWorkloadIdentity, GithubWorkloadIdentityPr
 from ..grants import WorkloadGrant, WorkloadGrants, WorkloadGrantsProps
 from ..service_account import ServiceAccount, ServiceAccountProps
 from ..state_bucket import GcsStateBucket, GcsStateBucketProps
-from ._delivery_permissions import (
+from ._identity_permissions import (
     FORCE_DESTROY_PERMISSIONS,
     SECRET_PAYLOAD_ROLE,
     deployer_permissions,
@@ -54,7 +53,7 @@ SERVICE_ACCOUNT_USER = "roles/iam.serviceAccountUser"
 
 def platform_resource_types(*, load_balancer: bool, database: bool, internet_egress: bool = False) -> tuple[str, ...]:
     """The resource types a WebPlatform manages (with a load balancer, with a database, with a service that
-    reaches the internet), those the pipeline's custom roles cover (``tests/test_delivery_threats.py`` checks
+    reaches the internet), those the pipeline's custom roles cover (``tests/test_identity_threats.py`` checks
     the synthesized platforms against it)."""
     types = ["google_project", "google_project_service", "google_cloud_run_v2_service", "google_storage_bucket",
              "google_logging_project_bucket_config", "google_monitoring_alert_policy", "google_monitoring_dashboard",
@@ -195,7 +194,7 @@ class DeliveryFoundation(Construct):
       on the numeric ``repository_owner_id`` and ``repository_id``);
     - the deploy account ``gha-deploy-<env>``, usable only by jobs in the GitHub environment (``principalSet``
       on the environment attribute; with ``deploy_workflow`` only jobs of that workflow on ``plan_branch``), holding the custom role ``<prefix>_deployer``: the permissions of the
-      platform's resource types (``_delivery_permissions``) and nothing that changes IAM, mints keys or tokens,
+      platform's resource types (``_identity_permissions``) and nothing that changes IAM, mints keys or tokens,
       reads data or copies the database out; never the state bucket but its own state objects; and
       ``roles/iam.serviceAccountUser`` on each workload account only;
     - the plan account ``gha-plan-<env>`` for jobs on ``plan_branch`` (``<prefix>_planner``: what refreshing

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..review.loading import SynthesizedOutput
 from ..review.stack_facts import STANDBY_TAG_VALUE, is_standby, stack_cloud, stack_environment
-from ..terraform_json import blocks
-from . import aws, gcp  # noqa: F401  (registers the estimators)
+from ...terraform_json import blocks
+from . import aws_estimators, gcp_estimators  # noqa: F401  (registers the estimators)
 from .context import StackContext, estimators
 from .model import CAPACITIES, MINIMUM, Estimate, Finding, StackEstimate
 from .prices import PriceTable

@@ -1,4 +1,4 @@
-"""Every attack path of constructs_lib.delivery_threats stays closed in the synthesized stacks, by the control it names.
+"""Every attack path of constructs_lib.analysis.identity_threats stays closed in the synthesized stacks, by the control it names.
 
 The requests are evaluated against the policies as synthesized (Terraform references replaced by stand-in ARNs)
 with the offline IAM evaluator; the same policies must still allow what the pipeline does, so that a path is
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.aws.iam_evaluation import Decision, Request, Verdict, explain
-from constructs_lib.delivery_threats import (
+from constructs_lib.analysis.identity_threats import (
     AWS_THREATS,
     GCP_THREATS,
     NOT_GRANTED,
@@ -24,7 +24,7 @@ from constructs_lib.delivery_threats import (
     GcpThreat,
     aws_data_perimeter,
 )
-from constructs_lib.gcp.patterns._delivery_permissions import (
+from constructs_lib.gcp.patterns._identity_permissions import (
     ALLOWED_IAM_POLICY_CHANGES,
     GCP_ORGANIZATION_POLICIES,
     PREDEFINED_ROLE_PERMISSIONS,

@@ -5,14 +5,14 @@ each with when it takes effect, what would make the apply fail, and a fix where 
 It reads JSON only (pure standard library, no cdktf, no provider bindings, no cloud credentials or
 Terraform state), so any repository can use it on its own ``cdktf.out``::
 
-    from constructs_lib.review import compare_outputs, load_output, render
+    from constructs_lib.analysis.review import compare_outputs, load_output, render
 
     review = compare_outputs(load_output(Path("old/cdktf.out")), load_output(Path("cdktf.out")))
     print(render(review, "markdown", max_chars=60_000))  # or "text", or "json" (no attribute values)
     sys.exit(review.exit_status)  # 0 no change, 1 changes, 3 risky changes
 
 The command line lives in :mod:`.cli` (``python main.py diff`` in this project, ``python -m
-constructs_lib.review`` elsewhere); what forces a replacement or an outage is in :mod:`.provider_facts`, what
+constructs_lib.analysis.review`` elsewhere); what forces a replacement or an outage is in :mod:`.provider_facts`, what
 stops a delete in :mod:`.deletion_facts`, what widens access in :mod:`.access`.
 """
 

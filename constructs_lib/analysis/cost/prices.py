@@ -15,7 +15,7 @@ from typing import Any
 
 DEFAULT_PRICE_FILE = Path(__file__).with_name("prices.toml")
 #: How reports name the packaged table.
-DEFAULT_PRICE_LABEL = "constructs_lib/cost/prices.toml"
+DEFAULT_PRICE_LABEL = "constructs_lib/analysis/cost/prices.toml"
 VERIFICATION_LEVELS = ("provider-page", "secondary", "unverified")
 _PRICE_TEXT_FIELDS = ("unit", "what", "cloud", "region", "checked", "source", "evidence", "verified")
 TRAFFIC_FIELDS = (
