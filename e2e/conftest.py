@@ -39,12 +39,10 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture(scope="class")
 def trip(request: pytest.FixtureRequest, emulator: Emulator, mirror: AwsMirror,
          tmp_path_factory: pytest.TempPathFactory) -> RoundTrip:
-    """The round trip of the test class's ``environment``: its stacks synthesized and copied for the emulator."""
+    """The round trip of the test class's ``environment``, prepared by the class (its stacks synthesized and copied)."""
     environment = request.cls.environment
     trip = RoundTrip(environment, emulator, mirror, tmp_path_factory.mktemp(environment))
-    trip.stacks = trip.synthesize()
-    trip.bootstrap = trip.copy(trip.stacks, f"{trip.stack}-bootstrap")
-    trip.platform = trip.copy(trip.stacks, trip.stack)
+    request.cls.prepare(trip)
     return trip
 
 

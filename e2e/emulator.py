@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-#: Read by moto when it is imported: AWS managed policies (AmazonRDSEnhancedMonitoringRole, ...) exist.
-MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+#: Read by moto when it is imported: AWS managed policies (AmazonRDSEnhancedMonitoringRole, ...) exist;
+#: ACM issues a requested certificate once its DNS validation record resolves, in seconds to minutes; moto issues
+#: it a fixed time after the request (60 s by default): at once here.
+MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_ACM_VALIDATION_WAIT": "0"}
 ADMINISTRATOR_ROLE = "e2e-administrator"
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 _ISSUED = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>.*?<Arn>([^<]+)</Arn>", re.DOTALL)
@@ -258,6 +260,16 @@ class Emulator:
         answer = self._sts().assume_role_with_web_identity(
             RoleArn=role_arn, RoleSessionName="github-actions", WebIdentityToken=web_identity_token(claims))
         return _variables(answer["Credentials"])
+
+    def hosted_zone(self, credentials: dict[str, str], domain: str, zone_id: str) -> None:
+        """A public hosted zone for ``domain`` with the ID the configuration names (moto would choose one)."""
+        from moto.route53.models import HostedZoneIdentifier
+        from moto.utilities.id_generator import moto_id_manager
+
+        account = self.client("sts", credentials).get_caller_identity()["Account"]
+        moto_id_manager.set_custom_id(HostedZoneIdentifier(account, f"{domain}.", None), zone_id)
+        created = self.client("route53", credentials).create_hosted_zone(Name=domain, CallerReference=zone_id)
+        assert created["HostedZone"]["Id"].endswith(f"/{zone_id}"), f"the emulator chose {created['HostedZone']['Id']}"
 
     def client(self, service: str, credentials: dict[str, str], region: str = "us-east-1") -> Any:
         """A boto3 client with ``credentials`` (from :meth:`administrator` or :meth:`pipeline_role`)."""

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,21 +96,30 @@ class RoundTrip:
     def synthesize(self, image_tag: str | None = None) -> Path:
         """The environment's AWS stacks, synthesized from the committed configuration; with an HTTPS listener on
         an existing certificate (``aws.certificate_arn``), the certificate is first imported into the emulator's
-        ACM and its ARN written into a copy of the configuration (the emulator chooses certificate ARNs)."""
+        ACM and its ARN written into a copy of the configuration (the emulator chooses certificate ARNs); a hosted
+        zone (``aws.hosted_zone_id``) is created in the emulator's Route 53 with the configured ID."""
+        if image_tag is not None:  # a release: the first synthesis's configuration with a new tag and its digests
+            return self.synthesize_edited(f"cdktf.out-{image_tag}", lambda text: re.sub(
+                r'sha256:[0-9a-f]{64}', lambda found: "sha256:" + hashlib.sha256(
+                    f"{image_tag}{found.group(0)}".encode()).hexdigest(),
+                re.sub(r'(?m)^tag = "[^"]*"', f'tag = "{image_tag}"', text)))
         config_dir = self.workdir / "config"
-        if config_dir.exists():  # a release: the first synthesis's configuration with a new tag and its digests
-            toml = config_dir / f"{self.environment}.toml"
-            text = re.sub(r'(?m)^tag = "[^"]*"', f'tag = "{image_tag}"', toml.read_text())
-            text = re.sub(r'sha256:[0-9a-f]{64}', lambda found: "sha256:" + hashlib.sha256(
-                f"{image_tag}{found.group(0)}".encode()).hexdigest(), text)
-            toml.write_text(text)
-            return self._main(config_dir, self.workdir / f"cdktf.out-{image_tag}")
         shutil.copytree(PROJECT_ROOT / "config", config_dir)
+        toml = config_dir / f"{self.environment}.toml"
         if self.config.aws.https.certificate_arn is not None:
             arn = self._import_certificate(self.config.aws.https.domain or "")
-            toml = config_dir / f"{self.environment}.toml"
             toml.write_text(re.sub(r'(?m)^certificate_arn = "[^"]*"', f'certificate_arn = "{arn}"', toml.read_text()))
+        if self.config.aws.https.hosted_zone_id is not None:
+            self.emulator.hosted_zone(self.administrator, self.config.aws.https.domain or "",
+                                      self.config.aws.https.hosted_zone_id)
         return self._main(config_dir, self.workdir / "cdktf.out")
+
+    def synthesize_edited(self, name: str, edit: Callable[[str], str]) -> Path:
+        """The stacks synthesized (into ``<workdir>/<name>``) after ``edit`` changed the environment's TOML file of
+        the copy :meth:`synthesize` made: a change an operator commits (a release, ``[dr]`` enabled)."""
+        toml = self.workdir / "config" / f"{self.environment}.toml"
+        toml.write_text(edit(toml.read_text()))
+        return self._main(toml.parent, self.workdir / name)
 
     def _main(self, config_dir: Path, out: Path) -> Path:
         result = subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "--clouds", "aws", "--environments",

@@ -40,13 +40,22 @@ def _failed(trip: RoundTrip, stack: str, phase: str) -> str:
     return f"{stack}: {phase} failed:\n{workspace.errors(trip.steps[phase].result)}"
 
 
-class RoundTripSteps:
-    """Subclass with ``environment = "<name>"`` and a name starting with ``Test`` (the ``trip`` fixture of
-    e2e/conftest.py reads ``environment``)."""
+class DeploymentSteps:
+    """The first deployment of an environment: its bootstrap, then its platform by the pipeline's roles, planned
+    again, and every call judged. Subclass with ``environment = "<name>"`` and a name starting with ``Test`` (the
+    ``trip`` fixture of e2e/conftest.py reads ``environment`` and calls :meth:`prepare`); pytest runs a base
+    class's tests before the subclass's own."""
 
     environment: str
     #: An image tag to release after the first apply (an update of the running platform), or None.
     release_tag: str | None = None
+
+    @classmethod
+    def prepare(cls, trip: RoundTrip) -> None:
+        """The committed configuration's stacks, synthesized; the bootstrap and platform stacks copied."""
+        trip.stacks = trip.synthesize()
+        trip.bootstrap = trip.copy(trip.stacks, f"{trip.stack}-bootstrap")
+        trip.platform = trip.copy(trip.stacks, trip.stack)
 
     def test_bootstrap_applies_as_administrator(self, trip: RoundTrip) -> None:
         workspace.init(trip.bootstrap, trip.administrator)
@@ -63,43 +72,16 @@ class RoundTripSteps:
 
     def test_platform_plans_as_plan_role(self, trip: RoundTrip) -> None:
         _needs(trip, "bootstrap apply")
-        plan = trip.plan_role()
-        workspace.init(trip.platform, plan)
-        step = trip.terraform("platform plan", trip.platform, plan, "plan", "-lock=false", "-detailed-exitcode",
-                              "-out=tfplan")
-        assert step.result.returncode == 2, _failed(trip, trip.stack, "platform plan")
+        workspace.init(trip.platform, trip.plan_role())
+        plan_as_plan_role(trip, trip.platform, trip.stack, "platform plan")
 
     def test_platform_applies_as_deploy_role(self, trip: RoundTrip) -> None:
         _needs(trip, "platform plan")
-        deploy = trip.deploy_role()
-        planned = planned_changes(trip.plan_json(trip.platform, deploy, "tfplan"))
-        trip.terraform("platform apply", trip.platform, deploy, "apply", "tfplan")
-        assert trip.steps["platform apply"].ok, _failed(trip, trip.stack, "platform apply")
-        created = {resource["address"] for resource in workspace.managed_resources(workspace.state(trip.platform, deploy))}
-        missing = sorted(address for address, change in planned.items() if "create" in change["actions"]
-                         and address not in created)
-        assert not missing, f"{trip.stack}: planned but not in the state after apply: {missing}"
+        apply_as_deploy_role(trip, trip.platform, trip.stack, "platform apply")
 
     def test_second_plan_shows_no_change(self, trip: RoundTrip) -> None:
         _needs(trip, "platform apply")
-        plan = trip.plan_role()
-        step = trip.terraform("second plan", trip.platform, plan, "plan", "-lock=false", "-detailed-exitcode",
-                              "-out=second.tfplan")
-        assert step.result.returncode in (0, 2), _failed(trip, trip.stack, "second plan")
-        changes = planned_changes(trip.plan_json(trip.platform, plan, "second.tfplan"))
-        seen, unexplained = set(), []
-        for address, change in changes.items():
-            for attribute in change["attributes"] or ["(no attribute: " + "/".join(change["actions"]) + ")"]:
-                entry = explained(change["type"], attribute, self.environment)
-                if entry:
-                    seen.add(entry)
-                else:
-                    detail = change["detail"].get(attribute, "")
-                    unexplained.append(f"{address}: {attribute} ({'/'.join(change['actions'])}) {detail}")
-        unused = [entry for entry in EMULATOR_DIFFS
-                  if self.environment in entry.environments and entry not in seen and not entry.intermittent]
-        assert not unexplained, f"{trip.stack}: the second plan changes:\n" + "\n".join(unexplained)
-        assert not unused, f"{trip.stack}: emulator diffs no longer seen (drop them from e2e/emulator_gaps.py): {unused}"
+        second_plan_shows_no_change(trip, trip.platform, trip.stack, "second plan", self.environment)
 
     def test_release_updates_as_deploy_role(self, trip: RoundTrip) -> None:
         """A new image tag and its digests in the environment's configuration, planned and applied."""
@@ -119,7 +101,13 @@ class RoundTripSteps:
 
     def test_pipeline_roles_may_make_every_call(self, trip: RoundTrip) -> None:
         _needs(trip, "platform apply")
-        self._judge(trip, tuple(phase for phase in (*PLATFORM_PHASES, *RELEASE_PHASES) if phase in trip.steps))
+        judge_calls(trip, tuple(phase for phase in (*PLATFORM_PHASES, *RELEASE_PHASES) if phase in trip.steps),
+                    (trip.platform,))
+
+
+
+class RoundTripSteps(DeploymentSteps):
+    """The first deployment, then the platform destroyed and the bootstrap torn down as documented."""
 
     def test_destroy_removes_the_platform(self, trip: RoundTrip) -> None:
         """The platform's buckets emptied by an administrator as documented, then the destroy as manage.yml runs it."""
@@ -137,7 +125,7 @@ class RoundTripSteps:
 
     def test_pipeline_roles_may_destroy(self, trip: RoundTrip) -> None:
         _needs(trip, "destroy apply")
-        self._judge(trip, DESTROY_PHASES)
+        judge_calls(trip, DESTROY_PHASES, ())
 
     def test_bootstrap_teardown_as_documented(self, trip: RoundTrip) -> None:
         _needs(trip, "destroy apply")
@@ -148,48 +136,95 @@ class RoundTripSteps:
         unexpected = [f"{kind}: {name}" for kind, name in left if kind not in KEPT_ON_PURPOSE]
         assert not unexpected, f"{trip.stack}: left behind after destroy and teardown:\n" + "\n".join(unexpected)
 
-    @staticmethod
-    def _judge(trip: RoundTrip, phases: tuple[str, ...]) -> None:
-        iam = trip.emulator.client("iam", trip.administrator)
-        roles = {role.name: role for role in (read_role(iam, arn.rsplit("/", 1)[-1])
-                                              for arn in (trip.role_arn("deploy"), trip.role_arn("plan")))}
-        calls = [call for phase in phases for call in trip.steps[phase].calls]
-        shown = workspace.state(trip.platform, trip.administrator) if "platform apply" in phases else {}
-        kms, key_policies = trip.emulator.client("kms", trip.administrator, trip.config.aws.region), {}
-
-        def key_policy(arn: str) -> dict | None:
-            if arn not in key_policies:
-                try:
-                    key_policies[arn] = json.loads(kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
-                except Exception:  # noqa: BLE001 - a key the emulator no longer knows: IAM alone decides
-                    key_policies[arn] = None
-            return key_policies[arn]
-
-        denied, unmapped = denials(calls, roles, key_policy, address_index(shown))
-        problems = [f"{trip.stack}: {denial}" for denial in denied]
-        problems += [f"{trip.stack}: {call.phase}: {call.role_name} made {call.service}:{call.operation} {call.path} "
-                     f"{sorted(call.params)[:6]} whose permissions e2e/authorization.py does not know"
-                     f"{' (' + call.mapping_error + ')' if call.mapping_error else ''}" for call in unmapped]
-        sessions = [session for session in trip.emulator.recorder.sessions if session.phase in phases]
-        problems += [f"{trip.stack}: {refusal}" for refusal in untrusted_sessions(sessions, roles)]
-        deploy_role = roles[trip.role_arn("deploy").rsplit("/", 1)[-1]]
-        if trusts(deploy_role.trust, trip.role_arn("deploy"), trip.claims("pull_request")):
-            problems.append(f"{trip.stack}: the deploy role trusts a pull request's token")
-        assert not problems, "\n".join(problems)
 
 
-def documented_block(heading: str) -> str:
-    """The first ``sh`` block after the line of docs/delivery.md that starts with ``heading``."""
-    text = (PROJECT_ROOT / "docs" / "delivery.md").read_text(encoding="utf-8")
+def judge_calls(trip: RoundTrip, phases: tuple[str, ...], applied: tuple[Path, ...]) -> None:
+    """Every call the pipeline roles made in ``phases`` judged against their policies (and the keys' policies);
+    each role's trust checked for the tokens presented; the deploy role must refuse a pull request's token.
+    ``applied``: copies whose state names the resources (a denial names the address)."""
+    iam = trip.emulator.client("iam", trip.administrator)
+    roles = {role.name: role for role in (read_role(iam, arn.rsplit("/", 1)[-1])
+                                          for arn in (trip.role_arn("deploy"), trip.role_arn("plan")))}
+    calls = [call for phase in phases for call in trip.steps[phase].calls]
+    addresses: dict[str, str] = {}
+    for directory in applied:
+        addresses.update(address_index(workspace.state(directory, trip.administrator)))
+    key_policies: dict[str, dict | None] = {}
+
+    def key_policy(arn: str) -> dict | None:
+        if arn not in key_policies:
+            kms = trip.emulator.client("kms", trip.administrator, arn.split(":")[3])
+            try:
+                key_policies[arn] = json.loads(kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
+            except Exception:  # noqa: BLE001 - a key the emulator no longer knows: IAM alone decides
+                key_policies[arn] = None
+        return key_policies[arn]
+
+    denied, unmapped = denials(calls, roles, key_policy, addresses)
+    problems = [f"{trip.stack}: {denial}" for denial in denied]
+    problems += [f"{trip.stack}: {call.phase}: {call.role_name} made {call.service}:{call.operation} {call.path} "
+                 f"{sorted(call.params)[:6]} whose permissions e2e/authorization.py does not know"
+                 f"{' (' + call.mapping_error + ')' if call.mapping_error else ''}" for call in unmapped]
+    sessions = [session for session in trip.emulator.recorder.sessions if session.phase in phases]
+    problems += [f"{trip.stack}: {refusal}" for refusal in untrusted_sessions(sessions, roles)]
+    deploy_role = roles[trip.role_arn("deploy").rsplit("/", 1)[-1]]
+    if trusts(deploy_role.trust, trip.role_arn("deploy"), trip.claims("pull_request")):
+        problems.append(f"{trip.stack}: the deploy role trusts a pull request's token")
+    assert not problems, "\n".join(problems)
+
+
+def plan_as_plan_role(trip: RoundTrip, directory: Path, stack: str, phase: str) -> None:
+    """The plan job: ``plan -lock=false -detailed-exitcode -out=tfplan`` as the plan role; changes expected."""
+    step = trip.terraform(phase, directory, trip.plan_role(), "plan", "-lock=false", "-detailed-exitcode", "-out=tfplan")
+    assert step.result.returncode == 2, _failed(trip, stack, phase)
+
+
+def apply_as_deploy_role(trip: RoundTrip, directory: Path, stack: str, phase: str) -> None:
+    """The apply job: the saved plan applied as the deploy role; every resource it creates is in the state after."""
+    deploy = trip.deploy_role()
+    planned = planned_changes(trip.plan_json(directory, deploy, "tfplan"))
+    trip.terraform(phase, directory, deploy, "apply", "tfplan")
+    assert trip.steps[phase].ok, _failed(trip, stack, phase)
+    created = {resource["address"] for resource in workspace.managed_resources(workspace.state(directory, deploy))}
+    missing = sorted(address for address, change in planned.items() if "create" in change["actions"]
+                     and address not in created)
+    assert not missing, f"{stack}: planned but not in the state after apply: {missing}"
+
+
+def second_plan_shows_no_change(trip: RoundTrip, directory: Path, stack: str, phase: str, gaps: str) -> None:
+    """The plan role plans again: no change but the emulator diffs listed for ``gaps`` (an environment, or
+    ``<environment>-standby``); a listed diff no longer seen fails too."""
+    plan = trip.plan_role()
+    plan_file = f"{phase.replace(' ', '-')}.tfplan"
+    step = trip.terraform(phase, directory, plan, "plan", "-lock=false", "-detailed-exitcode", f"-out={plan_file}")
+    assert step.result.returncode in (0, 2), _failed(trip, stack, phase)
+    changes = planned_changes(trip.plan_json(directory, plan, plan_file))
+    seen, unexplained = set(), []
+    for address, change in changes.items():
+        for attribute in change["attributes"] or ["(no attribute: " + "/".join(change["actions"]) + ")"]:
+            entry = explained(change["type"], attribute, gaps)
+            if entry:
+                seen.add(entry)
+            else:
+                detail = change["detail"].get(attribute, "")
+                unexplained.append(f"{address}: {attribute} ({'/'.join(change['actions'])}) {detail}")
+    unused = [entry for entry in EMULATOR_DIFFS if gaps in entry.environments and entry not in seen and not entry.intermittent]
+    assert not unexplained, f"{stack}: the second plan changes:\n" + "\n".join(unexplained)
+    assert not unused, f"{stack}: emulator diffs no longer seen (drop them from e2e/emulator_gaps.py): {unused}"
+
+
+def documented_block(heading: str, page: str = "delivery.md") -> str:
+    """The first ``sh`` block after the line of ``docs/<page>`` that starts with ``heading``."""
+    text = (PROJECT_ROOT / "docs" / page).read_text(encoding="utf-8")
     block = re.search(re.escape(heading) + r".*?```sh\n(.*?)```", text, re.DOTALL)
-    assert block, f"docs/delivery.md: no sh block after {heading!r}"
+    assert block, f"docs/{page}: no sh block after {heading!r}"
     return block.group(1)
 
 
 def run_documented_teardown(trip: RoundTrip) -> subprocess.CompletedProcess[str]:
     """docs/delivery.md's teardown of the AWS bootstrap (section 13, steps 4 and 6) as written, on the bootstrap's
-    copy (``s=`` points there). Step 6's gcloud and local-file lines are GCP's and the workstation's: left out.
-    ``apply`` of the saved destroy plan needs no answer."""
+    copy. Step 6's gcloud and local-file lines are GCP's and the workstation's: left out. ``apply`` of the saved
+    destroy plan needs no answer."""
     steps = [documented_block("4. **AWS bootstrap**"), "\n".join(
         line for line in documented_block("6. **The state buckets**").splitlines()
         if not line.strip().startswith(("gcloud ", "rm ")))]
@@ -201,17 +236,31 @@ def run_documented_emptying(trip: RoundTrip) -> subprocess.CompletedProcess[str]
     return run_documented(trip, [documented_block("1. **Platform and standby stacks**")])
 
 
-def run_documented(trip: RoundTrip, blocks: list[str]) -> subprocess.CompletedProcess[str]:
-    """Documented ``sh`` blocks for this environment (the example's dev names replaced by the environment's), with
-    an administrator's session and the ``aws`` CLI pointed at the emulator."""
+def run_documented(trip: RoundTrip, blocks: list[str], answer: str = "") -> subprocess.CompletedProcess[str]:
+    """Documented ``sh`` blocks for this environment, with an administrator's session and the ``aws`` CLI pointed
+    at the emulator (:func:`aws_cli`): the example's dev names replaced by the environment's, a synthesized stack's
+    directory (``cdktf.out/stacks/<stack>``) by its copy, ``answer`` typed at Terraform's prompts."""
     project, environment = trip.config.project, trip.environment
     script = textwrap.dedent("\n".join(textwrap.dedent(block) for block in blocks))
     for example, ours in ((f"{project}-aws-dev", f"{project}-aws-{environment}"), (f"{project}-dev", f"{project}-{environment}"),
-                          ("111122223333", trip.account)):
+                          ("111122223333", trip.account), ("cdktf.out/stacks/", f"{trip.workdir}/")):
         script = script.replace(example, ours)
-    script = re.sub(r"(?m)^s=.*$", f"s={trip.bootstrap}", script)
     variables = {**terraform_environment(trip.bootstrap / "terraformrc"), **trip.administrator,
                  "AWS_ENDPOINT_URL": trip.emulator.url, "AWS_DEFAULT_REGION": trip.config.aws.region,
-                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                          env=variables, timeout=300, check=False)
+                 "PATH": f"{aws_cli(trip.workdir)}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, input=answer,
+                          env=variables, timeout=600, check=False)
+
+
+def aws_cli(workdir: Path) -> Path:
+    """A directory whose ``aws`` is the locked AWS CLI (version 1) behaving as version 2 does where the docs rely on
+    it: ``AWS_REGION`` chooses the region (version 1 reads ``AWS_DEFAULT_REGION`` only), and ``AWS_ENDPOINT_URL``
+    holds for every service (version 1 replaces it with ``rds.amazonaws.com`` for RDS in us-east-1, its
+    certificate name override)."""
+    directory = workdir / "aws-cli"
+    directory.mkdir(exist_ok=True)
+    wrapper = directory / "aws"
+    wrapper.write_text(f'#!/bin/sh\nexport AWS_DEFAULT_REGION="${{AWS_REGION:-$AWS_DEFAULT_REGION}}"\n'
+                       f'exec "{Path(sys.executable).parent / "aws"}" --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n')
+    wrapper.chmod(0o755)
+    return directory
