@@ -165,10 +165,11 @@ def _tags(params: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _passed_roles(call: Call) -> list[tuple[str, str]]:
-    service = PASSED_TO.get((call.service, call.operation))
+    operation = f"{call.operation} replication" if call.service == "s3" and "replication" in call.params else call.operation
+    service = PASSED_TO.get((call.service, operation))
     if service is None:
         return []
-    return sorted({(role, service) for role in _ROLE_ARN.findall(str(call.params))})
+    return sorted({(role, service) for role in _ROLE_ARN.findall(f"{call.params} {call.body}")})  # S3: the body
 
 
 def _arn(call: Call, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
@@ -258,6 +259,8 @@ def _secretsmanager(call: Call, facts: Facts) -> list[Needed] | None:
     if call.operation == "CreateSecret":
         arn = _arn(call, "secretsmanager", f"secret:{params['Name']}-??????")
         needed = _tagged(call, [(action, arn, {})])
+        if params.get("AddReplicaRegions"):
+            needed.append(("secretsmanager:ReplicateSecretToRegions", arn, {}))
         if params.get("KmsKeyId"):  # the caller encrypts with the key (Secrets Manager calls KMS as the caller)
             needed.append(("kms:GenerateDataKey", *_key(call, facts, params["KmsKeyId"], "secretsmanager",
                                                        **{"kms:EncryptionContext:SecretARN": arn})))
@@ -464,16 +467,21 @@ def _s3_object(call: Call, facts: Facts, bucket: str, name: str, method: str) ->
     return needed
 
 
+#: RDS calls that encrypt with the key given (``KmsKeyId``), creating a grant as the caller.
+_RDS_GRANTING = ("CreateDBInstance", "CreateDBInstanceReadReplica", "StartDBInstanceAutomatedBackupsReplication")
+
+
 def _rds(call: Call, facts: Facts) -> list[Needed] | None:
     params, action = call.params, _action(call)
     kinds = (("DBInstanceIdentifier", "db"), ("DBSubnetGroupName", "subgrp"), ("DBParameterGroupName", "pg"),
              ("OptionGroupName", "og"), ("DBSnapshotIdentifier", "snapshot"))
     needed = [(action, _arn(call, "rds", f"{kind}:{params[name]}"), {}) for name, kind in kinds if params.get(name)]
-    if params.get("ResourceName"):
-        needed.append((action, params["ResourceName"], {}))
+    for name in ("ResourceName", "SourceDBInstanceIdentifier", "SourceDBInstanceArn", "DBInstanceAutomatedBackupsArn"):
+        if str(params.get(name, "")).startswith("arn:"):  # a source in another region, or a resource by ARN
+            needed.append((action, params[name], {}))
     if params.get("FinalDBSnapshotIdentifier") and params.get("SkipFinalSnapshot") != "true":
         needed.append(("rds:CreateDBSnapshot", _arn(call, "rds", f"snapshot:{params['FinalDBSnapshotIdentifier']}"), {}))
-    if call.operation == "CreateDBInstance" and params.get("KmsKeyId"):  # RDS creates a grant as the caller
+    if call.operation in _RDS_GRANTING and params.get("KmsKeyId"):  # RDS creates a grant as the caller
         needed += [(kms, *_key(call, facts, params["KmsKeyId"], "rds", **{"kms:GrantIsForAWSResource": "true"}))
                    for kms in ("kms:DescribeKey", "kms:CreateGrant")]
     if params.get("ManageMasterUserPassword") == "true":  # RDS creates the secret rds!db-<id> as the caller
@@ -491,8 +499,11 @@ def _rds(call: Call, facts: Facts) -> list[Needed] | None:
 def _acm(call: Call, facts: Facts) -> list[Needed] | None:
     if "CertificateArn" in call.params:
         return [(_action(call), call.params["CertificateArn"], {})]
-    return _tagged(call, [(_action(call), "*", {})]) if call.operation in ("RequestCertificate", "ListCertificates") \
-        else None
+    if call.operation == "RequestCertificate":  # tags given are added to the certificate the call creates
+        needed: list[Needed] = [(_action(call), "*", {})]
+        return needed + [("acm:AddTagsToCertificate", _arn(call, "acm", "certificate/*"), {})] \
+            if dict(_tags(call.params)) else needed
+    return [(_action(call), "*", {})] if call.operation == "ListCertificates" else None
 
 
 #: ECR creates this service-linked role, as the caller, the first time replication is configured.
@@ -540,8 +551,37 @@ def _servicediscovery(call: Call, facts: Facts) -> list[Needed] | None:
     return _tagged(call, needed) if call.operation.startswith("Create") else needed
 
 
+#: Route 53's REST paths (API version 2013-04-01) -> the action of each method; the resource is the zone, health
+#: check or change the path names (``*`` when it names none).
+_ROUTE53 = {
+    r"hostedzone/(?P<hostedzone>[^/]+)/rrset/?": {"POST": "ChangeResourceRecordSets", "GET": "ListResourceRecordSets"},
+    r"hostedzone/(?P<hostedzone>[^/]+)": {"GET": "GetHostedZone"},
+    r"hostedzonesbyname": {"GET": "ListHostedZonesByName"},
+    r"hostedzone": {"GET": "ListHostedZones"},
+    r"healthcheck": {"POST": "CreateHealthCheck"},
+    r"healthcheck/(?P<healthcheck>[^/]+)": {"GET": "GetHealthCheck", "POST": "UpdateHealthCheck",
+                                           "DELETE": "DeleteHealthCheck"},
+    r"tags/(?P<kind>healthcheck|hostedzone)/(?P<id>[^/]+)": {"GET": "ListTagsForResource",
+                                                             "POST": "ChangeTagsForResource"},
+    r"change/(?P<change>[^/]+)": {"GET": "GetChange"},
+}
+
+
+def _route53(call: Call, facts: Facts) -> list[Needed] | None:
+    path = call.path.removeprefix("/2013-04-01/")
+    for pattern, actions in _ROUTE53.items():
+        found = re.fullmatch(pattern, path)
+        if found and call.operation in actions:
+            named = found.groupdict()
+            kind = named.pop("kind", None)
+            resource = f"{kind}/{named['id']}" if kind else next(
+                (f"{name}/{value}" for name, value in named.items() if value), "")
+            return [(f"route53:{actions[call.operation]}", f"arn:aws:route53:::{resource}" if resource else "*", {})]
+    return None
+
+
 MAPPERS: dict[str, Callable[[Call, Facts], list[Needed] | None]] = {
-    "rds": _rds, "acm": _acm, "ecr": _ecr, "servicediscovery": _servicediscovery,
+    "rds": _rds, "acm": _acm, "route53": _route53, "ecr": _ecr, "servicediscovery": _servicediscovery,
     "ec2": _ec2, "ecs": _ecs, "kms": _kms, "secretsmanager": _secretsmanager, "logs": _logs, "iam": _iam,
     "monitoring": _cloudwatch, "budgets": _budgets, "application-autoscaling": _application_autoscaling, "s3": _s3,
     "elasticloadbalancing": _by_arn_or(_elb_create), "sns": _by_arn_or(_sns_create), "wafv2": _by_arn_or(_wafv2_create),

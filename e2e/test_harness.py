@@ -107,7 +107,30 @@ def test_a_bucket_configuration_call_is_its_own_action() -> None:
 
 
 def test_an_unknown_call_is_unmapped_not_allowed() -> None:
-    assert requests_for(_call("route53", "GET", {}, "/2013-04-01/hostedzone/Z1"), KnownFacts()) is None
+    assert requests_for(_call("route53", "GET", {}, "/2013-04-01/trafficpolicies"), KnownFacts()) is None
+    assert requests_for(_call("cloudtrail", "CreateTrail", {"Name": "t"}), KnownFacts()) is None
+
+
+def test_a_record_change_is_authorized_on_its_zone() -> None:
+    call = _call("route53", "POST", {}, "/2013-04-01/hostedzone/Z0123456789EXAMPLE0AB/rrset/")
+    assert _needs(call) == {("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123456789EXAMPLE0AB")}
+    tags = _call("route53", "POST", {}, "/2013-04-01/tags/healthcheck/0f1e2d3c")
+    assert _needs(tags) == {("route53:ChangeTagsForResource", "arn:aws:route53:::healthcheck/0f1e2d3c")}
+
+
+def test_a_cross_region_replica_needs_its_source_and_a_grant() -> None:
+    source = f"arn:aws:rds:us-east-1:{ACCOUNT}:db:duckdb-analytics-prod"
+    call = _call("rds", "CreateDBInstanceReadReplica", {"DBInstanceIdentifier": "duckdb-analytics-prod-standby",
+                                                        "SourceDBInstanceIdentifier": source, "KmsKeyId": KEY_ARN})
+    needs = _needs(call)
+    assert ("rds:CreateDBInstanceReadReplica", source) in needs and ("kms:CreateGrant", KEY_ARN) in needs
+
+
+def test_s3_replication_passes_its_role() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/duckdb-analytics-prod/replication"
+    call = _call("s3", "PUT", {"replication": ""}, "/data")
+    call.body = f"<ReplicationConfiguration><Role>{role}</Role></ReplicationConfiguration>"
+    assert ("iam:PassRole", role) in _needs(call)
 
 
 def _synthesize(environment: str, directory: Path) -> dict[str, dict]:
@@ -179,3 +202,10 @@ def test_a_copy_talks_only_to_the_emulator_and_gives_up_quickly(tmp_path: Path) 
     assert provider["http_proxy"] == url and provider["https_proxy"].startswith("http://127.0.0.1:")
     backend = document["terraform"]["backend"]["s3"]
     assert set(backend["endpoints"].values()) == {url} and backend["max_retries"] == workspace.MAX_RETRIES
+
+
+def test_tags_on_a_requested_certificate_are_added_to_it() -> None:
+    call = _call("acm", "RequestCertificate", {"DomainName": "analytics.example.com", "Tags": [
+        {"Key": "Environment", "Value": "prod"}]})
+    assert _needs(call) == {("acm:RequestCertificate", "*"),
+                            ("acm:AddTagsToCertificate", f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/*")}
