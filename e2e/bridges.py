@@ -11,6 +11,7 @@ closes the gap (``e2e/test_harness.py::test_bridge_still_needed``):
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -110,6 +111,48 @@ def _budget_subscribers(call: Call, history: Sequence[Call], reply: Reply) -> Re
     return _json(200, {"Subscribers": subscribers})
 
 
+_RDS_XML = "http://rds.amazonaws.com/doc/2014-10-31/"
+
+
+def _replicated_backups_arn(call: Call, source: str) -> str:
+    """The ARN of the backups of ``source`` replicated into the call's region (AWS names them ab-<random>)."""
+    return f"arn:aws:rds:{call.region}:{call.account}:auto-backup:ab-{hashlib.sha1(source.encode()).hexdigest()[:26]}"
+
+
+def _replicated_backups(call: Call, history: Sequence[Call], reply: Reply) -> Reply:
+    """Automated backups replicated to another region: what StartDBInstanceAutomatedBackupsReplication gave, until
+    StopDBInstanceAutomatedBackupsReplication (DescribeDBInstanceAutomatedBackups by that ARN answers it)."""
+    operation = call.operation
+    if call.service != "rds" or not operation.endswith("DBInstanceAutomatedBackups" + (
+            "" if operation.startswith("Describe") else "Replication")):
+        return reply
+    if operation == "DescribeDBInstanceAutomatedBackups" and "DBInstanceAutomatedBackupsArn" not in call.params:
+        return reply
+    if operation != "DescribeDBInstanceAutomatedBackups" and not _not_implemented(reply):
+        return reply
+    source = call.params.get("SourceDBInstanceArn", "")
+    if operation == "DescribeDBInstanceAutomatedBackups":
+        started = {_replicated_backups_arn(earlier, earlier.params["SourceDBInstanceArn"]): earlier for earlier in history
+                   if earlier.service == "rds" and earlier.status == 200 and earlier.region == call.region
+                   and earlier.operation.endswith("DBInstanceAutomatedBackupsReplication")}
+        start = started.get(call.params["DBInstanceAutomatedBackupsArn"])
+        if start is None or start.operation.startswith("Stop"):
+            return (404, [("Content-Type", "text/xml")], f'<ErrorResponse xmlns="{_RDS_XML}"><Error><Type>Sender</Type>'
+                    "<Code>DBInstanceAutomatedBackupNotFoundFault</Code><Message>not found</Message></Error>"
+                    "</ErrorResponse>".encode())
+        call, source = start, start.params["SourceDBInstanceArn"]
+    backup = (f"<DBInstanceAutomatedBackupsArn>{_replicated_backups_arn(call, source)}</DBInstanceAutomatedBackupsArn>"
+              f"<DBInstanceArn>{source}</DBInstanceArn><DBInstanceIdentifier>{source.rsplit(':', 1)[-1]}"
+              f"</DBInstanceIdentifier><Region>{source.split(':')[3]}</Region><Status>replicating</Status>"
+              f"<KmsKeyId>{call.params.get('KmsKeyId', '')}</KmsKeyId>"
+              f"<BackupRetentionPeriod>{call.params.get('BackupRetentionPeriod', 7)}</BackupRetentionPeriod>")
+    result = (f"<DBInstanceAutomatedBackups><DBInstanceAutomatedBackup>{backup}</DBInstanceAutomatedBackup>"
+              "</DBInstanceAutomatedBackups>" if operation.startswith("Describe")
+              else f"<DBInstanceAutomatedBackup>{backup}</DBInstanceAutomatedBackup>")
+    return (200, [("Content-Type", "text/xml")], f'<{operation}Response xmlns="{_RDS_XML}"><{operation}Result>{result}'
+            f"</{operation}Result></{operation}Response>".encode())
+
+
 ANSWERS: tuple[Answer, ...] = (
     Answer("application-autoscaling-tags",
            "Application Auto Scaling ListTagsForResource, TagResource and UntagResource are not implemented (HTTP 500); "
@@ -120,6 +163,10 @@ ANSWERS: tuple[Answer, ...] = (
     Answer("budgets-subscribers",
            "Budgets DescribeSubscribersForNotification is not implemented (HTTP 500); the provider reads each "
            "notification's subscribers", _budget_subscribers),
+    Answer("rds-automated-backups-replication",
+           "RDS StartDBInstanceAutomatedBackupsReplication and StopDBInstanceAutomatedBackupsReplication are not "
+           "implemented (HTTP 500) and DescribeDBInstanceAutomatedBackups knows no replicated backups; the provider "
+           "starts the replication in the standby region and reads it back by ARN", _replicated_backups),
 )
 
 
@@ -161,10 +208,29 @@ def _logging_target_policy() -> None:
     FakeBucket._log_permissions_enabled_policy = staticmethod(enabled)
 
 
+def _cross_region_replica_in_its_region() -> None:
+    """moto creates a cross-region read replica (``SourceDBInstanceIdentifier`` an ARN of another region) as a copy
+    of its source and sets the request's settings on it in the order they came, its region (``backend``) last: the
+    replica's ``DBSubnetGroupName`` is looked up in the source's region (``DBSubnetGroupNotFoundFault``). AWS
+    creates the replica in the region called, with that region's subnet group: the region is set first here."""
+    from moto.rds.models import RDSBackend
+
+    create = RDSBackend.create_db_instance_read_replica
+
+    def in_its_region(backend: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+        if backend.arn_regex.match(db_kwargs["source_db_instance_identifier"]):
+            db_kwargs = {"backend": backend, **db_kwargs}
+        return create(backend, db_kwargs)
+
+    RDSBackend.create_db_instance_read_replica = in_its_region
+
+
 #: (name, what moto does differently, the patch).
 PATCHES: tuple[tuple[str, str, Callable[[], None]], ...] = (
     ("s3-bucket-policy-conditions", _bucket_policy_with_conditions.__doc__ or "", _bucket_policy_with_conditions),
     ("s3-logging-target-policy", _logging_target_policy.__doc__ or "", _logging_target_policy),
+    ("rds-cross-region-replica-subnet-group", _cross_region_replica_in_its_region.__doc__ or "",
+     _cross_region_replica_in_its_region),
 )
 
 
@@ -220,6 +286,19 @@ def gaps_still_there() -> dict[str, bool]:
             ResourceARN="arn:aws:budgets::123456789012:budget/b"))
         found["budgets-subscribers"] = _moto_fails(lambda: budgets.describe_subscribers_for_notification(
             AccountId="123456789012", BudgetName="b", Notification=notification))
+        rds, standby = client("rds"), boto3.client("rds", region_name="us-west-2", aws_access_key_id="test",
+                                                   aws_secret_access_key="test")
+        source = rds.create_db_instance(DBInstanceIdentifier="db", DBInstanceClass="db.t4g.micro", Engine="postgres",
+                                        MasterUsername="u", MasterUserPassword="password1")["DBInstance"]["DBInstanceArn"]
+        found["rds-automated-backups-replication"] = _moto_fails(
+            lambda: standby.start_db_instance_automated_backups_replication(SourceDBInstanceArn=source))
+        ec2 = boto3.client("ec2", region_name="us-west-2", aws_access_key_id="test", aws_secret_access_key="test")
+        subnets = [ec2.create_subnet(VpcId=ec2.describe_vpcs()["Vpcs"][0]["VpcId"], CidrBlock=f"172.31.{200 + i}.0/24",
+                                     AvailabilityZone=f"us-west-2{zone}")["Subnet"]["SubnetId"]
+                   for i, zone in enumerate("ab")]
+        standby.create_db_subnet_group(DBSubnetGroupName="standby", DBSubnetGroupDescription="d", SubnetIds=subnets)
+        found["rds-cross-region-replica-subnet-group"] = _moto_fails(lambda: standby.create_db_instance_read_replica(
+            DBInstanceIdentifier="replica", SourceDBInstanceIdentifier=source, DBSubnetGroupName="standby"))
     return found
 
 

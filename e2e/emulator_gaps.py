@@ -33,23 +33,39 @@ EMULATOR_DIFFS: tuple[EmulatorDiff, ...] = (
                  "plans to replace every service that sets one", ("dev", "staging")),
     EmulatorDiff("aws_vpc_security_group_ingress_rule", "description",
                  "AuthorizeSecurityGroupIngress drops the description of a rule that references a security group "
-                 "(DescribeSecurityGroupRules answers none)", ("dev", "staging")),
+                 "(DescribeSecurityGroupRules answers none)", ("dev", "staging", "prod", "prod-standby")),
     EmulatorDiff("aws_vpc_security_group_egress_rule", "description",
                  "AuthorizeSecurityGroupEgress may drop the description of a rule that references a security group "
-                 "or a prefix list (seen in some runs, not in others)", ("dev", "staging"), intermittent=True),
+                 "or a prefix list (seen in some runs, not in others)", ("dev", "staging", "prod", "prod-standby"),
+                 intermittent=True),
     EmulatorDiff("aws_service_discovery_service", "health_check_custom_config",
                  "CreateService keeps no HealthCheckCustomConfig (GetService answers none), so the provider plans "
-                 "to replace the service", ("dev", "staging")),
+                 "to replace the service", ("dev", "staging", "prod", "prod-standby")),
     *(EmulatorDiff("aws_db_instance", attribute, "CreateDBInstance keeps no Performance Insights settings "
-                   "(DescribeDBInstances answers them off)", ("staging",))
-      for attribute in ("performance_insights_enabled", "performance_insights_kms_key_id",
-                        "performance_insights_retention_period")),
+                   "(DescribeDBInstances answers them off); a read replica copies its source's", environments)
+      for attribute, environments in (("performance_insights_enabled", ("staging", "prod", "prod-standby")),
+                                      ("performance_insights_kms_key_id", ("staging", "prod")),
+                                      ("performance_insights_retention_period", ("staging", "prod")))),
     EmulatorDiff("aws_db_parameter_group", "parameter",
-                 "DescribeDBParameters answers the parameters with other values than were set", ("staging",)),
+                 "DescribeDBParameters answers the parameters with other values than were set",
+                 ("staging", "prod", "prod-standby")),
+    EmulatorDiff("aws_db_instance", "multi_az",
+                 "CreateDBInstanceReadReplica copies the source instance's settings, Multi-AZ included, where AWS "
+                 "creates a Single-AZ replica unless asked", ("prod-standby",)),
     EmulatorDiff("aws_iam_role_policy", "policy",
-                 "follows from the aws_db_instance entries: the services' policy documents read the instance's "
-                 "master_user_secret, so while the instance has a planned update they are known only after apply",
-                 ("staging",)),
+                 "follows from the aws_db_instance entries: the services' policy documents read the instance "
+                 "(master_user_secret, resource_id), so while it has a planned update they are known only after apply",
+                 ("staging", "prod", "prod-standby")),
+    # prod's services have no capacity provider strategy (on-demand Fargate): they are updated, not replaced, so
+    # the attributes moto drops show one by one.
+    *(EmulatorDiff("aws_ecs_service", attribute, f"CreateService keeps no {name} (DescribeServices answers "
+                   "none), so the provider plans to set it again", ("prod", "prod-standby"))
+      for attribute, name in (("enable_ecs_managed_tags", "enableECSManagedTags"),
+                              ("health_check_grace_period_seconds", "healthCheckGracePeriodSeconds"),
+                              ("availability_zone_rebalancing", "availabilityZoneRebalancing"))),
+    EmulatorDiff("aws_ecs_service", "service_registries",
+                 "follows from the aws_service_discovery_service entry: the backend's registry is replaced, so its ARN "
+                 "is known only after apply", ("prod", "prod-standby")),
 )
 
 
