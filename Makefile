@@ -34,7 +34,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # time. Some images turn it off for every process; not for ours.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install install-cdktn synth check test test-cdktn e2e bench docs lock lock-cdktn clean
+.PHONY: help install install-cdktn synth check test test-cdktn e2e e2e-dr bench docs lock lock-cdktn clean
 
 help:
 	@echo "make synth  - install the locked runtime packages and synthesize every stack into cdktf.out/"
@@ -42,6 +42,7 @@ help:
 	@echo "make test   - install the locked dev environment and the workflow linter, run every test on every core"
 	@echo "make test-cdktn - the same code on CDK Terrain (cdktn): rename, synthesize, compare with cdktf, run the suite"
 	@echo "make e2e    - apply, plan again and destroy the dev and staging AWS stacks in a local emulator, as the pipeline's roles"
+	@echo "make e2e-dr - prod's AWS stacks in the emulator: deployed, disaster recovery enabled as the runbook says, failover rehearsed"
 	@echo "make bench  - measure synthesis (cdktf, and cdktn against cdktf) and the test suite against their budgets"
 	@echo "make docs   - regenerate the generated docs: API references, the permissions page, the cost estimate, the review examples"
 	@echo "make lock   - re-lock Pipfile.lock after editing Pipfile (make lock-cdktn: compat/Pipfile.lock)"
@@ -99,7 +100,12 @@ test-cdktn: install $(CDKTN_VENV_STAMP)
 # docs/emulator.md: one pytest worker per environment, each with its own moto on 127.0.0.1; bash's `time`
 # prints the wall time and the CPU time of everything it ran (pytest, moto, Terraform and the provider).
 e2e: install
-	time $(VENV_PYTHON) -m pytest e2e -p no:cacheprovider -n 2 --dist loadscope
+	time $(VENV_PYTHON) -m pytest e2e -m "not dr" -p no:cacheprovider -n 2 --dist loadscope
+
+# docs/emulator.md: prod's bootstrap, primary and standby (two regions of one emulator), one Terraform run after the
+# other (the standby before the primary, as the runbook orders them), then the runbook's failover commands.
+e2e-dr: install
+	time $(VENV_PYTHON) -m pytest e2e -m dr -p no:cacheprovider
 
 bench: install $(CDKTN_VENV_STAMP)
 	$(VENV_PYTHON) bench/bench.py
