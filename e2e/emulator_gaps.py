@@ -63,6 +63,13 @@ EMULATOR_DIFFS: tuple[EmulatorDiff, ...] = (
       for attribute, name in (("enable_ecs_managed_tags", "enableECSManagedTags"),
                               ("health_check_grace_period_seconds", "healthCheckGracePeriodSeconds"),
                               ("availability_zone_rebalancing", "availabilityZoneRebalancing"))),
+    EmulatorDiff("aws_s3_bucket_replication_configuration", "rule",
+                 "GetBucketReplication answers every rule with DeleteMarkerReplication Disabled, an empty prefix "
+                 "filter and no SourceSelectionCriteria, whatever was put (the data bucket's replication to the standby)",
+                 ("prod",)),
+    EmulatorDiff("aws_secretsmanager_secret", "replica",
+                 "a replica region's KmsKeyId is not kept: DescribeSecret answers alias/aws/secretsmanager for the "
+                 "password secret's replica in the standby region", ("prod",)),
     EmulatorDiff("aws_ecs_service", "service_registries",
                  "follows from the aws_service_discovery_service entry: the backend's registry is replaced, so its ARN "
                  "is known only after apply", ("prod", "prod-standby")),
