@@ -253,14 +253,12 @@ def run_documented(trip: RoundTrip, blocks: list[str], answer: str = "") -> subp
 
 
 def aws_cli(workdir: Path) -> Path:
-    """A directory whose ``aws`` is the locked AWS CLI (version 1) behaving as version 2 does where the docs rely on
-    it: ``AWS_REGION`` chooses the region (version 1 reads ``AWS_DEFAULT_REGION`` only), and ``AWS_ENDPOINT_URL``
-    holds for every service (version 1 replaces it with ``rds.amazonaws.com`` for RDS in us-east-1, its
+    """A directory whose ``aws`` is the locked AWS CLI (version 1) with ``AWS_ENDPOINT_URL`` holding for every
+    service, as in version 2 (version 1 replaces it with ``rds.amazonaws.com`` for RDS in us-east-1, its
     certificate name override)."""
     directory = workdir / "aws-cli"
     directory.mkdir(exist_ok=True)
     wrapper = directory / "aws"
-    wrapper.write_text(f'#!/bin/sh\nexport AWS_DEFAULT_REGION="${{AWS_REGION:-$AWS_DEFAULT_REGION}}"\n'
-                       f'exec "{Path(sys.executable).parent / "aws"}" --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nexec "{Path(sys.executable).parent / "aws"}" --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n')
     wrapper.chmod(0o755)
     return directory

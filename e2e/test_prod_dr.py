@@ -185,6 +185,18 @@ class TestProdDisasterRecovery(DeploymentSteps):
         _needs(trip, "dr platform apply")
         judge_calls(trip, tuple(phase for phase in DR_PHASES if phase in trip.steps), (trip.standby, trip.platform))
 
+    def test_generated_names_found_as_documented(self, trip: RoundTrip) -> None:
+        """"What exists": the runbook's commands find the standby database's group and parameter group, and the
+        primary's health check, from the standby region."""
+        _needs(trip, "dr platform apply")
+        output = runbook(trip, "what exists", documented_block("Find what has a generated name", RUNBOOK)).stdout
+        group, parameters, *health_checks = output.splitlines()  # the last look-up prints JSON (no --output text)
+        project = trip.config.project
+        assert group.startswith("sg-") and parameters.startswith(f"{project}-prod-standby-pg16-"), \
+            f"{trip.stack}: the runbook's look-ups found {output}"
+        checks = [check["Id"] for check in self._region_client(trip, "route53").list_health_checks()["HealthChecks"]]
+        assert json.loads("\n".join(health_checks)) == checks, f"{trip.stack}: found {health_checks}, not {checks}"
+
     # --- Fail over ----------------------------------------------------------------------------------------------
 
     def test_failover_promotes_the_replica(self, trip: RoundTrip) -> None:
