@@ -179,7 +179,7 @@ class TestProdDisasterRecovery(DeploymentSteps):
     def test_second_plans_show_no_change(self, trip: RoundTrip) -> None:
         _needs(trip, "dr platform apply")
         second_plan_shows_no_change(trip, trip.standby, f"{trip.stack}-standby", "standby second plan", "prod-standby")
-        second_plan_shows_no_change(trip, trip.platform, trip.stack, "dr second plan", "prod")
+        second_plan_shows_no_change(trip, trip.platform, trip.stack, "dr second plan", "prod-dr")
 
     def test_pipeline_roles_may_enable_dr(self, trip: RoundTrip) -> None:
         _needs(trip, "dr platform apply")
