@@ -186,8 +186,9 @@ class TableReader:
             return None
         return value
 
-    def boolean(self, name: str) -> bool:
-        value = self._take(name)
+    def boolean(self, name: str, *, required: bool = True) -> bool:
+        """A boolean; a key that is not ``required`` may be left out, and then reads as False."""
+        value = self._take(name, required=required)
         if value is _MISSING:
             return False
         if not isinstance(value, bool):

@@ -883,7 +883,8 @@ def _read_alerting(reader: TableReader) -> AlertingSettings:
 
 def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSettings,
              scaling: ScalingSettings) -> DrSettings | None:
-    """The optional ``[dr]`` table (required in prod) and its rules against the primary's settings."""
+    """The optional ``[dr]`` table (required in prod) and its rules against the primary's settings; None without
+    it or with ``deferred = true`` (the standby is built once the primary exists: docs/delivery.md, section 4)."""
     problems = reader.problems
     if not reader.has("dr"):
         reader.section("dr", required=False)
@@ -892,6 +893,7 @@ def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSe
                          "loss of its region (docs/disaster-recovery.md)", show_value=False)
         return None
     dr = reader.section("dr")
+    deferred = dr.boolean("deferred", required=False)
     aws_region = dr.string("aws_standby_region", pattern=AWS_REGION_PATTERN,
                            rule="must be an AWS region name such as us-west-2") or ""
     gcp_region = dr.string("gcp_standby_region", pattern=GCP_REGION_PATTERN,
@@ -956,7 +958,8 @@ def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSe
     if valid("gcp.without_load_balancer", "gcp.domain") and gcp.without_load_balancer:
         rule("gcp.without_load_balancer", "contradicts [dr]: the standby Cloud Run services are reached through the "
              "global load balancer", True)
-    return settings
+    # deferred: checked like an enabled table, built as none (an environment's first deployment, docs/delivery.md)
+    return None if deferred else settings
 
 
 def read_environment(
