@@ -335,6 +335,9 @@ class DrSettings:
     gcp_standby_subnet_cidr: ipaddress.IPv4Network
     standby_min_capacity: int
     standby_max_capacity: int
+    #: AWS builds no standby yet (an environment's first deployment: the standby's replica needs the primary's
+    #: database); GCP, which creates its replica after the primary in one apply, is not deferred.
+    aws_deferred: bool = False
 
     @property
     def warm(self) -> bool:
@@ -366,6 +369,11 @@ class EnvironmentConfig:
     state: StateSettings
     #: Disaster recovery; required in prod, optional elsewhere (staging may carry it for the drill).
     dr: DrSettings | None = None
+
+    @property
+    def aws_dr(self) -> DrSettings | None:
+        """``dr`` for the AWS stacks: None without ``[dr]`` or while ``aws_deferred`` (GCP's stacks read ``dr``)."""
+        return None if self.dr is None or self.dr.aws_deferred else self.dr
 
     @property
     def production(self) -> bool:
@@ -883,8 +891,7 @@ def _read_alerting(reader: TableReader) -> AlertingSettings:
 
 def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSettings,
              scaling: ScalingSettings) -> DrSettings | None:
-    """The optional ``[dr]`` table (required in prod) and its rules against the primary's settings; None without
-    it or with ``deferred = true`` (the standby is built once the primary exists: docs/delivery.md, section 4)."""
+    """The optional ``[dr]`` table (required in prod) and its rules against the primary's settings."""
     problems = reader.problems
     if not reader.has("dr"):
         reader.section("dr", required=False)
@@ -893,7 +900,7 @@ def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSe
                          "loss of its region (docs/disaster-recovery.md)", show_value=False)
         return None
     dr = reader.section("dr")
-    deferred = dr.boolean("deferred", required=False)
+    aws_deferred = dr.boolean("aws_deferred", required=False)
     aws_region = dr.string("aws_standby_region", pattern=AWS_REGION_PATTERN,
                            rule="must be an AWS region name such as us-west-2") or ""
     gcp_region = dr.string("gcp_standby_region", pattern=GCP_REGION_PATTERN,
@@ -910,6 +917,7 @@ def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSe
         or ipaddress.IPv4Network("10.255.0.0/24"),
         standby_min_capacity=dr.integer("standby_min_capacity", minimum=1, maximum=100, unit="tasks"),
         standby_max_capacity=dr.integer("standby_max_capacity", minimum=1, maximum=100, unit="tasks"),
+        aws_deferred=aws_deferred,
     )
     dr.finish()
     valid = problems.all_valid
@@ -958,8 +966,7 @@ def _read_dr(reader: TableReader, environment: str, aws: AwsSettings, gcp: GcpSe
     if valid("gcp.without_load_balancer", "gcp.domain") and gcp.without_load_balancer:
         rule("gcp.without_load_balancer", "contradicts [dr]: the standby Cloud Run services are reached through the "
              "global load balancer", True)
-    # deferred: checked like an enabled table, built as none (an environment's first deployment, docs/delivery.md)
-    return None if deferred else settings
+    return settings
 
 
 def read_environment(

@@ -39,14 +39,16 @@ DR_PHASES = ("dr bootstrap apply", "dr bootstrap plan", "standby plan", "standby
 
 
 def with_dr_deferred(text: str) -> str:
-    """The configuration with ``deferred = true`` in its ``[dr]`` table, as docs/delivery.md's first deployment says."""
-    edited, count = re.subn(r"^\[dr\][^\n]*\n", lambda table: table.group(0) + "deferred = true\n", text, flags=re.M)
+    """The configuration with ``aws_deferred = true`` in its ``[dr]`` table, as docs/delivery.md's first deployment
+    says."""
+    edited, count = re.subn(r"^\[dr\][^\n]*\n", lambda table: table.group(0) + "aws_deferred = true\n", text,
+                            flags=re.M)
     assert count == 1, "the configuration has no [dr] table to defer"
     return edited
 
 
 def first_deployment_without_dr(trip: RoundTrip) -> Path:
-    """prod's stacks for its first deployment (docs/delivery.md section 4: ``deferred = true`` in ``[dr]``), by
+    """prod's stacks for its first deployment (docs/delivery.md section 4: ``aws_deferred = true`` in ``[dr]``), by
     main.py; the committed configuration is put back for the steps that enable disaster recovery."""
     config = trip.workdir / "config" / "prod.toml"
     committed = config.read_text(encoding="utf-8")

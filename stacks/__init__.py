@@ -65,7 +65,7 @@ def has_stack(cloud: str, environment: str, kind: str, standby_environments: Col
 
 def standby_environments(configs: Iterable[EnvironmentConfig]) -> tuple[str, ...]:
     """The environments among ``configs`` with a ``[dr]`` section (the ``standby_environments`` of ``stack_refs``)."""
-    return tuple(config.environment for config in configs if config.dr is not None)
+    return tuple(config.environment for config in configs if config.aws_dr is not None)
 
 
 def stack_refs(project: str, clouds: Sequence[str], environments: Sequence[str],

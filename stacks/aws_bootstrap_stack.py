@@ -42,8 +42,8 @@ class AwsBootstrapStack(TerraformStack):
             hosted_zone_ids=(https.hosted_zone_id,) if https.hosted_zone_id else (),
             database=config.database.enabled,
             # [dr]: the standby issues its own certificate, so ACM permissions are needed whenever there is one.
-            certificate=https.domain is not None and (https.certificate_arn is None or config.dr is not None),
-            standby_region=config.dr.aws_standby_region if config.dr is not None else None,
+            certificate=https.domain is not None and (https.certificate_arn is None or config.aws_dr is not None),
+            standby_region=config.aws_dr.aws_standby_region if config.aws_dr is not None else None,
             production=config.production, image_publisher=applications,
         ))
         foundation = self.foundation

@@ -62,7 +62,7 @@ STANDBY_TAG = {"DisasterRecovery": "standby"}
 
 def platform_props(config: EnvironmentConfig, *, standby: bool = False) -> WebPlatformProps:
     """The environment's configuration as the AWS web platform's props, in the primary or the standby region."""
-    aws, https, dr = config.aws, config.aws.https, config.dr
+    aws, https, dr = config.aws, config.aws.https, config.aws_dr
     identity = PlatformIdentity(config.project, config.environment)
     names = DeliveryNames(identity)
     if standby:
@@ -131,11 +131,11 @@ class AwsStandbyStack(TerraformStack):
         self.platform = WebPlatform(self, "Default", props)
         forget_without_destroying(self, VALIDATION_RECORD_OF_THE_PRIMARY)
         _outputs(self, self.platform)
-        assert config.dr is not None
+        assert config.aws_dr is not None
         database = self.platform.database
-        if config.production and config.dr.standby_min_capacity < MIN_PRODUCTION_CAPACITY:
+        if config.production and config.aws_dr.standby_min_capacity < MIN_PRODUCTION_CAPACITY:
             waive(self.platform, "prod-min-capacity",
-                  reason=f"Pilot-light capacity ([dr] standby_min_capacity {config.dr.standby_min_capacity}): the standby "
+                  reason=f"Pilot-light capacity ([dr] standby_min_capacity {config.aws_dr.standby_min_capacity}): the standby "
                          "serves no users until a failover, when the runbook raises the minimum to scaling.min_capacity")
         if isinstance(database, StandbyDatabase):
             # What the pilot-light restore and the failover runbook name (docs/disaster-recovery.md).

@@ -42,9 +42,9 @@ def service_spec(service: AppService, config: EnvironmentConfig, *, standby: boo
     min_instances, max_instances = scaling.min_capacity, scaling.max_capacity
     region = config.aws.region
     if standby:
-        assert config.dr is not None, "a standby needs [dr]"
-        min_instances, max_instances = config.dr.standby_min_capacity, config.dr.standby_max_capacity
-        region = config.dr.aws_standby_region
+        assert config.aws_dr is not None, "a standby needs [dr]"
+        min_instances, max_instances = config.aws_dr.standby_min_capacity, config.aws_dr.standby_max_capacity
+        region = config.aws_dr.aws_standby_region
     environment = {"ENVIRONMENT": config.environment}
     if service is BACKEND:
         environment |= {"AWS_REGION": region, "S3_BUCKET": DATA_BUCKET_NAME, "HOME": "/tmp"}
@@ -129,7 +129,7 @@ def capacity_split(config: EnvironmentConfig) -> CapacitySplit | None:
 
 def disaster_recovery_spec(config: EnvironmentConfig) -> DisasterRecoverySpec | None:
     """Primary and standby regions and the mode from [dr]; the Route 53 health check asks the backend's health path."""
-    dr = config.dr
+    dr = config.aws_dr
     if dr is None:
         return None
     return DisasterRecoverySpec(primary_region=config.aws.region, standby_region=dr.aws_standby_region,

@@ -686,15 +686,16 @@ def test_prod_has_a_standby_on_both_clouds_and_the_others_may_leave_it_out() -> 
     assert configs["dev"].dr is None and configs["staging"].dr is None
 
 
-def test_a_deferred_dr_builds_no_standby_until_it_is_removed(tmp_path: Path) -> None:
-    """prod's first deployment (docs/delivery.md, section 4): the table stays and is checked, no standby is built."""
+def test_a_deferred_aws_dr_builds_no_aws_standby_until_it_is_removed(tmp_path: Path) -> None:
+    """prod's first deployment (docs/delivery.md, section 4): the table stays and is checked; AWS builds no standby
+    yet, GCP (its replica follows the primary in one apply) keeps its standby region."""
     config_dir = _copy_config(tmp_path)
-    _edit(config_dir, "prod.toml", _dr(deferred=True))
+    _edit(config_dir, "prod.toml", _dr(aws_deferred=True))
     (prod,) = load_configuration(("prod",), config_dir=config_dir, environ={}).environments
-    assert prod.dr is None
-    _edit(config_dir, "prod.toml", _dr(deferred=False))
+    assert prod.aws_dr is None and prod.dr is not None and prod.dr.gcp_standby_region == "us-east1"
+    _edit(config_dir, "prod.toml", _dr(aws_deferred=False))
     (prod,) = load_configuration(("prod",), config_dir=config_dir, environ={}).environments
-    assert prod.dr is not None and prod.dr.aws_standby_region == "us-west-2"
+    assert prod.aws_dr is prod.dr and prod.dr is not None and prod.dr.aws_standby_region == "us-west-2"
 
 
 def test_staging_may_carry_dr_for_the_drill(tmp_path: Path) -> None:
@@ -715,8 +716,8 @@ DR_CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], list[str]]] = [
      ["dr: is required in prod: the standby regions, mode and capacity that let prod survive the loss of its region "
       "(docs/disaster-recovery.md)"]),
     ("unknown mode", "prod", _dr(mode="cold"), ['dr.mode: must be one of pilot_light, warm, got "cold"']),
-    ("deferred not a boolean", "prod", _dr(deferred="yes"), ['dr.deferred: must be true or false, got "yes"']),
-    ("deferred is checked all the same", "prod", _dr(deferred=True, aws_standby_region="uswest2"),
+    ("aws_deferred not a boolean", "prod", _dr(aws_deferred="yes"), ['dr.aws_deferred: must be true or false, got "yes"']),
+    ("aws_deferred is checked all the same", "prod", _dr(aws_deferred=True, aws_standby_region="uswest2"),
      ['dr.aws_standby_region: must be an AWS region name such as us-west-2, got "uswest2"']),
     ("unknown key", "prod", _dr(standby_region="us-west-2"),
      ["dr.standby_region: unknown key (not part of the configuration schema)"]),
